@@ -1,0 +1,11 @@
+"""teachnn.nn.functional — the stateless form of every layer (like torch.nn.functional).
+
+This file only gathers names; each family lives in ``teachnn/nn/_functional/<family>.py``.
+"""
+from ._functional.linear import *          # noqa: F401,F403
+from ._functional.activation import *      # noqa: F401,F403
+from ._functional.loss import *            # noqa: F401,F403
+from ._functional.normalization import *   # noqa: F401,F403
+from ._functional.dropout import *         # noqa: F401,F403
+from ._functional.conv import *            # noqa: F401,F403
+from ._functional.pooling import *         # noqa: F401,F403

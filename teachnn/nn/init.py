@@ -1,0 +1,1 @@
+"""Weight initialisation (filled in by the Module work)."""

@@ -1,0 +1,1 @@
+"""viz — animations of what teachnn's kernels compute."""
