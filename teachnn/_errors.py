@@ -1,0 +1,77 @@
+"""Helpers for errors that teach.
+
+An error message in teachnn says what was expected, what was given and what to change.
+These helpers keep the common parts (name suggestions, shape text) the same everywhere.
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+
+__all__ = ["suggest_name", "check_kwargs", "shape_str", "unexpected_keyword_message"]
+
+
+def suggest_name(name: str, candidates) -> str:
+    """Return ``" Did you mean 'x'?"`` for the closest candidate, or ``""`` if none is close.
+
+    >>> suggest_name("kernels", ["in_channels", "kernel_size", "stride"])
+    " Did you mean 'kernel_size'?"
+    """
+    candidates = [c for c in candidates if isinstance(c, str)]
+    best = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if not best:
+        # a prefix match catches 'kernels' -> 'kernel_size' when the ratio is low
+        prefix = [c for c in candidates if c.startswith(name.rstrip("s")) or name.startswith(c)]
+        best = prefix[:1]
+    return f" Did you mean '{best[0]}'?" if best else ""
+
+
+def shape_str(shape) -> str:
+    """``(32, 100)`` -> ``'[32, 100]'``: shapes are written as PyTorch prints them."""
+    return "[" + ", ".join(str(int(s)) for s in shape) + "]"
+
+
+def _keyword_names(signature: inspect.Signature) -> list[str]:
+    return [p.name for p in signature.parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"]
+
+
+def unexpected_keyword_message(func_name: str, keyword: str, valid) -> str:
+    """PyTorch/Python's wording plus a suggestion and the list of valid keywords."""
+    valid = list(valid)
+    msg = f"{func_name}() got an unexpected keyword argument '{keyword}'."
+    msg += suggest_name(keyword, valid)
+    if valid:
+        msg += " Valid keywords: " + ", ".join(valid) + "."
+    return msg
+
+
+def check_kwargs(func):
+    """Decorator: an unknown keyword argument raises a TypeError that suggests the nearest
+    valid one (``kernels=5`` -> ``Did you mean 'kernel_size'?``).
+
+    Functions that take ``**kwargs`` themselves are left alone. The check happens before
+    the call, so a TypeError raised *inside* the function is never rewritten.
+    """
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return func
+    if any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()):
+        return func
+    valid = _keyword_names(signature)
+    valid_set = set(valid)
+    qualname = func.__qualname__
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if kwargs:
+            for key in kwargs:
+                if key not in valid_set:
+                    raise TypeError(unexpected_keyword_message(qualname, key, valid))
+        return func(*args, **kwargs)
+
+    wrapper.__signature__ = signature
+    wrapper._teachnn_checked = True
+    return wrapper
