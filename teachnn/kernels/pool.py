@@ -1,0 +1,377 @@
+"""Numba kernels for pooling: max, average, adaptive, unpooling. ndarrays in, ndarrays out.
+
+Loop order and why
+------------------
+Every kernel sees the input as ``(P, D, H, W)``: ``P = N*C`` independent *planes* (one
+channel of one sample), each a contiguous 3-d block. 1-d and 2-d pooling are the same
+kernels with size-1 axes (``(N, C, L) -> (N*C, 1, 1, L)``), so there is one code path.
+
+    for p in prange(P):                 # planes are independent -> parallel, no races
+        for od, oh, ow in output cells: # C order: output is written front to back
+            for d, h, w in window:      # C order: PyTorch's scan order, so "first
+                                        # maximum" means the same element in both
+
+The outer ``prange`` over planes is the only parallel loop: backward kernels scatter into
+the plane they read from, so two threads never write the same memory. Inside a plane the
+loops walk the innermost (``W``) axis last, so reads and writes are contiguous.
+
+Who decides the windows
+-----------------------
+The kernels do not derive window positions. ``teachnn.geometry`` is the single source of
+truth for that index math; :func:`pool_windows` and :func:`adaptive_windows` below ask it
+for every output cell's window along one axis and turn the answer into three small integer
+tables per axis:
+
+    lo[o], hi[o]   the window's cells *inside* the input: lo, lo+step, ... < hi
+    count[o]       how many cells the average divides by along this axis
+
+so max pooling, average pooling and their adaptive variants share the same two loops and
+differ only in their tables. A window's divisor is ``count_d[od] * count_h[oh] * count_w[ow]``
+(PyTorch's ``pool_size``), unless ``divisor_override`` replaces it.
+
+Numba does no bounds checks: every public function here validates shapes, dtypes,
+contiguity and table ranges in Python before the jitted call. For debugging a kernel in
+plain Python, run with ``NUMBA_DISABLE_JIT=1``.
+"""
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+from .. import geometry
+
+__all__ = [
+    "AxisWindows",
+    "pool_windows",
+    "adaptive_windows",
+    "max_pool_forward",
+    "max_pool_backward",
+    "avg_pool_forward",
+    "avg_pool_backward",
+    "max_unpool_forward",
+    "max_unpool_backward",
+]
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+# --------------------------------------------------------------------------------------
+# Window tables (plain Python, from teachnn.geometry)
+# --------------------------------------------------------------------------------------
+class AxisWindows(NamedTuple):
+    """The windows of one spatial axis, as int64 tables indexed by output position ``o``.
+
+    ``lo[o]``/``hi[o]``: first input cell inside the input, and one past the last, visited
+    in steps of ``step`` (the dilation). ``count[o]``: cells inside the input;
+    ``count_with_pad[o]``: cells inside input *or padding* (for ``count_include_pad``).
+    """
+    in_size: int
+    lo: np.ndarray
+    hi: np.ndarray
+    step: int
+    count: np.ndarray
+    count_with_pad: np.ndarray
+
+    @property
+    def out_size(self) -> int:
+        return len(self.lo)
+
+
+def _freeze(values) -> np.ndarray:
+    array = np.asarray(values, dtype=np.int64).reshape(-1)
+    array.flags.writeable = False    # tables are cached and shared: nobody may edit them
+    return array
+
+
+@functools.lru_cache(maxsize=512)
+def pool_windows(in_size: int, kernel: int, stride: int, padding: int = 0,
+                 dilation: int = 1, ceil_mode: bool = False) -> AxisWindows:
+    """Window tables of max/avg pooling along one axis (sizes already validated).
+
+    Output cell ``o`` reads ``geometry.window(o, kernel, stride, padding, dilation)``;
+    taps below 0 or at/after ``in_size`` are padding.
+    """
+    out_size = geometry.pool_output_size(in_size, kernel, stride, padding, dilation, ceil_mode)
+    lo, hi, count, count_with_pad = [], [], [], []
+    for o in range(max(out_size, 0)):
+        taps = geometry.window(o, kernel, stride, padding, dilation)
+        inside = [t for t in taps if 0 <= t < in_size]
+        if inside:
+            lo.append(inside[0])
+            hi.append(inside[-1] + 1)
+        else:
+            # A dilated window can skip over the whole input (L=1, k=2, d=2, p=1 reads
+            # cells -1 and 1). The range is empty; like PyTorch we still remember the first
+            # tap at or after 0, from which max pooling reports its (-inf) cell's index.
+            first = min(t for t in taps if t >= 0)
+            lo.append(first)
+            hi.append(first)
+        count.append(len(inside))
+        # PyTorch counts padding cells only up to the padded edge L + p (never beyond)
+        count_with_pad.append(len([t for t in taps if -padding <= t < in_size + padding]))
+    return AxisWindows(in_size, _freeze(lo), _freeze(hi), dilation,
+                       _freeze(count), _freeze(count_with_pad))
+
+
+@functools.lru_cache(maxsize=512)
+def adaptive_windows(in_size: int, out_size: int) -> AxisWindows:
+    """Window tables of adaptive pooling: cell ``i`` reads ``geometry.adaptive_range(i, L, O)``."""
+    ranges = [geometry.adaptive_range(i, in_size, out_size) for i in range(out_size)]
+    lo = [start for start, _ in ranges]
+    hi = [end for _, end in ranges]
+    count = [end - start for start, end in ranges]
+    return AxisWindows(in_size, _freeze(lo), _freeze(hi), 1, _freeze(count), _freeze(count))
+
+
+# --------------------------------------------------------------------------------------
+# Jitted kernels
+# --------------------------------------------------------------------------------------
+@njit(cache=True, parallel=True)
+def _max_pool_forward_kernel(x, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w, st_d, st_h, st_w):
+    """x (P, D, H, W) -> out (P, OD, OH, OW), idx (P, OD, OH, OW) int64.
+
+    ``idx`` is the flat position ``d*H*W + h*W + w`` of the chosen cell in its plane.
+    Like PyTorch, a value wins if it is greater than the current maximum *or* NaN, so the
+    first maximum in scan order wins ties and a NaN always propagates.
+    """
+    P, D, H, W = x.shape
+    OD, OH, OW = lo_d.shape[0], lo_h.shape[0], lo_w.shape[0]
+    out = np.empty((P, OD, OH, OW), dtype=x.dtype)
+    idx = np.empty((P, OD, OH, OW), dtype=np.int64)
+    for p in prange(P):
+        for od in range(OD):
+            for oh in range(OH):
+                for ow in range(OW):
+                    best = -np.inf
+                    best_at = (lo_d[od] * H + lo_h[oh]) * W + lo_w[ow]
+                    for d in range(lo_d[od], hi_d[od], st_d):
+                        for h in range(lo_h[oh], hi_h[oh], st_h):
+                            for w in range(lo_w[ow], hi_w[ow], st_w):
+                                v = x[p, d, h, w]
+                                if v > best or np.isnan(v):
+                                    best = v
+                                    best_at = (d * H + h) * W + w
+                    out[p, od, oh, ow] = best
+                    idx[p, od, oh, ow] = best_at
+    return out, idx
+
+
+@njit(cache=True, parallel=True)
+def _scatter_kernel(values, idx, plane_size, accumulate):
+    """values (P, M), idx (P, M) -> out (P, plane_size): out[p, idx[p, m]] (+)= values[p, m].
+
+    Max-pool backward accumulates (overlapping windows can pick the same cell);
+    max-unpool forward overwrites (the last write wins, as in PyTorch's CPU loop).
+    An index outside the plane is skipped: only a max-pool window lying wholly in the
+    padding produces one (PyTorch gives that -inf output no gradient either).
+    """
+    P, M = values.shape
+    out = np.zeros((P, plane_size), dtype=values.dtype)
+    for p in prange(P):
+        for m in range(M):
+            if idx[p, m] < 0 or idx[p, m] >= plane_size:
+                continue
+            if accumulate:
+                out[p, idx[p, m]] += values[p, m]
+            else:
+                out[p, idx[p, m]] = values[p, m]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _gather_kernel(source, idx):
+    """source (P, S), idx (P, M) -> out (P, M): out[p, m] = source[p, idx[p, m]]."""
+    P, M = idx.shape
+    out = np.empty((P, M), dtype=source.dtype)
+    for p in prange(P):
+        for m in range(M):
+            out[p, m] = source[p, idx[p, m]]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _avg_pool_forward_kernel(x, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                             cnt_d, cnt_h, cnt_w, divisor_override):
+    """x (P, D, H, W) -> out (P, OD, OH, OW): window sum / divisor.
+
+    divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow], or ``divisor_override`` if it is not 0.
+    The sum is accumulated in float64 and rounded once when stored. An empty window
+    (possible only in the padding) gives 0, as in PyTorch.
+    """
+    P, D, H, W = x.shape
+    OD, OH, OW = lo_d.shape[0], lo_h.shape[0], lo_w.shape[0]
+    out = np.empty((P, OD, OH, OW), dtype=x.dtype)
+    for p in prange(P):
+        for od in range(OD):
+            for oh in range(OH):
+                for ow in range(OW):
+                    total = 0.0
+                    for d in range(lo_d[od], hi_d[od]):
+                        for h in range(lo_h[oh], hi_h[oh]):
+                            for w in range(lo_w[ow], hi_w[ow]):
+                                total += x[p, d, h, w]
+                    divisor = divisor_override
+                    if divisor == 0:
+                        divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
+                    if divisor == 0:          # empty window: nothing to average
+                        out[p, od, oh, ow] = 0.0
+                    else:
+                        out[p, od, oh, ow] = total / divisor
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _avg_pool_backward_kernel(grad_out, D, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                              cnt_d, cnt_h, cnt_w, divisor_override):
+    """grad_out (P, OD, OH, OW) -> grad_in (P, D, H, W).
+
+    Each output spread its gradient evenly: every cell of its window gets g / divisor.
+    """
+    P, OD, OH, OW = grad_out.shape
+    grad_in = np.zeros((P, D, H, W), dtype=grad_out.dtype)
+    for p in prange(P):
+        for od in range(OD):
+            for oh in range(OH):
+                for ow in range(OW):
+                    divisor = divisor_override
+                    if divisor == 0:
+                        divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
+                    if divisor == 0:
+                        continue
+                    share = grad_out[p, od, oh, ow] / divisor
+                    for d in range(lo_d[od], hi_d[od]):
+                        for h in range(lo_h[oh], hi_h[oh]):
+                            for w in range(lo_w[ow], hi_w[ow]):
+                                grad_in[p, d, h, w] += share
+    return grad_in
+
+
+# --------------------------------------------------------------------------------------
+# Validated entry points (Python): check everything Numba would not
+# --------------------------------------------------------------------------------------
+def _check_float(name: str, array: np.ndarray, ndim: int) -> None:
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, but got {type(array).__name__}")
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-d, but got shape {array.shape}")
+    if array.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be float32 or float64, but got {array.dtype}")
+    if not array.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (use np.ascontiguousarray)")
+
+
+def _check_indices(indices: np.ndarray, shape, plane_size: int | None) -> None:
+    if not isinstance(indices, np.ndarray) or indices.dtype != np.int64:
+        raise TypeError("indices must be an int64 numpy.ndarray")
+    if indices.shape != tuple(shape):
+        raise ValueError(f"indices must have shape {tuple(shape)}, but got {indices.shape}")
+    if not indices.flags.c_contiguous:
+        raise ValueError("indices must be C-contiguous")
+    if plane_size is not None and indices.size and (
+            indices.min() < 0 or indices.max() >= plane_size):
+        raise IndexError(f"indices must lie in [0, {plane_size}), but range over "
+                         f"[{indices.min()}, {indices.max()}]")
+
+
+def _check_axes(axes, spatial) -> None:
+    if len(axes) != 3:
+        raise ValueError(f"expected window tables for 3 axes (D, H, W), got {len(axes)}")
+    for a, size in zip(axes, spatial):
+        if a.in_size != size:
+            raise ValueError(f"window tables are for an axis of size {a.in_size}, "
+                             f"but the array has size {size}")
+        if a.step < 1:
+            raise ValueError(f"window step must be >= 1, got {a.step}")
+        n = a.out_size
+        for table in (a.lo, a.hi, a.count, a.count_with_pad):
+            if table.shape != (n,) or table.dtype != np.int64:
+                raise ValueError("window tables must be int64 vectors of equal length")
+        nonempty = a.lo < a.hi
+        if n and (a.lo.min() < 0 or (a.lo > a.hi).any() or (a.hi[nonempty] > size).any()):
+            raise ValueError(f"window tables leave the axis [0, {size})")
+
+
+def _tables(axes, count_include_pad=False):
+    counts = [a.count_with_pad if count_include_pad else a.count for a in axes]
+    ranges = [t for a in axes for t in (a.lo, a.hi)]
+    return ranges, counts
+
+
+def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
+    """Max over each window. x (P, D, H, W) -> (out, idx), both (P, OD, OH, OW)."""
+    _check_float("x", x, 4)
+    _check_axes(axes, x.shape[1:])
+    ranges, _ = _tables(axes)
+    return _max_pool_forward_kernel(x, *ranges, axes[0].step, axes[1].step, axes[2].step)
+
+
+def max_pool_backward(grad_out: np.ndarray, indices: np.ndarray, in_spatial) -> np.ndarray:
+    """Route each output gradient to the cell that won the max.
+
+    grad_out, indices (P, OD, OH, OW) -> grad_in (P, D, H, W).
+    """
+    _check_float("grad_out", grad_out, 4)
+    D, H, W = (int(s) for s in in_spatial)
+    # indices come from max_pool_forward; one may point past the plane (see _scatter_kernel)
+    _check_indices(indices, grad_out.shape, None)
+    P = grad_out.shape[0]
+    flat = _scatter_kernel(grad_out.reshape(P, -1), indices.reshape(P, -1), D * H * W, True)
+    return flat.reshape(P, D, H, W)
+
+
+def avg_pool_forward(x: np.ndarray, axes, count_include_pad: bool = True,
+                     divisor_override: int | None = None) -> np.ndarray:
+    """Mean over each window. x (P, D, H, W) -> out (P, OD, OH, OW)."""
+    _check_float("x", x, 4)
+    _check_axes(axes, x.shape[1:])
+    ranges, counts = _tables(axes, count_include_pad)
+    override = 0 if divisor_override is None else int(divisor_override)
+    return _avg_pool_forward_kernel(x, *ranges, *counts, override)
+
+
+def avg_pool_backward(grad_out: np.ndarray, axes, count_include_pad: bool = True,
+                      divisor_override: int | None = None) -> np.ndarray:
+    """Spread each output gradient evenly over its window.
+
+    grad_out (P, OD, OH, OW) -> grad_in (P, D, H, W).
+    """
+    _check_float("grad_out", grad_out, 4)
+    if tuple(grad_out.shape[1:]) != tuple(a.out_size for a in axes):
+        raise ValueError(f"grad_out has spatial shape {grad_out.shape[1:]}, but the windows "
+                         f"give {tuple(a.out_size for a in axes)}")
+    spatial = tuple(a.in_size for a in axes)
+    _check_axes(axes, spatial)
+    ranges, counts = _tables(axes, count_include_pad)
+    override = 0 if divisor_override is None else int(divisor_override)
+    return _avg_pool_backward_kernel(grad_out, *spatial, *ranges, *counts, override)
+
+
+def max_unpool_forward(x: np.ndarray, indices: np.ndarray, out_spatial) -> np.ndarray:
+    """Put each value back where its index says; every other cell is 0.
+
+    x, indices (P, ID, IH, IW) -> out (P, *out_spatial).
+    """
+    _check_float("x", x, 4)
+    D, H, W = (int(s) for s in out_spatial)
+    _check_indices(indices, x.shape, D * H * W)
+    P = x.shape[0]
+    flat = _scatter_kernel(x.reshape(P, -1), indices.reshape(P, -1), D * H * W, False)
+    return flat.reshape(P, D, H, W)
+
+
+def max_unpool_backward(grad_out: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Each input cell receives the gradient of the output cell it was placed in.
+
+    grad_out (P, D, H, W), indices (P, ID, IH, IW) -> grad_in (P, ID, IH, IW).
+    """
+    _check_float("grad_out", grad_out, 4)
+    P = grad_out.shape[0]
+    plane = int(np.prod(grad_out.shape[1:]))
+    if indices.ndim != 4 or indices.shape[0] != P:
+        raise ValueError(f"indices must be (P, ID, IH, IW) with P={P}, got {indices.shape}")
+    _check_indices(indices, indices.shape, plane)
+    flat = _gather_kernel(grad_out.reshape(P, plane), indices.reshape(P, -1))
+    return flat.reshape(indices.shape)
