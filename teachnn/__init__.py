@@ -1,2 +1,21 @@
-"""teachnn — torch.nn, re-implemented to be read, stepped through and watched."""
+"""teachnn — torch.nn, re-implemented to be read, stepped through and watched.
+
+``import teachnn as torch`` gives the tensor library (Tensor, autograd, factories, random
+numbers); ``teachnn.nn`` holds the layers and ``teachnn.nn.functional`` the functions.
+"""
 __version__ = "0.1.0"
+
+from ._dtype import (dtype, float16, float32, float64, int8, int16, int32, int64, uint8, bool,  # noqa: F401,A004
+                     half, float, double, short, int, long, get_default_dtype, set_default_dtype)
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
+                                 inference_mode)
+from .tensor import *  # noqa: F401,F403
+from .tensor import Tensor, Size, device  # noqa: F401
+from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
+                     get_rng_state, set_rng_state, rand, randn, randint, randperm, rand_like,
+                     randn_like, randint_like, normal, bernoulli, multinomial)
+from . import autograd  # noqa: F401
+from . import random  # noqa: F401,E402
+
+# nn imports teachnn.tensor, so it comes last (``teachnn.nn`` works right after ``import teachnn``)
+from . import nn  # noqa: F401,E402

@@ -1,0 +1,310 @@
+"""``Function``, ``Context`` and the nodes of the backward graph.
+
+Every differentiable operation in teachnn is a ``Function`` with two static methods::
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):                 # x is a Tensor
+            y = np.exp(x.data)
+            ctx.y = y                        # remember what backward needs
+            return Tensor(y)
+
+        @staticmethod
+        def backward(ctx, grad_out):         # dL/dy, a Tensor shaped like y
+            return grad_out.data * ctx.y     # dL/dx = dL/dy * exp(x)
+
+    y = Exp.apply(x)
+
+``apply`` runs ``forward``. If grad mode is on and some input requires grad, it also
+creates a *node* of the backward graph and stores it in ``y.grad_fn``. The node points
+to the nodes of the inputs (``next_functions``), so the graph can be walked from the loss
+back to the leaves. ``teachnn/autograd/engine.py`` does that walk.
+"""
+import numpy as np
+
+from . import grad_mode
+
+__all__ = ["Function", "Context", "Node", "AccumulateGrad", "BackwardNode"]
+
+_SECOND_BACKWARD_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+def _tensor_class():
+    # tensor.py imports this module, so we look Tensor up when it is first needed
+    from ..tensor import Tensor
+    return Tensor
+
+
+class Context:
+    """The ``ctx`` handed to ``forward`` and ``backward``: a place to keep things for later.
+
+    * ``ctx.save_for_backward(*tensors)`` / ``ctx.saved_tensors`` for Tensors (checked:
+      they must not be changed in place before backward, and they are freed after it);
+    * any other value as a plain attribute: ``ctx.stride = 2``;
+    * ``ctx.needs_input_grad``: a tuple of bools, one per ``forward`` input.
+    """
+
+    def __init__(self):
+        self.needs_input_grad = ()
+        self._saved = ()
+        self._saved_versions = ()
+        self._freed = False
+        self._non_differentiable = ()
+
+    def save_for_backward(self, *tensors):
+        Tensor = _tensor_class()
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError("save_for_backward can only save Tensors (or None), got "
+                                f"{type(t).__name__}; store other values as attributes: ctx.name = value")
+        self._saved = tensors
+        self._saved_versions = tuple(None if t is None else t._version for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(_SECOND_BACKWARD_MESSAGE)
+        for i, (t, v) in enumerate(zip(self._saved, self._saved_versions)):
+            if t is not None and t._version != v:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [tensor of shape {list(t.shape)}] is at version {t._version}; "
+                    f"expected version {v} instead. Use an out-of-place operation (y = y + 1 "
+                    "instead of y += 1) or .clone() the tensor before changing it.")
+        return self._saved
+
+    def mark_non_differentiable(self, *tensors):
+        """Outputs passed here never require grad (e.g. the indices returned by max)."""
+        self._non_differentiable = tensors
+
+    def set_materialize_grads(self, value):
+        # teachnn always hands backward zero-filled gradients for unused outputs
+        pass
+
+    def _free(self):
+        self._saved = ()
+        self._freed = True
+
+
+class Node:
+    """A node of the backward graph: what ``tensor.grad_fn`` holds.
+
+    ``next_functions`` is a tuple of ``(node, output_index)`` pairs, one per Tensor input of
+    the operation (``(None, 0)`` for inputs that do not require grad).
+    """
+
+    next_functions = ()
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def register_hook(self, hook):
+        """``hook(grad_inputs, grad_outputs)`` runs after this node computed its gradients."""
+        self._post_hooks.append(hook)
+        return _RemovableHandle(self._post_hooks, hook)
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor that requires grad: it adds incoming gradients to ``.grad``."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self._post_hooks = []
+
+    def name(self):
+        return "teachnn::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+    def accumulate(self, grad):
+        """Run the tensor's hooks, then ``variable.grad += grad`` (creating ``.grad`` if needed)."""
+        Tensor = _tensor_class()
+        var = self.variable
+        for hook in var._hooks:
+            result = hook(Tensor(grad))
+            if result is not None:
+                grad = result.data if isinstance(result, Tensor) else np.asarray(result)
+        if var.grad is None:
+            # a fresh array: the engine may hand the same gradient array to several leaves
+            var.grad = Tensor(np.array(grad, dtype=var.data.dtype, copy=True))
+        else:
+            var.grad.data += grad     # accumulate into the existing .grad, like PyTorch
+        return grad
+
+
+_node_classes = {}
+
+
+def _node_class(name):
+    """A subclass of BackwardNode per name, so ``type(y.grad_fn).__name__ == 'AddBackward0'``."""
+    cls = _node_classes.get(name)
+    if cls is None:
+        cls = type(name, (BackwardNode,), {})
+        _node_classes[name] = cls
+    return cls
+
+
+class BackwardNode(Node):
+    """The backward graph node created by ``Function.apply``."""
+
+    def __init__(self, function, ctx, inputs):
+        self._function = function
+        self._ctx = ctx
+        self._post_hooks = []
+        self._pre_hooks = {}        # output index -> hooks registered on that output tensor
+        self._retained = {}         # output index -> tensor that called retain_grad()
+        self._n_outputs = 1
+        # one edge per Tensor input: (node, output_index) or (None, 0)
+        edges = []
+        self._tensor_positions = []       # where each Tensor input sat in forward's args
+        self._input_meta = []             # (shape, numpy dtype) of each Tensor input
+        Tensor = _tensor_class()
+        for position, x in enumerate(inputs):
+            if isinstance(x, Tensor):
+                edges.append(x._gradient_edge())
+                self._tensor_positions.append(position)
+                self._input_meta.append((x.data.shape, x.data.dtype))
+        self.next_functions = tuple(edges)
+        self._n_inputs = len(inputs)
+
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def metadata(self):
+        return {}
+
+    def _release(self):
+        self._ctx._free()
+
+    def apply(self, grad_outputs):
+        """Call ``backward`` with the output gradients (ndarrays); return one ndarray or None
+        per entry of ``next_functions``."""
+        Tensor = _tensor_class()
+        grads = self._function.backward(self._ctx, *[Tensor(g) for g in grad_outputs])
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        # backward returns one value per forward input; extra trailing Nones are fine
+        if len(grads) < self._n_inputs or any(g is not None for g in grads[self._n_inputs:]):
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients "
+                f"(expected {self._n_inputs}, got {len(grads)}): backward must return one "
+                "gradient per input of forward (None for inputs that are not Tensors)")
+        result = []
+        for (node, _), position, (shape, dtype) in zip(self.next_functions, self._tensor_positions,
+                                                       self._input_meta):
+            g = grads[position]
+            if node is None or g is None:
+                result.append(None)
+                continue
+            g = g.data if isinstance(g, Tensor) else np.asarray(g)
+            if g.shape != shape:
+                g = _reduce_to_shape(g, shape, self.name(), position)
+            if g.dtype != dtype:
+                g = g.astype(dtype)
+            result.append(g)
+        return result
+
+
+def _reduce_to_shape(grad, shape, name, position):
+    """Sum a broadcast gradient back to ``shape`` (as PyTorch does); else explain the mismatch."""
+    try:
+        np.broadcast_shapes(grad.shape, shape)
+        ok = np.broadcast_shapes(grad.shape, shape) == grad.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        if grad.size == int(np.prod(shape)) and grad.ndim == 0:
+            return grad.reshape(shape)
+        raise RuntimeError(
+            f"Function {name} returned an invalid gradient at index {position} - got "
+            f"{list(grad.shape)} but expected shape compatible with {list(shape)}: the gradient "
+            "for an input must have that input's shape")
+    from .ops import unbroadcast
+    return unbroadcast(grad, shape)
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name, bases, namespace):
+        super().__init__(name, bases, namespace)
+        if "_backward_name" not in namespace:
+            cls._backward_name = f"{name}Backward"
+
+
+class Function(metaclass=_FunctionMeta):
+    """Base class of differentiable operations (same usage as ``torch.autograd.Function``).
+
+    Subclass it, write ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)`` as
+    static methods, and call ``MyFunction.apply(*args)``.
+    """
+
+    _backward_name = "FunctionBackward"
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your "
+                                  "custom autograd.Function to use it with backward mode AD.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        Tensor = _tensor_class()
+        ctx = Context()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        record = grad_mode._grad_enabled and any(ctx.needs_input_grad)
+
+        # forward runs with recording off: its inner operations are not part of the graph
+        previous = grad_mode._grad_enabled
+        grad_mode._grad_enabled = False
+        try:
+            outputs = cls.forward(ctx, *args, **kwargs)
+        finally:
+            grad_mode._grad_enabled = previous
+
+        single = not isinstance(outputs, tuple)
+        outputs = (outputs,) if single else outputs
+        wrapped = []
+        for out in outputs:
+            if isinstance(out, np.ndarray):
+                out = Tensor(out)
+            elif isinstance(out, Tensor) and any(out is a for a in args):
+                out = Tensor(out.data)      # never re-label an input as this op's output
+            wrapped.append(out)
+
+        if record:
+            node = _node_class(cls._backward_name)(cls, ctx, args)
+            node._n_outputs = len(wrapped)
+            node._output_meta = []
+            non_diff = ctx._non_differentiable
+            for index, out in enumerate(wrapped):
+                if isinstance(out, Tensor):
+                    node._output_meta.append((out.data.shape, out.data.dtype))
+                    differentiable = out.data.dtype.kind in "fc" and not any(out is n for n in non_diff)
+                    if differentiable:
+                        out.grad_fn = node
+                        out._output_nr = index
+                        out._requires_grad = True
+                else:
+                    node._output_meta.append(None)
+        return wrapped[0] if single else tuple(wrapped)

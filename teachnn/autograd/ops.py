@@ -1,0 +1,897 @@
+"""The basic differentiable operations behind ``Tensor``'s methods.
+
+Each operation is a small ``Function``: ``forward`` computes with NumPy on ``x.data``,
+``backward`` receives dL/d(output) and returns dL/d(input) for every input, right next
+to it (chain rule, one local derivative at a time). Read any class on its own.
+
+Conventions used below:
+* ``g`` is the incoming gradient as an ndarray (``grad_out.data``), shaped like the output;
+* ``unbroadcast(grad, shape)`` undoes NumPy broadcasting: an input of shape (3,) that was
+  broadcast to (2, 3) in forward receives the sum of the (2, 3) gradient over axis 0.
+* ``_backward_name`` is the name PyTorch gives the node (``AddBackward0``), so that
+  ``y.grad_fn`` prints the same in both libraries.
+"""
+import numpy as np
+
+from .function import Function
+from ..tensor import Tensor
+
+__all__ = ["unbroadcast"]
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape`` (the inverse of broadcasting ``shape`` to ``grad.shape``).
+
+    (2, 4, 3) -> (4, 1): sum over the leading axis (added by broadcasting), then over axis
+    2 with keepdims (it was size 1 and got stretched).
+    """
+    shape = tuple(shape)
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))   # (2, 4, 3) -> (4, 3)
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)   # (4, 3) -> (4, 1)
+    return grad
+
+
+# ----------------------------------------------------------------------------------------
+# arithmetic: z = x (op) y, with broadcasting
+# ----------------------------------------------------------------------------------------
+class Add(Function):
+    _backward_name = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y, alpha=1):
+        ctx.shapes = (x.data.shape, y.data.shape)
+        ctx.alpha = alpha
+        return Tensor(x.data + y.data if alpha == 1 else x.data + alpha * y.data)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data                        # dz/dx = 1, dz/dy = alpha
+        x_shape, y_shape = ctx.shapes
+        gy = g if ctx.alpha == 1 else g * ctx.alpha
+        return unbroadcast(g, x_shape), unbroadcast(gy, y_shape), None
+
+
+class Sub(Function):
+    _backward_name = "SubBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y, alpha=1):
+        ctx.shapes = (x.data.shape, y.data.shape)
+        ctx.alpha = alpha
+        return Tensor(x.data - y.data if alpha == 1 else x.data - alpha * y.data)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data                        # dz/dx = 1, dz/dy = -alpha
+        x_shape, y_shape = ctx.shapes
+        return unbroadcast(g, x_shape), unbroadcast(-ctx.alpha * g, y_shape), None
+
+
+class RSub(Function):
+    """``scalar - x`` (PyTorch calls it rsub)."""
+    _backward_name = "RsubBackward1"
+
+    @staticmethod
+    def forward(ctx, x, scalar):
+        return Tensor(np.asarray(scalar - x.data, dtype=x.data.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return -grad_out.data, None
+
+
+class Mul(Function):
+    _backward_name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return Tensor(x.data * y.data)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved_tensors
+        g = grad_out.data                        # dz/dx = y, dz/dy = x
+        gx = unbroadcast(g * y.data, x.data.shape) if ctx.needs_input_grad[0] else None
+        gy = unbroadcast(g * x.data, y.data.shape) if ctx.needs_input_grad[1] else None
+        return gx, gy
+
+
+class Div(Function):
+    _backward_name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return Tensor(x.data / y.data)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved_tensors
+        g = grad_out.data                        # dz/dx = 1/y, dz/dy = -x/y^2
+        gx = unbroadcast(g / y.data, x.data.shape) if ctx.needs_input_grad[0] else None
+        gy = (unbroadcast(-g * x.data / (y.data * y.data), y.data.shape)
+              if ctx.needs_input_grad[1] else None)
+        return gx, gy
+
+
+class Reciprocal(Function):
+    _backward_name = "ReciprocalBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = 1 / x.data
+        out = Tensor(y)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved_tensors                 # d(1/x)/dx = -1/x^2 = -y^2
+        return -grad_out.data * y.data * y.data
+
+
+class Neg(Function):
+    _backward_name = "NegBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return Tensor(-x.data)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return -grad_out.data
+
+
+class PowScalar(Function):
+    """``x ** p`` with a number ``p``."""
+    _backward_name = "PowBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p):
+        ctx.save_for_backward(x)
+        ctx.p = p
+        return Tensor(np.asarray(x.data ** p, dtype=x.data.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors                 # d(x^p)/dx = p * x^(p-1)
+        p = ctx.p
+        if p == 0:
+            return np.zeros_like(x.data), None
+        return grad_out.data * p * x.data ** (p - 1), None
+
+
+class PowTensor(Function):
+    """``x ** y`` with both Tensors."""
+    _backward_name = "PowBackward1"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        out = Tensor(x.data ** y.data)
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y, out = ctx.saved_tensors
+        g = grad_out.data
+        gx = gy = None
+        if ctx.needs_input_grad[0]:              # d(x^y)/dx = y * x^(y-1)
+            gx = unbroadcast(g * y.data * x.data ** (y.data - 1), x.data.shape)
+        if ctx.needs_input_grad[1]:              # d(x^y)/dy = x^y * ln(x)   (0 where x == 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_x = np.where(x.data == 0, 0, np.log(np.where(x.data == 0, 1, x.data)))
+            gy = unbroadcast(g * out.data * log_x, y.data.shape)
+        return gx, gy
+
+
+class RPow(Function):
+    """``c ** x`` with a number ``c``."""
+    _backward_name = "PowBackward2"
+
+    @staticmethod
+    def forward(ctx, x, base):
+        out = Tensor(np.asarray(np.power(base, x.data), dtype=x.data.dtype))
+        ctx.save_for_backward(out)
+        ctx.base = base
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved_tensors               # d(c^x)/dx = c^x * ln(c)
+        return grad_out.data * out.data * np.log(ctx.base), None
+
+
+# ----------------------------------------------------------------------------------------
+# matrix product
+# ----------------------------------------------------------------------------------------
+class MatMul(Function):
+    """``x @ y`` with NumPy's matmul rules (1-d vectors, batched stacks, broadcasting).
+
+    Backward: dL/dx = g @ y^T and dL/dy = x^T @ g, with the 1-d cases handled by
+    temporarily adding the missing axis, and batch axes summed back (unbroadcast).
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return Tensor(np.matmul(x.data, y.data))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved_tensors
+        a, b, g = x.data, y.data, grad_out.data
+        # make both operands at least 2-d:  (k,) @ (k, m): a -> (1, k);  (n, k) @ (k,): b -> (k, 1)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = np.matmul(g2, np.swapaxes(b2, -1, -2))          # (..., n, m) @ (..., m, k)
+            gx = unbroadcast(gx, a2.shape).reshape(a.shape)
+        if ctx.needs_input_grad[1]:
+            gy = np.matmul(np.swapaxes(a2, -1, -2), g2)          # (..., k, n) @ (..., n, m)
+            gy = unbroadcast(gy, b2.shape).reshape(b.shape)
+        return gx, gy
+
+
+def matmul_backward_name(x_ndim, y_ndim):
+    """PyTorch's grad_fn name for ``x @ y``: MmBackward0, MvBackward0, DotBackward0, ..."""
+    if x_ndim == 2 and y_ndim == 2:
+        return "MmBackward0"
+    if x_ndim == 1 and y_ndim == 1:
+        return "DotBackward0"
+    if x_ndim == 2 and y_ndim == 1:
+        return "MvBackward0"
+    if x_ndim == 3 and y_ndim == 3:
+        return "BmmBackward0"
+    return "UnsafeViewBackward0"
+
+
+class _Mm(MatMul):
+    _backward_name = "MmBackward0"
+
+
+class _Dot(MatMul):
+    _backward_name = "DotBackward0"
+
+
+class _Mv(MatMul):
+    _backward_name = "MvBackward0"
+
+
+class _Bmm(MatMul):
+    _backward_name = "BmmBackward0"
+
+
+class _MatMulView(MatMul):
+    _backward_name = "UnsafeViewBackward0"
+
+
+MATMUL_BY_NAME = {c._backward_name: c for c in (_Mm, _Dot, _Mv, _Bmm, _MatMulView)}
+
+
+# ----------------------------------------------------------------------------------------
+# elementwise functions y = f(x): backward multiplies by f'(x)
+# ----------------------------------------------------------------------------------------
+class Exp(Function):
+    _backward_name = "ExpBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        out = Tensor(np.exp(x.data))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved_tensors               # d exp(x)/dx = exp(x)
+        return grad_out.data * out.data
+
+
+class Log(Function):
+    _backward_name = "LogBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):   # log(0) = -inf, log(-1) = nan, as torch
+            return Tensor(np.log(x.data))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors                 # d log(x)/dx = 1/x
+        with np.errstate(divide="ignore"):
+            return grad_out.data / x.data
+
+
+class Sqrt(Function):
+    _backward_name = "SqrtBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):
+            out = Tensor(np.sqrt(x.data))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved_tensors               # d sqrt(x)/dx = 1 / (2 sqrt(x))
+        with np.errstate(divide="ignore"):
+            return grad_out.data / (2 * out.data)
+
+
+class Abs(Function):
+    _backward_name = "AbsBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return Tensor(np.abs(x.data))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors                 # d|x|/dx = sign(x)  (0 at x = 0, as torch)
+        return grad_out.data * np.sign(x.data)
+
+
+class Clamp(Function):
+    _backward_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, x, min, max):
+        ctx.save_for_backward(x)
+        ctx.min, ctx.max = min, max
+        out = x.data
+        if min is not None:
+            out = np.maximum(out, np.asarray(min, dtype=out.dtype))
+        if max is not None:
+            out = np.minimum(out, np.asarray(max, dtype=out.dtype))
+        return Tensor(np.array(out, copy=out is x.data))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors                 # gradient passes where min <= x <= max
+        inside = np.ones(x.data.shape, dtype=bool)
+        if ctx.min is not None:
+            inside &= x.data >= ctx.min
+        if ctx.max is not None:
+            inside &= x.data <= ctx.max
+        return grad_out.data * inside, None, None
+
+
+class Relu(Function):
+    _backward_name = "ReluBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        out = Tensor(np.maximum(x.data, 0).astype(x.data.dtype, copy=False))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved_tensors               # relu'(x) = 1 if x > 0 else 0
+        return grad_out.data * (out.data > 0)
+
+
+class Sigmoid(Function):
+    _backward_name = "SigmoidBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        a = x.data
+        # stable for large |x|: never computes exp of a large positive number
+        e = np.exp(-np.abs(a))
+        out = Tensor(np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved_tensors               # s'(x) = s(x) (1 - s(x))
+        s = out.data
+        return grad_out.data * s * (1 - s)
+
+
+class Tanh(Function):
+    _backward_name = "TanhBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        out = Tensor(np.tanh(x.data))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved_tensors               # tanh'(x) = 1 - tanh(x)^2
+        return grad_out.data * (1 - out.data * out.data)
+
+
+class Softmax(Function):
+    """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x)   along ``dim``."""
+    _backward_name = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        shifted = x.data - x.data.max(axis=dim, keepdims=True)   # subtracting the max avoids overflow
+        e = np.exp(shifted)
+        out = Tensor(e / e.sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved_tensors
+        s, g = out.data, grad_out.data
+        # dL/dx_i = s_i * (g_i - sum_j g_j s_j)
+        return s * (g - (g * s).sum(axis=ctx.dim, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    """log_softmax(x)_i = (x_i - max x) - log sum_j exp(x_j - max x)   along ``dim``."""
+    _backward_name = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        shifted = x.data - x.data.max(axis=dim, keepdims=True)
+        out = Tensor(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved_tensors
+        g = grad_out.data
+        # dL/dx_i = g_i - softmax_i * sum_j g_j
+        return g - np.exp(out.data) * g.sum(axis=ctx.dim, keepdims=True), None
+
+
+class Maximum(Function):
+    """Elementwise max of two tensors; at ties the gradient is split in half (as torch)."""
+    _backward_name = "MaximumBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return Tensor(np.maximum(x.data, y.data))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved_tensors
+        g = grad_out.data
+        weight_x = (x.data > y.data) + 0.5 * (x.data == y.data)
+        gx = unbroadcast(g * weight_x, x.data.shape)
+        gy = unbroadcast(g * (1 - weight_x), y.data.shape)
+        return gx, gy
+
+
+class Minimum(Function):
+    _backward_name = "MinimumBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return Tensor(np.minimum(x.data, y.data))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved_tensors
+        g = grad_out.data
+        weight_x = (x.data < y.data) + 0.5 * (x.data == y.data)
+        gx = unbroadcast(g * weight_x, x.data.shape)
+        gy = unbroadcast(g * (1 - weight_x), y.data.shape)
+        return gx, gy
+
+
+class Where(Function):
+    _backward_name = "WhereBackward0"
+
+    @staticmethod
+    def forward(ctx, condition, x, y):
+        ctx.condition = condition
+        ctx.shapes = (x.data.shape, y.data.shape)
+        return Tensor(np.where(condition, x.data, y.data))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data
+        x_shape, y_shape = ctx.shapes
+        zero = np.zeros((), dtype=g.dtype)
+        gx = unbroadcast(np.where(ctx.condition, g, zero), x_shape)
+        gy = unbroadcast(np.where(ctx.condition, zero, g), y_shape)
+        return None, gx, gy
+
+
+# ----------------------------------------------------------------------------------------
+# reductions
+# ----------------------------------------------------------------------------------------
+def _expand_back(g, shape, dims, keepdim):
+    """Give a reduced gradient its reduced axes back (size 1) so it broadcasts over ``shape``."""
+    if dims is None:
+        return np.reshape(g, (1,) * len(shape))
+    if not keepdim:
+        g = np.expand_dims(g, dims)
+    return g
+
+
+class Sum(Function):
+    """Sum over ``dims`` (a tuple) or everything (None). Backward: copy g to every summed cell."""
+    _backward_name = "SumBackward1"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, dtype=None):
+        ctx.shape, ctx.dims, ctx.keepdim = x.data.shape, dims, keepdim
+        out = np.sum(x.data, axis=dims, keepdims=keepdim, dtype=dtype)
+        return Tensor(np.asarray(out))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = _expand_back(grad_out.data, ctx.shape, ctx.dims, ctx.keepdim)
+        return np.broadcast_to(g, ctx.shape), None, None, None
+
+
+class SumAll(Sum):
+    _backward_name = "SumBackward0"
+
+
+class Mean(Function):
+    """Mean over ``dims``. Backward: g / (number of averaged cells), copied to each of them."""
+    _backward_name = "MeanBackward1"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = x.data.shape, dims, keepdim
+        ctx.count = x.data.size if dims is None else int(np.prod([x.data.shape[d] for d in dims]))
+        return Tensor(np.asarray(np.mean(x.data, axis=dims, keepdims=keepdim)))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = _expand_back(grad_out.data, ctx.shape, ctx.dims, ctx.keepdim)
+        return np.broadcast_to(g / ctx.count, ctx.shape), None, None
+
+
+class MeanAll(Mean):
+    _backward_name = "MeanBackward0"
+
+
+class Var(Function):
+    """var = sum (x - mean)^2 / (n - correction). Backward: 2 (x - mean) / (n - correction)."""
+    _backward_name = "VarBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        ctx.save_for_backward(x)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        n = x.data.size if dims is None else int(np.prod([x.data.shape[d] for d in dims]))
+        ctx.n = n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.var(x.data, axis=dims, ddof=correction, keepdims=keepdim) if n - correction > 0 \
+                else np.full(np.sum(x.data, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.data.dtype)
+        return Tensor(np.asarray(out, dtype=x.data.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        mean = np.mean(x.data, axis=ctx.dims, keepdims=True)
+        g = _expand_back(grad_out.data, x.data.shape, ctx.dims, ctx.keepdim)
+        return g * 2 * (x.data - mean) / (ctx.n - ctx.correction), None, None, None
+
+
+class Std(Function):
+    """std = sqrt(var). Backward: d std = d var / (2 std)."""
+    _backward_name = "StdBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        ctx.save_for_backward(x)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        n = x.data.size if dims is None else int(np.prod([x.data.shape[d] for d in dims]))
+        ctx.n = n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.std(x.data, axis=dims, ddof=correction, keepdims=keepdim) if n - correction > 0 \
+                else np.full(np.sum(x.data, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.data.dtype)
+        out = Tensor(np.asarray(out, dtype=x.data.dtype))
+        ctx.std = out.data
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        mean = np.mean(x.data, axis=ctx.dims, keepdims=True)
+        g = _expand_back(grad_out.data, x.data.shape, ctx.dims, ctx.keepdim)
+        std = _expand_back(ctx.std, x.data.shape, ctx.dims, ctx.keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * (x.data - mean) / ((ctx.n - ctx.correction) * std), None, None, None
+
+
+class MaxAll(Function):
+    """max of all elements. At ties, torch spreads the gradient evenly over the maxima."""
+    _backward_name = "MaxBackward1"
+    _reduce = staticmethod(np.max)
+
+    @classmethod
+    def forward(cls, ctx, x):
+        out = Tensor(np.asarray(cls._reduce(x.data)))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, out = ctx.saved_tensors
+        hits = x.data == out.data
+        return grad_out.data * hits / hits.sum()
+
+
+class MinAll(MaxAll):
+    _backward_name = "MinBackward1"
+    _reduce = staticmethod(np.min)
+
+
+class MaxDim(Function):
+    """``max(dim)``: values and indices. The gradient goes to the chosen index only."""
+    _backward_name = "MaxBackward0"
+    _arg = staticmethod(np.argmax)
+
+    @classmethod
+    def forward(cls, ctx, x, dim, keepdim):
+        indices = np.expand_dims(cls._arg(x.data, axis=dim), dim)       # (..., 1, ...)
+        values = np.take_along_axis(x.data, indices, axis=dim)
+        if not keepdim:
+            indices, values = indices.squeeze(dim), values.squeeze(dim)
+        ctx.shape, ctx.dim, ctx.keepdim, ctx.indices = x.data.shape, dim, keepdim, indices
+        idx = Tensor(indices.astype(np.int64))
+        ctx.mark_non_differentiable(idx)
+        return Tensor(values), idx
+
+    @staticmethod
+    def backward(ctx, grad_out, grad_indices):
+        g = grad_out.data
+        indices = ctx.indices
+        if not ctx.keepdim:
+            g, indices = np.expand_dims(g, ctx.dim), np.expand_dims(indices, ctx.dim)
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        np.put_along_axis(gx, indices, g, axis=ctx.dim)
+        return gx, None, None
+
+
+class MinDim(MaxDim):
+    _backward_name = "MinBackward0"
+    _arg = staticmethod(np.argmin)
+
+
+class Amax(Function):
+    """``amax(dim)``: max values over several dims; ties share the gradient evenly."""
+    _backward_name = "AmaxBackward0"
+    _reduce = staticmethod(np.max)
+
+    @classmethod
+    def forward(cls, ctx, x, dims, keepdim):
+        out = Tensor(np.asarray(cls._reduce(x.data, axis=dims, keepdims=keepdim)))
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, out = ctx.saved_tensors
+        o = _expand_back(out.data, x.data.shape, ctx.dims, ctx.keepdim)
+        g = _expand_back(grad_out.data, x.data.shape, ctx.dims, ctx.keepdim)
+        hits = x.data == o
+        return g * hits / hits.sum(axis=ctx.dims, keepdims=True), None, None
+
+
+class Amin(Amax):
+    _backward_name = "AminBackward0"
+    _reduce = staticmethod(np.min)
+
+
+# ----------------------------------------------------------------------------------------
+# shape operations: the gradient is moved back, never changed
+# ----------------------------------------------------------------------------------------
+class View(Function):
+    """reshape / view / flatten. Backward: reshape the gradient back."""
+    _backward_name = "ViewBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.data.shape
+        return Tensor(x.data.reshape(shape))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.data.reshape(ctx.shape), None
+
+
+class Unsqueeze(View):
+    _backward_name = "UnsqueezeBackward0"
+
+
+class Squeeze(View):
+    _backward_name = "SqueezeBackward0"
+
+
+class SqueezeDim(View):
+    _backward_name = "SqueezeBackward1"
+
+
+class Permute(Function):
+    """Reorder axes. Backward: apply the inverse permutation."""
+    _backward_name = "PermuteBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.inverse = tuple(np.argsort(dims))
+        return Tensor(np.transpose(x.data, dims))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return np.transpose(grad_out.data, ctx.inverse), None
+
+
+class Transpose(Permute):
+    _backward_name = "TransposeBackward0"
+
+
+class T(Permute):
+    _backward_name = "TBackward0"
+
+
+class Expand(Function):
+    """Broadcast to a bigger shape (no copy). Backward: sum back (unbroadcast)."""
+    _backward_name = "ExpandBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.data.shape
+        return Tensor(np.broadcast_to(x.data, shape))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return unbroadcast(grad_out.data, ctx.shape), None
+
+
+class Repeat(Function):
+    """Tile the tensor. Backward: sum the gradient over all the tiles."""
+    _backward_name = "RepeatBackward0"
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        shape = (1,) * (len(repeats) - x.data.ndim) + x.data.shape
+        ctx.shape, ctx.padded, ctx.repeats = x.data.shape, shape, repeats
+        return Tensor(np.tile(x.data.reshape(shape), repeats))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # (r0*s0, r1*s1, ...) -> (r0, s0, r1, s1, ...) -> sum over the r axes
+        split = []
+        for r, s in zip(ctx.repeats, ctx.padded):
+            split += [r, s]
+        g = grad_out.data.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return g.reshape(ctx.shape), None
+
+
+class Index(Function):
+    """``x[index]``. Backward: scatter-add the gradient into a zero tensor shaped like x."""
+    _backward_name = "IndexBackward0"
+
+    @staticmethod
+    def forward(ctx, x, index, advanced):
+        ctx.shape, ctx.dtype, ctx.index, ctx.advanced = x.data.shape, x.data.dtype, index, advanced
+        out = x.data[index]
+        return Tensor(np.array(out, copy=True) if advanced else np.asarray(out))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        gx = np.zeros(ctx.shape, dtype=ctx.dtype)
+        if ctx.advanced:
+            np.add.at(gx, ctx.index, grad_out.data)   # repeated indices add up
+        else:
+            gx[ctx.index] = grad_out.data
+        return gx, None, None
+
+
+class Select(Index):
+    _backward_name = "SelectBackward0"
+
+
+class Slice(Index):
+    _backward_name = "SliceBackward0"
+
+
+class UnsqueezeIndex(Index):
+    _backward_name = "UnsqueezeBackward0"
+
+
+class Cat(Function):
+    """Concatenate along ``dim``. Backward: split the gradient into the original pieces."""
+    _backward_name = "CatBackward0"
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        ctx.dim = dim
+        ctx.sizes = [t.data.shape[dim] for t in tensors]
+        return Tensor(np.concatenate([t.data for t in tensors], axis=dim))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        cuts = np.cumsum(ctx.sizes)[:-1]
+        return (None, *np.split(grad_out.data, cuts, axis=ctx.dim))
+
+
+class Stack(Function):
+    """Stack along a new axis ``dim``. Backward: take each slice of the gradient."""
+    _backward_name = "StackBackward0"
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        ctx.dim, ctx.n = dim, len(tensors)
+        return Tensor(np.stack([t.data for t in tensors], axis=dim))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data
+        return (None, *[np.take(g, i, axis=ctx.dim) for i in range(ctx.n)])
+
+
+class Clone(Function):
+    _backward_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return Tensor(x.data.copy())
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.data
+
+
+class ToDtype(Function):
+    """Change dtype. Backward: cast the gradient back to the input's dtype."""
+    _backward_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        ctx.dtype = x.data.dtype
+        return Tensor(x.data.astype(np_dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.data.astype(ctx.dtype), None
+
+
+class CopySlices(Function):
+    """``x[index] = value`` on a tensor in the graph: the old values at ``index`` get no
+    gradient, ``value`` gets the gradient of the overwritten cells."""
+    _backward_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        out = x.data.copy()
+        out[index] = value.data
+        ctx.index, ctx.value_shape = index, value.data.shape
+        ctx.out_shape = out[index].shape
+        return Tensor(out)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data
+        gx = g.copy()
+        gx[ctx.index] = 0
+        gv = unbroadcast(np.array(g[ctx.index]), ctx.value_shape) if ctx.needs_input_grad[1] else None
+        return gx, gv, None
