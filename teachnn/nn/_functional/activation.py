@@ -1,1 +1,534 @@
-__all__ = []
+"""Activation functions: the stateless form (``F.relu``, ``F.softmax``, ...).
+
+Each activation is a small autograd ``Function`` whose ``forward`` computes the formula on
+the NumPy array and whose ``backward`` applies the derivative right next to it, so the two
+can be read together. Every function keeps the input's shape and dtype.
+
+Formulas (x is one element of the input):
+
+    relu(x)        = max(x, 0)                       relu'(x)    = 1 if x > 0 else 0
+    leaky_relu(x)  = x if x > 0 else a*x              ...'(x)    = 1 if x > 0 else a
+    sigmoid(x)     = 1 / (1 + exp(-x))                sigmoid'   = s * (1 - s)
+    tanh(x)                                           tanh'      = 1 - tanh(x)^2
+    softmax(x)_i   = exp(x_i) / sum_j exp(x_j)        (along ``dim``)
+    log_softmax(x) = x_i - log(sum_j exp(x_j))
+    gelu(x)        = x * Phi(x),  Phi(x) = (1 + erf(x / sqrt(2))) / 2
+    elu(x)         = x if x > 0 else alpha * (exp(x) - 1)
+    silu(x)        = x * sigmoid(x)
+    softplus(x)    = log(1 + exp(beta*x)) / beta      (x itself once beta*x > threshold)
+    hardtanh(x)    = clamp(x, min_val, max_val)
+    relu6(x)       = clamp(x, 0, 6)
+    prelu(x)       = x if x > 0 else w_c * x          (one learnable slope per channel)
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ..._errors import shape_str
+from ...autograd import Function
+from ...tensor import Tensor
+
+__all__ = [
+    "relu", "relu_", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu",
+    "elu", "silu", "softplus", "hardtanh", "relu6", "prelu",
+]
+
+
+# ---------------------------------------------------------------------------------------
+# small helpers shared by the activations
+# ---------------------------------------------------------------------------------------
+def _check_tensor(x, func_name, arg_name="input"):
+    """Raise the TypeError PyTorch raises when a non-Tensor is passed, with a hint."""
+    if not isinstance(x, Tensor):
+        raise TypeError(
+            f"{func_name}(): argument '{arg_name}' must be a Tensor, not "
+            f"{type(x).__name__}. Wrap the data first, e.g. torch.tensor(data).")
+
+
+def _check_float(x, func_name):
+    """Activations need floating-point input (the result is fractional)."""
+    if x.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{func_name}(): expected a floating-point tensor but got dtype "
+            f"{x.data.dtype}; convert it first with x.float().")
+
+
+def _as_out(array, dtype) -> Tensor:
+    """Wrap a NumPy result as a Tensor of the given dtype (NumPy scalars become 0-d arrays)."""
+    return Tensor(np.asarray(array, dtype=dtype))
+
+
+def _grad_enabled() -> bool:
+    import teachnn
+    return teachnn.is_grad_enabled()
+
+
+def _inplace_result(input: Tensor, out: Tensor, func_name: str) -> Tensor:
+    """What ``inplace=True`` returns.
+
+    Without autograd involvement the result is written into ``input`` and ``input`` is
+    returned, exactly like PyTorch. A leaf that requires grad cannot be overwritten (PyTorch
+    raises the same error). For a non-leaf tensor inside a recorded graph teachnn returns the
+    new tensor instead of rewriting the old one, so the graph stays easy to read; use the
+    returned value (``x = F.relu(x, inplace=True)``), as everyone does anyway.
+    """
+    if input.requires_grad and _grad_enabled():
+        if input.is_leaf:
+            raise RuntimeError(
+                f"{func_name}(inplace=True): a leaf Variable that requires grad is being used "
+                "in an in-place operation. Use inplace=False (the default) for tensors you "
+                "want gradients for.")
+        return out
+    input.data[...] = out.data
+    if hasattr(input, "_version"):
+        input._version += 1          # lets autograd notice if this tensor was saved earlier
+    return input
+
+
+def _normalize_dim(dim, ndim, func_name):
+    """Turn a possibly negative ``dim`` into an index, with PyTorch's IndexError."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{func_name}(): dim must be an int, but got {type(dim).__name__}")
+    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not low <= dim <= high:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{low}, {high}], but got "
+            f"{dim}). {func_name}() was given a {ndim}-d tensor; pick one of its dimensions.")
+    return 0 if ndim == 0 else int(dim) % ndim
+
+
+# ---------------------------------------------------------------------------------------
+# ReLU family
+# ---------------------------------------------------------------------------------------
+class ReLUFunction(Function):
+    """relu(x) = max(x, 0); gradient 1 where x > 0, else 0."""
+    _backward_name = "ReluBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.positive = x.data > 0                       # (same shape as x), bool
+        return _as_out(np.where(ctx.positive, x.data, 0), x.data.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.data * ctx.positive
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Rectified linear unit, elementwise: ``max(x, 0)``. Shape: any -> same."""
+    _check_tensor(input, "relu")
+    out = ReLUFunction.apply(input)
+    return _inplace_result(input, out, "relu") if inplace else out
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place ``relu``."""
+    return relu(input, inplace=True)
+
+
+class LeakyReLUFunction(Function):
+    """x if x > 0 else slope * x; gradient 1 or slope."""
+    _backward_name = "LeakyReluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        ctx.positive = x.data > 0
+        ctx.negative_slope = negative_slope
+        return _as_out(np.where(ctx.positive, x.data, x.data * negative_slope), x.data.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data
+        return np.where(ctx.positive, g, g * ctx.negative_slope), None
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``x if x > 0 else negative_slope * x``. Shape: any -> same."""
+    _check_tensor(input, "leaky_relu")
+    _check_float(input, "leaky_relu")
+    out = LeakyReLUFunction.apply(input, float(negative_slope))
+    return _inplace_result(input, out, "leaky_relu") if inplace else out
+
+
+class HardtanhFunction(Function):
+    """clamp(x, min_val, max_val); gradient 1 strictly inside (min_val, max_val), else 0."""
+    _backward_name = "HardtanhBackward0"
+
+    @staticmethod
+    def forward(ctx, x, min_val, max_val):
+        ctx.inside = (x.data > min_val) & (x.data < max_val)
+        return _as_out(np.clip(x.data, min_val, max_val), x.data.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.data * ctx.inside, None, None
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """``clamp(x, min_val, max_val)``. Shape: any -> same."""
+    _check_tensor(input, "hardtanh")
+    _check_float(input, "hardtanh")
+    out = HardtanhFunction.apply(input, float(min_val), float(max_val))
+    return _inplace_result(input, out, "hardtanh") if inplace else out
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(x, 0), 6)`` = ``hardtanh(x, 0, 6)`` (PyTorch also records HardtanhBackward0)."""
+    _check_tensor(input, "relu6")
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+class PReLUFunction(Function):
+    """x if x > 0 else w[c] * x, with c the channel (dim 1) of the element.
+
+    weight: (1,) shared by all channels, or (C,) one slope per channel.
+    d/dx = 1 or w[c];  d/dw[c] = sum over all elements of channel c with x <= 0 of x * grad.
+    """
+    _backward_name = "PreluKernelBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        w = PReLUFunction._broadcast_weight(weight.data, x.data.ndim)   # (1, C, 1, ...) or (1,)
+        ctx.save_for_backward(x, weight)
+        return _as_out(np.where(x.data > 0, x.data, w * x.data), x.data.dtype)
+
+    @staticmethod
+    def _broadcast_weight(w, ndim):
+        if w.size == 1 or ndim < 2:
+            return w.reshape(())
+        shape = [1] * ndim
+        shape[1] = w.size
+        return w.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, weight = ctx.saved_tensors
+        g = grad_out.data
+        w = PReLUFunction._broadcast_weight(weight.data, x.data.ndim)
+        positive = x.data > 0
+        grad_x = grad_w = None
+        if ctx.needs_input_grad[0]:
+            grad_x = np.where(positive, g, w * g)
+        if ctx.needs_input_grad[1]:
+            contrib = np.where(positive, 0, x.data * g)                  # same shape as x
+            if weight.data.size == 1 or x.data.ndim < 2:
+                grad_w = np.asarray(contrib.sum()).reshape(weight.data.shape)
+            else:
+                axes = tuple(a for a in range(x.data.ndim) if a != 1)  # all but channels
+                grad_w = contrib.sum(axis=axes).reshape(weight.data.shape)
+            grad_w = grad_w.astype(weight.data.dtype)
+        return grad_x, grad_w
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """Parametric ReLU: ``x if x > 0 else weight[c] * x``.
+
+    Shapes: input (N, C, *) or any; weight (1,) or (C,) with C = input.shape[1].
+    """
+    _check_tensor(input, "prelu")
+    _check_tensor(weight, "prelu", "weight")
+    _check_float(input, "prelu")
+    channels = input.data.shape[1] if input.data.ndim >= 2 else 1
+    if weight.data.ndim > 1:
+        raise RuntimeError(
+            f"prelu(): weight must be 1-d (one slope per channel) but got shape "
+            f"{shape_str(weight.data.shape)}")
+    if weight.data.size != 1 and weight.data.size != channels:
+        raise RuntimeError(
+            "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{weight.data.size} and channel size = {channels}. The input has shape "
+            f"{shape_str(input.data.shape)}, so the channels (dim 1) number {channels}: use "
+            f"nn.PReLU(num_parameters={channels}) or nn.PReLU() for one shared slope.")
+    if weight.data.dtype != input.data.dtype:
+        raise RuntimeError(
+            f"prelu: Type promoting not supported. Got input of dtype {input.data.dtype} and "
+            f"weight of dtype {weight.data.dtype}; convert one of them (x.float() or "
+            "model.double()).")
+    return PReLUFunction.apply(input, weight)
+
+
+# ---------------------------------------------------------------------------------------
+# squashing functions
+# ---------------------------------------------------------------------------------------
+def _stable_sigmoid(a: np.ndarray) -> np.ndarray:
+    """1/(1+exp(-a)) without overflow: exp is only ever taken of a non-positive number."""
+    e = np.exp(-np.abs(a))                       # in (0, 1]
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class SigmoidFunction(Function):
+    """s = 1 / (1 + exp(-x)); ds/dx = s * (1 - s)."""
+    _backward_name = "SigmoidBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.out = _stable_sigmoid(x.data).astype(x.data.dtype)
+        return _as_out(ctx.out, x.data.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        s = ctx.out
+        return grad_out.data * s * (1 - s)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, squashes to (0, 1). Shape: any -> same."""
+    _check_tensor(input, "sigmoid")
+    _check_float(input, "sigmoid")
+    return SigmoidFunction.apply(input)
+
+
+class TanhFunction(Function):
+    """t = tanh(x); dt/dx = 1 - t^2."""
+    _backward_name = "TanhBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.out = np.tanh(x.data)
+        return _as_out(ctx.out, x.data.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.data * (1 - ctx.out * ctx.out)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent, squashes to (-1, 1). Shape: any -> same."""
+    _check_tensor(input, "tanh")
+    _check_float(input, "tanh")
+    return TanhFunction.apply(input)
+
+
+# ---------------------------------------------------------------------------------------
+# softmax and log_softmax
+# ---------------------------------------------------------------------------------------
+def _implicit_softmax_dim(name: str, ndim: int) -> int:
+    """PyTorch's legacy rule when ``dim`` is omitted: 0 for 0-, 1- and 3-d input, else 1."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+        "include dim=X as an argument.", UserWarning, stacklevel=4)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class SoftmaxFunction(Function):
+    """y_i = exp(x_i - m) / sum_j exp(x_j - m), m = max_j x_j (subtracting m avoids overflow).
+
+    Backward (Jacobian-vector product): dx_i = y_i * (g_i - sum_j g_j y_j).
+    """
+    _backward_name = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, np_dtype):
+        a = x.data.astype(np_dtype, copy=False)
+        shifted = a - a.max(axis=dim, keepdims=True)
+        e = np.exp(shifted)
+        ctx.out = e / e.sum(axis=dim, keepdims=True)
+        ctx.dim, ctx.in_dtype = dim, x.data.dtype
+        return _as_out(ctx.out, np_dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g, y = grad_out.data, ctx.out
+        grad = y * (g - (g * y).sum(axis=ctx.dim, keepdims=True))
+        return grad.astype(ctx.in_dtype, copy=False), None, None
+
+
+class LogSoftmaxFunction(Function):
+    """y_i = x_i - m - log(sum_j exp(x_j - m)) (log-sum-exp trick, stable for huge logits).
+
+    Backward: dx_i = g_i - exp(y_i) * sum_j g_j.
+    """
+    _backward_name = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, np_dtype):
+        a = x.data.astype(np_dtype, copy=False)
+        shifted = a - a.max(axis=dim, keepdims=True)
+        ctx.out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.dim, ctx.in_dtype = dim, x.data.dtype
+        return _as_out(ctx.out, np_dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g, y = grad_out.data, ctx.out
+        grad = g - np.exp(y) * g.sum(axis=ctx.dim, keepdims=True)
+        return grad.astype(ctx.in_dtype, copy=False), None, None
+
+
+def _softmax_args(input, dim, dtype, name):
+    _check_tensor(input, name)
+    if dim is None:
+        dim = _implicit_softmax_dim(name, input.data.ndim)
+    dim = _normalize_dim(dim, input.data.ndim, name)
+    if dtype is not None:
+        np_dtype = np.dtype(getattr(dtype, "np", dtype))
+    else:
+        np_dtype = input.data.dtype
+    if np_dtype.kind != "f":
+        raise RuntimeError(
+            f"{name}(): expected a floating-point tensor but got dtype {np_dtype}; convert it "
+            "first with x.float() or pass dtype=torch.float32.")
+    return dim, np_dtype
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """Softmax along ``dim``: entries become positive and sum to 1 along that dim.
+
+    Shape: any -> same. Omitting ``dim`` uses PyTorch's deprecated implicit choice (with
+    its warning); always pass it, e.g. ``dim=1`` for (batch, classes) scores.
+    """
+    dim, np_dtype = _softmax_args(input, dim, dtype, "softmax")
+    return SoftmaxFunction.apply(input, dim, np_dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype=None) -> Tensor:
+    """``log(softmax(x))`` computed stably (log-sum-exp). Shape: any -> same."""
+    dim, np_dtype = _softmax_args(input, dim, dtype, "log_softmax")
+    return LogSoftmaxFunction.apply(input, dim, np_dtype)
+
+
+# ---------------------------------------------------------------------------------------
+# smooth ReLU relatives
+# ---------------------------------------------------------------------------------------
+# NumPy has no erf; math.erf is exact to double precision, so apply it elementwise.
+_erf_elementwise = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf(a: np.ndarray) -> np.ndarray:
+    """Gauss error function, elementwise, float64 result."""
+    return np.asarray(_erf_elementwise(np.asarray(a, dtype=np.float64)), dtype=np.float64)
+
+
+_SQRT_2 = math.sqrt(2.0)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+class GELUFunction(Function):
+    """Gaussian error linear unit.
+
+    'none': y = x * Phi(x),  Phi(x) = (1 + erf(x/sqrt(2))) / 2,
+            dy/dx = Phi(x) + x * phi(x),  phi(x) = exp(-x^2/2) / sqrt(2 pi)
+    'tanh': y = x/2 * (1 + tanh(u)),  u = sqrt(2/pi) * (x + 0.044715 x^3),
+            dy/dx = (1 + tanh(u))/2 + x/2 * (1 - tanh(u)^2) * sqrt(2/pi) * (1 + 3*0.044715 x^2)
+    """
+    _backward_name = "GeluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        a = x.data.astype(np.float64)          # computed in float64, returned in x's dtype
+        ctx.approximate, ctx.x64, ctx.dtype = approximate, a, x.data.dtype
+        if approximate == "none":
+            out = a * 0.5 * (1.0 + _erf(a / _SQRT_2))
+        else:
+            out = 0.5 * a * (1.0 + np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
+        return _as_out(out, x.data.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a = ctx.x64
+        if ctx.approximate == "none":
+            cdf = 0.5 * (1.0 + _erf(a / _SQRT_2))
+            pdf = np.exp(-0.5 * a * a) * _INV_SQRT_2PI
+            local = cdf + a * pdf
+        else:
+            t = np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a ** 3))
+            du_dx = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * a * a)
+            local = 0.5 * (1.0 + t) + 0.5 * a * (1.0 - t * t) * du_dx
+        return (grad_out.data * local).astype(ctx.dtype), None
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """GELU ``x * Phi(x)`` (``approximate='tanh'``: the tanh formula). Shape: any -> same."""
+    _check_tensor(input, "gelu")
+    _check_float(input, "gelu")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(
+            f"approximate argument must be either none or tanh, but got {approximate!r}.")
+    return GELUFunction.apply(input, approximate)
+
+
+class ELUFunction(Function):
+    """y = x if x > 0 else alpha * (exp(x) - 1);  dy/dx = 1 or alpha * exp(x) (= y + alpha)."""
+    _backward_name = "EluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        a = x.data
+        ctx.positive = a > 0
+        ctx.neg_branch = alpha * np.expm1(np.minimum(a, 0))     # exp only of values <= 0
+        ctx.alpha = alpha
+        return _as_out(np.where(ctx.positive, a, ctx.neg_branch), a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data
+        return np.where(ctx.positive, g, g * (ctx.neg_branch + ctx.alpha)), None
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """ELU ``x if x > 0 else alpha * (exp(x) - 1)``. Shape: any -> same."""
+    _check_tensor(input, "elu")
+    _check_float(input, "elu")
+    out = ELUFunction.apply(input, float(alpha))
+    return _inplace_result(input, out, "elu") if inplace else out
+
+
+class SiLUFunction(Function):
+    """y = x * s, s = sigmoid(x);  dy/dx = s * (1 + x * (1 - s))."""
+    _backward_name = "SiluBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        ctx.s = _stable_sigmoid(x.data).astype(x.data.dtype)
+        return _as_out(x.data * ctx.s, x.data.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        s = ctx.s
+        return grad_out.data * s * (1 + x.data * (1 - s))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """SiLU (swish) ``x * sigmoid(x)``. Shape: any -> same."""
+    _check_tensor(input, "silu")
+    _check_float(input, "silu")
+    out = SiLUFunction.apply(input)
+    return _inplace_result(input, out, "silu") if inplace else out
+
+
+class SoftplusFunction(Function):
+    """y = log(1 + exp(beta x)) / beta, or x where beta x > threshold (linear regime).
+
+    dy/dx = sigmoid(beta x), or 1 in the linear regime.
+    """
+    _backward_name = "SoftplusBackward0"
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        bx = x.data * beta
+        ctx.linear = bx > threshold
+        ctx.bx = bx
+        # log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)): never overflows
+        smooth = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
+        return _as_out(np.where(ctx.linear, x.data, smooth), x.data.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data
+        slope = _stable_sigmoid(ctx.bx).astype(g.dtype)
+        return np.where(ctx.linear, g, g * slope), None, None
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """Softplus ``log(1 + exp(beta*x)) / beta``, a smooth ReLU. Shape: any -> same."""
+    _check_tensor(input, "softplus")
+    _check_float(input, "softplus")
+    return SoftplusFunction.apply(input, float(beta), float(threshold))

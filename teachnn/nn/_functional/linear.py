@@ -1,1 +1,107 @@
-__all__ = []
+"""The linear (fully connected) map ``y = x A^T + b``, stateless form ``F.linear``.
+
+Shapes:
+    input  (*, in_features)          any number of leading dimensions, e.g. (N, in) or (N, L, in)
+    weight (out_features, in_features)   A
+    bias   (out_features,)           b, optional
+    output (*, out_features)
+
+Backward, with g = dL/dy flattened to (M, out) and x flattened to (M, in):
+    dL/dx = g A            (M, out) @ (out, in) -> (M, in)
+    dL/dA = g^T x          (out, M) @ (M, in)   -> (out, in)
+    dL/db = sum_rows(g)    (M, out) -> (out,)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..._errors import shape_str
+from ...autograd import Function
+from ...tensor import Tensor
+
+__all__ = ["linear"]
+
+
+class LinearFunction(Function):
+    """y = x A^T + b over the last dimension of x (every leading dimension is a batch)."""
+    # PyTorch shows AddmmBackward0 for the common case of 2-d input with a bias.
+    _backward_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        lead_shape = x.data.shape[:-1]
+        x2 = x.data.reshape(-1, x.data.shape[-1])            # (*, in) -> (M, in)
+        out = x2 @ weight.data.T                              # (M, in) @ (in, out) -> (M, out)
+        if bias is not None:
+            out = out + bias.data                             # (M, out) + (out,)
+        out = out.reshape(*lead_shape, weight.data.shape[0])  # (M, out) -> (*, out)
+        return Tensor(np.asarray(out, dtype=x.data.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, weight = ctx.saved_tensors
+        g2 = grad_out.data.reshape(-1, weight.data.shape[0])   # (*, out) -> (M, out)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_x = (g2 @ weight.data).reshape(x.data.shape)  # (M, out) @ (out, in) -> (*, in)
+        if ctx.needs_input_grad[1]:
+            x2 = x.data.reshape(-1, x.data.shape[-1])          # (M, in)
+            grad_w = g2.T @ x2                                 # (out, M) @ (M, in) -> (out, in)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_b = g2.sum(axis=0)                            # (M, out) -> (out,)
+        if not ctx.has_bias:
+            return grad_x, grad_w                              # one gradient per input
+        return grad_x, grad_w, grad_b
+
+
+def _check_linear_args(input, weight, bias):
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"linear(): argument '{name}' must be a Tensor, not "
+                            f"{type(t).__name__}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"linear(): argument 'bias' must be a Tensor or None, not "
+                        f"{type(bias).__name__}")
+    if weight.data.ndim != 2:
+        raise RuntimeError(
+            f"linear(): weight must be 2-d [out_features, in_features] but got shape "
+            f"{shape_str(weight.data.shape)}")
+    out_features, in_features = weight.data.shape
+    if input.data.ndim == 0:
+        raise RuntimeError(
+            "linear(): input is a 0-d tensor (a single number); it needs a last dimension of "
+            f"size {in_features}, e.g. shape [batch, {in_features}]")
+    if input.data.shape[-1] != in_features:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied: linear() got input of shape "
+            f"{shape_str(input.data.shape)} (last dimension {input.data.shape[-1]}) and weight "
+            f"of shape {shape_str(weight.data.shape)} (in_features={in_features}); the last "
+            "dimension of input must equal weight.shape[1].")
+    if bias is not None and tuple(bias.data.shape) not in ((out_features,), ()):
+        raise RuntimeError(
+            f"linear(): bias must have shape [{out_features}] (one value per output feature) "
+            f"but got {shape_str(bias.data.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.data.dtype != input.data.dtype:
+            raise RuntimeError(
+                f"linear(): input has dtype {input.data.dtype} but {name} has dtype "
+                f"{t.data.dtype}; they must match. Convert the input (x.float() / x.double()) "
+                "or the layer (model.float() / model.double()).")
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"linear(): expected floating-point input but got dtype {input.data.dtype}; "
+            "convert it with x.float().")
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """Apply ``y = x A^T + b`` to the last dimension of ``input``.
+
+    Shapes: input (*, in_features), weight (out_features, in_features),
+    bias (out_features,) or None -> output (*, out_features).
+    """
+    _check_linear_args(input, weight, bias)
+    if bias is None:
+        return LinearFunction.apply(input, weight)
+    return LinearFunction.apply(input, weight, bias)

@@ -1,1 +1,227 @@
-__all__ = []
+"""Normalisation layers, stateless form: ``F.batch_norm`` and ``F.layer_norm``.
+
+Both compute, over some group of elements,
+
+    x_hat = (x - mean) / sqrt(var + eps)          var is the *biased* variance (divide by M)
+    y     = weight * x_hat + bias                 (optional affine part)
+
+and differ only in *which* elements form a group:
+
+    batch_norm  input (N, C, *): one group per channel c, over the batch and every spatial
+                position (M = N * prod(*)). In eval mode the stored running mean / variance
+                are used instead of the batch's.
+    layer_norm  input (*, D1, ..., Dk) with normalized_shape (D1, ..., Dk): one group per
+                sample, over its last k dimensions (M = D1 * ... * Dk).
+
+Backward of the normalisation (g = dL/dx_hat = dL/dy * weight, sums over one group):
+
+    dL/dx = (1 / sqrt(var + eps)) * (g - mean(g) - x_hat * mean(g * x_hat))
+
+This is the closed form of the chain rule through mean and var; writing it out (instead
+of composing ten small operations) is both faster and the formula found in textbooks.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..._errors import shape_str
+from ...autograd import Function
+from ...tensor import Tensor
+
+__all__ = ["batch_norm", "layer_norm"]
+
+
+def _normalize_backward(g_hat, x_hat, inv_std, axes):
+    """dL/dx from dL/dx_hat for x_hat = (x - mean) * inv_std, mean/var over ``axes``."""
+    mean_g = g_hat.mean(axis=axes, keepdims=True)
+    mean_gx = (g_hat * x_hat).mean(axis=axes, keepdims=True)
+    return inv_std * (g_hat - mean_g - x_hat * mean_gx)
+
+
+class BatchNormFunction(Function):
+    """Batch normalisation over every axis except the channel axis 1.
+
+    Shapes: x (N, C, *), running stats / weight / bias (C,) (reshaped to (1, C, 1, ...)).
+    training=True: batch statistics (biased var) normalise; the running statistics are
+    updated in place with the *unbiased* variance:
+        running_mean = (1 - momentum) * running_mean + momentum * mean
+        running_var  = (1 - momentum) * running_var  + momentum * var * M / (M - 1)
+    training=False: x_hat = (x - running_mean) / sqrt(running_var + eps), a fixed affine map.
+    """
+    _backward_name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        a = x.data
+        axes = (0,) + tuple(range(2, a.ndim))            # every axis but the channels
+        stat_shape = [1] * a.ndim
+        stat_shape[1] = a.shape[1]                       # (1, C, 1, ...)
+        if training:
+            mean = a.mean(axis=axes, keepdims=True)                  # (1, C, 1, ...)
+            var = ((a - mean) ** 2).mean(axis=axes, keepdims=True)   # biased
+            if running_mean is not None:
+                m = a.size // a.shape[1]                             # elements per channel
+                unbiased = var.reshape(-1) * (m / (m - 1))
+                running_mean.data[...] = ((1 - momentum) * running_mean.data
+                                          + momentum * mean.reshape(-1))
+                running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
+                for buf in (running_mean, running_var):
+                    if hasattr(buf, "_version"):
+                        buf._version += 1
+        else:
+            mean = running_mean.data.reshape(stat_shape)
+            var = running_var.data.reshape(stat_shape)
+        inv_std = 1.0 / np.sqrt(var + eps)                           # (1, C, 1, ...)
+        x_hat = (a - mean) * inv_std                                 # (N, C, *)
+        out = x_hat
+        if weight is not None:
+            out = out * weight.data.reshape(stat_shape)
+        if bias is not None:
+            out = out + bias.data.reshape(stat_shape)
+        ctx.axes, ctx.stat_shape, ctx.training = axes, stat_shape, training
+        ctx.x_hat, ctx.inv_std = x_hat, inv_std
+        ctx.has_weight, ctx.has_bias = weight is not None, bias is not None
+        ctx.weight = None if weight is None else weight.data
+        return Tensor(np.asarray(out, dtype=a.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data                                            # (N, C, *)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            g_hat = g if ctx.weight is None else g * ctx.weight.reshape(ctx.stat_shape)
+            if ctx.training:         # mean and var depend on x: the full formula
+                grad_x = _normalize_backward(g_hat, ctx.x_hat, ctx.inv_std, ctx.axes)
+            else:                    # running stats are constants: a plain scaling
+                grad_x = g_hat * ctx.inv_std
+        if ctx.has_weight and ctx.needs_input_grad[1]:
+            grad_w = (g * ctx.x_hat).sum(axis=ctx.axes)              # (C,)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_b = g.sum(axis=ctx.axes)                            # (C,)
+        return grad_x, grad_w, grad_b, None, None, None, None, None
+
+
+def _check_stat(t, name, channels):
+    if t is None:
+        return
+    if not isinstance(t, Tensor):
+        raise TypeError(f"batch_norm(): argument '{name}' must be a Tensor or None, not "
+                        f"{type(t).__name__}")
+    if t.data.shape != (channels,):
+        raise RuntimeError(
+            f"batch_norm(): {name} should contain {channels} elements (one per channel, "
+            f"input.shape[1]) but got shape {shape_str(t.data.shape)}")
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalisation per channel (dim 1). See the module docstring for the formulas.
+
+    Shapes: input (N, C) or (N, C, *); running_mean, running_var, weight, bias (C,).
+    With ``training=True`` the batch statistics are used and the running statistics (if
+    given) are updated in place; with ``training=False`` the running statistics are used.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm(): argument 'input' must be a Tensor, not "
+                        f"{type(input).__name__}")
+    if input.data.ndim < 2:
+        raise ValueError(
+            f"batch_norm(): expected input of shape [batch, channels, *] (at least 2-d) but got "
+            f"a {input.data.ndim}-d tensor of shape {shape_str(input.data.shape)}; add a batch "
+            "axis with x.unsqueeze(0).")
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"batch_norm(): expected a floating-point input but got dtype "
+                           f"{input.data.dtype}; convert it with x.float().")
+    channels = input.data.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        _check_stat(t, name, channels)
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError(
+            "batch_norm(): running_mean and running_var must be given when training=False "
+            "(evaluation uses the stored statistics); pass training=True to use the batch's.")
+    if training:
+        per_channel = input.data.size // channels if channels else 0
+        if per_channel <= 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size "
+                f"torch.Size({shape_str(input.data.shape)}): a batch statistic needs at least "
+                "two values per channel. Use a batch of 2 or more samples, or call model.eval() "
+                "to use the running statistics.")
+    return BatchNormFunction.apply(input, weight, bias, running_mean, running_var,
+                                   bool(training), float(momentum), float(eps))
+
+
+class LayerNormFunction(Function):
+    """Layer normalisation over the last k dimensions (k = len(normalized_shape)).
+
+    Shapes: x (*, D1..Dk); weight, bias (D1..Dk) or None.
+        mean, var over the last k axes (biased), x_hat = (x - mean) / sqrt(var + eps)
+        y = x_hat * weight + bias
+        dL/dweight = sum over the leading axes of g * x_hat,  dL/dbias = sum of g
+    """
+    _backward_name = "NativeLayerNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, n_norm_dims, eps):
+        a = x.data
+        axes = tuple(range(a.ndim - n_norm_dims, a.ndim))           # the normalised axes
+        mean = a.mean(axis=axes, keepdims=True)                      # (*, 1, ..., 1)
+        var = ((a - mean) ** 2).mean(axis=axes, keepdims=True)       # biased
+        inv_std = 1.0 / np.sqrt(var + eps)
+        x_hat = (a - mean) * inv_std
+        out = x_hat
+        if weight is not None:
+            out = out * weight.data
+        if bias is not None:
+            out = out + bias.data
+        ctx.axes, ctx.x_hat, ctx.inv_std = axes, x_hat, inv_std
+        ctx.weight = None if weight is None else weight.data
+        ctx.has_bias = bias is not None
+        return Tensor(np.asarray(out, dtype=a.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data
+        lead_axes = tuple(range(g.ndim - len(ctx.axes)))             # batch-like axes
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            g_hat = g if ctx.weight is None else g * ctx.weight
+            grad_x = _normalize_backward(g_hat, ctx.x_hat, ctx.inv_std, ctx.axes)
+        if ctx.weight is not None and ctx.needs_input_grad[1]:
+            grad_w = (g * ctx.x_hat).sum(axis=lead_axes)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_b = g.sum(axis=lead_axes)
+        return grad_x, grad_w, grad_b, None, None
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise each sample over its last ``len(normalized_shape)`` dimensions.
+
+    Shapes: input (*, *normalized_shape); weight, bias normalized_shape or None.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"layer_norm(): argument 'input' must be a Tensor, not "
+                        f"{type(input).__name__}")
+    if isinstance(normalized_shape, (int, np.integer)):
+        normalized_shape = (int(normalized_shape),)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    k = len(normalized_shape)
+    shape = input.data.shape
+    if k == 0 or input.data.ndim < k or tuple(shape[len(shape) - k:]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size "
+            f"{shape_str(shape)}. The last {k} dimension(s) of the input must equal "
+            "normalized_shape (e.g. nn.LayerNorm(x.shape[-1]) for the feature dimension).")
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"layer_norm(): expected a floating-point input but got dtype "
+                           f"{input.data.dtype}; convert it with x.float().")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.data.shape != normalized_shape:
+            raise RuntimeError(
+                f"layer_norm(): {name} must have shape {shape_str(normalized_shape)} "
+                f"(= normalized_shape) but got {shape_str(t.data.shape)}")
+    return LayerNormFunction.apply(input, weight, bias, k, float(eps))

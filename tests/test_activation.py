@@ -1,0 +1,297 @@
+"""Activations: functional and module form.
+
+Oracles: formulas written out in NumPy / math in the test, gradcheck in float64, and
+PyTorch parity (values, gradients, repr) when torch is installed.
+"""
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import teachnn
+import teachnn.nn as nn
+import teachnn.nn.functional as F
+from teachnn.autograd import gradcheck
+from teachnn.tensor import Tensor
+from tests.parity import assert_parity, requires_torch, torch
+
+
+def t64(a, grad=True):
+    return Tensor(np.array(a, dtype=np.float64), requires_grad=grad)
+
+
+def away_from_kinks(rng, shape, kinks=(0.0,), gap=1e-2):
+    """Random values that stay `gap` away from the points where a function has a kink
+    (finite differences across a kink are meaningless)."""
+    x = rng.standard_normal(shape) * 2
+    for k in kinks:
+        close = np.abs(x - k) < gap
+        x[close] = k + gap * 3 * np.sign(x[close] - k + 1e-300)
+    return x
+
+
+# every activation: (name, functional call, NumPy reference, kinks)
+def _sig(a):
+    return 1 / (1 + np.exp(-a))
+
+
+_erf = np.vectorize(math.erf)
+
+CASES = [
+    ("relu", lambda lib, x: lib.nn.functional.relu(x), lambda a: np.maximum(a, 0), (0.0,)),
+    ("leaky_relu", lambda lib, x: lib.nn.functional.leaky_relu(x, 0.2),
+     lambda a: np.where(a > 0, a, 0.2 * a), (0.0,)),
+    ("sigmoid", lambda lib, x: lib.nn.functional.sigmoid(x), _sig, ()),
+    ("tanh", lambda lib, x: lib.nn.functional.tanh(x), np.tanh, ()),
+    ("gelu", lambda lib, x: lib.nn.functional.gelu(x),
+     lambda a: a * 0.5 * (1 + _erf(a / math.sqrt(2))), ()),
+    ("gelu_tanh", lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"),
+     lambda a: 0.5 * a * (1 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3))), ()),
+    ("elu", lambda lib, x: lib.nn.functional.elu(x, alpha=1.5),
+     lambda a: np.where(a > 0, a, 1.5 * (np.exp(a) - 1)), (0.0,)),
+    ("silu", lambda lib, x: lib.nn.functional.silu(x), lambda a: a * _sig(a), ()),
+    ("softplus", lambda lib, x: lib.nn.functional.softplus(x, beta=2.0, threshold=3.0),
+     lambda a: np.where(2 * a > 3, a, np.log1p(np.exp(2 * a)) / 2), (1.5,)),
+    ("hardtanh", lambda lib, x: lib.nn.functional.hardtanh(x, -0.5, 1.0),
+     lambda a: np.clip(a, -0.5, 1.0), (-0.5, 1.0)),
+    ("relu6", lambda lib, x: lib.nn.functional.relu6(x * 4), lambda a: np.clip(4 * a, 0, 6),
+     (0.0, 1.5)),
+    ("softmax", lambda lib, x: lib.nn.functional.softmax(x, dim=-1),
+     lambda a: np.exp(a) / np.exp(a).sum(-1, keepdims=True), ()),
+    ("log_softmax0", lambda lib, x: lib.nn.functional.log_softmax(x, dim=0),
+     lambda a: a - np.log(np.exp(a).sum(0, keepdims=True)), ()),
+]
+IDS = [c[0] for c in CASES]
+
+
+@pytest.mark.parametrize("name,fn,ref,kinks", CASES, ids=IDS)
+def test_forward_matches_numpy_formula(name, fn, ref, kinks):
+    rng = np.random.default_rng(1)
+    a = away_from_kinks(rng, (3, 4), kinks)
+    out = fn(teachnn, t64(a, grad=False))
+    np.testing.assert_allclose(out.data, ref(a), rtol=1e-12, atol=1e-12)
+    assert out.data.dtype == np.float64 and out.shape == a.shape
+
+
+@pytest.mark.parametrize("name,fn,ref,kinks", CASES, ids=IDS)
+def test_gradcheck(name, fn, ref, kinks):
+    rng = np.random.default_rng(2)
+    x = t64(away_from_kinks(rng, (2, 5), kinks))
+    assert gradcheck(lambda x: fn(teachnn, x), (x,))
+
+
+@requires_torch
+@pytest.mark.parametrize("name,fn,ref,kinks", CASES, ids=IDS)
+def test_parity_with_torch(name, fn, ref, kinks):
+    rng = np.random.default_rng(3)
+    assert_parity(fn, [away_from_kinks(rng, (4, 3, 2), kinks)])
+
+
+@requires_torch
+@pytest.mark.parametrize("name,fn,ref,kinks", CASES, ids=IDS)
+def test_parity_float32(name, fn, ref, kinks):
+    rng = np.random.default_rng(4)
+    t_out, _ = assert_parity(fn, [away_from_kinks(rng, (5, 6), kinks)], dtype="float32",
+                             atol=1e-5, rtol=1e-5)
+    assert t_out[0].data.dtype == np.float32
+
+
+@requires_torch
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4),
+       case=st.sampled_from(CASES), seed=st.integers(0, 10_000))
+def test_parity_random_shapes(shape, case, seed):
+    rng = np.random.default_rng(seed)
+    assert_parity(case[1], [away_from_kinks(rng, tuple(shape), case[3])])
+
+
+def test_relu_kink_gradient_is_zero_like_torch():
+    # PyTorch's convention: relu'(0) = 0, leaky_relu'(0) = slope, hardtanh' = 0 at the ends
+    x = t64([-1.0, 0.0, 2.0])
+    F.relu(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 1.0])
+    x = t64([-1.0, 0.0, 2.0])
+    F.leaky_relu(x, 0.1).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.1, 0.1, 1.0])
+    x = t64([-1.0, 0.0, 1.0])
+    F.hardtanh(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0])
+
+
+def test_extreme_inputs_stay_finite():
+    x = t64([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+    for fn in (F.sigmoid, F.silu, F.softplus, F.elu, F.gelu, lambda v: F.softmax(v, 0),
+               lambda v: F.log_softmax(v, 0), F.tanh):
+        x.grad = None
+        y = fn(x)
+        assert np.all(np.isfinite(y.data)), fn
+        y.sum().backward()
+        assert np.all(np.isfinite(x.grad.data)), fn
+    np.testing.assert_allclose(F.sigmoid(x).data, [0, 1.9287498479639178e-22, 0.5, 1, 1])
+    np.testing.assert_allclose(F.softplus(x).data[[0, 4]], [0, 1000])
+    ls = F.log_softmax(t64([0.0, 1000.0], grad=False), 0)
+    np.testing.assert_allclose(ls.data, [-1000.0, 0.0])
+
+
+def test_softmax_rows_sum_to_one_and_hand_example():
+    x = t64([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]], grad=False)
+    y = F.softmax(x, dim=1)
+    e = np.exp([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(y.data[0], e / e.sum())
+    np.testing.assert_allclose(y.data[1], [1 / 3] * 3)
+    np.testing.assert_allclose(y.data.sum(1), [1.0, 1.0])
+
+
+@pytest.mark.parametrize("ndim,expected_dim", [(1, 0), (2, 1), (3, 0), (4, 1)])
+def test_softmax_implicit_dim_warns_and_follows_torch_rule(ndim, expected_dim):
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((2,) * ndim)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        y = F.softmax(t64(a, grad=False))
+    ref = np.exp(a) / np.exp(a).sum(expected_dim, keepdims=True)
+    np.testing.assert_allclose(y.data, ref)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax"):
+        F.log_softmax(t64(a, grad=False))
+
+
+def test_softmax_bad_dim_raises_index_error():
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-2, 1\], but got 2"):
+        F.softmax(t64(np.zeros((2, 3))), dim=2)
+
+
+def test_softmax_dtype_argument_casts():
+    y = F.softmax(Tensor(np.array([1.0, 2.0], dtype=np.float32)), dim=0, dtype=teachnn.float64)
+    assert y.data.dtype == np.float64
+
+
+def test_gelu_bad_approximate():
+    with pytest.raises(RuntimeError, match="none or tanh"):
+        F.gelu(t64([1.0]), approximate="fast")
+    with pytest.raises(ValueError, match="'none' or 'tanh'"):
+        nn.GELU(approximate="fast")
+
+
+def test_activation_rejects_non_tensor_with_hint():
+    with pytest.raises(TypeError, match=r"must be a Tensor, not list.*torch.tensor"):
+        F.relu([1.0, -1.0])
+
+
+# ------------------------------------------------------------------ in-place behaviour
+def test_inplace_relu_without_grad_changes_input():
+    x = Tensor(np.array([-1.0, 2.0, -3.0]))
+    y = F.relu(x, inplace=True)
+    assert y is x
+    np.testing.assert_array_equal(x.data, [0.0, 2.0, 0.0])
+    m = nn.ReLU(inplace=True)
+    z = Tensor(np.array([-5.0, 5.0]))
+    assert m(z) is z and z.data.tolist() == [0.0, 5.0]
+
+
+def test_inplace_on_leaf_requiring_grad_raises():
+    x = t64([-1.0, 2.0])
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        F.relu(x, inplace=True)
+
+
+def test_inplace_inside_graph_gives_correct_gradient():
+    x = t64([-1.0, 2.0, 3.0])
+    h = x * 2.0
+    y = nn.ReLU(inplace=True)(h)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.data, [0.0, 4.0, 6.0])
+    np.testing.assert_array_equal(x.grad.data, [0.0, 2.0, 2.0])
+
+
+# ------------------------------------------------------------------ PReLU
+def test_prelu_hand_example_and_weight_gradient():
+    x = t64([[-2.0, 3.0], [-1.0, -4.0]])
+    w = t64([0.5, 0.1])                      # channel 0 slope 0.5, channel 1 slope 0.1
+    y = F.prelu(x, w)
+    np.testing.assert_allclose(y.data, [[-1.0, 3.0], [-0.5, -0.4]])
+    y.sum().backward()
+    np.testing.assert_allclose(w.grad.data, [-3.0, -4.0])      # sum of negative inputs
+    np.testing.assert_allclose(x.grad.data, [[0.5, 1.0], [0.5, 0.1]])
+
+
+@pytest.mark.parametrize("shape,nw", [((3, 4, 5), 4), ((3, 4, 5), 1), ((6,), 1),
+                                      ((2, 3, 2, 2), 3)])
+def test_prelu_gradcheck(shape, nw):
+    rng = np.random.default_rng(6)
+    x = t64(away_from_kinks(rng, shape))
+    w = t64(rng.uniform(0.1, 0.5, nw))
+    assert gradcheck(F.prelu, (x, w))
+
+
+@requires_torch
+@pytest.mark.parametrize("shape,nw", [((3, 4, 5), 4), ((3, 4), 1), ((2, 3, 2, 2), 3)])
+def test_prelu_parity(shape, nw):
+    rng = np.random.default_rng(7)
+    assert_parity(lambda lib, x, w: lib.nn.functional.prelu(x, w),
+                  [away_from_kinks(rng, shape), rng.uniform(0.1, 0.5, nw)])
+
+
+def test_prelu_channel_mismatch_message():
+    with pytest.raises(RuntimeError, match=r"parameter numbers = 3 and channel size = 4.*"
+                                           r"num_parameters=4"):
+        nn.PReLU(3)(t64(np.zeros((2, 4))))
+
+
+def test_prelu_dtype_mismatch_teaches():
+    with pytest.raises(RuntimeError, match=r"float64.*float32.*double\(\)"):
+        nn.PReLU()(t64([1.0, -1.0]))
+
+
+def test_prelu_module_parameter():
+    m = nn.PReLU(3, init=0.1)
+    assert list(m.state_dict().keys()) == ["weight"]
+    np.testing.assert_allclose(m.weight.data, [0.1, 0.1, 0.1])
+    assert m.weight.data.dtype == np.float32
+    assert [n for n, _ in m.named_parameters()] == ["weight"]
+
+
+# ------------------------------------------------------------------ modules
+MODULES = [
+    ("ReLU()", lambda lib: lib.nn.ReLU()),
+    ("ReLU(inplace=True)", lambda lib: lib.nn.ReLU(inplace=True)),
+    ("LeakyReLU(negative_slope=0.01)", lambda lib: lib.nn.LeakyReLU()),
+    ("LeakyReLU(negative_slope=0.2, inplace=True)", lambda lib: lib.nn.LeakyReLU(0.2, True)),
+    ("Sigmoid()", lambda lib: lib.nn.Sigmoid()),
+    ("Tanh()", lambda lib: lib.nn.Tanh()),
+    ("Softmax(dim=1)", lambda lib: lib.nn.Softmax(dim=1)),
+    ("Softmax(dim=None)", lambda lib: lib.nn.Softmax()),
+    ("LogSoftmax(dim=1)", lambda lib: lib.nn.LogSoftmax(dim=1)),
+    ("GELU(approximate='none')", lambda lib: lib.nn.GELU()),
+    ("GELU(approximate='tanh')", lambda lib: lib.nn.GELU(approximate="tanh")),
+    ("ELU(alpha=1.0)", lambda lib: lib.nn.ELU()),
+    ("ELU(alpha=1.0, inplace=True)", lambda lib: lib.nn.ELU(inplace=True)),
+    ("SiLU()", lambda lib: lib.nn.SiLU()),
+    ("Softplus(beta=1.0, threshold=20.0)", lambda lib: lib.nn.Softplus()),
+    ("Hardtanh(min_val=-1.0, max_val=1.0)", lambda lib: lib.nn.Hardtanh()),
+    ("Hardtanh(min_val=-2, max_val=2)", lambda lib: lib.nn.Hardtanh(-2, 2)),
+    ("ReLU6()", lambda lib: lib.nn.ReLU6()),
+    ("PReLU(num_parameters=1)", lambda lib: lib.nn.PReLU()),
+]
+
+
+@pytest.mark.parametrize("text,make", MODULES, ids=[m[0] for m in MODULES])
+def test_module_repr(text, make):
+    assert repr(make(teachnn)) == text            # checked against torch 2.13 by hand
+    if torch is not None:
+        assert repr(make(torch)) == text
+
+
+@requires_torch
+@pytest.mark.parametrize("text,make", [m for m in MODULES if "inplace=True" not in m[0]],
+                         ids=[m[0] for m in MODULES if "inplace=True" not in m[0]])
+def test_module_forward_parity(text, make):
+    rng = np.random.default_rng(8)
+    x = away_from_kinks(rng, (3, 4), (0.0, -1.0, 1.0, 6.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)     # Softmax(dim=None) warns in both
+        assert_parity(lambda lib, x: make(lib).double()(x), [x])
+
+
+def test_unknown_keyword_suggests():
+    with pytest.raises(TypeError, match="Did you mean 'negative_slope'"):
+        nn.LeakyReLU(negative_slop=0.1)
