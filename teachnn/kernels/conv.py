@@ -1,0 +1,429 @@
+# Loop order and why
+# ------------------
+# Convolution here is "im2col + GEMM":
+#
+#   1. im2col (Numba): copy every receptive field of the input into the columns of a matrix
+#          x (N, C, D, H, W) -> col (C*kd*kh*kw, N*oD*oH*oW)
+#      Rows are (channel, kernel tap), columns are (sample, output position). The outer loop
+#      is ``prange`` over (sample, channel) pairs: each pair reads one input channel and
+#      writes its own rows/columns block, so threads never touch the same memory. Inside,
+#      the loops run kernel tap (a, b, e) -> output row (i, j) -> output column k. The
+#      innermost loop walks the output's last axis, so ``col`` is written contiguously and
+#      (for stride 1) the input row is read contiguously too. The cells that fall in the
+#      zero padding are found once per row (k_lo, k_hi), so the hot loop has no branch.
+#   2. The channel contraction is ONE matrix product per group, done by BLAS (``np.matmul``):
+#          weight (G, O/G, C/G*K) @ col (G, C/G*K, N*L) -> out (G, O/G, N*L)
+#      Putting the whole batch into the columns makes the product large and efficient (a
+#      per-sample product is small and slow); a cheap transpose then gives (N, O, L).
+#      Hand-written loops cannot compete with a tuned GEMM, and a learner can see that the
+#      whole convolution *is* one matrix product once the windows are laid out as columns.
+#   3. col2im (Numba) is the adjoint of im2col: every column entry is *added* back to the
+#      input cell it was copied from. Same loop order, same prange over (sample, channel)
+#      pairs (each writes only its own input channel, so no races).
+#
+# The six directions use only these two loops:
+#   conv forward            = GEMM(weight, im2col(x))
+#   conv grad wrt input     = col2im(GEMM(weight^T, grad_out))       <- this IS conv_transpose
+#   conv grad wrt weight    = GEMM(grad_out, im2col(x)^T)
+#   conv_transpose forward  = col2im(GEMM(weight^T, x))
+#   conv_transpose grad x   = GEMM(weight, im2col(grad_out))         <- this IS conv
+#   conv_transpose grad w   = GEMM(x, im2col(grad_out)^T)
+#
+# Everything is 3-d: a 1-d input (N, C, L) is the view (N, C, 1, 1, L) and a 2-d input is
+# (N, C, 1, H, W). One kernel family means one code path to test and only two compiled
+# specialisations per loop (float32, float64).
+#
+# Numba does no bounds checks, so the Python wrappers below check shapes, dtypes and
+# contiguity before every jitted call. Debug a kernel in plain Python with
+# ``NUMBA_DISABLE_JIT=1 python -m pytest tests/test_conv_kernels.py``.
+"""Numba convolution kernels: ndarrays in, ndarrays out (no Tensor, no autograd)."""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "im2col",
+    "col2im",
+    "conv_forward",
+    "conv_backward",
+    "conv_transpose_forward",
+    "conv_transpose_backward",
+]
+
+_FLOATS = (np.float32, np.float64)
+
+
+# --------------------------------------------------------------------------------------
+# The two jitted loops
+# --------------------------------------------------------------------------------------
+@njit(cache=True, inline="always")
+def _valid_columns(offset, stride, size, out_size):
+    """Range [lo, hi) of output columns k whose input index k*stride + offset is in [0, size)."""
+    lo = 0
+    if offset < 0:
+        lo = (-offset + stride - 1) // stride          # ceil(-offset / stride)
+    hi = 0
+    if size - 1 - offset >= 0:
+        hi = (size - 1 - offset) // stride + 1
+    if hi > out_size:
+        hi = out_size
+    if lo > hi:
+        lo = hi
+    return lo, hi
+
+
+@njit(cache=True, parallel=True)
+def _im2col_kernel(x, col, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
+    """Gather windows: x (N, C, D, H, W) -> col (C, kd, kh, kw, N, oD, oH, oW).
+
+    col[c, a, b, e, n, i, j, k] = x[n, c, i*sd + a*dd - pd, j*sh + b*dh - ph, k*sw + e*dw - pw]
+    (zero where the index falls in the padding). Both arrays are walked through flat 1-d
+    views with explicit offsets, which keeps the innermost loop a plain (vectorisable) copy.
+    """
+    N, C, D, H, W = x.shape
+    oD = col.shape[5]
+    oH = col.shape[6]
+    oW = col.shape[7]
+    L = oD * oH * oW
+    xf = x.reshape(-1)                       # (N*C*D*H*W,)
+    cf = col.reshape(-1)                     # (C*K*N*L,)
+    for nc in prange(N * C):
+        n = nc // C
+        c = nc - n * C
+        x_base = nc * D * H * W              # start of x[n, c]
+        for a in range(kd):
+            for b in range(kh):
+                for e in range(kw):
+                    row = ((c * kd + a) * kh + b) * kw + e
+                    col_base = (row * N + n) * L             # start of col[c, a, b, e, n]
+                    off_w = e * dw - pw
+                    k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
+                    for i in range(oD):
+                        zi = i * sd + a * dd - pd
+                        for j in range(oH):
+                            yi = j * sh + b * dh - ph
+                            dst = col_base + (i * oH + j) * oW   # one output row (oW,)
+                            if zi < 0 or zi >= D or yi < 0 or yi >= H:
+                                for k in range(oW):
+                                    cf[dst + k] = 0
+                                continue
+                            src = x_base + (zi * H + yi) * W + off_w
+                            for k in range(k_lo):
+                                cf[dst + k] = 0
+                            if sw == 1:
+                                for k in range(k_lo, k_hi):
+                                    cf[dst + k] = xf[src + k]
+                            else:
+                                for k in range(k_lo, k_hi):
+                                    cf[dst + k] = xf[src + k * sw]
+                            for k in range(k_hi, oW):
+                                cf[dst + k] = 0
+
+
+@njit(cache=True, parallel=True)
+def _col2im_kernel(col, x, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
+    """Scatter-add windows back (the adjoint of im2col): col (C, kd, kh, kw, N, oD, oH, oW)
+    -> x (N, C, D, H, W), x[n, c, zi, yi, xi] += col[c, a, b, e, n, i, j, k].
+
+    ``x`` is overwritten (zeroed first), so the caller may pass np.empty.
+    """
+    N, C, D, H, W = x.shape
+    oD = col.shape[5]
+    oH = col.shape[6]
+    oW = col.shape[7]
+    L = oD * oH * oW
+    xf = x.reshape(-1)
+    cf = col.reshape(-1)
+    size = D * H * W
+    for nc in prange(N * C):
+        n = nc // C
+        c = nc - n * C
+        x_base = nc * size
+        for t in range(size):
+            xf[x_base + t] = 0
+        for a in range(kd):
+            for b in range(kh):
+                for e in range(kw):
+                    row = ((c * kd + a) * kh + b) * kw + e
+                    col_base = (row * N + n) * L
+                    off_w = e * dw - pw
+                    k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
+                    for i in range(oD):
+                        zi = i * sd + a * dd - pd
+                        if zi < 0 or zi >= D:
+                            continue
+                        for j in range(oH):
+                            yi = j * sh + b * dh - ph
+                            if yi < 0 or yi >= H:
+                                continue
+                            src = col_base + (i * oH + j) * oW
+                            dst = x_base + (zi * H + yi) * W + off_w
+                            if sw == 1:
+                                for k in range(k_lo, k_hi):
+                                    xf[dst + k] += cf[src + k]
+                            else:
+                                for k in range(k_lo, k_hi):
+                                    xf[dst + k * sw] += cf[src + k]
+
+
+# --------------------------------------------------------------------------------------
+# Validation helpers (run before every jitted call)
+# --------------------------------------------------------------------------------------
+def _check_array(name, a, ndim, dtype=None):
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"kernel argument {name} must be a numpy array, got {type(a).__name__}")
+    if a.ndim != ndim:
+        raise ValueError(f"kernel argument {name} must be {ndim}-d, got shape {a.shape}")
+    if a.dtype.type not in _FLOATS:
+        raise TypeError(f"kernel argument {name} must be float32 or float64, got {a.dtype}")
+    if dtype is not None and a.dtype != dtype:
+        raise TypeError(f"kernel argument {name} has dtype {a.dtype}, expected {dtype}")
+    if not a.flags.c_contiguous:
+        raise ValueError(f"kernel argument {name} must be C-contiguous")
+
+
+def _check_geometry(kernel, stride, pad, dilation):
+    for name, v, low in (("kernel", kernel, 1), ("stride", stride, 1),
+                         ("padding", pad, 0), ("dilation", dilation, 1)):
+        if len(v) != 3 or any(int(t) != t or t < low for t in v):
+            raise ValueError(f"kernel geometry {name} must be 3 ints >= {low}, got {v}")
+
+
+def _out_sizes(spatial, kernel, stride, pad_lr, dilation):
+    """Conv output size per axis (PyTorch's floor formula) with (left, right) padding."""
+    out = []
+    for L, k, s, (pl, pr), d in zip(spatial, kernel, stride, pad_lr, dilation):
+        out.append((L + pl + pr - d * (k - 1) - 1) // s + 1)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------
+# im2col / col2im: validated entry points
+# --------------------------------------------------------------------------------------
+def _check_out_spatial(out_spatial):
+    out_spatial = tuple(int(o) for o in out_spatial)
+    if len(out_spatial) != 3 or min(out_spatial) < 1:
+        raise ValueError(f"output size must be 3 positive ints, got {out_spatial}")
+    return out_spatial
+
+
+def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
+    """x (N, C, D, H, W) -> col (C*kd*kh*kw, N*oD*oH*oW), a fresh C-contiguous array.
+
+    Row ``c*K + tap`` holds channel c seen through kernel tap (a, b, e); column
+    ``n*L + position`` is one output position of sample n. ``pad_left`` is the zero padding
+    before each axis; the padding after an axis is implied by ``out_spatial`` (cells past
+    the end of the input read as zero).
+    """
+    _check_array("x", x, 5)
+    _check_geometry(kernel, stride, pad_left, dilation)
+    out_spatial = _check_out_spatial(out_spatial)
+    N, C = x.shape[:2]
+    kd, kh, kw = kernel
+    col = np.empty((C, kd, kh, kw, N) + out_spatial, dtype=x.dtype)
+    if col.size:
+        _im2col_kernel(x, col, kd, kh, kw, *stride, *pad_left, *dilation)
+    # (C, kd, kh, kw, N, oD, oH, oW) -> (C*K, N*L)
+    return col.reshape(C * kd * kh * kw, -1)
+
+
+def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial):
+    """col (C*kd*kh*kw, N*oD*oH*oW) -> x (N, C, D, H, W): adds each column entry back into
+    the input cell it came from (the adjoint of :func:`im2col`)."""
+    _check_array("col", col, 2)
+    _check_geometry(kernel, stride, pad_left, dilation)
+    N, C, D, H, W = (int(s) for s in x_shape)
+    kd, kh, kw = kernel
+    out_spatial = _check_out_spatial(out_spatial)
+    expected = (C * kd * kh * kw, N * int(np.prod(out_spatial)))
+    if col.shape != expected:
+        raise ValueError(f"col has shape {col.shape}, expected {expected}")
+    x = np.empty((N, C, D, H, W), dtype=col.dtype)
+    if x.size:
+        if col.size:
+            col8 = col.reshape((C, kd, kh, kw, N) + out_spatial)
+            _col2im_kernel(col8, x, kd, kh, kw, *stride, *pad_left, *dilation)
+        else:
+            x[...] = 0
+    return x
+
+
+def _batch_to_columns(a, G):
+    """(N, C, *spatial) -> (G, C/G, N*L): channels as rows, (sample, position) as columns."""
+    N, C = a.shape[:2]
+    a3 = a.reshape(N, C, -1)
+    L = a3.shape[2]
+    # (N, C, L) -> (C, N, L) -> (G, C/G, N*L)
+    return np.ascontiguousarray(a3.transpose(1, 0, 2)).reshape(G, C // G, N * L)
+
+
+def _columns_to_batch(m, N, spatial):
+    """(G, C/G, N*L) -> (N, C, *spatial): the inverse of _batch_to_columns."""
+    G, Cg, NL = m.shape
+    L = NL // N
+    # (G, C/G, N*L) -> (C, N, L) -> (N, C, L)
+    out = np.ascontiguousarray(m.reshape(G * Cg, N, L).transpose(1, 0, 2))
+    return out.reshape((N, G * Cg) + tuple(spatial))
+
+
+# --------------------------------------------------------------------------------------
+# Convolution: forward and backward
+# --------------------------------------------------------------------------------------
+def _check_conv_operands(x, w, bias, groups):
+    _check_array("x", x, 5)
+    _check_array("weight", w, 5, x.dtype)
+    if bias is not None:
+        _check_array("bias", bias, 1, x.dtype)
+        if bias.shape[0] != w.shape[0]:
+            raise ValueError(f"bias has {bias.shape[0]} entries, weight has {w.shape[0]} outputs")
+    if groups < 1 or x.shape[1] % groups or w.shape[0] % groups:
+        raise ValueError(f"groups={groups} must divide the channels {x.shape[1]}, {w.shape[0]}")
+    if w.shape[1] * groups != x.shape[1]:
+        raise ValueError(f"weight expects {w.shape[1] * groups} input channels, x has {x.shape[1]}")
+
+
+def conv_forward(x, w, bias, stride, pad_lr, dilation, groups, keep_col=False):
+    """Cross-correlation, PyTorch's conv3d (1-d/2-d as views).
+
+    x (N, C, D, H, W), w (O, C/G, kd, kh, kw), bias (O,) or None
+    -> out (N, O, oD, oH, oW); also returns col (C*K, N*L) when ``keep_col`` (else None),
+    so the backward pass can reuse it for the weight gradient.
+    ``pad_lr`` is ((left, right),) * 3.
+
+        out[n, o, i, j, k] = bias[o] + sum_{c, a, b, e} w[o, c, a, b, e]
+                             * x[n, g*C/G + c, i*sd + a*dd - pd, j*sh + b*dh - ph, k*sw + e*dw - pw]
+    """
+    _check_conv_operands(x, w, bias, groups)
+    O, Cg, kd, kh, kw = w.shape
+    N, C = x.shape[:2]
+    kernel = (kd, kh, kw)
+    pad_left = tuple(p[0] for p in pad_lr)
+    _check_geometry(kernel, stride, pad_left, dilation)
+    out_spatial = _out_sizes(x.shape[2:], kernel, stride, pad_lr, dilation)
+    if min(out_spatial) < 1:
+        raise ValueError(f"kernel does not fit in the padded input: output {out_spatial}")
+    G, K = groups, kd * kh * kw
+    col = im2col(x, kernel, stride, pad_left, dilation, out_spatial)    # (C*K, N*L)
+    # weight (O, C/G, kd, kh, kw) -> (G, O/G, C/G*K);  col -> (G, C/G*K, N*L)
+    out_cols = np.matmul(w.reshape(G, O // G, Cg * K), col.reshape(G, Cg * K, -1))
+    out = _columns_to_batch(out_cols, N, out_spatial)                   # (N, O, oD, oH, oW)
+    if bias is not None:
+        out += bias.reshape(1, O, 1, 1, 1)
+    return out, (col if keep_col else None)
+
+
+def conv_backward(grad_out, x, w, col, stride, pad_lr, dilation, groups,
+                  need_x=True, need_w=True, need_b=True):
+    """Gradients of conv_forward. grad_out (N, O, oD, oH, oW).
+
+    Returns (grad_x (N, C, D, H, W) or None, grad_w (O, C/G, kd, kh, kw) or None,
+    grad_b (O,) or None). ``col`` is the forward's im2col (or None: recomputed from x).
+    """
+    _check_conv_operands(x, w, None, groups)
+    _check_array("grad_out", grad_out, 5, x.dtype)
+    O, Cg, kd, kh, kw = w.shape
+    N, C = x.shape[:2]
+    kernel = (kd, kh, kw)
+    pad_left = tuple(p[0] for p in pad_lr)
+    _check_geometry(kernel, stride, pad_left, dilation)
+    out_spatial = _out_sizes(x.shape[2:], kernel, stride, pad_lr, dilation)
+    if grad_out.shape != (N, O) + out_spatial:
+        raise ValueError(f"grad_out has shape {grad_out.shape}, expected {(N, O) + out_spatial}")
+    G, K = groups, kd * kh * kw
+    g = _batch_to_columns(grad_out, G)                  # (N, O, ...) -> (G, O/G, N*L)
+    w3 = w.reshape(G, O // G, Cg * K)
+    gx = gw = gb = None
+    if need_x:
+        # dcol_g = w_g^T (C/G*K, O/G) @ g_g (O/G, N*L)  -> (G, C/G*K, N*L)
+        dcol = np.matmul(w3.transpose(0, 2, 1), g)
+        gx = col2im(dcol.reshape(C * K, -1), x.shape, kernel, stride, pad_left, dilation,
+                    out_spatial)
+    if need_w:
+        if col is None:
+            col = im2col(x, kernel, stride, pad_left, dilation, out_spatial)
+        if col.shape != (C * K, g.shape[2]) or col.dtype != x.dtype:
+            raise ValueError("saved col does not match the input")
+        # gw_g = g_g (O/G, N*L) @ col_g^T (N*L, C/G*K)
+        gw = np.matmul(g, col.reshape(G, Cg * K, -1).transpose(0, 2, 1)).reshape(w.shape)
+    if need_b:
+        gb = g.sum(axis=2).reshape(O)                   # sum over samples and positions
+    return gx, gw, gb
+
+
+# --------------------------------------------------------------------------------------
+# Transposed convolution: the adjoint of conv (same loops, swapped roles)
+# --------------------------------------------------------------------------------------
+def _check_transpose_operands(x, w, groups, stride, padding, dilation, out_spatial):
+    _check_array("x", x, 5)
+    _check_array("weight", w, 5, x.dtype)
+    Cin = w.shape[0]
+    if groups < 1 or x.shape[1] != Cin or Cin % groups:
+        raise ValueError(f"x has {x.shape[1]} channels, weight expects {Cin} (groups={groups})")
+    kernel = tuple(w.shape[2:])
+    _check_geometry(kernel, stride, padding, dilation)
+    out_spatial = _check_out_spatial(out_spatial)
+    pad_lr = tuple((p, p) for p in padding)
+    # every input cell must land on a window of the matching conv over the output (the conv
+    # may have more windows when output_padding >= stride, allowed while < dilation)
+    back = _out_sizes(out_spatial, kernel, stride, pad_lr, dilation)
+    if any(b < L for b, L in zip(back, x.shape[2:])):
+        raise ValueError(f"output size {out_spatial} does not match input {x.shape[2:]}")
+    return kernel, out_spatial
+
+
+def conv_transpose_forward(x, w, bias, stride, padding, dilation, groups, out_spatial):
+    """PyTorch's conv_transpose3d. x (N, Cin, D, H, W), w (Cin, Cout/G, kd, kh, kw)
+    -> out (N, Cout, *out_spatial).
+
+    This is conv's input gradient with x in the role of grad_out:
+    out = col2im(w^T @ x) (plus bias). ``out_spatial`` already includes output_padding
+    (those extra cells receive no input, only the bias).
+    """
+    kernel, out_spatial = _check_transpose_operands(x, w, groups, stride, padding, dilation,
+                                                    out_spatial)
+    Cin, Coutg = w.shape[:2]
+    N, G, K = x.shape[0], groups, int(np.prod(kernel))
+    Cout = Coutg * G
+    if bias is not None:
+        _check_array("bias", bias, 1, x.dtype)
+        if bias.shape[0] != Cout:
+            raise ValueError(f"bias has {bias.shape[0]} entries, expected {Cout}")
+    xc = _batch_to_columns(x, G)                                 # (G, Cin/G, N*L)
+    w3 = w.reshape(G, Cin // G, Coutg * K)                       # (G, Cin/G, Cout/G*K)
+    dcol = np.matmul(w3.transpose(0, 2, 1), xc)                  # (G, Cout/G*K, N*L)
+    out = col2im(dcol.reshape(Cout * K, -1), (N, Cout) + out_spatial, kernel, stride,
+                 padding, dilation, x.shape[2:])
+    if bias is not None:
+        out += bias.reshape(1, Cout, 1, 1, 1)
+    return out
+
+
+def conv_transpose_backward(grad_out, x, w, stride, padding, dilation, groups,
+                            need_x=True, need_w=True, need_b=True):
+    """Gradients of conv_transpose_forward; grad_out (N, Cout, *out_spatial).
+
+    grad_x is conv's forward applied to grad_out: w @ im2col(grad_out);
+    grad_w = x @ im2col(grad_out)^T (summed over samples by the GEMM).
+    """
+    _check_array("grad_out", grad_out, 5, x.dtype)
+    kernel, out_spatial = _check_transpose_operands(x, w, groups, stride, padding, dilation,
+                                                    grad_out.shape[2:])
+    Cin, Coutg = w.shape[:2]
+    N, G, K = x.shape[0], groups, int(np.prod(kernel))
+    Cout = Coutg * G
+    if grad_out.shape[:2] != (N, Cout):
+        raise ValueError(f"grad_out has shape {grad_out.shape}, expected {(N, Cout)} leading")
+    gx = gw = gb = None
+    if need_x or need_w:
+        col = im2col(grad_out, kernel, stride, padding, dilation, x.shape[2:])  # (Cout*K, N*L)
+        col3 = col.reshape(G, Coutg * K, -1)
+        w3 = w.reshape(G, Cin // G, Coutg * K)
+        if need_x:
+            gx = _columns_to_batch(np.matmul(w3, col3), N, x.shape[2:])   # (N, Cin, ...)
+        if need_w:
+            xc = _batch_to_columns(x, G)                                   # (G, Cin/G, N*L)
+            gw = np.matmul(xc, col3.transpose(0, 2, 1)).reshape(w.shape)
+    if need_b:
+        gb = grad_out.reshape(N, Cout, -1).sum(axis=(0, 2))
+    return gx, gw, gb

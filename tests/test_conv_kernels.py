@@ -1,0 +1,212 @@
+"""The Numba convolution kernels against naive reference loops written here.
+
+Oracles: plain Python loops over every output cell (obviously correct, slow, so the shapes
+are small), the adjoint identity <im2col(x), c> == <x, col2im(c)>, and finite differences
+are left to the gradcheck tests in test_conv.py. No teachnn Tensor is involved.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from teachnn.kernels import conv as K
+
+
+# ---------------------------------------------------------------------------------------
+# Naive references: one output cell at a time
+# ---------------------------------------------------------------------------------------
+def naive_conv3d(x, w, b, stride, pad_lr, dilation, groups):
+    """out[n, o, i, j, k] = b[o] + sum_{c, a, bb, e} w[o, c, a, bb, e] * x_pad[...]."""
+    N, C, D, H, W = x.shape
+    O, Cg, kd, kh, kw = w.shape
+    (pdl, pdr), (phl, phr), (pwl, pwr) = pad_lr
+    xp = np.zeros((N, C, D + pdl + pdr, H + phl + phr, W + pwl + pwr), dtype=np.float64)
+    xp[:, :, pdl:pdl + D, phl:phl + H, pwl:pwl + W] = x
+    sd, sh, sw = stride
+    dd, dh, dw = dilation
+    oD = (xp.shape[2] - dd * (kd - 1) - 1) // sd + 1
+    oH = (xp.shape[3] - dh * (kh - 1) - 1) // sh + 1
+    oW = (xp.shape[4] - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((N, O, oD, oH, oW))
+    Og = O // groups
+    for n, o, i, j, k in itertools.product(range(N), range(O), range(oD), range(oH), range(oW)):
+        g = o // Og
+        total = 0.0 if b is None else float(b[o])
+        for c, a, bb, e in itertools.product(range(Cg), range(kd), range(kh), range(kw)):
+            total += w[o, c, a, bb, e] * xp[n, g * Cg + c, i * sd + a * dd, j * sh + bb * dh,
+                                              k * sw + e * dw]
+        out[n, o, i, j, k] = total
+    return out
+
+
+def naive_conv_transpose3d(x, w, b, stride, padding, dilation, groups, out_spatial):
+    """Scatter: out[n, g*Cog + o, i*s + a*d - p, ...] += x[n, c, i, ...] * w[c, o, a, ...]."""
+    N, Cin, D, H, W = x.shape
+    _, Cog, kd, kh, kw = w.shape
+    Cig = Cin // groups
+    full = [(L - 1) * s + d * (k - 1) + 1 for L, s, d, k in
+            zip((D, H, W), stride, dilation, (kd, kh, kw))]
+    big = np.zeros((N, Cog * groups) + tuple(f + 2 * max(padding) + 8 for f in full))
+    for n, c, i, j, k in itertools.product(range(N), range(Cin), range(D), range(H), range(W)):
+        g = c // Cig
+        for o, a, bb, e in itertools.product(range(Cog), range(kd), range(kh), range(kw)):
+            big[n, g * Cog + o, i * stride[0] + a * dilation[0], j * stride[1] + bb * dilation[1],
+                k * stride[2] + e * dilation[2]] += x[n, c, i, j, k] * w[c, o, a, bb, e]
+    pd, ph, pw = padding
+    oD, oH, oW = out_spatial
+    out = big[:, :, pd:pd + oD, ph:ph + oH, pw:pw + oW].copy()
+    if b is not None:
+        out += b.reshape(1, -1, 1, 1, 1)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Hypothesis configurations
+# ---------------------------------------------------------------------------------------
+@st.composite
+def conv_configs(draw):
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    Cg = draw(st.integers(1, 2))
+    Og = draw(st.integers(1, 2))
+    N = draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(3))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(3))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    pad_lr = tuple((draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(3))
+    spatial = []
+    for k, d, (pl, pr) in zip(kernel, dilation, pad_lr):
+        span = d * (k - 1) + 1
+        low = max(1, span - pl - pr)                 # kernel may equal the padded input
+        spatial.append(draw(st.integers(low, low + 3)))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    return N, Cg * groups, Og * groups, tuple(spatial), kernel, stride, pad_lr, dilation, groups, dtype
+
+
+def _arrays(seed, N, C, O, spatial, kernel, groups, dtype, transpose=False):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C) + spatial).astype(dtype)
+    if transpose:
+        w = rng.standard_normal((C, O // groups) + kernel).astype(dtype)
+    else:
+        w = rng.standard_normal((O, C // groups) + kernel).astype(dtype)
+    b = rng.standard_normal(O).astype(dtype)
+    return x, w, b
+
+
+def _tol(dtype):
+    # float32: GEMM sums of <= 36 products of N(0,1) numbers, rounding ~1e-6 relative
+    return dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cfg=conv_configs(), seed=st.integers(0, 2**16))
+def test_conv_forward_matches_naive_loops(cfg, seed):
+    N, C, O, spatial, kernel, stride, pad_lr, dilation, groups, dtype = cfg
+    x, w, b = _arrays(seed, N, C, O, spatial, kernel, groups, dtype)
+    out, col = K.conv_forward(x, w, b, stride, pad_lr, dilation, groups, keep_col=True)
+    expected = naive_conv3d(x.astype(np.float64), w.astype(np.float64), b, stride, pad_lr,
+                            dilation, groups)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, expected, **_tol(dtype))
+    assert col.shape == (C * int(np.prod(kernel)), N * int(np.prod(out.shape[2:])))
+
+
+@settings(max_examples=30, deadline=None)
+@given(cfg=conv_configs(), seed=st.integers(0, 2**16))
+def test_conv_backward_is_the_adjoint_of_forward(cfg, seed):
+    """<conv(x, w), g> is bilinear: its derivative in x (resp. w, b) paired with any dx
+    equals <conv(dx, w), g> (resp. <conv(x, dw), g>, <sum g, db>). Checked in float64."""
+    N, C, O, spatial, kernel, stride, pad_lr, dilation, groups, _ = cfg
+    x, w, b = _arrays(seed, N, C, O, spatial, kernel, groups, np.float64)
+    out, _ = K.conv_forward(x, w, None, stride, pad_lr, dilation, groups)
+    rng = np.random.default_rng(seed + 1)
+    g = rng.standard_normal(out.shape)
+    gx, gw, gb = K.conv_backward(g, x, w, None, stride, pad_lr, dilation, groups)
+    dx = rng.standard_normal(x.shape)
+    dw = rng.standard_normal(w.shape)
+    lhs_x = np.vdot(K.conv_forward(dx, w, None, stride, pad_lr, dilation, groups)[0], g)
+    lhs_w = np.vdot(K.conv_forward(x, dw, None, stride, pad_lr, dilation, groups)[0], g)
+    np.testing.assert_allclose(np.vdot(gx, dx), lhs_x, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(np.vdot(gw, dw), lhs_w, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3, 4)), rtol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(cfg=conv_configs(), seed=st.integers(0, 2**16), data=st.data())
+def test_conv_transpose_forward_matches_naive_scatter(cfg, seed, data):
+    N, C, O, spatial, kernel, stride, _, dilation, groups, dtype = cfg
+    padding = tuple(data.draw(st.integers(0, 1)) for _ in range(3))
+    out_pad = tuple(data.draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    out_spatial = tuple((L - 1) * s - 2 * p + d * (k - 1) + op + 1 for L, s, p, d, k, op in
+                        zip(spatial, stride, padding, dilation, kernel, out_pad))
+    if min(out_spatial) < 1:
+        return
+    x, w, b = _arrays(seed, N, C, O, spatial, kernel, groups, dtype, transpose=True)
+    out = K.conv_transpose_forward(x, w, b, stride, padding, dilation, groups, out_spatial)
+    expected = naive_conv_transpose3d(x.astype(np.float64), w.astype(np.float64), b, stride,
+                                      padding, dilation, groups, out_spatial)
+    np.testing.assert_allclose(out, expected, **_tol(dtype))
+    # its backward is conv's forward (and the weight/bias sums): check the adjoint identity
+    rng = np.random.default_rng(seed + 2)
+    g = rng.standard_normal(out.shape).astype(dtype)
+    gx, gw, gb = K.conv_transpose_backward(g, x, w, stride, padding, dilation, groups)
+    x64, w64, g64 = x.astype(np.float64), w.astype(np.float64), g.astype(np.float64)
+    dx = rng.standard_normal(x.shape)
+    dw = rng.standard_normal(w.shape)
+    lhs_x = np.vdot(K.conv_transpose_forward(dx, w64, None, stride, padding, dilation, groups,
+                                             out_spatial), g64)
+    lhs_w = np.vdot(K.conv_transpose_forward(x64, dw, None, stride, padding, dilation, groups,
+                                             out_spatial), g64)
+    tol = 1e-3 if dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(np.vdot(gx.astype(np.float64), dx), lhs_x, rtol=tol, atol=tol)
+    np.testing.assert_allclose(np.vdot(gw.astype(np.float64), dw), lhs_w, rtol=tol, atol=tol)
+    np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3, 4)), rtol=tol, atol=tol)
+
+
+def test_im2col_col2im_are_adjoint_and_match_hand_example():
+    # 1 sample, 1 channel, a 1-d row [1, 2, 3, 4], kernel 2, stride 1, padding 1 on the left
+    x = np.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 1, 1, 1, 4)
+    col = K.im2col(x, (1, 1, 2), (1, 1, 1), (0, 0, 1), (1, 1, 1), (1, 1, 4))
+    # windows: [pad, 1], [1, 2], [2, 3], [3, 4]; rows are kernel taps, columns positions
+    np.testing.assert_array_equal(col, [[0, 1, 2, 3], [1, 2, 3, 4]])
+    back = K.col2im(np.ones_like(col), x.shape, (1, 1, 2), (1, 1, 1), (0, 0, 1), (1, 1, 1),
+                    (1, 1, 4))
+    # cells 1, 2, 3 are each read by two windows, cell 4 only by the last one
+    np.testing.assert_array_equal(back.ravel(), [2, 2, 2, 1])
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 4, 5, 6))
+    geom = ((2, 2, 3), (2, 1, 2), (1, 0, 2), (1, 2, 1))
+    out_spatial = (3, 2, 4)
+    col = K.im2col(x, *geom, out_spatial)
+    c = rng.standard_normal(col.shape)
+    np.testing.assert_allclose(np.vdot(col, c), np.vdot(x, K.col2im(c, x.shape, *geom,
+                                                                     out_spatial)), rtol=1e-12)
+
+
+def test_kernels_reject_bad_arrays_before_the_jitted_call():
+    x = np.zeros((1, 2, 1, 4, 4), np.float32)
+    w = np.zeros((3, 2, 1, 3, 3), np.float32)
+    pads = ((0, 0), (1, 1), (1, 1))
+    with pytest.raises(TypeError, match="float32 or float64"):
+        K.conv_forward(x.astype(np.int64), w, None, (1, 1, 1), pads, (1, 1, 1), 1)
+    with pytest.raises(TypeError, match="dtype"):
+        K.conv_forward(x, w.astype(np.float64), None, (1, 1, 1), pads, (1, 1, 1), 1)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        K.conv_forward(x[..., ::2], w, None, (1, 1, 1), pads, (1, 1, 1), 1)
+    with pytest.raises(ValueError, match="input channels"):
+        K.conv_forward(np.zeros((1, 3, 1, 4, 4), np.float32), w, None, (1, 1, 1), pads,
+                       (1, 1, 1), 1)
+    with pytest.raises(ValueError, match="does not fit"):
+        K.conv_forward(np.zeros((1, 2, 1, 1, 1), np.float32), w, None, (1, 1, 1),
+                       ((0, 0),) * 3, (1, 1, 1), 1)
+    with pytest.raises(ValueError, match="stride"):
+        K.conv_forward(x, w, None, (1, 0, 1), pads, (1, 1, 1), 1)
+    with pytest.raises(ValueError, match="col has shape"):
+        K.col2im(np.zeros((5, 5), np.float32), x.shape, (1, 3, 3), (1, 1, 1), (0, 1, 1),
+                 (1, 1, 1), (1, 4, 4))
+    with pytest.raises(ValueError, match="does not match"):
+        K.conv_transpose_forward(x, np.zeros((2, 3, 1, 3, 3), np.float32), None, (1, 1, 1),
+                                 (0, 0, 0), (1, 1, 1), 1, (1, 3, 3))
