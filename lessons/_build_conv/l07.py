@@ -1,0 +1,190 @@
+"""Lesson 07 — pooling."""
+from common import IMPORTS, code, md
+
+FILENAME = "07_pooling.ipynb"
+PREFIX = "l07"
+
+CELLS = [
+md("""
+# 07. 풀링 — 최대 풀링, 평균 풀링, 적응형 풀링
+
+> 이 강의의 흐름과 4x4 예제는 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)를 따릅니다. 설명 문장은 새로 썼습니다.
+
+## 이번 강의의 목표
+- 풀링 (pooling)이 구역마다 대표값 하나를 골라 특성 맵을 줄이는 레이어라는 것을 이해합니다.
+- 최대 풀링 / 평균 풀링의 값을 손으로 계산하고, 출력 크기 공식이 합성곱과 같다는 것을 확인합니다.
+- 적응형 풀링 (adaptive pooling)이 **출력 크기를 먼저 정하고** 창을 거꾸로 계산한다는 것을, 노트의 4x4 예제로 확인합니다.
+- 전역 평균 풀링이 어떤 크기의 입력이든 채널마다 숫자 하나로 줄인다는 것을 봅니다.
+"""),
+code(IMPORTS + """
+import numpy as np
+import matplotlib.pyplot as plt
+import viz
+from teachnn import geometry
+
+print("준비 완료")"""),
+md("""
+## 1. 아이디어: 구역의 대표 뽑기
+합성곱처럼 창이 특성 맵 위를 움직이지만, 곱하고 더할 **커널이 없습니다**. 창 안의 값들 중
+- **최대 풀링** (`nn.MaxPool2d`): 가장 큰 값
+- **평균 풀링** (`nn.AvgPool2d`): 평균
+
+하나만 남깁니다. 그래서 풀링 레이어에는 학습할 파라미터가 없습니다. 채널마다 따로 계산하므로 채널 수도 그대로입니다.
+`stride`를 주지 않으면 기본값이 `kernel_size`와 같아서, 창이 겹치지 않고 나란히 놓입니다.
+"""),
+code("""
+x = torch.tensor([[[[1.0, 2.0, 3.0, 4.0],
+                    [5.0, 6.0, 7.0, 8.0],
+                    [9.0, 10.0, 11.0, 12.0],
+                    [13.0, 14.0, 15.0, 16.0]]]])          # [1, 1, 4, 4], 노트의 예제 입력
+
+max_pool = nn.MaxPool2d(kernel_size=2)
+avg_pool = nn.AvgPool2d(kernel_size=2)
+print(max_pool)
+print("최대 풀링:\\n", max_pool(x))
+print("평균 풀링:\\n", avg_pool(x))
+print("파라미터 개수:", len(list(max_pool.parameters())), len(list(avg_pool.parameters())))"""),
+md("""
+왼쪽 위 구역 `[[1, 2], [5, 6]]`의 최댓값은 6, 평균은 (1+2+5+6)/4 = 3.5입니다. 나머지 구역도 손으로 확인해 보세요.
+
+## 2. 최대 풀링과 작은 이동
+최대 풀링은 구역 **안에서** 특징이 조금 움직여도 같은 결과를 냅니다. 밝은 점이 한 칸 옮겨 간 두 그림을 비교해 봅니다.
+이런 둔감함이 노트에서 말한 "과적합을 줄이는 데 도움"이 되는 이유 중 하나입니다. (구역 경계를 넘어가면 결과가 바뀝니다.)
+"""),
+code("""
+a = torch.zeros(1, 1, 4, 4)
+b = torch.zeros(1, 1, 4, 4)
+a[0, 0, 0, 0] = 1.0          # 왼쪽 위 구역의 (0, 0)
+b[0, 0, 1, 1] = 1.0          # 같은 구역 안에서 한 칸 대각선 이동
+print("a 풀링:", F.max_pool2d(a, 2).view(-1).tolist())
+print("b 풀링:", F.max_pool2d(b, 2).view(-1).tolist())"""),
+md("""
+## 3. 출력 크기: 합성곱과 같은 공식, 그리고 `ceil_mode`
+$$H_{out} = \\left\\lfloor \\frac{H + 2p - d\\,(k-1) - 1}{s} \\right\\rfloor + 1$$
+
+`ceil_mode=True`로 두면 내림 대신 **올림**을 해서, 가장자리에 걸친 자투리 창도 하나의 출력 칸이 됩니다
+(단, 그 창은 입력이나 왼쪽 패딩 안에서 시작해야 합니다). 최대 풀링의 패딩 칸은 $-\\infty$로 취급되어 결코 뽑히지 않습니다.
+"""),
+code("""
+x = torch.randn(8, 64, 56, 56)
+print("MaxPool2d(3, stride=2, padding=1):", nn.MaxPool2d(3, stride=2, padding=1)(x).shape)
+
+x5 = torch.arange(25, dtype=torch.float32).view(1, 1, 5, 5)
+print("5x5 입력에 MaxPool2d(2)                :", nn.MaxPool2d(2)(x5).shape)
+print("5x5 입력에 MaxPool2d(2, ceil_mode=True):", nn.MaxPool2d(2, ceil_mode=True)(x5).shape)
+print(nn.MaxPool2d(2, ceil_mode=True)(x5))"""),
+md("""
+## 4. 애니메이션: 풀링 창
+각 프레임에서 현재 창과, 최대 풀링이라면 **뽑힌 칸**이 표시됩니다. `ceil_mode=True`에서 가장자리에 걸친 창도 보세요.
+"""),
+code("""
+scene = viz.max_pool2d(size=5, kernel_size=2, stride=2, ceil_mode=True, seed=0)
+scene"""),
+md("""
+## 5. 적응형 풀링: 출력 크기를 먼저 정한다
+보통 풀링은 창 크기를 정하면 출력 크기가 따라 나옵니다. **적응형 풀링** (`nn.AdaptiveAvgPool2d(output_size)`)은 반대로
+**출력 크기를 정하면** 창을 알아서 계산합니다. 출력의 $i$번째 칸은 입력의
+
+$$\\Big[\\;\\lfloor i \\cdot L / O \\rfloor,\\;\\; \\lceil (i+1) \\cdot L / O \\rceil\\;\\Big)$$
+
+구간(끝은 포함하지 않음)을 봅니다. $L$은 입력 크기, $O$는 출력 크기입니다. 노트의 예제를 그대로 실행해 봅니다.
+"""),
+code("""
+x = torch.tensor([[[[1.0, 2.0, 3.0, 4.0],
+                    [5.0, 6.0, 7.0, 8.0],
+                    [9.0, 10.0, 11.0, 12.0],
+                    [13.0, 14.0, 15.0, 16.0]]]])
+
+adaptive_avg_pool = nn.AdaptiveAvgPool2d(output_size=(2, 2))
+output = adaptive_avg_pool(x)
+print("Adaptive Average Pooling Output:\\n", output)
+print("행(세로) 창:", geometry.adaptive_ranges(4, 2), "  열(가로) 창:", geometry.adaptive_ranges(4, 2))"""),
+md("""
+4를 2로 나누면 나누어떨어지므로 창은 `[0, 2)`, `[2, 4)` — 2x2 평균 풀링과 같습니다. 왼쪽 위는 (1+2+5+6)/4 = **3.5**로, 노트의 출력 `[[3.5, 5.5], [11.5, 13.5]]`이 그대로 나옵니다.
+
+나누어떨어지지 않으면 재미있는 일이 생깁니다. 길이 5를 3으로 줄이면 창이 **서로 겹칩니다**.
+"""),
+code("""
+x = torch.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0]]])                  # [1, 1, 5]
+print("창:", geometry.adaptive_ranges(5, 3))
+print("AdaptiveAvgPool1d(3):", nn.AdaptiveAvgPool1d(3)(x).view(-1).tolist())
+print("AdaptiveMaxPool1d(3):", nn.AdaptiveMaxPool1d(3)(x).view(-1).tolist())
+print("손 계산 (평균)       :", [float(np.mean([1, 2, 3, 4, 5][s:e])) for s, e in geometry.adaptive_ranges(5, 3)])"""),
+code("""
+scene = viz.adaptive_avg_pool2d(size=(4, 4), output_size=(2, 2))
+scene"""),
+md("""
+## 6. 전역 평균 풀링
+`output_size=1`이면 창이 특성 맵 **전체**가 되어, 채널마다 평균 하나만 남습니다. 이것이 **전역 평균 풀링** (global average pooling)입니다.
+노트가 `AdaptiveAvgPool1d`를 "Global Average Pooling"이라고 소개한 것은 이 쓰임 때문입니다.
+입력 크기가 달라도 출력이 `[N, C, 1, 1]`로 같으므로, 뒤에 붙는 선형 레이어의 크기를 입력 해상도와 상관없이 정할 수 있습니다.
+"""),
+code("""
+gap = nn.AdaptiveAvgPool2d(1)
+head = nn.Linear(16, 4)
+for size in [(12, 12), (20, 31)]:
+    features = torch.randn(2, 16, *size)                     # 합성곱이 만든 특성 맵이라고 생각합시다
+    pooled = gap(features)                                   # [2, 16, 1, 1]
+    same_as_mean = (pooled.view(2, 16) - features.mean(dim=(2, 3))).abs().max().item()
+    logits = head(pooled.flatten(1))                         # [2, 4]
+    print(f"입력 {tuple(features.shape)} -> 풀링 {tuple(pooled.shape)} -> 분류 {tuple(logits.shape)},"
+          f" 평균과의 차이 {same_as_mean:.1e}")"""),
+md("""
+## 7. 연습 문제
+"""),
+code("""
+from teachnn.exercises.lesson07 import q1, q2, q3, q4, q5, q6, ____"""),
+md("""
+**문제 1 (최대 풀링 손 계산).** 아래 4x4 입력에 `nn.MaxPool2d(2)`를 적용한 결과를 2x2 텐서 `y`로 적으세요.
+```
+[[1, 5, 2, 0],
+ [3, 2, 8, 1],
+ [0, 4, 1, 1],
+ [7, 2, 3, 9]]
+```
+"""),
+code("""
+y = ____
+q1.check()"""),
+md("""
+**문제 2 (적응형 풀링 손 계산).** `[1, 2, 3, 4, 5]`에 `nn.AdaptiveAvgPool1d(3)`을 적용한 결과를 1차원 텐서 `y2`로 적으세요.
+"""),
+code("""
+y2 = ____
+q2.check()"""),
+md("""
+**문제 3 (함수 만들기).** 입력 크기 `in_size`와 출력 크기 `out_size`를 받아 적응형 풀링의 창 `(시작, 끝)` 목록을 돌려주는 함수를 쓰세요.
+예: `adaptive_windows(5, 3)`은 `[(0, 2), (1, 4), (3, 5)]`. 숨은 사례로도 채점합니다.
+"""),
+code("""
+def adaptive_windows(in_size, out_size):
+    return ____
+
+q3.check()"""),
+md("""
+**문제 4 (레이어 만들기).** 어떤 크기의 `[N, C, H, W]` 입력이든 `[N, C, 1, 1]`의 채널별 평균으로 줄이는 전역 평균 풀링 레이어 `gap`을 만드세요.
+"""),
+code("""
+gap = ____
+q4.check()"""),
+md("""
+**문제 5 (출력 모양).** `(8, 64, 56, 56)` 입력에 `nn.MaxPool2d(kernel_size=3, stride=2, padding=1)`을 적용한 출력 모양을 튜플로 적으세요.
+"""),
+code("""
+out_shape = ____
+q5.check()"""),
+md("""
+**문제 6 (말로 설명하기).** 풀링 레이어에는 학습되는 파라미터가 없습니다. 그런데도 풀링이 과적합을 줄이는 데 도움이 되는 이유는 무엇일까요?
+"""),
+code("""
+answer = ____
+q6.check()"""),
+md("""
+## 배운 점 요약
+1. 풀링은 구역마다 대표값(최대 또는 평균) 하나를 남겨 특성 맵을 줄입니다. 파라미터가 없고 채널 수는 그대로입니다.
+2. 출력 크기 공식은 합성곱과 같고, `stride`의 기본값은 `kernel_size`입니다. `ceil_mode=True`는 자투리 창까지 출력으로 만듭니다.
+3. 최대 풀링은 구역 안의 작은 이동에 둔감하고, 다음 레이어의 크기를 줄여 과적합을 줄이는 데 도움이 됩니다.
+4. 적응형 풀링은 출력 크기를 정하면 창 $[\\lfloor iL/O \\rfloor, \\lceil (i+1)L/O \\rceil)$을 계산합니다. 나누어떨어지지 않으면 창이 겹칩니다.
+5. 노트의 4x4 예제는 `[[3.5, 5.5], [11.5, 13.5]]`이고, `output_size=1`인 적응형 평균 풀링이 전역 평균 풀링입니다.
+"""),
+]
