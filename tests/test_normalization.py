@@ -1,0 +1,252 @@
+"""BatchNorm1d/2d/3d and LayerNorm.
+
+Oracles: the normalisation formula written in NumPy in the test, running statistics
+updated by hand, gradcheck in float64 (training and eval mode), and PyTorch parity over
+several training steps (outputs, gradients, running_mean/var, num_batches_tracked).
+"""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import teachnn
+import teachnn.nn as nn
+import teachnn.nn.functional as F
+from teachnn.autograd import gradcheck
+from teachnn.tensor import Tensor
+from tests.parity import assert_parity, requires_torch, torch
+
+
+def t64(a, grad=True):
+    return Tensor(np.array(a, dtype=np.float64), requires_grad=grad)
+
+
+def ref_batch_norm(x, gamma, beta, eps=1e-5):
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = [1] * x.ndim
+    shape[1] = x.shape[1]
+    mean = x.mean(axis=axes).reshape(shape)
+    var = x.var(axis=axes).reshape(shape)          # biased
+    return (x - mean) / np.sqrt(var + eps) * gamma.reshape(shape) + beta.reshape(shape)
+
+
+# ------------------------------------------------------------------ BatchNorm, functional
+@pytest.mark.parametrize("shape", [(4, 3), (4, 3, 5), (2, 3, 4, 5), (2, 3, 2, 2, 2)])
+def test_batch_norm_training_formula_and_running_update(shape):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape) * 2 + 1
+    gamma, beta = rng.standard_normal(3), rng.standard_normal(3)
+    rm, rv = t64(np.zeros(3), False), t64(np.ones(3), False)
+    out = F.batch_norm(t64(x, False), rm, rv, t64(gamma, False), t64(beta, False),
+                       training=True, momentum=0.3)
+    np.testing.assert_allclose(out.data, ref_batch_norm(x, gamma, beta), rtol=1e-10,
+                               atol=1e-12)
+    axes = (0,) + tuple(range(2, x.ndim))
+    m = x.size // 3
+    np.testing.assert_allclose(rm.data, 0.3 * x.mean(axis=axes), rtol=1e-12)
+    np.testing.assert_allclose(rv.data, 0.7 + 0.3 * x.var(axis=axes) * m / (m - 1),
+                               rtol=1e-12)
+
+
+def test_batch_norm_eval_uses_running_stats():
+    x = np.array([[1.0, 2.0], [4.0, 6.0]])
+    rm, rv = t64([1.0, 2.0], False), t64([4.0, 16.0], False)
+    out = F.batch_norm(t64(x, False), rm, rv, eps=0.0)     # (x - rm) / sqrt(rv)
+    np.testing.assert_allclose(out.data, [[0.0, 0.0], [1.5, 1.0]])
+    np.testing.assert_array_equal(rm.data, [1.0, 2.0])          # unchanged in eval
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("shape", [(5, 3), (3, 2, 4), (2, 2, 3, 3)])
+def test_batch_norm_gradcheck(training, shape):
+    rng = np.random.default_rng(1)
+    x = t64(rng.standard_normal(shape))
+    w, b = t64(rng.standard_normal(shape[1])), t64(rng.standard_normal(shape[1]))
+    rm = t64(rng.standard_normal(shape[1]), False)
+    rv = t64(rng.uniform(0.5, 2, shape[1]), False)
+
+    def f(x, w, b):
+        # copies: gradcheck calls f many times and training updates the running stats
+        return F.batch_norm(x, Tensor(rm.data.copy()), Tensor(rv.data.copy()), w, b,
+                            training=training, momentum=0.1, eps=1e-3)
+    assert gradcheck(f, (x, w, b))
+    assert gradcheck(lambda x: F.batch_norm(x, None, None, training=True), (x,))
+
+
+@requires_torch
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 3, 4, 4)])
+def test_batch_norm_functional_parity(training, shape):
+    rng = np.random.default_rng(2)
+    arrays = [rng.standard_normal(shape) * 3 + 2, rng.standard_normal(shape[1]),
+              rng.uniform(0.5, 2.0, shape[1]), rng.standard_normal(shape[1]),
+              rng.standard_normal(shape[1])]
+
+    def fn(lib, x, rm, rv, w, b):
+        return lib.nn.functional.batch_norm(x, rm.detach().clone(), rv.detach().clone(), w, b,
+                                            training=training, momentum=0.2, eps=1e-4)
+    assert_parity(fn, arrays, grad_inputs=[0, 3, 4])
+
+
+# ------------------------------------------------------------------ BatchNorm, module
+def test_batchnorm_buffers_state_dict_and_repr():
+    bn = nn.BatchNorm2d(3)
+    assert list(bn.state_dict().keys()) == ["weight", "bias", "running_mean", "running_var",
+                                            "num_batches_tracked"]
+    assert bn.num_batches_tracked.data.dtype == np.int64 and bn.num_batches_tracked.item() == 0
+    np.testing.assert_array_equal(bn.running_mean.data, np.zeros(3))
+    np.testing.assert_array_equal(bn.running_var.data, np.ones(3))
+    np.testing.assert_array_equal(bn.weight.data, np.ones(3))
+    np.testing.assert_array_equal(bn.bias.data, np.zeros(3))
+    assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]
+    assert repr(bn) == ("BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, "
+                        "track_running_stats=True)")
+    assert repr(nn.BatchNorm1d(4, momentum=None, affine=False)) == (
+        "BatchNorm1d(4, eps=1e-05, momentum=None, affine=False, bias=False, "
+        "track_running_stats=True)")
+    assert list(nn.BatchNorm1d(2, affine=False).state_dict()) == [
+        "running_mean", "running_var", "num_batches_tracked"]
+    assert list(nn.BatchNorm1d(2, track_running_stats=False).state_dict()) == ["weight", "bias"]
+    assert list(nn.BatchNorm1d(2, bias=False).state_dict())[:2] == ["weight", "running_mean"]
+
+
+@requires_torch
+@pytest.mark.parametrize("cls,shape", [("BatchNorm1d", (5, 3)), ("BatchNorm1d", (4, 3, 6)),
+                                       ("BatchNorm2d", (2, 3, 4, 5)),
+                                       ("BatchNorm3d", (2, 3, 2, 3, 2))])
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": None}, {"affine": False},
+                                    {"track_running_stats": False}, {"bias": False}])
+def test_batchnorm_module_matches_torch_over_steps(cls, shape, kwargs):
+    """Three training steps then one eval step: outputs, grads and buffers agree."""
+    rng = np.random.default_rng(3)
+    tm = getattr(torch.nn, cls)(3, **kwargs).double()
+    if tm.weight is not None:
+        with torch.no_grad():
+            tm.weight.copy_(torch.tensor(rng.uniform(0.5, 2, 3)))
+            if tm.bias is not None:
+                tm.bias.copy_(torch.tensor(rng.standard_normal(3)))
+    m = getattr(nn, cls)(3, **kwargs).double()
+    m.load_state_dict(tm.state_dict())
+    assert repr(m) == repr(tm)
+    assert list(m.state_dict()) == list(tm.state_dict())
+    for step in range(4):
+        if step == 3:
+            m.eval()
+            tm.eval()
+        x = rng.standard_normal(shape) * (step + 1) + step
+        r = rng.standard_normal(shape)
+        xt, xp = t64(x), torch.tensor(x, requires_grad=True)
+        out, tout = m(xt), tm(xp)
+        np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-9, atol=1e-10)
+        (out * Tensor(r)).sum().backward()
+        (tout * torch.tensor(r)).sum().backward()
+        np.testing.assert_allclose(xt.grad.data, xp.grad.numpy(), rtol=1e-8, atol=1e-10)
+        for (name, p), tp in zip(m.named_parameters(), tm.parameters()):
+            np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-8, atol=1e-10,
+                                       err_msg=name)
+        for (name, b), (tname, tb) in zip(m.named_buffers(), tm.named_buffers()):
+            assert name == tname
+            np.testing.assert_allclose(b.data, tb.numpy(), rtol=1e-12, err_msg=name)
+            assert b.data.dtype == tb.numpy().dtype
+
+
+def test_batchnorm_momentum_none_is_cumulative_average():
+    bn = nn.BatchNorm1d(1, momentum=None).double()
+    batches = [np.array([[1.0], [3.0]]), np.array([[5.0], [9.0]]), np.array([[0.0], [4.0]])]
+    for b in batches:
+        bn(t64(b, False))
+    np.testing.assert_allclose(bn.running_mean.data, [np.mean([2.0, 7.0, 2.0])])
+    np.testing.assert_allclose(bn.running_var.data, [np.mean([2.0, 8.0, 8.0])])  # unbiased
+    assert bn.num_batches_tracked.item() == 3
+
+
+def test_batchnorm_train_vs_eval():
+    bn = nn.BatchNorm1d(2).double()
+    x = np.array([[1.0, 10.0], [3.0, 30.0]])
+    y = bn(t64(x, False))
+    np.testing.assert_allclose(y.data, [[-1.0, -1.0], [1.0, 1.0]], atol=1e-4)
+    bn.eval()
+    y_eval = bn(t64(x, False))     # running mean 0.1*mean, running var 0.9 + 0.1*unbiased
+    rm = 0.1 * x.mean(0)
+    rv = 0.9 + 0.1 * x.var(0, ddof=1)
+    np.testing.assert_allclose(y_eval.data, (x - rm) / np.sqrt(rv + 1e-5))
+    assert bn.num_batches_tracked.item() == 1       # eval does not count
+
+
+def test_batchnorm_wrong_rank_teaches():
+    with pytest.raises(ValueError) as info:
+        nn.BatchNorm2d(3)(t64(np.zeros((3, 4)), False))
+    msg = str(info.value)
+    assert msg.startswith("BatchNorm2d expects 4-d input [batch, channels, height, width] but "
+                          "got a 2-d tensor of shape [3, 4]")
+    with pytest.raises(ValueError, match=r"x.unsqueeze\(0\)"):
+        nn.BatchNorm2d(3)(t64(np.zeros((3, 4, 4)), False))
+    with pytest.raises(ValueError, match="BatchNorm1d expects 2-d input"):
+        nn.BatchNorm1d(3)(t64(np.zeros((2, 3, 4, 4)), False))
+
+
+def test_batchnorm_channel_mismatch_and_single_value():
+    with pytest.raises(RuntimeError, match=r"BatchNorm1d\(4\) got input with 3 channels"):
+        nn.BatchNorm1d(4)(t64(np.zeros((2, 3)), False))
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when "
+                                         "training.*model.eval"):
+        nn.BatchNorm1d(3)(t64(np.zeros((1, 3)), False))
+    bn = nn.BatchNorm1d(3).eval()                   # eval mode is fine with one sample
+    assert bn(Tensor(np.zeros((1, 3), dtype=np.float32))).shape == (1, 3)
+
+
+# ------------------------------------------------------------------ LayerNorm
+@pytest.mark.parametrize("shape,norm", [((4, 5), (5,)), ((2, 3, 4), (3, 4)), ((6,), (6,))])
+def test_layer_norm_formula(shape, norm):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape) * 3 + 1
+    w, b = rng.standard_normal(norm), rng.standard_normal(norm)
+    axes = tuple(range(len(shape) - len(norm), len(shape)))
+    ref = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + 1e-5) * w + b
+    out = F.layer_norm(t64(x, False), norm, t64(w, False), t64(b, False))
+    np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape,norm", [((3, 4), (4,)), ((2, 3, 4), (3, 4))])
+def test_layer_norm_gradcheck(shape, norm):
+    rng = np.random.default_rng(5)
+    x, w, b = t64(rng.standard_normal(shape)), t64(rng.standard_normal(norm)), \
+        t64(rng.standard_normal(norm))
+    assert gradcheck(lambda x, w, b: F.layer_norm(x, norm, w, b, eps=1e-3), (x, w, b))
+    assert gradcheck(lambda x: F.layer_norm(x, norm), (x,))
+
+
+@requires_torch
+@given(lead=st.lists(st.integers(1, 3), min_size=0, max_size=2),
+       norm=st.lists(st.integers(1, 4), min_size=1, max_size=2), seed=st.integers(0, 1000),
+       affine=st.booleans())
+def test_layer_norm_parity_random(lead, norm, seed, affine):
+    rng = np.random.default_rng(seed)
+    norm = tuple(norm)
+    arrays = [rng.standard_normal((*lead, *norm)) * 2]
+    if affine:
+        arrays += [rng.standard_normal(norm), rng.standard_normal(norm)]
+    assert_parity(lambda lib, x, *wb: lib.nn.functional.layer_norm(x, norm, *wb), arrays)
+
+
+@requires_torch
+def test_layernorm_module_parity_repr_state_dict():
+    rng = np.random.default_rng(6)
+    for kwargs in [{}, {"bias": False}, {"elementwise_affine": False}, {"eps": 1e-3}]:
+        tm = torch.nn.LayerNorm([3, 4], **kwargs).double()
+        m = nn.LayerNorm([3, 4], **kwargs).double()
+        assert repr(m) == repr(tm)
+        assert list(m.state_dict()) == list(tm.state_dict())
+        if tm.weight is not None:
+            with torch.no_grad():
+                tm.weight.copy_(torch.tensor(rng.standard_normal((3, 4))))
+        m.load_state_dict(tm.state_dict())
+        assert_parity(lambda lib, x: (m if lib is teachnn else tm)(x),
+                      [rng.standard_normal((2, 3, 4))])
+
+
+def test_layernorm_repr_and_errors():
+    assert repr(nn.LayerNorm(10)) == ("LayerNorm((10,), eps=1e-05, elementwise_affine=True, "
+                                      "bias=True)")
+    with pytest.raises(RuntimeError, match=r"normalized_shape=\[10\], expected input with "
+                                           r"shape \[\*, 10\], but got input of size \[2, 8\]"):
+        nn.LayerNorm(10)(t64(np.zeros((2, 8)), False))
