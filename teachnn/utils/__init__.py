@@ -1,0 +1,2 @@
+"""teachnn.utils — ``teachnn.utils.data`` (Dataset, DataLoader)."""
+from . import data  # noqa: F401

@@ -1,0 +1,209 @@
+"""``Optimizer``: the base class of SGD, Adam and AdamW (PyTorch's ``torch.optim.Optimizer``).
+
+An optimiser holds **parameter groups**: a list of dicts, each with a ``'params'`` list and
+its own hyper-parameters (``lr``, ``momentum``, ...). ``step()`` reads every parameter's
+``.grad`` and updates the parameter's numbers in place; ``zero_grad()`` clears the grads
+before the next backward. Per-parameter memory (momentum buffers, Adam's moving averages)
+lives in ``optimizer.state[param]``.
+
+The training loop every lesson uses::
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x, y in loader:
+        optimizer.zero_grad()          # 1. forget the previous gradients
+        loss = loss_fn(model(x), y)    # 2. forward
+        loss.backward()                # 3. backward: fills p.grad
+        optimizer.step()               # 4. update: p <- p - lr * p.grad (for SGD)
+"""
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+
+import numpy as np
+
+from teachnn.tensor import Tensor
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    """Marks a hyper-parameter without a default (every group must give it)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+class Optimizer:
+    """Base class: parameter groups, ``state``, ``zero_grad``, ``state_dict``.
+
+    Args:
+        params: an iterable of Tensors (``model.parameters()``), of ``(name, Tensor)`` pairs
+            (``model.named_parameters()``), or of dicts, one per group, e.g.
+            ``[{'params': model.base.parameters()}, {'params': model.head.parameters(), 'lr': 1e-3}]``.
+        defaults: hyper-parameters used by groups that do not set them.
+    """
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                f"dicts, but got {type(params).__name__}. Pass model.parameters() or a list "
+                "such as [w, b]."
+            )
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list. Did the model register "
+                             "its layers? (assign them as attributes after super().__init__(), "
+                             "and use nn.ModuleList instead of a Python list)")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(dict(group))
+
+    def add_param_group(self, param_group):
+        """Add a group (a dict with ``'params'`` and optional hyper-parameters)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
+        else:
+            param_group["params"] = list(params)
+
+        tensors, names = [], []
+        for param in param_group["params"]:
+            if isinstance(param, tuple):         # from model.named_parameters()
+                names.append(param[0])
+                tensors.append(param[1])
+            else:
+                tensors.append(param)
+        param_group["params"] = tensors
+        if names:
+            if len(names) != len(tensors):
+                raise ValueError("all optimizer params should be with/without names. "
+                                 "Some param names are missing")
+            param_group["param_names"] = names
+
+        for param in param_group["params"]:
+            if not isinstance(param, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                + type(param).__name__)
+            if not param.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor (it is the result of an "
+                                 "operation); optimise the tensor it was computed from")
+
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError("parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            param_group.setdefault(name, default)
+
+        existing = {id(p) for group in self.param_groups for p in group["params"]}
+        if any(id(p) in existing for p in param_group["params"]):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none=True):
+        """Clear every parameter's gradient: to ``None`` (default) or to zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        p.grad = Tensor(np.zeros_like(p.grad.data))
+
+    def step(self, closure=None):
+        raise NotImplementedError(f"{type(self).__name__} must implement step()")
+
+    def _run_closure(self, closure):
+        """``loss = closure()`` with gradients enabled (used by ``step(closure)``)."""
+        if closure is None:
+            return None
+        import teachnn
+        with teachnn.enable_grad():
+            return closure()
+
+    # ------------------------------------------------------------------ saving / loading
+
+    def state_dict(self):
+        """``{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}``.
+
+        Parameters are replaced by their position (counting through all groups), so the
+        dict can be loaded into a new optimiser over a new model with the same layout.
+        """
+        index_of = {}
+        groups = []
+        next_index = 0
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            indices = []
+            for p in group["params"]:
+                if id(p) not in index_of:
+                    index_of[id(p)] = next_index
+                    next_index += 1
+                indices.append(index_of[id(p)])
+            packed["params"] = indices
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[index_of[id(p)]] = self.state[p]
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore hyper-parameters and per-parameter state saved by :meth:`state_dict`."""
+        state_dict = copy.deepcopy(state_dict)
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        for group, saved in zip(self.param_groups, saved_groups):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't "
+                                 "match the size of optimizer's group")
+        param_of = {}
+        for group, saved in zip(self.param_groups, saved_groups):
+            for index, p in zip(saved["params"], group["params"]):
+                param_of[index] = p
+        self.state = defaultdict(dict)
+        for index, value in state_dict["state"].items():
+            if index in param_of:
+                param = param_of[index]
+                self.state[param] = {k: _cast_like(v, param) for k, v in value.items()}
+        new_groups = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            saved = dict(saved)
+            saved["params"] = group["params"]
+            new_groups.append(saved)
+        self.param_groups = new_groups
+
+    def __repr__(self):
+        text = type(self).__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += "\n"
+            text += f"Parameter Group {i}\n"
+            for key in sorted(group.keys()):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        text += ")"
+        return text
+
+
+def _cast_like(value, param):
+    """State tensors follow the parameter's dtype (the step counter stays as it is)."""
+    if isinstance(value, Tensor) and value.data.shape == param.data.shape \
+            and np.issubdtype(value.data.dtype, np.floating):
+        return Tensor(value.data.astype(param.data.dtype))
+    return value

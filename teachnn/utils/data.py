@@ -1,0 +1,275 @@
+"""``teachnn.utils.data``: ``Dataset``, ``TensorDataset``, ``DataLoader``, ``random_split``.
+
+A **Dataset** answers two questions: how many samples (``len(ds)``) and what is sample i
+(``ds[i]``). A **DataLoader** walks a dataset in mini-batches: it picks the indices (in
+order, or shuffled once per epoch), fetches the samples and *collates* them - stacks the
+i-th fields of every sample into one Tensor with a new leading batch axis::
+
+    ds = TensorDataset(x, y)              # x: (1000, 1, 28, 28), y: (1000,)
+    loader = DataLoader(ds, batch_size=64, shuffle=True)
+    for xb, yb in loader:                 # xb: (64, 1, 28, 28), yb: (64,)  (last batch: 40)
+        ...
+
+Shuffling draws from the global generator (``teachnn.manual_seed``) or ``generator=``, so a
+seeded run visits the samples in the same order every time.
+"""
+from __future__ import annotations
+
+import collections.abc
+import math
+import numbers
+
+import numpy as np
+
+import teachnn
+import teachnn.random
+from teachnn.tensor import Tensor
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "DataLoader",
+           "default_collate", "random_split"]
+
+
+class Dataset:
+    """Base class: subclass it and define ``__getitem__(i)`` and ``__len__()``."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__(self, index) "
+                                  "returning sample number index")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """Samples are rows of the given tensors: ``ds[i] == (t0[i], t1[i], ...)``.
+
+    All tensors must have the same size along dimension 0.
+    """
+
+    def __init__(self, *tensors):
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor, e.g. TensorDataset(x, y)")
+        for i, t in enumerate(tensors):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"TensorDataset expects teachnn Tensors, but argument {i} is a "
+                                f"{type(t).__name__}; convert it with teachnn.tensor(...) or "
+                                "teachnn.from_numpy(...)")
+            if t.data.ndim == 0:
+                raise ValueError(f"TensorDataset needs tensors with a sample axis, but argument "
+                                 f"{i} is 0-dimensional")
+        sizes = [t.shape[0] for t in tensors]
+        if any(s != sizes[0] for s in sizes):
+            raise ValueError("Size mismatch between tensors: every tensor must have the same "
+                             f"number of samples (size of dimension 0), got {sizes}")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self):
+        return self.tensors[0].shape[0]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices`` (in that order)."""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after the other (``ds1 + ds2``)."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("datasets should not be an empty iterable")
+        self.cumulative_sizes = []
+        total = 0
+        for d in self.datasets:
+            total += len(d)
+            self.cumulative_sizes.append(total)
+
+    def __len__(self):
+        return self.cumulative_sizes[-1] if self.cumulative_sizes else 0
+
+    def __getitem__(self, idx):
+        if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx = len(self) + idx
+        for d_index, end in enumerate(self.cumulative_sizes):
+            if idx < end:
+                start = end - len(self.datasets[d_index])
+                return self.datasets[d_index][idx - start]
+        raise IndexError(f"index {idx} is out of range for a dataset of {len(self)} samples")
+
+
+def default_collate(batch):
+    """Stack a list of samples into a batch (PyTorch's rules).
+
+    * Tensors            -> ``teachnn.stack(batch)``: new leading axis of size len(batch)
+    * NumPy arrays       -> stacked into a Tensor
+    * Python ints        -> int64 Tensor;  Python floats -> float64 Tensor
+    * strings            -> left as a list
+    * dicts              -> dict of collated values, key by key
+    * tuples / lists     -> list of collated fields: [(x0, y0), (x1, y1)] -> [X, Y]
+    """
+    elem = batch[0]
+    if isinstance(elem, Tensor):
+        shapes = {tuple(t.shape) for t in batch}
+        if len(shapes) > 1:
+            raise RuntimeError("stack expects each tensor to be equal size, but the samples of "
+                               f"this batch have shapes {sorted(shapes)}; give all samples the "
+                               "same shape or pass your own collate_fn to DataLoader")
+        return teachnn.stack(list(batch), 0)
+    if isinstance(elem, np.ndarray):
+        return default_collate([teachnn.from_numpy(np.asarray(b)) for b in batch])
+    if isinstance(elem, np.generic):
+        return teachnn.as_tensor(np.array(batch))
+    if isinstance(elem, bool):
+        return teachnn.tensor(list(batch))
+    if isinstance(elem, numbers.Integral):
+        return teachnn.tensor(list(batch))
+    if isinstance(elem, float):
+        return teachnn.tensor(list(batch), dtype=teachnn.float64)
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, collections.abc.Mapping):
+        return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):          # namedtuple
+        return type(elem)(*(default_collate(list(samples)) for samples in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        size = len(elem)
+        if any(len(e) != size for e in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        return [default_collate(list(samples)) for samples in zip(*batch)]
+    raise TypeError("default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
+                    f"or lists; found {type(elem)}")
+
+
+def _rng(generator):
+    if generator is None:
+        generator = teachnn.random.default_generator
+    return generator.np_rng
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in mini-batches.
+
+    Args:
+        dataset: anything with ``__len__`` and ``__getitem__``.
+        batch_size: samples per batch (``None``: yield single samples, not collated).
+        shuffle: new random order at the start of every epoch (every ``iter(loader)``).
+        sampler: an iterable of indices to use instead (excludes ``shuffle``).
+        num_workers, pin_memory: accepted for compatibility; loading always happens here,
+            in the main process.
+        collate_fn: turns a list of samples into a batch (default: :func:`default_collate`).
+        drop_last: drop the final batch if it is smaller than ``batch_size``.
+        generator: a ``teachnn.Generator`` for shuffling (default: the global one).
+
+    ``len(loader)`` is the number of batches: ``ceil(N / batch_size)``, or
+    ``floor(N / batch_size)`` with ``drop_last=True``.
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, generator=None):
+        if batch_size is not None:
+            if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) \
+                    or batch_size <= 0:
+                raise ValueError("batch_size should be a positive integer value, but got "
+                                 f"batch_size={batch_size}")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if not isinstance(num_workers, numbers.Integral) or num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 "
+                             "to disable multiprocessing.")
+        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+            raise TypeError(f"DataLoader needs a dataset with __len__ and __getitem__, but got "
+                            f"a {type(dataset).__name__}; wrap tensors with TensorDataset(x, y)")
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = bool(shuffle)
+        self.sampler = sampler
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.drop_last = drop_last
+        self.generator = generator
+        self.collate_fn = collate_fn if collate_fn is not None else default_collate
+
+    def _indices(self):
+        """The sample order for one epoch."""
+        if self.sampler is not None:
+            return list(self.sampler)
+        n = len(self.dataset)
+        if self.shuffle:
+            return [int(i) for i in _rng(self.generator).permutation(n)]
+        return list(range(n))
+
+    def __iter__(self):
+        indices = self._indices()
+        if self.batch_size is None:                     # no batching: samples one by one
+            for i in indices:
+                yield self.dataset[i]
+            return
+        for start in range(0, len(indices), self.batch_size):
+            batch_indices = indices[start:start + self.batch_size]
+            if self.drop_last and len(batch_indices) < self.batch_size:
+                return
+            yield self._fetch(batch_indices)
+
+    def _fetch(self, batch_indices):
+        """One batch: ``collate_fn([dataset[i] for i in batch_indices])``."""
+        if type(self.dataset) is TensorDataset and self.collate_fn is default_collate:
+            # Same result as stacking the rows one by one, in one indexing step per tensor.
+            rows = np.asarray(batch_indices, dtype=np.int64)
+            return [t[Tensor(rows)] for t in self.dataset.tensors]
+        return self.collate_fn([self.dataset[i] for i in batch_indices])
+
+    def __len__(self):
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        if self.batch_size is None:
+            return n
+        if self.drop_last:
+            return n // self.batch_size
+        return math.ceil(n / self.batch_size)
+
+
+def random_split(dataset, lengths, generator=None):
+    """Split ``dataset`` into non-overlapping random ``Subset`` s of the given lengths.
+
+    ``lengths`` are counts that add up to ``len(dataset)``, or fractions that add up to 1
+    (``[0.8, 0.2]``); with fractions, left-over samples go one each to the first subsets.
+    """
+    n = len(dataset)
+    lengths = list(lengths)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1 and n > 0 \
+            and not all(isinstance(x, numbers.Integral) for x in lengths):
+        subset_lengths = []
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+            subset_lengths.append(int(math.floor(n * frac)))
+        remainder = n - sum(subset_lengths)
+        for i in range(remainder):
+            subset_lengths[i % len(subset_lengths)] += 1
+        lengths = subset_lengths
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset! "
+                         f"(lengths {lengths} add up to {sum(lengths)}, the dataset has {n})")
+    permutation = [int(i) for i in _rng(generator).permutation(n)]
+    subsets = []
+    offset = 0
+    for length in lengths:
+        subsets.append(Subset(dataset, permutation[offset:offset + length]))
+        offset += length
+    return subsets

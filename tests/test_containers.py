@@ -1,0 +1,312 @@
+"""Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict.
+
+Oracles: hand-computed forward values through small custom layers, and PyTorch's own
+containers (names, order, repr text) built the same way.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import teachnn
+import teachnn.nn as nn
+from tests.parity import requires_torch, torch
+
+
+def T(array):
+    return teachnn.from_numpy(np.array(array, dtype=np.float64))
+
+
+def layer_classes(lib):
+    """Tiny layers with obvious forward functions, defined for teachnn or torch."""
+
+    class Scale(lib.nn.Module):
+        def __init__(self, factor):
+            super().__init__()
+            self.factor = factor
+            self.weight = lib.nn.Parameter(lib.from_numpy(np.full(1, float(factor))))
+
+        def extra_repr(self):
+            return f"factor={self.factor}"
+
+        def forward(self, x):
+            return x * self.weight
+
+    class Shift(lib.nn.Module):
+        def __init__(self, amount):
+            super().__init__()
+            self.amount = amount
+
+        def extra_repr(self):
+            return f"amount={self.amount}"
+
+        def forward(self, x):
+            return x + self.amount
+
+    return Scale, Shift
+
+
+Scale, Shift = layer_classes(teachnn)
+
+
+def names(module):
+    return [n for n, _ in module.named_parameters()]
+
+
+# ----------------------------------------------------------------------------- Sequential
+
+def test_the_three_ways_of_the_notes_give_the_same_model():
+    a = nn.Sequential(Scale(2), Shift(1), Scale(3), Shift(-1))
+
+    b = nn.Sequential()
+    b.add_module("conv1", Scale(2))
+    b.add_module("relu1", Shift(1))
+    b.add_module("conv2", Scale(3))
+    b.add_module("relu2", Shift(-1))
+
+    layers = [Scale(2), Shift(1), Scale(3), Shift(-1)]
+    c = nn.Sequential(*layers)
+
+    x = T([1.0, -2.0])
+    expected = ((np.array([1.0, -2.0]) * 2 + 1) * 3) - 1          # by hand
+    for model in (a, b, c):
+        np.testing.assert_allclose(model(x).data, expected)
+    assert names(a) == ["0.weight", "2.weight"]
+    assert names(b) == ["conv1.weight", "conv2.weight"]
+    assert names(c) == ["0.weight", "2.weight"]
+    assert list(c) == layers
+
+
+def test_sequential_from_ordered_dict_and_indexing():
+    s = nn.Sequential(OrderedDict([("first", Scale(2)), ("second", Shift(5)), ("third", Scale(-1))]))
+    assert list(dict(s.named_children())) == ["first", "second", "third"]
+    assert s[0] is s.first and s[-1] is s.third and s[-3] is s.first
+    assert len(s) == 3
+    with pytest.raises(IndexError, match="index 3 is out of range"):
+        s[3]
+    with pytest.raises(IndexError):
+        s[-4]
+    tail = s[1:]
+    assert isinstance(tail, nn.Sequential) and list(tail) == [s.second, s.third]
+    assert list(dict(tail.named_children())) == ["second", "third"]   # names are kept
+    np.testing.assert_allclose(tail(T([1.0])).data, [-6.0])
+
+
+def test_sequential_mutation_renumbers_like_torch():
+    s = nn.Sequential(Scale(1), Scale(2), Scale(3))
+    first, second, third = list(s)
+    new = Shift(7)
+    s.append(new)
+    assert s[3] is new
+    s.insert(1, Shift(0))
+    assert [type(m).__name__ for m in s] == ["Scale", "Shift", "Scale", "Scale", "Shift"]
+    s.insert(-1, Shift(9))
+    assert s[4].amount == 9 and s[5] is new
+    del s[0]
+    assert [k for k, _ in s.named_children()] == ["0", "1", "2", "3", "4"]
+    assert s[1] is second
+    popped = s.pop(1)
+    assert popped is second and len(s) == 4
+    s[0] = Scale(10)
+    assert s[0].factor == 10
+    del s[1:3]
+    assert len(s) == 2 and s[-1] is new
+    s.extend([Scale(4), Scale(5)])
+    assert [m.factor for m in s if isinstance(m, Scale)] == [10, 4, 5]
+    with pytest.raises(IndexError, match="Index out of range"):
+        s.insert(10, Shift(1))
+    with pytest.raises(AssertionError):
+        s.insert(0, "relu")
+
+
+def test_sequential_add_and_multiply():
+    a = nn.Sequential(Scale(2))
+    b = nn.Sequential(Shift(1))
+    c = a + b
+    np.testing.assert_allclose(c(T([1.0])).data, [3.0])
+    a += b
+    assert len(a) == 2
+    d = nn.Sequential(Shift(1)) * 3
+    assert len(d) == 3 and d[0] is d[2]
+    np.testing.assert_allclose(d(T([0.0])).data, [3.0])
+    with pytest.raises(ValueError):
+        a + [Shift(1)]
+
+
+def test_sequential_backward_reaches_every_parameter():
+    s = nn.Sequential(Scale(2), Shift(1), Scale(3))
+    x = T([1.0, 2.0])
+    s(x).sum().backward()
+    # y = (x * w0 + 1) * w2  ->  dy/dw0 = sum(x * w2) = 3 * 3, dy/dw2 = sum(x * w0 + 1) = 3 + 5
+    np.testing.assert_allclose(s[0].weight.grad.data, [9.0])
+    np.testing.assert_allclose(s[2].weight.grad.data, [8.0])
+
+
+def test_sequential_rejects_non_modules_with_a_teaching_message():
+    with pytest.raises(TypeError, match="Unpack it with a star: nn.Sequential\\(\\*layers\\)"):
+        nn.Sequential([Scale(1), Scale(2)])
+    with pytest.raises(TypeError, match="the class Scale itself.*Scale\\(...\\)"):
+        nn.Sequential(Scale)
+    with pytest.raises(TypeError, match="the function 'relu'.*nn.ReLU\\(\\)"):
+        def relu(x):
+            return x
+        nn.Sequential(Scale(1), relu)
+
+
+# ----------------------------------------------------------------------------- ModuleList
+
+def test_module_list_registers_and_behaves_like_a_list():
+    layers = nn.ModuleList([Scale(1), Scale(2)])
+    layers.append(Scale(3))
+    layers.extend([Scale(4)])
+    layers += [Scale(5)]
+    layers.insert(0, Scale(0))
+    assert [m.factor for m in layers] == [0, 1, 2, 3, 4, 5]
+    assert len(layers) == 6 and layers[-1].factor == 5
+    assert names(layers) == [f"{i}.weight" for i in range(6)]
+    sub = layers[1:3]
+    assert isinstance(sub, nn.ModuleList) and [m.factor for m in sub] == [1, 2]
+    assert names(sub) == ["0.weight", "1.weight"]           # slicing renumbers for ModuleList
+    del layers[0]
+    assert [m.factor for m in layers] == [1, 2, 3, 4, 5]
+    assert layers.pop(-1).factor == 5
+    layers[0] = Scale(9)
+    assert layers[0].factor == 9
+    both = layers + nn.ModuleList([Shift(1)])
+    assert len(both) == 5 and isinstance(both[-1], Shift)
+    with pytest.raises(IndexError, match="out of range"):
+        layers[10]
+    with pytest.raises(TypeError, match="iterable"):
+        layers.extend(Scale(1))
+    with pytest.raises(NotImplementedError, match='missing the required "forward"'):
+        layers(T([1.0]))
+
+
+def test_module_list_in_a_model_like_the_notes():
+    class MyModule(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([Scale(2), Scale(-3)])
+            self.relu = Shift(1)
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = self.relu(layer(x))
+            return x
+
+    m = MyModule()
+    assert names(m) == ["layers.0.weight", "layers.1.weight"]
+    np.testing.assert_allclose(m(T([1.0])).data, [((1 * 2 + 1) * -3) + 1])
+
+
+# ----------------------------------------------------------------------------- ModuleDict
+
+def test_module_dict_like_the_notes():
+    class MyModule(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleDict({"conv1": Scale(2), "conv2": Scale(5), "relu": Shift(1)})
+
+        def forward(self, x):
+            x = self.layers["conv1"](x)
+            x = self.layers["relu"](x)
+            x = self.layers["conv2"](x)
+            return self.layers["relu"](x)
+
+    m = MyModule()
+    np.testing.assert_allclose(m(T([1.0])).data, [(1 * 2 + 1) * 5 + 1])
+    assert names(m) == ["layers.conv1.weight", "layers.conv2.weight"]
+
+
+def test_module_dict_operations():
+    d = nn.ModuleDict([("b", Scale(1)), ("a", Scale(2))])
+    assert list(d.keys()) == ["b", "a"] and list(d) == ["b", "a"]
+    d.update({"c": Shift(3)})
+    d.update([("a", Scale(20))])
+    assert [k for k, _ in d.items()] == ["b", "a", "c"]
+    assert d["a"].factor == 20 and "c" in d and "z" not in d and len(d) == 3
+    assert [type(v).__name__ for v in d.values()] == ["Scale", "Scale", "Shift"]
+    assert d.pop("b").factor == 1 and list(d) == ["a", "c"]
+    d["e"] = Shift(0)
+    del d["c"]
+    assert list(d) == ["a", "e"]
+    with pytest.raises(KeyError, match="Did you mean 'a'"):
+        d["aa"]
+    with pytest.raises(ValueError, match="2 is required"):
+        d.update([("x", Scale(1), 3)])
+    with pytest.raises(TypeError, match="function 'relu'"):
+        def relu(x):
+            return x
+        d["r"] = relu
+    d.clear()
+    assert len(d) == 0
+
+
+# ----------------------------------------------------------------------------- PyTorch parity
+
+def build_nested(lib):
+    Scale_, Shift_ = layer_classes(lib)
+    inner = lib.nn.Sequential(Scale_(2), Shift_(1))
+    model = lib.nn.Sequential(OrderedDict([
+        ("stem", lib.nn.Sequential(Scale_(1), lib.nn.ModuleList())),
+        ("blocks", lib.nn.ModuleList([Scale_(3), Scale_(3), Scale_(3), Shift_(2), inner, inner])),
+        ("heads", lib.nn.ModuleDict({"cls": Scale_(4), "box": lib.nn.Sequential(Shift_(0))})),
+        ("empty", lib.nn.Sequential()),
+        ("plist", lib.nn.ParameterList([lib.nn.Parameter(lib.from_numpy(np.zeros((2, 3), np.float32)))])),
+        ("pdict", lib.nn.ParameterDict({"alpha": lib.nn.Parameter(lib.from_numpy(np.zeros(4)))})),
+    ]))
+    return model
+
+
+@requires_torch
+def test_nested_container_repr_matches_torch():
+    ours, theirs = repr(build_nested(teachnn)), repr(build_nested(torch))
+    assert ours == theirs.replace("torch.", "teachnn.")
+    assert "(0-2): 3 x Scale(factor=3)" in ours                  # ModuleList folds repeats
+
+
+@requires_torch
+def test_container_names_and_state_dict_match_torch():
+    ours, theirs = build_nested(teachnn), build_nested(torch)
+    assert names(ours) == names(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]
+    s_ours, s_theirs = ours[1:3], theirs[1:3]
+    assert repr(s_ours) == repr(s_theirs)
+
+
+@requires_torch
+def test_mutated_containers_match_torch():
+    results = []
+    for lib in (teachnn, torch):
+        Scale_, Shift_ = layer_classes(lib)
+        s = lib.nn.Sequential(Scale_(1), Scale_(2), Scale_(3))
+        s.insert(1, Shift_(5))
+        s.append(Shift_(6))
+        del s[2]
+        s.extend(lib.nn.Sequential(Scale_(7)))
+        m = lib.nn.ModuleList([Scale_(1)])
+        m.insert(0, Shift_(1))
+        m.extend([Scale_(2), Scale_(2)])
+        del m[0]
+        results.append((repr(s), repr(m), repr(s[::2]), repr(m[1:])))
+    assert results[0] == results[1]
+
+
+# ----------------------------------------------------------------------------- parameter containers
+
+def test_parameter_list_and_dict_register_parameters():
+    plist = nn.ParameterList([nn.Parameter(T([1.0])), T([2.0])])   # a Tensor becomes a Parameter
+    plist.append(T([3.0]))
+    assert len(plist) == 3 and all(isinstance(p, nn.Parameter) for p in plist)
+    assert names(plist) == ["0", "1", "2"]
+    assert float(plist[-1].data[0]) == 3.0
+    pdict = nn.ParameterDict({"w": T([1.0])})
+    pdict["b"] = nn.Parameter(T([0.5]))
+    assert list(pdict) == ["w", "b"] and "w" in pdict and len(pdict) == 2
+    assert names(pdict) == ["w", "b"]
+    assert float(pdict.pop("w").data[0]) == 1.0 and list(pdict.keys()) == ["b"]
+    with pytest.raises(RuntimeError, match="should not be called"):
+        plist(1)

@@ -1,0 +1,573 @@
+"""nn.Module and nn.Parameter: registration, traversal order, state_dict, repr, hooks, errors.
+
+Oracles: hand-written expectations, and PyTorch itself (the same model built with ``lib=torch``
+and ``lib=teachnn`` must give the same names, order, repr text and numbers).
+"""
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import teachnn
+import teachnn.nn as nn
+from teachnn.tensor import Tensor
+from tests.parity import requires_torch, torch
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def T(array):
+    """A teachnn Tensor holding exactly this array (dtype kept)."""
+    return teachnn.from_numpy(np.array(array))
+
+
+def make_lib_tensor(lib, array):
+    return lib.from_numpy(np.array(array))
+
+
+def build_model(lib, dtype=np.float32, seed=0):
+    """The same small network in teachnn (lib=teachnn) or PyTorch (lib=torch).
+
+    Only Module/Parameter/containers are used, so it tests the Module system on its own:
+    custom layers, nesting, Sequential, ModuleList (with repeated layers), ModuleDict,
+    a shared layer, buffers (one non-persistent) and a parameter set to None.
+    """
+    rng = np.random.default_rng(seed)
+
+    class Affine(lib.nn.Module):
+        def __init__(self, n_in, n_out):
+            super().__init__()
+            self.n_in, self.n_out = n_in, n_out
+            self.weight = lib.nn.Parameter(make_lib_tensor(lib, rng.standard_normal((n_out, n_in)).astype(dtype)))
+            self.bias = lib.nn.Parameter(make_lib_tensor(lib, rng.standard_normal(n_out).astype(dtype)))
+            self.register_buffer("running", make_lib_tensor(lib, np.zeros(n_out, dtype)))
+            self.register_buffer("scratch", make_lib_tensor(lib, np.zeros(1, dtype)), persistent=False)
+
+        def extra_repr(self):
+            return f"n_in={self.n_in}, n_out={self.n_out}"
+
+        def forward(self, x):
+            return x @ self.weight.t() + self.bias
+
+    class Net(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = lib.nn.Parameter(make_lib_tensor(lib, np.array([2.0], dtype)))
+            self.body = lib.nn.Sequential(Affine(3, 4), lib.nn.Sequential(), Affine(4, 4))
+            self.blocks = lib.nn.ModuleList([Affine(4, 4), Affine(4, 4), Affine(4, 4), Affine(4, 2)])
+            self.heads = lib.nn.ModuleDict({"b": Affine(2, 1), "a": lib.nn.Sequential(
+                OrderedDict([("inner", Affine(2, 2))]))})
+            self.tied = self.body[0]                       # the same layer under two names
+            self.nothing = None
+            self.register_parameter("unused", None)
+            self.register_buffer("steps", make_lib_tensor(lib, np.array(0, np.int64)))
+
+        def forward(self, x):
+            x = self.body(x) * self.scale
+            for block in self.blocks:
+                x = block(x)
+            return self.heads["b"](x) + self.heads["a"](x).sum(1, keepdim=True)
+
+    return Net()
+
+
+# ----------------------------------------------------------------------------- Parameter
+
+def test_parameter_defaults_and_shared_data():
+    t = T(np.array([1.0, 2.0], np.float32))
+    p = nn.Parameter(t)
+    assert isinstance(p, Tensor) and isinstance(p, nn.Parameter)
+    assert p.requires_grad and p.is_leaf and p.grad_fn is None
+    assert p.data is t.data                     # no copy
+    t.data[0] = 5.0
+    assert float(p.data[0]) == 5.0
+    assert nn.Parameter(t, requires_grad=False).requires_grad is False
+    empty = nn.Parameter()
+    assert tuple(empty.shape) == (0,) and empty.data.dtype == np.float32
+
+
+@requires_torch
+def test_parameter_repr_matches_torch():
+    p = nn.Parameter(T(np.array([[1.0, 2.5]], np.float32)))
+    q = torch.nn.Parameter(torch.tensor([[1.0, 2.5]]))
+    assert repr(p) == repr(q)
+    assert repr(p).startswith("Parameter containing:\ntensor(")
+
+
+def test_parameter_rejects_non_tensor():
+    with pytest.raises(TypeError, match="expects a Tensor.*nn.Parameter\\(torch.tensor"):
+        nn.Parameter(np.zeros(3))
+
+
+def test_parameter_deepcopy_copies_numbers():
+    p = nn.Parameter(T(np.ones(3, np.float32)))
+    q = copy.deepcopy(p)
+    assert isinstance(q, nn.Parameter) and q.requires_grad
+    q.data[0] = 7
+    assert float(p.data[0]) == 1.0
+
+
+# ----------------------------------------------------------------------------- registration
+
+def test_attribute_assignment_registers_in_the_right_dict():
+    m = build_model(teachnn)
+    assert list(m._parameters) == ["scale", "unused"]
+    assert m._parameters["unused"] is None
+    assert list(m._modules) == ["body", "blocks", "heads", "tied"]
+    assert m.__dict__["nothing"] is None        # None is a plain attribute, as in PyTorch
+    assert list(m._buffers) == ["steps"]
+    assert m.tied is m.body[0]
+    assert "body" not in m.__dict__             # registered, not a plain attribute
+
+    # re-assigning a parameter name with a Parameter replaces it; None clears it
+    new = nn.Parameter(T(np.zeros(1, np.float32)))
+    m.scale = new
+    assert m.scale is new
+    m.scale = None
+    assert m._parameters["scale"] is None
+    # a plain attribute that becomes a Module moves from __dict__ to _modules
+    m.extra = 3
+    m.extra = nn.Sequential()
+    assert "extra" not in m.__dict__ and isinstance(m._modules["extra"], nn.Sequential)
+    del m.extra
+    assert "extra" not in m._modules
+    with pytest.raises(AttributeError):
+        m.extra
+
+
+def test_assigning_a_plain_tensor_to_a_parameter_name_is_a_type_error():
+    m = build_model(teachnn)
+    with pytest.raises(TypeError, match="cannot assign 'teachnn.Tensor' as parameter 'scale'"):
+        m.scale = T(np.zeros(1, np.float32))
+    with pytest.raises(TypeError, match="as child module 'body'"):
+        m.body = 5
+    with pytest.raises(TypeError, match="as buffer 'steps'"):
+        m.steps = 5
+    m.steps = T(np.array(3, np.int64))           # a Tensor may replace a buffer
+    assert int(m.steps.data) == 3
+
+
+def test_register_methods_validate_names():
+    m = nn.Module()
+    with pytest.raises(KeyError, match="contain"):
+        m.register_buffer("a.b", T(np.zeros(1)))
+    with pytest.raises(KeyError, match="empty string"):
+        m.register_parameter("", None)
+    with pytest.raises(KeyError, match="already exists"):
+        m.register_buffer("training", T(np.zeros(1)))
+    with pytest.raises(TypeError, match="not a Module subclass"):
+        m.add_module("x", 3)
+    with pytest.raises(TypeError, match="buffer 'b'"):
+        m.register_buffer("b", [1, 2])
+    m.register_module("child", nn.Sequential())
+    assert m.get_submodule("child") is m.child
+
+
+# ----------------------------------------------------------------------------- traversal
+
+@requires_torch
+def test_names_and_order_match_torch():
+    ours, theirs = build_model(teachnn), build_model(torch)
+    for method in ["named_parameters", "named_buffers", "named_modules", "named_children"]:
+        a = [name for name, _ in getattr(ours, method)()]
+        b = [name for name, _ in getattr(theirs, method)()]
+        assert a == b, method
+    a = [n for n, _ in ours.named_parameters(prefix="model", recurse=True)]
+    b = [n for n, _ in theirs.named_parameters(prefix="model", recurse=True)]
+    assert a == b
+    assert [n for n, _ in ours.named_parameters(recurse=False)] == \
+        [n for n, _ in theirs.named_parameters(recurse=False)]
+    assert [n for n, _ in ours.named_modules(remove_duplicate=False)] == \
+        [n for n, _ in theirs.named_modules(remove_duplicate=False)]
+    assert len(list(ours.parameters())) == len(list(theirs.parameters()))
+    assert len(list(ours.modules())) == len(list(theirs.modules()))
+    assert len(list(ours.children())) == len(list(theirs.children()))
+
+
+def test_shared_parameters_are_listed_once_hand_example():
+    m = nn.Module()
+    m.a = nn.Module()
+    m.b = nn.Module()
+    w = nn.Parameter(T(np.ones(2, np.float32)))
+    m.a.w = w
+    m.b.w = w
+    assert [n for n, _ in m.named_parameters()] == ["a.w"]
+    assert [n for n, _ in m.named_parameters(remove_duplicate=False)] == ["a.w", "b.w"]
+    assert list(m.state_dict()) == ["a.w", "b.w"]  # state_dict keeps every name
+
+
+def test_dir_lists_registered_names():
+    m = build_model(teachnn)
+    names = dir(m)
+    for expected in ["body", "blocks", "scale", "steps", "forward", "state_dict"]:
+        assert expected in names
+
+
+# ----------------------------------------------------------------------------- state_dict
+
+@requires_torch
+def test_state_dict_keys_and_order_match_torch():
+    ours, theirs = build_model(teachnn), build_model(torch)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert "body.0.scratch" not in ours.state_dict()      # non-persistent buffer left out
+    for key, value in ours.state_dict().items():
+        np.testing.assert_array_equal(value.data, theirs.state_dict()[key].numpy())
+
+
+def test_state_dict_values_are_detached_and_share_numbers():
+    m = build_model(teachnn)
+    sd = m.state_dict()
+    assert isinstance(sd, OrderedDict)
+    w = sd["body.0.weight"]
+    assert not isinstance(w, nn.Parameter) and not w.requires_grad
+    assert np.shares_memory(w.data, m.body[0].weight.data)
+    kept = m.state_dict(keep_vars=True)["body.0.weight"]
+    assert kept is m.body[0].weight
+
+
+@requires_torch
+def test_load_state_dict_from_a_torch_model():
+    ours = build_model(teachnn, dtype=np.float64, seed=1)
+    theirs = build_model(torch, dtype=np.float32, seed=2)
+    weight_object = ours.body[0].weight
+    result = ours.load_state_dict(theirs.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert repr(result) == "<All keys matched successfully>"
+    for key, value in theirs.state_dict().items():
+        mine = ours.state_dict()[key]
+        np.testing.assert_array_equal(mine.data, value.numpy().astype(mine.data.dtype))
+    assert ours.body[0].weight is weight_object            # copied in place
+    assert ours.body[0].weight.data.dtype == np.float64    # the model's dtype is kept
+    assert ours.steps.data.dtype == np.int64
+
+
+@requires_torch
+def test_load_state_dict_then_forward_matches_torch():
+    ours = build_model(teachnn, dtype=np.float64, seed=3)
+    theirs = build_model(torch, dtype=np.float64, seed=4)
+    ours.load_state_dict(theirs.state_dict())
+    x = np.random.default_rng(5).standard_normal((6, 3))
+    out = ours(T(x))
+    expected = theirs(torch.from_numpy(x))
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+    # and the gradient of every parameter
+    out.sum().backward()
+    expected.sum().backward()
+    theirs_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.data, theirs_params[name].grad.numpy(),
+                                   rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_load_state_dict_accepts_numpy_and_lists():
+    m = nn.Module()
+    m.w = nn.Parameter(T(np.zeros((2, 2), np.float32)))
+    m.load_state_dict({"w": [[1, 2], [3, 4]]})
+    np.testing.assert_array_equal(m.w.data, [[1, 2], [3, 4]])
+    assert m.w.data.dtype == np.float32
+    m.load_state_dict({"w": np.eye(2)})
+    np.testing.assert_array_equal(m.w.data, np.eye(2))
+
+
+@requires_torch
+def test_load_state_dict_errors_match_torch_wording():
+    ours, theirs = build_model(teachnn), build_model(torch)
+    bad = OrderedDict((k, v.clone()) for k, v in theirs.state_dict().items())
+    bad["body.0.weight"] = torch.zeros(4, 5)
+    del bad["scale"]
+    bad["extra.weight"] = torch.zeros(1)
+    with pytest.raises(RuntimeError) as ours_err:
+        ours.load_state_dict(bad)
+    with pytest.raises(RuntimeError) as torch_err:
+        theirs.load_state_dict(bad)
+    expected = str(torch_err.value).replace("torch.Size(", "").replace("])", "]")
+    assert str(ours_err.value) == expected
+    assert ("size mismatch for body.0.weight: copying a param with shape [4, 5] from "
+            "checkpoint, the shape in current model is [4, 3].") in str(ours_err.value)
+
+
+def test_load_state_dict_strict_false_reports_keys():
+    m = nn.Module()
+    m.fc = nn.Module()
+    m.fc.weight = nn.Parameter(T(np.zeros(2, np.float32)))
+    m.fc.bias = nn.Parameter(T(np.zeros(2, np.float32)))
+    result = m.load_state_dict({"fc.weight": np.ones(2), "fc.gamma": np.ones(2),
+                                "head.w": np.ones(1)}, strict=False)
+    assert result.missing_keys == ["fc.bias"]
+    assert result.unexpected_keys == ["head.w", "fc.gamma"]      # PyTorch's order: root first
+    missing, unexpected = result                  # a namedtuple
+    assert missing == ["fc.bias"]
+    np.testing.assert_array_equal(m.fc.weight.data, [1, 1])
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "fc.bias"'):
+        m.load_state_dict({"fc.weight": np.ones(2)})
+    with pytest.raises(TypeError, match="dict-like"):
+        m.load_state_dict([1, 2])
+    # a shape error is raised even with strict=False, naming both shapes
+    with pytest.raises(RuntimeError, match=r"shape \[3\] from checkpoint.*current model is \[2\]"):
+        m.load_state_dict({"fc.weight": np.ones(3)}, strict=False)
+
+
+# ----------------------------------------------------------------------------- repr
+
+@requires_torch
+def test_repr_matches_torch_character_for_character():
+    assert repr(build_model(teachnn)) == repr(build_model(torch))
+
+
+def test_repr_hand_example():
+    class Leaf(nn.Module):
+        def extra_repr(self):
+            return "k=1"
+
+    class Multi(nn.Module):
+        def extra_repr(self):
+            return "line one\nline two"
+
+    root = nn.Module()
+    root.a = Leaf()
+    root.b = nn.Module()
+    root.b.c = Multi()
+    assert repr(root) == ("Module(\n"
+                          "  (a): Leaf(k=1)\n"
+                          "  (b): Module(\n"
+                          "    (c): Multi(\n"
+                          "      line one\n"
+                          "      line two\n"
+                          "    )\n"
+                          "  )\n"
+                          ")")
+    assert repr(nn.Module()) == "Module()"
+
+
+# ----------------------------------------------------------------------------- calling, hooks
+
+class Doubler(nn.Module):
+    def forward(self, x, shift=0):
+        return x * 2 + shift
+
+
+def test_call_runs_forward_with_kwargs():
+    out = Doubler()(T(np.array([1.0, 2.0])), shift=1)
+    np.testing.assert_array_equal(out.data, [3.0, 5.0])
+
+
+def test_forward_hooks_see_and_replace_values():
+    m = Doubler()
+    calls = []
+
+    def pre(module, args):
+        calls.append(("pre", float(args[0].data[0])))
+        return args[0] + 10                         # a single value is wrapped into a tuple
+
+    def post(module, args, output):
+        calls.append(("post", float(args[0].data[0]), float(output.data[0])))
+        return output - 1
+
+    h1 = m.register_forward_pre_hook(pre)
+    h2 = m.register_forward_hook(post)
+    out = m(T(np.array([1.0])))
+    assert float(out.data[0]) == (1 + 10) * 2 - 1
+    assert calls == [("pre", 1.0), ("post", 11.0, 22.0)]
+    h1.remove()
+    h2.remove()
+    h2.remove()                                     # removing twice is harmless
+    assert float(m(T(np.array([1.0]))).data[0]) == 2.0
+
+
+def test_hook_order_prepend_kwargs_and_context_manager():
+    m = Doubler()
+    order = []
+    m.register_forward_hook(lambda mod, a, o: order.append("first"))
+    m.register_forward_hook(lambda mod, a, o: order.append("prepended"), prepend=True)
+
+    def kw_pre(module, args, kwargs):
+        return args, {"shift": 100}
+
+    with m.register_forward_pre_hook(kw_pre, with_kwargs=True):
+        assert float(m(T(np.array([1.0]))).data[0]) == 102.0
+    assert float(m(T(np.array([1.0]))).data[0]) == 2.0
+    assert order == ["prepended", "first", "prepended", "first"]
+    seen = {}
+    m.register_forward_hook(lambda mod, a, kw, o: seen.update(kw), with_kwargs=True)
+    m(T(np.array([1.0])), shift=3)
+    assert seen == {"shift": 3}
+
+
+def test_forward_hooks_collect_feature_maps_in_nested_models():
+    m = build_model(teachnn, dtype=np.float64)
+    shapes = {}
+    for name, module in m.named_modules():
+        if name.startswith("blocks."):
+            module.register_forward_hook(
+                lambda mod, args, out, name=name: shapes.__setitem__(name, tuple(out.shape)))
+    m(T(np.zeros((5, 3))))
+    assert shapes == {"blocks.0": (5, 4), "blocks.1": (5, 4), "blocks.2": (5, 4),
+                      "blocks.3": (5, 2)}
+
+
+# ----------------------------------------------------------------------------- modes, grads, dtype
+
+def test_train_eval_recurse():
+    m = build_model(teachnn)
+    assert all(mod.training for mod in m.modules())
+    assert m.eval() is m
+    assert not any(mod.training for mod in m.modules())
+    m.train()
+    assert all(mod.training for mod in m.modules())
+    with pytest.raises(ValueError, match="boolean"):
+        m.train("no")
+
+
+@requires_torch
+def test_apply_visits_children_first_like_torch():
+    ours, theirs = build_model(teachnn), build_model(torch)
+    a, b = [], []
+    ours.apply(lambda mod: a.append(type(mod).__name__))
+    theirs.apply(lambda mod: b.append(type(mod).__name__))
+    assert a == b
+    assert a[-1] == "Net"
+
+
+def test_zero_grad_and_requires_grad_():
+    m = build_model(teachnn, dtype=np.float64)
+    m(T(np.ones((2, 3)))).sum().backward()
+    params = list(m.parameters())
+    assert all(p.grad is not None for p in params)
+    m.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not p.grad.data.any() for p in params)
+    m.zero_grad()
+    assert all(p.grad is None for p in params)
+    m.requires_grad_(False)
+    assert not any(p.requires_grad for p in params)
+    m.requires_grad_()
+    assert all(p.requires_grad for p in params)
+
+
+def test_dtype_conversion_keeps_objects_and_integer_buffers():
+    m = build_model(teachnn, dtype=np.float32)
+    weight = m.body[0].weight
+    assert m.double() is m
+    assert m.body[0].weight is weight and weight.data.dtype == np.float64
+    assert m.body[0].running.data.dtype == np.float64
+    assert m.steps.data.dtype == np.int64             # integer buffer untouched
+    m.float()
+    assert weight.data.dtype == np.float32
+    m.to(teachnn.float64)
+    assert weight.data.dtype == np.float64
+    m.to(dtype=teachnn.float32)
+    assert weight.data.dtype == np.float32
+    assert m.to("cpu") is m and m.cpu() is m
+    m.to(T(np.zeros(1, np.float64)))
+    assert weight.data.dtype == np.float64
+    with pytest.raises(RuntimeError, match="CPU only"):
+        m.to("cuda")
+    with pytest.raises(TypeError, match="floating point"):
+        m.to(teachnn.int64)
+
+
+def test_deepcopy_gives_an_independent_model():
+    m = build_model(teachnn)
+    c = copy.deepcopy(m)
+    assert c.tied is c.body[0]                        # sharing is preserved inside the copy
+    c.body[0].weight.data[...] = 0
+    assert m.body[0].weight.data.any()
+    assert list(c.state_dict()) == list(m.state_dict())
+
+
+# ----------------------------------------------------------------------------- teaching errors
+
+class CNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Sequential()
+
+    def forward(self, x):
+        return self.conv_1(x)
+
+
+def test_misspelt_attribute_suggests_the_registered_name():
+    with pytest.raises(AttributeError) as err:
+        CNN()(T(np.zeros(1)))
+    assert str(err.value) == "'CNN' object has no attribute 'conv_1'. Did you mean 'conv1'?"
+    with pytest.raises(AttributeError, match="Did you mean 'eval'"):
+        CNN().evl()
+
+
+def test_missing_forward_is_not_implemented_error():
+    class NoForward(nn.Module):
+        pass
+
+    with pytest.raises(NotImplementedError,
+                       match='Module \\[NoForward\\] is missing the required "forward" function'):
+        NoForward()(T(np.zeros(1)))
+
+    class Typo(nn.Module):
+        def foward(self, x):
+            return x
+
+    with pytest.raises(NotImplementedError, match="defines 'foward': rename it to 'forward'"):
+        Typo()(T(np.zeros(1)))
+
+
+def test_forgetting_super_init_says_so():
+    class Forgot(nn.Module):
+        def __init__(self):
+            self.layer = nn.Sequential()
+
+    with pytest.raises(AttributeError) as err:
+        Forgot()
+    assert str(err.value).startswith("cannot assign module before Module.__init__() call")
+    assert "call super().__init__() first in your __init__" in str(err.value)
+
+    class ForgotParam(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(T(np.zeros(1, np.float32)))
+
+    with pytest.raises(AttributeError, match="cannot assign parameters before Module.__init__"):
+        ForgotParam()
+
+    class ForgotPlain(nn.Module):
+        def __init__(self):
+            self.size = 3
+
+        def forward(self, x):
+            return x
+
+    with pytest.raises(RuntimeError, match="call super\\(\\).__init__\\(\\) first"):
+        ForgotPlain()(1)
+
+
+def test_unknown_keyword_in_a_subclass_init_suggests_the_right_one():
+    class Block(nn.Module):
+        def __init__(self, in_channels, kernel_size=3, stride=1):
+            super().__init__()
+            self.kernel_size = kernel_size
+
+    with pytest.raises(TypeError) as err:
+        Block(1, kernels=5)
+    assert "unexpected keyword argument 'kernels'" in str(err.value)
+    assert "Did you mean 'kernel_size'?" in str(err.value)
+    assert Block(1, kernel_size=5).kernel_size == 5       # valid keywords still work
+
+    class Flexible(nn.Module):
+        def __init__(self, **options):
+            super().__init__()
+            self.options = options
+
+    assert Flexible(anything=1).options == {"anything": 1}
+    with pytest.raises(TypeError, match="takes no arguments"):
+        nn.Module(3)
+
+
+def test_get_submodule_and_get_parameter():
+    m = build_model(teachnn)
+    assert m.get_submodule("heads.a.inner") is m.heads["a"].inner
+    assert m.get_submodule("") is m
+    assert m.get_parameter("body.0.weight") is m.body[0].weight
+    with pytest.raises(AttributeError, match="has no attribute `bdy`. Did you mean 'body'"):
+        m.get_submodule("bdy.0")
+    with pytest.raises(AttributeError, match="is not an nn.Module"):
+        m.get_submodule("scale.x")
