@@ -175,6 +175,7 @@ def test_words_problem():
 def test_json_transport_roundtrip_keeps_dtype_and_shape():
     data = {"t": core.TensorSnap(np.arange(6, dtype=np.float32).reshape(2, 3), True),
             "a": np.array([[1, 2]], dtype=np.int64), "s": (1, [2.5, float("nan")], "x"),
+            "zero_d": np.array(3.5), "fortran": np.asfortranarray(np.arange(6.0).reshape(2, 3)),
             "n": None, "b": True, "na": core.NotAttempted("r"), "e": core.ErrorSnap("E", "m")}
     back = core.decode(json.loads(json.dumps(core.encode(data))))
     assert back["t"].array.dtype == np.float32 and back["t"].array.shape == (2, 3)
@@ -183,6 +184,8 @@ def test_json_transport_roundtrip_keeps_dtype_and_shape():
     assert back["a"].dtype == np.int64 and back["a"].tolist() == [[1, 2]]
     assert back["s"][0] == 1 and back["s"][1][0] == 2.5 and np.isnan(back["s"][1][1])
     assert isinstance(back["s"], tuple) and isinstance(back["s"][1], list)
+    assert back["zero_d"].shape == () and back["zero_d"] == 3.5
+    np.testing.assert_array_equal(back["fortran"], np.arange(6.0).reshape(2, 3))
     assert back["n"] is None and back["b"] is True
     assert isinstance(back["na"], core.NotAttempted) and back["e"].text() == "E: m"
 
@@ -249,3 +252,193 @@ def test_lesson00_solutions_pass_and_mistakes_explain():
     assert "순서가 바뀌었습니다" in ev(L.q2, grid_shape=(3, 2)).text()
     assert "공개되지 않은" in ev(L.q3, double=lambda x: {3: 6, -1.5: -3.0}[x] if x in (3, -1.5) else x).text()
     assert ev(L.q4, what_changes="모든 줄을 다시 써야 한다").status == INCORRECT
+
+
+# ----------------------------------------------------------------------------------------
+# Lessons 01, 06, 08, 09, 10, 12: reference solutions pass, placeholders read "not
+# attempted", typical wrong answers get the intended Korean message
+# ----------------------------------------------------------------------------------------
+import importlib  # noqa: E402
+
+import teachnn  # noqa: E402
+import teachnn.nn as nn  # noqa: E402
+import teachnn.nn.functional as F  # noqa: E402
+from teachnn.autograd import Function  # noqa: E402
+
+MY_LESSONS = ["lesson00", "lesson01", "lesson06", "lesson08", "lesson09", "lesson10", "lesson12"]
+
+
+def _lesson_namespace(lesson):
+    """What the notebook has defined before the exercises (imports, the lesson's model)."""
+    ns = {"torch": teachnn, "nn": nn, "F": F, "Function": Function}
+    if lesson == "lesson10":
+        class MyModule(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.ModuleDict({"encoder": nn.Linear(4, 2),
+                                             "decoder": nn.Linear(2, 4)})
+        ns["model"] = MyModule()
+    return ns
+
+
+@pytest.mark.parametrize("lesson", MY_LESSONS)
+def test_reference_solutions_pass_and_placeholders_read_not_attempted(lesson):
+    module = importlib.import_module(f"teachnn.exercises.{lesson}")
+    assert len(module.PROBLEMS) >= 3
+    ns = _lesson_namespace(lesson)
+    for p in module.PROBLEMS:
+        assert p.hints and p.solution_text, p.qualname
+        assert p.evaluate(dict(ns, **{p.var: ____})).status == UNATTEMPTED, p.qualname
+        exec(p.solution_text, ns)
+        result = p.evaluate(ns)
+        assert result.status == CORRECT, (p.qualname, result.text())
+
+
+def _src(code):
+    """Run a learner's cell and return its namespace."""
+    def make(lesson):
+        ns = _lesson_namespace(lesson)
+        exec(code, ns)
+        return ns
+    return make
+
+
+WRONG = {
+    ("lesson01", "q1"): (_src(
+        "class TwoLayer(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc1 = nn.Linear(4, 8)\n"
+        "        self.fc2 = nn.Linear(8, 3)\n"
+        "    def forward(self, x):\n"
+        "        return self.fc2(self.fc1(x))\n"          # forgot the ReLU
+        "model = TwoLayer()"), "같은 가중치로 계산한 출력이 다릅니다"),
+    ("lesson01", "q1b"): (_src(
+        "class TwoLayer(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        self.fc1 = nn.Linear(4, 8)\n"               # forgot super().__init__()
+        "    def forward(self, x):\n"
+        "        return x\n"
+        "model = TwoLayer"), "오류"),
+    ("lesson01", "q1c"): (_src("model = nn.Linear(4, 3)"), "레이어 구성이 다릅니다"),
+    ("lesson01", "q2"): (_src("right_keyword = 'kernels'"), "노트에 적힌 틀린 이름"),
+    ("lesson01", "q3"): (_src("conv1_out_shape = (1, 16, 26, 26)"), "stride=2를 빠뜨렸습니다"),
+    ("lesson01", "q4"): (_src("why_super = '그냥 원래 그렇게 쓰는 코드라서요'"), "핵심 개념"),
+    ("lesson06", "q1"): (_src("def my_linear(x, A, b):\n    return x @ A + b"), "오류"),
+    ("lesson06", "q1b"): (_src("def my_linear(x, A, b):\n    return x @ A.T"), "값이 다릅니다"),
+    ("lesson06", "q2"): (_src("n_params = 1024 * 32"), "편향(bias)도 파라미터"),
+    ("lesson06", "q3"): (_src("out_shape = (8, 32)"), "마지막 축만 바꿉니다"),
+    ("lesson06", "q4"): (_src("layer = nn.Linear(5, 3)"), "파라미터 수가 다릅니다"),
+    ("lesson06", "q4b"): (_src("layer = nn.Linear(3, 5, bias=False)"), "모양이나 순서"),
+    ("lesson08", "q1"): (_src("def my_relu(x):\n    return x.abs()"), "값이 다릅니다"),
+    ("lesson08", "q1b"): (_src("import numpy as np\n"
+                               "def my_relu(x):\n    return torch.tensor(np.maximum(x.data, 0))"),
+                          "기울기"),
+    ("lesson08", "q2"): (_src(
+        "class N(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc1 = nn.Linear(10, 20)\n"
+        "        self.fc2 = nn.Linear(20, 10)\n"
+        "    def forward(self, x):\n"
+        "        return self.fc2(torch.sigmoid(self.fc1(x)))\n"
+        "model_f = N()"), "활성화 함수를 확인"),
+    ("lesson08", "q3"): (_src("act_values = (0.5, 0.0, 0.0, 0.0)"), "작은 기울기(0.01)"),
+    ("lesson08", "q4"): (_src("when_which = '둘 다 아무거나 쓰면 됩니다 그렇죠'"), "핵심 개념"),
+    ("lesson09", "q1"): (_src("mse = 0.5"), "L1Loss(MAE)"),
+    ("lesson09", "q2"): (_src("mae = 0.375"), "MSELoss"),
+    ("lesson09", "q3"): (_src("def my_cross_entropy(output, target):\n"
+                              "    logp = F.log_softmax(output, dim=1)\n"
+                              "    return logp[torch.arange(len(target)), target].mean()"),
+                         "값이 다릅니다"),
+    ("lesson09", "q4"): (_src("none_shape = ()"), "reduction='mean'"),
+    ("lesson09", "q5"): (_src("class_vs_function = '똑같은 것이고 아무 차이가 없습니다'"), "핵심 개념"),
+    ("lesson10", "q1"): (_src("seq = nn.Sequential(nn.Linear(8, 16), nn.Linear(16, 4))"),
+                         "ReLU 레이어가 0개"),
+    ("lesson10", "q2"): (_src(
+        "class Stack(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.layers = [nn.Linear(6, 6) for _ in range(3)]\n"   # plain list: not registered
+        "    def forward(self, x):\n"
+        "        for layer in self.layers:\n"
+        "            x = F.relu(layer(x))\n"
+        "        return x\n"
+        "stack = Stack()"), "Linear 레이어가 0개"),
+    ("lesson10", "q3"): (_src("state_keys = ['encoder.weight', 'encoder.bias', "
+                              "'decoder.weight', 'decoder.bias']"), "속성 이름(self.layers)"),
+    ("lesson10", "q4"): (_src("which_container = {'a': 'Sequential', 'b': 'ModuleDict', "
+                              "'c': 'ModuleList'}"), "키 'b'의 값이 다릅니다"),
+    ("lesson12", "q1"): (_src(
+        "class MyReLU(Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        ctx.save_for_backward(x)\n"
+        "        return x.clamp(min=0)\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, grad_output):\n"
+        "        x, = ctx.saved_tensors\n"
+        "        return grad_output\n"                                  # forgot the mask
+        "def my_relu(x):\n    return MyReLU.apply(x)"), "역전파(backward)"),
+    ("lesson12", "q2"): (_src(
+        "class MyCube(Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        ctx.save_for_backward(x)\n"
+        "        return x ** 3\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, grad_output):\n"
+        "        x, = ctx.saved_tensors\n"
+        "        return grad_output * 3 * x\n"                              # 3x, not 3x^2
+        "def my_cube(x):\n    return MyCube.apply(x)"), "기울기가 다릅니다"),
+    ("lesson12", "q3"): (_src("numeric_grad = 8.0"), "f(2) 값"),
+    ("lesson12", "q4"): (_src("why_float64 = '그게 기본값이라서 그렇습니다'"), "핵심 개념"),
+}
+
+
+@pytest.mark.parametrize("key", sorted(WRONG), ids=lambda k: f"{k[0]}.{k[1]}")
+def test_typical_wrong_answers_get_the_intended_message(key):
+    lesson, qname = key
+    module = importlib.import_module(f"teachnn.exercises.{lesson}")
+    problem = getattr(module, qname.rstrip("abc"))
+    make_ns, expected_text = WRONG[key]
+    result = problem.evaluate(make_ns(lesson))
+    assert result.status == INCORRECT, result.text()
+    assert result.header == "다시 확인해 보세요"
+    assert expected_text in result.text(), result.text()
+    # a wrong answer never shows the reference solution
+    assert problem.solution_text not in result.text()
+
+
+def test_every_problem_of_my_lessons_has_a_wrong_answer_test():
+    covered = {(l, q.rstrip("abc")) for l, q in WRONG}
+    for lesson in MY_LESSONS[1:]:
+        module = importlib.import_module(f"teachnn.exercises.{lesson}")
+        for p in module.PROBLEMS:
+            assert (lesson, p.name) in covered, p.qualname
+
+
+def test_module_problem_rejects_non_modules_and_unbuildable_classes():
+    from teachnn.exercises import lesson06
+    r = lesson06.q4.evaluate({"layer": 5})
+    assert r.status == INCORRECT and "nn.Module이 필요한데 정수(int)" in r.text()
+
+    class Broken(nn.Module):
+        def __init__(self):
+            super().__init__()
+            raise ValueError("고장")
+    r = lesson06.q4.evaluate({"layer": Broken})
+    assert r.status == INCORRECT and "ValueError: 고장" in r.text()
+
+
+def test_tensor_answers_check_type_shape_dtype_then_values():
+    q = ValueProblem("t", expected=lambda: teachnn.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert ev(q, t=teachnn.tensor([[1.0, 2.0], [3.0, 4.0]])).status == CORRECT
+    r = ev(q, t=np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert "텐서(Tensor)가 필요한데 넘파이 배열" in r.text()
+    r = ev(q, t=teachnn.tensor([1.0, 2.0, 3.0, 4.0]))
+    assert "모양(shape)이 다릅니다" in r.text()
+    r = ev(q, t=teachnn.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=teachnn.float64))
+    assert "자료형(dtype)이 다릅니다" in r.text() and "float64" in r.text()
+    r = ev(q, t=teachnn.tensor([[1.0, 2.0], [3.0, 5.0]]))
+    assert "값이 다릅니다" in r.text() and "[1, 1]" in r.text()

@@ -49,9 +49,12 @@ Problem kinds
     callable returning that tuple; arguments are deep-copied first) and compared with
     ``reference`` on the same arguments.  ``check_grad=True`` also compares the gradient of
     ``out.sum()`` with respect to every Tensor argument that requires grad.
-``ModuleProblem(var, reference, inputs, check_structure=True, check_behaviour=True)``
+``ModuleProblem(var, reference, inputs, check_structure=True, structure_types=None,
+check_behaviour=True)``
     ``var`` holds an ``nn.Module`` instance or a Module class (instantiated with no arguments).
-    Checked in order: is a Module, leaf-layer types (optional), parameter count, output shape
+    Checked in order: is a Module, leaf-layer types (all, or only ``structure_types`` such as
+    ``{"Linear"}``, so that ``nn.ReLU()`` and ``F.relu`` are both accepted), parameter count,
+    output shape
     for each input, and behaviour (the learner's parameters are copied, in registration
     order, into a fresh ``reference()`` module and the outputs are compared).
 ``WordsProblem(var, model_answer, keywords=None, min_length=10)``
@@ -260,7 +263,7 @@ def encode(obj):
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else {"$f": repr(obj)}
     if isinstance(obj, np.ndarray):
-        arr = np.ascontiguousarray(obj)
+        arr = np.array(obj, order="C", copy=True)   # (ascontiguousarray would make 0-d into 1-d)
         if arr.dtype.name not in _SAFE_DTYPES:
             return {"$o": ["ndarray", f"dtype {arr.dtype}"]}
         return {"$a": base64.b64encode(arr.tobytes()).decode("ascii"),
@@ -808,6 +811,8 @@ class FunctionProblem(Problem):
             return snap
         if not _is_tensor(out):
             return snap
+        if not getattr(out, "requires_grad", False):
+            return {"out": snap, "grads": [], "detached": True}
         def backward():
             out.sum().backward()
         _, problem = _call_safely(backward)
@@ -874,8 +879,9 @@ class FunctionProblem(Problem):
                       what="결과")
         if msg is not None:
             return "순전파(forward) 결과: " + msg
-        if not isinstance(got, dict):
-            return "결과가 기울기를 추적하지 않습니다 (requires_grad가 꺼진 텐서를 돌려주었습니다)."
+        if not isinstance(got, dict) or got.get("detached"):
+            return ("결과 텐서가 기울기(gradient)를 추적하지 않습니다: .data나 넘파이로 계산하면 "
+                    "자동 미분(autograd)의 계산 그래프가 끊어집니다. 텐서 연산만 써 보세요.")
         for j, (g, e) in enumerate(zip(got["grads"], expected["grads"])):
             if g is None and e is not None:
                 return f"{j + 1}번째 입력의 기울기(grad)가 계산되지 않았습니다."
@@ -892,12 +898,14 @@ class ModuleProblem(Problem):
 
     kind = "module"
 
-    def __init__(self, var, reference, inputs, *, check_structure=True, check_params=True,
-                 check_behaviour=True, atol=1e-5, rtol=1e-4, **kw):
+    def __init__(self, var, reference, inputs, *, check_structure=True, structure_types=None,
+                 check_params=True, check_behaviour=True, atol=1e-5, rtol=1e-4, **kw):
         super().__init__(var, **kw)
         self.reference = reference
         self.inputs = list(inputs)
         self.check_structure = check_structure
+        # compare only these leaf types (e.g. {"Linear"} when nn.ReLU and F.relu are both fine)
+        self.structure_types = set(structure_types) if structure_types else None
         self.check_params = check_params
         self.check_behaviour = check_behaviour
         self.atol, self.rtol = atol, rtol
@@ -952,7 +960,9 @@ class ModuleProblem(Problem):
         ref_desc = self._describe(ref, include_outputs=False)
         if self.check_structure:
             from collections import Counter
-            got_c, exp_c = Counter(payload["leaves"]), Counter(ref_desc["leaves"])
+            keep = (lambda t: t in self.structure_types) if self.structure_types else (lambda t: True)
+            got_c = Counter(t for t in payload["leaves"] if keep(t))
+            exp_c = Counter(t for t in ref_desc["leaves"] if keep(t))
             for t in sorted(set(got_c) | set(exp_c)):
                 if got_c[t] != exp_c[t]:
                     return Result(INCORRECT, label, [
@@ -1100,3 +1110,41 @@ def grade_payloads(data) -> dict:
 
 def format_traceback_short(exc) -> str:   # used by grade.py for broken notebooks
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def random_tensor(shape, seed, dtype="float32", requires_grad=False, avoid_zero=False, low=None,
+                  high=None):
+    """A reproducible teachnn Tensor for test cases (numpy RNG seeded with ``seed``).
+
+    ``avoid_zero`` keeps every entry at least 0.1 away from 0 (for ReLU-like kinks);
+    ``low``/``high`` draw uniformly instead of from a normal distribution."""
+    import teachnn
+    rng = np.random.default_rng(seed)
+    if low is not None:
+        arr = rng.uniform(low, high, size=shape)
+    else:
+        arr = rng.standard_normal(size=shape)
+    if avoid_zero:
+        arr = np.where(np.abs(arr) < 0.1, np.sign(arr + 1e-12) * (0.1 + np.abs(arr)), arr)
+    t = teachnn.tensor(arr.astype(dtype))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor_case(*specs):
+    """A FunctionProblem/ModuleProblem case: ``tensor_case((2, 3), 0)`` or
+    ``tensor_case(dict(shape=(2, 3), seed=0, requires_grad=True), ...)`` -> a zero-argument
+    callable returning a tuple of fresh Tensors (fresh every call: no state leaks)."""
+    def make():
+        out = []
+        for spec in specs:
+            if isinstance(spec, dict):
+                out.append(random_tensor(**spec))
+            elif callable(spec):
+                out.append(spec())
+            else:
+                shape, seed = spec
+                out.append(random_tensor(shape, seed))
+        return tuple(out)
+    return make
