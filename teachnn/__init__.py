@@ -19,3 +19,5 @@ from . import random  # noqa: F401,E402
 
 # nn imports teachnn.tensor, so it comes last (``teachnn.nn`` works right after ``import teachnn``)
 from . import nn  # noqa: F401,E402
+from . import optim  # noqa: F401,E402  (torch.optim.SGD works after ``import teachnn as torch``)
+from . import utils  # noqa: F401,E402  (torch.utils.data.DataLoader likewise)
