@@ -13,6 +13,7 @@ import pytest
 
 import teachnn
 import teachnn.nn as nn
+import teachnn.optim
 from teachnn.tensor import Tensor
 from tests.parity import requires_torch, torch
 
@@ -571,3 +572,61 @@ def test_get_submodule_and_get_parameter():
         m.get_submodule("bdy.0")
     with pytest.raises(AttributeError, match="is not an nn.Module"):
         m.get_submodule("scale.x")
+
+
+# ----------------------------------------------------------------------------- with the real layers
+
+def build_layered(lib):
+    """A model made of the library's own layers inside every kind of container."""
+
+    class Classifier(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = lib.nn.Sequential(lib.nn.Linear(6, 8), lib.nn.BatchNorm1d(8),
+                                              lib.nn.ReLU())
+            self.blocks = lib.nn.ModuleList([lib.nn.Linear(8, 8) for _ in range(2)])
+            self.heads = lib.nn.ModuleDict({"act": lib.nn.Tanh(), "out": lib.nn.Linear(8, 3)})
+            self.drop = lib.nn.Dropout(0.0)
+
+        def forward(self, x):
+            x = self.features(x)
+            for block in self.blocks:
+                x = self.heads["act"](block(x))
+            return self.heads["out"](self.drop(x))
+
+    return Classifier()
+
+
+@requires_torch
+def test_real_layers_repr_state_dict_and_five_training_steps_match_torch():
+    ours, theirs = build_layered(teachnn), build_layered(torch)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.double()
+    theirs.double()
+    ours.load_state_dict(theirs.state_dict())
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((10, 6))
+    y = rng.integers(0, 3, 10)
+    opt_ours = teachnn.optim.SGD(ours.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+    opt_theirs = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+    loss_ours, loss_theirs = nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
+    for _ in range(5):
+        for model, opt, loss_fn, lib in ((ours, opt_ours, loss_ours, teachnn),
+                                         (theirs, opt_theirs, loss_theirs, torch)):
+            opt.zero_grad()
+            loss = loss_fn(model(lib.from_numpy(x)), lib.from_numpy(y))
+            loss.backward()
+            opt.step()
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(),
+                                   rtol=1e-10, atol=1e-12, err_msg=key)
+    ours.eval()
+    theirs.eval()
+    np.testing.assert_allclose(ours(teachnn.from_numpy(x)).data,
+                               theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_layer_keyword_typo_is_caught_by_init_subclass():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bais'. Did you mean 'bias'"):
+        nn.Linear(3, 4, bais=False)
