@@ -1684,12 +1684,14 @@ def _tensor_repr(t, prefix="tensor("):
     text = prefix + body
     last_line_len = len(text) - text.rfind("\n") + 1
     for s in suffixes:
-        if last_line_len + len(s) + 2 > PRINT_OPTS.linewidth:
+        # measure "teachnn.float64" as torch's "torch.float64": lines break where torch's do
+        width = len(s) - s.count("teachnn.") * (len("teachnn.") - len("torch."))
+        if last_line_len + width + 2 > PRINT_OPTS.linewidth:
             text += ",\n" + " " * indent + s
-            last_line_len = indent + len(s)
+            last_line_len = indent + width
         else:
             text += ", " + s
-            last_line_len += len(s) + 2
+            last_line_len += width + 2
     return text + ")"
 
 

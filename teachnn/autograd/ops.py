@@ -232,10 +232,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = g
-        if a.ndim == 1:
-            g2 = np.expand_dims(g2, -2)
         if b.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
+            g2 = np.expand_dims(g2, -1)      # (..., n) -> (..., n, 1)
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)      # (..., m) -> (..., 1, m)
         gx = gy = None
         if ctx.needs_input_grad[0]:
             gx = np.matmul(g2, np.swapaxes(b2, -1, -2))          # (..., n, m) @ (..., m, k)
