@@ -198,6 +198,7 @@ def test_inplace_inside_graph_gives_correct_gradient():
     x = t64([-1.0, 2.0, 3.0])
     h = x * 2.0
     y = nn.ReLU(inplace=True)(h)
+    assert y is h                            # the same object, as in PyTorch
     y.sum().backward()
     np.testing.assert_array_equal(y.data, [0.0, 4.0, 6.0])
     np.testing.assert_array_equal(x.grad.data, [0.0, 2.0, 2.0])
@@ -295,3 +296,14 @@ def test_module_forward_parity(text, make):
 def test_unknown_keyword_suggests():
     with pytest.raises(TypeError, match="Did you mean 'negative_slope'"):
         nn.LeakyReLU(negative_slop=0.1)
+
+
+def test_inplace_after_op_that_saved_its_output_is_detected():
+    # sigmoid saves its output for backward; overwriting it in place must not give a silently
+    # wrong gradient (PyTorch raises the same kind of error at backward time)
+    x = t64([-1.0, 2.0])
+    s = F.sigmoid(x)
+    F.relu(s * 1.0, inplace=True)          # fine: a fresh tensor
+    F.relu(s, inplace=True)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        s.sum().backward()

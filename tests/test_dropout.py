@@ -77,13 +77,26 @@ def test_dropout_keeps_dtype_and_inplace():
     assert set(np.unique(x.data)) <= {0.0, 2.0} and (x.data == 0).any()
 
 
-@pytest.mark.parametrize("fn,shape", [(F.dropout2d, (4, 6, 3, 3)), (F.dropout2d, (6, 3, 3)),
-                                      (F.dropout1d, (4, 6, 5)), (F.dropout1d, (6, 5))])
+@pytest.mark.parametrize("fn,shape", [(F.dropout2d, (4, 6, 3, 3)), (F.dropout1d, (4, 6, 5)),
+                                      (F.dropout1d, (6, 5))])
 def test_channel_dropout_drops_whole_channels(fn, shape):
     teachnn.manual_seed(4)
     a = np.random.default_rng(4).uniform(1, 2, shape)
     y = fn(t64(a, False), p=0.5).data
     spatial = (-2, -1) if fn is F.dropout2d else (-1,)
+    check_channels(a, y, shape, spatial)
+
+
+def test_dropout2d_on_3d_input_follows_torch_legacy_rule():
+    """PyTorch reads (A, B, C) as (N, C, L) for dropout2d and warns; so do we."""
+    teachnn.manual_seed(5)
+    a = np.random.default_rng(5).uniform(1, 2, (4, 6, 5))
+    with pytest.warns(UserWarning, match="Received a 3D input to dropout2d"):
+        y = F.dropout2d(t64(a, False), p=0.5).data
+    check_channels(a, y, a.shape, (-1,))
+
+
+def check_channels(a, y, shape, spatial):
     zero_channel = (y == 0).all(axis=spatial)
     kept_channel = (y != 0).all(axis=spatial)
     assert (zero_channel | kept_channel).all()                 # never a partial channel

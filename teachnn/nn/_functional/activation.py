@@ -66,26 +66,17 @@ def _grad_enabled() -> bool:
     return teachnn.is_grad_enabled()
 
 
-def _inplace_result(input: Tensor, out: Tensor, func_name: str) -> Tensor:
-    """What ``inplace=True`` returns.
+def _maybe_inplace(input: Tensor, inplace: bool, compute) -> Tensor:
+    """Run ``compute(input)`` (which returns a new Tensor); with ``inplace=True`` write the
+    result into ``input`` and return ``input`` itself, as PyTorch does.
 
-    Without autograd involvement the result is written into ``input`` and ``input`` is
-    returned, exactly like PyTorch. A leaf that requires grad cannot be overwritten (PyTorch
-    raises the same error). For a non-leaf tensor inside a recorded graph teachnn returns the
-    new tensor instead of rewriting the old one, so the graph stays easy to read; use the
-    returned value (``x = F.relu(x, inplace=True)``), as everyone does anyway.
+    The in-place write goes through ``Tensor._inplace``: outside autograd it is a plain NumPy
+    copy; inside a graph the old value stays in the graph and ``input`` takes over the new
+    ``grad_fn``. A leaf that requires grad cannot be overwritten (PyTorch's error).
     """
-    if input.requires_grad and _grad_enabled():
-        if input.is_leaf:
-            raise RuntimeError(
-                f"{func_name}(inplace=True): a leaf Variable that requires grad is being used "
-                "in an in-place operation. Use inplace=False (the default) for tensors you "
-                "want gradients for.")
-        return out
-    input.data[...] = out.data
-    if hasattr(input, "_version"):
-        input._version += 1          # lets autograd notice if this tensor was saved earlier
-    return input
+    if not inplace:
+        return compute(input)
+    return input._inplace(None, lambda old, _unused: compute(old))
 
 
 def _normalize_dim(dim, ndim, func_name):
@@ -120,8 +111,7 @@ class ReLUFunction(Function):
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """Rectified linear unit, elementwise: ``max(x, 0)``. Shape: any -> same."""
     _check_tensor(input, "relu")
-    out = ReLUFunction.apply(input)
-    return _inplace_result(input, out, "relu") if inplace else out
+    return _maybe_inplace(input, inplace, ReLUFunction.apply)
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -149,8 +139,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     """``x if x > 0 else negative_slope * x``. Shape: any -> same."""
     _check_tensor(input, "leaky_relu")
     _check_float(input, "leaky_relu")
-    out = LeakyReLUFunction.apply(input, float(negative_slope))
-    return _inplace_result(input, out, "leaky_relu") if inplace else out
+    slope = float(negative_slope)
+    return _maybe_inplace(input, inplace, lambda x: LeakyReLUFunction.apply(x, slope))
 
 
 class HardtanhFunction(Function):
@@ -172,8 +162,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     """``clamp(x, min_val, max_val)``. Shape: any -> same."""
     _check_tensor(input, "hardtanh")
     _check_float(input, "hardtanh")
-    out = HardtanhFunction.apply(input, float(min_val), float(max_val))
-    return _inplace_result(input, out, "hardtanh") if inplace else out
+    low, high = float(min_val), float(max_val)
+    return _maybe_inplace(input, inplace, lambda x: HardtanhFunction.apply(x, low, high))
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -266,12 +256,14 @@ class SigmoidFunction(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.out = _stable_sigmoid(x.data).astype(x.data.dtype)
-        return _as_out(ctx.out, x.data.dtype)
+        out = _as_out(_stable_sigmoid(x.data), x.data.dtype)
+        ctx.save_for_backward(out)        # saved as a Tensor: in-place changes get caught
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        s = ctx.out
+        (out,) = ctx.saved_tensors
+        s = out.data
         return grad_out.data * s * (1 - s)
 
 
@@ -288,12 +280,15 @@ class TanhFunction(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.out = np.tanh(x.data)
-        return _as_out(ctx.out, x.data.dtype)
+        out = _as_out(np.tanh(x.data), x.data.dtype)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.data * (1 - ctx.out * ctx.out)
+        (out,) = ctx.saved_tensors
+        t = out.data
+        return grad_out.data * (1 - t * t)
 
 
 def tanh(input: Tensor) -> Tensor:
@@ -326,13 +321,15 @@ class SoftmaxFunction(Function):
         a = x.data.astype(np_dtype, copy=False)
         shifted = a - a.max(axis=dim, keepdims=True)
         e = np.exp(shifted)
-        ctx.out = e / e.sum(axis=dim, keepdims=True)
+        out = _as_out(e / e.sum(axis=dim, keepdims=True), np_dtype)
+        ctx.save_for_backward(out)
         ctx.dim, ctx.in_dtype = dim, x.data.dtype
-        return _as_out(ctx.out, np_dtype)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        g, y = grad_out.data, ctx.out
+        (out,) = ctx.saved_tensors
+        g, y = grad_out.data, out.data
         grad = y * (g - (g * y).sum(axis=ctx.dim, keepdims=True))
         return grad.astype(ctx.in_dtype, copy=False), None, None
 
@@ -348,13 +345,16 @@ class LogSoftmaxFunction(Function):
     def forward(ctx, x, dim, np_dtype):
         a = x.data.astype(np_dtype, copy=False)
         shifted = a - a.max(axis=dim, keepdims=True)
-        ctx.out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        out = _as_out(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)),
+                      np_dtype)
+        ctx.save_for_backward(out)
         ctx.dim, ctx.in_dtype = dim, x.data.dtype
-        return _as_out(ctx.out, np_dtype)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        g, y = grad_out.data, ctx.out
+        (out,) = ctx.saved_tensors
+        g, y = grad_out.data, out.data
         grad = g - np.exp(y) * g.sum(axis=ctx.dim, keepdims=True)
         return grad.astype(ctx.in_dtype, copy=False), None, None
 
@@ -475,8 +475,8 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """ELU ``x if x > 0 else alpha * (exp(x) - 1)``. Shape: any -> same."""
     _check_tensor(input, "elu")
     _check_float(input, "elu")
-    out = ELUFunction.apply(input, float(alpha))
-    return _inplace_result(input, out, "elu") if inplace else out
+    alpha = float(alpha)
+    return _maybe_inplace(input, inplace, lambda x: ELUFunction.apply(x, alpha))
 
 
 class SiLUFunction(Function):
@@ -500,8 +500,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """SiLU (swish) ``x * sigmoid(x)``. Shape: any -> same."""
     _check_tensor(input, "silu")
     _check_float(input, "silu")
-    out = SiLUFunction.apply(input)
-    return _inplace_result(input, out, "silu") if inplace else out
+    return _maybe_inplace(input, inplace, SiLUFunction.apply)
 
 
 class SoftplusFunction(Function):

@@ -12,12 +12,14 @@ incoming gradient by the same mask and scale.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..._errors import shape_str
 from ...autograd import Function
 from ...tensor import Tensor
-from .activation import _inplace_result
+from .activation import _maybe_inplace
 
 __all__ = ["dropout", "dropout1d", "dropout2d"]
 
@@ -56,8 +58,7 @@ def _apply_mask(input, p, mask_shape, inplace, name):
     else:
         keep = _global_rng().random(mask_shape) >= p                 # True with prob 1 - p
         scaled = (keep / (1.0 - p)).astype(input.data.dtype)
-    out = DropoutFunction.apply(input, scaled)
-    return _inplace_result(input, out, name) if inplace else out
+    return _maybe_inplace(input, inplace, lambda x: DropoutFunction.apply(x, scaled))
 
 
 def _check_input(input, name):
@@ -96,7 +97,17 @@ def _channel_dropout(input, p, training, inplace, name, spatial_dims):
     if not training or p == 0.0:
         return input
     n_lead = ndim - spatial_dims                                 # (N, C) or (C,)
-    mask_shape = input.data.shape[:n_lead] + (1,) * spatial_dims  # (N, C, 1, ...)
+    if spatial_dims == 2 and ndim == 3:
+        # PyTorch still reads a 3-d input to dropout2d as (N, C, L), with this warning
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+            "is the channel dim. This behavior will change in a future release to interpret "
+            "the input as one without a batch dimension, i.e. shape (C, H, W). To maintain "
+            "the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            UserWarning, stacklevel=3)
+        n_lead = 2
+    mask_shape = input.data.shape[:n_lead] + (1,) * (ndim - n_lead)  # (N, C, 1, ...)
     return _apply_mask(input, float(p), mask_shape, inplace, name)
 
 
