@@ -128,3 +128,18 @@ def test_dropout_reprs_match_torch():
     for make in (lambda lib: lib.nn.Dropout(), lambda lib: lib.nn.Dropout2d(0.2),
                  lambda lib: lib.nn.Dropout1d(0.1, True)):
         assert repr(make(teachnn)) == repr(make(torch))
+
+
+def test_dropout_gradcheck_with_fixed_mask():
+    from teachnn.autograd import gradcheck
+
+    def f(x):
+        teachnn.manual_seed(7)             # the same mask at every call of gradcheck
+        return F.dropout(x, 0.4)
+    x = t64(np.random.default_rng(7).standard_normal((4, 5)))
+    assert gradcheck(f, (x,))
+
+    def g(x):
+        teachnn.manual_seed(8)
+        return F.dropout2d(x, 0.5)
+    assert gradcheck(g, (t64(np.random.default_rng(8).standard_normal((2, 3, 2, 2))),))

@@ -404,3 +404,20 @@ def test_legacy_size_average_reduce_flags():
     assert out.item() == 10.0
     with pytest.warns(UserWarning):
         assert nn.L1Loss(reduce=False)(x, y).data.tolist() == [1.0, 3.0]
+
+
+def test_functional_unknown_keyword_suggests():
+    with pytest.raises(TypeError, match="Did you mean 'label_smoothing'"):
+        F.cross_entropy(t64(np.zeros((2, 3))), idx([0, 1]), label_smooth=0.1)
+
+
+@requires_torch
+@pytest.mark.parametrize("make", [
+    lambda lib, x, t: lib.nn.functional.cross_entropy(x, t, label_smoothing=0.1),
+    lambda lib, x, t: lib.nn.functional.nll_loss(lib.nn.functional.log_softmax(x, 1), t),
+], ids=["cross_entropy", "nll_loss(log_softmax)"])
+def test_float32_losses_keep_dtype_and_match_torch(make):
+    rng = np.random.default_rng(15)
+    t_out, _ = assert_parity(make, [rng.standard_normal((8, 5)) * 3, rng.integers(0, 5, 8)],
+                             dtype="float32", atol=1e-5, rtol=1e-5, grad_inputs=[0])
+    assert t_out[0].data.dtype == np.float32

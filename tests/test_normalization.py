@@ -250,3 +250,17 @@ def test_layernorm_repr_and_errors():
     with pytest.raises(RuntimeError, match=r"normalized_shape=\[10\], expected input with "
                                            r"shape \[\*, 10\], but got input of size \[2, 8\]"):
         nn.LayerNorm(10)(t64(np.zeros((2, 8)), False))
+
+
+@requires_torch
+def test_batchnorm_float32_matches_torch_and_keeps_dtype():
+    rng = np.random.default_rng(7)
+    tm = torch.nn.BatchNorm2d(4)
+    m = nn.BatchNorm2d(4)
+    for _ in range(2):
+        x = (rng.standard_normal((3, 4, 5, 5)) * 2 + 1).astype(np.float32)
+        out, tout = m(Tensor(x)), tm(torch.tensor(x))
+        assert out.data.dtype == np.float32 and m.running_var.data.dtype == np.float32
+        np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(m.running_mean.data, tm.running_mean.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(m.running_var.data, tm.running_var.numpy(), rtol=1e-5)

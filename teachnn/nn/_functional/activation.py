@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 
-from ..._errors import shape_str
+from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
 from ...tensor import Tensor
 
@@ -108,12 +108,14 @@ class ReLUFunction(Function):
         return grad_out.data * ctx.positive
 
 
+@check_kwargs
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """Rectified linear unit, elementwise: ``max(x, 0)``. Shape: any -> same."""
     _check_tensor(input, "relu")
     return _maybe_inplace(input, inplace, ReLUFunction.apply)
 
 
+@check_kwargs
 def relu_(input: Tensor) -> Tensor:
     """In-place ``relu``."""
     return relu(input, inplace=True)
@@ -135,6 +137,7 @@ class LeakyReLUFunction(Function):
         return np.where(ctx.positive, g, g * ctx.negative_slope), None
 
 
+@check_kwargs
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x if x > 0 else negative_slope * x``. Shape: any -> same."""
     _check_tensor(input, "leaky_relu")
@@ -157,6 +160,7 @@ class HardtanhFunction(Function):
         return grad_out.data * ctx.inside, None, None
 
 
+@check_kwargs
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     """``clamp(x, min_val, max_val)``. Shape: any -> same."""
@@ -166,6 +170,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     return _maybe_inplace(input, inplace, lambda x: HardtanhFunction.apply(x, low, high))
 
 
+@check_kwargs
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """``min(max(x, 0), 6)`` = ``hardtanh(x, 0, 6)`` (PyTorch also records HardtanhBackward0)."""
     _check_tensor(input, "relu6")
@@ -214,6 +219,7 @@ class PReLUFunction(Function):
         return grad_x, grad_w
 
 
+@check_kwargs
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """Parametric ReLU: ``x if x > 0 else weight[c] * x``.
 
@@ -267,6 +273,7 @@ class SigmoidFunction(Function):
         return grad_out.data * s * (1 - s)
 
 
+@check_kwargs
 def sigmoid(input: Tensor) -> Tensor:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, squashes to (0, 1). Shape: any -> same."""
     _check_tensor(input, "sigmoid")
@@ -291,6 +298,7 @@ class TanhFunction(Function):
         return grad_out.data * (1 - t * t)
 
 
+@check_kwargs
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent, squashes to (-1, 1). Shape: any -> same."""
     _check_tensor(input, "tanh")
@@ -375,6 +383,7 @@ def _softmax_args(input, dim, dtype, name):
     return dim, np_dtype
 
 
+@check_kwargs
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """Softmax along ``dim``: entries become positive and sum to 1 along that dim.
 
@@ -385,6 +394,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     return SoftmaxFunction.apply(input, dim, np_dtype)
 
 
+@check_kwargs
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
     """``log(softmax(x))`` computed stably (log-sum-exp). Shape: any -> same."""
@@ -443,6 +453,7 @@ class GELUFunction(Function):
         return (grad_out.data * local).astype(ctx.dtype), None
 
 
+@check_kwargs
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """GELU ``x * Phi(x)`` (``approximate='tanh'``: the tanh formula). Shape: any -> same."""
     _check_tensor(input, "gelu")
@@ -471,6 +482,7 @@ class ELUFunction(Function):
         return np.where(ctx.positive, g, g * (ctx.neg_branch + ctx.alpha)), None
 
 
+@check_kwargs
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """ELU ``x if x > 0 else alpha * (exp(x) - 1)``. Shape: any -> same."""
     _check_tensor(input, "elu")
@@ -496,6 +508,7 @@ class SiLUFunction(Function):
         return grad_out.data * s * (1 + x.data * (1 - s))
 
 
+@check_kwargs
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """SiLU (swish) ``x * sigmoid(x)``. Shape: any -> same."""
     _check_tensor(input, "silu")
@@ -526,6 +539,7 @@ class SoftplusFunction(Function):
         return np.where(ctx.linear, g, g * slope), None, None
 
 
+@check_kwargs
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """Softplus ``log(1 + exp(beta*x)) / beta``, a smooth ReLU. Shape: any -> same."""
     _check_tensor(input, "softplus")

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from ..._errors import shape_str
+from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
 from ...tensor import Tensor
 from .activation import _maybe_inplace
@@ -70,6 +70,7 @@ def _check_input(input, name):
                            f"{input.data.dtype}; convert it with x.float().")
 
 
+@check_kwargs
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
             inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` (and scale the rest by 1/(1-p)) in training.
@@ -111,12 +112,14 @@ def _channel_dropout(input, p, training, inplace, name, spatial_dims):
     return _apply_mask(input, float(p), mask_shape, inplace, name)
 
 
+@check_kwargs
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Zero whole channels: input (N, C, L) or (C, L); mask shape (N, C, 1)."""
     return _channel_dropout(input, p, training, inplace, "dropout1d", 1)
 
 
+@check_kwargs
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Zero whole channels: input (N, C, H, W) or (C, H, W); mask shape (N, C, 1, 1)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._errors import shape_str
+from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
 from ...tensor import Tensor
 
@@ -95,6 +95,7 @@ def _check_linear_args(input, weight, bias):
             "convert it with x.float().")
 
 
+@check_kwargs
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """Apply ``y = x A^T + b`` to the last dimension of ``input``.
 

@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from ..._errors import shape_str
+from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
 from ...tensor import Tensor
 from .activation import log_softmax
@@ -256,6 +256,7 @@ def _pointwise(cls, name, input, target, reduction, param=None, weight=None,
     return cls.apply(input, target, reduction, param, weight, mean_by_weight_sum)
 
 
+@check_kwargs
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean squared error: ``(input - target)^2`` per element, then reduced.
@@ -267,6 +268,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return _pointwise(MSELossFunction, "mse_loss", input, target, reduction, None, weight)
 
 
+@check_kwargs
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean absolute error: ``|input - target|`` per element, then reduced. Shapes as mse_loss."""
@@ -274,6 +276,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return _pointwise(L1LossFunction, "l1_loss", input, target, reduction, None, weight)
 
 
+@check_kwargs
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Quadratic for ``|d| < beta`` (scaled by 1/beta), linear beyond. Shapes as mse_loss."""
@@ -285,6 +288,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
                       float(beta))
 
 
+@check_kwargs
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """Quadratic for ``|d| < delta``, ``delta * (|d| - delta/2)`` beyond. Shapes as mse_loss.
@@ -359,6 +363,7 @@ def _broadcast_weight(weight, shape, func_name, arg_name="weight"):
             f"to the input's shape {shape_str(shape)}") from None
 
 
+@check_kwargs
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Binary cross entropy between probabilities ``input`` (in [0, 1]) and ``target``.
@@ -430,6 +435,7 @@ class BCEWithLogitsFunction(Function):
         return grad_x, grad_y, None, None, None
 
 
+@check_kwargs
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      weight: Tensor | None = None, size_average=None,
                                      reduce=None, reduction: str = "mean",
@@ -576,6 +582,7 @@ def _check_class_input(input, func_name):
     _check_float(input, func_name, "input")
 
 
+@check_kwargs
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood: ``-input[i, target[i]]`` (times ``weight[target[i]]``).
@@ -636,6 +643,7 @@ class SoftTargetCrossEntropyFunction(Function):
         return grad_logp, grad_target, None, None, None
 
 
+@check_kwargs
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average=None, ignore_index: int = -100, reduce=None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._errors import shape_str
+from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
 from ...tensor import Tensor
 
@@ -113,6 +113,7 @@ def _check_stat(t, name, channels):
             f"input.shape[1]) but got shape {shape_str(t.data.shape)}")
 
 
+@check_kwargs
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -196,6 +197,7 @@ class LayerNormFunction(Function):
         return grad_x, grad_w, grad_b, None, None
 
 
+@check_kwargs
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise each sample over its last ``len(normalized_shape)`` dimensions.
