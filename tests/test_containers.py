@@ -180,6 +180,10 @@ def test_module_list_registers_and_behaves_like_a_list():
         layers[10]
     with pytest.raises(TypeError, match="iterable"):
         layers.extend(Scale(1))
+    layers.insert(-1, Shift(3))                            # negative positions count from the end
+    assert isinstance(layers[-2], Shift) and len(layers) == 5
+    with pytest.raises(IndexError, match="Index out of range: 9"):
+        layers.insert(9, Shift(3))
     with pytest.raises(NotImplementedError, match='missing the required "forward"'):
         layers(T([1.0]))
 
@@ -310,3 +314,50 @@ def test_parameter_list_and_dict_register_parameters():
     assert float(pdict.pop("w").data[0]) == 1.0 and list(pdict.keys()) == ["b"]
     with pytest.raises(RuntimeError, match="should not be called"):
         plist(1)
+
+
+# ----------------------------------------------------------------------------- drawn edit sequences
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+EDITS = st.lists(st.tuples(st.sampled_from(["append", "insert", "del", "pop", "set", "slice_del"]),
+                           st.integers(-6, 6), st.integers(1, 3)), max_size=10)
+
+
+def apply_edits(lib, container_name, edits):
+    """Apply the same edits to a container; an invalid edit must fail in the same way."""
+    Scale_, Shift_ = layer_classes(lib)
+    if container_name == "ModuleList":
+        container = lib.nn.ModuleList([Scale_(1), Shift_(2)])
+    else:
+        container = lib.nn.Sequential(Scale_(1), Shift_(2))
+    log = []
+    for op, index, factor in edits:
+        try:
+            if op == "append":
+                container.append(Scale_(factor))
+            elif op == "insert":
+                container.insert(index, Shift_(factor))
+            elif op == "del":
+                del container[index]
+            elif op == "pop":
+                container.pop(index)
+            elif op == "set":
+                container[index] = Scale_(10 + factor)
+            else:
+                del container[index:index + factor]
+            log.append("ok")
+        except (IndexError, KeyError) as exc:
+            log.append(type(exc).__name__)
+    return log, repr(container), [n for n, _ in container.named_parameters()]
+
+
+@requires_torch
+@settings(max_examples=40, deadline=None)
+@given(container_name=st.sampled_from(["Sequential", "ModuleList"]), edits=EDITS)
+def test_drawn_edits_match_torch(container_name, edits):
+    if container_name == "ModuleList":
+        # PyTorch's ModuleList.insert does not check the index (out of range it corrupts the
+        # numbering); teachnn raises IndexError there, so compare on non-negative, in-range ones
+        edits = [(op, i, f) for op, i, f in edits if op != "insert" or 0 <= i <= 2]
+    assert apply_edits(teachnn, container_name, edits) == apply_edits(torch, container_name, edits)

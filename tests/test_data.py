@@ -169,3 +169,28 @@ def test_unshuffled_batches_match_torch():
         for u, v in zip(a, b):
             np.testing.assert_array_equal(u.data, v.numpy())
             assert u.data.dtype == v.numpy().dtype
+
+
+# ----------------------------------------------------------------------------- drawn sizes
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 40), batch_size=st.integers(1, 12), drop_last=st.booleans(),
+       shuffle=st.booleans(), seed=st.integers(0, 2 ** 31 - 1))
+def test_every_sample_is_visited_once_per_epoch(n, batch_size, drop_last, shuffle, seed):
+    x = teachnn.from_numpy(np.arange(n, dtype=np.int64))
+    loader = DataLoader(TensorDataset(x), batch_size=batch_size, shuffle=shuffle,
+                        drop_last=drop_last, generator=teachnn.Generator().manual_seed(seed))
+    batches = [xb.data.tolist() for (xb,) in loader]
+    full, rest = divmod(n, batch_size)
+    expected_sizes = [batch_size] * full + ([] if drop_last or rest == 0 else [rest])
+    assert [len(b) for b in batches] == expected_sizes
+    assert len(loader) == len(expected_sizes)
+    seen = [i for b in batches for i in b]
+    assert len(set(seen)) == len(seen)                  # no sample twice
+    if not drop_last:
+        assert sorted(seen) == list(range(n))           # every sample once
+    if not shuffle:
+        assert seen == list(range(len(seen)))           # in order

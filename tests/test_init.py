@@ -195,3 +195,25 @@ def test_zero_element_tensor_warns_and_is_left_alone():
         warnings.simplefilter("always")
         assert init.kaiming_uniform_(t) is t
     assert any("zero-element" in str(w.message) for w in caught)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@requires_torch
+@settings(max_examples=30, deadline=None)
+@given(shape=st.lists(st.integers(1, 6), min_size=2, max_size=5),
+       mode=st.sampled_from(["fan_in", "fan_out"]),
+       nonlinearity=st.sampled_from(["relu", "leaky_relu", "tanh", "linear", "sigmoid"]),
+       a=st.sampled_from([0, 0.01, 0.2, 5 ** 0.5]))
+def test_fans_and_kaiming_bounds_match_torch(shape, mode, nonlinearity, a):
+    ours, theirs = empty(*shape), torch.empty(*shape)
+    assert init._calculate_fan_in_and_fan_out(ours) == \
+        torch.nn.init._calculate_fan_in_and_fan_out(theirs)
+    fan = init._calculate_fan_in_and_fan_out(ours)[0 if mode == "fan_in" else 1]
+    bound = init.calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
+    init.kaiming_uniform_(ours, a=a, mode=mode, nonlinearity=nonlinearity)
+    torch.nn.init.kaiming_uniform_(theirs, a=a, mode=mode, nonlinearity=nonlinearity)
+    # both libraries stay inside the same bound (float32 rounding allowed)
+    assert np.abs(ours.data).max() <= bound * (1 + 1e-6)
+    assert theirs.abs().max().item() <= bound * (1 + 1e-6)

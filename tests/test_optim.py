@@ -256,3 +256,41 @@ def test_steplr_by_hand():
         seen.append(opt.param_groups[0]["lr"])
         sched.step()
     assert seen == pytest.approx([1.0, 1.0, 0.1, 0.1, 0.01])
+
+
+# ----------------------------------------------------------------------------- drawn hyper-parameters
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@requires_torch
+@settings(max_examples=30, deadline=None)
+@given(lr=st.floats(1e-4, 1.0), momentum=st.sampled_from([0.0, 0.5, 0.9, 0.99]),
+       dampening=st.sampled_from([0.0, 0.1, 0.5]), nesterov=st.booleans(),
+       weight_decay=st.sampled_from([0.0, 1e-4, 0.1]), maximize=st.booleans())
+def test_sgd_matches_torch_for_drawn_settings(lr, momentum, dampening, nesterov, weight_decay,
+                                              maximize):
+    if nesterov and (momentum == 0 or dampening != 0):
+        nesterov = False                               # an invalid combination in both libraries
+    kwargs = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
+                  weight_decay=weight_decay, maximize=maximize)
+    for a, b in zip(run_steps(teachnn, optim.SGD, kwargs), run_steps(torch, torch.optim.SGD, kwargs)):
+        for x, y in zip(a, b):
+            np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-13)
+
+
+@requires_torch
+@settings(max_examples=30, deadline=None)
+@given(name=st.sampled_from(["Adam", "AdamW"]), lr=st.floats(1e-4, 0.5),
+       beta1=st.sampled_from([0.0, 0.5, 0.9]), beta2=st.sampled_from([0.9, 0.99, 0.999]),
+       eps=st.sampled_from([1e-8, 1e-3]), weight_decay=st.sampled_from([0.0, 0.01, 0.5]),
+       amsgrad=st.booleans(), maximize=st.booleans())
+def test_adam_matches_torch_for_drawn_settings(name, lr, beta1, beta2, eps, weight_decay, amsgrad,
+                                               maximize):
+    kwargs = dict(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay,
+                  amsgrad=amsgrad, maximize=maximize)
+    ours = run_steps(teachnn, getattr(optim, name), kwargs)
+    theirs = run_steps(torch, getattr(torch.optim, name), kwargs)
+    for a, b in zip(ours, theirs):
+        for x, y in zip(a, b):
+            np.testing.assert_allclose(x, y, rtol=1e-11, atol=1e-13)

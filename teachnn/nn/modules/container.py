@@ -269,9 +269,18 @@ class ModuleList(Module):
         return [key for key in super().__dir__() if not key.isdigit()]
 
     def insert(self, index, module):
-        """Insert ``module`` before position ``index``."""
+        """Insert ``module`` before position ``index`` (negative counts from the end).
+
+        (PyTorch does not check ``index`` here and corrupts the numbering when it is out of
+        range; teachnn raises IndexError instead.)
+        """
         _check_is_module("ModuleList", module, "the inserted value")
-        for i in range(len(self._modules), index, -1):
+        n = len(self._modules)
+        if not (-n <= index <= n):
+            raise IndexError(f"Index out of range: {index} (the list has {n} modules)")
+        if index < 0:
+            index += n
+        for i in range(n, index, -1):
             self._modules[str(i)] = self._modules[str(i - 1)]
         self._modules[str(index)] = module
 
