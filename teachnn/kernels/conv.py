@@ -40,6 +40,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numba
 from numba import njit, prange
 
 __all__ = [
@@ -73,98 +74,135 @@ def _valid_columns(offset, stride, size, out_size):
     return lo, hi
 
 
-@njit(cache=True, parallel=True)
-def _im2col_kernel(x, col, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
-    """Gather windows: x (N, C, D, H, W) -> col (C, kd, kh, kw, N, oD, oH, oW).
+@njit(cache=True)
+def _im2col_channel(xf, cf, nc, N, C, D, H, W, oD, oH, oW, geom):
+    """Gather the windows of one (sample, channel) pair nc = n*C + c into the flat col.
 
+    x (N, C, D, H, W) -> col (C, kd, kh, kw, N, oD, oH, oW), both as flat 1-d views:
     col[c, a, b, e, n, i, j, k] = x[n, c, i*sd + a*dd - pd, j*sh + b*dh - ph, k*sw + e*dw - pw]
-    (zero where the index falls in the padding). Both arrays are walked through flat 1-d
-    views with explicit offsets, which keeps the innermost loop a plain (vectorisable) copy.
+    (zero where the index falls in the padding). Explicit offsets keep the innermost loop a
+    plain (vectorisable) copy.
     """
-    N, C, D, H, W = x.shape
-    oD = col.shape[5]
-    oH = col.shape[6]
-    oW = col.shape[7]
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     L = oD * oH * oW
-    xf = x.reshape(-1)                       # (N*C*D*H*W,)
-    cf = col.reshape(-1)                     # (C*K*N*L,)
-    for nc in prange(N * C):
-        n = nc // C
-        c = nc - n * C
-        x_base = nc * D * H * W              # start of x[n, c]
-        for a in range(kd):
-            for b in range(kh):
-                for e in range(kw):
-                    row = ((c * kd + a) * kh + b) * kw + e
-                    col_base = (row * N + n) * L             # start of col[c, a, b, e, n]
-                    off_w = e * dw - pw
-                    k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
-                    for i in range(oD):
-                        zi = i * sd + a * dd - pd
-                        for j in range(oH):
-                            yi = j * sh + b * dh - ph
-                            dst = col_base + (i * oH + j) * oW   # one output row (oW,)
-                            if zi < 0 or zi >= D or yi < 0 or yi >= H:
-                                for k in range(oW):
-                                    cf[dst + k] = 0
-                                continue
-                            src = x_base + (zi * H + yi) * W + off_w
-                            for k in range(k_lo):
+    n = nc // C
+    c = nc - n * C
+    x_base = nc * D * H * W                          # start of x[n, c]
+    for a in range(kd):
+        for b in range(kh):
+            for e in range(kw):
+                row = ((c * kd + a) * kh + b) * kw + e
+                col_base = (row * N + n) * L         # start of col[c, a, b, e, n]
+                off_w = e * dw - pw
+                k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
+                for i in range(oD):
+                    zi = i * sd + a * dd - pd
+                    for j in range(oH):
+                        yi = j * sh + b * dh - ph
+                        dst = col_base + (i * oH + j) * oW       # one output row (oW,)
+                        if zi < 0 or zi >= D or yi < 0 or yi >= H:
+                            for k in range(oW):
                                 cf[dst + k] = 0
-                            if sw == 1:
-                                for k in range(k_lo, k_hi):
-                                    cf[dst + k] = xf[src + k]
-                            else:
-                                for k in range(k_lo, k_hi):
-                                    cf[dst + k] = xf[src + k * sw]
-                            for k in range(k_hi, oW):
-                                cf[dst + k] = 0
+                            continue
+                        src = x_base + (zi * H + yi) * W + off_w
+                        for k in range(k_lo):
+                            cf[dst + k] = 0
+                        if sw == 1:
+                            for k in range(k_lo, k_hi):
+                                cf[dst + k] = xf[src + k]
+                        else:
+                            for k in range(k_lo, k_hi):
+                                cf[dst + k] = xf[src + k * sw]
+                        for k in range(k_hi, oW):
+                            cf[dst + k] = 0
+
+
+@njit(cache=True)
+def _col2im_channel(cf, xf, nc, N, C, D, H, W, oD, oH, oW, geom):
+    """Scatter-add one (sample, channel) pair back (the adjoint of _im2col_channel):
+    x[n, c, zi, yi, xi] = sum of the col entries copied from it. x[n, c] is zeroed first."""
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    L = oD * oH * oW
+    n = nc // C
+    c = nc - n * C
+    size = D * H * W
+    x_base = nc * size
+    for t in range(size):
+        xf[x_base + t] = 0
+    for a in range(kd):
+        for b in range(kh):
+            for e in range(kw):
+                row = ((c * kd + a) * kh + b) * kw + e
+                col_base = (row * N + n) * L
+                off_w = e * dw - pw
+                k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
+                for i in range(oD):
+                    zi = i * sd + a * dd - pd
+                    if zi < 0 or zi >= D:
+                        continue
+                    for j in range(oH):
+                        yi = j * sh + b * dh - ph
+                        if yi < 0 or yi >= H:
+                            continue
+                        src = col_base + (i * oH + j) * oW
+                        dst = x_base + (zi * H + yi) * W + off_w
+                        if sw == 1:
+                            for k in range(k_lo, k_hi):
+                                xf[dst + k] += cf[src + k]
+                        else:
+                            for k in range(k_lo, k_hi):
+                                xf[dst + k * sw] += cf[src + k]
+
+
+# Two drivers per loop: a serial one for small arrays (waking a thread pool costs more than
+# the work, and learners' examples are small) and a prange one for large arrays. Each
+# (sample, channel) pair writes its own memory, so the parallel loop needs no locks.
+@njit(cache=True)
+def _im2col_serial(x, col, geom):
+    N, C, D, H, W = x.shape
+    xf, cf = x.reshape(-1), col.reshape(-1)
+    for nc in range(N * C):
+        _im2col_channel(xf, cf, nc, N, C, D, H, W, col.shape[5], col.shape[6], col.shape[7],
+                        geom)
 
 
 @njit(cache=True, parallel=True)
-def _col2im_kernel(col, x, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
-    """Scatter-add windows back (the adjoint of im2col): col (C, kd, kh, kw, N, oD, oH, oW)
-    -> x (N, C, D, H, W), x[n, c, zi, yi, xi] += col[c, a, b, e, n, i, j, k].
-
-    ``x`` is overwritten (zeroed first), so the caller may pass np.empty.
-    """
+def _im2col_parallel(x, col, geom):
     N, C, D, H, W = x.shape
-    oD = col.shape[5]
-    oH = col.shape[6]
-    oW = col.shape[7]
-    L = oD * oH * oW
-    xf = x.reshape(-1)
-    cf = col.reshape(-1)
-    size = D * H * W
+    xf, cf = x.reshape(-1), col.reshape(-1)
     for nc in prange(N * C):
-        n = nc // C
-        c = nc - n * C
-        x_base = nc * size
-        for t in range(size):
-            xf[x_base + t] = 0
-        for a in range(kd):
-            for b in range(kh):
-                for e in range(kw):
-                    row = ((c * kd + a) * kh + b) * kw + e
-                    col_base = (row * N + n) * L
-                    off_w = e * dw - pw
-                    k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
-                    for i in range(oD):
-                        zi = i * sd + a * dd - pd
-                        if zi < 0 or zi >= D:
-                            continue
-                        for j in range(oH):
-                            yi = j * sh + b * dh - ph
-                            if yi < 0 or yi >= H:
-                                continue
-                            src = col_base + (i * oH + j) * oW
-                            dst = x_base + (zi * H + yi) * W + off_w
-                            if sw == 1:
-                                for k in range(k_lo, k_hi):
-                                    xf[dst + k] += cf[src + k]
-                            else:
-                                for k in range(k_lo, k_hi):
-                                    xf[dst + k * sw] += cf[src + k]
+        _im2col_channel(xf, cf, nc, N, C, D, H, W, col.shape[5], col.shape[6], col.shape[7],
+                        geom)
+
+
+@njit(cache=True)
+def _col2im_serial(col, x, geom):
+    N, C, D, H, W = x.shape
+    xf, cf = x.reshape(-1), col.reshape(-1)
+    for nc in range(N * C):
+        _col2im_channel(cf, xf, nc, N, C, D, H, W, col.shape[5], col.shape[6], col.shape[7],
+                        geom)
+
+
+@njit(cache=True, parallel=True)
+def _col2im_parallel(col, x, geom):
+    N, C, D, H, W = x.shape
+    xf, cf = x.reshape(-1), col.reshape(-1)
+    for nc in prange(N * C):
+        _col2im_channel(cf, xf, nc, N, C, D, H, W, col.shape[5], col.shape[6], col.shape[7],
+                        geom)
+
+
+# Below this many col elements the serial loop is faster than waking the threads.
+PARALLEL_MIN_ELEMENTS = 1 << 18
+
+
+def _use_parallel(n_elements, n_pairs):
+    return n_elements >= PARALLEL_MIN_ELEMENTS and n_pairs > 1 and numba.get_num_threads() > 1
+
+
+def _geom(kernel, stride, pad_left, dilation):
+    return tuple(int(v) for v in (*kernel, *stride, *pad_left, *dilation))
 
 
 # --------------------------------------------------------------------------------------
@@ -223,7 +261,8 @@ def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
     kd, kh, kw = kernel
     col = np.empty((C, kd, kh, kw, N) + out_spatial, dtype=x.dtype)
     if col.size:
-        _im2col_kernel(x, col, kd, kh, kw, *stride, *pad_left, *dilation)
+        run = _im2col_parallel if _use_parallel(col.size, N * C) else _im2col_serial
+        run(x, col, _geom(kernel, stride, pad_left, dilation))
     # (C, kd, kh, kw, N, oD, oH, oW) -> (C*K, N*L)
     return col.reshape(C * kd * kh * kw, -1)
 
@@ -243,7 +282,8 @@ def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial):
     if x.size:
         if col.size:
             col8 = col.reshape((C, kd, kh, kw, N) + out_spatial)
-            _col2im_kernel(col8, x, kd, kh, kw, *stride, *pad_left, *dilation)
+            run = _col2im_parallel if _use_parallel(col.size, N * C) else _col2im_serial
+            run(col8, x, _geom(kernel, stride, pad_left, dilation))
         else:
             x[...] = 0
     return x

@@ -1,1 +1,544 @@
-__all__ = []
+"""Convolution, transposed convolution and padding: ``F.conv1d/2d/3d``,
+``F.conv_transpose1d/2d/3d`` and ``F.pad``, with PyTorch's arguments and semantics.
+
+Each public function checks its arguments in Python (so a mistake gets a clear message, and
+the Numba kernels only ever see valid arrays), then calls one autograd ``Function``:
+
+* ``_Convolution`` (grad_fn ``ConvolutionBackward0``): forward and backward are in
+  ``teachnn/kernels/conv.py`` (im2col + matrix product, col2im for the input gradient);
+* ``_ConvolutionTranspose``: the same kernels with the roles swapped;
+* ``_Pad``: padding as an index map, differentiable.
+
+1-d and 2-d calls are run as 3-d convolutions with size-1 axes in front (a view, no copy),
+so every dimension goes through the same kernels.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import geometry
+from ..._errors import check_kwargs, shape_str
+from ...autograd import Function
+from ...autograd.grad_mode import is_grad_enabled
+from ...kernels import conv as _k
+from ...tensor import Tensor
+
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "pad",
+]
+
+# How a learner would name the axes of each input, for error messages.
+_LAYOUTS = {
+    1: ("[batch, channels, length]", "[channels, length]"),
+    2: ("[batch, channels, height, width]", "[channels, height, width]"),
+    3: ("[batch, channels, depth, height, width]", "[channels, depth, height, width]"),
+}
+
+
+# --------------------------------------------------------------------------------------
+# Argument checks shared by conv and conv_transpose
+# --------------------------------------------------------------------------------------
+def _as_tensor_arg(value, what, who):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{who}() expects {what} to be a Tensor, but got "
+                        f"{type(value).__name__}; wrap arrays with teachnn.tensor(...)")
+    return value
+
+
+def _check_input_dims(x, n, who, layer):
+    """Accept (N, C, *spatial) or the unbatched (C, *spatial); return (is_batched)."""
+    batched, unbatched = _LAYOUTS[n]
+    if x.ndim == n + 2:
+        return True
+    if x.ndim == n + 1:
+        return False
+    msg = (f"{layer} expects input of shape {batched} ({n + 2}-d) or {unbatched} "
+           f"({n + 1}-d, unbatched) but got a {x.ndim}-d tensor of shape {shape_str(x.shape)}")
+    if x.ndim == n + 3 and n < 3:
+        msg += f"; a {x.ndim}-d input fits a {n + 1}-d layer (e.g. {layer[:-2]}{n + 1}d)"
+    elif x.ndim > n + 2 and n > 1:
+        msg += f"; a {x.ndim}-d input has too many axes for {layer}"
+    elif x.ndim < n + 1:
+        msg += (f"; each sample needs a channel axis and {n} spatial "
+                f"ax{'is' if n == 1 else 'es'}: add a channel axis with x.unsqueeze(0)")
+    raise RuntimeError(msg)
+
+
+def _check_float_pair(x, weight, who):
+    """Input and weight must be the same floating dtype (float32 or float64)."""
+    for name, t in (("input", x), ("weight", weight)):
+        if t.data.dtype.kind != "f" or t.data.dtype.itemsize not in (4, 8):
+            raise RuntimeError(
+                f"{who}() needs a floating-point {name} (float32 or float64), but got "
+                f"{name} of dtype {t.data.dtype}. Convert it with {name}.float() (images "
+                "stored as integers should also be scaled, e.g. x.float() / 255)")
+    if x.data.dtype != weight.data.dtype:
+        raise RuntimeError(
+            f"{who}(): input is {x.data.dtype} but weight is {weight.data.dtype}; they must "
+            f"match. Use input.to(weight.dtype) or convert the layer with .double()/.float()")
+
+
+def _int_tuple(value, n, name, who, minimum):
+    try:
+        values = geometry.ntuple(value, n, name)
+    except ValueError as err:
+        raise RuntimeError(f"{who}(): {err}") from None
+    if any(v < minimum for v in values):
+        kind = "non-positive" if minimum == 1 else "negative"
+        raise RuntimeError(f"{who}(): {kind} {name} is not supported, but got {name}="
+                           f"{values}; every entry must be >= {minimum}")
+    return values
+
+
+def _check_groups(groups, who):
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"{who}(): groups must be an int, but got {type(groups).__name__}")
+    if groups < 1:
+        raise RuntimeError(f"{who}(): non-positive groups is not supported, but got "
+                           f"groups={groups}; use groups=1 for an ordinary convolution")
+    return int(groups)
+
+
+def _check_bias(bias, out_channels, weight, x, who):
+    if bias is None:
+        return None
+    _as_tensor_arg(bias, "bias", who)
+    if bias.ndim != 1 or bias.shape[0] != out_channels:
+        raise RuntimeError(
+            f"Given weight of size {shape_str(weight.shape)}, expected bias to be 1-dimensional "
+            f"with {out_channels} elements (one per output channel), but got bias of size "
+            f"{shape_str(bias.shape)} instead")
+    if bias.data.dtype != x.data.dtype:
+        raise RuntimeError(f"{who}(): bias is {bias.data.dtype} but input is {x.data.dtype}; "
+                           "they must match")
+    return bias
+
+
+def _to3(values, fill):
+    """Pad a per-axis tuple for n spatial axes in front to 3 axes (depth, height, width)."""
+    return (fill,) * (3 - len(values)) + tuple(values)
+
+
+def _shape5(shape, n):
+    """(N, C, *spatial_n) -> (N, C, *spatial_3): size-1 axes in front of the spatial ones."""
+    return tuple(shape[:2]) + (1,) * (3 - n) + tuple(shape[2:])
+
+
+# --------------------------------------------------------------------------------------
+# Convolution
+# --------------------------------------------------------------------------------------
+class _Convolution(Function):
+    """out = conv(x, weight) + bias on (N, C, *spatial) with n = 1, 2 or 3 spatial axes."""
+
+    _backward_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups, keep_col):
+        n = weight.ndim - 2
+        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))       # (N, C, D, H, W)
+        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
+        b = None if bias is None else np.ascontiguousarray(bias.data)
+        out5, col = _k.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups,
+                                    keep_col=keep_col)
+        ctx.save_for_backward(x, weight)
+        ctx.geometry = (stride, pad_lr, dilation, groups)
+        ctx.col = col
+        ctx.has_bias = bias is not None
+        # (N, O, oD, oH, oW) -> (N, O, *spatial_n)
+        return Tensor(out5.reshape(out5.shape[:2] + out5.shape[5 - n:]))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, weight = ctx.saved_tensors
+        stride, pad_lr, dilation, groups = ctx.geometry
+        n = weight.ndim - 2
+        col, ctx.col = ctx.col, None       # free the big buffer; recomputed if needed again
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
+        g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
+            _shape5(grad_out.shape, n))
+        gx, gw, gb = _k.conv_backward(g5, x5, w5, col, stride, pad_lr, dilation, groups,
+                                      need_x=need_x, need_w=need_w,
+                                      need_b=need_b and ctx.has_bias)
+        gx = None if gx is None else gx.reshape(x.shape)
+        gw = None if gw is None else gw.reshape(weight.shape)
+        return gx, gw, gb, None, None, None, None, None
+
+
+def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who, layer):
+    """Validate every argument of an n-d convolution, then run it (shared by F and nn)."""
+    _as_tensor_arg(input, "input", who)
+    _as_tensor_arg(weight, "weight", who)
+    batched = _check_input_dims(input, n, who, layer)
+    if weight.ndim != n + 2:
+        raise RuntimeError(
+            f"{who}() expects a {n + 2}-d weight [out_channels, in_channels/groups, "
+            f"{'kernel' if n == 1 else 'kernel sizes...'}], but got weight of shape "
+            f"{shape_str(weight.shape)}")
+    _check_float_pair(input, weight, who)
+    groups = _check_groups(groups, who)
+    stride = _int_tuple(stride, n, "stride", who, 1)
+    dilation = _int_tuple(dilation, n, "dilation", who, 1)
+    kernel = tuple(weight.shape[2:])
+    try:
+        pad_lr = geometry.resolve_conv_padding(padding, kernel, dilation, stride, n)
+    except (ValueError, TypeError) as err:
+        if isinstance(padding, str) or isinstance(err, ValueError):
+            raise RuntimeError(f"{who}(): {err}") from None
+        raise TypeError(f"{who}(): {err}") from None
+
+    x_shape = tuple(input.shape) if batched else (1,) + tuple(input.shape)
+    out_channels, in_per_group = weight.shape[:2]
+    C = x_shape[1]
+    if out_channels % groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0 "
+            f"(out_channels), but got weight of size {shape_str(weight.shape)}; out_channels "
+            "must be a multiple of groups")
+    if in_per_group * groups != C:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {shape_str(weight.shape)}, expected "
+            f"input{shape_str(x_shape)} to have {in_per_group * groups} channels, but got {C} "
+            f"channels instead. The channel axis is axis {1 if batched else 0} of the input; "
+            f"make in_channels of the layer equal to it (or check the order of the axes)")
+    _check_bias(bias, out_channels, weight, input, who)
+    if any(k < 1 for k in kernel):
+        raise RuntimeError(f"{who}(): the weight has a zero-size kernel {shape_str(kernel)}")
+
+    spatial = x_shape[2:]
+    out_spatial = tuple(geometry.conv_output_size(L, k, s, pl, pr, d)
+                        for L, k, s, (pl, pr), d in zip(spatial, kernel, stride, pad_lr, dilation))
+    if any(o < 1 for o in out_spatial):
+        padded = tuple(L + pl + pr for L, (pl, pr) in zip(spatial, pad_lr))
+        span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, span))}). Kernel size can't be greater than "
+            f"actual input size. The (dilated) kernel must fit inside the padded input: use a "
+            f"smaller kernel_size or dilation, more padding, or a larger input")
+    if C == 0 or x_shape[0] == 0:
+        raise RuntimeError(f"{who}(): the input {shape_str(input.shape)} has an empty axis")
+
+    stride3 = _to3(stride, 1)
+    dilation3 = _to3(dilation, 1)
+    pad3 = _to3(pad_lr, (0, 0))
+    keep_col = is_grad_enabled() and weight.requires_grad
+    if batched:
+        return _Convolution.apply(input, weight, bias, stride3, pad3, dilation3, groups, keep_col)
+    out = _Convolution.apply(input.unsqueeze(0), weight, bias, stride3, pad3, dilation3,
+                             groups, keep_col)
+    return out.squeeze(0)
+
+
+@check_kwargs
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-d convolution (cross-correlation), as ``torch.nn.functional.conv1d``.
+
+    input (N, C_in, L) or (C_in, L); weight (C_out, C_in/groups, k); bias (C_out,) or None
+    -> (N, C_out, L_out) with L_out = floor((L + 2p - d(k-1) - 1)/s) + 1.
+    ``padding`` may be an int, a 1-tuple, 'valid' or 'same' (stride 1 only).
+    """
+    return _convolution(1, input, weight, bias, stride, padding, dilation, groups,
+                        "conv1d", "Conv1d")
+
+
+@check_kwargs
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-d convolution (cross-correlation), as ``torch.nn.functional.conv2d``.
+
+    input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in/groups, kh, kw)
+    -> (N, C_out, H_out, W_out), each axis by floor((L + 2p - d(k-1) - 1)/s) + 1:
+
+        out[n, o, i, j] = bias[o] + sum_{c, a, b} weight[o, c, a, b]
+                          * x_padded[n, g(o)*C_in/groups + c, i*s_h + a*d_h, j*s_w + b*d_w]
+    """
+    return _convolution(2, input, weight, bias, stride, padding, dilation, groups,
+                        "conv2d", "Conv2d")
+
+
+@check_kwargs
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-d convolution, as ``torch.nn.functional.conv3d``.
+
+    input (N, C_in, D, H, W) or (C_in, D, H, W); weight (C_out, C_in/groups, kd, kh, kw)
+    -> (N, C_out, D_out, H_out, W_out).
+    """
+    return _convolution(3, input, weight, bias, stride, padding, dilation, groups,
+                        "conv3d", "Conv3d")
+
+
+# --------------------------------------------------------------------------------------
+# Transposed convolution
+# --------------------------------------------------------------------------------------
+class _ConvolutionTranspose(Function):
+    """out = conv_transpose(x, weight) + bias: the adjoint of _Convolution's input map."""
+
+    _backward_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_spatial):
+        n = weight.ndim - 2
+        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
+        b = None if bias is None else np.ascontiguousarray(bias.data)
+        out5 = _k.conv_transpose_forward(x5, w5, b, stride, padding, dilation, groups,
+                                         out_spatial)
+        ctx.save_for_backward(x, weight)
+        ctx.geometry = (stride, padding, dilation, groups)
+        ctx.has_bias = bias is not None
+        return Tensor(out5.reshape(out5.shape[:2] + out5.shape[5 - n:]))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, weight = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.geometry
+        n = weight.ndim - 2
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
+        g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
+            _shape5(grad_out.shape, n))
+        gx, gw, gb = _k.conv_transpose_backward(g5, x5, w5, stride, padding, dilation, groups,
+                                                need_x=need_x, need_w=need_w,
+                                                need_b=need_b and ctx.has_bias)
+        gx = None if gx is None else gx.reshape(x.shape)
+        gw = None if gw is None else gw.reshape(weight.shape)
+        return gx, gw, gb, None, None, None, None, None
+
+
+def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, groups, dilation,
+                    who, layer):
+    """Validate every argument of an n-d transposed convolution, then run it."""
+    _as_tensor_arg(input, "input", who)
+    _as_tensor_arg(weight, "weight", who)
+    batched = _check_input_dims(input, n, who, layer)
+    if weight.ndim != n + 2:
+        raise RuntimeError(
+            f"{who}() expects a {n + 2}-d weight [in_channels, out_channels/groups, kernel "
+            f"sizes...], but got weight of shape {shape_str(weight.shape)}")
+    _check_float_pair(input, weight, who)
+    groups = _check_groups(groups, who)
+    if isinstance(padding, str):
+        raise TypeError(f"{who}(): padding must be an int or a tuple of {n} ints, not the "
+                        f"string {padding!r} ('same'/'valid' exist only for ordinary "
+                        "convolutions); the output size is (L-1)*s - 2p + d(k-1) + "
+                        "output_padding + 1")
+    stride = _int_tuple(stride, n, "stride", who, 1)
+    dilation = _int_tuple(dilation, n, "dilation", who, 1)
+    padding = _int_tuple(padding, n, "padding", who, 0)
+    output_padding = _int_tuple(output_padding, n, "output_padding", who, 0)
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(
+            f"output padding must be smaller than either stride or dilation, but got "
+            f"output_padding={output_padding} with stride={stride} and dilation={dilation}. "
+            "output_padding only chooses among the output sizes that map back to the same "
+            "input size, so it must be < stride (or < dilation)")
+    x_shape = tuple(input.shape) if batched else (1,) + tuple(input.shape)
+    in_channels, out_per_group = weight.shape[:2]
+    C = x_shape[1]
+    if C != in_channels:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {shape_str(weight.shape)}, expected "
+            f"input{shape_str(x_shape)} to have {in_channels} channels, but got {C} channels "
+            "instead. A transposed convolution's weight is [in_channels, "
+            "out_channels/groups, kernel...]: make in_channels equal to the input's channels")
+    if in_channels % groups:
+        raise RuntimeError(f"{who}(): in_channels={in_channels} must be divisible by "
+                           f"groups={groups}")
+    out_channels = out_per_group * groups
+    _check_bias(bias, out_channels, weight, input, who)
+    kernel = tuple(weight.shape[2:])
+    if any(k < 1 for k in kernel) or x_shape[0] == 0 or C == 0 or min(x_shape[2:]) < 1:
+        raise RuntimeError(f"{who}(): empty input {shape_str(input.shape)} or kernel "
+                           f"{shape_str(kernel)}")
+    out_spatial = tuple(geometry.conv_transpose_output_size(L, k, s, p, d, op)
+                        for L, k, s, p, d, op in zip(x_shape[2:], kernel, stride, padding,
+                                                     dilation, output_padding))
+    if any(o < 1 for o in out_spatial):
+        raise RuntimeError(
+            f"Given input size per channel: ({' x '.join(map(str, x_shape[2:]))}). Calculated "
+            f"output size per channel: ({' x '.join(map(str, out_spatial))}). Output size is "
+            "too small: (L-1)*s - 2p + d(k-1) + output_padding + 1 must be >= 1; use less "
+            "padding")
+    args = (weight, bias, _to3(stride, 1), _to3(padding, 0), _to3(dilation, 1), groups,
+            _to3(out_spatial, 1))
+    if batched:
+        return _ConvolutionTranspose.apply(input, *args)
+    return _ConvolutionTranspose.apply(input.unsqueeze(0), *args).squeeze(0)
+
+
+@check_kwargs
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """1-d transposed convolution, as ``torch.nn.functional.conv_transpose1d``.
+
+    input (N, C_in, L) or (C_in, L); weight (C_in, C_out/groups, k)
+    -> (N, C_out, L_out), L_out = (L-1)*s - 2p + d(k-1) + output_padding + 1.
+    Each input cell i adds x[i]*weight[:, :, j] at output position i*s + j*d - p.
+    """
+    return _conv_transpose(1, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, "conv_transpose1d", "ConvTranspose1d")
+
+
+@check_kwargs
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """2-d transposed convolution ("the reverse direction, not the inverse").
+
+    input (N, C_in, H, W) or (C_in, H, W); weight (C_in, C_out/groups, kh, kw)
+    -> (N, C_out, H_out, W_out), each axis (L-1)*s - 2p + d(k-1) + output_padding + 1.
+    """
+    return _conv_transpose(2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, "conv_transpose2d", "ConvTranspose2d")
+
+
+@check_kwargs
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """3-d transposed convolution. input (N, C_in, D, H, W) or (C_in, D, H, W);
+    weight (C_in, C_out/groups, kd, kh, kw) -> (N, C_out, D_out, H_out, W_out)."""
+    return _conv_transpose(3, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, "conv_transpose3d", "ConvTranspose3d")
+
+
+# --------------------------------------------------------------------------------------
+# Padding
+# --------------------------------------------------------------------------------------
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _pad_index(size, left, right, mode):
+    """Source index along one axis for each padded position (-1 = the constant value).
+
+    Output position t reads input index i = t - left, mapped back into [0, size):
+      reflect    i < 0 -> -i,  i >= size -> 2(size-1) - i    (mirror, edge not repeated)
+      replicate  clip to [0, size-1]                          (edge repeated)
+      circular   i mod size                                   (wrap around)
+      constant   -1 outside [0, size)
+    Negative ``left``/``right`` crop instead of padding.
+    """
+    i = np.arange(-left, size + right)
+    if mode == "constant":
+        return np.where((i >= 0) & (i < size), i, -1)
+    if mode == "reflect":
+        i = np.abs(i)                                   # left side
+        return np.where(i >= size, 2 * (size - 1) - i, i)
+    if mode == "replicate":
+        return np.clip(i, 0, size - 1)
+    return np.mod(i, size)                               # circular
+
+
+class _Pad(Function):
+    """Padding as a gather along each padded axis; backward scatter-adds (np.add.at)."""
+
+    _backward_name = "PadBackward"     # torch names these per mode; one node here
+
+    @staticmethod
+    def forward(ctx, x, index_maps, value):
+        # index_maps: tuple of (axis, index array) for each padded axis
+        out = x.data
+        for axis, idx in index_maps:
+            inside = idx >= 0
+            out = np.take(out, np.where(inside, idx, 0), axis=axis)    # gather
+            if not inside.all():                                        # constant cells
+                where = [slice(None)] * out.ndim
+                where[axis] = ~inside
+                out[tuple(where)] = value
+        ctx.index_maps = index_maps
+        ctx.in_shape = x.shape
+        if not index_maps:
+            out = out.copy()                    # a new tensor, never a view of the input
+        return Tensor(np.ascontiguousarray(out))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data
+        shapes = [tuple(ctx.in_shape)]
+        for axis, idx in ctx.index_maps[:-1]:          # shape before each axis was padded
+            s = list(shapes[-1])
+            s[axis] = len(idx)
+            shapes.append(tuple(s))
+        for (axis, idx), in_shape in zip(reversed(ctx.index_maps), reversed(shapes)):
+            inside = idx >= 0
+            moved = np.moveaxis(g, axis, 0)                             # (padded, ...)
+            acc = np.zeros((in_shape[axis],) + moved.shape[1:], dtype=g.dtype)
+            np.add.at(acc, idx[inside], moved[inside])                  # scatter-add
+            g = np.moveaxis(acc, 0, axis)
+        return np.ascontiguousarray(g), None, None
+
+
+@check_kwargs
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last ``len(pad)//2`` axes, as ``torch.nn.functional.pad``.
+
+    ``pad`` lists (left, right) for the LAST axis first: ``(left_W, right_W, top_H,
+    bottom_H, ...)``. Modes: 'constant' (fill with ``value``, default 0), 'reflect'
+    (mirror without repeating the edge: [1,2,3] -> 3,2,[1,2,3],2,1), 'replicate' (repeat
+    the edge: 1,1,[1,2,3],3,3), 'circular' (wrap around: 2,3,[1,2,3],1,2). Negative numbers
+    crop. Differentiable: the gradient of every padded cell flows back to its source cell.
+    """
+    _as_tensor_arg(input, "input", "pad")
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(
+            f"Unrecognised padding mode {mode}: use one of {', '.join(map(repr, _PAD_MODES))}"
+            " ('zeros' is the nn.Conv padding_mode name; here it is mode='constant')")
+    if isinstance(pad, (int, np.integer)) or isinstance(pad, str):
+        raise TypeError(f"pad(): pad must be a tuple of ints like (left, right), but got {pad!r}")
+    pad = tuple(pad)
+    if any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in pad):
+        raise TypeError(f"pad(): pad must contain ints, but got {pad}")
+    if len(pad) % 2:
+        raise RuntimeError(f"Padding length must be divisible by 2, but got pad={pad}: give "
+                           "(left, right) for the last axis, then (top, bottom) for the one "
+                           "before, and so on")
+    n_axes = len(pad) // 2
+    if n_axes > input.ndim:
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension "
+            f"but got padding length {len(pad)} and input of dimension {input.ndim}")
+    if mode != "constant":
+        if value not in (None, 0, 0.0):
+            raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+        if n_axes > 3 or input.ndim not in (n_axes + 1, n_axes + 2):
+            raise NotImplementedError(
+                f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor. "
+                f"Non-constant padding pads the last 1, 2 or 3 axes of a batched or "
+                f"unbatched input: padding size 2*k needs a {'{'}k+1, k+2{'}'}-d input")
+    value = 0.0 if value is None else value
+    maps = []
+    for k in range(n_axes):
+        axis = input.ndim - 1 - k
+        left, right = int(pad[2 * k]), int(pad[2 * k + 1])
+        size = input.shape[axis]
+        if size + left + right < 0 or (size + left + right == 0 and mode != "constant"):
+            raise RuntimeError(
+                f"The input size {size}, plus negative padding {left} and {right} resulted "
+                f"in a negative output size, which is invalid. Check dimension {axis} of "
+                f"your input.")
+        if mode == "reflect" and (left >= size or right >= size):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({left}, {right}) at dimension {axis} of input "
+                f"{shape_str(input.shape)}. Reflection mirrors the axis without repeating the "
+                "edge, so it can add at most size-1 cells per side")
+        if mode in ("replicate", "circular") and size == 0:
+            raise RuntimeError(f"pad(): cannot {mode}-pad an empty axis (dimension {axis} of "
+                               f"{shape_str(input.shape)})")
+        if mode == "circular" and (left > size or right > size):
+            raise RuntimeError(
+                f"Padding value causes wrapping around more than once: padding ({left}, "
+                f"{right}) at dimension {axis} of size {size}; circular padding can add at "
+                "most the axis size per side")
+        if left == 0 and right == 0:
+            continue
+        maps.append((axis, _pad_index(size, left, right, mode)))
+    if input.data.dtype.kind not in "fc" and mode == "constant" and maps:
+        value = np.asarray(value).astype(input.data.dtype)
+    return _Pad.apply(input, tuple(maps), value)
