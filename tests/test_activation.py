@@ -151,8 +151,12 @@ def test_softmax_implicit_dim_warns_and_follows_torch_rule(ndim, expected_dim):
         y = F.softmax(t64(a, grad=False))
     ref = np.exp(a) / np.exp(a).sum(expected_dim, keepdims=True)
     np.testing.assert_allclose(y.data, ref)
-    with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax"):
+    with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax") as rec:
         F.log_softmax(t64(a, grad=False))
+    assert rec[0].filename == __file__           # the warning points at the learner's line
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax") as rec:
+        nn.Softmax()(t64(a, grad=False))
+    assert rec[0].filename == __file__
 
 
 def test_softmax_bad_dim_raises_index_error():

@@ -91,8 +91,9 @@ def test_dropout2d_on_3d_input_follows_torch_legacy_rule():
     """PyTorch reads (A, B, C) as (N, C, L) for dropout2d and warns; so do we."""
     teachnn.manual_seed(5)
     a = np.random.default_rng(5).uniform(1, 2, (4, 6, 5))
-    with pytest.warns(UserWarning, match="Received a 3D input to dropout2d"):
+    with pytest.warns(UserWarning, match="Received a 3D input to dropout2d") as rec:
         y = F.dropout2d(t64(a, False), p=0.5).data
+    assert rec[0].filename == __file__
     check_channels(a, y, a.shape, (-1,))
 
 

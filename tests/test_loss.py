@@ -272,8 +272,9 @@ def test_mse_broadcasting_warns_and_matches_torch():
         warnings.simplefilter("ignore", UserWarning)
         assert_parity(lambda lib, x, y: lib.nn.functional.mse_loss(x, y), [x, y])
     with pytest.warns(UserWarning, match=r"target size \(torch.Size\(\[3\]\)\) that is "
-                                         r"different to the input size"):
+                                         r"different to the input size") as rec:
         F.mse_loss(t64(x), t64(y))
+    assert rec[0].filename == __file__
 
 
 @requires_torch
@@ -399,8 +400,9 @@ def test_loss_module_reprs_and_buffers():
 
 def test_legacy_size_average_reduce_flags():
     x, y = t64([1.0, 3.0], False), t64([0.0, 0.0], False)
-    with pytest.warns(UserWarning, match="size_average and reduce"):
+    with pytest.warns(UserWarning, match="size_average and reduce") as rec:
         out = F.mse_loss(x, y, size_average=False)
+    assert rec[0].filename == __file__
     assert out.item() == 10.0
     with pytest.warns(UserWarning):
         assert nn.L1Loss(reduce=False)(x, y).data.tolist() == [1.0, 3.0]

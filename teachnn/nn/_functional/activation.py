@@ -309,11 +309,11 @@ def tanh(input: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------------------
 # softmax and log_softmax
 # ---------------------------------------------------------------------------------------
-def _implicit_softmax_dim(name: str, ndim: int) -> int:
+def _implicit_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
     """PyTorch's legacy rule when ``dim`` is omitted: 0 for 0-, 1- and 3-d input, else 1."""
     warnings.warn(
         f"Implicit dimension choice for {name} has been deprecated. Change the call to "
-        "include dim=X as an argument.", UserWarning, stacklevel=4)
+        "include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
     return 0 if ndim in (0, 1, 3) else 1
 
 
@@ -367,10 +367,11 @@ class LogSoftmaxFunction(Function):
         return grad.astype(ctx.in_dtype, copy=False), None, None
 
 
-def _softmax_args(input, dim, dtype, name):
+def _softmax_args(input, dim, dtype, name, stacklevel):
     _check_tensor(input, name)
     if dim is None:
-        dim = _implicit_softmax_dim(name, input.data.ndim)
+        # +2 frames: this helper and the keyword-checking wrapper around softmax
+        dim = _implicit_softmax_dim(name, input.data.ndim, stacklevel + 2)
     dim = _normalize_dim(dim, input.data.ndim, name)
     if dtype is not None:
         np_dtype = np.dtype(getattr(dtype, "np", dtype))
@@ -390,7 +391,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     Shape: any -> same. Omitting ``dim`` uses PyTorch's deprecated implicit choice (with
     its warning); always pass it, e.g. ``dim=1`` for (batch, classes) scores.
     """
-    dim, np_dtype = _softmax_args(input, dim, dtype, "softmax")
+    dim, np_dtype = _softmax_args(input, dim, dtype, "softmax", _stacklevel)
     return SoftmaxFunction.apply(input, dim, np_dtype)
 
 
@@ -398,7 +399,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
     """``log(softmax(x))`` computed stably (log-sum-exp). Shape: any -> same."""
-    dim, np_dtype = _softmax_args(input, dim, dtype, "log_softmax")
+    dim, np_dtype = _softmax_args(input, dim, dtype, "log_softmax", _stacklevel)
     return LogSoftmaxFunction.apply(input, dim, np_dtype)
 
 

@@ -106,7 +106,7 @@ def _channel_dropout(input, p, training, inplace, name, spatial_dims):
             "is the channel dim. This behavior will change in a future release to interpret "
             "the input as one without a batch dimension, i.e. shape (C, H, W). To maintain "
             "the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
-            UserWarning, stacklevel=3)
+            UserWarning, stacklevel=4)
         n_lead = 2
     mask_shape = input.data.shape[:n_lead] + (1,) * (ndim - n_lead)  # (N, C, 1, ...)
     return _apply_mask(input, float(p), mask_shape, inplace, name)

@@ -44,7 +44,7 @@ def _legacy_reduction(size_average, reduce, reduction, func_name):
         return reduction
     warnings.warn(
         f"{func_name}(): size_average and reduce args will be deprecated, please use "
-        "reduction='mean', 'sum' or 'none' instead.", UserWarning, stacklevel=3)
+        "reduction='mean', 'sum' or 'none' instead.", UserWarning, stacklevel=4)
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     if size_average and reduce:
@@ -123,7 +123,7 @@ def _warn_if_broadcasting(input, target, func_name):
             f"input size ({_size_str(input.data.shape)}). This will likely lead to incorrect "
             "results due to broadcasting. Please ensure they have the same size "
             f"({func_name}: e.g. target.view_as(input) or output.squeeze(-1)).",
-            UserWarning, stacklevel=3)
+            UserWarning, stacklevel=5)   # this helper, _pointwise, the loss, its wrapper
     try:
         return np.broadcast_shapes(input.data.shape, target.data.shape)
     except ValueError:
