@@ -56,11 +56,21 @@ class Size(tuple):
         return Size(tuple(self) + tuple(other))
 
 
-# the result of max(dim) / min(dim): a named pair, like torch.return_types.max
-_MaxResult = namedtuple("max", ["values", "indices"])
-_MinResult = namedtuple("min", ["values", "indices"])
-_SortResult = namedtuple("sort", ["values", "indices"])
-_TopkResult = namedtuple("topk", ["values", "indices"])
+def _return_type(name):
+    """The result of max(dim) / min(dim) / sort / topk: a named pair (values, indices) that
+    prints like torch.return_types.max."""
+    base = namedtuple(name, ["values", "indices"])
+
+    def __repr__(self):
+        return f"teachnn.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__})
+
+
+_MaxResult = _return_type("max")
+_MinResult = _return_type("min")
+_SortResult = _return_type("sort")
+_TopkResult = _return_type("topk")
 
 
 def _is_float_array(a):
@@ -848,10 +858,10 @@ class Tensor:
         return _ops.Tanh.apply(self._float_input())
 
     def sin(self):
-        return Tensor(np.sin(self.data)) if not self._requires_grad else _elementwise_fallback(self, "sin")
+        return _ops.Sin.apply(self._float_input())
 
     def cos(self):
-        return Tensor(np.cos(self.data)) if not self._requires_grad else _elementwise_fallback(self, "cos")
+        return _ops.Cos.apply(self._float_input())
 
     def clamp(self, min=None, max=None):
         """Limit every value to [min, max]; the gradient is 0 where a limit was applied."""
@@ -942,9 +952,8 @@ class Tensor:
 
     def prod(self, dim=None, keepdim=False):
         if self._requires_grad and grad_mode._grad_enabled:
-            logs = self.abs().log()
-            raise NotImplementedError("prod() with gradients is not implemented in teachnn") if logs is None else \
-                NotImplementedError("prod() with gradients is not implemented in teachnn")
+            raise NotImplementedError("prod() with gradients is not implemented in teachnn; "
+                                      "for positive values use x.log().sum().exp()")
         axis = None if dim is None else _norm_dim(dim, self.data.ndim)
         return Tensor(np.asarray(np.prod(self.data, axis=axis, keepdims=keepdim)))
 
@@ -1450,11 +1459,6 @@ def _arg_reduce(t, dim, keepdim, fn):
     if keepdim:
         out = np.expand_dims(out, d)
     return Tensor(np.asarray(out).astype(np.int64))
-
-
-def _elementwise_fallback(t, name):
-    # sin/cos with gradient: built from exp-free identities would be overkill; keep it honest
-    raise NotImplementedError(f"{name}() with gradients is not implemented in teachnn")
 
 
 def _convert_index(index, ndim):

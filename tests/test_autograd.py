@@ -67,6 +67,21 @@ OPS = [
     ("clamp_min", lambda lib, a: a.clamp(min=0.1), [(3, 4)], "any"),
     ("clamp_max", lambda lib, a: lib.clamp(a, max=0.2), [(3, 4)], "any"),
     ("relu", lambda lib, a: a.relu(), [(3, 4)], "any"),
+    ("sin", lambda lib, a: a.sin(), [(3, 4)], "any"),
+    ("cos", lambda lib, a: lib.cos(a), [(3, 4)], "any"),
+    ("gather", lambda lib, a: a.gather(1, lib.tensor([[0, 0], [3, 1], [2, 2]])), [(3, 4)], "any"),
+    ("index_select", lambda lib, a: a.index_select(1, lib.tensor([3, 0, 3])), [(3, 4)], "any"),
+    ("masked_fill", lambda lib, a: a.masked_fill(a > 0, 0.5), [(3, 4)], "any"),
+    ("split", lambda lib, a: a.split(3, dim=1)[0] * 2, [(3, 4)], "any"),
+    ("chunk", lambda lib, a: a.chunk(2)[1], [(4, 3)], "any"),
+    ("unbind", lambda lib, a: a.unbind(1)[2], [(3, 4)], "any"),
+    ("tril", lambda lib, a: a.tril(), [(3, 4)], "any"),
+    ("norm", lambda lib, a: a.norm(), [(3, 4)], "any"),
+    ("reciprocal", lambda lib, a: a.reciprocal(), [(3, 4)], "pos"),
+    ("square", lambda lib, a: a.square(), [(3, 4)], "any"),
+    ("outer", lambda lib, a, b: lib.outer(a, b), [(3,), (4,)], "any"),
+    ("sort_values", lambda lib, a: a.sort(1, descending=True).values, [(3, 4)], "any"),
+    ("topk_values", lambda lib, a: a.topk(2).values, [(3, 4)], "any"),
     ("sigmoid", lambda lib, a: a.sigmoid(), [(3, 4)], "any"),
     ("tanh", lambda lib, a: a.tanh(), [(3, 4)], "any"),
     ("softmax", lambda lib, a: a.softmax(1), [(3, 4)], "any"),
@@ -142,7 +157,8 @@ def test_parity_float32(name, fn, shapes, kind):
 
 # expressions that torch records as a chain of several nodes (e.g. ``2 / x`` is
 # Mul(Reciprocal(x)), ``a[::2, ::-1]`` has no torch equivalent): their top node differs
-_MULTI_NODE = {"index_step", "matmul_vm", "matmul_batched", "matmul_broadcast", "contiguous",
+_MULTI_NODE = {"gather", "index_select", "masked_fill", "split", "chunk", "unbind", "tril", "norm",
+               "outer", "sort_values", "topk_values", "index_step", "matmul_vm", "matmul_batched", "matmul_broadcast", "contiguous",
                "logsumexp", "index_none_ellipsis", "clone", "chain"}
 NAMED_OPS = [o for o in OPS if o[0] not in _MULTI_NODE]
 

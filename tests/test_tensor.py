@@ -509,6 +509,9 @@ REPR_CASES = [
     lambda lib: lib.ones(3, 30, dtype=lib.float64, requires_grad=True) * 1.5,
     lambda lib: lib.tensor([[1e-8, 2e-8]]),
     lambda lib: lib.ones(2, requires_grad=True).max(),
+    lambda lib: lib.tensor([[1.0, 2.0], [4.0, 3.0]]).max(1),
+    lambda lib: lib.tensor([[1.0, 2.0], [4.0, 3.0]], requires_grad=True).min(dim=0, keepdim=True),
+    lambda lib: lib.tensor([3, 1, 2]).sort(),
 ]
 
 

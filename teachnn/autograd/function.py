@@ -34,10 +34,16 @@ _SECOND_BACKWARD_MESSAGE = (
     "calling backward.")
 
 
+_Tensor = None
+
+
 def _tensor_class():
     # tensor.py imports this module, so we look Tensor up when it is first needed
-    from ..tensor import Tensor
-    return Tensor
+    global _Tensor
+    if _Tensor is None:
+        from ..tensor import Tensor
+        _Tensor = Tensor
+    return _Tensor
 
 
 class Context:
@@ -269,10 +275,10 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        Tensor = _tensor_class()
+        Tensor = _Tensor or _tensor_class()
         ctx = Context()
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = grad_mode._grad_enabled and any(ctx.needs_input_grad)
+        ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+        record = grad_mode._grad_enabled and True in ctx.needs_input_grad
 
         # forward runs with recording off: its inner operations are not part of the graph
         previous = grad_mode._grad_enabled
@@ -283,14 +289,7 @@ class Function(metaclass=_FunctionMeta):
             grad_mode._grad_enabled = previous
 
         single = not isinstance(outputs, tuple)
-        outputs = (outputs,) if single else outputs
-        wrapped = []
-        for out in outputs:
-            if isinstance(out, np.ndarray):
-                out = Tensor(out)
-            elif isinstance(out, Tensor) and any(out is a for a in args):
-                out = Tensor(out.data)      # never re-label an input as this op's output
-            wrapped.append(out)
+        wrapped = [_wrap_output(out, args, Tensor) for out in ((outputs,) if single else outputs)]
 
         if record:
             node = _node_class(cls._backward_name)(cls, ctx, args)
@@ -308,3 +307,15 @@ class Function(metaclass=_FunctionMeta):
                 else:
                     node._output_meta.append(None)
         return wrapped[0] if single else tuple(wrapped)
+
+
+def _wrap_output(out, args, Tensor):
+    """ndarray -> Tensor; an input returned as is gets a new Tensor (sharing the data),
+    so that an input is never re-labelled as this operation's output."""
+    if isinstance(out, np.ndarray):
+        return Tensor(out)
+    if isinstance(out, Tensor):
+        for a in args:
+            if out is a:
+                return Tensor(out.data)
+    return out

@@ -347,6 +347,34 @@ class Abs(Function):
         return grad_out.data * np.sign(x.data)
 
 
+class Sin(Function):
+    _backward_name = "SinBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return Tensor(np.sin(x.data))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors                 # d sin(x)/dx = cos(x)
+        return grad_out.data * np.cos(x.data)
+
+
+class Cos(Function):
+    _backward_name = "CosBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return Tensor(np.cos(x.data))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors                 # d cos(x)/dx = -sin(x)
+        return -grad_out.data * np.sin(x.data)
+
+
 class Clamp(Function):
     _backward_name = "ClampBackward1"
 
