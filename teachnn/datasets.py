@@ -75,7 +75,7 @@ def _draw_cross(canvas: np.ndarray, rng: np.random.Generator, value: float) -> N
 _DRAWERS = (_draw_horizontal, _draw_vertical, _draw_square, _draw_cross)
 
 
-def make_shapes(n_per_class: int = 200, size: int = 12, noise: float = 0.1,
+def make_shapes(n_per_class: int = 200, size: int = 12, noise: float = 0.2,
                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``4 * n_per_class`` shape pictures as NumPy arrays.
 
@@ -117,7 +117,7 @@ def make_shapes(n_per_class: int = 200, size: int = 12, noise: float = 0.1,
 
 
 def load_shapes(train: bool = True, n_per_class: int | None = None, size: int = 12,
-                noise: float = 0.1, as_tensor: bool = True):
+                noise: float = 0.2, as_tensor: bool = True):
     """The lessons' train/test split of :func:`make_shapes`.
 
     The training set uses seed 0 (200 pictures per class by default), the test set seed 1

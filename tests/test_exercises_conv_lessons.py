@@ -155,7 +155,7 @@ WRONG = {
                          "    k = in_size // out_size\n"
                          "    return [(i * k, (i + 1) * k) for i in range(out_size)]",
                          "테스트 2번"),
-    ("lesson07", "q4"): ("gap = nn.AvgPool2d(2)", "기대한 모양은 [2, 3, 1, 1]"),
+    ("lesson07", "q4"): ("head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Linear(16, 4))", "오류가 났습니다"),
     ("lesson07", "q5"): ("out_shape = (8, 64, 27, 27)", "padding=1을 빠뜨렸습니다"),
     ("lesson07", "q6"): ('answer = "파라미터가 없어서 그렇습니다. 그래서 좋아요."', "핵심 개념이 하나 빠진 것 같습니다"),
     # lesson11 — custom forward, training
@@ -231,11 +231,14 @@ def test_alternative_right_answers_are_accepted():
     assert lesson02.q4.evaluate(_namespace("conv = nn.Conv1d(6, 4, 3, padding='same')")).status == CORRECT
     # any Conv3d that halves every axis
     assert lesson04.q4.evaluate(_namespace("conv = nn.Conv3d(1, 4, kernel_size=2, stride=2)")).status == CORRECT
-    # a hand-written global average pooling module
-    code = ("class GAP(nn.Module):\n"
+    # a hand-written global average instead of AdaptiveAvgPool2d + Flatten
+    code = ("class Head(nn.Module):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        self.fc = nn.Linear(16, 4)\n"
             "    def forward(self, x):\n"
-            "        return x.mean(dim=3, keepdim=True).mean(dim=2, keepdim=True)\n"
-            "gap = GAP()\n")
+            "        return self.fc(x.mean(dim=3).mean(dim=2))\n"
+            "head = Head()\n")
     assert lesson07.q4.evaluate(_namespace(code)).status == CORRECT
     # shapes as lists or torch.Size are fine
     assert lesson02.q1.evaluate(_namespace("x_shape = torch.zeros(4, 50, 12).shape")).status == CORRECT

@@ -110,7 +110,7 @@ md("""
 각 프레임에는 현재 출력 칸을 만드는 곱셈과 덧셈이 적혀 있습니다. ▶ 버튼으로 재생하고, 한 칸씩 넘겨 볼 수도 있습니다.
 """),
 code("""
-scene = viz.conv1d(length=7, in_channels=3, kernel_size=3, dilation=2, seed=0)
+scene = viz.conv1d(size=7, channels=3, kernel=3, dilation=2)
 scene"""),
 md("""
 직접 숫자를 바꿔 보고 싶다면 `viz.explore("conv1d")`를 실행해 보세요. 슬라이더로 길이, 커널, 스트라이드, 패딩, 팽창을 바꿀 수 있습니다. (위젯은 JupyterLab에서 보입니다.)

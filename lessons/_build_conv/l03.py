@@ -131,7 +131,7 @@ md("""
 5x5 입력, 3x3 커널, 스트라이드 2, 패딩 1인 경우입니다. 패딩 칸은 따로 표시되고, 매 프레임마다 현재 출력 칸의 계산식과 출력 크기 공식이 나옵니다.
 """),
 code("""
-scene = viz.conv2d(size=5, kernel_size=3, stride=2, padding=1, seed=0)
+scene = viz.conv2d(size=5, kernel=3, stride=2, padding=1)
 scene"""),
 md("""
 숫자를 바꿔 가며 보고 싶다면 `viz.explore("conv2d")`를 실행하세요. 불가능한 조합(예: 패딩 포함 입력보다 큰 커널)을 고르면 위젯이 이유를 알려 줍니다.

@@ -109,7 +109,7 @@ md("""
 상자가 한 조각 안에서 가로·세로로 움직인 뒤 다음 깊이로 넘어가는 순서를 살펴보세요.
 """),
 code("""
-scene = viz.conv3d(size=(4, 4, 4), kernel_size=3, padding=0, seed=0)
+scene = viz.conv3d(size=4, kernel=3)
 scene"""),
 md("""
 ## 6. 연습 문제

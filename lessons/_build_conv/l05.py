@@ -147,10 +147,10 @@ md("""
 `output_padding`은 오른쪽(아래쪽) 끝에 한 줄을 더 붙여 출력 크기를 고르는 것으로 보입니다.
 """),
 code("""
-scatter_view = viz.conv_transpose2d(size=3, kernel_size=3, stride=2, padding=1, output_padding=1, view="scatter", seed=0)
+scatter_view = viz.conv_transpose2d(size=3, kernel=3, stride=2, padding=1, output_padding=1, view="scatter")
 scatter_view"""),
 code("""
-direct_view = viz.conv_transpose2d(size=3, kernel_size=3, stride=2, padding=1, output_padding=1, view="direct", seed=0)
+direct_view = viz.conv_transpose2d(size=3, kernel=3, stride=2, padding=1, output_padding=1, view="direct")
 direct_view"""),
 md("""
 ## 8. 연습 문제

@@ -78,7 +78,7 @@ md("""
 각 프레임에서 현재 창과, 최대 풀링이라면 **뽑힌 칸**이 표시됩니다. `ceil_mode=True`에서 가장자리에 걸친 창도 보세요.
 """),
 code("""
-scene = viz.max_pool2d(size=5, kernel_size=2, stride=2, ceil_mode=True, seed=0)
+scene = viz.max_pool2d(size=5, kernel=2, stride=2, ceil_mode=True)
 scene"""),
 md("""
 ## 5. 적응형 풀링: 출력 크기를 먼저 정한다
@@ -99,6 +99,9 @@ adaptive_avg_pool = nn.AdaptiveAvgPool2d(output_size=(2, 2))
 output = adaptive_avg_pool(x)
 print("Adaptive Average Pooling Output:\\n", output)
 print("행(세로) 창:", geometry.adaptive_ranges(4, 2), "  열(가로) 창:", geometry.adaptive_ranges(4, 2))"""),
+code("""
+scene = viz.adaptive_avg_pool2d(size=4, output_size=2)     # 노트의 4x4 -> 2x2
+scene"""),
 md("""
 4를 2로 나누면 나누어떨어지므로 창은 `[0, 2)`, `[2, 4)` — 2x2 평균 풀링과 같습니다. 왼쪽 위는 (1+2+5+6)/4 = **3.5**로, 노트의 출력 `[[3.5, 5.5], [11.5, 13.5]]`이 그대로 나옵니다.
 
@@ -111,7 +114,7 @@ print("AdaptiveAvgPool1d(3):", nn.AdaptiveAvgPool1d(3)(x).view(-1).tolist())
 print("AdaptiveMaxPool1d(3):", nn.AdaptiveMaxPool1d(3)(x).view(-1).tolist())
 print("손 계산 (평균)       :", [float(np.mean([1, 2, 3, 4, 5][s:e])) for s, e in geometry.adaptive_ranges(5, 3)])"""),
 code("""
-scene = viz.adaptive_avg_pool2d(size=(4, 4), output_size=(2, 2))
+scene = viz.adaptive_avg_pool1d(size=5, output_size=3)     # 겹치는 창 세 개
 scene"""),
 md("""
 ## 6. 전역 평균 풀링
@@ -162,10 +165,11 @@ def adaptive_windows(in_size, out_size):
 
 q3.check()"""),
 md("""
-**문제 4 (레이어 만들기).** 어떤 크기의 `[N, C, H, W]` 입력이든 `[N, C, 1, 1]`의 채널별 평균으로 줄이는 전역 평균 풀링 레이어 `gap`을 만드세요.
+**문제 4 (모델 만들기).** 합성곱이 만든 특성 맵 `[N, 16, H, W]`를 **어떤 H, W이든** 받아 4개 클래스의 로짓 `[N, 4]`를 만드는
+분류 머리 `head`를 `nn.Sequential`로 만드세요. 6절의 전역 평균 풀링과 선형 레이어를 이어 붙이면 됩니다(사이에 평탄화가 필요합니다).
 """),
 code("""
-gap = ____
+head = ____
 q4.check()"""),
 md("""
 **문제 5 (출력 모양).** `(8, 64, 56, 56)` 입력에 `nn.MaxPool2d(kernel_size=3, stride=2, padding=1)`을 적용한 출력 모양을 튜플로 적으세요.

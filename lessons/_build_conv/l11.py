@@ -166,7 +166,7 @@ loss_fn = nn.CrossEntropyLoss()
 optimizer = torch.optim.Adam(cnn.parameters(), lr=0.01)
 loader = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True)
 
-epochs = 6
+epochs = 5
 total_steps = epochs * len(loader)
 step_losses = []
 bar = display(progress_text(0, total_steps, None), display_id=True)

@@ -47,7 +47,7 @@ q2 = ValueProblem(
     solution="y = torch.tensor([1.0, 1.0, 3.0, 2.0, 5.0, 3.0, 3.0])",
     mistakes=[(lambda: _conv_transpose1d_naive(_Q2_X, _Q2_W, stride=1),
                "stride=1로 계산했습니다. stride=2이면 도장 사이가 두 칸씩 벌어집니다."),
-              ([1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 3.0],
+              (np.array([1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 3.0]),
                "겹치는 칸에서는 값을 덮어쓰지 않고 더합니다.")],
 )
 

@@ -45,7 +45,7 @@ q1 = ValueProblem(
     solution="y = torch.tensor([[5.0, 8.0], [7.0, 9.0]])",
     mistakes=[(lambda: _pool2d_naive(_Q1_X, 2, np.mean),
                "구역의 평균을 냈습니다. 그것은 평균 풀링(AvgPool2d)입니다; 최대 풀링은 가장 큰 값을 고릅니다."),
-              ([[5.0, 8.0, 8.0], [4.0, 8.0, 8.0], [7.0, 4.0, 9.0]],
+              (np.array([[5.0, 8.0, 8.0], [4.0, 8.0, 8.0], [7.0, 4.0, 9.0]]),
                "stride=1로 창을 겹치게 움직였습니다. MaxPool2d(2)의 stride 기본값은 kernel_size(2)입니다.")],
 )
 
@@ -58,8 +58,8 @@ q2 = ValueProblem(
            "창은 [0, 2), [1, 4), [3, 5) 로 서로 겹칩니다. 각 창의 평균을 내세요."],
     solution="# 창: [0,2) -> (1+2)/2,  [1,4) -> (2+3+4)/3,  [3,5) -> (4+5)/2\n"
              "y2 = torch.tensor([1.5, 3.0, 4.5])",
-    mistakes=[([1.5, 3.5, 5.0], "창을 겹치지 않게 [0,2), [2,4), [4,5)로 나누었습니다. 적응형 풀링은 ceil로 끝을 잡아 창이 겹칠 수 있습니다."),
-              ([2.0, 3.0, 4.0], "창 하나를 [i, i+3)처럼 같은 크기로 잡았습니다. 적응형 풀링의 창은 공식 floor(i*L/O) ~ ceil((i+1)*L/O)로 정해집니다.")],
+    mistakes=[(np.array([1.5, 3.5, 5.0]), "창을 겹치지 않게 [0,2), [2,4), [4,5)로 나누었습니다. 적응형 풀링은 ceil로 끝을 잡아 창이 겹칠 수 있습니다."),
+              (np.array([2.0, 3.0, 4.0]), "창 하나를 [i, i+3)처럼 같은 크기로 잡았습니다. 적응형 풀링의 창은 공식 floor(i*L/O) ~ ceil((i+1)*L/O)로 정해집니다.")],
 )
 
 q3 = FunctionProblem(
@@ -79,30 +79,34 @@ q3 = FunctionProblem(
 
 def _q4_reference():
     import teachnn.nn as nn
-    return nn.AdaptiveAvgPool2d(1)
+    return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))
 
 
 def _q4_input_square():
     import teachnn
     teachnn.manual_seed(9)
-    return (teachnn.randn(2, 3, 4, 4),)
+    return (teachnn.randn(2, 16, 5, 5),)
 
 
 def _q4_input_other():
     import teachnn
     teachnn.manual_seed(10)
-    return (teachnn.randn(1, 5, 6, 7),)
+    return (teachnn.randn(1, 16, 7, 3),)
 
 
 q4 = ModuleProblem(
-    "gap",
+    "head",
     reference=_q4_reference,
     inputs=[_q4_input_square, _q4_input_other],
-    check_structure=False,     # any module that averages each whole map is right
-    title="전역 평균 풀링 레이어",
-    hints=["전역 평균 풀링은 각 채널의 특성 맵 전체를 평균 하나로 줄입니다: [N, C, H, W] -> [N, C, 1, 1].",
-           "입력 크기와 상관없이 출력 크기를 정하는 풀링은 적응형 풀링입니다. 출력 크기를 1로 주세요."],
-    solution="gap = nn.AdaptiveAvgPool2d(1)     # 또는 nn.AdaptiveAvgPool2d((1, 1))",
+    check_structure=False,     # AdaptiveAvgPool2d(1) or ((1, 1)), Flatten or a hand-written mean: all fine
+    title="크기와 상관없는 분류 머리",
+    hints=["세 단계입니다: 전역 평균 풀링 [N, 16, H, W] -> [N, 16, 1, 1], 평탄화 -> [N, 16], 선형 레이어 -> [N, 4].",
+           "nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(...)) 의 빈칸을 채워 보세요."],
+    solution="head = nn.Sequential(\n"
+             "    nn.AdaptiveAvgPool2d(1),   # [N, 16, H, W] -> [N, 16, 1, 1]\n"
+             "    nn.Flatten(),              # -> [N, 16]\n"
+             "    nn.Linear(16, 4),          # -> [N, 4]\n"
+             ")",
 )
 
 q5 = ValueProblem(
@@ -124,7 +128,7 @@ _Q6_MODEL_ANSWER = ("풀링은 구역을 대표값(최대 또는 평균) 하나�
 q6 = WordsProblem(
     "answer",
     model_answer=_Q6_MODEL_ANSWER,
-    keywords=[["위치", "이동", "움직", "변화", "불변", "요약", "대표", "줄", "축소", "차원", "파라미터"]],
+    keywords=[["위치", "이동", "움직", "불변", "둔감", "요약", "대표", "크기", "축소", "차원", "작아"]],
     title="파라미터 없는 풀링이 과적합을 줄이는 이유",
     hints=["풀링 뒤 특성 맵 크기와 다음 레이어의 파라미터 수는 어떻게 되나요? 특징이 한 칸 옮겨지면 최대 풀링 결과는?"],
     solution=_Q6_MODEL_ANSWER,
