@@ -184,8 +184,11 @@ def test_module_list_registers_and_behaves_like_a_list():
     assert isinstance(layers[-2], Shift) and len(layers) == 5
     with pytest.raises(IndexError, match="Index out of range: 9"):
         layers.insert(9, Shift(3))
-    with pytest.raises(NotImplementedError, match='missing the required "forward"'):
+    with pytest.raises(NotImplementedError,
+                       match='missing the required "forward" function. A ModuleList only holds'):
         layers(T([1.0]))
+    with pytest.raises(NotImplementedError, match="x = self.layers\\['conv1'\\]\\(x\\)"):
+        nn.ModuleDict({"a": Scale(1)})(T([1.0]))
 
 
 def test_module_list_in_a_model_like_the_notes():
@@ -333,6 +336,11 @@ def apply_edits(lib, container_name, edits):
         container = lib.nn.Sequential(Scale_(1), Shift_(2))
     log = []
     for op, index, factor in edits:
+        if container_name == "ModuleList" and op == "insert" and not 0 <= index <= len(container):
+            # PyTorch's ModuleList.insert does not check the index (out of range or negative it
+            # corrupts the numbering); teachnn raises IndexError there. Not comparable: skip.
+            log.append("skipped")
+            continue
         try:
             if op == "append":
                 container.append(Scale_(factor))
@@ -356,8 +364,4 @@ def apply_edits(lib, container_name, edits):
 @settings(max_examples=40, deadline=None)
 @given(container_name=st.sampled_from(["Sequential", "ModuleList"]), edits=EDITS)
 def test_drawn_edits_match_torch(container_name, edits):
-    if container_name == "ModuleList":
-        # PyTorch's ModuleList.insert does not check the index (out of range it corrupts the
-        # numbering); teachnn raises IndexError there, so compare on non-negative, in-range ones
-        edits = [(op, i, f) for op, i, f in edits if op != "insert" or 0 <= i <= 2]
     assert apply_edits(teachnn, container_name, edits) == apply_edits(torch, container_name, edits)

@@ -6,6 +6,8 @@ and ``lib=teachnn`` must give the same names, order, repr text and numbers).
 from __future__ import annotations
 
 import copy
+import pickle
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -630,3 +632,32 @@ def test_real_layers_repr_state_dict_and_five_training_steps_match_torch():
 def test_layer_keyword_typo_is_caught_by_init_subclass():
     with pytest.raises(TypeError, match="unexpected keyword argument 'bais'. Did you mean 'bias'"):
         nn.Linear(3, 4, bais=False)
+
+
+def test_plain_list_of_layers_warns_that_it_is_not_registered():
+    class Forgetful(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Linear(2, 2), nn.Linear(2, 2)]
+
+    with pytest.warns(UserWarning, match="Forgetful.layers is a plain Python list.*nn.ModuleList"):
+        m = Forgetful()
+    assert list(m.parameters()) == []                   # PyTorch's behaviour is kept
+    with pytest.warns(UserWarning, match="nn.ModuleDict"):
+        m.table = {"a": nn.Linear(1, 1)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m.sizes = [1, 2, 3]                             # no layers inside: no warning
+        m.names = {}
+
+
+def test_pickle_round_trip_of_a_model():
+    teachnn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    clone = pickle.loads(pickle.dumps(model))
+    assert repr(clone) == repr(model)
+    for (name, a), (_, b) in zip(model.state_dict().items(), clone.state_dict().items()):
+        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+    assert isinstance(clone[0].weight, nn.Parameter) and clone[0].weight.requires_grad
+    x = teachnn.from_numpy(np.ones((1, 3), np.float32))
+    np.testing.assert_array_equal(clone(x).data, model(x).data)

@@ -198,6 +198,9 @@ class ModuleList(Module):
     A ModuleList has no ``forward`` of its own.
     """
 
+    _no_forward_hint = ("A ModuleList only holds layers; it is not called itself. Loop over "
+                        "it in your model's forward: for layer in self.layers: x = layer(x)")
+
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
@@ -316,6 +319,9 @@ class ModuleDict(Module):
 
     A ModuleDict has no ``forward`` of its own.
     """
+
+    _no_forward_hint = ("A ModuleDict only holds layers; it is not called itself. Pick a "
+                        "layer by name in your model's forward: x = self.layers['conv1'](x)")
 
     def __init__(self, modules=None):
         super().__init__()

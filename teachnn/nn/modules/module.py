@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 
@@ -101,6 +102,28 @@ def _to_numpy(value):
     return np.asarray(value)
 
 
+def _warn_if_unregistered_modules(owner, name, value):
+    """Warn when a plain list/tuple/dict of layers is assigned: PyTorch accepts it silently,
+    but the layers' parameters are then invisible to parameters(), state_dict() and the
+    optimiser - a classic reason why "the model does not learn"."""
+    if name.startswith("_"):
+        return                      # internal bookkeeping such as self._modules
+    if isinstance(value, (list, tuple)):
+        items = list(value)
+        kind, fix = type(value).__name__, "nn.ModuleList([...])"
+    elif isinstance(value, dict):
+        items = list(value.values())
+        kind, fix = "dict", "nn.ModuleDict({...})"
+    else:
+        return
+    if items and any(isinstance(item, Module) for item in items):
+        warnings.warn(
+            f"{owner}.{name} is a plain Python {kind} of layers: their parameters are not "
+            f"registered, so model.parameters(), state_dict() and the optimiser do not see them. "
+            f"Use {fix} instead.",
+            UserWarning, stacklevel=3)
+
+
 def _forward_unimplemented(self, *args, **kwargs):
     """Stands in for ``forward`` until a subclass defines it (PyTorch's error)."""
     name = type(self).__name__
@@ -112,7 +135,10 @@ def _forward_unimplemented(self, *args, **kwargs):
                for attr, value in vars(klass).items()
                if callable(value) and attr != "forward" and not attr.startswith("__")]
     close = difflib.get_close_matches("forward", methods, n=1, cutoff=0.7)
-    if close:
+    container_hint = getattr(type(self), "_no_forward_hint", None)
+    if container_hint:
+        message += ". " + container_hint
+    elif close:
         typo = close[0]
         message += (f". Your class defines '{typo}': rename it to 'forward' so that "
                     f"calling the model runs it.")
@@ -352,6 +378,8 @@ class Module:
                                         f"'{name}' (teachnn Tensor or None expected)")
                     buffers[name] = value
                 else:
+                    if modules is not None:
+                        _warn_if_unregistered_modules(type(self).__name__, name, value)
                     object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
