@@ -1,0 +1,185 @@
+from common import SOURCE_NOTE, code, md
+
+FILENAME, PREFIX = "00_start.ipynb", "l00"
+
+CELLS = [
+    md("""
+    # 00. 시작하기 — 읽고, 돌려 보고, 지켜보는 `torch.nn`
+
+    **이번 강의의 목표**
+    - teachnn이 무엇이고 왜 만들었는지 압니다.
+    - 강의 노트북을 어떻게 실행하고, 연습 문제를 어떻게 푸는지 익힙니다.
+    - 앞으로 배울 13개 강의의 순서를 훑어봅니다.
+
+    """ + SOURCE_NOTE),
+    md("""
+    ## teachnn이란?
+
+    teachnn은 PyTorch의 `torch.nn`을 **배우기 위해 다시 만든** 작은 라이브러리입니다.
+
+    - **import 줄만 바꾸면 됩니다.** `torch.nn`으로 쓴 코드를 `import teachnn as torch`로 바꾸기만 하면
+      그대로 돌아가고, 같은 숫자를 냅니다. 그래서 여기서 익힌 코드는 진짜 PyTorch에서도 그대로 쓸 수 있습니다.
+    - **모든 부품을 열어 읽을 수 있습니다.** 텐서(tensor)와 자동 미분(autograd), 레이어, 손실 함수가 모두
+      짧은 파이썬 코드로 되어 있습니다. 궁금한 레이어가 있으면 `nn.Linear??`처럼 물음표 두 개를 붙여 소스를 열어 보세요.
+    - **움직이는 모습을 볼 수 있습니다.** 합성곱(convolution)과 풀링(pooling)은 Numba로 빠르게 계산하고,
+      `viz` 패키지는 커널(kernel)이 입력 위를 지나가는 모습을 애니메이션으로 보여 줍니다.
+    """),
+    md("""
+    ## 노트북 사용법
+
+    1. 셀을 선택하고 **Shift + Enter**를 누르면 실행되고 다음 셀로 넘어갑니다.
+    2. 강의는 **위에서 아래로** 차례대로 실행하세요. 아래 셀은 위에서 만든 변수를 씁니다.
+    3. 막히면 메뉴의 *Kernel → Restart Kernel and Run All Cells*로 처음부터 다시 실행할 수 있습니다.
+
+    먼저 teachnn을 불러옵니다. 주석에 적힌 것처럼, PyTorch로 옮길 때는 이 세 줄만 바꾸면 됩니다.
+    """),
+    code("""
+    import teachnn as torch                 # PyTorch라면: import torch
+    import teachnn.nn as nn                 # PyTorch라면: import torch.nn as nn
+    import teachnn.nn.functional as F       # PyTorch라면: import torch.nn.functional as F
+
+    x = torch.tensor([[1.0, 2.0, 3.0],
+                      [4.0, 5.0, 6.0]])
+    print(x)
+    print("모양(shape):", x.shape)
+    print("자료형(dtype):", x.dtype)
+    """),
+    md("""
+    텐서의 **모양(shape)** 은 바깥 괄호부터 안쪽 괄호 순서로 원소 수를 센 것입니다.
+    위의 `x`는 행이 2개, 각 행에 숫자가 3개이므로 `[2, 3]`입니다. 앞으로 모든 강의에서 모양을 자주 따져 볼 거예요.
+
+    작은 선형 레이어(linear layer) 하나를 만들어 `x`를 통과시켜 보겠습니다. 자세한 내용은 06강에서 다룹니다.
+    """),
+    code("""
+    torch.manual_seed(0)          # 난수를 고정하면 누가 실행해도 같은 숫자가 나옵니다
+    layer = nn.Linear(3, 2)       # 특성 3개 -> 2개
+    y = layer(x)
+    print(layer)
+    print(y)
+    print("출력 모양:", y.shape)
+    """),
+    md("""
+    ## 연습 문제 푸는 법
+
+    각 강의 끝에는 자동으로 채점되는 **연습 문제**가 있습니다.
+
+    - 답을 적을 자리에는 `____`(밑줄 네 개)가 들어 있습니다. 이것을 여러분의 답으로 바꾸세요.
+    - `q1.check()`를 실행하면 결과가 나옵니다.
+      - **정답입니다** — 맞았습니다.
+      - **다시 확인해 보세요** — 어디가 다른지 알려 줍니다 (정답 자체는 알려 주지 않습니다).
+      - **아직 풀지 않았습니다** — `____`를 아직 채우지 않았습니다. 틀린 것이 아니니 걱정하지 마세요.
+    - `q1.hint()`는 첫 번째 힌트를, `q1.hint(2)`는 더 자세한 힌트를 보여 줍니다.
+    - `q1.solution()`은 정답 예시를 보여 줍니다. 충분히 고민한 다음에 열어 보세요!
+
+    아래 셀에서 연습 문제를 불러옵니다.
+    """),
+    code("""
+    from teachnn.exercises.lesson00 import q1, q2, q3, q4, ____
+    """),
+    md("""
+    ## 강의 목차
+
+    | 번호 | 노트북 | 내용 |
+    |---|---|---|
+    | 00 | [00_start](00_start.ipynb) | 시작하기: teachnn 소개, 노트북과 연습 문제 사용법 |
+    | 01 | [01_module](01_module.ipynb) | `nn.Module`과 클래스 상속, `super().__init__()`, `forward` |
+    | 02 | [02_conv1d](02_conv1d.ipynb) | 1차원 합성곱 `nn.Conv1d`: 시계열과 텍스트 |
+    | 03 | [03_conv2d](03_conv2d.ipynb) | 2차원 합성곱 `nn.Conv2d`: 이미지, 스트라이드, 패딩, 출력 크기 공식 |
+    | 04 | [04_conv3d](04_conv3d.ipynb) | 3차원 합성곱 `nn.Conv3d`: 부피 데이터와 비디오 |
+    | 05 | [05_conv_transpose](05_conv_transpose.ipynb) | 전치 합성곱(transposed convolution)과 업샘플링 |
+    | 06 | [06_linear](06_linear.ipynb) | 선형 레이어 `nn.Linear`: `y = xA^T + b` |
+    | 07 | [07_pooling](07_pooling.ipynb) | 최대 풀링, 평균 풀링, 적응형 풀링(adaptive pooling) |
+    | 08 | [08_activations](08_activations.ipynb) | 활성화 함수: `nn.ReLU()`와 `F.relu` |
+    | 09 | [09_losses](09_losses.ipynb) | 손실 함수: `CrossEntropyLoss`, `MSELoss`, `L1Loss` |
+    | 10 | [10_containers](10_containers.ipynb) | 컨테이너: `Sequential`, `ModuleList`, `ModuleDict` |
+    | 11 | [11_custom_forward_cnn](11_custom_forward_cnn.ipynb) | 직접 쓰는 `forward`와 작은 CNN 끝까지 학습하기 |
+    | 12 | [12_custom_function](12_custom_function.ipynb) | 더 나아가기: `autograd.Function`으로 나만의 레이어와 `gradcheck` |
+
+    강의는 모두 13개입니다. 번호가 00부터 시작한다는 점을 기억해 두세요. (첫 번째 연습 문제의 힌트입니다!)
+    """),
+    md("""
+    ## 연습 문제
+
+    **문제 1.** 이 강좌의 강의는 모두 몇 개인가요? 정수로 적으세요.
+    """),
+    code("""
+    n_lessons = ____
+    q1.check()
+    """),
+    md("""
+    **문제 2.** 아래 중첩 리스트를 `torch.tensor`로 만들면 모양이 어떻게 될까요? `(행의 수, 열의 수)` 순서의 튜플로 적으세요.
+    (코드로 확인하기 전에 먼저 눈으로 세어 보세요.)
+
+    ```python
+    grid = [[7, 8, 9],
+            [1, 2, 3]]
+    ```
+    """),
+    code("""
+    grid_shape = ____
+    q2.check()
+    """),
+    md("""
+    **문제 3.** 함수를 채점하는 문제도 있습니다. 입력 `x`를 받아 두 배를 돌려주는 함수 `double`을 완성하세요.
+    채점기는 여러분의 함수를 몇 가지 입력으로 불러 봅니다. 그중 일부는 **공개되지 않은 테스트**입니다.
+    """),
+    code("""
+    def double(x):
+        return ____
+
+    q3.check()
+    """),
+    md("""
+    **문제 4.** 말로 답하는 문제입니다. PyTorch로 쓴 코드를 teachnn에서 돌리려면 무엇만 바꾸면 되나요?
+    따옴표 안에 한 문장으로 적어 보세요. 답을 적으면 모범 답안을 보여 줍니다.
+    """),
+    code("""
+    what_changes = ____
+    q4.check()
+    """),
+    md("""
+    막히면 힌트를 열어 보세요. (아래 셀은 예시입니다. 다른 문제 번호로 바꿔 실행해도 됩니다.)
+    """),
+    code("""
+    q1.hint()
+    """),
+    md("""
+    ## 배운 점 요약
+
+    1. teachnn은 `torch.nn`을 학습용으로 다시 만든 라이브러리입니다. **import 줄만 바꾸면** 같은 코드가 같은 숫자를 냅니다.
+    2. 노트북은 위에서 아래로 실행합니다. 텐서의 **모양(shape)** 은 바깥 괄호부터 센 원소 수입니다.
+    3. 연습 문제는 `____`를 채우고 `q.check()`로 확인합니다. 막히면 `q.hint()`, `q.hint(2)`, 마지막으로 `q.solution()`.
+
+    다음 강의 [01_module](01_module.ipynb)에서는 신경망을 클래스로 정의하는 방법, `nn.Module` 상속을 배웁니다.
+    """),
+    md("""
+    ---
+    ## 선생님께: 제출물 채점하기
+
+    학습자가 제출한 노트북은 명령 한 줄로 채점할 수 있습니다. 노트북마다 새 커널에서 처음부터 실행하고
+    (시간 제한이 있고, 여러 개를 동시에 실행합니다), 채점기가 가진 정답과 공개되지 않은 테스트로 채점합니다.
+    노트북 안에서 `check`를 바꿔치기해도 점수는 바뀌지 않습니다.
+
+    ```bash
+    teachnn-grade 제출물/*.ipynb --out grades.csv --workers 2 --timeout 300
+    ```
+
+    결과는 `grades.csv`(학습자마다 한 줄, 문제마다 한 열, 합계)와 학습자별 피드백 파일(`grades_feedback/이름.txt`)입니다.
+    저장소의 예시 제출물(`tests/grading_batch/`)을 채점하면 다음 표가 나옵니다
+    (`status`: 정상 `ok`, 오류 셀 있음 `cell_errors`, 시간 초과로 중단한 셀 있음 `cell_timeout`,
+    커널이 죽음 `kernel_died`, 파일을 읽을 수 없음 `unreadable`).
+
+    | learner | status | lesson00.q1 | lesson00.q2 | lesson00.q3 | lesson00.q4 | total | max |
+    |---|---|---|---|---|---|---|---|
+    | empty | ok | 0 | 0 | 0 | 0 | 0 | 4 |
+    | infinite_loop | cell_timeout | 1 | 1 | 0 | 0 | 2 | 4 |
+    | kernel_crash | kernel_died | 0 | 0 | 0 | 0 | 0 | 4 |
+    | not_a_notebook | unreadable | 0 | 0 | 0 | 0 | 0 | 4 |
+    | partial | ok | 1 | 0 | 0 | 0 | 1 | 4 |
+    | perfect | ok | 1 | 1 | 1 | 1 | 4 | 4 |
+    | syntax_error | cell_errors | 1 | 0 | 0 | 1 | 2 | 4 |
+    | tamper | ok | 0 | 0 | 0 | 0 | 0 | 4 |
+
+    (이 표는 `tests/test_grade.py`가 매번 실제로 채점해서 확인합니다.)
+    """),
+]

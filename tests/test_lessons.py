@@ -1,0 +1,77 @@
+"""Every lesson notebook (lessons/*.ipynb) runs top to bottom in a fresh kernel.
+
+With the placeholders untouched, no cell raises and every ``check()`` reads
+"아직 풀지 않았습니다" (not attempted) -- never "다시 확인해 보세요" or "정답입니다".
+One test per notebook, so ``pytest -n 2`` spreads them over both cores.
+"""
+import os
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = ROOT / "lessons"
+NOTEBOOKS = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
+CHECK_CALL = re.compile(r"\bq\d+\.check\(\)")
+CELL_TIMEOUT = 120          # seconds per cell
+NOTEBOOK_BUDGET = 120       # seconds per notebook, the issue's "under 2 minutes"
+
+EXPECTED_LESSONS = ["00_start", "01_module", "02_conv1d", "03_conv2d", "04_conv3d",
+                    "05_conv_transpose", "06_linear", "07_pooling", "08_activations",
+                    "09_losses", "10_containers", "11_custom_forward_cnn",
+                    "12_custom_function"]
+
+
+def _text_of(output):
+    if output.get("output_type") == "stream":
+        return output.get("text", "")
+    if output.get("output_type") in ("display_data", "execute_result"):
+        return output.get("data", {}).get("text/plain", "")
+    if output.get("output_type") == "error":
+        return f"{output.get('ename')}: {output.get('evalue')}"
+    return ""
+
+
+def test_all_thirteen_lessons_are_present():
+    assert [p.stem for p in NOTEBOOKS] == EXPECTED_LESSONS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_lesson_is_stored_clean(path):
+    nb = nbformat.read(str(path), as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, \
+                f"{path.name}: commit notebooks with outputs cleared"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_lesson_runs_and_every_check_reads_not_attempted(path):
+    nb = nbformat.read(str(path), as_version=4)
+    env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline")
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": str(LESSONS)}})
+    start = time.perf_counter()
+    try:
+        client.execute(env=env)
+    except Exception as exc:           # CellExecutionError names the cell and the traceback
+        pytest.fail(f"{path.name} failed to run top to bottom:\n{str(exc)[:3000]}")
+    elapsed = time.perf_counter() - start
+
+    check_cells = [c for c in nb.cells if c.cell_type == "code" and CHECK_CALL.search(c.source)]
+    assert len(check_cells) >= 3, f"{path.name}: a lesson needs 3 or more autograded exercises"
+    for cell in check_cells:
+        text = "\n".join(_text_of(o) for o in cell.outputs)
+        n_checks = len(CHECK_CALL.findall(cell.source))
+        assert text.count("아직 풀지 않았습니다") == n_checks, (path.name, cell.source, text)
+        assert "다시 확인해 보세요" not in text and "정답입니다" not in text, (path.name, text)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for out in cell.outputs:
+                assert out.get("output_type") != "error", (path.name, cell.source, _text_of(out))
+    assert elapsed < NOTEBOOK_BUDGET * 1.5, f"{path.name} took {elapsed:.0f} s"
