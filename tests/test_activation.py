@@ -311,3 +311,17 @@ def test_inplace_after_op_that_saved_its_output_is_detected():
     F.relu(s, inplace=True)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         s.sum().backward()
+
+
+def test_erf_matches_math_erf_everywhere():
+    """GELU's erf (Cody's rational approximations in NumPy) against Python's math.erf."""
+    from teachnn.nn._functional.activation import _erf
+    x = np.concatenate([np.linspace(-30, 30, 60001), [0.0, -0.0, 1e-300, -1e-20, 0.46875,
+                                                      -0.46875, 4.0, -4.0, 5e-324]])
+    ref = np.array([math.erf(v) for v in x])
+    got = _erf(x)
+    np.testing.assert_allclose(got, ref, rtol=1e-15, atol=4e-16)
+    assert np.all(np.abs(got[np.abs(x) < 0.5] - ref[np.abs(x) < 0.5])
+                  <= 1e-15 * np.abs(ref[np.abs(x) < 0.5]))        # relative near zero
+    np.testing.assert_array_equal(_erf(np.array([np.inf, -np.inf])), [1.0, -1.0])
+    assert np.isnan(_erf(np.array([np.nan]))[0])
