@@ -325,3 +325,9 @@ def test_erf_matches_math_erf_everywhere():
                   <= 1e-15 * np.abs(ref[np.abs(x) < 0.5]))        # relative near zero
     np.testing.assert_array_equal(_erf(np.array([np.inf, -np.inf])), [1.0, -1.0])
     assert np.isnan(_erf(np.array([np.nan]))[0])
+
+
+@requires_torch
+def test_softmax_of_a_single_number():
+    assert_parity(lambda lib, x: lib.nn.functional.softmax(x, dim=0), [np.array(0.7)])
+    assert_parity(lambda lib, x: lib.nn.functional.log_softmax(x, dim=-1), [np.array(0.7)])

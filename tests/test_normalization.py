@@ -264,3 +264,19 @@ def test_batchnorm_float32_matches_torch_and_keeps_dtype():
         np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(m.running_mean.data, tm.running_mean.numpy(), rtol=1e-5)
     np.testing.assert_allclose(m.running_var.data, tm.running_var.numpy(), rtol=1e-5)
+
+
+@requires_torch
+@given(n=st.integers(2, 4), c=st.integers(1, 4), spatial=st.lists(st.integers(1, 3), max_size=3),
+       training=st.booleans(), affine=st.booleans(), seed=st.integers(0, 1000))
+def test_batch_norm_parity_random_shapes(n, c, spatial, training, affine, seed):
+    rng = np.random.default_rng(seed)
+    shape = (n, c, *spatial)
+    arrays = [rng.standard_normal(shape) * 2, rng.standard_normal(c), rng.uniform(0.5, 2, c)]
+    if affine:
+        arrays += [rng.standard_normal(c), rng.standard_normal(c)]
+
+    def fn(lib, x, rm, rv, *wb):
+        return lib.nn.functional.batch_norm(x, rm.detach().clone(), rv.detach().clone(), *wb,
+                                            training=training)
+    assert_parity(fn, arrays, grad_inputs=[0, 3, 4] if affine else [0])

@@ -392,6 +392,8 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     its warning); always pass it, e.g. ``dim=1`` for (batch, classes) scores.
     """
     dim, np_dtype = _softmax_args(input, dim, dtype, "softmax", _stacklevel)
+    if input.data.ndim == 0:                 # a single number: treat it as a length-1 vector
+        return SoftmaxFunction.apply(input.reshape(1), 0, np_dtype).reshape(())
     return SoftmaxFunction.apply(input, dim, np_dtype)
 
 
@@ -400,6 +402,8 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
     """``log(softmax(x))`` computed stably (log-sum-exp). Shape: any -> same."""
     dim, np_dtype = _softmax_args(input, dim, dtype, "log_softmax", _stacklevel)
+    if input.data.ndim == 0:
+        return LogSoftmaxFunction.apply(input.reshape(1), 0, np_dtype).reshape(())
     return LogSoftmaxFunction.apply(input, dim, np_dtype)
 
 
