@@ -294,3 +294,30 @@ def test_adam_matches_torch_for_drawn_settings(name, lr, beta1, beta2, eps, weig
     for a, b in zip(ours, theirs):
         for x, y in zip(a, b):
             np.testing.assert_allclose(x, y, rtol=1e-11, atol=1e-13)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9)),
+                                         ("Adam", dict(lr=0.01, amsgrad=True)),
+                                         ("AdamW", dict(lr=0.01))])
+def test_a_torch_optimizer_state_loads_and_continues_identically(name, kwargs):
+    torch_params = make_params(torch)
+    torch_opt = getattr(torch.optim, name)(torch_params, **kwargs)
+
+    def feed(lib, params, step):
+        for p, g in zip(params, gradients(step)):
+            p.grad = lib.from_numpy(g.copy())
+
+    for step in range(3):
+        feed(torch, torch_params, step)
+        torch_opt.step()
+    ours_params = [nn.Parameter(teachnn.from_numpy(p.detach().numpy().copy())) for p in torch_params]
+    ours_opt = getattr(optim, name)(ours_params, **kwargs)
+    ours_opt.load_state_dict(torch_opt.state_dict())
+    for step in range(3, 5):
+        feed(torch, torch_params, step)
+        torch_opt.step()
+        feed(teachnn, ours_params, step)
+        ours_opt.step()
+    for a, b in zip(ours_params, torch_params):
+        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-12, atol=1e-14)

@@ -164,7 +164,8 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Restore hyper-parameters and per-parameter state saved by :meth:`state_dict`."""
+        """Restore hyper-parameters and per-parameter state saved by :meth:`state_dict`
+        (of a teachnn optimiser, or of the same PyTorch optimiser)."""
         state_dict = copy.deepcopy(state_dict)
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
@@ -202,7 +203,13 @@ class Optimizer:
 
 
 def _cast_like(value, param):
-    """State tensors follow the parameter's dtype (the step counter stays as it is)."""
+    """A loaded state entry as a teachnn Tensor; moment buffers follow the parameter's dtype.
+
+    PyTorch tensors (from ``torch_optimizer.state_dict()``) are converted through NumPy, so a
+    PyTorch optimiser's state loads directly. The step counter keeps its own dtype.
+    """
+    if not isinstance(value, Tensor) and hasattr(value, "detach") and hasattr(value, "numpy"):
+        value = Tensor(np.array(value.detach().cpu().numpy()))
     if isinstance(value, Tensor) and value.data.shape == param.data.shape \
             and np.issubdtype(value.data.dtype, np.floating):
         return Tensor(value.data.astype(param.data.dtype))
