@@ -1292,7 +1292,11 @@ def _norm_dim(dim, ndim):
 
 
 def _norm_dims(dim, ndim):
-    """An int or a tuple of ints -> a sorted tuple of non-negative axes."""
+    """An int or a tuple of ints -> a sorted tuple of non-negative axes (none for a 0-d tensor)."""
+    if ndim == 0:
+        for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+            _norm_dim(d, 0)          # only 0 and -1 are valid, as in torch
+        return ()
     if isinstance(dim, (tuple, list)):
         dims = tuple(_norm_dim(d, ndim) for d in dim)
         if len(set(dims)) != len(dims):

@@ -682,3 +682,60 @@ def test_engine_matches_torch_on_a_small_network():
         return (logits.log_softmax(1)[:, 0]).mean() + logits.var() * 0.1
 
     assert_parity(net, arrays, dtype="float64")
+
+
+# ----------------------------------------------------------------------------------------
+# random expressions: hypothesis writes small programs, PyTorch checks values and gradients
+# ----------------------------------------------------------------------------------------
+UNARY_STEPS = {
+    "exp": lambda lib, a: (a * 0.3).exp(),
+    "tanh": lambda lib, a: a.tanh(),
+    "relu": lambda lib, a: a.relu(),
+    "sigmoid": lambda lib, a: a.sigmoid(),
+    "square": lambda lib, a: a * a,
+    "abs": lambda lib, a: a.abs(),
+    "neg": lambda lib, a: -a,
+    "sum_last": lambda lib, a: a.sum(-1, keepdim=True),
+    "mean_first": lambda lib, a: a.mean(0, keepdim=True),
+    "softmax": lambda lib, a: a.softmax(-1),
+    "log_softmax": lambda lib, a: a.log_softmax(0),
+    "clamp": lambda lib, a: a.clamp(-1.0, 1.0),
+    "max_last": lambda lib, a: a.max(-1, keepdim=True)[0],
+    "std_last": lambda lib, a: a.std(-1, keepdim=True) if a.dim() and a.shape[-1] > 1 else a,
+}
+BINARY_STEPS = {
+    "add": lambda lib, a, b: a + b,
+    "sub": lambda lib, a, b: b - a,
+    "mul": lambda lib, a, b: a * b,
+    "div": lambda lib, a, b: a / (1 + b * b),
+    "maximum": lambda lib, a, b: lib.maximum(a, b),
+    "where": lambda lib, a, b: lib.where(b > 0, a, b),
+}
+
+
+@st.composite
+def programs(draw):
+    shapes = draw(broadcastable_pair())
+    names = sorted(UNARY_STEPS) + sorted(BINARY_STEPS)
+    steps = draw(st.lists(st.sampled_from(names), min_size=1, max_size=6))
+    return shapes, steps
+
+
+@requires_torch
+@settings(max_examples=40, deadline=None)
+@given(programs())
+def test_random_programs_match_torch(program):
+    shapes, steps = program
+
+    def run(lib, a, b):
+        out = a
+        for name in steps:
+            if name in UNARY_STEPS:
+                out = UNARY_STEPS[name](lib, out)
+            else:
+                out = BINARY_STEPS[name](lib, out, b)
+        return out + 0 * b.sum()          # b always takes part, so both get a gradient
+
+    rng = np.random.default_rng(len(steps))
+    arrays = [rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])]
+    assert_parity(run, arrays, dtype="float64")

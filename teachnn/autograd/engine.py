@@ -108,6 +108,8 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
     processed = []
     previous_mode = grad_mode._grad_enabled
     grad_mode._grad_enabled = False          # backward itself is not recorded
+    errstate = np.errstate(all="ignore")     # like torch: no warnings for inf/nan gradients
+    errstate.__enter__()
     try:
         while ready:
             node = ready.pop()
@@ -146,6 +148,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
                         # no gradient reached this node: nothing flows further down from it
                         _skip_subgraph(child, dependencies, buffers, ready, processed)
     finally:
+        errstate.__exit__(None, None, None)
         grad_mode._grad_enabled = previous_mode
         # --- 3. free saved tensors -------------------------------------------------------
         if not retain_graph:

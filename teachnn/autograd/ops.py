@@ -109,7 +109,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        return Tensor(x.data / y.data)
+        with np.errstate(divide="ignore", invalid="ignore"):   # 1/0 = inf silently, as torch
+            return Tensor(x.data / y.data)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -126,7 +127,8 @@ class Reciprocal(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = 1 / x.data
+        with np.errstate(divide="ignore"):
+            y = 1 / x.data
         out = Tensor(y)
         ctx.save_for_backward(out)
         return out
@@ -157,7 +159,8 @@ class PowScalar(Function):
     def forward(ctx, x, p):
         ctx.save_for_backward(x)
         ctx.p = p
-        return Tensor(np.asarray(x.data ** p, dtype=x.data.dtype))
+        with np.errstate(all="ignore"):
+            return Tensor(np.asarray(x.data ** p, dtype=x.data.dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -174,7 +177,8 @@ class PowTensor(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        out = Tensor(x.data ** y.data)
+        with np.errstate(all="ignore"):
+            out = Tensor(x.data ** y.data)
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -198,7 +202,8 @@ class RPow(Function):
 
     @staticmethod
     def forward(ctx, x, base):
-        out = Tensor(np.asarray(np.power(base, x.data), dtype=x.data.dtype))
+        with np.errstate(all="ignore"):
+            out = Tensor(np.asarray(np.power(base, x.data), dtype=x.data.dtype))
         ctx.save_for_backward(out)
         ctx.base = base
         return out
@@ -290,7 +295,8 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = Tensor(np.exp(x.data))
+        with np.errstate(over="ignore"):     # exp(1000) = inf, as torch
+            out = Tensor(np.exp(x.data))
         ctx.save_for_backward(out)
         return out
 
@@ -387,7 +393,7 @@ class Clamp(Function):
             out = np.maximum(out, np.asarray(min, dtype=out.dtype))
         if max is not None:
             out = np.minimum(out, np.asarray(max, dtype=out.dtype))
-        return Tensor(np.array(out, copy=out is x.data))
+        return Tensor(np.array(out, copy=True) if out is x.data else np.asarray(out))
 
     @staticmethod
     def backward(ctx, grad_out):
