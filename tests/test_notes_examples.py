@@ -4,8 +4,7 @@ are the same (teachnn loads the torch model's state_dict).
 
 Each snippet below is copied from the notes (indentation normalised). ``run_snippet``
 executes it twice: once as written (PyTorch) and once with the three import lines
-rewritten to teachnn. Snippets that build ``nn.Conv2d`` skip, with the reason shown, until
-teachnn.nn has Conv2d.
+rewritten to teachnn. The container examples use ``nn.Conv2d`` from the convolution work.
 """
 import math
 import textwrap
@@ -41,12 +40,6 @@ def run_snippet(code: str, lib: str) -> dict:
     namespace = {"__name__": "notes_example"}
     exec(compile(code, f"<notes example, {lib}>", "exec"), namespace)
     return namespace
-
-
-needs_conv2d = pytest.mark.skipif(
-    not hasattr(teachnn.nn, "Conv2d"),
-    reason="teachnn.nn.Conv2d is not available yet (convolution issue); the notes' container "
-           "examples use it")
 
 
 # ------------------------------------------------------------------ the notes' snippets
@@ -317,7 +310,6 @@ def test_linear_example_matches_torch():
 
 
 @requires_torch
-@needs_conv2d
 def test_sequential_three_ways_match_torch():
     torch.manual_seed(0)
     p_ns = run_snippet(SEQUENTIAL_THREE_WAYS, "torch")
@@ -342,7 +334,6 @@ def test_sequential_three_ways_match_torch():
 
 
 @requires_torch
-@needs_conv2d
 @pytest.mark.parametrize("snippet", [MODULE_LIST, MODULE_DICT], ids=["ModuleList", "ModuleDict"])
 def test_container_modules_match_torch(snippet):
     torch.manual_seed(0)
@@ -356,7 +347,6 @@ def test_container_modules_match_torch(snippet):
 
 
 @requires_torch
-@needs_conv2d
 def test_my_model_with_preprocessing_matches_torch():
     torch.manual_seed(0)
     p_model = run_snippet(MY_MODEL, "torch")["model"]
