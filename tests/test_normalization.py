@@ -280,3 +280,8 @@ def test_batch_norm_parity_random_shapes(n, c, spatial, training, affine, seed):
         return lib.nn.functional.batch_norm(x, rm.detach().clone(), rv.detach().clone(), *wb,
                                             training=training)
     assert_parity(fn, arrays, grad_inputs=[0, 3, 4] if affine else [0])
+
+
+def test_batchnorm_rank_hint_names_the_right_layer():
+    with pytest.raises(ValueError, match=r"For 4-d input use nn.BatchNorm2d"):
+        nn.BatchNorm1d(3)(t64(np.zeros((2, 3, 4, 4)), False))

@@ -84,8 +84,7 @@ class _BatchNorm(Module):
             wanted = " or ".join(f"{d}-d input {layout}" for d, layout in self._layouts.items())
             raise ValueError(
                 f"{type(self).__name__} expects {wanted} but got a {ndim}-d tensor of shape "
-                f"{shape_str(input.data.shape)} (expected {'/'.join(f'{d}D' for d in self._layouts)}"
-                f" input (got {ndim}D input)).{self._rank_hint(ndim)}")
+                f"{shape_str(input.data.shape)}.{self._rank_hint(ndim)}")
         if input.data.shape[1] != self.num_features:
             raise RuntimeError(
                 f"{type(self).__name__}({self.num_features}) got input with "
@@ -94,9 +93,11 @@ class _BatchNorm(Module):
                 f"{type(self).__name__}({input.data.shape[1]}) or check the previous layer.")
 
     def _rank_hint(self, ndim) -> str:
-        smallest = min(self._layouts)
-        if ndim == smallest - 1:
+        if ndim == min(self._layouts) - 1:
             return " Add a batch axis with x.unsqueeze(0)."
+        right_layer = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d", 5: "BatchNorm3d"}
+        if ndim in right_layer:
+            return f" For {ndim}-d input use nn.{right_layer[ndim]}."
         return ""
 
     def forward(self, input: Tensor) -> Tensor:
