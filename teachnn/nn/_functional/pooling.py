@@ -1,1 +1,641 @@
-__all__ = []
+"""Pooling, the stateless way: ``F.max_pool2d``, ``F.avg_pool2d``, ``F.adaptive_avg_pool2d``...
+
+Pooling shrinks a feature map by summarising each window with one number: its maximum
+(the most characteristic value) or its mean. Everything here follows the same three steps:
+
+1. **validate** the input and the hyper-parameters and explain any mistake;
+2. ask ``teachnn.geometry`` (through ``kernels.pool.pool_windows`` / ``adaptive_windows``)
+   which input cells every output cell reads, one spatial axis at a time;
+3. call a ``Function`` whose ``forward`` runs a Numba kernel and whose ``backward`` runs
+   the matching backward kernel.
+
+Shapes: 1-d pooling takes ``(N, C, L)`` or ``(C, L)``, 2-d ``(N, C, H, W)`` or ``(C, H, W)``,
+3-d ``(N, C, D, H, W)`` or ``(C, D, H, W)``. The kernels only ever see ``(P, D, H, W)`` with
+``P = N*C`` planes; 1-d and 2-d inputs get size-1 axes in front of their spatial axes.
+
+Output size along one axis (PyTorch's formula, ``geometry.pool_output_size``)::
+
+    O = floor((L + 2p - d(k-1) - 1) / s) + 1        (ceil instead of floor with ceil_mode,
+                                                     but the last window must start inside
+                                                     the input or the left padding)
+"""
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+
+from ... import geometry
+from ..._errors import check_kwargs, shape_str
+from ...autograd import Function
+from ...kernels import pool as kernels
+from ...tensor import Tensor
+
+__all__ = [
+    "max_pool1d", "max_pool2d", "max_pool3d",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
+    "avg_pool1d", "avg_pool2d", "avg_pool3d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices",
+    "max_unpool1d", "max_unpool2d", "max_unpool3d",
+    "lp_pool1d", "lp_pool2d", "lp_pool3d",
+]
+
+_AXES = {1: "[length]", 2: "[height, width]", 3: "[depth, height, width]"}
+_AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+# --------------------------------------------------------------------------------------
+# Validation helpers: every message says what was expected, what was given, what to do
+# --------------------------------------------------------------------------------------
+def _check_input(input, n: int, fname: str) -> None:
+    """``input`` must be a float Tensor of shape (C, *spatial) or (N, C, *spatial)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' must be a Tensor, not "
+                        f"{type(input).__name__}; wrap your data with teachnn.tensor(...)")
+    spatial = _AXES[n][1:-1]
+    ndim = input.data.ndim
+    if ndim not in (n + 1, n + 2):
+        if ndim < n + 1:
+            hint = "add the missing axis with x.unsqueeze(0)"
+        elif 1 <= ndim - 2 <= 3:
+            other = fname.replace(f"{n}d", f"{ndim - 2}d")
+            hint = (f"if it is [batch, channels, {_AXES[ndim - 2][1:-1]}] data, use {other}")
+        else:
+            hint = "reshape it to one of these shapes"
+
+        raise RuntimeError(
+            f"{fname}() expected a {n + 1}D (unbatched) or {n + 2}D (batch mode) tensor for "
+            f"input: [channels, {spatial}] or [batch, channels, {spatial}], but got a "
+            f"{ndim}-d tensor of shape {shape_str(input.shape)}; {hint}.")
+    if input.data.dtype not in _FLOATS:
+        raise RuntimeError(
+            f"{fname}() is implemented for float32 and float64 tensors, but the input has "
+            f"dtype {input.data.dtype}; convert it with x.float() (or x.double()).")
+    shape = input.data.shape
+    first_nonbatch = 1 if ndim == n + 2 else 0
+    for axis in range(first_nonbatch, ndim):
+        if shape[axis] == 0:
+            raise RuntimeError(
+                f"{fname}() expected input with non-zero size for non-batch dimensions, but "
+                f"input has shape {shape_str(shape)} with dimension {axis} being empty; only "
+                "the batch axis may be 0.")
+
+
+def _tuple_arg(value, n: int, name: str, fname: str) -> tuple[int, ...]:
+    """``geometry.ntuple`` with PyTorch's exception type for a wrong length (RuntimeError)."""
+    try:
+        return geometry.ntuple(value, n, name)
+    except ValueError:
+        raise RuntimeError(
+            f"{fname}: {name} must either be a single int, or a tuple of {n} ints (one per "
+            f"spatial axis {_AXES[n]}), but got {value!r}") from None
+
+
+def _window_args(fname, n, kernel_size, stride, padding, dilation=1):
+    """Parse and check kernel_size / stride / padding / dilation; return four n-tuples."""
+    kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
+    if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
+        stride = kernel                      # PyTorch's default: windows do not overlap
+    else:
+        stride = _tuple_arg(stride, n, "stride", fname)
+    pad = _tuple_arg(padding, n, "padding", fname)
+    dil = _tuple_arg(dilation, n, "dilation", fname)
+    if any(k <= 0 for k in kernel):
+        raise RuntimeError(f"{fname}: kernel size should be greater than zero, but got "
+                           f"kernel_size={kernel}; a window must cover at least one cell.")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"{fname}: stride should not be zero (or negative), but got "
+                           f"stride={stride}; the window must move by at least one cell.")
+    if any(p < 0 for p in pad):
+        raise RuntimeError(f"{fname}: pad must be non-negative, but got padding={pad}.")
+    if any(d <= 0 for d in dil):
+        raise RuntimeError(f"{fname}: dilation should be greater than zero, but got "
+                           f"dilation={dil}; dilation=1 means neighbouring cells.")
+    for k, p, d in zip(kernel, pad, dil):
+        effective = d * (k - 1) + 1
+        if p > effective // 2:
+            raise RuntimeError(
+                f"{fname}: pad should be at most half of effective kernel size, but got "
+                f"pad={p}, kernel_size={k} and dilation={d} (effective kernel size "
+                f"d*(k-1)+1 = {effective}, half of it = {effective // 2}). With more padding a "
+                f"window could lie entirely in the padding; use padding <= {k // 2}.")
+        if p > k // 2:
+            raise RuntimeError(
+                f"{fname}: pad should be smaller than or equal to half of kernel size, but got "
+                f"pad={p} and kernel_size={k} (k // 2 = {k // 2}); use padding <= {k // 2}.")
+    return kernel, stride, pad, dil
+
+
+def _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode):
+    """Window tables for the 3 kernel axes (missing leading axes are size-1 dummies)."""
+    spatial = input.data.shape[-n:]
+    sizes = [geometry.pool_output_size(L, k, s, p, d, ceil_mode)
+             for L, k, s, p, d in zip(spatial, kernel, stride, pad, dil)]
+    if any(o <= 0 for o in sizes):
+        lines = []
+        for name, L, k, s, p, d, o in zip(_AXIS_NAMES[n], spatial, kernel, stride, pad, dil,
+                                          sizes):
+            rounding = "ceil" if ceil_mode else "floor"
+            lines.append(f"{name}: {rounding}(({L} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = {o}")
+        channels = input.data.shape[-n - 1]
+        raise RuntimeError(
+            f"{fname}: Given input size: ({'x'.join(str(v) for v in (channels, *spatial))}). "
+            f"Calculated output size: ({'x'.join(str(v) for v in (channels, *sizes))}). "
+            "Output size is too small. The output size is "
+            f"{rounding}((L + 2p - d(k-1) - 1) / s) + 1; here " + "; ".join(lines) + ". "
+            "The (dilated) kernel is larger than the padded input: use a smaller "
+            "kernel_size, add padding, or pool a larger input.")
+    axes = [kernels.pool_windows(L, k, s, p, d, bool(ceil_mode))
+            for L, k, s, p, d in zip(spatial, kernel, stride, pad, dil)]
+    return _pad_axes(axes)
+
+
+def _pad_axes(axes):
+    dummy = kernels.pool_windows(1, 1, 1, 0, 1, False)      # one cell, one window
+    return tuple([dummy] * (3 - len(axes)) + list(axes))
+
+
+def _to_planes(array: np.ndarray, n: int) -> np.ndarray:
+    """(N, C, *spatial) or (C, *spatial) -> (P, D, H, W), contiguous, P = N*C (or C)."""
+    spatial = array.shape[-n:]
+    planes = int(np.prod(array.shape[:-n]))
+    return np.ascontiguousarray(array).reshape((planes,) + (1,) * (3 - n) + tuple(spatial))
+
+
+def _from_planes(array: np.ndarray, lead_shape, n: int) -> np.ndarray:
+    """(P, D, H, W) -> (*lead_shape, *spatial[-n:]): undo ``_to_planes``."""
+    return array.reshape(tuple(lead_shape) + array.shape[4 - n:])
+
+
+# --------------------------------------------------------------------------------------
+# Functions (autograd): forward runs a kernel, backward runs its partner
+# --------------------------------------------------------------------------------------
+class _MaxPool(Function):
+    """Max pooling over given windows (regular or adaptive); returns (values, indices).
+
+    backward: each output's gradient goes to the one input cell that won its window.
+    """
+
+    @staticmethod
+    def forward(ctx, input, axes, n):
+        x = _to_planes(input.data, n)                        # (N, C, *S) -> (P, D, H, W)
+        out, idx = kernels.max_pool_forward(x, axes)         # (P, OD, OH, OW) twice
+        lead = input.data.shape[:-n]
+        ctx.n, ctx.in_shape, ctx.indices = n, input.data.shape, idx
+        ctx.spatial = x.shape[1:]
+        indices = Tensor(_from_planes(idx, lead, n))
+        ctx.mark_non_differentiable(indices)
+        return Tensor(_from_planes(out, lead, n)), indices
+
+    @staticmethod
+    def backward(ctx, grad_out, grad_indices):
+        g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
+        grad_in = kernels.max_pool_backward(g, ctx.indices, ctx.spatial)   # (P, D, H, W)
+        return grad_in.reshape(ctx.in_shape), None, None
+
+
+class _AvgPool(Function):
+    """Average pooling over given windows (regular or adaptive).
+
+    backward: each output's gradient is shared equally (g / divisor) by its window.
+    """
+
+    @staticmethod
+    def forward(ctx, input, axes, n, count_include_pad, divisor_override):
+        x = _to_planes(input.data, n)                        # (P, D, H, W)
+        out = kernels.avg_pool_forward(x, axes, count_include_pad, divisor_override)
+        ctx.n, ctx.in_shape, ctx.axes = n, input.data.shape, axes
+        ctx.count_include_pad, ctx.divisor_override = count_include_pad, divisor_override
+        return Tensor(_from_planes(out, input.data.shape[:-n], n))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
+        grad_in = kernels.avg_pool_backward(g, ctx.axes, ctx.count_include_pad,
+                                            ctx.divisor_override)
+        return grad_in.reshape(ctx.in_shape), None, None, None, None
+
+
+class _MaxUnpool(Function):
+    """Scatter each value to the flat position its index names; zeros elsewhere.
+
+    backward: each input cell reads the gradient of the output cell it was put in.
+    """
+
+    @staticmethod
+    def forward(ctx, input, indices, out_spatial, n):
+        x = _to_planes(input.data, n)                        # (P, ID, IH, IW)
+        idx = _to_planes(indices.data, n)
+        out3 = (1,) * (3 - n) + tuple(out_spatial)
+        out = kernels.max_unpool_forward(x, idx, out3)       # (P, D, H, W)
+        ctx.n, ctx.in_shape, ctx.indices = n, input.data.shape, idx
+        return Tensor(_from_planes(out, input.data.shape[:-n], n))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = _to_planes(grad_out.data, ctx.n)                 # (P, D, H, W)
+        grad_in = kernels.max_unpool_backward(g, ctx.indices)
+        return grad_in.reshape(ctx.in_shape), None, None, None
+
+
+def _named(base, backward_name):
+    """A subclass of ``base`` whose grad_fn prints PyTorch's node name."""
+    return type(backward_name, (base,), {"_backward_name": backward_name})
+
+
+# PyTorch implements the 1-d versions through the 2-d ones (its grad_fn shows
+# SqueezeBackward1); we name the 1-d nodes after what they do.
+_MAX_POOL = {n: _named(_MaxPool, f"MaxPool{n}DWithIndicesBackward0") for n in (1, 2, 3)}
+_ADAPTIVE_MAX = {n: _named(_MaxPool, f"AdaptiveMaxPool{n}DBackward0") for n in (1, 2, 3)}
+_AVG_POOL = {n: _named(_AvgPool, f"AvgPool{n}DBackward0") for n in (1, 2, 3)}
+_ADAPTIVE_AVG = {n: _named(_AvgPool, f"AdaptiveAvgPool{n}DBackward0") for n in (1, 2, 3)}
+_MAX_UNPOOL = {n: _named(_MaxUnpool, f"MaxUnpool{n}DBackward0") for n in (1, 2, 3)}
+
+
+# --------------------------------------------------------------------------------------
+# Max pooling
+# --------------------------------------------------------------------------------------
+def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    fname = f"max_pool{n}d"
+    _check_input(input, n, fname)
+    kernel, stride, pad, dil = _window_args(fname, n, kernel_size, stride, padding, dilation)
+    axes = _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
+    out, indices = _MAX_POOL[n].apply(input, axes, n)
+    return (out, indices) if return_indices else out
+
+
+@check_kwargs
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """1-d max pooling: (N, C, L) -> (N, C, L_out); each output is its window's maximum.
+
+    ``L_out = floor((L + 2p - d(k-1) - 1)/s) + 1`` (``stride`` defaults to ``kernel_size``).
+    With ``return_indices=True`` also returns, per output, the position of the maximum in
+    its input row (what ``max_unpool1d`` needs).
+    """
+    return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+@check_kwargs
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """2-d max pooling: (N, C, H, W) -> (N, C, H_out, W_out).
+
+    Per axis ``O = floor((L + 2p - d(k-1) - 1)/s) + 1``; padding cells never win (they
+    act as -inf). Indices (``return_indices=True``) are flat positions ``h*W + w`` in the
+    input plane; ties go to the first maximum in row-major scan order, as in PyTorch.
+    """
+    return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+@check_kwargs
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """3-d max pooling: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out).
+
+    Indices are flat positions ``d*H*W + h*W + w`` in the input volume.
+    """
+    return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+@check_kwargs
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """``max_pool1d`` that always returns ``(output, indices)``."""
+    return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+@check_kwargs
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """``max_pool2d`` that always returns ``(output, indices)``."""
+    return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+@check_kwargs
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """``max_pool3d`` that always returns ``(output, indices)``."""
+    return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+# --------------------------------------------------------------------------------------
+# Average pooling
+# --------------------------------------------------------------------------------------
+def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override):
+    fname = f"avg_pool{n}d"
+    _check_input(input, n, fname)
+    kernel, stride, pad, dil = _window_args(fname, n, kernel_size, stride, padding)
+    if divisor_override is not None:
+        divisor_override = operator.index(divisor_override)
+        if divisor_override == 0:
+            raise RuntimeError(f"{fname}: divisor must be not zero (divisor_override=0 would "
+                               "divide every window sum by 0); use None for the default.")
+    spatial = input.data.shape[-n:]
+    if n == 3 and any(L < k for L, k in zip(spatial, kernel)):
+        # PyTorch's avg_pool3d (only the 3-d one) also refuses an input smaller than the
+        # kernel before padding; we keep its rule so the same code fails the same way.
+        raise RuntimeError(
+            f"{fname}: input image (T: {spatial[0]} H: {spatial[1]} W: {spatial[2]}) smaller "
+            f"than kernel size (kT: {kernel[0]} kH: {kernel[1]} kW: {kernel[2]}); avg_pool3d "
+            "needs every input size to be at least the kernel size, even with padding. Use "
+            "a smaller kernel_size or pad the input first.")
+    axes = _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
+    return _AVG_POOL[n].apply(input, axes, n, bool(count_include_pad), divisor_override)
+
+
+@check_kwargs
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """1-d average pooling: (N, C, L) -> (N, C, L_out); each output is its window's mean.
+
+    With ``count_include_pad=True`` (default) padding cells count as zeros in the mean;
+    with ``False`` the sum is divided by the number of real input cells in the window.
+    (PyTorch's 1-d version has no ``divisor_override``.)
+    """
+    return _avg_pool(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     None)
+
+
+@check_kwargs
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """2-d average pooling: (N, C, H, W) -> (N, C, H_out, W_out).
+
+    ``out = sum(window) / divisor`` with divisor ``kh*kw`` (cells beyond the padded edge
+    never count), the number of real cells (``count_include_pad=False``), or
+    ``divisor_override``.
+    """
+    return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+@check_kwargs
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """3-d average pooling: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
+    return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+# --------------------------------------------------------------------------------------
+# Adaptive pooling: you choose the output size, the windows follow
+# --------------------------------------------------------------------------------------
+def _adaptive_axes(fname, input, n, output_size):
+    """Resolve ``output_size`` (int, tuple, None entries = keep) and build window tables."""
+    spatial = input.data.shape[-n:]
+    if output_size is None or isinstance(output_size, (int, np.integer)) or n == 1:
+        if isinstance(output_size, (tuple, list)) and n == 1 and len(output_size) == 1:
+            output_size = output_size[0]
+        if output_size is None or isinstance(output_size, bool) or \
+                not isinstance(output_size, (int, np.integer)):
+            raise TypeError(f"{fname}(): argument 'output_size' must be an int or a tuple of "
+                            f"{n} ints, but got {output_size!r}" +
+                            ("; the 1-d version does not accept None" if n == 1 else ""))
+        sizes = [int(output_size)] * n
+    else:
+        try:
+            items = list(output_size)
+        except TypeError:
+            raise TypeError(f"{fname}(): argument 'output_size' must be an int or a tuple of "
+                            f"{n} ints, but got {type(output_size).__name__}") from None
+        if len(items) != n:
+            raise RuntimeError(f"{fname}: output_size must be {n} (one size per spatial axis "
+                               f"{_AXES[n]}), but got {len(items)} values: {tuple(items)}")
+        sizes = []
+        for L, o in zip(spatial, items):
+            if o is None:
+                sizes.append(int(L))                         # None: keep this axis' size
+            elif isinstance(o, bool) or not isinstance(o, (int, np.integer)):
+                raise TypeError(f"{fname}(): output_size entries must be ints or None, "
+                                f"but got {o!r}")
+            else:
+                sizes.append(int(o))
+    if any(o < 0 for o in sizes):
+        raise RuntimeError(f"{fname}: elements of output_size must be greater than or equal "
+                           f"to 0, but got output_size={tuple(sizes)}.")
+    axes = [kernels.adaptive_windows(int(L), o) for L, o in zip(spatial, sizes)]
+    dummy = kernels.adaptive_windows(1, 1)
+    return tuple([dummy] * (3 - n) + axes)
+
+
+def _adaptive_avg(n, input, output_size):
+    fname = f"adaptive_avg_pool{n}d"
+    _check_input(input, n, fname)
+    axes = _adaptive_axes(fname, input, n, output_size)
+    return _ADAPTIVE_AVG[n].apply(input, axes, n, False, None)
+
+
+def _adaptive_max(n, input, output_size, return_indices):
+    fname = f"adaptive_max_pool{n}d"
+    _check_input(input, n, fname)
+    axes = _adaptive_axes(fname, input, n, output_size)
+    out, indices = _ADAPTIVE_MAX[n].apply(input, axes, n)
+    return (out, indices) if return_indices else out
+
+
+@check_kwargs
+def adaptive_avg_pool1d(input, output_size):
+    """(N, C, L) -> (N, C, O): output i is the mean of ``x[floor(i*L/O) : ceil((i+1)*L/O)]``."""
+    return _adaptive_avg(1, input, output_size)
+
+
+@check_kwargs
+def adaptive_avg_pool2d(input, output_size):
+    """(N, C, H, W) -> (N, C, OH, OW), any output size you ask for.
+
+    Window ``i`` of an axis is ``[floor(i*L/O), ceil((i+1)*L/O))``: windows overlap when
+    ``L`` is not a multiple of ``O``. ``output_size`` is an int, a pair, or a pair with
+    ``None`` (keep that axis). Example: 4x4 input 1..16 to (2, 2) gives
+    ``[[3.5, 5.5], [11.5, 13.5]]``.
+    """
+    return _adaptive_avg(2, input, output_size)
+
+
+@check_kwargs
+def adaptive_avg_pool3d(input, output_size):
+    """(N, C, D, H, W) -> (N, C, OD, OH, OW); windows as in ``adaptive_avg_pool2d``."""
+    return _adaptive_avg(3, input, output_size)
+
+
+@check_kwargs
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """(N, C, L) -> (N, C, O): output i is the max of ``x[floor(i*L/O) : ceil((i+1)*L/O)]``."""
+    return _adaptive_max(1, input, output_size, return_indices)
+
+
+@check_kwargs
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """(N, C, H, W) -> (N, C, OH, OW): the max of each adaptive window (and its index)."""
+    return _adaptive_max(2, input, output_size, return_indices)
+
+
+@check_kwargs
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """(N, C, D, H, W) -> (N, C, OD, OH, OW): the max of each adaptive window."""
+    return _adaptive_max(3, input, output_size, return_indices)
+
+
+@check_kwargs
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool1d`` that always returns ``(output, indices)``."""
+    return _adaptive_max(1, input, output_size, True)
+
+
+@check_kwargs
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool2d`` that always returns ``(output, indices)``."""
+    return _adaptive_max(2, input, output_size, True)
+
+
+@check_kwargs
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool3d`` that always returns ``(output, indices)``."""
+    return _adaptive_max(3, input, output_size, True)
+
+
+# --------------------------------------------------------------------------------------
+# Max unpooling: put the maxima back where they came from
+# --------------------------------------------------------------------------------------
+def _unpool_output_size(fname, spatial, kernel, stride, pad, output_size):
+    """PyTorch's rule: default ``(L-1)*s - 2p + k``; a given size must be within ``s`` of it."""
+    n = len(kernel)
+    default = [(L - 1) * s + k - 2 * p for L, k, s, p in zip(spatial, kernel, stride, pad)]
+    if output_size is None:
+        sizes = default
+    else:
+        sizes = list(output_size)
+        if len(sizes) == n + 2:
+            sizes = sizes[2:]                 # a full shape (N, C, *spatial) is accepted too
+        if len(sizes) != n:
+            raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} "
+                             f"elements, but it has a length of '{len(sizes)}'")
+        for axis, (o, base, s) in enumerate(zip(sizes, default, stride)):
+            if not (base - s < o < base + s):
+                raise ValueError(
+                    f'invalid output_size "{tuple(sizes)}" (dim {axis} must be between '
+                    f"{base - s} and {base + s}): max pooling with stride {s} maps any size in "
+                    f"that range to the same pooled size, the default is (L-1)*s - 2p + k = "
+                    f"{base}.")
+    if any(o < 0 for o in sizes):
+        raise ValueError(f"{fname}: output_size must contain non-negative spatial dimensions, "
+                         f"but got {tuple(sizes)} (from (L-1)*s - 2p + k)")
+    return tuple(int(o) for o in sizes)
+
+
+def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
+    fname = f"max_unpool{n}d"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' must be a Tensor, not "
+                        f"{type(input).__name__}")
+    if input.data.ndim not in (n + 1, n + 2):
+        raise RuntimeError(
+            f"Input to max_unpooling{n}d should be a {n + 1}d or {n + 2}d Tensor "
+            f"([channels, {_AXES[n][1:-1]}] or [batch, channels, {_AXES[n][1:-1]}]), but got "
+            f"a tensor with {input.data.ndim} dimensions: {shape_str(input.shape)}.")
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"{fname}(): argument 'indices' must be a Tensor (the second output of "
+                        f"max_pool{n}d(..., return_indices=True)), not {type(indices).__name__}")
+    if indices.data.dtype != np.int64:
+        raise RuntimeError(f"{fname}: elements in indices should be type int64 but got: "
+                           f"{indices.data.dtype}; pass the indices max_pool{n}d returned.")
+    if indices.data.shape != input.data.shape:
+        raise RuntimeError(
+            f"{fname}: Expected shape of indices to be same as that of the input tensor "
+            f"({shape_str(input.shape)}) but got indices tensor with shape: "
+            f"{shape_str(indices.shape)}; indices and values come in pairs from max_pool{n}d.")
+    if input.data.dtype not in _FLOATS:
+        raise RuntimeError(f"{fname}() is implemented for float32 and float64 tensors, but "
+                           f"the input has dtype {input.data.dtype}; use x.float().")
+    kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
+    stride = kernel if stride is None else _tuple_arg(stride, n, "stride", fname)
+    pad = _tuple_arg(padding, n, "padding", fname)
+    sizes = _unpool_output_size(fname, input.data.shape[-n:], kernel, stride, pad, output_size)
+    plane = math.prod(sizes)
+    idx = indices.data
+    if idx.size:
+        low, high = int(idx.min()), int(idx.max())
+        if low < 0 or high >= plane:
+            bad = low if low < 0 else high
+            raise RuntimeError(
+                f"{fname}: Found an invalid max index: {bad} (output volumes are of size "
+                f"{'x'.join(str(s) for s in (sizes if n > 1 else (sizes[0], 1)))}). Each index "
+                f"must lie in [0, {plane}) = one flat position in an output plane of shape "
+                f"{tuple(sizes)}; check kernel_size/stride/padding/output_size match the "
+                f"max_pool{n}d that produced the indices.")
+    return _MAX_UNPOOL[n].apply(input, indices, sizes, n)
+
+
+@check_kwargs
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of ``max_pool1d``: (N, C, L_in) -> (N, C, L_out), zeros except at
+    the indices. ``L_out = (L_in - 1)*s - 2p + k`` unless ``output_size`` says otherwise."""
+    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
+
+
+@check_kwargs
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of ``max_pool2d``: (N, C, H_in, W_in) -> (N, C, H_out, W_out).
+
+    Every value goes to flat position ``indices`` of its output plane; every other cell
+    is 0. Used in decoders (SegNet) to undo a max pooling.
+    """
+    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
+
+
+@check_kwargs
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of ``max_pool3d``: (N, C, D, H, W) in, larger volume out."""
+    return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)
+
+
+# --------------------------------------------------------------------------------------
+# Power-average (Lp) pooling: (sum over window of x^p)^(1/p)
+# --------------------------------------------------------------------------------------
+def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
+    """Composed exactly as PyTorch does it, so values *and* gradients match:
+    ``avg_pool(x^p) * (kernel cells)``, then ``^(1/p)``; ``p = inf`` is max pooling of |x|.
+    """
+    fname = f"lp_pool{n}d"
+    _check_input(input, n, fname)
+    kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
+    max_pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[n]
+    avg_pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[n]
+    if norm_type == float("inf"):
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -float("inf"):
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    # sign(out) * |out| is out itself, but its gradient is 0 where the window sum is 0
+    # (PyTorch writes sign(out) * relu(|out|): the same values and gradients)
+    return (out.sign() * out.abs()).mul(math.prod(kernel)).pow(1.0 / norm_type)
+
+
+@check_kwargs
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling: each output is ``(sum of x^p over the window)^(1/p)``.
+
+    ``p=1`` is sum pooling, ``p=inf`` is max pooling (of |x|). (N, C, L) -> (N, C, L_out).
+    """
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+@check_kwargs
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """2-d power-average pooling: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+@check_kwargs
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """3-d power-average pooling: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
