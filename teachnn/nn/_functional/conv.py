@@ -420,7 +420,7 @@ def _pad_index(size, left, right, mode):
     Output position t reads input index i = t - left, mapped back into [0, size):
       reflect    i < 0 -> -i,  i >= size -> 2(size-1) - i    (mirror, edge not repeated)
       replicate  clip to [0, size-1]                          (edge repeated)
-      circular   i mod size                                   (wrap around)
+      circular   wrap around (the part left after any cropping, as PyTorch does)
       constant   -1 outside [0, size)
     Negative ``left``/``right`` crop instead of padding.
     """
@@ -432,7 +432,10 @@ def _pad_index(size, left, right, mode):
         return np.where(i >= size, 2 * (size - 1) - i, i)
     if mode == "replicate":
         return np.clip(i, 0, size - 1)
-    return np.mod(i, size)                               # circular
+    # circular: keep [crop_left, size - crop_right), then wrap around that kept part
+    crop_left, crop_right = max(-left, 0), max(-right, 0)
+    kept = size - crop_left - crop_right
+    return crop_left + np.mod(i - crop_left, kept)
 
 
 class _Pad(Function):
@@ -531,11 +534,12 @@ def pad(input, pad, mode="constant", value=None):
         if mode in ("replicate", "circular") and size == 0:
             raise RuntimeError(f"pad(): cannot {mode}-pad an empty axis (dimension {axis} of "
                                f"{shape_str(input.shape)})")
-        if mode == "circular" and (left > size or right > size):
+        kept = size - max(-left, 0) - max(-right, 0)          # what is left after cropping
+        if mode == "circular" and (left > kept or right > kept):
             raise RuntimeError(
                 f"Padding value causes wrapping around more than once: padding ({left}, "
-                f"{right}) at dimension {axis} of size {size}; circular padding can add at "
-                "most the axis size per side")
+                f"{right}) at dimension {axis} of size {size} (size {kept} after cropping); "
+                "circular padding can add at most that many cells per side")
         if left == 0 and right == 0:
             continue
         maps.append((axis, _pad_index(size, left, right, mode)))
