@@ -331,3 +331,13 @@ def test_erf_matches_math_erf_everywhere():
 def test_softmax_of_a_single_number():
     assert_parity(lambda lib, x: lib.nn.functional.softmax(x, dim=0), [np.array(0.7)])
     assert_parity(lambda lib, x: lib.nn.functional.log_softmax(x, dim=-1), [np.array(0.7)])
+
+
+def test_sigmoid_tanh_of_integers_give_float32_like_torch():
+    x = Tensor(np.array([-1, 0, 2]))
+    s, t = F.sigmoid(x), F.tanh(x)
+    assert s.data.dtype == np.float32 and t.data.dtype == np.float32
+    np.testing.assert_allclose(s.data, 1 / (1 + np.exp([1.0, 0.0, -2.0])), rtol=1e-6)
+    np.testing.assert_allclose(t.data, np.tanh([-1.0, 0.0, 2.0]), rtol=1e-6)
+    np.testing.assert_array_equal(F.relu(x).data, [0, 0, 2])       # relu keeps int64
+    assert F.relu(x).data.dtype == np.int64

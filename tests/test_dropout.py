@@ -144,3 +144,10 @@ def test_dropout_gradcheck_with_fixed_mask():
         teachnn.manual_seed(8)
         return F.dropout2d(x, 0.5)
     assert gradcheck(g, (t64(np.random.default_rng(8).standard_normal((2, 3, 2, 2))),))
+
+
+def test_dropout_in_eval_passes_integers_through_and_rejects_them_in_training():
+    x = Tensor(np.array([1, 2, 3]))
+    assert F.dropout(x, 0.5, training=False) is x
+    with pytest.raises(RuntimeError, match=r"floating-point.*x.float\(\)"):
+        F.dropout(x, 0.5, training=True)

@@ -209,3 +209,12 @@ def test_linear_in_sequential_trains_down():
             p.data -= 0.1 * p.grad.data
     np.testing.assert_allclose(model.weight.data, [[2.0]], atol=1e-3)
     np.testing.assert_allclose(model.bias.data, [-1.0], atol=1e-3)
+
+
+@requires_torch
+@pytest.mark.parametrize("xs,ws", [((0, 3), (2, 3)), ((2, 0), (2, 0)), ((4, 3), (0, 3))],
+                         ids=["empty batch", "zero in_features", "zero out_features"])
+def test_linear_empty_shapes_match_torch(xs, ws):
+    rng = np.random.default_rng(9)
+    assert_parity(lambda lib, x, w: lib.nn.functional.linear(x, w),
+                  [rng.standard_normal(xs), rng.standard_normal(ws)])

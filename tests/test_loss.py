@@ -423,3 +423,14 @@ def test_float32_losses_keep_dtype_and_match_torch(make):
     t_out, _ = assert_parity(make, [rng.standard_normal((8, 5)) * 3, rng.integers(0, 5, 8)],
                              dtype="float32", atol=1e-5, rtol=1e-5, grad_inputs=[0])
     assert t_out[0].data.dtype == np.float32
+
+
+@requires_torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_empty_batch_matches_torch(reduction):
+    x, t = np.zeros((0, 3)), np.zeros(0, dtype=np.int64)
+    t_out, p_out = assert_parity(
+        lambda lib, x, t: lib.nn.functional.cross_entropy(x, t, reduction=reduction), [x, t],
+        grad=False)
+    if reduction == "mean":
+        assert np.isnan(t_out[0].item())                   # 0 / 0, as in PyTorch

@@ -277,7 +277,8 @@ class SigmoidFunction(Function):
 def sigmoid(input: Tensor) -> Tensor:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, squashes to (0, 1). Shape: any -> same."""
     _check_tensor(input, "sigmoid")
-    _check_float(input, "sigmoid")
+    if input.data.dtype.kind in "biu":       # integers give floats, as in PyTorch
+        input = Tensor(input.data.astype(np.float32))
     return SigmoidFunction.apply(input)
 
 
@@ -302,7 +303,8 @@ class TanhFunction(Function):
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent, squashes to (-1, 1). Shape: any -> same."""
     _check_tensor(input, "tanh")
-    _check_float(input, "tanh")
+    if input.data.dtype.kind in "biu":       # integers give floats, as in PyTorch
+        input = Tensor(input.data.astype(np.float32))
     return TanhFunction.apply(input)
 
 

@@ -65,6 +65,10 @@ def _check_input(input, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be a Tensor, not "
                         f"{type(input).__name__}")
+
+
+def _check_float(input, name):
+    """Dropping needs a float tensor (the survivors are scaled by 1/(1-p))."""
     if input.data.dtype.kind != "f":
         raise RuntimeError(f"{name}(): expected a floating-point tensor but got dtype "
                            f"{input.data.dtype}; convert it with x.float().")
@@ -81,6 +85,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     _check_p(p)
     if not training or p == 0.0:
         return input
+    _check_float(input, "dropout")
     return _apply_mask(input, float(p), input.data.shape, inplace, "dropout")
 
 
@@ -97,6 +102,7 @@ def _channel_dropout(input, p, training, inplace, name, spatial_dims):
             f"channels of input {layout[spatial_dims]} (or the same without the batch axis).")
     if not training or p == 0.0:
         return input
+    _check_float(input, name)
     n_lead = ndim - spatial_dims                                 # (N, C) or (C,)
     if spatial_dims == 2 and ndim == 3:
         # PyTorch still reads a 3-d input to dropout2d as (N, C, L), with this warning

@@ -32,7 +32,8 @@ class LinearFunction(Function):
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
         lead_shape = x.data.shape[:-1]
-        x2 = x.data.reshape(-1, x.data.shape[-1])            # (*, in) -> (M, in)
+        m = int(np.prod(lead_shape))                          # M = number of rows
+        x2 = x.data.reshape(m, x.data.shape[-1])              # (*, in) -> (M, in)
         out = x2 @ weight.data.T                              # (M, in) @ (in, out) -> (M, out)
         if bias is not None:
             out = out + bias.data                             # (M, out) + (out,)
@@ -42,12 +43,13 @@ class LinearFunction(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved_tensors
-        g2 = grad_out.data.reshape(-1, weight.data.shape[0])   # (*, out) -> (M, out)
+        m = int(np.prod(x.data.shape[:-1]))
+        g2 = grad_out.data.reshape(m, weight.data.shape[0])    # (*, out) -> (M, out)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_x = (g2 @ weight.data).reshape(x.data.shape)  # (M, out) @ (out, in) -> (*, in)
         if ctx.needs_input_grad[1]:
-            x2 = x.data.reshape(-1, x.data.shape[-1])          # (M, in)
+            x2 = x.data.reshape(m, x.data.shape[-1])           # (M, in)
             grad_w = g2.T @ x2                                 # (out, M) @ (M, in) -> (out, in)
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = g2.sum(axis=0)                            # (M, out) -> (out,)
