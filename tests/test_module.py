@@ -661,3 +661,80 @@ def test_pickle_round_trip_of_a_model():
     assert isinstance(clone[0].weight, nn.Parameter) and clone[0].weight.requires_grad
     x = teachnn.from_numpy(np.ones((1, 3), np.float32))
     np.testing.assert_array_equal(clone(x).data, model(x).data)
+
+
+# ----------------------------------------------------------------------------- backward hooks
+
+def _record_backward_hooks(lib, torch_model):
+    """Register full backward (pre-)hooks on every layer, run one backward, return the log.
+
+    The Tanh hook doubles its grad_input, so the gradients of the layers before it change too.
+    """
+    if lib is teachnn:
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
+        model.load_state_dict(torch_model.state_dict())
+    else:
+        model = torch_model
+    log = []
+
+    def as_array(g):
+        return None if g is None else np.array(g.detach().numpy(), copy=True)
+
+    def full_hook(module, grad_input, grad_output):
+        log.append(("full", type(module).__name__, [as_array(g) for g in grad_input],
+                    [as_array(g) for g in grad_output]))
+        if type(module).__name__ == "Tanh":
+            return (grad_input[0] * 2,)
+
+    def pre_hook(module, grad_output):
+        log.append(("pre", type(module).__name__, [as_array(g) for g in grad_output]))
+
+    for layer in model:
+        layer.register_full_backward_hook(full_hook)
+        layer.register_full_backward_pre_hook(pre_hook)
+    x = lib.from_numpy(np.arange(6.0).reshape(2, 3) / 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")        # PyTorch warns that the first layer's input has no grad
+        (model(x) ** 2).sum().backward()
+    return log, [np.array(p.grad.detach().numpy()) for p in model.parameters()]
+
+
+def _assert_same_arrays(ours, theirs):
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@requires_torch
+def test_full_backward_hooks_match_torch():
+    torch.manual_seed(0)
+    torch_model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(),
+                                      torch.nn.Linear(4, 2)).double()
+    ours, ours_grads = _record_backward_hooks(teachnn, torch_model)
+    theirs, theirs_grads = _record_backward_hooks(torch, torch_model)
+    assert [entry[:2] for entry in ours] == [entry[:2] for entry in theirs] == [
+        ("pre", "Linear"), ("full", "Linear"), ("pre", "Tanh"), ("full", "Tanh"),
+        ("pre", "Linear"), ("full", "Linear")]
+    for a, b in zip(ours, theirs):
+        for part in range(2, len(a)):
+            _assert_same_arrays(a[part], b[part])
+    assert ours[-1][2] == [None]                 # the data fed to the first layer needs no grad
+    _assert_same_arrays(ours_grads, theirs_grads)
+
+
+def test_backward_hook_handle_removes_the_hook():
+    layer = Doubler()
+    calls = []
+    handle = layer.register_full_backward_hook(lambda m, gi, go: calls.append((gi, go)))
+    x = T(np.array([1.0, 2.0])).requires_grad_()
+    layer(x).sum().backward()
+    assert len(calls) == 1
+    grad_input, grad_output = calls[0]
+    np.testing.assert_array_equal(grad_output[0].data, [1.0, 1.0])
+    np.testing.assert_array_equal(grad_input[0].data, [2.0, 2.0])      # d(2x)/dx
+    handle.remove()
+    layer(x).sum().backward()
+    assert len(calls) == 1
+    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0])             # accumulated twice

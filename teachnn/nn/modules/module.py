@@ -26,6 +26,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from teachnn._errors import check_kwargs, shape_str, suggest_name
+from teachnn.autograd import Function, is_grad_enabled
 from teachnn.tensor import Tensor
 from teachnn.nn.parameter import Parameter
 
@@ -144,8 +145,116 @@ def _forward_unimplemented(self, *args, **kwargs):
                     f"calling the model runs it.")
     else:
         message += (". Define `def forward(self, x): ...` in your class; calling "
-                    f"{name}()(x) runs it.")
+                    "model(x) then runs it.")
     raise NotImplementedError(message)
+
+
+# ----------------------------------------------------------------------------- backward hooks
+
+class _BackwardHookInputs(Function):
+    """Identity on the module's inputs; its backward sees dL/d(inputs) and runs the hooks."""
+
+    _backward_name = "BackwardHookFunctionBackward"
+
+    @staticmethod
+    def forward(ctx, hooks, *tensors):
+        ctx.hooks = hooks
+        return tuple(Tensor(t.data) for t in tensors)   # same numbers, new graph nodes
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None,) + ctx.hooks.run_full_hooks(grads)
+
+
+class _BackwardHookOutputs(Function):
+    """Identity on the module's outputs; its backward sees dL/d(outputs) (``grad_output``)."""
+
+    _backward_name = "BackwardHookFunctionBackward"
+
+    @staticmethod
+    def forward(ctx, hooks, *tensors):
+        ctx.hooks = hooks
+        return tuple(Tensor(t.data) for t in tensors)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None,) + ctx.hooks.receive_grad_output(grads)
+
+
+class _BackwardHooks:
+    """The backward-hook bookkeeping of one ``module(...)`` call.
+
+    The inputs and the outputs each pass through an identity Function. During backward the
+    output one fires first (it records ``grad_output`` and runs the pre-hooks), then the
+    layer's own backward runs, then the input one fires and calls the full backward hooks
+    with ``(module, grad_input, grad_output)``.
+    """
+
+    def __init__(self, module):
+        self.module = module
+        self.n_inputs = 0
+        self.grad_positions = []       # which Tensor arguments require grad
+        self.grad_output = None
+
+    def wrap_inputs(self, args):
+        tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        self.n_inputs = len(tensor_positions)
+        self.grad_positions = [k for k, i in enumerate(tensor_positions) if args[i].requires_grad]
+        if not self.grad_positions:
+            return args
+        chosen = [tensor_positions[k] for k in self.grad_positions]
+        wrapped = _BackwardHookInputs.apply(self, *[args[i] for i in chosen])
+        if not isinstance(wrapped, tuple):
+            wrapped = (wrapped,)
+        args = list(args)
+        for i, t in zip(chosen, wrapped):
+            args[i] = t
+        return tuple(args)
+
+    def wrap_outputs(self, output):
+        if isinstance(output, Tensor):
+            outputs, single = (output,), True
+        elif isinstance(output, tuple) and all(isinstance(o, Tensor) for o in output):
+            outputs, single = output, False
+        else:
+            return output              # other kinds of output are passed through untouched
+        if not any(o.requires_grad for o in outputs):
+            return output
+        wrapped = _BackwardHookOutputs.apply(self, *outputs)
+        if not isinstance(wrapped, tuple):
+            wrapped = (wrapped,)
+        return wrapped[0] if single else tuple(wrapped)
+
+    def receive_grad_output(self, grads):
+        grads = tuple(grads)
+        for hook in list(self.module._backward_pre_hooks.values()):
+            result = hook(self.module, grads)
+            if result is not None:
+                grads = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+        self.grad_output = grads
+        if not self.grad_positions:
+            # no input needs a gradient: PyTorch calls the hooks now, with grad_input all None
+            self._call_full_hooks((None,) * self.n_inputs)
+        return grads
+
+    def run_full_hooks(self, grads):
+        grad_input = [None] * self.n_inputs
+        for k, g in zip(self.grad_positions, grads):
+            grad_input[k] = g
+        grad_input = self._call_full_hooks(tuple(grad_input))
+        return tuple(grad_input[k] for k in self.grad_positions)
+
+    def _call_full_hooks(self, grad_input):
+        for hook in list(self.module._backward_hooks.values()):
+            result = hook(self.module, grad_input, self.grad_output)
+            if result is not None:
+                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+                if len(result) != len(grad_input):
+                    raise RuntimeError(
+                        f"Backward hook returned an invalid number of grad_input, got "
+                        f"{len(result)}, but expected {len(grad_input)}")
+                grad_input = result
+        return grad_input
 
 
 # ----------------------------------------------------------------------------- Module
@@ -199,6 +308,8 @@ class Module:
         object.__setattr__(self, "_forward_hooks_with_kwargs", set())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks_with_kwargs", set())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
 
     forward = _forward_unimplemented
 
@@ -439,6 +550,31 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Run ``hook(module, grad_input, grad_output)`` when the gradients with respect to
+        this module's inputs have been computed during ``backward()``.
+
+        ``grad_output``: a tuple with dL/d(output) for each Tensor the module returned;
+        ``grad_input``: a tuple with dL/d(input) for each Tensor argument (``None`` for inputs
+        that do not require grad, e.g. the data fed to the first layer). Returning a tuple
+        replaces ``grad_input`` for the layers before. Handy for watching gradients shrink
+        or explode layer by layer. Returns a handle with ``remove()``.
+        """
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Run ``hook(module, grad_output)`` when dL/d(output) reaches this module, before its
+        input gradients are computed; returning a tuple replaces ``grad_output``."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def __call__(self, *args, **kwargs):
         """``model(x)``: pre-hooks, then ``forward(x)``, then forward hooks."""
         if "_forward_pre_hooks" not in self.__dict__:
@@ -461,6 +597,11 @@ class Module:
                         result = (result,)
                     args = result
 
+        backward_hooks = None
+        if (self._backward_hooks or self._backward_pre_hooks) and is_grad_enabled():
+            backward_hooks = _BackwardHooks(self)
+            args = backward_hooks.wrap_inputs(args)
+
         output = self.forward(*args, **kwargs)
 
         for hook_id, hook in list(self._forward_hooks.items()):
@@ -470,6 +611,9 @@ class Module:
                 hook_result = hook(self, args, output)
             if hook_result is not None:
                 output = hook_result
+
+        if backward_hooks is not None:
+            output = backward_hooks.wrap_outputs(output)
         return output
 
     # ------------------------------------------------------------------ walking the tree
