@@ -188,8 +188,10 @@ def test_target_shape_errors():
     with pytest.raises(ValueError, match=r"Expected input batch_size \(4\) to match target "
                                          r"batch_size \(3\)"):
         F.cross_entropy(t64(np.zeros((4, 5))), idx([0, 1, 2]))
-    with pytest.raises(RuntimeError, match=r"expected target of shape \[4\]"):
+    with pytest.raises(RuntimeError, match=r"expected target of shape \[4\].*argmax"):
         F.cross_entropy(t64(np.zeros((4, 5))), idx(np.zeros((4, 5), dtype=np.int64)))
+    with pytest.raises(RuntimeError, match=r"got \[4, 1\].*target.squeeze\(1\)"):
+        nn.CrossEntropyLoss()(t64(np.zeros((4, 5))), idx(np.zeros((4, 1), dtype=np.int64)))
 
 
 def test_bad_weight_and_reduction_and_smoothing():

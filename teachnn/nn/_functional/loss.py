@@ -541,12 +541,15 @@ def _check_class_target(input, target, func_name):
                 f"{shape_str(in_shape)}, target {shape_str(t_shape)}.")
         ok = t_shape == in_shape[:1] + in_shape[2:]
     if not ok:
+        if input.data.ndim == 2 and len(t_shape) == 2 and t_shape[1] == 1:
+            fix = "target.squeeze(1) (or target.view(-1)) gives one class index per sample"
+        else:
+            fix = ("for one-hot or probability targets give a float tensor of the input's "
+                   "shape; for one-hot integer targets use target.argmax(dim=1)")
         raise RuntimeError(
             f"{func_name}: expected target of shape {_expected_target_shape(input)} (input shape "
             f"{shape_str(in_shape)} without its class dimension 1) but got "
-            f"{shape_str(t_shape)}. For one-hot or probability targets give a float tensor of "
-            "the input's shape; for class indices drop the class dimension, e.g. "
-            "target.argmax(dim=1).")
+            f"{shape_str(t_shape)}; multi-target not supported. Fix: {fix}.")
 
 
 def _expected_target_shape(input):
