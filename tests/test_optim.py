@@ -321,3 +321,16 @@ def test_a_torch_optimizer_state_loads_and_continues_identically(name, kwargs):
         ours_opt.step()
     for a, b in zip(ours_params, torch_params):
         np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_step_between_forward_and_backward_is_caught_like_torch():
+    # the weight is saved for backward by the multiplication; step() changes it in place
+    for lib, lib_optim in [(teachnn, optim)] + ([(torch, torch.optim)] if torch else []):
+        w = lib.nn.Parameter(lib.from_numpy(np.array([1.0, 2.0])))
+        x = lib.from_numpy(np.array([3.0, 4.0])).requires_grad_()
+        opt = lib_optim.SGD([w], lr=0.1)
+        w.grad = lib.from_numpy(np.array([1.0, 1.0]))
+        loss = (w * x).sum()
+        opt.step()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loss.backward()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from teachnn.tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _changed_in_place
 
 __all__ = ["Adam", "AdamW"]
 
@@ -102,6 +102,7 @@ class Adam(Optimizer):
                     denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
 
                 p.data += (-step_size * exp_avg) / denom
+                _changed_in_place(p)
         return loss
 
 

@@ -202,6 +202,13 @@ class Optimizer:
         return text
 
 
+def _changed_in_place(tensor):
+    """Count an in-place update of ``tensor`` (its version counter, as every in-place operation
+    does), so that a backward() that needs the old values raises instead of silently using
+    the new ones - PyTorch raises in that case too."""
+    tensor._version += 1
+
+
 def _cast_like(value, param):
     """A loaded state entry as a teachnn Tensor; moment buffers follow the parameter's dtype.
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from teachnn.tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _changed_in_place
 
 __all__ = ["SGD"]
 
@@ -67,4 +67,5 @@ class SGD(Optimizer):
                     else:
                         grad = buf.data
                 p.data -= lr * grad                # in place: the Parameter object stays the same
+                _changed_in_place(p)
         return loss

@@ -872,6 +872,7 @@ class Module:
                 continue
             # in place: the Parameter object (held by optimisers) keeps its identity and dtype
             param.data[...] = value
+            param._version += 1          # an in-place change, as with PyTorch's param.copy_()
         for key in state_dict.keys():
             if not key.startswith(prefix):
                 continue
