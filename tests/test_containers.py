@@ -365,3 +365,81 @@ def apply_edits(lib, container_name, edits):
 @given(container_name=st.sampled_from(["Sequential", "ModuleList"]), edits=EDITS)
 def test_drawn_edits_match_torch(container_name, edits):
     assert apply_edits(teachnn, container_name, edits) == apply_edits(torch, container_name, edits)
+
+
+# ----------------------------------------------------------------------------- the notes' examples
+
+def notes_sequentials(lib):
+    """The notes' three ways of building the same Sequential, with its real layers."""
+    nn_ = lib.nn
+    a = nn_.Sequential(nn_.Conv2d(1, 20, 5), nn_.ReLU(), nn_.Conv2d(20, 64, 5), nn_.ReLU())
+    b = nn_.Sequential()
+    b.add_module("conv1", nn_.Conv2d(1, 20, 5))
+    b.add_module("relu1", nn_.ReLU())
+    b.add_module("conv2", nn_.Conv2d(20, 64, 5))
+    b.add_module("relu2", nn_.ReLU())
+    layers = [nn_.Conv2d(1, 20, 5), nn_.ReLU(), nn_.Conv2d(20, 64, 5), nn_.ReLU()]
+    c = nn_.Sequential(*layers)
+    return a, b, c
+
+
+@requires_torch
+def test_the_notes_sequentials_match_torch():
+    x = np.random.default_rng(0).standard_normal((2, 1, 12, 12))
+    for ours, theirs in zip(notes_sequentials(teachnn), notes_sequentials(torch)):
+        assert repr(ours) == repr(theirs)
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+        ours.double().load_state_dict(theirs.double().state_dict())
+        np.testing.assert_allclose(ours(teachnn.from_numpy(x)).data,
+                                   theirs(torch.from_numpy(x)).detach().numpy(),
+                                   rtol=1e-10, atol=1e-12)
+
+
+def notes_my_model(lib):
+    """The notes' MyModel: Sequential inside a custom forward with pre- and post-processing."""
+    nn_, F_ = lib.nn, lib.nn.functional
+
+    class MyModel(nn_.Module):
+        def __init__(self):
+            super(MyModel, self).__init__()
+            self.layers = nn_.Sequential(nn_.Conv2d(1, 20, 5), nn_.ReLU(), nn_.Conv2d(20, 64, 5),
+                                         nn_.ReLU())
+            self.fc1 = nn_.Linear(64 * 4 * 4, 128)
+            self.fc2 = nn_.Linear(128, 10)
+
+        def forward(self, x):
+            x = x * 2
+            x = self.layers(x)
+            x = x.view(x.size(0), -1)
+            x = self.fc1(x)
+            x = F_.relu(x)
+            x = self.fc2(x)
+            return F_.softmax(x, dim=1)
+
+    return MyModel()
+
+
+@requires_torch
+def test_the_notes_my_model_matches_torch_after_loading_its_weights():
+    ours, theirs = notes_my_model(teachnn), notes_my_model(torch)
+    assert repr(ours) == repr(theirs)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    ours.double()
+    theirs.double()
+    ours.load_state_dict(theirs.state_dict())
+    x = np.random.default_rng(1).standard_normal((3, 1, 12, 12))
+    out_ours = ours(teachnn.from_numpy(x))
+    out_theirs = theirs(torch.from_numpy(x))
+    np.testing.assert_allclose(out_ours.data, out_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    (out_ours[:, 0] ** 2).sum().backward()
+    (out_theirs[:, 0] ** 2).sum().backward()
+    grads = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.data, grads[name].grad.numpy(), rtol=1e-8, atol=1e-12,
+                                   err_msg=name)
+
+
+def test_the_notes_typo_kernels_is_explained():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'kernels'. "
+                                        "Did you mean 'kernel_size'?"):
+        nn.Conv2d(in_channels=1, out_channels=16, kernels=5, stride=2, padding=1)
