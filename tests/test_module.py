@@ -308,6 +308,10 @@ def test_load_state_dict_strict_false_reports_keys():
         m.load_state_dict({"fc.weight": np.ones(2)})
     with pytest.raises(TypeError, match="dict-like"):
         m.load_state_dict([1, 2])
+    with pytest.raises(RuntimeError, match='While copying the parameter named "fc.weight"'):
+        m.load_state_dict({"fc.weight": np.array(["a", "b"]), "fc.bias": np.ones(2)})
+    with pytest.raises(RuntimeError, match='While copying the parameter named "fc.bias"'):
+        m.load_state_dict({"fc.weight": np.ones(2), "fc.bias": {"not": "an array"}})
     # a shape error is raised even with strict=False, naming both shapes
     with pytest.raises(RuntimeError, match=r"shape \[3\] from checkpoint.*current model is \[2\]"):
         m.load_state_dict({"fc.weight": np.ones(3)}, strict=False)

@@ -871,7 +871,14 @@ class Module:
                 )
                 continue
             # in place: the Parameter object (held by optimisers) keeps its identity and dtype
-            param.data[...] = value
+            try:
+                param.data[...] = value
+            except (TypeError, ValueError) as exc:
+                error_msgs.append(
+                    f'While copying the parameter named "{key}", whose dimensions in the model '
+                    f"are {shape_str(param.data.shape)} and whose dimensions in the checkpoint "
+                    f"are {shape_str(value.shape)}, an exception occurred : {exc.args}.")
+                continue
             param._version += 1          # an in-place change, as with PyTorch's param.copy_()
         for key in state_dict.keys():
             if not key.startswith(prefix):
