@@ -1228,6 +1228,48 @@ class Tensor:
         idx = (slice(None),) * d + (index,)
         return self[idx]
 
+    def flip(self, *dims):
+        """Reverse the order of elements along ``dims``."""
+        dims = _norm_dims(_shape_args(dims, "flip"), self.data.ndim)
+        index = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(self.data.ndim))
+        return _ops.Flip.apply(self, index, False)
+
+    def roll(self, shifts, dims=None):
+        """Shift elements cyclically: ``roll(1, 0)`` moves every row down by one."""
+        if dims is None:
+            return self.flatten().roll(shifts, 0).view(self.shape)
+        shifts = (shifts,) if isinstance(shifts, (builtins.int, np.integer)) else tuple(shifts)
+        dims = (dims,) if isinstance(dims, (builtins.int, np.integer)) else tuple(dims)
+        grids = list(np.indices(self.data.shape, sparse=True))
+        for shift, d in zip(shifts, dims):
+            d = _norm_dim(d, self.data.ndim)
+            grids[d] = (grids[d] - shift) % self.data.shape[d]
+        return _ops.Roll.apply(self, tuple(grids), True)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values (sorted); never part of the graph."""
+        if dim is not None:
+            raise NotImplementedError("unique(dim=...) is not supported by teachnn")
+        values, inverse, counts = np.unique(self.data, return_inverse=True, return_counts=True)
+        result = (Tensor(values),)
+        if return_inverse:
+            result += (Tensor(inverse.reshape(self.data.shape).astype(np.int64)),)
+        if return_counts:
+            result += (Tensor(counts.astype(np.int64)),)
+        return result[0] if len(result) == 1 else result
+
+    def log1p(self):
+        return _ops.Log1p.apply(self._float_input())
+
+    def expm1(self):
+        return _ops.Expm1.apply(self._float_input())
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def argwhere(self):
+        return self.nonzero()
+
     def gather(self, dim, index):
         d = _norm_dim(dim, self.data.ndim)
         idx = index.data if isinstance(index, Tensor) else np.asarray(index)
@@ -2405,6 +2447,128 @@ def load(f, map_location=None, weights_only=None, **kwargs):
             return pickle.load(fh)
     return pickle.load(f)
 
+
+def flip(input, dims):
+    return input.flip(dims)
+
+
+def roll(input, shifts, dims=None):
+    return input.roll(shifts, dims)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    return input.unique(sorted, return_inverse, return_counts, dim)
+
+
+def log1p(input):
+    return input.log1p()
+
+
+def expm1(input):
+    return input.expm1()
+
+
+def gather(input, dim, index):
+    return input.gather(dim, index)
+
+
+def index_select(input, dim, index):
+    return input.index_select(dim, index)
+
+
+def masked_fill(input, mask, value):
+    return input.masked_fill(mask, value)
+
+
+def argwhere(input):
+    return input.nonzero()
+
+
+def nonzero(input, as_tuple=False):
+    return input.nonzero(as_tuple)
+
+
+def rsqrt(input):
+    return input.rsqrt()
+
+
+def reciprocal(input):
+    return input.reciprocal()
+
+
+def norm(input, p=2, dim=None, keepdim=False):
+    return input.norm(p, dim, keepdim)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids (no gradient). Like torch, ``indexing`` defaults to 'ij'."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    return tuple(Tensor(g.copy()) for g in np.meshgrid(*[t.data for t in tensors], indexing=indexing))
+
+
+def bincount(input, weights=None, minlength=0):
+    w = None if weights is None else weights.data
+    return Tensor(np.bincount(input.data, weights=w, minlength=minlength).astype(
+        np.int64 if w is None else w.dtype))
+
+
+# ----------------------------------------------------------------------------------------
+# NumPy-style keyword names: like torch, x.sum(axis=1, keepdims=True) means
+# x.sum(dim=1, keepdim=True). Unknown keywords get a "Did you mean ...?" suggestion.
+# ----------------------------------------------------------------------------------------
+def _accept_torch_keywords(fn, owner):
+    import functools
+    import inspect
+    from ._errors import unexpected_keyword_message
+    params = inspect.signature(fn).parameters
+    valid = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+             and n not in ("self", "input")]
+    takes_var_kwargs = builtins.any(p.kind == p.VAR_KEYWORD for p in params.values())
+    aliases = {"axis": "dim", "keepdims": "keepdim", "axis0": "dim0", "axis1": "dim1"}
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if kwargs:
+            for numpy_name, torch_name in aliases.items():
+                if numpy_name in kwargs and torch_name in params:
+                    if torch_name in kwargs:
+                        raise TypeError(f"{fn.__name__}() got both '{torch_name}' and its alias '{numpy_name}'")
+                    kwargs[torch_name] = kwargs.pop(numpy_name)
+            if not takes_var_kwargs:
+                for key in kwargs:
+                    if key not in params:
+                        raise TypeError(unexpected_keyword_message(f"{owner}{fn.__name__}", key, valid))
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+_KEYWORD_METHODS = [
+    "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "softmax",
+    "log_softmax", "logsumexp", "squeeze", "unsqueeze", "flatten", "transpose", "cumsum", "prod",
+    "any", "all", "sort", "argsort", "topk", "norm", "clamp", "size", "chunk", "split", "unbind",
+    "flip", "roll", "unique", "gather", "index_select", "count_nonzero", "repeat", "expand",
+    "view", "reshape", "permute", "to", "add", "sub", "div", "backward", "requires_grad_",
+    "uniform_", "normal_", "fill_", "masked_fill", "isclose", "allclose",
+]
+for _name in _KEYWORD_METHODS:
+    setattr(Tensor, _name, _accept_torch_keywords(getattr(Tensor, _name), "Tensor."))
+
+_KEYWORD_FUNCTIONS = [
+    "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "softmax",
+    "log_softmax", "logsumexp", "squeeze", "unsqueeze", "flatten", "transpose", "cumsum", "prod",
+    "any", "all", "sort", "argsort", "topk", "cat", "concat", "concatenate", "stack", "chunk",
+    "split", "unbind", "flip", "roll", "gather", "index_select", "norm", "clamp", "clip", "zeros",
+    "ones", "empty", "full", "eye", "arange", "linspace", "tensor", "zeros_like", "ones_like",
+    "full_like", "empty_like", "where", "allclose", "isclose", "count_nonzero",
+]
+for _name in _KEYWORD_FUNCTIONS:
+    globals()[_name] = _accept_torch_keywords(globals()[_name], "")
+del _name
+
+__all__ += ["flip", "roll", "unique", "log1p", "expm1", "gather", "index_select", "masked_fill",
+            "argwhere", "nonzero", "rsqrt", "reciprocal", "norm", "meshgrid", "bincount"]
 
 # The operations are defined in autograd/ops.py, which itself needs Tensor: import it last.
 from .autograd import ops as _ops  # noqa: E402

@@ -535,3 +535,39 @@ def test_repr_examples_by_hand():
     big = repr(teachnn.arange(2000))
     assert big == "tensor([   0,    1,    2,  ..., 1997, 1998, 1999])"
     assert f"{teachnn.tensor(2.5):.2f}" == "2.50"
+
+
+# ----------------------------------------------------------------------------------------
+# keyword names: torch also accepts NumPy's axis= / keepdims=; typos get a suggestion
+# ----------------------------------------------------------------------------------------
+def test_numpy_keyword_aliases():
+    a = np.arange(6.0).reshape(2, 3)
+    t = teachnn.tensor(a)
+    np.testing.assert_array_equal(t.sum(axis=1, keepdims=True).data, a.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(teachnn.mean(t, axis=0).data, a.mean(axis=0))
+    np.testing.assert_array_equal(t.max(axis=1).values.data, a.max(axis=1))
+    np.testing.assert_array_equal(t.argmax(axis=0).data, a.argmax(axis=0))
+    assert teachnn.cat([t, t], axis=1).shape == (2, 6)
+    assert t.unsqueeze(axis=0).shape == (1, 2, 3)
+    with pytest.raises(TypeError, match="got both 'dim' and its alias 'axis'"):
+        t.sum(dim=0, axis=1)
+
+
+def test_unknown_keyword_suggests_the_right_one():
+    t = teachnn.zeros(2, 3)
+    with pytest.raises(TypeError, match="Tensor.sum\\(\\) got an unexpected keyword argument 'dims'. Did you mean 'dim'\\?"):
+        t.sum(dims=1)
+    with pytest.raises(TypeError, match="zeros\\(\\) got an unexpected keyword argument 'dtpye'. Did you mean 'dtype'\\?"):
+        teachnn.zeros(2, dtpye=teachnn.float32)
+    with pytest.raises(TypeError, match="Did you mean 'keepdim'"):
+        t.mean(0, keep_dim=True)
+
+
+def test_unique_meshgrid_bincount():
+    t = teachnn.tensor([3, 1, 3, 2, 1, 3])
+    values, inverse, counts = t.unique(return_inverse=True, return_counts=True)
+    assert values.tolist() == [1, 2, 3] and counts.tolist() == [2, 1, 3]
+    assert values[inverse].tolist() == t.tolist()
+    gi, gj = teachnn.meshgrid(teachnn.arange(2), teachnn.arange(3))
+    assert gi.tolist() == [[0, 0, 0], [1, 1, 1]] and gj.tolist() == [[0, 1, 2], [0, 1, 2]]
+    assert teachnn.bincount(t).tolist() == [0, 2, 1, 3]

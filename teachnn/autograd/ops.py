@@ -381,6 +381,38 @@ class Cos(Function):
         return -grad_out.data * np.sin(x.data)
 
 
+class Log1p(Function):
+    _backward_name = "Log1PBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return Tensor(np.log1p(x.data))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors                 # d log(1 + x)/dx = 1 / (1 + x)
+        with np.errstate(divide="ignore"):
+            return grad_out.data / (1 + x.data)
+
+
+class Expm1(Function):
+    _backward_name = "Expm1Backward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):
+            out = Tensor(np.expm1(x.data))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved_tensors               # d (e^x - 1)/dx = e^x = out + 1
+        return grad_out.data * (out.data + 1)
+
+
 class Clamp(Function):
     _backward_name = "ClampBackward1"
 
@@ -850,6 +882,14 @@ class Slice(Index):
 
 class UnsqueezeIndex(Index):
     _backward_name = "UnsqueezeBackward0"
+
+
+class Flip(Index):
+    _backward_name = "FlipBackward0"
+
+
+class Roll(Index):
+    _backward_name = "RollBackward0"
 
 
 class Cat(Function):
