@@ -231,20 +231,28 @@ def test_state_dict_round_trip_continues_identically(opt_class, kwargs):
         opt3.load_state_dict({"state": {}, "param_groups": []})
 
 
+SCHEDULERS = [("StepLR", dict(step_size=3, gamma=0.5)),
+              ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.3)),
+              ("ExponentialLR", dict(gamma=0.9)),
+              ("LambdaLR", dict(lr_lambda=lambda epoch: 1 / (1 + epoch))),
+              ("CosineAnnealingLR", dict(T_max=4, eta_min=0.01))]
+
+
 @requires_torch
-def test_steplr_matches_torch():
+@pytest.mark.parametrize("name,kwargs", SCHEDULERS)
+def test_schedulers_match_torch(name, kwargs):
     lrs = []
     for lib, lib_optim in ((teachnn, optim), (torch, torch.optim)):
         params = make_params(lib)
         opt = lib_optim.SGD([{"params": params[:1]}, {"params": params[1:], "lr": 1.0}], lr=0.5)
-        sched = lib_optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
+        sched = getattr(lib_optim.lr_scheduler, name)(opt, **kwargs)
         seen = []
-        for _ in range(10):
+        for _ in range(14):
             seen.append([g["lr"] for g in opt.param_groups] + sched.get_last_lr())
             opt.step()
             sched.step()
         lrs.append(seen)
-    assert lrs[0] == lrs[1]
+    np.testing.assert_allclose(np.array(lrs[0]), np.array(lrs[1]), rtol=1e-14, atol=0)
 
 
 def test_steplr_by_hand():
