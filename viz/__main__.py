@@ -5,6 +5,7 @@
     python -m viz conv_transpose2d --view direct -o direct.gif
     python -m viz max_pool2d --size 7 --kernel 3 --ceil-mode -o pool.png --frame 8
     python -m viz all -o viz_gifs/             # every scene with its defaults, as GIFs
+    python -m viz all conv1d max_pool2d -o viz_gifs/   # only some
 """
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                                   help="frame to write when the output is a .png")
         scene_parser.add_argument("--fps", type=float, default=1.5, help="frames per second")
     all_parser = sub.add_parser("all", help="render every scene with its defaults to GIF")
+    all_parser.add_argument("names", nargs="*", metavar="SCENE",
+                            help="only these scenes (default: all of them)")
     all_parser.add_argument("-o", "--output", default="viz_gifs",
                             help="directory for the GIFs (default %(default)s)")
     return parser
@@ -59,9 +62,9 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.scene == "all":
         os.makedirs(args.output, exist_ok=True)
-        for name, spec in SCENES.items():
+        for name in [resolve(n) for n in args.names] or list(SCENES):
             path = os.path.join(args.output, f"{name}.gif")
-            Scene(spec.plan()).save(path)
+            Scene(SCENES[name].plan()).save(path)
             print(f"wrote {path}")
         return 0
     name = resolve(args.scene)

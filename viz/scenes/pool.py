@@ -90,11 +90,11 @@ def pool_plan(n: int, mode: str, x=None, *, size=None, kernel=2, stride=None, pa
     for i in range(n):
         span = geometry.window(0, kernel[i], 1, 0, dil[i])     # cells one window covers
         effective = span[-1] - span[0] + 1
-        if 2 * pad[i] > effective:
+        if 2 * pad[i] > effective or 2 * pad[i] > kernel[i]:      # PyTorch's two checks
             raise impossible(
-                f"pad should be at most half of effective kernel size, but got pad={pad[i]}, "
-                f"kernel_size={kernel[i]} and dilation={dil[i]} (a window would see only "
-                "padding). Use a smaller padding.",
+                f"pad should be at most half of kernel size, but got pad={pad[i]}, "
+                f"kernel_size={kernel[i]} and dilation={dil[i]} (a window could see only "
+                f"padding). Use padding <= {kernel[i] // 2}.",
                 f"padding은 (팽창된) 커널 크기의 절반 이하여야 합니다 (padding={pad[i]}, "
                 f"kernel_size={kernel[i]}). padding을 줄여 보세요.")
     O = tuple(geometry.pool_output_size(S[i], kernel[i], stride[i], pad[i], dil[i], ceil_mode)

@@ -1,0 +1,214 @@
+"""viz rendering, outputs, command line and widgets (headless, Agg).
+
+Warnings are errors in this module: a "Glyph ... missing from font" warning fails the test.
+"""
+import io
+import re
+
+import matplotlib
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ft2font import FT2Font  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from PIL import Image  # noqa: E402
+
+import viz  # noqa: E402
+from viz.__main__ import main  # noqa: E402
+from viz.render import FONT, MONO, Renderer  # noqa: E402
+from viz.scenes import SCENES  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def covered_characters(family):
+    path = font_manager.findfont(font_manager.FontProperties(family=family),
+                                 fallback_to_default=False)
+    return set(FT2Font(path).get_charmap())
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_every_text_in_every_scene_is_covered_by_dejavu(name):
+    """All figure text must be drawable with DejaVu Sans / Mono (shipped with matplotlib)."""
+    renderer = Renderer(SCENES[name].plan())
+    sans, mono = covered_characters(FONT), covered_characters(MONO)
+    for i in range(len(renderer.plan.frames)):
+        renderer.draw(i)
+        for text in renderer.fig.findobj(Text):
+            chars = mono if text.get_fontfamily()[0] == MONO else sans
+            missing = {c for c in text.get_text() if ord(c) not in chars and c != "\n"}
+            assert not missing, f"{name}: {missing} missing in {text.get_text()!r}"
+    renderer.full_draw(0)          # and the actual draw raises on any warning
+
+
+def test_glyph_warnings_are_caught():
+    """The guard works: a Hangul label in a DejaVu figure warns, and warnings are errors."""
+    fig = Figure()
+    fig.text(0.5, 0.5, "\ud569\uc131\uacf1", family=FONT)
+    with pytest.raises(UserWarning, match="Glyph"):
+        fig.savefig(io.BytesIO(), format="png")
+
+
+@pytest.mark.parametrize("name,params", [
+    ("conv2d", dict(size=2, kernel=2, channels=2, dilation=2, padding=1)),
+    ("max_pool2d", dict(size=3, kernel=2, ceil_mode=True)),
+    ("adaptive_avg_pool2d", dict(size=3, output_size=2)),
+    ("conv_transpose2d", dict(size=2, padding=1, output_padding=1)),
+])
+def test_incremental_frames_equal_full_redraws(name, params):
+    """Drawing only the changed cells gives exactly the pixels of a full redraw."""
+    plan = SCENES[name].plan(**params)
+    fast = list(Renderer(plan).frames(incremental=True))
+    full = list(Renderer(plan).frames(incremental=False))
+    assert len(fast) == len(full) == len(plan.frames)
+    for i, (a, b) in enumerate(zip(fast, full)):
+        assert a.shape == b.shape
+        assert np.array_equal(a, b), f"frame {i}: {(a != b).any(-1).sum()} pixels differ"
+    assert not np.array_equal(fast[0], fast[1])                 # frames do change
+
+
+def test_gif_frame_count_read_back(tmp_path):
+    scene = viz.conv2d(size=4, kernel=2, stride=1)               # 3x3 = 9 frames
+    path = scene.save(tmp_path / "conv.gif")
+    with Image.open(path) as gif:
+        assert gif.n_frames == len(scene) == 9
+        sizes = set()
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            sizes.add(gif.size)
+        assert len(sizes) == 1
+
+
+def test_gif_frames_show_the_rendered_pixels(tmp_path):
+    """Palette conversion keeps the picture: frame 3 of the GIF ~ the RGBA frame 3."""
+    scene = viz.max_pool1d(size=6, kernel=2)
+    path = scene.save(tmp_path / "pool.gif")
+    expected = list(scene.renderer().frames())[2][..., :3].astype(int)
+    with Image.open(path) as gif:
+        gif.seek(2)
+        got = np.asarray(gif.convert("RGB")).astype(int)
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).mean() < 2.0
+
+
+def test_jshtml_player_embeds_every_frame():
+    scene = viz.adaptive_avg_pool2d()
+    html = scene._repr_html_()
+    assert "<script" in html and "Animation" in html
+    frames = re.findall(r"frames\[(\d+)\] = \"data:image/png;base64,", html)
+    assert [int(i) for i in frames] == list(range(len(scene)))
+
+
+def test_frame_returns_a_figure_and_checks_range():
+    scene = viz.avg_pool2d(size=4, kernel=2)
+    fig = scene.frame(2)
+    assert isinstance(fig, Figure)
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert "step 3/4: output cell [1, 0]" in texts
+    assert any(t.startswith("out[1, 0] = (") for t in texts)
+    assert any("output size" in t for t in texts)
+    with pytest.raises(IndexError, match="4 frames"):
+        scene.frame(4)
+    assert scene.frame(-1) is not None
+
+
+def test_save_html_and_png_and_bad_extension(tmp_path):
+    scene = viz.conv1d(size=5, kernel=3)
+    html = (tmp_path / "c.html")
+    scene.save(html)
+    frames = re.findall(r"frames\[(\d+)\] = \"data:image/png", html.read_text(encoding="utf-8"))
+    assert len(frames) == len(scene) == 3
+    with Image.open(scene.save(tmp_path / "c.png")) as png:
+        assert png.size[0] > 300
+    with pytest.raises(ValueError, match=".gif, .html or .png"):
+        scene.save(tmp_path / "c.mp4")
+
+
+def test_scene_functions_take_learner_tensors():
+    import teachnn
+    x = teachnn.tensor(np.arange(16.0, dtype=np.float32).reshape(1, 4, 4))
+    w = teachnn.tensor(np.ones((1, 1, 2, 2), dtype=np.float32))     # as nn.Conv2d stores it
+    scene = viz.conv2d(x, w, stride=2)
+    np.testing.assert_array_equal(scene.plan.result, [[10.0, 18.0], [42.0, 50.0]])
+    assert scene.check()
+
+
+def test_cli_example_from_the_issue(tmp_path):
+    out = tmp_path / "conv.gif"
+    assert main(["conv2d", "--size", "5", "--kernel", "3", "--stride", "2", "--padding", "1",
+                 "--dilation", "1", "-o", str(out)]) == 0
+    with Image.open(out) as gif:
+        assert gif.n_frames == 9
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_cli_writes_a_file_for_every_scene(tmp_path, name):
+    """Every scene renders from the command line (one PNG frame each, to stay fast)."""
+    out = tmp_path / f"{name}.png"
+    assert main([name, "-o", str(out), "--frame", "1"]) == 0
+    with Image.open(out) as png:
+        assert png.size[0] >= 500
+
+
+def test_cli_all_renders_gifs(tmp_path, capsys):
+    assert main(["all", "max_pool1d", "adaptive_avg_pool1d", "-o", str(tmp_path)]) == 0
+    for name in ("max_pool1d", "adaptive_avg_pool1d"):
+        with Image.open(tmp_path / f"{name}.gif") as gif:
+            assert gif.n_frames == len(SCENES[name].plan().frames)
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_cli_options_png_frame_aliases_and_errors(tmp_path, capsys):
+    png = tmp_path / "pool.png"
+    assert main(["max_pool", "--size", "7", "--kernel", "3", "--ceil-mode", "-o", str(png),
+                 "--frame", "3"]) == 0
+    assert png.exists()
+    assert main(["conv_transpose", "--view", "direct", "-o", str(tmp_path / "t.png")]) == 0
+    assert main(["conv2d", "--size", "3", "--kernel", "5", "-o", str(tmp_path / "x.gif")]) == 2
+    assert "does not fit" in capsys.readouterr().err
+    assert not (tmp_path / "x.gif").exists()
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "adaptive_avg_pool1d" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_widgets_build_and_update_without_display(name):
+    box = viz.explore(name)
+    ex = box.explorer
+    assert ex.error is None and ex.step.max == len(ex.plan.frames) - 1
+    assert ex.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    if ex.step.max > 0:
+        before = ex.image.value
+        ex.step.value = ex.step.max
+        assert ex.image.value != before
+    # a parameter change rebuilds the plan with the new numbers
+    first = ex.spec.params[0].name
+    ex.controls[first].value = ex.controls[first].value + 1
+    assert ex.error is None
+    assert ex.plan.check()
+    assert ex.step.value <= ex.step.max
+
+
+def test_widget_impossible_combination_shows_a_message():
+    ex = viz.explore("conv2d", size=3).explorer
+    good_image = ex.image.value
+    ex.controls["kernel"].value = 5
+    assert ex.error is not None
+    assert "cannot work" in ex.message.value and "불가능" in ex.message.value
+    assert ex.image.value == good_image               # the last good picture stays
+    ex.controls["padding"].value = 1                  # 3 + 2 - 4 - 1 = 0 -> fits again
+    assert ex.error is None and ex.plan.result.shape == (1, 1)
+
+
+def test_widget_play_button_is_linked_to_the_step_slider():
+    ex = viz.explore("max_pool1d").explorer
+    assert ex.link.source == (ex.play, "value") and ex.link.target == (ex.step, "value")
+    assert ex.play.max == ex.step.max
+    with pytest.raises(TypeError, match="Did you mean 'stride'"):
+        viz.explore("conv2d", strides=2)
+    with pytest.raises(ValueError, match="Did you mean"):
+        viz.explore("conv2")
