@@ -19,6 +19,9 @@ Formulas (x is one element of the input):
     hardtanh(x)    = clamp(x, min_val, max_val)
     relu6(x)       = clamp(x, 0, 6)
     prelu(x)       = x if x > 0 else w_c * x          (one learnable slope per channel)
+
+and, beyond the issue's list: selu, celu (the ELU family), mish, hardswish, hardsigmoid,
+logsigmoid, softsign, softmin (each documented where it is defined).
 """
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ from ...tensor import Tensor
 __all__ = [
     "relu", "relu_", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu",
     "elu", "silu", "softplus", "hardtanh", "relu6", "prelu",
+    # beyond the issue's list, with the same care: forms found in common tutorials
+    "selu", "celu", "mish", "hardswish", "hardsigmoid", "logsigmoid", "softsign", "softmin",
 ]
 
 
@@ -517,21 +522,36 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 
 class ELUFunction(Function):
-    """y = x if x > 0 else alpha * (exp(x) - 1);  dy/dx = 1 or alpha * exp(x) (= y + alpha)."""
+    """The ELU family (ELU, SELU, CELU), with s = scale and k = input_scale:
+
+        y = s * x                          if x > 0
+        y = s * alpha * (exp(k x) - 1)     otherwise
+        dy/dx = s  or  s * alpha * k * exp(k x)
+
+    ELU: s = k = 1.  SELU: fixed alpha and s (self-normalising constants).  CELU: k = 1/alpha.
+    """
     _backward_name = "EluBackward0"
 
     @staticmethod
-    def forward(ctx, x, alpha):
+    def forward(ctx, x, alpha, scale=1.0, input_scale=1.0):
         a = x.data
         ctx.positive = a > 0
-        ctx.neg_branch = alpha * np.expm1(np.minimum(a, 0))     # exp only of values <= 0
-        ctx.alpha = alpha
-        return _as_out(np.where(ctx.positive, a, ctx.neg_branch), a.dtype)
+        # exp is only taken of values <= 0, so it never overflows
+        ctx.exp_kx = np.exp(np.minimum(a, 0) * input_scale)
+        neg_branch = alpha * np.expm1(np.minimum(a, 0) * input_scale)
+        ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
+        return _as_out(scale * np.where(ctx.positive, a, neg_branch), a.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
         g = grad_out.data
-        return np.where(ctx.positive, g, g * (ctx.neg_branch + ctx.alpha)), None
+        negative_slope = ctx.alpha * ctx.input_scale * ctx.exp_kx
+        return ctx.scale * np.where(ctx.positive, g, g * negative_slope), None, None, None
+
+
+class CELUFunction(ELUFunction):
+    """CELU is ELU with input_scale = 1/alpha (PyTorch names its node CeluBackward0)."""
+    _backward_name = "CeluBackward0"
 
 
 @check_kwargs
@@ -541,6 +561,34 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     _check_float(input, "elu")
     alpha = float(alpha)
     return _maybe_inplace(input, inplace, lambda x: ELUFunction.apply(x, alpha))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@check_kwargs
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """SELU ``scale * (x if x > 0 else alpha * (exp(x) - 1))`` with alpha ~ 1.6733 and
+    scale ~ 1.0507 (the constants that keep activations at mean 0, variance 1).
+    Shape: any -> same."""
+    _check_tensor(input, "selu")
+    _check_float(input, "selu")
+    return _maybe_inplace(input, inplace,
+                          lambda x: ELUFunction.apply(x, _SELU_ALPHA, _SELU_SCALE))
+
+
+@check_kwargs
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """CELU ``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``. Shape: any -> same."""
+    _check_tensor(input, "celu")
+    _check_float(input, "celu")
+    alpha = float(alpha)
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: celu() needs alpha != 0 (it divides x by "
+                           "alpha); use alpha=1.0 or another non-zero value.")
+    return _maybe_inplace(input, inplace,
+                          lambda x: CELUFunction.apply(x, alpha, 1.0, 1.0 / alpha))
 
 
 class SiLUFunction(Function):
@@ -597,3 +645,150 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     _check_tensor(input, "softplus")
     _check_float(input, "softplus")
     return SoftplusFunction.apply(input, float(beta), float(threshold))
+
+
+# ---------------------------------------------------------------------------------------
+# more activations from torch.nn: Mish, Hardswish, Hardsigmoid, LogSigmoid, Softsign, Softmin
+# ---------------------------------------------------------------------------------------
+def _softplus_plain(a):
+    """log(1 + exp(a)) without overflow."""
+    return np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))
+
+
+class MishFunction(Function):
+    """y = x * tanh(softplus(x));  dy/dx = t + x * (1 - t^2) * sigmoid(x),  t = tanh(softplus(x))."""
+    _backward_name = "MishBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        t = np.tanh(_softplus_plain(x.data))
+        return _as_out(x.data * t, x.data.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        a = x.data
+        t = np.tanh(_softplus_plain(a))
+        return grad_out.data * (t + a * (1 - t * t) * _stable_sigmoid(a))
+
+
+@check_kwargs
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """Mish ``x * tanh(softplus(x))``. Shape: any -> same."""
+    _check_tensor(input, "mish")
+    _check_float(input, "mish")
+    return _maybe_inplace(input, inplace, MishFunction.apply)
+
+
+class HardswishFunction(Function):
+    """y = x * relu6(x + 3) / 6, i.e. 0 for x <= -3, x for x >= 3, x (x + 3) / 6 between;
+    dy/dx = 0, 1, or x / 3 + 1/2 (strictly between -3 and 3, PyTorch's convention)."""
+    _backward_name = "HardswishBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        a = x.data
+        return _as_out(a * np.clip(a + 3, 0, 6) / 6, a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        a = x.data
+        local = np.where(a <= -3, 0.0, np.where(a >= 3, 1.0, a / 3 + 0.5))
+        return grad_out.data * local
+
+
+@check_kwargs
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """Hardswish ``x * relu6(x + 3) / 6``. Shape: any -> same."""
+    _check_tensor(input, "hardswish")
+    _check_float(input, "hardswish")
+    return _maybe_inplace(input, inplace, HardswishFunction.apply)
+
+
+class HardsigmoidFunction(Function):
+    """y = relu6(x + 3) / 6;  dy/dx = 1/6 strictly between -3 and 3, else 0."""
+    _backward_name = "HardsigmoidBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        a = x.data
+        ctx.inside = (a > -3) & (a < 3)
+        return _as_out(np.clip(a + 3, 0, 6) / 6, a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.data * ctx.inside / 6
+
+
+@check_kwargs
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """Hardsigmoid ``relu6(x + 3) / 6``, a piecewise-linear sigmoid. Shape: any -> same."""
+    _check_tensor(input, "hardsigmoid")
+    _check_float(input, "hardsigmoid")
+    return _maybe_inplace(input, inplace, HardsigmoidFunction.apply)
+
+
+class LogSigmoidFunction(Function):
+    """y = log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log(1 + exp(-|x|));
+    dy/dx = 1 - sigmoid(x) = sigmoid(-x)."""
+    _backward_name = "LogSigmoidBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        a = x.data
+        return _as_out(np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a))), a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out.data * _stable_sigmoid(-x.data)
+
+
+@check_kwargs
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))`` computed stably. Shape: any -> same."""
+    _check_tensor(input, "logsigmoid")
+    _check_float(input, "logsigmoid")
+    return LogSigmoidFunction.apply(input)
+
+
+class SoftsignFunction(Function):
+    """y = x / (1 + |x|);  dy/dx = 1 / (1 + |x|)^2."""
+    _backward_name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        a = x.data
+        return _as_out(a / (1 + np.abs(a)), a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        d = 1 + np.abs(x.data)
+        return grad_out.data / (d * d)
+
+
+@check_kwargs
+def softsign(input: Tensor) -> Tensor:
+    """Softsign ``x / (1 + |x|)``, squashes to (-1, 1). Shape: any -> same."""
+    _check_tensor(input, "softsign")
+    _check_float(input, "softsign")
+    return SoftsignFunction.apply(input)
+
+
+@check_kwargs
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype=None) -> Tensor:
+    """Softmin ``softmax(-x)`` along ``dim``: the smallest entry gets the largest weight.
+    Shape: any -> same."""
+    _check_tensor(input, "softmin")
+    if dim is None:
+        dim = _implicit_softmax_dim("softmin", input.data.ndim, _stacklevel + 1)
+    _normalize_dim(dim, input.data.ndim, "softmin")          # errors name softmin
+    return softmax(-input, dim, _stacklevel, dtype)
+
