@@ -460,6 +460,8 @@ def test_dtype_conversion_keeps_objects_and_integer_buffers():
     assert m.body[0].weight is weight and weight.data.dtype == np.float64
     assert m.body[0].running.data.dtype == np.float64
     assert m.steps.data.dtype == np.int64             # integer buffer untouched
+    m.half()
+    assert weight.data.dtype == np.float16
     m.float()
     assert weight.data.dtype == np.float32
     m.to(teachnn.float64)
@@ -578,6 +580,40 @@ def test_get_submodule_and_get_parameter():
         m.get_submodule("bdy.0")
     with pytest.raises(AttributeError, match="is not an nn.Module"):
         m.get_submodule("scale.x")
+    assert m.get_buffer("body.0.running") is m.body[0].running
+    assert m.get_buffer("steps") is m.steps
+    with pytest.raises(AttributeError, match="has no buffer `runing`. Did you mean 'running'"):
+        m.get_buffer("body.0.runing")
+
+
+def test_a_layer_can_override_load_from_state_dict_with_torchs_signature():
+    class Versioned(nn.Module):
+        _version = 2
+
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("count", T(np.array(5, np.int64)))
+
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                                  missing_keys, unexpected_keys, error_msgs):
+            # an old checkpoint (version < 2) had no 'count': fill it in, as BatchNorm does
+            if local_metadata.get("version", 1) < 2 and prefix + "count" not in state_dict:
+                state_dict[prefix + "count"] = np.array(0)
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                          missing_keys, unexpected_keys, error_msgs)
+
+    root = nn.Sequential(Versioned())
+    saved = root.state_dict()
+    assert saved._metadata["0"] == {"version": 2}
+    root.load_state_dict(saved)                               # current format
+    old = OrderedDict()
+    old._metadata = {"": {"version": 1}, "0": {"version": 1}}
+    root.load_state_dict(old)                                 # old format: filled in
+    assert int(root[0].count.data) == 0
+    current = OrderedDict()
+    current._metadata = {"": {"version": 1}, "0": {"version": 2}}
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "0.count"'):
+        root.load_state_dict(current)                         # current format: a real miss
 
 
 # ----------------------------------------------------------------------------- with the real layers

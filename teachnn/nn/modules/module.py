@@ -419,6 +419,16 @@ class Module:
             raise AttributeError("`" + param_name + "` is not an nn.Parameter")
         return param
 
+    def get_buffer(self, target):
+        """The buffer at a dotted path: ``model.get_buffer('bn1.running_mean')``."""
+        module_path, _, buffer_name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if buffer_name not in module._buffers:
+            hint = suggest_name(buffer_name, list(module._buffers))
+            raise AttributeError(module._get_name() + " has no buffer `" + buffer_name + "`"
+                                 + ("." + hint if hint else ""))
+        return module._buffers[buffer_name]
+
     # ------------------------------------------------------------------ attributes
 
     def __getattr__(self, name):
@@ -759,6 +769,10 @@ class Module:
         """Cast floating-point parameters and buffers to float32. Returns self."""
         return self._cast_floating(np.float32)
 
+    def half(self):
+        """Cast floating-point parameters and buffers to float16. Returns self."""
+        return self._cast_floating(np.float16)
+
     def double(self):
         """Cast floating-point parameters and buffers to float64. Returns self."""
         return self._cast_floating(np.float64)
@@ -836,9 +850,14 @@ class Module:
                                   keep_vars=keep_vars)
         return destination
 
-    def _load_from_state_dict(self, state_dict, prefix, missing_keys, unexpected_keys,
-                              error_msgs):
-        """Copy this module's own entries (not its children's) from ``state_dict``."""
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        """Copy this module's own entries (not its children's) from ``state_dict``.
+
+        Same signature as PyTorch's, so a layer can override it (e.g. to accept an older
+        checkpoint format, told apart by ``local_metadata.get('version')``). Problems are
+        appended to the three lists; ``load_state_dict`` decides what to raise.
+        """
         persistent_buffers = {k: v for k, v in self._buffers.items()
                               if k not in self._non_persistent_buffers_set}
         local_state = {k: v for k, v in itertools.chain(self._parameters.items(),
@@ -902,11 +921,15 @@ class Module:
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing_keys, unexpected_keys, error_msgs = [], [], []
+        metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)
 
         def load(module, local_state_dict, prefix=""):
-            module._load_from_state_dict(local_state_dict, prefix, missing_keys,
-                                         unexpected_keys, error_msgs)
+            local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
+            # strict=True here on purpose (as in PyTorch): the lists are always filled, and
+            # load_state_dict's own ``strict`` decides whether they are errors
+            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True,
+                                         missing_keys, unexpected_keys, error_msgs)
             for name, child in module._modules.items():
                 if child is not None:
                     child_prefix = prefix + name + "."
