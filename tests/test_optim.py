@@ -180,6 +180,17 @@ def test_bad_arguments_are_explained():
     y = (p * 2)
     with pytest.raises(ValueError, match="non-leaf"):
         optim.SGD([y], lr=0.1)
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="got the model itself.*SGD\\(model.parameters\\(\\)"):
+        optim.SGD(model, lr=0.1)
+    with pytest.raises(TypeError, match="without calling it.*model.parameters\\(\\)"):
+        optim.Adam(model.parameters)
+    with pytest.raises(TypeError, match="lr must be a number, but got '0.1'"):
+        optim.SGD(model.parameters(), lr="0.1")
+    with pytest.raises(TypeError, match="betas must be a pair"):
+        optim.AdamW(model.parameters(), betas=0.9)
+    with pytest.raises(TypeError, match="iterable of Tensors or dicts, but got int"):
+        optim.SGD(3, lr=0.1)
 
 
 def test_add_param_group_and_named_parameters():

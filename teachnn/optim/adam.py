@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from teachnn.tensor import Tensor
-from .optimizer import Optimizer, _changed_in_place
+from .optimizer import Optimizer, _changed_in_place, _check_number
 
 __all__ = ["Adam", "AdamW"]
 
@@ -37,6 +37,12 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+        for name, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
+            _check_number(name, value)
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise TypeError(f"betas must be a pair of numbers like (0.9, 0.999), but got {betas!r}")
+        _check_number("betas[0]", betas[0])
+        _check_number("betas[1]", betas[1])
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:

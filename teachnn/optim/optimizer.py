@@ -37,6 +37,13 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+def _check_number(name, value):
+    """Hyper-parameters are plain numbers: ``lr=0.1``, not ``lr='0.1'``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, but got {value!r} "
+                        f"({type(value).__name__})")
+
+
 class Optimizer:
     """Base class: parameter groups, ``state``, ``zero_grad``, ``state_dict``.
 
@@ -57,7 +64,18 @@ class Optimizer:
                 f"dicts, but got {type(params).__name__}. Pass model.parameters() or a list "
                 "such as [w, b]."
             )
-        param_groups = list(params)
+        if hasattr(params, "named_parameters") and hasattr(params, "forward"):
+            raise TypeError(f"the optimizer got the model itself ({type(params).__name__}); "
+                            "pass its parameters instead: "
+                            f"{type(self).__name__}(model.parameters(), ...)")
+        if callable(params) and getattr(params, "__name__", "") == "parameters":
+            raise TypeError("the optimizer got the method model.parameters without calling it; "
+                            "add the parentheses: model.parameters()")
+        try:
+            param_groups = list(params)
+        except TypeError:
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {type(params).__name__}") from None
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list. Did the model register "
                              "its layers? (assign them as attributes after super().__init__(), "
