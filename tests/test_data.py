@@ -125,6 +125,10 @@ def test_bad_arguments():
         DataLoader(TensorDataset(x, y), sampler=[0], shuffle=True)
     with pytest.raises(TypeError, match="TensorDataset\\(x, y\\)"):
         DataLoader(5)
+    with pytest.raises(TypeError, match="DataLoader\\(TensorDataset\\(x, y\\), batch_size=...\\)"):
+        DataLoader(x, y)
+    batches = list(DataLoader(x, batch_size=4))          # a lone Tensor is a dataset of rows
+    np.testing.assert_array_equal(batches[0].data, x.data[:4])
     with pytest.raises(NotImplementedError, match="__getitem__"):
         Dataset()[0]
 

@@ -183,6 +183,10 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, generator=None):
+        if isinstance(batch_size, Tensor):
+            raise TypeError("DataLoader takes one dataset, but a second Tensor was given where "
+                            "batch_size goes. Pair the tensors first: "
+                            "DataLoader(TensorDataset(x, y), batch_size=...)")
         if batch_size is not None:
             if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) \
                     or batch_size <= 0:
