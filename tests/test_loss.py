@@ -154,8 +154,11 @@ def test_nll_loss_parity(reduction):
 
 
 def test_all_targets_ignored_gives_nan_mean_like_torch():
-    out = F.cross_entropy(t64([[1.0, 2.0]], False), idx([-100]))
+    x = t64([[1.0, 2.0]])
+    out = F.cross_entropy(x, idx([-100]), label_smoothing=0.1)
     assert np.isnan(out.data)
+    out.backward()
+    np.testing.assert_array_equal(x.grad.data, [[0.0, 0.0]])     # PyTorch: 0, not nan
     assert F.cross_entropy(t64([[1.0, 2.0]], False), idx([-100]), reduction="sum").item() == 0
 
 
@@ -436,3 +439,37 @@ def test_empty_batch_matches_torch(reduction):
         grad=False)
     if reduction == "mean":
         assert np.isnan(t_out[0].item())                   # 0 / 0, as in PyTorch
+
+
+@requires_torch
+@given(shape=st.lists(st.integers(1, 4), min_size=0, max_size=3),
+       which=st.sampled_from(["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+                              "binary_cross_entropy", "binary_cross_entropy_with_logits"]),
+       reduction=st.sampled_from(REDUCTIONS), seed=st.integers(0, 10_000))
+def test_elementwise_losses_parity_random_shapes(shape, which, reduction, seed):
+    rng = np.random.default_rng(seed)
+    shape = tuple(shape)
+    if which == "binary_cross_entropy":
+        x = rng.uniform(0.05, 0.95, shape)
+    else:
+        x, _ = _apart(rng, shape, 1.0)
+    y = rng.uniform(0, 1, shape)
+    if which in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"):
+        x, y = _apart(rng, shape, 1.0)
+    assert_parity(lambda lib, x, y: getattr(lib.nn.functional, which)(x, y, reduction=reduction),
+                  [x, y])
+
+
+@requires_torch
+@given(n=st.integers(1, 3), c=st.integers(2, 5), spatial=st.lists(st.integers(1, 3), max_size=2),
+       weighted=st.booleans(), ls=st.sampled_from([0.0, 0.15]),
+       reduction=st.sampled_from(REDUCTIONS), seed=st.integers(0, 10_000))
+def test_cross_entropy_kd_parity_random(n, c, spatial, weighted, ls, reduction, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, *spatial)) * 2
+    t = rng.integers(0, c, (n, *spatial))
+    t.flat[rng.integers(0, t.size)] = -100                      # one ignored position
+    arrays = [x, t] + ([rng.uniform(0.5, 2, c)] if weighted else [])
+    assert_parity(lambda lib, x, t, *w: lib.nn.functional.cross_entropy(
+        x, t, weight=w[0] if w else None, reduction=reduction, label_smoothing=ls),
+        arrays, grad_inputs=[0])

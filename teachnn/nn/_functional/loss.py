@@ -506,13 +506,16 @@ class NLLLossFunction(Function):
     @staticmethod
     def backward(ctx, grad_out):
         seed = _seed_gradient(grad_out.data, ctx.t.shape, ctx.reduction, ctx.denominator)
+        # ignored positions get exactly 0 (even when every target is ignored and 'mean'
+        # divided by 0: PyTorch's gradient is then 0, not nan)
+        seed = np.where(ctx.valid, seed, 0.0)
         n_classes = ctx.lp_shape[-1]
         s = ctx.label_smoothing
         grad = np.zeros(ctx.lp_shape, dtype=grad_out.data.dtype)             # (N, d1.., C)
         np.put_along_axis(grad, ctx.t[..., None],
                           (-(1 - s) * ctx.w_t * seed)[..., None], axis=-1)
         if s > 0:
-            grad = grad - (s / n_classes) * (np.where(ctx.valid, seed, 0)[..., None] * ctx.w)
+            grad = grad - (s / n_classes) * (seed[..., None] * ctx.w)
         grad = np.moveaxis(grad, -1, ctx.class_dim)                          # back to (N, C, ..)
         return grad, None, None, None, None, None
 
