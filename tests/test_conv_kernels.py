@@ -6,6 +6,7 @@ are left to the gradcheck tests in test_conv.py. No teachnn Tensor is involved.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import numpy as np
@@ -101,22 +102,37 @@ def _tol(dtype):
     return dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
 
 
+@contextlib.contextmanager
+def parallel_threshold(elements):
+    """Force the serial (huge threshold) or the prange (threshold 0) drivers."""
+    saved = K.PARALLEL_MIN_ELEMENTS
+    K.PARALLEL_MIN_ELEMENTS = elements
+    try:
+        yield
+    finally:
+        K.PARALLEL_MIN_ELEMENTS = saved
+
+
 @settings(max_examples=40, deadline=None)
-@given(cfg=conv_configs(), seed=st.integers(0, 2**16))
-def test_conv_forward_matches_naive_loops(cfg, seed):
+@given(cfg=conv_configs(), seed=st.integers(0, 2**16), parallel=st.booleans())
+def test_conv_forward_matches_naive_loops(cfg, seed, parallel):
     N, C, O, spatial, kernel, stride, pad_lr, dilation, groups, dtype = cfg
     x, w, b = _arrays(seed, N, C, O, spatial, kernel, groups, dtype)
-    out, col = K.conv_forward(x, w, b, stride, pad_lr, dilation, groups, keep_col=True)
+    with parallel_threshold(0 if parallel else 1 << 62):
+        out, col = K.conv_forward(x, w, b, stride, pad_lr, dilation, groups, keep_col=True)
     expected = naive_conv3d(x.astype(np.float64), w.astype(np.float64), b, stride, pad_lr,
                             dilation, groups)
     assert out.dtype == dtype
     np.testing.assert_allclose(out, expected, **_tol(dtype))
-    assert col.shape == (C * int(np.prod(kernel)), N * int(np.prod(out.shape[2:])))
+    if groups > 1 and C == groups:          # depthwise: direct loops, no columns to keep
+        assert col is None
+    else:
+        assert col.shape == (C * int(np.prod(kernel)), N * int(np.prod(out.shape[2:])))
 
 
-@settings(max_examples=30, deadline=None)
-@given(cfg=conv_configs(), seed=st.integers(0, 2**16))
-def test_conv_backward_is_the_adjoint_of_forward(cfg, seed):
+@settings(max_examples=40, deadline=None)
+@given(cfg=conv_configs(), seed=st.integers(0, 2**16), parallel=st.booleans())
+def test_conv_backward_is_the_adjoint_of_forward(cfg, seed, parallel):
     """<conv(x, w), g> is bilinear: its derivative in x (resp. w, b) paired with any dx
     equals <conv(dx, w), g> (resp. <conv(x, dw), g>, <sum g, db>). Checked in float64."""
     N, C, O, spatial, kernel, stride, pad_lr, dilation, groups, _ = cfg
@@ -124,7 +140,8 @@ def test_conv_backward_is_the_adjoint_of_forward(cfg, seed):
     out, _ = K.conv_forward(x, w, None, stride, pad_lr, dilation, groups)
     rng = np.random.default_rng(seed + 1)
     g = rng.standard_normal(out.shape)
-    gx, gw, gb = K.conv_backward(g, x, w, None, stride, pad_lr, dilation, groups)
+    with parallel_threshold(0 if parallel else 1 << 62):
+        gx, gw, gb = K.conv_backward(g, x, w, None, stride, pad_lr, dilation, groups)
     dx = rng.standard_normal(x.shape)
     dw = rng.standard_normal(w.shape)
     lhs_x = np.vdot(K.conv_forward(dx, w, None, stride, pad_lr, dilation, groups)[0], g)

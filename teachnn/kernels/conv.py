@@ -206,6 +206,168 @@ def _geom(kernel, stride, pad_left, dilation):
 
 
 # --------------------------------------------------------------------------------------
+# Depthwise convolution (one input channel per group): direct loops, no im2col
+# --------------------------------------------------------------------------------------
+# With C/G == 1 each output channel is a weighted sum of K shifted copies of ONE input
+# channel. The GEMM of the im2col route would be (O/G x K) @ (K x N*L) per group: tiny
+# matrices, while im2col writes K copies of the input. Here the loops run directly:
+# (sample, group) pair -> output channel of the group -> kernel tap -> output row ->
+# output column (contiguous, vectorisable), reading each input row in place.
+@njit(cache=True)
+def _dw_forward_pair(xf, wf, of, p, G, Og, D, H, W, oD, oH, oW, geom):
+    """out[n, g*Og + o] = sum_tap w[g*Og + o, 0, tap] * shifted x[n, g]  (p = n*G + g)."""
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    K = kd * kh * kw
+    L = oD * oH * oW
+    n = p // G
+    g = p - n * G
+    x_base = p * D * H * W                                # x[n, g]
+    for o in range(Og):
+        oc = g * Og + o
+        out_base = (n * G * Og + oc) * L                  # out[n, oc]
+        for t in range(L):
+            of[out_base + t] = 0
+        for a in range(kd):
+            for b in range(kh):
+                for e in range(kw):
+                    wv = wf[oc * K + (a * kh + b) * kw + e]
+                    off_w = e * dw - pw
+                    k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
+                    for i in range(oD):
+                        zi = i * sd + a * dd - pd
+                        if zi < 0 or zi >= D:
+                            continue
+                        for j in range(oH):
+                            yi = j * sh + b * dh - ph
+                            if yi < 0 or yi >= H:
+                                continue
+                            dst = out_base + (i * oH + j) * oW
+                            src = x_base + (zi * H + yi) * W + off_w
+                            if sw == 1:
+                                for k in range(k_lo, k_hi):
+                                    of[dst + k] += wv * xf[src + k]
+                            else:
+                                for k in range(k_lo, k_hi):
+                                    of[dst + k] += wv * xf[src + k * sw]
+
+
+@njit(cache=True)
+def _dw_grad_input_pair(gf, wf, gxf, p, G, Og, D, H, W, oD, oH, oW, geom):
+    """grad_x[n, g] = sum_o sum_tap w[g*Og + o, 0, tap] * grad_out[n, g*Og + o] scattered
+    back through the tap (the adjoint of _dw_forward_pair)."""
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    K = kd * kh * kw
+    L = oD * oH * oW
+    n = p // G
+    g = p - n * G
+    x_base = p * D * H * W
+    for t in range(D * H * W):
+        gxf[x_base + t] = 0
+    for o in range(Og):
+        oc = g * Og + o
+        out_base = (n * G * Og + oc) * L
+        for a in range(kd):
+            for b in range(kh):
+                for e in range(kw):
+                    wv = wf[oc * K + (a * kh + b) * kw + e]
+                    off_w = e * dw - pw
+                    k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
+                    for i in range(oD):
+                        zi = i * sd + a * dd - pd
+                        if zi < 0 or zi >= D:
+                            continue
+                        for j in range(oH):
+                            yi = j * sh + b * dh - ph
+                            if yi < 0 or yi >= H:
+                                continue
+                            src = out_base + (i * oH + j) * oW
+                            dst = x_base + (zi * H + yi) * W + off_w
+                            if sw == 1:
+                                for k in range(k_lo, k_hi):
+                                    gxf[dst + k] += wv * gf[src + k]
+                            else:
+                                for k in range(k_lo, k_hi):
+                                    gxf[dst + k * sw] += wv * gf[src + k]
+
+
+@njit(cache=True)
+def _dw_grad_weight_channel(gf, xf, gwf, oc, N, G, Og, D, H, W, oD, oH, oW, geom):
+    """grad_w[oc, 0, tap] = sum_n sum_positions grad_out[n, oc] * shifted x[n, oc // Og].
+    One output channel per call, so parallel calls write different entries."""
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    K = kd * kh * kw
+    L = oD * oH * oW
+    g = oc // Og
+    for a in range(kd):
+        for b in range(kh):
+            for e in range(kw):
+                off_w = e * dw - pw
+                k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
+                acc = 0.0
+                for n in range(N):
+                    x_base = (n * G + g) * D * H * W
+                    out_base = (n * G * Og + oc) * L
+                    for i in range(oD):
+                        zi = i * sd + a * dd - pd
+                        if zi < 0 or zi >= D:
+                            continue
+                        for j in range(oH):
+                            yi = j * sh + b * dh - ph
+                            if yi < 0 or yi >= H:
+                                continue
+                            src = out_base + (i * oH + j) * oW
+                            xs = x_base + (zi * H + yi) * W + off_w
+                            if sw == 1:
+                                for k in range(k_lo, k_hi):
+                                    acc += gf[src + k] * xf[xs + k]
+                            else:
+                                for k in range(k_lo, k_hi):
+                                    acc += gf[src + k] * xf[xs + k * sw]
+                gwf[oc * K + (a * kh + b) * kw + e] = acc
+
+
+def _make_dw_drivers(parallel):
+    """The depthwise drivers, compiled twice: with prange (large arrays) and without."""
+    loop = prange if parallel else range
+
+    @njit(cache=True, parallel=parallel)
+    def forward(x, w, out, geom):
+        N, G, D, H, W = x.shape
+        Og = w.shape[0] // G
+        xf, wf, of = x.reshape(-1), w.reshape(-1), out.reshape(-1)
+        for p in loop(N * G):
+            _dw_forward_pair(xf, wf, of, p, G, Og, D, H, W, out.shape[2], out.shape[3],
+                             out.shape[4], geom)
+
+    @njit(cache=True, parallel=parallel)
+    def backward(g, x, w, gx, gw, need_x, need_w, geom):
+        N, G, D, H, W = x.shape
+        O = w.shape[0]
+        Og = O // G
+        gf, xf, wf = g.reshape(-1), x.reshape(-1), w.reshape(-1)
+        gxf, gwf = gx.reshape(-1), gw.reshape(-1)
+        if need_x:
+            for p in loop(N * G):
+                _dw_grad_input_pair(gf, wf, gxf, p, G, Og, D, H, W, g.shape[2], g.shape[3],
+                                    g.shape[4], geom)
+        if need_w:
+            for oc in loop(O):
+                _dw_grad_weight_channel(gf, xf, gwf, oc, N, G, Og, D, H, W, g.shape[2],
+                                        g.shape[3], g.shape[4], geom)
+
+    return forward, backward
+
+
+_dw_forward_serial, _dw_backward_serial = _make_dw_drivers(False)
+_dw_forward_parallel, _dw_backward_parallel = _make_dw_drivers(True)
+
+
+def _is_depthwise(x, w, groups):
+    """C/G == 1 with several groups: the direct loops beat im2col + tiny GEMMs."""
+    return groups > 1 and w.shape[1] == 1 and x.shape[1] == groups
+
+
+# --------------------------------------------------------------------------------------
 # Validation helpers (run before every jitted call)
 # --------------------------------------------------------------------------------------
 def _check_array(name, a, ndim, dtype=None):
@@ -344,6 +506,13 @@ def conv_forward(x, w, bias, stride, pad_lr, dilation, groups, keep_col=False):
     if min(out_spatial) < 1:
         raise ValueError(f"kernel does not fit in the padded input: output {out_spatial}")
     G, K = groups, kd * kh * kw
+    if _is_depthwise(x, w, groups):
+        out = np.empty((N, O) + out_spatial, dtype=x.dtype)
+        run = _dw_forward_parallel if _use_parallel(out.size * K, N * G) else _dw_forward_serial
+        run(x, w, out, _geom(kernel, stride, pad_left, dilation))
+        if bias is not None:
+            out += bias.reshape(1, O, 1, 1, 1)
+        return out, None
     col = im2col(x, kernel, stride, pad_left, dilation, out_spatial)    # (C*K, N*L)
     # weight (O, C/G, kd, kh, kw) -> (G, O/G, C/G*K);  col -> (G, C/G*K, N*L)
     out_cols = np.matmul(w.reshape(G, O // G, Cg * K), col.reshape(G, Cg * K, -1))
@@ -371,6 +540,15 @@ def conv_backward(grad_out, x, w, col, stride, pad_lr, dilation, groups,
     if grad_out.shape != (N, O) + out_spatial:
         raise ValueError(f"grad_out has shape {grad_out.shape}, expected {(N, O) + out_spatial}")
     G, K = groups, kd * kh * kw
+    if _is_depthwise(x, w, groups):
+        gx = np.empty(x.shape, dtype=x.dtype) if need_x else np.empty((1,) * 5, x.dtype)
+        gw = np.empty(w.shape, dtype=x.dtype) if need_w else np.empty((1,) * 5, x.dtype)
+        run = (_dw_backward_parallel if _use_parallel(grad_out.size * K, N * G)
+               else _dw_backward_serial)
+        run(grad_out, x, w, gx, gw, bool(need_x), bool(need_w),
+            _geom(kernel, stride, pad_left, dilation))
+        gb = grad_out.sum(axis=(0, 2, 3, 4)) if need_b else None
+        return (gx if need_x else None), (gw if need_w else None), gb
     g = _batch_to_columns(grad_out, G)                  # (N, O, ...) -> (G, O/G, N*L)
     w3 = w.reshape(G, O // G, Cg * K)
     gx = gw = gb = None
