@@ -109,7 +109,7 @@ def _seed_gradient(grad_out: np.ndarray, shape, reduction: str, denominator=None
         return np.broadcast_to(grad_out / denominator, shape)
 
 
-def _pointwise_denominator(losses, weight, mean_by_weight_sum):
+def _pointwise_denominator(weight, mean_by_weight_sum):
     """mse/l1 with ``weight`` divide the weighted sum by ``weight.sum()``; others by the count."""
     if weight is not None and mean_by_weight_sum:
         return weight.sum()
@@ -167,7 +167,7 @@ class _PointwiseLoss(Function):
         if weight is not None:
             losses = losses * weight
         ctx.d, ctx.param, ctx.weight, ctx.reduction = d, param, weight, reduction
-        ctx.denominator = _pointwise_denominator(losses, weight, mean_by_weight_sum)
+        ctx.denominator = _pointwise_denominator(weight, mean_by_weight_sum)
         return Tensor(_reduce(losses.astype(input.data.dtype, copy=False), reduction,
                               ctx.denominator))
 
