@@ -137,6 +137,12 @@ def test_payload_is_json_and_forged_data_is_graded_by_the_grader():
     assert results["lesson00.q2"].correct            # the data (2, 3) is the right answer
     assert not results["lesson00.q3"].correct
     assert results["lesson00.q4"].status == "unattempted"
+    # lesson names inside the data are not trusted: only the grader's list is graded
+    status, results, _ = grade.grade_result(
+        {"status": "ok", "payload": {"grade": {}, "../../etc": {}, "lesson00": {}}}, ["lesson00"])
+    assert sorted(results) == ["lesson00.q1", "lesson00.q2", "lesson00.q3", "lesson00.q4"]
+    status, results, notes = grade.grade_result({"status": "ok", "payload": [1, 2]}, ["lesson00"])
+    assert not any(r.correct for r in results.values())
 
 
 def test_cli_rejects_unknown_lessons(tmp_path):
@@ -156,7 +162,7 @@ import re  # noqa: E402
 
 import nbformat  # noqa: E402
 
-SOLVED_LESSONS = ["06_linear", "08_activations", "10_containers", "12_custom_function"]
+SOLVED_LESSONS = ["06_linear", "12_custom_function"]   # value, function (+grad), module, words
 
 
 def solved_copy(lesson_path, out_dir):

@@ -70,6 +70,9 @@ def test_lesson_runs_and_every_check_reads_not_attempted(path):
         n_checks = len(CHECK_CALL.findall(cell.source))
         assert text.count("아직 풀지 않았습니다") == n_checks, (path.name, cell.source, text)
         assert "다시 확인해 보세요" not in text and "정답입니다" not in text, (path.name, text)
+        html = [o for o in cell.outputs if "text/html" in o.get("data", {})]
+        assert len(html) == n_checks, f"{path.name}: check() should render HTML in Jupyter"
+        assert "아직 풀지 않았습니다" in html[0]["data"]["text/html"]
     for cell in nb.cells:
         if cell.cell_type == "code":
             for out in cell.outputs:

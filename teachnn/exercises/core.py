@@ -1087,10 +1087,15 @@ def collect_lessons(lessons, namespace, include_hidden=True) -> str:
     return json.dumps(out)
 
 
-def grade_payloads(data) -> dict:
-    """In the grader: ``{lesson: {q: payload}}`` (decoded JSON) -> ``{"lesson.q": Result}``."""
+def grade_payloads(data, lessons=None) -> dict:
+    """In the grader: ``{lesson: {q: payload}}`` (decoded JSON) -> ``{"lesson.q": Result}``.
+
+    Only ``lessons`` (the grader's own list) are graded: names inside the data are not trusted."""
     results = {}
-    for lesson, items in data.items():
+    if not isinstance(data, dict):
+        data = {}
+    for lesson in (lessons if lessons is not None else list(data)):
+        items = data.get(lesson, {"$error": "missing"})
         problems = lesson_problems(lesson)
         if not isinstance(items, dict) or "$error" in items:
             for p in problems:

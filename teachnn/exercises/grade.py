@@ -228,7 +228,7 @@ def grade_result(worker_result, lessons):
         detail = worker_result.get("detail")
         return status, results, [why] + ([detail] if detail else [])
     try:
-        results = grade_payloads(worker_result["payload"])
+        results = grade_payloads(worker_result["payload"], lessons)
     except Exception as exc:
         return "error", {}, [f"grading failed: {type(exc).__name__}: {exc}"]
     return status, results, notes
