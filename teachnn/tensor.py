@@ -92,6 +92,11 @@ class Tensor:
     __array_priority__ = 1000      # ndarray (op) Tensor goes to Tensor's reflected operator
 
     def __init__(self, data=None, requires_grad=False):
+        if isinstance(requires_grad, numbers.Integral) and not isinstance(requires_grad, (builtins.bool, np.bool_)):
+            raise TypeError(
+                f"Tensor(data, requires_grad) expects requires_grad to be True or False, got "
+                f"{requires_grad!r}. To make a tensor of a given shape use teachnn.zeros(2, 3) or "
+                "teachnn.empty(2, 3); to make one from values use teachnn.tensor([...]).")
         if isinstance(data, Tensor):
             data = data.data
         elif not isinstance(data, np.ndarray):
@@ -2507,6 +2512,23 @@ def meshgrid(*tensors, indexing="ij"):
     return tuple(Tensor(g.copy()) for g in np.meshgrid(*[t.data for t in tensors], indexing=indexing))
 
 
+def typename(obj):
+    if isinstance(obj, Tensor):
+        return f"teachnn.{_TYPE_NAMES.get(obj.dtype.name, 'Tensor')}"
+    return type(obj).__module__ + "." + type(obj).__qualname__
+
+
+def set_num_threads(n):
+    """Threads used by the Numba kernels (``numba.set_num_threads``)."""
+    import numba
+    numba.set_num_threads(builtins.max(1, builtins.min(builtins.int(n), numba.config.NUMBA_NUM_THREADS)))
+
+
+def get_num_threads():
+    import numba
+    return numba.get_num_threads()
+
+
 def bincount(input, weights=None, minlength=0):
     w = None if weights is None else weights.data
     return Tensor(np.bincount(input.data, weights=w, minlength=minlength).astype(
@@ -2568,7 +2590,8 @@ for _name in _KEYWORD_FUNCTIONS:
 del _name
 
 __all__ += ["flip", "roll", "unique", "log1p", "expm1", "gather", "index_select", "masked_fill",
-            "argwhere", "nonzero", "rsqrt", "reciprocal", "norm", "meshgrid", "bincount"]
+            "argwhere", "nonzero", "rsqrt", "reciprocal", "norm", "meshgrid", "bincount", "typename",
+            "set_num_threads", "get_num_threads"]
 
 # The operations are defined in autograd/ops.py, which itself needs Tensor: import it last.
 from .autograd import ops as _ops  # noqa: E402

@@ -571,3 +571,18 @@ def test_unique_meshgrid_bincount():
     gi, gj = teachnn.meshgrid(teachnn.arange(2), teachnn.arange(3))
     assert gi.tolist() == [[0, 0, 0], [1, 1, 1]] and gj.tolist() == [[0, 1, 2], [0, 1, 2]]
     assert teachnn.bincount(t).tolist() == [0, 2, 1, 3]
+
+
+def test_tensor_constructor_misuse_is_explained():
+    with pytest.raises(TypeError, match="teachnn.zeros\\(2, 3\\)"):
+        teachnn.Tensor(2, 3)
+    t = teachnn.Tensor([1, 2])                     # like torch.Tensor([...]): default float dtype
+    assert t.dtype == teachnn.float32 and t.tolist() == [1.0, 2.0]
+    a = np.zeros(2, dtype=np.float64)
+    assert teachnn.Tensor(a).data is a             # the internal constructor wraps without copying
+
+
+def test_typename_and_threads():
+    assert teachnn.typename(teachnn.ones(1)) == "teachnn.FloatTensor"
+    assert teachnn.ones(1).long().type() == "teachnn.LongTensor"
+    assert teachnn.get_num_threads() >= 1
