@@ -114,6 +114,13 @@ def test_linear_wrong_last_dimension_teaches():
         F.linear(x, m.weight)
 
 
+def test_linear_on_unflattened_feature_maps_says_flatten():
+    m = nn.Linear(64 * 4 * 4, 10)
+    with pytest.raises(RuntimeError, match=r"Each sample has 64 \* 4 \* 4 = 1024 values: "
+                                           r"flatten them first with x = x.flatten\(1\)"):
+        m(Tensor(np.zeros((2, 64, 4, 4), dtype=np.float32)))
+
+
 def test_linear_dtype_mismatch_teaches():
     m = nn.Linear(3, 2)
     with pytest.raises(RuntimeError, match=r"float64.*float32.*x.float\(\)"):

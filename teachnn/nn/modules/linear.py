@@ -103,13 +103,25 @@ class Linear(Module):
     def forward(self, input: Tensor) -> Tensor:
         if isinstance(input, Tensor) and input.data.ndim >= 1 \
                 and input.data.shape[-1] != self.in_features:
-            last = input.data.shape[-1]
-            raise RuntimeError(
+            shape = input.data.shape
+            last = shape[-1]
+            message = (
                 f"Linear(in_features={self.in_features}) got input with last dimension {last} "
-                f"(input shape {shape_str(input.data.shape)}); the last dimension must equal "
-                f"in_features. Either give the layer inputs with {self.in_features} features "
-                f"(e.g. flatten with x.flatten(1) or x.view(x.size(0), -1) first) or build it "
-                f"as nn.Linear({last}, {self.out_features}).")
+                f"(input shape {shape_str(shape)}); the last dimension must equal in_features. ")
+            per_sample = int(np.prod(shape[1:])) if len(shape) > 2 else None
+            if per_sample == self.in_features:
+                # the classic CNN mistake: feature maps not flattened before the Linear
+                sizes = " * ".join(str(s) for s in shape[1:])
+                message += (
+                    f"Each sample has {sizes} = {per_sample} values: flatten them first with "
+                    "x = x.flatten(1) (or x.view(x.size(0), -1), or nn.Flatten() in a "
+                    "Sequential).")
+            else:
+                message += (
+                    f"Either give the layer inputs with {self.in_features} features (e.g. "
+                    f"flatten with x.flatten(1) first) or build it as "
+                    f"nn.Linear({last}, {self.out_features}).")
+            raise RuntimeError(message)
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
