@@ -744,3 +744,10 @@ def test_random_programs_match_torch(program):
     rng = np.random.default_rng(len(steps))
     arrays = [rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])]
     assert_parity(run, arrays, dtype="float64")
+
+
+def test_gradcheck_with_non_contiguous_input():
+    base = teachnn.tensor(np.arange(6.0).reshape(2, 3) / 7)
+    x = base.t().detach().requires_grad_()           # a transposed (non-contiguous) view
+    assert not x.is_contiguous()
+    assert gradcheck(lambda t: (t * t).sum(0), (x,))

@@ -52,7 +52,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                           "(float64). gradcheck's finite differences need float64 to be accurate; "
                           "create the input with dtype=teachnn.float64.", UserWarning, stacklevel=2)
 
-    outputs = _outputs(func, inputs)
+    from .engine import grad as autograd_grad
+    outputs = _outputs(func, inputs)          # one forward with the graph kept for all backwards
     failure = None
     for out_index, out in enumerate(outputs):
         if not out.requires_grad:
@@ -61,34 +62,27 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         for i in checked:
             x = inputs[i]
             n_in = x.data.size
-            numerical = np.zeros((n_in, n_out))
+            # --- analytical Jacobian: one backward per output entry (one-hot grad_output) ---
             analytical = np.zeros((n_in, n_out))
-            # --- numerical Jacobian: perturb one input entry at a time -------------------
-            flat = x.data.reshape(-1)     # a view: writing into it changes x
+            for j in range(n_out):
+                one_hot = np.zeros(out.data.shape, dtype=out.data.dtype)
+                one_hot.reshape(-1)[j] = 1
+                (g,) = autograd_grad([out], [x], grad_outputs=[Tensor(one_hot)], retain_graph=True,
+                                     allow_unused=True)
+                if g is not None:
+                    analytical[:, j] = g.data.reshape(-1)
+            # --- numerical Jacobian: perturb one input entry at a time ----------------------
+            numerical = np.zeros((n_in, n_out))
             with grad_mode.no_grad():
                 for k in range(n_in):
-                    original = flat[k]
-                    flat[k] = original + eps
+                    entry = np.unravel_index(k, x.data.shape)   # works for any memory layout
+                    original = x.data[entry]
+                    x.data[entry] = original + eps
                     plus = _outputs(func, inputs)[out_index].data.astype(np.float64).reshape(-1)
-                    flat[k] = original - eps
+                    x.data[entry] = original - eps
                     minus = _outputs(func, inputs)[out_index].data.astype(np.float64).reshape(-1)
-                    flat[k] = original
+                    x.data[entry] = original
                     numerical[k] = (plus - minus) / (2 * eps)
-            # --- analytical Jacobian: one backward per output entry -----------------------
-            from .engine import grad as autograd_grad
-            for j in range(n_out):
-                out_j = _outputs(func, inputs)[out_index]
-                one_hot = np.zeros(out_j.data.shape, dtype=out_j.data.dtype)
-                one_hot.reshape(-1)[j] = 1
-                (g,) = autograd_grad([out_j], [x], grad_outputs=[Tensor(one_hot)], allow_unused=True)
-                if g is not None:
-                    if g.data.shape != x.data.shape:
-                        failure = (f"Gradient for input {i} has shape {list(g.shape)} but the input has shape "
-                                   f"{list(x.shape)}")
-                        break
-                    analytical[:, j] = g.data.reshape(-1)
-            if failure:
-                break
             bad = np.abs(analytical - numerical) > atol + rtol * np.abs(numerical)
             if np.any(bad):
                 rows, cols = np.nonzero(bad)
