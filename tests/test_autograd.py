@@ -751,3 +751,30 @@ def test_gradcheck_with_non_contiguous_input():
     x = base.t().detach().requires_grad_()           # a transposed (non-contiguous) view
     assert not x.is_contiguous()
     assert gradcheck(lambda t: (t * t).sum(0), (x,))
+
+
+def test_autograd_backward_several_roots_and_inputs():
+    x = teachnn.tensor([1.0, 2.0], requires_grad=True)
+    w = teachnn.tensor([3.0, 4.0], requires_grad=True)
+    y1 = (x * w).sum()
+    y2 = x * 2
+    teachnn.autograd.backward([y1, y2], [None, teachnn.tensor([1.0, 10.0])])
+    assert x.grad.tolist() == [3.0 + 2.0, 4.0 + 20.0]
+    assert w.grad.tolist() == [1.0, 2.0]
+    # inputs=: only the listed leaves receive .grad
+    x.grad = None
+    w.grad = None
+    (x * w).sum().backward(inputs=[w])
+    assert x.grad is None and w.grad.tolist() == [1.0, 2.0]
+
+
+def test_inference_mode_behaves_like_no_grad():
+    x = teachnn.ones(2, requires_grad=True)
+    with teachnn.inference_mode():
+        assert not (x * 2).requires_grad
+
+    @teachnn.inference_mode()
+    def f(t):
+        return t * 2
+
+    assert not f(x).requires_grad and teachnn.is_grad_enabled()
