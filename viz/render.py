@@ -206,7 +206,7 @@ class Renderer:
             segments = [[(0, r), (cols, r)] for r in range(rows + 1)]
             segments += [[(c, 0), (c, rows)] for c in range(cols + 1)]
             grid = LineCollection(segments, colors=COLOURS["edge"], linewidths=0.8,
-                                  antialiaseds=False, zorder=2)
+                                  antialiaseds=False, zorder=2, clip_on=False)
             ax.add_collection(grid)
             # Range bars (adaptive pooling): drawn in every frame, never overlapping cells.
             for bar_list, vertical in ((panel.col_bars, False), (panel.row_bars, True)):

@@ -202,6 +202,7 @@ def conv_plan(n: int, x=None, weight=None, *, size=None, channels=None, kernel=3
     formulas = [conv_size_formula(in_size[i], kernel[i], stride[i], pads[i][0], pads[i][1],
                                   dilation[i], out_size[i]) for i in range(n)]
     if any(o <= 0 for o in out_size):
+        formulas = list(dict.fromkeys(formulas))            # each different axis once
         raise impossible(
             "The dilated kernel does not fit into the padded input, so there is no output: "
             + "; ".join(formulas)

@@ -102,6 +102,7 @@ def pool_plan(n: int, mode: str, x=None, *, size=None, kernel=2, stride=None, pa
     formulas = [_size_formula(S[i], kernel[i], stride[i], pad[i], dil[i], ceil_mode, O[i])
                 for i in range(n)]
     if any(o <= 0 for o in O):
+        formulas = list(dict.fromkeys(formulas))
         raise impossible("The pooling window does not fit into the padded input, so there is "
                          "no output: " + "; ".join(formulas)
                          + ". Make the input larger or the kernel smaller.",
@@ -275,7 +276,8 @@ def adaptive_plan(n: int, mode: str, x=None, *, size=None, output_size=None) -> 
     if overlap:
         title += "\nneighbouring regions overlap: the input size is not a multiple of the output size"
     formula = ("region of output cell i:  [floor(i*L/O), ceil((i+1)*L/O))   with "
-               + ",  ".join(f"L={S[i]}, O={O[i]}" for i in range(n))
+               + (f"L={S[0]}, O={O[0]}" if n == 1 else
+                  f"rows L={S[0]}, O={O[0]};  cols L={S[1]}, O={O[1]}")
                + "\ncoloured bars: the input range of each output "
                + ("position" if n == 1 else "row (right) and column (below)"))
     legend = [("input", "input cell"), ("highlight", "in the region"),

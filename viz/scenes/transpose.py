@@ -111,7 +111,10 @@ def conv_transpose_plan(n: int, x=None, weight=None, *, size=None, kernel=3, str
                     np.zeros(_grid(n, x).shape, dtype=int), "input",
                     None if n == 1 else list(range(S[0])), list(range(S[-1])))
     if view == "scatter":
-        panels, frames, result = _scatter(n, x, weight, S, K, O, targets, x_panel)
+        # Output size with output_padding=0: cells past it exist only because of it.
+        without_op = [geometry.conv_transpose_output_size(S[i], K[i], s[i], p[i], d[i], 0)
+                      for i in range(n)]
+        panels, frames, result = _scatter(n, x, weight, S, K, O, targets, x_panel, without_op)
         legend = [("highlight", "written now"), ("kernel", "kernel weight"),
                   ("current", "input cell scattering"), ("outside", "cropped by padding"),
                   ("extra", "added by output_padding")]
@@ -139,11 +142,10 @@ def conv_transpose_plan(n: int, x=None, weight=None, *, size=None, kernel=3, str
                 frames, formula, result, reference, legend)
 
 
-def _scatter(n, x, w, S, K, O, targets, x_panel):
+def _scatter(n, x, w, S, K, O, targets, x_panel, without_op):
     # The canvas spans every written position and the whole output [0, O).
     lo = [min(0, min(t[0] for t in targets[a])) for a in range(n)]
     hi = [max(O[a] - 1, max(t[-1] for t in targets[a])) for a in range(n)]
-    reached_hi = [max(t[-1] for t in targets[a]) for a in range(n)]
     axes = [list(range(lo[a], hi[a] + 1)) for a in range(n)]
     shape = tuple(len(ax) for ax in axes)
     kinds = np.full(shape, KIND_VALUE)
@@ -151,7 +153,7 @@ def _scatter(n, x, w, S, K, O, targets, x_panel):
         idx = [axes[a][pos[a]] for a in range(n)]
         if any(not 0 <= idx[a] < O[a] for a in range(n)):
             kinds[pos] = KIND_OUTSIDE                 # cropped by padding
-        elif any(idx[a] > reached_hi[a] for a in range(n)):
+        elif any(idx[a] >= without_op[a] for a in range(n)):
             kinds[pos] = KIND_EXTRA                   # only there because of output_padding
     w_panel = Panel("w", f"kernel w  {shape_text(K)}", _grid(n, w.copy()),
                     np.zeros(_grid(n, w).shape, dtype=int), "kernel",
@@ -168,11 +170,14 @@ def _scatter(n, x, w, S, K, O, targets, x_panel):
         for taps in itertools.product(*[range(k) for k in K]):
             target = tuple(targets[a][i[a]][taps[a]] for a in range(n))
             pos = tuple(target[a] - lo[a] for a in range(n))
+            product = products_text([(x[i], w[taps])])[0]
+            # show the running sum: out[4] = 1 + 7x2 = 15 (or out[4] = 7x2 = 14 if new)
+            before = f"{fmt(canvas[pos])} + " if touched[pos] else ""
             canvas[pos] += x[i] * w[taps]
             touched[pos] = True
             written.append(_rc(n, pos))
             pairs.append((x[i], w[taps]))
-            parts.append(f"out[{index_text(target)}] += {products_text([(x[i], w[taps])])[0]}")
+            parts.append(f"out[{index_text(target)}] = {before}{product} = {fmt(canvas[pos])}")
         arithmetic = (f"x[{index_text(i)}] = {fmt(x[i])} scatters {fmt(x[i])} \u00d7 kernel:  "
                       + join_terms(parts, joiner=",  ", limit=16))
         frames.append(Frame(
@@ -190,9 +195,12 @@ def _scatter(n, x, w, S, K, O, targets, x_panel):
     frames.append(Frame(
         title="crop: the output is what is left inside the padding",
         values={"out": _grid(n, final)}, boxes={"out": [_box(crop_cells)]},
-        arithmetic=("output = the sums inside [0, O) on every axis; hatched cells (the "
-                    "outermost 'padding' positions) are cropped away, output_padding cells "
-                    "stay 0"), out_index=None, value=None, terms=[]))
+        arithmetic=(f"output = the sums at positions 0..{O[0] - 1}"
+                    + ("" if n == 1 else f" x 0..{O[1] - 1}")
+                    + "; hatched cells (the outermost padding positions) are cropped away"
+                    + ("; purple cells exist only because of output_padding (0 where no "
+                       "kernel copy reaches)" if (kinds == KIND_EXTRA).any() else "")),
+        out_index=None, value=None, terms=[]))
     return [w_panel, out_panel], frames, result
 
 
