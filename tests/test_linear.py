@@ -225,3 +225,9 @@ def test_linear_empty_shapes_match_torch(xs, ws):
     rng = np.random.default_rng(9)
     assert_parity(lambda lib, x, w: lib.nn.functional.linear(x, w),
                   [rng.standard_normal(xs), rng.standard_normal(ws)])
+
+
+def test_linear_grad_fn_names_like_torch_for_2d_input():
+    x, w, b = t64(np.ones((2, 3))), t64(np.ones((4, 3))), t64(np.ones(4))
+    assert F.linear(x, w, b).grad_fn.name() == "AddmmBackward0"
+    assert F.linear(x, w).grad_fn.name() == "MmBackward0"

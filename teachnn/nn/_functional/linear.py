@@ -23,8 +23,12 @@ __all__ = ["linear"]
 
 
 class LinearFunction(Function):
-    """y = x A^T + b over the last dimension of x (every leading dimension is a batch)."""
-    # PyTorch shows AddmmBackward0 for the common case of 2-d input with a bias.
+    """y = x A^T + b over the last dimension of x (every leading dimension is a batch).
+
+    The node is named like PyTorch's for 2-d input: AddmmBackward0 (with bias) or
+    MmBackward0 (without). For other ranks PyTorch reshapes around the matrix product and
+    shows View/UnsafeView nodes on top; here one node does the whole map.
+    """
     _backward_name = "AddmmBackward0"
 
     @staticmethod
@@ -56,6 +60,11 @@ class LinearFunction(Function):
         if not ctx.has_bias:
             return grad_x, grad_w                              # one gradient per input
         return grad_x, grad_w, grad_b
+
+
+class LinearNoBiasFunction(LinearFunction):
+    """y = x A^T (bias=None): the same code, PyTorch's name for it."""
+    _backward_name = "MmBackward0"
 
 
 def _check_linear_args(input, weight, bias):
@@ -106,5 +115,5 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     _check_linear_args(input, weight, bias)
     if bias is None:
-        return LinearFunction.apply(input, weight)
+        return LinearNoBiasFunction.apply(input, weight)
     return LinearFunction.apply(input, weight, bias)
