@@ -231,3 +231,8 @@ def test_linear_grad_fn_names_like_torch_for_2d_input():
     x, w, b = t64(np.ones((2, 3))), t64(np.ones((4, 3))), t64(np.ones(4))
     assert F.linear(x, w, b).grad_fn.name() == "AddmmBackward0"
     assert F.linear(x, w).grad_fn.name() == "MmBackward0"
+
+
+def test_linear_on_numpy_array_says_convert():
+    with pytest.raises(TypeError, match=r"must be a Tensor, not ndarray.*from_numpy"):
+        nn.Linear(3, 2)(np.ones((1, 3), dtype=np.float32))

@@ -71,7 +71,8 @@ def _check_linear_args(input, weight, bias):
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
             raise TypeError(f"linear(): argument '{name}' must be a Tensor, not "
-                            f"{type(t).__name__}")
+                            f"{type(t).__name__}. Convert it first, e.g. "
+                            "torch.tensor(data) or torch.from_numpy(array).float().")
     if bias is not None and not isinstance(bias, Tensor):
         raise TypeError(f"linear(): argument 'bias' must be a Tensor or None, not "
                         f"{type(bias).__name__}")
