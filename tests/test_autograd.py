@@ -778,3 +778,47 @@ def test_inference_mode_behaves_like_no_grad():
         return t * 2
 
     assert not f(x).requires_grad and teachnn.is_grad_enabled()
+
+
+@st.composite
+def index_expressions(draw):
+    """A shape and a random index mixing ints, slices (with steps), None, Ellipsis and lists."""
+    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
+    parts = []
+    advanced_used = False
+    for n in shape:
+        kind = draw(st.sampled_from(["int", "slice", "full", "list", "none"]))
+        if kind == "int":
+            parts.append(draw(st.integers(-n, n - 1)))
+        elif kind == "slice":
+            start = draw(st.one_of(st.none(), st.integers(-n, n)))
+            stop = draw(st.one_of(st.none(), st.integers(-n, n)))
+            step = draw(st.sampled_from([None, 1, 2, 3]))
+            parts.append(slice(start, stop, step))
+        elif kind == "list" and not advanced_used:
+            advanced_used = True
+            parts.append(draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=4)))
+        elif kind == "none":
+            parts.extend([None, slice(None)])
+        else:
+            parts.append(slice(None))
+    if draw(st.booleans()) and not any(p is None for p in parts):
+        parts = [Ellipsis] + parts[len(parts) // 2 + 1:]
+    return shape, tuple(parts)
+
+
+@settings(max_examples=40, deadline=None)
+@given(index_expressions())
+def test_random_indexing_forward_and_backward(case):
+    shape, index = case
+    a = np.random.default_rng(0).standard_normal(shape)
+    x = teachnn.tensor(a, requires_grad=True)
+    out = x[index]
+    expected = a[index]
+    np.testing.assert_array_equal(out.data, expected)
+    g = np.random.default_rng(1).standard_normal(expected.shape)
+    out.backward(teachnn.tensor(g))
+    # reference: every output cell sends its gradient back to the cell it was read from
+    ref = np.zeros(shape)
+    np.add.at(ref, index, g)
+    np.testing.assert_allclose(x.grad.data, ref)

@@ -586,3 +586,28 @@ def test_typename_and_threads():
     assert teachnn.typename(teachnn.ones(1)) == "teachnn.FloatTensor"
     assert teachnn.ones(1).long().type() == "teachnn.LongTensor"
     assert teachnn.get_num_threads() >= 1
+
+
+@requires_torch
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=0, max_size=3),
+       st.integers(-7, 10), st.sampled_from(["float32", "float64", "int64"]),
+       st.booleans(), st.booleans())
+def test_repr_of_random_tensors_matches_torch(shape, exponent, dtype, integral, requires_grad):
+    rng = np.random.default_rng(abs(exponent) + len(shape))
+    a = rng.standard_normal(shape) * 10.0 ** exponent
+    if integral or dtype == "int64":
+        a = np.round(a)
+    a = a.astype(dtype)
+    if a.size and dtype != "int64":
+        a.reshape(-1)[0] = 0.0                   # zeros are skipped when choosing the format
+    ours = teachnn.tensor(a, requires_grad=requires_grad and dtype != "int64")
+    theirs = torch.tensor(a, requires_grad=requires_grad and dtype != "int64")
+    assert repr(ours) == repr(theirs).replace("torch.", "teachnn.")
+
+
+@requires_torch
+@pytest.mark.parametrize("shape", [(1001,), (40, 30), (3, 400), (11, 11, 11)])
+def test_repr_of_summarised_tensors_matches_torch(shape):
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    assert repr(teachnn.tensor(a)) == repr(torch.tensor(a))
