@@ -82,6 +82,7 @@ def test_feature_maps_show_every_layer_with_its_shape():
                 ("body.1", "Linear", (1, 8)), ("body.2", "ReLU", (1, 8)),
                 ("head", "Linear", (1, 3))]
     assert fig.feature_maps == expected
+    assert fig._repr_png_()[:4] == b"\x89PNG"
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
     assert titles[0] == "pool: MaxPool2d -> [1, 1, 4, 4]"
     # the image of the pool layer holds exactly what the layer computes

@@ -110,6 +110,7 @@ def test_frame_returns_a_figure_and_checks_range():
     assert "step 3/4: output cell [1, 0]" in texts
     assert any(t.startswith("out[1, 0] = (") for t in texts)
     assert any("output size" in t for t in texts)
+    assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"      # shows in Jupyter without pyplot
     with pytest.raises(IndexError, match="4 frames"):
         scene.frame(4)
     assert scene.frame(-1) is not None

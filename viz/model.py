@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-from viz.render import FONT
+from viz.render import FONT, VizFigure
 
 __all__ = ["summary", "Summary", "feature_maps", "graph"]
 
@@ -174,7 +173,7 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
         raise ValueError("no layer produced a tensor output: nothing to show")
     cols = max(1, min(max_channels, max(a.shape[1] if a.ndim == 4 else 1 for _, _, a in
                                         captured)))
-    fig = Figure(figsize=(max(6.0, 1.6 * cols + 0.6), 1.75 * len(captured) + 0.3), dpi=80)
+    fig = VizFigure(figsize=(max(6.0, 1.6 * cols + 0.6), 1.75 * len(captured) + 0.3), dpi=80)
     FigureCanvasAgg(fig)
     grid = fig.add_gridspec(len(captured), cols, hspace=0.9, wspace=0.25, top=0.93,
                             bottom=0.03, left=0.05, right=0.97)
@@ -276,7 +275,7 @@ def graph(tensor, params=None, show_shapes: bool = True):
         layers.setdefault(item["depth"], []).append(item)
     n_layers = max(layers) + 1
     widest = max(len(v) for v in layers.values())
-    fig = Figure(figsize=(max(4.0, 2.5 * widest), 1.15 * n_layers + 0.4), dpi=80)
+    fig = VizFigure(figsize=(max(4.0, 2.5 * widest), 1.15 * n_layers + 0.4), dpi=80)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, widest)

@@ -21,7 +21,19 @@ from matplotlib.patches import Rectangle
 
 from viz.plan import (Panel, KIND_EXTRA, KIND_OUTSIDE, KIND_PADDING, KIND_VALUE, KIND_ZERO, fmt)
 
-__all__ = ["Renderer", "COLOURS", "FONT"]
+__all__ = ["Renderer", "VizFigure", "COLOURS", "FONT"]
+
+
+class VizFigure(Figure):
+    """A matplotlib Figure that shows itself as a PNG in Jupyter even though viz never
+    imports pyplot (so no inline backend is registered and no figure piles up in pyplot's
+    global list)."""
+
+    def _repr_png_(self):
+        import io
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
 
 FONT = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
@@ -69,7 +81,7 @@ class Renderer:
         self.plan = plan
         self.dpi = dpi
         self._layout()
-        self.fig = Figure(figsize=(self.width, self.height), dpi=dpi)
+        self.fig = VizFigure(figsize=(self.width, self.height), dpi=dpi)
         FigureCanvasAgg(self.fig)
         self.fig.patch.set_facecolor("white")
         self._build()
