@@ -285,3 +285,52 @@ def test_batch_norm_parity_random_shapes(n, c, spatial, training, affine, seed):
 def test_batchnorm_rank_hint_names_the_right_layer():
     with pytest.raises(ValueError, match=r"For 4-d input use nn.BatchNorm2d"):
         nn.BatchNorm1d(3)(t64(np.zeros((2, 3, 4, 4)), False))
+
+
+# ------------------------------------------------------------------ GroupNorm
+def ref_group_norm(x, groups, w, b, eps=1e-5):
+    n, c = x.shape[:2]
+    g = x.reshape(n, groups, -1)
+    x_hat = ((g - g.mean(-1, keepdims=True)) / np.sqrt(g.var(-1, keepdims=True) + eps))
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    return x_hat.reshape(x.shape) * w.reshape(shape) + b.reshape(shape)
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 4), 2), ((3, 6, 5), 3), ((2, 4, 3, 3), 1),
+                                          ((2, 4, 2, 2), 4)])
+def test_group_norm_formula_and_gradcheck(shape, groups):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(shape) * 2 + 1
+    w, b = rng.standard_normal(shape[1]), rng.standard_normal(shape[1])
+    out = F.group_norm(t64(x, False), groups, t64(w, False), t64(b, False))
+    np.testing.assert_allclose(out.data, ref_group_norm(x, groups, w, b), rtol=1e-10,
+                               atol=1e-12)
+    assert gradcheck(lambda x, w, b: F.group_norm(x, groups, w, b, eps=1e-3),
+                     (t64(x), t64(w), t64(b)))
+
+
+@requires_torch
+@given(n=st.integers(1, 3), groups=st.integers(1, 3), per_group=st.integers(1, 3),
+       spatial=st.lists(st.integers(1, 3), max_size=2), affine=st.booleans(),
+       seed=st.integers(0, 1000))
+def test_group_norm_parity_random(n, groups, per_group, spatial, affine, seed):
+    rng = np.random.default_rng(seed)
+    c = groups * per_group
+    if per_group * int(np.prod(spatial)) == 1:
+        spatial = [2]                     # a group of one value has no variance to speak of
+    arrays = [rng.standard_normal((n, c, *spatial))]
+    if affine:
+        arrays += [rng.standard_normal(c), rng.standard_normal(c)]
+    assert_parity(lambda lib, x, *wb: lib.nn.functional.group_norm(x, groups, *wb), arrays)
+
+
+@requires_torch
+def test_groupnorm_module_repr_state_dict_and_errors():
+    for args, kwargs in [((2, 4), {}), ((1, 3), {"affine": False}), ((2, 4), {"bias": False})]:
+        m, tm = nn.GroupNorm(*args, **kwargs), torch.nn.GroupNorm(*args, **kwargs)
+        assert repr(m) == repr(tm)
+        assert list(m.state_dict()) == list(tm.state_dict())
+    with pytest.raises(ValueError, match=r"num_channels \(4\) must be divisible by num_groups"):
+        nn.GroupNorm(3, 4)
+    with pytest.raises(RuntimeError, match="Expected weight to be a vector of size equal"):
+        nn.GroupNorm(2, 4)(t64(np.zeros((2, 6, 3)), False))

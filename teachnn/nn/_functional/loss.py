@@ -150,6 +150,10 @@ class _PointwiseLoss(Function):
         ``elementwise(d, param)``  the loss of each element
         ``derivative(d, param)``   d loss / d d   (so d/d input = +that, d/d target = -that)
     Optional ``weight`` (same shape as the input) multiplies each element's loss.
+
+    ``forward``/``backward`` are classmethods here (not staticmethods) so that the shared
+    code can call the subclass's formula; ``Function.apply`` calls ``cls.forward(ctx, ...)``
+    and works the same either way.
     """
 
     @staticmethod

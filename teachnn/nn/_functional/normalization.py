@@ -12,6 +12,8 @@ and differ only in *which* elements form a group:
                 are used instead of the batch's.
     layer_norm  input (*, D1, ..., Dk) with normalized_shape (D1, ..., Dk): one group per
                 sample, over its last k dimensions (M = D1 * ... * Dk).
+    group_norm  input (N, C, *) with G groups: one group per sample and per block of C/G
+                channels (M = C/G * prod(*)); the affine part is per channel.
 
 Backward of the normalisation (g = dL/dx_hat = dL/dy * weight, sums over one group):
 
@@ -28,7 +30,7 @@ from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
 from ...tensor import Tensor
 
-__all__ = ["batch_norm", "layer_norm"]
+__all__ = ["batch_norm", "layer_norm", "group_norm"]
 
 
 def _normalize_backward(g_hat, x_hat, inv_std, axes):
@@ -227,3 +229,82 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                 f"layer_norm(): {name} must have shape {shape_str(normalized_shape)} "
                 f"(= normalized_shape) but got {shape_str(t.data.shape)}")
     return LayerNormFunction.apply(input, weight, bias, k, float(eps))
+
+
+class GroupNormFunction(Function):
+    """Group normalisation: channels split into G groups, each normalised per sample.
+
+    Shapes: x (N, C, *) -> viewed as (N, G, C/G * prod(*)) for the statistics;
+    weight, bias (C,) applied per channel after normalising.
+    """
+    _backward_name = "NativeGroupNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, num_groups, eps):
+        a = x.data
+        n, c = a.shape[0], a.shape[1]
+        grouped = a.reshape(n, num_groups, -1)                      # (N, G, M)
+        mean = grouped.mean(axis=-1, keepdims=True)                  # (N, G, 1)
+        var = ((grouped - mean) ** 2).mean(axis=-1, keepdims=True)   # biased
+        inv_std = 1.0 / np.sqrt(var + eps)
+        x_hat = ((grouped - mean) * inv_std).reshape(a.shape)        # back to (N, C, *)
+        affine_shape = (1, c) + (1,) * (a.ndim - 2)                  # (1, C, 1, ...)
+        out = x_hat
+        if weight is not None:
+            out = out * weight.data.reshape(affine_shape)
+        if bias is not None:
+            out = out + bias.data.reshape(affine_shape)
+        ctx.x_hat, ctx.inv_std, ctx.num_groups = x_hat, inv_std, num_groups
+        ctx.affine_shape = affine_shape
+        ctx.weight = None if weight is None else weight.data
+        ctx.has_bias = bias is not None
+        return Tensor(np.asarray(out, dtype=a.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data                                            # (N, C, *)
+        n = g.shape[0]
+        sum_axes = (0,) + tuple(range(2, g.ndim))                    # all but channels
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            g_hat = g if ctx.weight is None else g * ctx.weight.reshape(ctx.affine_shape)
+            grad_x = _normalize_backward(g_hat.reshape(n, ctx.num_groups, -1),
+                                         ctx.x_hat.reshape(n, ctx.num_groups, -1),
+                                         ctx.inv_std, (-1,)).reshape(g.shape)
+        if ctx.weight is not None and ctx.needs_input_grad[1]:
+            grad_w = (g * ctx.x_hat).sum(axis=sum_axes)              # (C,)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_b = g.sum(axis=sum_axes)                            # (C,)
+        return grad_x, grad_w, grad_b, None, None
+
+
+@check_kwargs
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise each sample over groups of channels (and all positions).
+
+    Shapes: input (N, C, *) with C divisible by num_groups; weight, bias (C,) or None.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"group_norm(): argument 'input' must be a Tensor, not "
+                        f"{type(input).__name__}")
+    if input.data.ndim < 2:
+        raise RuntimeError(
+            f"group_norm(): expected input of shape [batch, channels, *] (at least 2-d) but "
+            f"got shape {shape_str(input.data.shape)}; add a batch axis with x.unsqueeze(0).")
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"group_norm(): expected a floating-point input but got dtype "
+                           f"{input.data.dtype}; convert it with x.float().")
+    channels = input.data.shape[1]
+    if num_groups <= 0 or channels % num_groups != 0:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got "
+            f"input of shape {shape_str(input.data.shape)} and num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.data.shape != (channels,):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in "
+                f"input, but got {name} of shape {shape_str(t.data.shape)} and input of shape "
+                f"{shape_str(input.data.shape)}")
+    return GroupNormFunction.apply(input, weight, bias, int(num_groups), float(eps))
+
