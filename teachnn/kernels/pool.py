@@ -7,13 +7,17 @@ channel of one sample), each a contiguous 3-d block. 1-d and 2-d pooling are the
 kernels with size-1 axes (``(N, C, L) -> (N*C, 1, 1, L)``), so there is one code path.
 
     for p in prange(P):                 # planes are independent -> parallel, no races
-        for od, oh, ow in output cells: # C order: output is written front to back
-            for d, h, w in window:      # C order: PyTorch's scan order, so "first
-                                        # maximum" means the same element in both
+        _..._plane(planes[p], ...)      # a plain serial function per plane:
+            for od, oh, ow in outputs:  #   C order: output is written front to back
+                for d, h, w in window:  #   C order: PyTorch's scan order, so "first
+                                        #   maximum" means the same element in both
 
 The outer ``prange`` over planes is the only parallel loop: backward kernels scatter into
 the plane they read from, so two threads never write the same memory. Inside a plane the
-loops walk the innermost (``W``) axis last, so reads and writes are contiguous.
+loops walk the innermost (``W``) axis last, so reads and writes are contiguous. The
+per-plane work lives in its own serial ``@njit`` function (``_max_pool_plane`` ...): it is
+the part to read, and Numba compiles it better than the same loops written inline in the
+``prange`` body (measured: about 2x less CPU time for max pooling).
 
 Who decides the windows
 -----------------------
@@ -127,36 +131,115 @@ def adaptive_windows(in_size: int, out_size: int) -> AxisWindows:
 
 
 # --------------------------------------------------------------------------------------
-# Jitted kernels
+# Jitted kernels, part 1: one plane at a time (serial, the part worth reading)
+# --------------------------------------------------------------------------------------
+# A plane is passed flat: cell (d, h, w) of a (D, H, W) plane sits at (d*H + h)*W + w.
+# The windows' loops are `while` loops with a step, and the row offset (d*H + h)*W is
+# computed once per row: measured about 2x faster than nested `range(lo, hi, step)`
+# loops with 4-d indexing.
+
+@njit(cache=True)
+def _max_pool_plane(plane, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                    st_d, st_h, st_w, lowest):
+    """One plane: out[o], idx[o] = max and flat position of the max over window o.
+
+    plane (D*H*W,) -> out, idx (OD*OH*OW,). Like PyTorch, a value wins if it is greater
+    than the current best *or* NaN: the first maximum in scan order wins ties, and a NaN
+    always propagates. ``lowest`` is -inf in the plane's dtype.
+    """
+    o = 0
+    for od in range(lo_d.shape[0]):
+        for oh in range(lo_h.shape[0]):
+            for ow in range(lo_w.shape[0]):
+                best = lowest
+                best_at = (lo_d[od] * H + lo_h[oh]) * W + lo_w[ow]
+                d = lo_d[od]
+                while d < hi_d[od]:
+                    h = lo_h[oh]
+                    while h < hi_h[oh]:
+                        row = (d * H + h) * W
+                        w = lo_w[ow]
+                        while w < hi_w[ow]:
+                            v = plane[row + w]
+                            if v > best or np.isnan(v):
+                                best = v
+                                best_at = row + w
+                            w += st_w
+                        h += st_h
+                    d += st_d
+                out[o] = best
+                idx[o] = best_at
+                o += 1
+
+
+@njit(cache=True)
+def _avg_pool_plane(plane, out, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                    cnt_d, cnt_h, cnt_w, divisor_override):
+    """One plane: out[o] = (sum over window o) / divisor.
+
+    divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow], or ``divisor_override`` if it is not 0.
+    The sum is accumulated in float64 and rounded once when stored. An empty window gives
+    0, as in PyTorch.
+    """
+    o = 0
+    for od in range(lo_d.shape[0]):
+        for oh in range(lo_h.shape[0]):
+            for ow in range(lo_w.shape[0]):
+                total = 0.0
+                for d in range(lo_d[od], hi_d[od]):
+                    for h in range(lo_h[oh], hi_h[oh]):
+                        row = (d * H + h) * W
+                        for w in range(lo_w[ow], hi_w[ow]):
+                            total += plane[row + w]
+                divisor = divisor_override
+                if divisor == 0:
+                    divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
+                out[o] = total / divisor if divisor != 0 else 0.0
+                o += 1
+
+
+@njit(cache=True)
+def _avg_pool_plane_backward(grad_out, grad_plane, H, W, lo_d, hi_d, lo_h, hi_h,
+                             lo_w, hi_w, cnt_d, cnt_h, cnt_w, divisor_override):
+    """One plane: every cell of window o receives grad_out[o] / divisor (added, since
+    windows may overlap). grad_out (OD*OH*OW,) -> grad_plane (D*H*W,)."""
+    grad_plane[:] = 0.0
+    o = 0
+    for od in range(lo_d.shape[0]):
+        for oh in range(lo_h.shape[0]):
+            for ow in range(lo_w.shape[0]):
+                divisor = divisor_override
+                if divisor == 0:
+                    divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
+                if divisor != 0:
+                    share = grad_out[o] / divisor
+                    for d in range(lo_d[od], hi_d[od]):
+                        for h in range(lo_h[oh], hi_h[oh]):
+                            row = (d * H + h) * W
+                            for w in range(lo_w[ow], hi_w[ow]):
+                                grad_plane[row + w] += share
+                o += 1
+
+
+# --------------------------------------------------------------------------------------
+# Jitted kernels, part 2: all planes (parallel over P; planes never share memory)
 # --------------------------------------------------------------------------------------
 @njit(cache=True, parallel=True)
-def _max_pool_forward_kernel(x, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w, st_d, st_h, st_w):
+def _max_pool_forward_kernel(x, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w, st_d, st_h, st_w,
+                             lowest):
     """x (P, D, H, W) -> out (P, OD, OH, OW), idx (P, OD, OH, OW) int64.
 
     ``idx`` is the flat position ``d*H*W + h*W + w`` of the chosen cell in its plane.
-    Like PyTorch, a value wins if it is greater than the current maximum *or* NaN, so the
-    first maximum in scan order wins ties and a NaN always propagates.
     """
     P, D, H, W = x.shape
     OD, OH, OW = lo_d.shape[0], lo_h.shape[0], lo_w.shape[0]
-    out = np.empty((P, OD, OH, OW), dtype=x.dtype)
-    idx = np.empty((P, OD, OH, OW), dtype=np.int64)
+    planes = x.reshape(P, D * H * W)
+    out = np.empty((P, OD * OH * OW), dtype=x.dtype)
+    idx = np.empty((P, OD * OH * OW), dtype=np.int64)
     for p in prange(P):
-        for od in range(OD):
-            for oh in range(OH):
-                for ow in range(OW):
-                    best = -np.inf
-                    best_at = (lo_d[od] * H + lo_h[oh]) * W + lo_w[ow]
-                    for d in range(lo_d[od], hi_d[od], st_d):
-                        for h in range(lo_h[oh], hi_h[oh], st_h):
-                            for w in range(lo_w[ow], hi_w[ow], st_w):
-                                v = x[p, d, h, w]
-                                if v > best or np.isnan(v):
-                                    best = v
-                                    best_at = (d * H + h) * W + w
-                    out[p, od, oh, ow] = best
-                    idx[p, od, oh, ow] = best_at
-    return out, idx
+        _max_pool_plane(planes[p], out[p], idx[p], H, W, lo_d, hi_d, lo_h, hi_h,
+                        lo_w, hi_w, st_d, st_h, st_w, lowest)
+    return out.reshape(P, OD, OH, OW), idx.reshape(P, OD, OH, OW)
 
 
 @njit(cache=True, parallel=True)
@@ -169,15 +252,17 @@ def _scatter_kernel(values, idx, plane_size, accumulate):
     padding produces one (PyTorch gives that -inf output no gradient either).
     """
     P, M = values.shape
-    out = np.zeros((P, plane_size), dtype=values.dtype)
+    out = np.empty((P, plane_size), dtype=values.dtype)
     for p in prange(P):
+        out[p, :] = 0            # zeroed here, by the thread that fills it (cache-warm)
         for m in range(M):
-            if idx[p, m] < 0 or idx[p, m] >= plane_size:
+            i = idx[p, m]
+            if i < 0 or i >= plane_size:
                 continue
             if accumulate:
-                out[p, idx[p, m]] += values[p, m]
+                out[p, i] += values[p, m]
             else:
-                out[p, idx[p, m]] = values[p, m]
+                out[p, i] = values[p, m]
     return out
 
 
@@ -195,58 +280,29 @@ def _gather_kernel(source, idx):
 @njit(cache=True, parallel=True)
 def _avg_pool_forward_kernel(x, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
                              cnt_d, cnt_h, cnt_w, divisor_override):
-    """x (P, D, H, W) -> out (P, OD, OH, OW): window sum / divisor.
-
-    divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow], or ``divisor_override`` if it is not 0.
-    The sum is accumulated in float64 and rounded once when stored. An empty window
-    (possible only in the padding) gives 0, as in PyTorch.
-    """
+    """x (P, D, H, W) -> out (P, OD, OH, OW): window sums / divisors."""
     P, D, H, W = x.shape
     OD, OH, OW = lo_d.shape[0], lo_h.shape[0], lo_w.shape[0]
-    out = np.empty((P, OD, OH, OW), dtype=x.dtype)
+    planes = x.reshape(P, D * H * W)
+    out = np.empty((P, OD * OH * OW), dtype=x.dtype)
     for p in prange(P):
-        for od in range(OD):
-            for oh in range(OH):
-                for ow in range(OW):
-                    total = 0.0
-                    for d in range(lo_d[od], hi_d[od]):
-                        for h in range(lo_h[oh], hi_h[oh]):
-                            for w in range(lo_w[ow], hi_w[ow]):
-                                total += x[p, d, h, w]
-                    divisor = divisor_override
-                    if divisor == 0:
-                        divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
-                    if divisor == 0:          # empty window: nothing to average
-                        out[p, od, oh, ow] = 0.0
-                    else:
-                        out[p, od, oh, ow] = total / divisor
-    return out
+        _avg_pool_plane(planes[p], out[p], H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                        cnt_d, cnt_h, cnt_w, divisor_override)
+    return out.reshape(P, OD, OH, OW)
 
 
 @njit(cache=True, parallel=True)
 def _avg_pool_backward_kernel(grad_out, D, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
                               cnt_d, cnt_h, cnt_w, divisor_override):
-    """grad_out (P, OD, OH, OW) -> grad_in (P, D, H, W).
-
-    Each output spread its gradient evenly: every cell of its window gets g / divisor.
-    """
+    """grad_out (P, OD, OH, OW) -> grad_in (P, D, H, W): each output's gradient shared
+    evenly by its window."""
     P, OD, OH, OW = grad_out.shape
-    grad_in = np.zeros((P, D, H, W), dtype=grad_out.dtype)
+    g = grad_out.reshape(P, OD * OH * OW)
+    grad_in = np.empty((P, D * H * W), dtype=grad_out.dtype)   # zeroed plane by plane
     for p in prange(P):
-        for od in range(OD):
-            for oh in range(OH):
-                for ow in range(OW):
-                    divisor = divisor_override
-                    if divisor == 0:
-                        divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
-                    if divisor == 0:
-                        continue
-                    share = grad_out[p, od, oh, ow] / divisor
-                    for d in range(lo_d[od], hi_d[od]):
-                        for h in range(lo_h[oh], hi_h[oh]):
-                            for w in range(lo_w[ow], hi_w[ow]):
-                                grad_in[p, d, h, w] += share
-    return grad_in
+        _avg_pool_plane_backward(g[p], grad_in[p], H, W, lo_d, hi_d, lo_h, hi_h,
+                                 lo_w, hi_w, cnt_d, cnt_h, cnt_w, divisor_override)
+    return grad_in.reshape(P, D, H, W)
 
 
 # --------------------------------------------------------------------------------------
@@ -305,7 +361,9 @@ def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     _check_float("x", x, 4)
     _check_axes(axes, x.shape[1:])
     ranges, _ = _tables(axes)
-    return _max_pool_forward_kernel(x, *ranges, axes[0].step, axes[1].step, axes[2].step)
+    lowest = x.dtype.type(-np.inf)                       # -inf as float32 or float64
+    return _max_pool_forward_kernel(x, *ranges, axes[0].step, axes[1].step, axes[2].step,
+                                    lowest)
 
 
 def max_pool_backward(grad_out: np.ndarray, indices: np.ndarray, in_spatial) -> np.ndarray:
