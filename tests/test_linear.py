@@ -236,3 +236,10 @@ def test_linear_grad_fn_names_like_torch_for_2d_input():
 def test_linear_on_numpy_array_says_convert():
     with pytest.raises(TypeError, match=r"must be a Tensor, not ndarray.*from_numpy"):
         nn.Linear(3, 2)(np.ones((1, 3), dtype=np.float32))
+
+
+def test_linear_accepts_numpy_ints_and_rejects_floats():
+    m = nn.Linear(np.int64(3), np.int32(2))
+    assert repr(m) == "Linear(in_features=3, out_features=2, bias=True)"
+    with pytest.raises(TypeError, match="in_features must be a non-negative int"):
+        nn.Linear(3.0, 2)

@@ -79,11 +79,11 @@ class Linear(Module):
         super().__init__()
         _check_device(device)
         for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
                 raise TypeError(f"Linear(): {name} must be a non-negative int, but got "
                                 f"{value!r}")
-        self.in_features = in_features
-        self.out_features = out_features
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
         self.weight = Parameter(_empty((out_features, in_features), dtype))
         if bias:
             self.bias = Parameter(_empty((out_features,), dtype))

@@ -31,12 +31,12 @@ class _BatchNorm(Module):
                  dtype=None, *, bias: bool = True):
         super().__init__()
         _check_device(device)
-        if isinstance(num_features, bool) or not isinstance(num_features, int) \
+        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) \
                 or num_features <= 0:
             raise TypeError(f"{type(self).__name__}(): num_features must be a positive int "
                             f"(the number of channels, input.shape[1]), but got "
                             f"{num_features!r}")
-        self.num_features = num_features
+        self.num_features = int(num_features)
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
