@@ -92,7 +92,8 @@ class Tensor:
     __array_priority__ = 1000      # ndarray (op) Tensor goes to Tensor's reflected operator
 
     def __init__(self, data=None, requires_grad=False):
-        if isinstance(requires_grad, numbers.Integral) and not isinstance(requires_grad, (builtins.bool, np.bool_)):
+        if (requires_grad.__class__ is not builtins.bool and isinstance(requires_grad, numbers.Integral)
+                and not isinstance(requires_grad, np.bool_)):
             raise TypeError(
                 f"Tensor(data, requires_grad) expects requires_grad to be True or False, got "
                 f"{requires_grad!r}. To make a tensor of a given shape use teachnn.zeros(2, 3) or "

@@ -822,3 +822,23 @@ def test_random_indexing_forward_and_backward(case):
     ref = np.zeros(shape)
     np.add.at(ref, index, g)
     np.testing.assert_allclose(x.grad.data, ref)
+
+
+def test_old_api_compatibility():
+    from teachnn.autograd import Variable
+    from teachnn.autograd.function import once_differentiable
+    x = Variable(teachnn.ones(2), requires_grad=True)
+    assert x.requires_grad and x.is_leaf
+
+    class Double(Function):
+        @staticmethod
+        def forward(ctx, t):
+            return teachnn.Tensor(t.data * 2)
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, g):
+            return g * 2
+
+    Double.apply(x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
