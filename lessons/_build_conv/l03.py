@@ -77,9 +77,11 @@ md("""
 - 가로 가장자리 커널 (위 커널의 전치)
 
 을 적용합니다. 두 커널을 하나의 `[2, 1, 3, 3]` 가중치로 묶으면 한 번의 호출로 특성 맵 두 장이 나옵니다.
+빨간색은 큰 양수(어두운 곳에서 밝은 곳으로), 파란색은 큰 음수(밝은 곳에서 어두운 곳으로)입니다. 세로 가장자리 커널은 사각형의 왼쪽·오른쪽 변에만,
+가로 가장자리 커널은 위·아래 변에만 반응하는지 보세요.
 """),
 code("""
-x_all, y_all = load_shapes(train=True)
+x_all, y_all = load_shapes(train=True, noise=0.05)                 # 잡음을 줄인 그림으로
 first_square = int(np.flatnonzero(y_all.numpy() == 2)[0])        # 레이블 2 = 사각형
 square = x_all[first_square].unsqueeze(0)                         # [1, 1, 12, 12]
 
@@ -87,11 +89,14 @@ vertical = torch.tensor([[-1.0, 0.0, 1.0]] * 3)                   # [3, 3]
 edge_kernels = torch.stack([vertical, vertical.t()]).unsqueeze(1) # [2, 1, 3, 3]
 edges = F.conv2d(square, edge_kernels, padding=1)                  # [1, 2, 12, 12]
 
+limit = edges.abs().max().item()                                    # 색 범위를 0 중심으로
 fig, axes = plt.subplots(1, 3, figsize=(9, 3))
-for ax, img, title in zip(axes, [square[0, 0], edges[0, 0], edges[0, 1]],
-                          ["input", "vertical-edge kernel", "horizontal-edge kernel"]):
-    ax.imshow(img.numpy(), cmap="RdBu_r" if "edge" in title else "gray")
+axes[0].imshow(square[0, 0].numpy(), cmap="gray")
+axes[0].set_title("input")
+for ax, channel, title in zip(axes[1:], [0, 1], ["vertical-edge kernel", "horizontal-edge kernel"]):
+    ax.imshow(edges[0, channel].numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
     ax.set_title(title)
+for ax in axes:
     ax.axis("off")
 plt.tight_layout()
 plt.show()"""),

@@ -33,7 +33,7 @@ md("""
 상자는 모든 입력 채널을 덮은 채 깊이·높이·너비 세 방향으로 움직이고, 출력 크기 공식은 축마다 Conv2d와 똑같이 적용됩니다.
 """),
 code("""
-video = torch.randn(2, 3, 16, 64, 64)                 # 동영상 2개: RGB, 16프레임, 64x64
+video = torch.randn(2, 3, 8, 32, 32)                  # 동영상 2개: RGB, 8프레임, 32x32
 conv = nn.Conv3d(3, 8, kernel_size=(3, 5, 5), stride=(1, 2, 2), padding=(1, 2, 2))
 out = conv(video)
 
@@ -70,7 +70,8 @@ md("""
 ## 3. 동영상 예제: 시간 방향 커널로 움직임 찾기
 작은 사각형이 한 프레임에 한 칸씩 오른쪽으로 움직이는 6프레임짜리 흑백 동영상 `[1, 1, 6, 12, 12]`을 만듭니다.
 커널 모양을 `(3, 1, 1)`로, 값을 시간 방향 `[-1, 0, 1]`로 두면 출력은 "두 프레임 뒤 - 지금"이 됩니다.
-멈춰 있는 부분은 0이 되고 **움직인 부분만** 남습니다. Conv2d는 프레임 한 장만 보므로 이런 일을 할 수 없습니다.
+멈춰 있는 부분은 0이 되고 **움직인 부분만** 남습니다. 빨간색(+1)은 사각형이 새로 들어온 곳, 파란색(-1)은 빠져나간 곳입니다.
+Conv2d는 프레임 한 장만 보므로 이런 일을 할 수 없습니다. (움직임 t는 프레임 t와 t+2의 차이라서, 가운데 프레임 t+1 아래에 그렸습니다.)
 """),
 code("""
 frames = np.zeros((6, 12, 12), dtype=np.float32)
@@ -87,7 +88,7 @@ for t in range(4):
     axes[0, t].imshow(clip[0, 0, t + 1].numpy(), cmap="gray")
     axes[0, t].set_title(f"frame {t + 1}")
     axes[1, t].imshow(motion[0, 0, t].numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
-    axes[1, t].set_title(f"motion {t}")
+    axes[1, t].set_title(f"motion[{t}] = f{t + 2} - f{t}")
 for ax in axes.ravel():
     ax.axis("off")
 plt.tight_layout()

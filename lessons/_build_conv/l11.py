@@ -74,7 +74,7 @@ $$H \\xrightarrow{\\text{Conv 5x5}} H - 4 \\xrightarrow{\\text{Conv 5x5}} H - 8 
 즉 이 모델은 **12x12 흑백 입력** `[N, 1, 12, 12]`을 위한 모델입니다. `viz.summary`로 레이어별 출력 모양과 파라미터 수를 확인해 봅니다.
 """),
 code("""
-viz.summary(model, (1, 1, 12, 12))"""),
+table = viz.summary(model, (1, 1, 12, 12))     # 표를 출력하고, 같은 내용을 table에도 담아 둡니다"""),
 md("""
 MNIST 같은 28x28 입력을 넣으면 어떻게 될까요? 합성곱 뒤 특성 맵은 20x20이 되고, 평탄화한 길이는 `64 * 20 * 20 = 25600`이라 `fc1`과 맞지 않습니다.
 teachnn은 무엇이 어긋났는지 알려 줍니다.
@@ -141,7 +141,7 @@ class SmallCNN(nn.Module):
 
 torch.manual_seed(0)
 cnn = SmallCNN()
-viz.summary(cnn, (1, 1, 12, 12))"""),
+table = viz.summary(cnn, (1, 1, 12, 12))"""),
 md("""
 ## 5. 훈련
 한 단계(step)는 늘 같은 네 줄입니다: **순전파 → 손실 → 역전파 → 파라미터 갱신**.
@@ -164,9 +164,9 @@ torch.manual_seed(0)
 cnn = SmallCNN()
 loss_fn = nn.CrossEntropyLoss()
 optimizer = torch.optim.Adam(cnn.parameters(), lr=0.01)
-loader = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True)
+loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
 
-epochs = 5
+epochs = 6
 total_steps = epochs * len(loader)
 step_losses = []
 bar = display(progress_text(0, total_steps, None), display_id=True)
@@ -218,11 +218,21 @@ for name, row in zip(SHAPE_CLASSES, confusion):
 md("""
 ## 7. 특성 맵 들여다보기
 `viz.feature_maps`는 순방향 훅 (forward hook)으로 각 레이어의 출력을 가로채 그려 줍니다.
-첫 번째 합성곱의 특성 맵들이 막대의 가장자리나 방향에 반응하는지, 풀링을 지나며 크기가 어떻게 줄어드는지 보세요.
+잘 보이도록 잡음 없는 X자 그림 하나를 넣어 봅니다. 첫 번째 합성곱의 특성 맵들이 대각선의 방향이나 가장자리에 반응하는지,
+풀링을 지나며 크기가 어떻게 줄어드는지, 마지막 선형 레이어의 네 값 중 어느 것이 가장 큰지 보세요.
 """),
 code("""
-sample = x_test[:1]                       # [1, 1, 12, 12]
-print("정답:", SHAPE_CLASSES[int(y_test[0])], "/ 예측:", SHAPE_CLASSES[int(predicted[0])])
+clean_x, clean_y = load_shapes(train=False, n_per_class=1, noise=0.0)   # 클래스마다 한 장, 잡음 없음
+cross_index = int(np.flatnonzero(clean_y.numpy() == 3)[0])             # 레이블 3 = cross
+sample = clean_x[cross_index:cross_index + 1]                          # [1, 1, 12, 12]
+
+with torch.no_grad():
+    probabilities = F.softmax(cnn(sample), dim=1)[0]
+plt.figure(figsize=(2, 2))
+plt.imshow(sample[0, 0].numpy(), cmap="gray")
+plt.axis("off")
+plt.show()
+print("예측 확률:", {name: round(p, 3) for name, p in zip(SHAPE_CLASSES, probabilities.tolist())})
 viz.feature_maps(cnn, sample)"""),
 md("""
 ## 8. 연습 문제
