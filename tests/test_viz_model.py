@@ -139,3 +139,33 @@ def test_graph_structure_matches_pytorch():
 
     ours, theirs = viz.graph(build(teachnn)), viz.graph(build(torch))
     assert layers(ours) == layers(theirs)
+
+
+@requires_torch
+def test_summary_of_a_cnn_explains_the_flatten_size():
+    """The notes' question: where does the Linear layer's input size come from?"""
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 8, 3),
+                          nn.Flatten(), nn.Linear(8 * 3 * 3, 10))
+    tmodel = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(),
+                                 torch.nn.MaxPool2d(2), torch.nn.Conv2d(4, 8, 3),
+                                 torch.nn.Flatten(), torch.nn.Linear(8 * 3 * 3, 10))
+    result = viz.summary(model, (1, 1, 12, 12), verbose=False)
+    x, shapes = torch.zeros(1, 1, 12, 12), []
+    for layer in tmodel:
+        x = layer(x)
+        shapes.append(list(x.shape))
+    assert [r["output_shape"] for r in result.rows[1:]] == shapes
+    assert [r["params"] for r in result.rows[1:]] == [
+        sum(p.numel() for p in layer.parameters()) for layer in tmodel]
+    assert result.rows[4]["output_shape"] == [1, 8, 3, 3]          # 8*3*3 = 72 = Flatten
+
+
+def test_conv_scene_from_a_real_layer_weight():
+    teachnn.manual_seed(3)
+    layer = nn.Conv2d(2, 3, 3, bias=False)
+    x = teachnn.randn(1, 2, 5, 5)
+    scene = viz.conv2d(x, layer.weight, out_channel=2, stride=2)
+    np.testing.assert_allclose(scene.plan.result, F.conv2d(x, layer.weight, stride=2).data[0, 2],
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="out_channel=3 does not exist"):
+        viz.conv2d(x, layer.weight, out_channel=3)

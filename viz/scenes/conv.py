@@ -151,12 +151,12 @@ def _output_grids(result, done_mask, layout):
 
 
 def conv_plan(n: int, x=None, weight=None, *, size=None, channels=None, kernel=3, stride=1,
-              padding=0, dilation=1) -> Plan:
+              padding=0, dilation=1, out_channel=0) -> Plan:
     """Plan a convolution with ``n`` spatial dimensions and one output channel.
 
-    x: [C, *spatial] (no batch axis); weight: [C, *kernel] (the one output channel's
-    kernel). When omitted they are filled with small whole numbers of the given
-    ``size``/``channels``/``kernel``.
+    x: [C, *spatial] (or [1, C, *spatial]); weight: [C, *kernel], or a layer's whole weight
+    [C_out, C, *kernel] of which output channel ``out_channel`` is shown. When omitted
+    they are filled with small whole numbers of the given ``size``/``channels``/``kernel``.
     """
     name = f"conv{n}d"
     if x is None:
@@ -169,6 +169,8 @@ def conv_plan(n: int, x=None, weight=None, *, size=None, channels=None, kernel=3
         x = example_input((int(channels),) + size)
     else:
         x = to_numpy(x, "x")
+        if x.ndim == n + 2 and x.shape[0] == 1:
+            x = x[0]                                 # [1, C, ...]: drop the batch axis
         if x.ndim != n + 1:
             raise impossible(f"{name} scene expects x of shape [channels, {'spatial, ' * n}"
                              f"] ({n + 1}-d, no batch axis) but got shape {list(x.shape)}.",
@@ -180,8 +182,14 @@ def conv_plan(n: int, x=None, weight=None, *, size=None, channels=None, kernel=3
         weight = example_kernel((C,) + kernel)
     else:
         weight = to_numpy(weight, "weight")
-        if weight.ndim == n + 2 and weight.shape[0] == 1:
-            weight = weight[0]                       # [1, C, *k] as stored by nn.ConvNd
+        if weight.ndim == n + 2:                     # [C_out, C, *k] as stored by nn.ConvNd
+            if not 0 <= out_channel < weight.shape[0]:
+                raise impossible(f"out_channel={out_channel} does not exist: the weight has "
+                                 f"{weight.shape[0]} output channels (0 to "
+                                 f"{weight.shape[0] - 1}).",
+                                 f"out_channel={out_channel}은 없습니다 (0부터 "
+                                 f"{weight.shape[0] - 1}까지).")
+            weight = weight[out_channel]
         if weight.ndim != n + 1 or weight.shape[0] != C:
             raise impossible(f"weight must have shape [{C}, {'k, ' * n}] to match x's {C} "
                              f"channels, but got {list(weight.shape)}.",
@@ -268,23 +276,23 @@ def conv_plan(n: int, x=None, weight=None, *, size=None, channels=None, kernel=3
 
 
 def conv1d_plan(x=None, weight=None, *, size=7, channels=2, kernel=3, stride=1, padding=0,
-                dilation=1) -> Plan:
+                dilation=1, out_channel=0) -> Plan:
     """Conv1d on a sequence [channels, length]: the kernel covers every channel (the
     embedding dimension) and slides along the length only."""
     return conv_plan(1, x, weight, size=size, channels=channels, kernel=kernel, stride=stride,
-                     padding=padding, dilation=dilation)
+                     padding=padding, dilation=dilation, out_channel=out_channel)
 
 
 def conv2d_plan(x=None, weight=None, *, size=5, channels=1, kernel=3, stride=1, padding=0,
-                dilation=1) -> Plan:
+                dilation=1, out_channel=0) -> Plan:
     """Conv2d on [channels, H, W]: one output cell is the sum over all channels of the
     window times the kernel."""
     return conv_plan(2, x, weight, size=size, channels=channels, kernel=kernel, stride=stride,
-                     padding=padding, dilation=dilation)
+                     padding=padding, dilation=dilation, out_channel=out_channel)
 
 
 def conv3d_plan(x=None, weight=None, *, size=4, channels=1, kernel=2, stride=1, padding=0,
-                dilation=1) -> Plan:
+                dilation=1, out_channel=0) -> Plan:
     """Conv3d on [channels, D, H, W], drawn as a row of depth slices."""
     return conv_plan(3, x, weight, size=size, channels=channels, kernel=kernel, stride=stride,
-                     padding=padding, dilation=dilation)
+                     padding=padding, dilation=dilation, out_channel=out_channel)
