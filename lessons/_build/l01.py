@@ -141,6 +141,13 @@ CELLS = [
     print("출력 모양:", cnn(image).shape)
     """),
     md("""
+    `viz.summary`로 모델을 표로 정리해 볼 수도 있습니다. 레이어마다 출력 모양과 파라미터 수가 나옵니다.
+    """),
+    code("""
+    import viz
+    viz.summary(cnn, (1, 1, 28, 28));
+    """),
+    md("""
     출력의 높이와 너비는 합성곱 출력 크기 공식으로 계산됩니다 (03강에서 자세히 봅니다).
 
     $$H_{out} = \\left\\lfloor \\frac{H + 2 \\cdot padding - kernel\\_size}{stride} \\right\\rfloor + 1$$

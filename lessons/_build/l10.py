@@ -70,6 +70,13 @@ CELLS = [
     print(model[0])              # 번호로 꺼내기
     """),
     md("""
+    `viz.summary`는 컨테이너 안의 레이어를 한 줄씩, 출력 모양과 파라미터 수와 함께 보여 줍니다.
+    """),
+    code("""
+    import viz
+    viz.summary(model2, (1, 1, 28, 28));
+    """),
+    md("""
     ## 2. `nn.ModuleList`: 반복되는 레이어와 `for` 반복문
 
     `nn.ModuleList`는 파이썬 리스트처럼 쓰지만, 안에 든 모듈을 모델의 파라미터로 **등록**해 줍니다.
@@ -96,6 +103,7 @@ CELLS = [
     md("""
     그냥 파이썬 리스트를 쓰면 어떻게 될까요? 레이어가 등록되지 않아 파라미터가 보이지 않습니다.
     옵티마이저가 이 레이어들을 학습시키지 못하게 되는, 찾기 어려운 버그입니다.
+    PyTorch는 조용히 넘어가지만, teachnn은 이럴 때 경고(UserWarning)를 띄워 알려 줍니다.
     """),
     code("""
     class PlainList(nn.Module):

@@ -119,6 +119,15 @@ CELLS = [
     print("첫 레이어 가중치의 기울기 모양:", net[0].weight.grad.shape)
     """),
     md("""
+    자동 미분이 기록한 계산 그래프를 `viz.graph`로 그려 봅시다. 아래(파라미터)에서 위(출력)로 화살표가 이어지고,
+    중간에 우리가 만든 `MySigmoidBackward`가 내장 연산들과 나란히 들어 있습니다. `backward()`는 이 그래프를 위에서 아래로 거슬러 갑니다.
+    """),
+    code("""
+    import viz
+
+    viz.graph(out, params=dict(net.named_parameters()))
+    """),
+    md("""
     ## 연습 문제
     """),
     code("""
