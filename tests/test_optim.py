@@ -353,3 +353,105 @@ def test_step_between_forward_and_backward_is_caught_like_torch():
         opt.step()
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             loss.backward()
+
+
+# ----------------------------------------------------------------------------- a textbook reference
+
+def reference_sgd(values, grads_per_step, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                  nesterov=False, maximize=False):
+    """SGD written from the documentation's pseudo-code, one number at a time."""
+    values = [float(v) for v in values]
+    buffers = [None] * len(values)
+    history = []
+    for grads in grads_per_step:
+        for i, g in enumerate(grads):
+            if g is None:
+                continue
+            g = -g if maximize else g
+            g = g + weight_decay * values[i]
+            if momentum:
+                buffers[i] = g if buffers[i] is None else momentum * buffers[i] + (1 - dampening) * g
+                g = g + momentum * buffers[i] if nesterov else buffers[i]
+            values[i] = values[i] - lr * g
+        history.append(list(values))
+    return history
+
+
+def reference_adam(values, grads_per_step, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                   amsgrad=False, maximize=False, decoupled=False):
+    """Adam / AdamW from the documentation's pseudo-code (m_hat, v_hat written out)."""
+    beta1, beta2 = betas
+    values = [float(v) for v in values]
+    m = [0.0] * len(values)
+    v = [0.0] * len(values)
+    v_max = [0.0] * len(values)
+    steps = [0] * len(values)
+    history = []
+    for grads in grads_per_step:
+        for i, g in enumerate(grads):
+            if g is None:
+                continue
+            steps[i] += 1
+            t = steps[i]
+            g = -g if maximize else g
+            if decoupled:
+                values[i] *= 1 - lr * weight_decay
+            else:
+                g = g + weight_decay * values[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g
+            m_hat = m[i] / (1 - beta1 ** t)
+            if amsgrad:
+                v_max[i] = max(v_max[i], v[i])
+                v_hat = v_max[i] / (1 - beta2 ** t)
+            else:
+                v_hat = v[i] / (1 - beta2 ** t)
+            values[i] -= lr * m_hat / (v_hat ** 0.5 + eps)
+        history.append(list(values))
+    return history
+
+
+def run_flat(opt_class, kwargs, start, grads_per_step):
+    """Run the teachnn optimiser on one parameter per entry of ``start``."""
+    params = [nn.Parameter(teachnn.from_numpy(np.array(v, dtype=np.float64))) for v in start]
+    opt = opt_class(params, **kwargs)
+    history = []
+    for grads in grads_per_step:
+        for p, g in zip(params, grads):
+            p.grad = None if g is None else teachnn.from_numpy(np.array(g, dtype=np.float64))
+        opt.step()
+        history.append([float(p.data) for p in params])
+    return history
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), momentum=st.sampled_from([0.0, 0.9]), dampening=st.sampled_from([0.0, 0.5]),
+       nesterov=st.booleans(), weight_decay=st.sampled_from([0.0, 0.1]), maximize=st.booleans())
+def test_sgd_matches_the_textbook_reference(data, momentum, dampening, nesterov, weight_decay,
+                                            maximize):
+    if nesterov and (momentum == 0 or dampening != 0):
+        nesterov = False
+    numbers = st.floats(-3, 3, allow_nan=False)
+    start = data.draw(st.lists(numbers, min_size=1, max_size=4))
+    grads = data.draw(st.lists(st.lists(st.one_of(st.none(), numbers), min_size=len(start),
+                                        max_size=len(start)), min_size=1, max_size=5))
+    kwargs = dict(lr=0.1, momentum=momentum, dampening=dampening, nesterov=nesterov,
+                  weight_decay=weight_decay, maximize=maximize)
+    np.testing.assert_allclose(run_flat(optim.SGD, kwargs, start, grads),
+                               reference_sgd(start, grads, **kwargs), rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), name=st.sampled_from(["Adam", "AdamW"]), amsgrad=st.booleans(),
+       weight_decay=st.sampled_from([0.0, 0.1]), maximize=st.booleans(),
+       eps=st.sampled_from([1e-8, 1e-2]))
+def test_adam_matches_the_textbook_reference(data, name, amsgrad, weight_decay, maximize, eps):
+    numbers = st.floats(-3, 3, allow_nan=False)
+    start = data.draw(st.lists(numbers, min_size=1, max_size=4))
+    grads = data.draw(st.lists(st.lists(st.one_of(st.none(), numbers), min_size=len(start),
+                                        max_size=len(start)), min_size=1, max_size=5))
+    kwargs = dict(lr=0.05, betas=(0.8, 0.95), eps=eps, weight_decay=weight_decay,
+                  amsgrad=amsgrad, maximize=maximize)
+    expected = reference_adam(start, grads, decoupled=(name == "AdamW"), **kwargs)
+    np.testing.assert_allclose(run_flat(getattr(optim, name), kwargs, start, grads), expected,
+                               rtol=1e-9, atol=1e-9)
