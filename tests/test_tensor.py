@@ -611,3 +611,48 @@ def test_repr_of_random_tensors_matches_torch(shape, exponent, dtype, integral, 
 def test_repr_of_summarised_tensors_matches_torch(shape):
     a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     assert repr(teachnn.tensor(a)) == repr(torch.tensor(a))
+
+
+MODULE_FUNCTIONS = {
+    # name: (call, expected value computed by hand)
+    "exp": (lambda: teachnn.exp(teachnn.tensor([0.0])), [1.0]),
+    "log": (lambda: teachnn.log(teachnn.tensor([1.0])), [0.0]),
+    "sqrt": (lambda: teachnn.sqrt(teachnn.tensor([9.0])), [3.0]),
+    "abs": (lambda: teachnn.abs(teachnn.tensor([-2.0])), [2.0]),
+    "sum": (lambda: teachnn.sum(teachnn.tensor([[1, 2], [3, 4]]), 0), [4, 6]),
+    "mean": (lambda: teachnn.mean(teachnn.tensor([1.0, 3.0])), 2.0),
+    "max": (lambda: teachnn.max(teachnn.tensor([1.0, 3.0])), 3.0),
+    "min": (lambda: teachnn.min(teachnn.tensor([[1.0, 3.0]]), 1).values, [1.0]),
+    "argmax": (lambda: teachnn.argmax(teachnn.tensor([1.0, 3.0, 2.0])), 1),
+    "matmul": (lambda: teachnn.matmul(teachnn.tensor([1.0, 2.0]), teachnn.tensor([3.0, 4.0])), 11.0),
+    "mm": (lambda: teachnn.mm(teachnn.tensor([[1.0, 2.0]]), teachnn.tensor([[3.0], [4.0]])), [[11.0]]),
+    "relu": (lambda: teachnn.relu(teachnn.tensor([-1.0, 2.0])), [0.0, 2.0]),
+    "sigmoid": (lambda: teachnn.sigmoid(teachnn.tensor([0.0])), [0.5]),
+    "tanh": (lambda: teachnn.tanh(teachnn.tensor([0.0])), [0.0]),
+    "softmax": (lambda: teachnn.softmax(teachnn.tensor([0.0, 0.0]), dim=0), [0.5, 0.5]),
+    "log_softmax": (lambda: teachnn.log_softmax(teachnn.tensor([0.0, 0.0]), 0).exp(), [0.5, 0.5]),
+    "flatten": (lambda: teachnn.flatten(teachnn.tensor([[1, 2], [3, 4]])), [1, 2, 3, 4]),
+    "reshape": (lambda: teachnn.reshape(teachnn.tensor([1, 2, 3, 4]), (2, 2)), [[1, 2], [3, 4]]),
+    "transpose": (lambda: teachnn.transpose(teachnn.tensor([[1, 2]]), 0, 1), [[1], [2]]),
+    "permute": (lambda: teachnn.permute(teachnn.tensor([[1, 2]]), (1, 0)), [[1], [2]]),
+    "squeeze": (lambda: teachnn.squeeze(teachnn.tensor([[1, 2]])), [1, 2]),
+    "unsqueeze": (lambda: teachnn.unsqueeze(teachnn.tensor([1, 2]), 1), [[1], [2]]),
+    "where": (lambda: teachnn.where(teachnn.tensor([True, False]), teachnn.tensor([1, 2]),
+                                    teachnn.tensor([3, 4])), [1, 4]),
+    "clamp": (lambda: teachnn.clamp(teachnn.tensor([-5, 5]), -1, 1), [-1, 1]),
+    "allclose": (lambda: teachnn.allclose(teachnn.ones(2), teachnn.ones(2)), True),
+    "equal": (lambda: teachnn.equal(teachnn.ones(2), teachnn.zeros(2)), False),
+    "is_tensor": (lambda: (teachnn.is_tensor(teachnn.ones(1)), teachnn.is_tensor([1])), (True, False)),
+    "numel": (lambda: teachnn.numel(teachnn.zeros(2, 3)), 6),
+    "maximum": (lambda: teachnn.maximum(teachnn.tensor([1, 5]), teachnn.tensor([3, 2])), [3, 5]),
+    "minimum": (lambda: teachnn.minimum(teachnn.tensor([1, 5]), teachnn.tensor([3, 2])), [1, 2]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULE_FUNCTIONS))
+def test_module_level_functions(name):
+    call, expected = MODULE_FUNCTIONS[name]
+    result = call()
+    if isinstance(result, teachnn.Tensor):
+        result = result.tolist()
+    assert result == expected
