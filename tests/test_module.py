@@ -220,6 +220,21 @@ def test_state_dict_keys_and_order_match_torch():
         np.testing.assert_array_equal(value.data, theirs.state_dict()[key].numpy())
 
 
+def test_state_dict_and_parameter_order_by_hand():
+    # PyTorch's rule: own parameters, own persistent buffers, then each child in registration
+    # order; the shared layer 'tied' appears again in state_dict but not in named_parameters
+    m = build_model(teachnn)
+    layer = ["weight", "bias", "running"]
+    children = ["body.0", "body.2"] + [f"blocks.{i}" for i in range(4)] + ["heads.b", "heads.a.inner"]
+    expected_state = ["scale", "steps"] + [f"{c}.{k}" for c in children + ["tied"] for k in layer]
+    assert list(m.state_dict()) == expected_state
+    expected_params = ["scale"] + [f"{c}.{k}" for c in children for k in ["weight", "bias"]]
+    assert [n for n, _ in m.named_parameters()] == expected_params
+    assert [n for n, _ in m.named_buffers()] == ["steps"] + [
+        f"{c}.{k}" for c in children for k in ["running", "scratch"]]
+    assert [n for n, _ in m.named_modules()][:5] == ["", "body", "body.0", "body.1", "body.2"]
+
+
 def test_state_dict_values_are_detached_and_share_numbers():
     m = build_model(teachnn)
     sd = m.state_dict()
