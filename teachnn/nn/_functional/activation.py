@@ -420,7 +420,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 # NumPy has no erf. W. J. Cody's rational approximations ("Rational Chebyshev approximations
 # for the error function", Math. Comp. 23, 1969) give double precision with a handful of
 # vectorised array operations: each of three ranges of |x| uses one ratio of polynomials.
-# Coefficients are listed highest power first (the order np.polyval wants).
+# Coefficients are listed highest power first (Horner's order).
 _ERF_SMALL_NUM = [1.85777706184603153e-1, 3.16112374387056560e0, 1.13864154151050156e2,
                   3.77485237685302021e2, 3.20937758913846947e3]
 _ERF_SMALL_DEN = [1.0, 2.36012909523441209e1, 2.44024637934444173e2,
@@ -438,6 +438,15 @@ _ERFC_LARGE_DEN = [1.0, 2.56852019228982242e0, 1.87295284992346047e0,
 _INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
 
 
+def _polyval(coefficients, z):
+    """Horner's rule c0 z^n + c1 z^(n-1) + ... + cn, in place (np.polyval allocates more)."""
+    result = np.full_like(z, coefficients[0])
+    for c in coefficients[1:]:
+        result *= z
+        result += c
+    return result
+
+
 def _erf(a: np.ndarray) -> np.ndarray:
     """Gauss error function erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt, elementwise.
 
@@ -453,18 +462,18 @@ def _erf(a: np.ndarray) -> np.ndarray:
 
     small = y <= 0.46875
     z = x[small] ** 2
-    out[small] = x[small] * np.polyval(_ERF_SMALL_NUM, z) / np.polyval(_ERF_SMALL_DEN, z)
+    out[small] = x[small] * _polyval(_ERF_SMALL_NUM, z) / _polyval(_ERF_SMALL_DEN, z)
 
     mid = (y > 0.46875) & (y <= 4.0)
     ym = y[mid]
-    erfc_mid = np.exp(-ym * ym) * np.polyval(_ERFC_MID_NUM, ym) / np.polyval(_ERFC_MID_DEN, ym)
+    erfc_mid = np.exp(-ym * ym) * _polyval(_ERFC_MID_NUM, ym) / _polyval(_ERFC_MID_DEN, ym)
     out[mid] = np.sign(x[mid]) * (1.0 - erfc_mid)
 
     large = ~(small | mid)                       # y > 4 (and NaN, which stays NaN)
     yl = y[large]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = 1.0 / (yl * yl)
-        ratio = z * np.polyval(_ERFC_LARGE_NUM, z) / np.polyval(_ERFC_LARGE_DEN, z)
+        ratio = z * _polyval(_ERFC_LARGE_NUM, z) / _polyval(_ERFC_LARGE_DEN, z)
         erfc_large = np.exp(-yl * yl) / yl * (_INV_SQRT_PI - ratio)
     erfc_large = np.where(np.isinf(yl), 0.0, erfc_large)      # erf(+-inf) = +-1
     out[large] = np.sign(x[large]) * (1.0 - erfc_large)
@@ -491,7 +500,8 @@ class GELUFunction(Function):
         a = x.data.astype(np.float64)          # computed in float64, returned in x's dtype
         ctx.approximate, ctx.x64, ctx.dtype = approximate, a, x.data.dtype
         if approximate == "none":
-            out = a * 0.5 * (1.0 + _erf(a / _SQRT_2))
+            ctx.cdf = 0.5 * (1.0 + _erf(a / _SQRT_2))                # Phi(x), kept for backward
+            out = a * ctx.cdf
         else:
             out = 0.5 * a * (1.0 + np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
         return _as_out(out, x.data.dtype)
@@ -500,9 +510,8 @@ class GELUFunction(Function):
     def backward(ctx, grad_out):
         a = ctx.x64
         if ctx.approximate == "none":
-            cdf = 0.5 * (1.0 + _erf(a / _SQRT_2))
             pdf = np.exp(-0.5 * a * a) * _INV_SQRT_2PI
-            local = cdf + a * pdf
+            local = ctx.cdf + a * pdf
         else:
             t = np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a ** 3))
             du_dx = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * a * a)
