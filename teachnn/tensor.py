@@ -956,17 +956,26 @@ class Tensor:
             return _ops.MeanAll.apply(x, None, False)
         return _ops.Mean.apply(x, _norm_dims(dim, self.data.ndim), keepdim)
 
-    def prod(self, dim=None, keepdim=False):
-        if self._requires_grad and grad_mode._grad_enabled:
-            raise NotImplementedError("prod() with gradients is not implemented in teachnn; "
-                                      "for positive values use x.log().sum().exp()")
-        axis = None if dim is None else _norm_dim(dim, self.data.ndim)
-        return Tensor(np.asarray(np.prod(self.data, axis=axis, keepdims=keepdim)))
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        """Product of all elements, or along ``dim``. Ints and bools multiply to int64."""
+        x = self
+        if dtype is not None:
+            x = self.to(dtype)
+        elif self.data.dtype.kind in "iub":
+            x = self.to(_dtype.int64)
+        if dim is None:
+            return _ops.ProdAll.apply(x)
+        return _ops.Prod.apply(x, _norm_dim(dim, self.data.ndim) if self.data.ndim else 0, keepdim)
 
-    def cumsum(self, dim):
-        if self._requires_grad and grad_mode._grad_enabled:
-            raise NotImplementedError("cumsum() with gradients is not implemented in teachnn")
-        return Tensor(np.cumsum(self.data, axis=_norm_dim(dim, self.data.ndim)))
+    def cumsum(self, dim, dtype=None):
+        """Running sum along ``dim``: [1, 2, 3] -> [1, 3, 6]."""
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and self.data.dtype.kind in "iub":
+            x = self.to(_dtype.int64)
+        if self.data.ndim == 0:
+            _norm_dim(dim, 0)
+            return x.clone()
+        return _ops.Cumsum.apply(x, _norm_dim(dim, self.data.ndim))
 
     def _var_args(self, dim, unbiased, correction, keepdim, name):
         if not _is_float_array(self.data):
@@ -1772,7 +1781,11 @@ def _infer_numpy(data):
         return data.data
     if isinstance(data, (list, tuple)) and data and builtins.any(isinstance(x, Tensor) for x in _flatten_items(data)):
         data = _nested_tensors_to_lists(data)
-    a = np.asarray(data)
+    try:
+        a = np.asarray(data)
+    except ValueError:
+        raise ValueError("can't build a tensor from rows of different lengths (for example [[1, 2], [3]]): "
+                         "every row must have the same number of elements") from None
     if a.dtype == object:
         raise TypeError(f"can't build a tensor from this data (it contains {type(_first_odd(data)).__name__} "
                         "objects or rows of different lengths); use numbers in nested lists of equal length")
@@ -1781,8 +1794,7 @@ def _infer_numpy(data):
     elif a.dtype.kind in "iu" and not isinstance(data, (np.ndarray, np.generic)):
         a = a.astype(np.int64)
     elif a.dtype.kind in "US":
-        raise TypeError(f"new(): invalid data type '{a.dtype.kind == 'U' and 'str'}': tensors hold numbers, "
-                        "not text")
+        raise TypeError("new(): invalid data type 'str': tensors hold numbers, not text")
     return a
 
 
@@ -1826,7 +1838,8 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray):
-        _check_dtype_supported(data) if dtype is None else None
+        if dtype is None:
+            _check_dtype_supported(data)
         return _finish(data if dtype is None else data.astype(_dtype.to_numpy(dtype), copy=False), False, device)
     return tensor(data, dtype=dtype, device=device)
 
@@ -2002,9 +2015,19 @@ def triu(input, diagonal=0):
 
 
 def diag(input, diagonal=0):
-    if input.requires_grad and grad_mode._grad_enabled:
-        raise NotImplementedError("diag() with gradients is not implemented in teachnn")
-    return Tensor(np.diag(input.data, diagonal).copy())
+    """1-d input: a square matrix with it on the ``diagonal``; 2-d input: that diagonal."""
+    if input.data.ndim == 2:
+        rows = np.arange(input.data.shape[0])
+        cols = rows + diagonal
+        keep = (cols >= 0) & (cols < input.data.shape[1])
+        return input[rows[keep], cols[keep]]
+    if input.data.ndim != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.data.ndim}D")
+    n = input.data.shape[0] + builtins.abs(diagonal)
+    out = zeros(n, n, dtype=input.dtype)
+    rows = np.arange(input.data.shape[0]) + builtins.max(-diagonal, 0)
+    out[rows, rows + diagonal] = input      # recorded as CopySlices when input requires grad
+    return out
 
 
 # ----------------------------------------------------------------------------------------
@@ -2105,12 +2128,12 @@ def mean(input, dim=None, keepdim=False, dtype=None):
     return input.mean(dim, keepdim=keepdim, dtype=dtype)
 
 
-def prod(input, dim=None, keepdim=False):
-    return input.prod(dim, keepdim)
+def prod(input, dim=None, keepdim=False, dtype=None):
+    return input.prod(dim, keepdim, dtype=dtype)
 
 
-def cumsum(input, dim):
-    return input.cumsum(dim)
+def cumsum(input, dim, dtype=None):
+    return input.cumsum(dim, dtype=dtype)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

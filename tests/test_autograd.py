@@ -68,6 +68,13 @@ OPS = [
     ("clamp_max", lambda lib, a: lib.clamp(a, max=0.2), [(3, 4)], "any"),
     ("relu", lambda lib, a: a.relu(), [(3, 4)], "any"),
     ("sin", lambda lib, a: a.sin(), [(3, 4)], "any"),
+    ("prod_dim", lambda lib, a: a.prod(1), [(3, 4)], "any"),
+    ("prod_all", lambda lib, a: a.prod(), [(2, 3)], "any"),
+    ("prod_keepdim", lambda lib, a: a.prod(0, keepdim=True), [(3, 4)], "any"),
+    ("cumsum", lambda lib, a: a.cumsum(1), [(3, 4)], "any"),
+    ("cumsum_first", lambda lib, a: lib.cumsum(a, dim=0), [(3, 4)], "any"),
+    ("diag_of_matrix", lambda lib, a: lib.diag(a, 1), [(3, 4)], "any"),
+    ("diag_of_vector", lambda lib, a: lib.diag(a, -1) * 3, [(3,)], "any"),
     ("flip", lambda lib, a: a.flip(0, 2), [(2, 3, 4)], "any"),
     ("roll", lambda lib, a: a.roll((1, -2), (0, 1)), [(3, 4)], "any"),
     ("log1p", lambda lib, a: a.log1p(), [(3, 4)], "pos"),
@@ -162,7 +169,7 @@ def test_parity_float32(name, fn, shapes, kind):
 
 # expressions that torch records as a chain of several nodes (e.g. ``2 / x`` is
 # Mul(Reciprocal(x)), ``a[::2, ::-1]`` has no torch equivalent): their top node differs
-_MULTI_NODE = {"gather", "index_select", "masked_fill", "split", "chunk", "unbind", "tril", "norm",
+_MULTI_NODE = {"diag_of_matrix", "diag_of_vector", "gather", "index_select", "masked_fill", "split", "chunk", "unbind", "tril", "norm",
                "outer", "sort_values", "topk_values", "index_step", "matmul_vm", "matmul_batched", "matmul_broadcast", "contiguous",
                "logsumexp", "index_none_ellipsis", "clone", "chain"}
 NAMED_OPS = [o for o in OPS if o[0] not in _MULTI_NODE]
@@ -842,3 +849,13 @@ def test_old_api_compatibility():
 
     Double.apply(x).sum().backward()
     assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_prod_with_zeros_has_the_right_gradient():
+    # d(x0*x1*x2)/dx1 = x0*x2 even when x1 == 0; a division-based formula would give nan
+    x = teachnn.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    x.prod().backward()
+    assert x.grad.tolist() == [0.0, 6.0, 0.0]
+    y = teachnn.tensor([[2.0, 0.0], [0.0, 0.0]], dtype=teachnn.float64, requires_grad=True)
+    assert gradcheck(lambda t: t.prod(1), (y,))
+    assert gradcheck(lambda t: t.prod(), (y,))

@@ -13,7 +13,7 @@ Conventions used below:
 """
 import numpy as np
 
-from .function import Function
+from .function import Context, Function
 from ..tensor import Tensor
 
 __all__ = ["unbroadcast"]
@@ -765,6 +765,66 @@ class Amax(Function):
 class Amin(Amax):
     _backward_name = "AminBackward0"
     _reduce = staticmethod(np.min)
+
+
+class Prod(Function):
+    """Product along ``dim``. d(prod)/dx_i = product of all the *other* entries, computed as
+    (product of those before i) * (product of those after i): no division, so zeros are fine."""
+    _backward_name = "ProdBackward1"
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.save_for_backward(x)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        return Tensor(np.asarray(np.prod(x.data, axis=dim, keepdims=keepdim)))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        a, d = x.data, ctx.dim
+        ones = np.ones_like(np.take(a, [0], axis=d))                        # (..., 1, ...)
+        before = np.cumprod(np.concatenate([ones, np.delete(a, -1, axis=d)], axis=d), axis=d)
+        flipped = np.flip(a, axis=d)
+        after = np.flip(np.cumprod(np.concatenate([ones, np.delete(flipped, -1, axis=d)], axis=d),
+                                   axis=d), axis=d)
+        g = grad_out.data if ctx.keepdim else np.expand_dims(grad_out.data, d)
+        return g * before * after, None, None
+
+
+class ProdAll(Function):
+    """Product of all elements: Prod along the single axis of the flattened tensor."""
+    _backward_name = "ProdBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return Tensor(np.asarray(np.prod(x.data)))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        flat = Tensor(x.data.reshape(-1))
+        inner = Context()
+        inner.save_for_backward(flat)
+        inner.dim, inner.keepdim = 0, False
+        g, _, _ = Prod.backward(inner, grad_out)          # (n,)
+        return g.reshape(x.data.shape)
+
+
+class Cumsum(Function):
+    """Running sum along ``dim``. Backward: the running sum of the gradient taken from the end."""
+    _backward_name = "CumsumBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return Tensor(np.cumsum(x.data, axis=dim))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # y_j = sum_{i <= j} x_i  ->  dL/dx_i = sum_{j >= i} dL/dy_j
+        g = np.flip(grad_out.data, axis=ctx.dim)
+        return np.flip(np.cumsum(g, axis=ctx.dim), axis=ctx.dim), None
 
 
 # ----------------------------------------------------------------------------------------
