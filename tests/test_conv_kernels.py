@@ -104,7 +104,7 @@ def _tol(dtype):
 
 @contextlib.contextmanager
 def parallel_threshold(elements):
-    """Force the serial (huge threshold) or the prange (threshold 0) drivers."""
+    """Force one thread (huge threshold) or the split over threads (threshold 0)."""
     saved = K.PARALLEL_MIN_ELEMENTS
     K.PARALLEL_MIN_ELEMENTS = elements
     try:

@@ -5,8 +5,9 @@
 #   1. im2col (Numba): copy every receptive field of the input into the columns of a matrix
 #          x (N, C, D, H, W) -> col (C*kd*kh*kw, N*oD*oH*oW)
 #      Rows are (channel, kernel tap), columns are (sample, output position). The outer loop
-#      is ``prange`` over (sample, channel) pairs: each pair reads one input channel and
-#      writes its own rows/columns block, so threads never touch the same memory. Inside,
+#      is over (sample, channel) pairs: each pair reads one input channel and writes its own
+#      block of col, so for large arrays the pairs are split among threads (the kernels
+#      release the GIL) and threads never touch the same memory. Inside,
 #      the loops run kernel tap (a, b, e) -> output row (i, j) -> output column k. The
 #      innermost loop walks the output's last axis, so ``col`` is written contiguously and
 #      (for stride 1) the input row is read contiguously too. The cells that fall in the
@@ -18,8 +19,9 @@
 #      Hand-written loops cannot compete with a tuned GEMM, and a learner can see that the
 #      whole convolution *is* one matrix product once the windows are laid out as columns.
 #   3. col2im (Numba) is the adjoint of im2col: every column entry is *added* back to the
-#      input cell it was copied from. Same loop order, same prange over (sample, channel)
+#      input cell it was copied from. Same loop order, same split over (sample, channel)
 #      pairs (each writes only its own input channel, so no races).
+#   Depthwise convolution (one input channel per group) skips im2col: direct loops.
 #
 # The six directions use only these two loops:
 #   conv forward            = GEMM(weight, im2col(x))
@@ -31,7 +33,8 @@
 #
 # Everything is 3-d: a 1-d input (N, C, L) is the view (N, C, 1, 1, L) and a 2-d input is
 # (N, C, 1, H, W). One kernel family means one code path to test and only two compiled
-# specialisations per loop (float32, float64).
+# specialisations per loop (float32, float64). No parallel=True: it compiled 2-3x slower
+# here, and the learner waits for compilation in the first cell of every notebook.
 #
 # Numba does no bounds checks, so the Python wrappers below check shapes, dtypes and
 # contiguity before every jitted call. Debug a kernel in plain Python with
@@ -40,8 +43,10 @@
 from __future__ import annotations
 
 import numpy as np
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
-from numba import njit, prange
+from numba import njit
 
 __all__ = [
     "im2col",
@@ -56,8 +61,13 @@ _FLOATS = (np.float32, np.float64)
 
 
 # --------------------------------------------------------------------------------------
-# The two jitted loops
+# The jitted loops
 # --------------------------------------------------------------------------------------
+# Each loop works on a range [start, stop) of independent items (sample-channel pairs, or
+# output channels) and releases the GIL (nogil=True). ``_run_split`` below hands the
+# range to a few Python threads for large arrays, so the loops run on all cores without
+# Numba's parallel=True, which compiles several times slower (a cost every learner pays
+# in the first cell) and wakes a thread pool even for tiny inputs.
 @njit(cache=True, inline="always")
 def _valid_columns(offset, stride, size, out_size):
     """Range [lo, hi) of output columns k whose input index k*stride + offset is in [0, size)."""
@@ -74,135 +84,98 @@ def _valid_columns(offset, stride, size, out_size):
     return lo, hi
 
 
-@njit(cache=True)
-def _im2col_channel(xf, cf, nc, N, C, D, H, W, oD, oH, oW, geom):
-    """Gather the windows of one (sample, channel) pair nc = n*C + c into the flat col.
+@njit(cache=True, nogil=True)
+def _im2col_range(x, col, geom, start, stop):
+    """Gather windows: x (N, C, D, H, W) -> col (C, kd, kh, kw, N, oD, oH, oW), for the
+    (sample, channel) pairs nc = n*C + c in [start, stop):
 
-    x (N, C, D, H, W) -> col (C, kd, kh, kw, N, oD, oH, oW), both as flat 1-d views:
     col[c, a, b, e, n, i, j, k] = x[n, c, i*sd + a*dd - pd, j*sh + b*dh - ph, k*sw + e*dw - pw]
-    (zero where the index falls in the padding). Explicit offsets keep the innermost loop a
-    plain (vectorisable) copy.
+
+    (zero where the index falls in the padding). Both arrays are walked through flat 1-d
+    views with explicit offsets, which keeps the innermost loop a plain (vectorisable) copy.
     """
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    N, C, D, H, W = x.shape
+    oD, oH, oW = col.shape[5], col.shape[6], col.shape[7]
     L = oD * oH * oW
-    n = nc // C
-    c = nc - n * C
-    x_base = nc * D * H * W                          # start of x[n, c]
-    for a in range(kd):
-        for b in range(kh):
-            for e in range(kw):
-                row = ((c * kd + a) * kh + b) * kw + e
-                col_base = (row * N + n) * L         # start of col[c, a, b, e, n]
-                off_w = e * dw - pw
-                k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
-                for i in range(oD):
-                    zi = i * sd + a * dd - pd
-                    for j in range(oH):
-                        yi = j * sh + b * dh - ph
-                        dst = col_base + (i * oH + j) * oW       # one output row (oW,)
-                        if zi < 0 or zi >= D or yi < 0 or yi >= H:
-                            for k in range(oW):
+    xf = x.reshape(-1)                                   # (N*C*D*H*W,)
+    cf = col.reshape(-1)                                 # (C*K*N*L,)
+    for nc in range(start, stop):
+        n = nc // C
+        c = nc - n * C
+        x_base = nc * D * H * W                          # start of x[n, c]
+        for a in range(kd):
+            for b in range(kh):
+                for e in range(kw):
+                    row = ((c * kd + a) * kh + b) * kw + e
+                    col_base = (row * N + n) * L         # start of col[c, a, b, e, n]
+                    off_w = e * dw - pw
+                    k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
+                    for i in range(oD):
+                        zi = i * sd + a * dd - pd
+                        for j in range(oH):
+                            yi = j * sh + b * dh - ph
+                            dst = col_base + (i * oH + j) * oW       # one output row (oW,)
+                            if zi < 0 or zi >= D or yi < 0 or yi >= H:
+                                for k in range(oW):
+                                    cf[dst + k] = 0
+                                continue
+                            src = x_base + (zi * H + yi) * W + off_w
+                            for k in range(k_lo):
                                 cf[dst + k] = 0
-                            continue
-                        src = x_base + (zi * H + yi) * W + off_w
-                        for k in range(k_lo):
-                            cf[dst + k] = 0
-                        if sw == 1:
-                            for k in range(k_lo, k_hi):
-                                cf[dst + k] = xf[src + k]
-                        else:
-                            for k in range(k_lo, k_hi):
-                                cf[dst + k] = xf[src + k * sw]
-                        for k in range(k_hi, oW):
-                            cf[dst + k] = 0
+                            if sw == 1:
+                                for k in range(k_lo, k_hi):
+                                    cf[dst + k] = xf[src + k]
+                            else:
+                                for k in range(k_lo, k_hi):
+                                    cf[dst + k] = xf[src + k * sw]
+                            for k in range(k_hi, oW):
+                                cf[dst + k] = 0
 
 
-@njit(cache=True)
-def _col2im_channel(cf, xf, nc, N, C, D, H, W, oD, oH, oW, geom):
-    """Scatter-add one (sample, channel) pair back (the adjoint of _im2col_channel):
-    x[n, c, zi, yi, xi] = sum of the col entries copied from it. x[n, c] is zeroed first."""
+@njit(cache=True, nogil=True)
+def _col2im_range(col, x, geom, start, stop):
+    """Scatter-add windows back (the adjoint of im2col) for the pairs nc in [start, stop):
+    col (C, kd, kh, kw, N, oD, oH, oW) -> x (N, C, D, H, W),
+    x[n, c, zi, yi, xi] = sum of the col entries that were copied from it.
+    x[n, c] is zeroed first, so the caller may pass np.empty.
+    """
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    N, C, D, H, W = x.shape
+    oD, oH, oW = col.shape[5], col.shape[6], col.shape[7]
     L = oD * oH * oW
-    n = nc // C
-    c = nc - n * C
+    xf = x.reshape(-1)
+    cf = col.reshape(-1)
     size = D * H * W
-    x_base = nc * size
-    for t in range(size):
-        xf[x_base + t] = 0
-    for a in range(kd):
-        for b in range(kh):
-            for e in range(kw):
-                row = ((c * kd + a) * kh + b) * kw + e
-                col_base = (row * N + n) * L
-                off_w = e * dw - pw
-                k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
-                for i in range(oD):
-                    zi = i * sd + a * dd - pd
-                    if zi < 0 or zi >= D:
-                        continue
-                    for j in range(oH):
-                        yi = j * sh + b * dh - ph
-                        if yi < 0 or yi >= H:
+    for nc in range(start, stop):
+        n = nc // C
+        c = nc - n * C
+        x_base = nc * size
+        for t in range(size):
+            xf[x_base + t] = 0
+        for a in range(kd):
+            for b in range(kh):
+                for e in range(kw):
+                    row = ((c * kd + a) * kh + b) * kw + e
+                    col_base = (row * N + n) * L
+                    off_w = e * dw - pw
+                    k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
+                    for i in range(oD):
+                        zi = i * sd + a * dd - pd
+                        if zi < 0 or zi >= D:
                             continue
-                        src = col_base + (i * oH + j) * oW
-                        dst = x_base + (zi * H + yi) * W + off_w
-                        if sw == 1:
-                            for k in range(k_lo, k_hi):
-                                xf[dst + k] += cf[src + k]
-                        else:
-                            for k in range(k_lo, k_hi):
-                                xf[dst + k * sw] += cf[src + k]
-
-
-# Two drivers per loop: a serial one for small arrays (waking a thread pool costs more than
-# the work, and learners' examples are small) and a prange one for large arrays. Each
-# (sample, channel) pair writes its own memory, so the parallel loop needs no locks.
-@njit(cache=True)
-def _im2col_serial(x, col, geom):
-    N, C, D, H, W = x.shape
-    xf, cf = x.reshape(-1), col.reshape(-1)
-    for nc in range(N * C):
-        _im2col_channel(xf, cf, nc, N, C, D, H, W, col.shape[5], col.shape[6], col.shape[7],
-                        geom)
-
-
-@njit(cache=True, parallel=True)
-def _im2col_parallel(x, col, geom):
-    N, C, D, H, W = x.shape
-    xf, cf = x.reshape(-1), col.reshape(-1)
-    for nc in prange(N * C):
-        _im2col_channel(xf, cf, nc, N, C, D, H, W, col.shape[5], col.shape[6], col.shape[7],
-                        geom)
-
-
-@njit(cache=True)
-def _col2im_serial(col, x, geom):
-    N, C, D, H, W = x.shape
-    xf, cf = x.reshape(-1), col.reshape(-1)
-    for nc in range(N * C):
-        _col2im_channel(cf, xf, nc, N, C, D, H, W, col.shape[5], col.shape[6], col.shape[7],
-                        geom)
-
-
-@njit(cache=True, parallel=True)
-def _col2im_parallel(col, x, geom):
-    N, C, D, H, W = x.shape
-    xf, cf = x.reshape(-1), col.reshape(-1)
-    for nc in prange(N * C):
-        _col2im_channel(cf, xf, nc, N, C, D, H, W, col.shape[5], col.shape[6], col.shape[7],
-                        geom)
-
-
-# Below this many col elements the serial loop is faster than waking the threads.
-PARALLEL_MIN_ELEMENTS = 1 << 18
-
-
-def _use_parallel(n_elements, n_pairs):
-    return n_elements >= PARALLEL_MIN_ELEMENTS and n_pairs > 1 and numba.get_num_threads() > 1
-
-
-def _geom(kernel, stride, pad_left, dilation):
-    return tuple(int(v) for v in (*kernel, *stride, *pad_left, *dilation))
+                        for j in range(oH):
+                            yi = j * sh + b * dh - ph
+                            if yi < 0 or yi >= H:
+                                continue
+                            src = col_base + (i * oH + j) * oW
+                            dst = x_base + (zi * H + yi) * W + off_w
+                            if sw == 1:
+                                for k in range(k_lo, k_hi):
+                                    xf[dst + k] += cf[src + k]
+                            else:
+                                for k in range(k_lo, k_hi):
+                                    xf[dst + k * sw] += cf[src + k]
 
 
 # --------------------------------------------------------------------------------------
@@ -213,158 +186,175 @@ def _geom(kernel, stride, pad_left, dilation):
 # matrices, while im2col writes K copies of the input. Here the loops run directly:
 # (sample, group) pair -> output channel of the group -> kernel tap -> output row ->
 # output column (contiguous, vectorisable), reading each input row in place.
-@njit(cache=True)
-def _dw_forward_pair(xf, wf, of, p, G, Og, D, H, W, oD, oH, oW, geom):
-    """out[n, g*Og + o] = sum_tap w[g*Og + o, 0, tap] * shifted x[n, g]  (p = n*G + g)."""
+@njit(cache=True, nogil=True)
+def _dw_forward_range(x, w, out, geom, start, stop):
+    """out[n, g*Og + o] = sum_tap w[g*Og + o, 0, tap] * shifted x[n, g], for the
+    (sample, group) pairs p = n*G + g in [start, stop)."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    N, G, D, H, W = x.shape
+    Og = w.shape[0] // G
+    oD, oH, oW = out.shape[2], out.shape[3], out.shape[4]
     K = kd * kh * kw
     L = oD * oH * oW
-    n = p // G
-    g = p - n * G
-    x_base = p * D * H * W                                # x[n, g]
-    for o in range(Og):
-        oc = g * Og + o
-        out_base = (n * G * Og + oc) * L                  # out[n, oc]
-        for t in range(L):
-            of[out_base + t] = 0
-        for a in range(kd):
-            for b in range(kh):
-                for e in range(kw):
-                    wv = wf[oc * K + (a * kh + b) * kw + e]
-                    off_w = e * dw - pw
-                    k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
-                    for i in range(oD):
-                        zi = i * sd + a * dd - pd
-                        if zi < 0 or zi >= D:
-                            continue
-                        for j in range(oH):
-                            yi = j * sh + b * dh - ph
-                            if yi < 0 or yi >= H:
+    xf, wf, of = x.reshape(-1), w.reshape(-1), out.reshape(-1)
+    for p in range(start, stop):
+        n = p // G
+        g = p - n * G
+        x_base = p * D * H * W                            # x[n, g]
+        for o in range(Og):
+            oc = g * Og + o
+            out_base = (n * G * Og + oc) * L              # out[n, oc]
+            for t in range(L):
+                of[out_base + t] = 0
+            for a in range(kd):
+                for b in range(kh):
+                    for e in range(kw):
+                        wv = wf[oc * K + (a * kh + b) * kw + e]
+                        off_w = e * dw - pw
+                        k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
+                        for i in range(oD):
+                            zi = i * sd + a * dd - pd
+                            if zi < 0 or zi >= D:
                                 continue
-                            dst = out_base + (i * oH + j) * oW
-                            src = x_base + (zi * H + yi) * W + off_w
-                            if sw == 1:
-                                for k in range(k_lo, k_hi):
-                                    of[dst + k] += wv * xf[src + k]
-                            else:
-                                for k in range(k_lo, k_hi):
-                                    of[dst + k] += wv * xf[src + k * sw]
+                            for j in range(oH):
+                                yi = j * sh + b * dh - ph
+                                if yi < 0 or yi >= H:
+                                    continue
+                                dst = out_base + (i * oH + j) * oW
+                                src = x_base + (zi * H + yi) * W + off_w
+                                if sw == 1:
+                                    for k in range(k_lo, k_hi):
+                                        of[dst + k] += wv * xf[src + k]
+                                else:
+                                    for k in range(k_lo, k_hi):
+                                        of[dst + k] += wv * xf[src + k * sw]
 
 
-@njit(cache=True)
-def _dw_grad_input_pair(gf, wf, gxf, p, G, Og, D, H, W, oD, oH, oW, geom):
+@njit(cache=True, nogil=True)
+def _dw_grad_input_range(g_out, w, gx, geom, start, stop):
     """grad_x[n, g] = sum_o sum_tap w[g*Og + o, 0, tap] * grad_out[n, g*Og + o] scattered
-    back through the tap (the adjoint of _dw_forward_pair)."""
+    back through the tap (the adjoint of _dw_forward_range), pairs p in [start, stop)."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    N, G, D, H, W = gx.shape
+    Og = w.shape[0] // G
+    oD, oH, oW = g_out.shape[2], g_out.shape[3], g_out.shape[4]
     K = kd * kh * kw
     L = oD * oH * oW
-    n = p // G
-    g = p - n * G
-    x_base = p * D * H * W
-    for t in range(D * H * W):
-        gxf[x_base + t] = 0
-    for o in range(Og):
-        oc = g * Og + o
-        out_base = (n * G * Og + oc) * L
+    gf, wf, gxf = g_out.reshape(-1), w.reshape(-1), gx.reshape(-1)
+    for p in range(start, stop):
+        n = p // G
+        g = p - n * G
+        x_base = p * D * H * W
+        for t in range(D * H * W):
+            gxf[x_base + t] = 0
+        for o in range(Og):
+            oc = g * Og + o
+            out_base = (n * G * Og + oc) * L
+            for a in range(kd):
+                for b in range(kh):
+                    for e in range(kw):
+                        wv = wf[oc * K + (a * kh + b) * kw + e]
+                        off_w = e * dw - pw
+                        k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
+                        for i in range(oD):
+                            zi = i * sd + a * dd - pd
+                            if zi < 0 or zi >= D:
+                                continue
+                            for j in range(oH):
+                                yi = j * sh + b * dh - ph
+                                if yi < 0 or yi >= H:
+                                    continue
+                                src = out_base + (i * oH + j) * oW
+                                dst = x_base + (zi * H + yi) * W + off_w
+                                if sw == 1:
+                                    for k in range(k_lo, k_hi):
+                                        gxf[dst + k] += wv * gf[src + k]
+                                else:
+                                    for k in range(k_lo, k_hi):
+                                        gxf[dst + k * sw] += wv * gf[src + k]
+
+
+@njit(cache=True, nogil=True)
+def _dw_grad_weight_range(g_out, x, gw, geom, start, stop):
+    """grad_w[oc, 0, tap] = sum_n sum_positions grad_out[n, oc] * shifted x[n, oc // Og],
+    for the output channels oc in [start, stop) (each writes only its own entries)."""
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    N, G, D, H, W = x.shape
+    Og = gw.shape[0] // G
+    oD, oH, oW = g_out.shape[2], g_out.shape[3], g_out.shape[4]
+    K = kd * kh * kw
+    L = oD * oH * oW
+    gf, xf, gwf = g_out.reshape(-1), x.reshape(-1), gw.reshape(-1)
+    for oc in range(start, stop):
+        g = oc // Og
         for a in range(kd):
             for b in range(kh):
                 for e in range(kw):
-                    wv = wf[oc * K + (a * kh + b) * kw + e]
                     off_w = e * dw - pw
                     k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
-                    for i in range(oD):
-                        zi = i * sd + a * dd - pd
-                        if zi < 0 or zi >= D:
-                            continue
-                        for j in range(oH):
-                            yi = j * sh + b * dh - ph
-                            if yi < 0 or yi >= H:
+                    acc = 0.0
+                    for n in range(N):
+                        x_base = (n * G + g) * D * H * W
+                        out_base = (n * G * Og + oc) * L
+                        for i in range(oD):
+                            zi = i * sd + a * dd - pd
+                            if zi < 0 or zi >= D:
                                 continue
-                            src = out_base + (i * oH + j) * oW
-                            dst = x_base + (zi * H + yi) * W + off_w
-                            if sw == 1:
-                                for k in range(k_lo, k_hi):
-                                    gxf[dst + k] += wv * gf[src + k]
-                            else:
-                                for k in range(k_lo, k_hi):
-                                    gxf[dst + k * sw] += wv * gf[src + k]
-
-
-@njit(cache=True)
-def _dw_grad_weight_channel(gf, xf, gwf, oc, N, G, Og, D, H, W, oD, oH, oW, geom):
-    """grad_w[oc, 0, tap] = sum_n sum_positions grad_out[n, oc] * shifted x[n, oc // Og].
-    One output channel per call, so parallel calls write different entries."""
-    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
-    K = kd * kh * kw
-    L = oD * oH * oW
-    g = oc // Og
-    for a in range(kd):
-        for b in range(kh):
-            for e in range(kw):
-                off_w = e * dw - pw
-                k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
-                acc = 0.0
-                for n in range(N):
-                    x_base = (n * G + g) * D * H * W
-                    out_base = (n * G * Og + oc) * L
-                    for i in range(oD):
-                        zi = i * sd + a * dd - pd
-                        if zi < 0 or zi >= D:
-                            continue
-                        for j in range(oH):
-                            yi = j * sh + b * dh - ph
-                            if yi < 0 or yi >= H:
-                                continue
-                            src = out_base + (i * oH + j) * oW
-                            xs = x_base + (zi * H + yi) * W + off_w
-                            if sw == 1:
-                                for k in range(k_lo, k_hi):
-                                    acc += gf[src + k] * xf[xs + k]
-                            else:
-                                for k in range(k_lo, k_hi):
-                                    acc += gf[src + k] * xf[xs + k * sw]
-                gwf[oc * K + (a * kh + b) * kw + e] = acc
-
-
-def _make_dw_drivers(parallel):
-    """The depthwise drivers, compiled twice: with prange (large arrays) and without."""
-    loop = prange if parallel else range
-
-    @njit(cache=True, parallel=parallel)
-    def forward(x, w, out, geom):
-        N, G, D, H, W = x.shape
-        Og = w.shape[0] // G
-        xf, wf, of = x.reshape(-1), w.reshape(-1), out.reshape(-1)
-        for p in loop(N * G):
-            _dw_forward_pair(xf, wf, of, p, G, Og, D, H, W, out.shape[2], out.shape[3],
-                             out.shape[4], geom)
-
-    @njit(cache=True, parallel=parallel)
-    def backward(g, x, w, gx, gw, need_x, need_w, geom):
-        N, G, D, H, W = x.shape
-        O = w.shape[0]
-        Og = O // G
-        gf, xf, wf = g.reshape(-1), x.reshape(-1), w.reshape(-1)
-        gxf, gwf = gx.reshape(-1), gw.reshape(-1)
-        if need_x:
-            for p in loop(N * G):
-                _dw_grad_input_pair(gf, wf, gxf, p, G, Og, D, H, W, g.shape[2], g.shape[3],
-                                    g.shape[4], geom)
-        if need_w:
-            for oc in loop(O):
-                _dw_grad_weight_channel(gf, xf, gwf, oc, N, G, Og, D, H, W, g.shape[2],
-                                        g.shape[3], g.shape[4], geom)
-
-    return forward, backward
-
-
-_dw_forward_serial, _dw_backward_serial = _make_dw_drivers(False)
-_dw_forward_parallel, _dw_backward_parallel = _make_dw_drivers(True)
+                            for j in range(oH):
+                                yi = j * sh + b * dh - ph
+                                if yi < 0 or yi >= H:
+                                    continue
+                                src = out_base + (i * oH + j) * oW
+                                xs = x_base + (zi * H + yi) * W + off_w
+                                if sw == 1:
+                                    for k in range(k_lo, k_hi):
+                                        acc += gf[src + k] * xf[xs + k]
+                                else:
+                                    for k in range(k_lo, k_hi):
+                                        acc += gf[src + k] * xf[xs + k * sw]
+                    gwf[oc * K + (a * kh + b) * kw + e] = acc
 
 
 def _is_depthwise(x, w, groups):
     """C/G == 1 with several groups: the direct loops beat im2col + tiny GEMMs."""
     return groups > 1 and w.shape[1] == 1 and x.shape[1] == groups
+
+
+# --------------------------------------------------------------------------------------
+# Running a range kernel on several threads
+# --------------------------------------------------------------------------------------
+# Below this much work (array elements touched) one thread is faster than handing out
+# pieces: learners' examples are small.
+PARALLEL_MIN_ELEMENTS = 1 << 18
+_POOL = None
+
+
+def _threads():
+    return max(1, numba.get_num_threads())
+
+
+def _run_split(kernel, args, n_items, work):
+    """Call ``kernel(*args, start, stop)`` over [0, n_items), split into one contiguous
+    piece per thread when ``work`` is large. The kernels release the GIL, so the pieces
+    run at the same time; each piece writes disjoint memory."""
+    global _POOL
+    threads = min(_threads(), n_items)
+    if threads <= 1 or work < PARALLEL_MIN_ELEMENTS:
+        kernel(*args, 0, n_items)
+        return
+    if _POOL is None or _POOL._max_workers < threads - 1:
+        _POOL = ThreadPoolExecutor(max_workers=max(threads - 1, 1),
+                                   thread_name_prefix="teachnn-conv")
+    bounds = [n_items * t // threads for t in range(threads + 1)]
+    futures = [_POOL.submit(kernel, *args, bounds[t], bounds[t + 1])
+               for t in range(1, threads)]
+    kernel(*args, bounds[0], bounds[1])          # this thread does the first piece
+    for f in futures:
+        f.result()
+
+
+def _geom(kernel, stride, pad_left, dilation):
+    return tuple(int(v) for v in (*kernel, *stride, *pad_left, *dilation))
 
 
 # --------------------------------------------------------------------------------------
@@ -423,8 +413,8 @@ def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
     kd, kh, kw = kernel
     col = np.empty((C, kd, kh, kw, N) + out_spatial, dtype=x.dtype)
     if col.size:
-        run = _im2col_parallel if _use_parallel(col.size, N * C) else _im2col_serial
-        run(x, col, _geom(kernel, stride, pad_left, dilation))
+        _run_split(_im2col_range, (x, col, _geom(kernel, stride, pad_left, dilation)),
+                   N * C, col.size)
     # (C, kd, kh, kw, N, oD, oH, oW) -> (C*K, N*L)
     return col.reshape(C * kd * kh * kw, -1)
 
@@ -444,8 +434,8 @@ def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial):
     if x.size:
         if col.size:
             col8 = col.reshape((C, kd, kh, kw, N) + out_spatial)
-            run = _col2im_parallel if _use_parallel(col.size, N * C) else _col2im_serial
-            run(col8, x, _geom(kernel, stride, pad_left, dilation))
+            _run_split(_col2im_range, (col8, x, _geom(kernel, stride, pad_left, dilation)),
+                       N * C, col.size)
         else:
             x[...] = 0
     return x
@@ -508,8 +498,8 @@ def conv_forward(x, w, bias, stride, pad_lr, dilation, groups, keep_col=False):
     G, K = groups, kd * kh * kw
     if _is_depthwise(x, w, groups):
         out = np.empty((N, O) + out_spatial, dtype=x.dtype)
-        run = _dw_forward_parallel if _use_parallel(out.size * K, N * G) else _dw_forward_serial
-        run(x, w, out, _geom(kernel, stride, pad_left, dilation))
+        _run_split(_dw_forward_range, (x, w, out, _geom(kernel, stride, pad_left, dilation)),
+                   N * G, out.size * K)
         if bias is not None:
             out += bias.reshape(1, O, 1, 1, 1)
         return out, None
@@ -541,14 +531,17 @@ def conv_backward(grad_out, x, w, col, stride, pad_lr, dilation, groups,
         raise ValueError(f"grad_out has shape {grad_out.shape}, expected {(N, O) + out_spatial}")
     G, K = groups, kd * kh * kw
     if _is_depthwise(x, w, groups):
-        gx = np.empty(x.shape, dtype=x.dtype) if need_x else np.empty((1,) * 5, x.dtype)
-        gw = np.empty(w.shape, dtype=x.dtype) if need_w else np.empty((1,) * 5, x.dtype)
-        run = (_dw_backward_parallel if _use_parallel(grad_out.size * K, N * G)
-               else _dw_backward_serial)
-        run(grad_out, x, w, gx, gw, bool(need_x), bool(need_w),
-            _geom(kernel, stride, pad_left, dilation))
+        geom = _geom(kernel, stride, pad_left, dilation)
+        work = grad_out.size * K
+        gx = gw = None
+        if need_x:
+            gx = np.empty(x.shape, dtype=x.dtype)
+            _run_split(_dw_grad_input_range, (grad_out, w, gx, geom), N * G, work)
+        if need_w:
+            gw = np.empty(w.shape, dtype=x.dtype)
+            _run_split(_dw_grad_weight_range, (grad_out, x, gw, geom), O, work)
         gb = grad_out.sum(axis=(0, 2, 3, 4)) if need_b else None
-        return (gx if need_x else None), (gw if need_w else None), gb
+        return gx, gw, gb
     g = _batch_to_columns(grad_out, G)                  # (N, O, ...) -> (G, O/G, N*L)
     w3 = w.reshape(G, O // G, Cg * K)
     gx = gw = gb = None

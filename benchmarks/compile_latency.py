@@ -1,0 +1,88 @@
+"""Compile latency of the convolution kernels: what a learner waits for in the first cell.
+
+    python benchmarks/compile_latency.py
+
+Each measurement is a fresh Python process; the time runs from before ``import teachnn``
+to the end of the first backward pass. "cold" uses an empty Numba cache directory (the
+first run after installing), "warm" runs again with the cache that the cold run filled.
+
+Scenarios:
+  small-net   a small Conv2d network (Conv2d-ReLU-Conv2d-ReLU-Flatten-Linear) on a batch
+              of 4 MNIST-sized images, float32: the notes' first CNN.
+  family      every conv kernel the notes' models use, float32: conv1d/2d/3d,
+              conv_transpose2d, depthwise conv2d, each with the serial and the prange
+              drivers (a large batch switches to prange).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+SMALL_NET = r"""
+import time
+t0 = time.perf_counter()
+import teachnn as torch
+import teachnn.nn as nn
+t_import = time.perf_counter() - t0
+net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(),
+                    nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.ReLU(),
+                    nn.Flatten(), nn.Linear(16 * 14 * 14, 10))
+x = torch.randn(4, 1, 28, 28)
+net(x).sum().backward()
+print(json.dumps({"import": t_import, "total": time.perf_counter() - t0}))
+"""
+
+FAMILY = r"""
+import time
+t0 = time.perf_counter()
+import teachnn as torch
+import teachnn.nn.functional as F
+from teachnn.kernels import conv as K
+t_import = time.perf_counter() - t0
+
+def run_all():
+    cases = [
+        (F.conv1d, (2, 4, 16), (6, 4, 3), {}),
+        (F.conv2d, (2, 4, 8, 8), (6, 4, 3, 3), dict(padding=1)),
+        (F.conv3d, (2, 4, 4, 4, 4), (6, 4, 3, 3, 3), dict(padding=1)),
+        (F.conv2d, (2, 4, 8, 8), (4, 1, 3, 3), dict(padding=1, groups=4)),
+        (F.conv_transpose2d, (2, 4, 8, 8), (4, 6, 4, 4), dict(stride=2, padding=1)),
+    ]
+    for fn, xs, ws, kw in cases:
+        x = torch.randn(*xs, requires_grad=True)
+        w = torch.randn(*ws, requires_grad=True)
+        fn(x, w, **kw).sum().backward()
+
+run_all()                                  # serial drivers
+K.PARALLEL_MIN_ELEMENTS = 0
+run_all()                                  # prange drivers
+print(json.dumps({"import": t_import, "total": time.perf_counter() - t0}))
+"""
+
+
+def run(script, cache_dir):
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    out = subprocess.run([sys.executable, "-c", "import json\n" + script], env=env, cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    rows = []
+    for name, script in (("small-net", SMALL_NET), ("family", FAMILY)):
+        with tempfile.TemporaryDirectory(prefix="teachnn-numba-cache-") as cache:
+            cold = run(script, cache)
+            warm = min((run(script, cache) for _ in range(2)), key=lambda r: r["total"])
+        rows.append((name, cold, warm))
+        print(f"{name:10s} cold {cold['total']:6.2f} s (import {cold['import']:.2f} s)   "
+              f"warm {warm['total']:6.2f} s (import {warm['import']:.2f} s)", flush=True)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
