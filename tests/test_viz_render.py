@@ -213,3 +213,34 @@ def test_widget_play_button_is_linked_to_the_step_slider():
         viz.explore("conv2d", strides=2)
     with pytest.raises(ValueError, match="Did you mean"):
         viz.explore("conv2")
+
+
+@pytest.mark.parametrize("name,params", [(n, {}) for n in SCENES] + [
+    ("conv2d", dict(size=5, channels=3, padding=1)),
+    ("conv3d", dict(size=3, kernel=3, padding=1)),
+    ("conv_transpose2d", dict(size=2, kernel=4, stride=3, view="direct")),
+])
+def test_layout_nothing_overlaps_and_all_text_is_inside(name, params):
+    """Legibility: panels do not overlap each other and no text leaves the figure."""
+    renderer = Renderer(SCENES[name].plan(**params))
+    fig = renderer.fig
+    canvas_renderer = fig.canvas.get_renderer()
+    boxes = [cell["ax"].get_window_extent(canvas_renderer) for cell in renderer.cells.values()]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b) or a.intersection(a, b).width * \
+                a.intersection(a, b).height < 1.0, f"panels overlap: {a} {b}"
+    width, height = fig.bbox.width, fig.bbox.height
+    for i in range(len(renderer.plan.frames)):
+        renderer.draw(i)
+        for text in (renderer.arith_text, renderer.step_text):
+            box = text.get_window_extent(canvas_renderer)
+            assert box.x0 >= 0 and box.x1 <= width and box.y0 >= 0 and box.y1 <= height, \
+                f"frame {i}: {text.get_text()[:40]!r} leaves the figure"
+    titles = [cell["title"] for cell in renderer.cells.values()]
+    for text in list(fig.texts) + titles:                  # figure texts and panel titles
+        box = text.get_window_extent(canvas_renderer)
+        assert box.x0 >= -1 and box.x1 <= width + 1, text.get_text()
+    title_boxes = [t.get_window_extent(canvas_renderer) for t in titles]
+    for i, a in enumerate(title_boxes):                   # panel titles do not collide
+        assert not any(a.overlaps(b) for b in title_boxes[i + 1:]), titles[i].get_text()

@@ -10,6 +10,7 @@ no "Glyph missing" warnings can appear whatever fonts the machine has.
 """
 from __future__ import annotations
 
+import math
 import textwrap
 
 import numpy as np
@@ -134,7 +135,9 @@ class Renderer:
 
         # Text areas: title on top, arithmetic + formula + legend below.
         self.title_lines = plan.title.count("\n") + 1
-        chars = int((self.width - 2 * MARGIN) * 72 / (ARITH_SIZE * 0.61))
+        # DejaVu Sans Mono advances 0.602 em per character, rounded up to whole pixels.
+        char_px = math.ceil(0.602 * ARITH_SIZE * self.dpi / 72)
+        chars = int((self.width - 2 * MARGIN) * self.dpi / char_px) - 2
         self.wrap_width = max(chars, 30)
         self.arith_lines = max([len(self._wrap(f.arithmetic)) for f in plan.frames] + [1])
         self.formula_lines = [textwrap.wrap(line, self.wrap_width + 10) or [""]
@@ -243,8 +246,9 @@ class Renderer:
                 ax.add_patch(mark)
                 marks.append(mark)
             # Title and tensor indices (padding indices are negative or past the end).
-            ax.text(cols / 2, -0.62 if panel.col_index is not None else -0.25, panel.title,
-                    ha="center", va="bottom", fontsize=9.5, family=FONT, clip_on=False)
+            title = ax.text(cols / 2, -0.62 if panel.col_index is not None else -0.25,
+                            panel.title, ha="center", va="bottom", fontsize=9.5, family=FONT,
+                            clip_on=False)
             if panel.col_index is not None and cols <= 20:
                 for c, idx in enumerate(panel.col_index):
                     ax.text(c + 0.5, -0.12, str(idx), ha="center", va="bottom", fontsize=7,
@@ -253,7 +257,7 @@ class Renderer:
                 for r, idx in enumerate(panel.row_index):
                     ax.text(-0.15, r + 0.5, str(idx), ha="right", va="center", fontsize=7,
                             color="#777777", family=FONT, clip_on=False)
-            self.cells[panel.key] = dict(panel=panel, ax=ax, rects=rects, texts=texts,
+            self.cells[panel.key] = dict(panel=panel, ax=ax, rects=rects, texts=texts, title=title,
                                          base=base, boxes=boxes, marks=marks, grid=grid,
                                          shown=None, colours=None,
                                          box_cells=set(), dirty=set())
