@@ -518,6 +518,10 @@ def test_misspelt_attribute_suggests_the_registered_name():
     assert str(err.value) == "'CNN' object has no attribute 'conv_1'. Did you mean 'conv1'?"
     with pytest.raises(AttributeError, match="Did you mean 'eval'"):
         CNN().evl()
+    with pytest.raises(AttributeError) as err:
+        CNN().qqqqqq
+    assert str(err.value) == "'CNN' object has no attribute 'qqqqqq'"   # PyTorch's text
+    assert not hasattr(CNN(), "conv_1") and getattr(CNN(), "conv_1", None) is None
 
 
 def test_missing_forward_is_not_implemented_error():

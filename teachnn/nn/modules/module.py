@@ -125,6 +125,32 @@ def _warn_if_unregistered_modules(owner, name, value):
             UserWarning, stacklevel=3)
 
 
+class _MissingAttributeError(AttributeError):
+    """``'CNN' object has no attribute 'conv_1'. Did you mean 'conv1'?``
+
+    The suggestion is worked out only when the message is read: ``hasattr(module, name)``
+    and ``getattr(module, name, default)`` raise this error routinely, and searching for a
+    close name every time would make building a model slow.
+    """
+
+    def __init__(self, module, name):
+        super().__init__(f"'{type(module).__name__}' object has no attribute '{name}'")
+        self._module = module
+        self._name = name
+        self._message = None
+
+    def __str__(self):
+        if self._message is None:
+            module, d = self._module, self._module.__dict__
+            candidates = (list(d["_parameters"]) + list(d["_buffers"]) + list(d["_modules"])
+                          + [k for k in d if not k.startswith("_")]
+                          + [k for k in dir(type(module)) if not k.startswith("_")])
+            self._message = self.args[0] + "." + suggest_name(self._name, candidates)
+            if self._message.endswith("."):
+                self._message = self._message[:-1]
+        return self._message
+
+
 def _forward_unimplemented(self, *args, **kwargs):
     """Stands in for ``forward`` until a subclass defines it (PyTorch's error)."""
     name = type(self).__name__
@@ -445,11 +471,7 @@ class Module:
         for store in ("_parameters", "_buffers", "_modules"):
             if name in d[store]:
                 return d[store][name]
-        candidates = (list(d["_parameters"]) + list(d["_buffers"]) + list(d["_modules"])
-                      + [k for k in d if not k.startswith("_")]
-                      + [k for k in dir(type(self)) if not k.startswith("_")])
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'."
-                             + suggest_name(name, candidates))
+        raise _MissingAttributeError(self, name)
 
     def __setattr__(self, name, value):
         def remove_from(*stores):
