@@ -323,6 +323,11 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
+    def __contains__(self, element):
+        """``2 in t``: True if any element equals it (like torch)."""
+        value = element.data if isinstance(element, Tensor) else element
+        return builtins.bool(np.any(self.data == value))
+
     def __reduce_ex__(self, protocol):
         return (_rebuild_tensor, (self.data, self._requires_grad, type(self)))
 

@@ -390,6 +390,7 @@ def test_bool_len_iter_hash():
     assert [row.tolist() for row in t] == [[1, 2], [3, 4]]
     with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
         len(teachnn.tensor(1.0))
+    assert 3 in t and 5 not in t
     a, b = teachnn.ones(1), teachnn.ones(1)
     assert len({a, b, a}) == 2                     # hashed by identity, like torch
     assert {a: 1}[a] == 1
