@@ -797,3 +797,25 @@ def test_backward_hook_handle_removes_the_hook():
     layer(x).sum().backward()
     assert len(calls) == 1
     np.testing.assert_array_equal(x.grad.data, [4.0, 4.0])             # accumulated twice
+
+
+def test_save_and_load_a_state_dict_through_a_file(tmp_path):
+    teachnn.manual_seed(1)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    opt = teachnn.optim.Adam(model.parameters(), lr=0.01)
+    model(teachnn.from_numpy(np.ones((5, 3), np.float32))).sum().backward()
+    opt.step()
+    teachnn.save({"model": model.state_dict(), "optim": opt.state_dict()}, tmp_path / "ckpt.pt")
+
+    teachnn.manual_seed(2)                               # different initial weights
+    fresh = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    fresh_opt = teachnn.optim.Adam(fresh.parameters(), lr=0.5)
+    checkpoint = teachnn.load(tmp_path / "ckpt.pt")
+    fresh.load_state_dict(checkpoint["model"])
+    fresh_opt.load_state_dict(checkpoint["optim"])
+    for (name, a), (_, b) in zip(model.state_dict().items(), fresh.state_dict().items()):
+        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+    assert fresh_opt.param_groups[0]["lr"] == 0.01
+    first = list(fresh.parameters())[0]
+    np.testing.assert_array_equal(fresh_opt.state[first]["exp_avg"].data,
+                                  opt.state[list(model.parameters())[0]]["exp_avg"].data)
