@@ -455,3 +455,45 @@ def test_adam_matches_the_textbook_reference(data, name, amsgrad, weight_decay, 
     expected = reference_adam(start, grads, decoupled=(name == "AdamW"), **kwargs)
     np.testing.assert_allclose(run_flat(getattr(optim, name), kwargs, start, grads), expected,
                                rtol=1e-9, atol=1e-9)
+
+
+OTHER_CASES = [("RMSprop", dict()), ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.5)),
+               ("RMSprop", dict(lr=0.01, centered=True, weight_decay=0.1, maximize=True)),
+               ("RMSprop", dict(lr=0.01, centered=True, momentum=0.9, eps=1e-3)),
+               ("Adagrad", dict()), ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1)),
+               ("Adagrad", dict(lr=0.1, initial_accumulator_value=0.5, maximize=True))]
+
+
+@requires_torch
+@pytest.mark.parametrize("name,kwargs", OTHER_CASES)
+def test_rmsprop_and_adagrad_match_torch_step_by_step(name, kwargs):
+    ours = run_steps(teachnn, getattr(optim, name), kwargs)
+    theirs = run_steps(torch, getattr(torch.optim, name), kwargs)
+    for step, (a, b) in enumerate(zip(ours, theirs)):
+        for x, y in zip(a, b):
+            np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14, err_msg=f"step {step}")
+
+
+def test_adagrad_by_hand():
+    p = nn.Parameter(teachnn.from_numpy(np.array([1.0])))
+    opt = optim.Adagrad([p], lr=0.5, lr_decay=0.1, initial_accumulator_value=1.0, eps=0.0)
+    value, total = 1.0, 1.0
+    for t, g in enumerate([2.0, -1.0, 0.5], start=1):
+        p.grad = teachnn.from_numpy(np.array([g]))
+        opt.step()
+        total += g * g
+        value -= 0.5 / (1 + (t - 1) * 0.1) * g / total ** 0.5
+        assert float(p.data[0]) == pytest.approx(value, rel=1e-14)
+
+
+def test_rmsprop_centered_by_hand():
+    p = nn.Parameter(teachnn.from_numpy(np.array([0.0])))
+    opt = optim.RMSprop([p], lr=0.1, alpha=0.5, eps=0.0, centered=True)
+    value, square, mean = 0.0, 0.0, 0.0
+    for g in [1.0, 3.0]:
+        p.grad = teachnn.from_numpy(np.array([g]))
+        opt.step()
+        square = 0.5 * square + 0.5 * g * g
+        mean = 0.5 * mean + 0.5 * g
+        value -= 0.1 * g / (square - mean * mean) ** 0.5
+        assert float(p.data[0]) == pytest.approx(value, rel=1e-14)
