@@ -268,3 +268,22 @@ def test_unknown_keyword_and_integer_input():
         F.avg_pool2d(teachnn.tensor(np.ones((1, 1, 4, 4), dtype=np.int64)), 2)
     with pytest.raises(TypeError, match="Tensor"):
         F.max_pool2d(np.ones((1, 1, 4, 4)), 2)
+
+
+# ------------------------------------------------------------------- graph and layout
+def test_grad_fn_names_dtype_and_noncontiguous_input():
+    x = teachnn.tensor(np.random.default_rng(5).standard_normal((2, 3, 6, 4)).astype(np.float32))
+    x.requires_grad_(True)
+    assert type(F.max_pool2d(x, 2).grad_fn).__name__ == "MaxPool2DWithIndicesBackward0"
+    assert type(F.avg_pool2d(x, 2).grad_fn).__name__ == "AvgPool2DBackward0"
+    assert type(F.adaptive_avg_pool2d(x, 3).grad_fn).__name__ == "AdaptiveAvgPool2DBackward0"
+    assert type(F.adaptive_max_pool2d(x, 3).grad_fn).__name__ == "AdaptiveMaxPool2DBackward0"
+    out, idx = F.max_pool2d(x, 2, return_indices=True)
+    assert not idx.requires_grad and idx.grad_fn is None
+    F.avg_pool2d(x, 2).sum().backward()
+    assert x.grad.data.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, 0.25)          # each cell in exactly one window
+    # a transposed (non-contiguous) view pools like its contiguous copy
+    xt = x.detach().transpose(2, 3)
+    np.testing.assert_array_equal(F.max_pool2d(xt, 2).data,
+                                  F.max_pool2d(teachnn.tensor(np.ascontiguousarray(xt.data)), 2).data)

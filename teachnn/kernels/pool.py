@@ -172,7 +172,7 @@ def _max_pool_plane(plane, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
                 o += 1
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"reassoc", "contract"})   # may reorder the sum: SIMD adds
 def _avg_pool_plane(plane, out, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
                     cnt_d, cnt_h, cnt_w, divisor_override):
     """One plane: out[o] = (sum over window o) / divisor.
