@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 import teachnn
-from teachnn.utils.data import (ConcatDataset, DataLoader, Dataset, Subset, TensorDataset,
-                                default_collate, random_split)
+from teachnn.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset,
+                                RandomSampler, SequentialSampler, Subset, SubsetRandomSampler,
+                                TensorDataset, WeightedRandomSampler, default_collate,
+                                random_split)
 from tests.parity import requires_torch, torch
 
 
@@ -185,6 +187,10 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
        shuffle=st.booleans(), seed=st.integers(0, 2 ** 31 - 1))
 def test_every_sample_is_visited_once_per_epoch(n, batch_size, drop_last, shuffle, seed):
     x = teachnn.from_numpy(np.arange(n, dtype=np.int64))
+    if n == 0 and shuffle:
+        with pytest.raises(ValueError, match="num_samples=0"):      # as in PyTorch
+            DataLoader(TensorDataset(x), shuffle=True)
+        return
     loader = DataLoader(TensorDataset(x), batch_size=batch_size, shuffle=shuffle,
                         drop_last=drop_last, generator=teachnn.Generator().manual_seed(seed))
     batches = [xb.data.tolist() for (xb,) in loader]
@@ -198,3 +204,50 @@ def test_every_sample_is_visited_once_per_epoch(n, batch_size, drop_last, shuffl
         assert sorted(seen) == list(range(n))           # every sample once
     if not shuffle:
         assert seen == list(range(len(seen)))           # in order
+
+
+# ----------------------------------------------------------------------------- samplers
+
+def test_samplers():
+    ds = Squares(7)
+    assert list(SequentialSampler(ds)) == list(range(7))
+    g = teachnn.Generator().manual_seed(3)
+    order = list(RandomSampler(ds, generator=g))
+    assert sorted(order) == list(range(7))
+    longer = list(RandomSampler(ds, num_samples=16, generator=g))
+    assert len(longer) == 16
+    assert sorted(longer[:7]) == sorted(longer[7:14]) == list(range(7))   # whole permutations
+    assert len(set(longer[14:])) == 2
+    drawn = list(RandomSampler(ds, replacement=True, num_samples=50, generator=g))
+    assert len(drawn) == 50 and set(drawn) <= set(range(7))
+    assert sorted(SubsetRandomSampler([5, 1, 3], generator=g)) == [1, 3, 5]
+    assert list(BatchSampler(range(7), 3, drop_last=False)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(BatchSampler(range(7), 3, drop_last=True)) == [[0, 1, 2], [3, 4, 5]]
+    assert len(BatchSampler(range(7), 3, drop_last=False)) == 3
+
+
+def test_weighted_random_sampler_follows_the_weights():
+    g = teachnn.Generator().manual_seed(0)
+    draws = list(WeightedRandomSampler([1.0, 0.0, 3.0], 20000, generator=g))
+    counts = np.bincount(draws, minlength=3)
+    assert counts[1] == 0
+    # binomial(20000, 0.25): standard deviation ~61; allow 5 of them
+    assert abs(counts[0] - 5000) < 5 * 61
+    once = list(WeightedRandomSampler([1.0, 1.0, 2.0], 3, replacement=False, generator=g))
+    assert sorted(once) == [0, 1, 2]
+    with pytest.raises(RuntimeError, match="without replacement"):
+        WeightedRandomSampler([1.0, 0.0], 2, replacement=False)
+
+
+def test_dataloader_with_samplers():
+    x, y = make_xy(10)
+    ds = TensorDataset(x, y)
+    loader = DataLoader(ds, batch_size=3, sampler=SubsetRandomSampler([1, 4, 7, 8],
+                        generator=teachnn.Generator().manual_seed(1)))
+    rows = sorted(int(v) for xb, _ in loader for v in xb.data[:, 0] // 3)
+    assert rows == [1, 4, 7, 8] and len(loader) == 2
+    loader = DataLoader(ds, batch_sampler=[[9, 0], [5]])
+    assert [yb.data.tolist() for _, yb in loader] == [[0, 0], [2]]
+    assert len(loader) == 2
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        DataLoader(ds, batch_sampler=[[0]], batch_size=4)

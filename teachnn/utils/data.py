@@ -26,7 +26,8 @@ import teachnn.random
 from teachnn.tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "DataLoader",
-           "default_collate", "random_split"]
+           "default_collate", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]
 
 
 class Dataset:
@@ -163,6 +164,147 @@ def _rng(generator):
     return generator.np_rng
 
 
+# ----------------------------------------------------------------------------- samplers
+# A sampler decides the order of the sample indices for one epoch; a batch sampler groups
+# them into lists of batch_size. DataLoader(shuffle=True) is RandomSampler + BatchSampler.
+
+class Sampler:
+    """Base class: ``iter(sampler)`` yields sample indices (a new order every epoch)."""
+
+    def __iter__(self):
+        raise NotImplementedError
+
+    def __len__(self):
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler):
+    """0, 1, 2, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A random order of the indices (a fresh permutation each epoch).
+
+    With ``replacement=True`` it draws ``num_samples`` indices independently instead, so
+    some samples repeat and others are skipped.
+    """
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = generator
+        if not isinstance(self.num_samples, numbers.Integral) or self.num_samples <= 0:
+            raise ValueError("num_samples should be a positive integer value, but got "
+                             f"num_samples={self.num_samples}")
+
+    @property
+    def num_samples(self):
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self):
+        n = len(self.data_source)
+        rng = _rng(self.generator)
+        if self.replacement:
+            yield from (int(i) for i in rng.integers(0, n, size=self.num_samples))
+            return
+        for _ in range(self.num_samples // n):          # whole permutations first
+            yield from (int(i) for i in rng.permutation(n))
+        yield from (int(i) for i in rng.permutation(n)[:self.num_samples % n])
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a random order (e.g. a validation split of one dataset)."""
+
+    def __init__(self, indices, generator=None):
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self):
+        for i in _rng(self.generator).permutation(len(self.indices)):
+            yield self.indices[int(i)]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """Draw ``num_samples`` indices with probability proportional to ``weights``
+    (balance rare classes by giving their samples larger weights)."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral) \
+                or num_samples <= 0:
+            raise ValueError("num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        weights = np.asarray(weights.data if isinstance(weights, Tensor) else weights,
+                             dtype=np.float64)
+        if weights.ndim != 1:
+            raise ValueError("weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(weights.shape)}")
+        if (weights < 0).any() or not weights.sum() > 0:
+            raise RuntimeError("weights must be non-negative and not all zero")
+        if not replacement and num_samples > int((weights > 0).sum()):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        p = self.weights / self.weights.sum()
+        draws = _rng(self.generator).choice(len(p), size=self.num_samples,
+                                            replace=self.replacement, p=p)
+        return (int(i) for i in draws)
+
+    def __len__(self):
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Group the indices of ``sampler`` into lists of ``batch_size`` (the last may be shorter,
+    unless ``drop_last``)."""
+
+    def __init__(self, sampler, batch_size, drop_last):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) \
+                or batch_size <= 0:
+            raise ValueError("batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size}")
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self):
+        batch = []
+        for index in self.sampler:
+            batch.append(index)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self):
+        if self.drop_last:
+            return len(self.sampler) // self.batch_size
+        return math.ceil(len(self.sampler) / self.batch_size)
+
+
+# ----------------------------------------------------------------------------- DataLoader
+
 class DataLoader:
     """Iterate over ``dataset`` in mini-batches.
 
@@ -170,7 +312,10 @@ class DataLoader:
         dataset: anything with ``__len__`` and ``__getitem__``.
         batch_size: samples per batch (``None``: yield single samples, not collated).
         shuffle: new random order at the start of every epoch (every ``iter(loader)``).
-        sampler: an iterable of indices to use instead (excludes ``shuffle``).
+        sampler: the order of the indices instead (a Sampler or any iterable of indices;
+            excludes ``shuffle``).
+        batch_sampler: yields whole lists of indices (excludes batch_size, shuffle, sampler,
+            drop_last).
         num_workers, pin_memory: accepted for compatibility; loading always happens here,
             in the main process.
         collate_fn: turns a list of samples into a batch (default: :func:`default_collate`).
@@ -181,8 +326,9 @@ class DataLoader:
     ``floor(N / batch_size)`` with ``drop_last=True``.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, num_workers=0,
-                 collate_fn=None, pin_memory=False, drop_last=False, generator=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False,
+                 generator=None):
         if isinstance(batch_size, Tensor):
             raise TypeError("DataLoader takes one dataset, but a second Tensor was given where "
                             "batch_size goes. Pair the tensors first: "
@@ -194,42 +340,40 @@ class DataLoader:
                                  f"batch_size={batch_size}")
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
+                                          or drop_last):
+            raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                             "shuffle, sampler, and drop_last")
         if not isinstance(num_workers, numbers.Integral) or num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 "
                              "to disable multiprocessing.")
         if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
             raise TypeError(f"DataLoader needs a dataset with __len__ and __getitem__, but got "
                             f"a {type(dataset).__name__}; wrap tensors with TensorDataset(x, y)")
+        if sampler is None:
+            sampler = (RandomSampler(dataset, generator=generator) if shuffle
+                       else SequentialSampler(dataset))
+        if batch_sampler is not None:
+            batch_size, drop_last = None, False
+        elif batch_size is not None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.dataset = dataset
         self.batch_size = batch_size
-        self.shuffle = bool(shuffle)
+        self.drop_last = drop_last
         self.sampler = sampler
+        self.batch_sampler = batch_sampler
         self.num_workers = num_workers
         self.pin_memory = pin_memory
-        self.drop_last = drop_last
         self.generator = generator
         self.collate_fn = collate_fn if collate_fn is not None else default_collate
 
-    def _indices(self):
-        """The sample order for one epoch."""
-        if self.sampler is not None:
-            return list(self.sampler)
-        n = len(self.dataset)
-        if self.shuffle:
-            return [int(i) for i in _rng(self.generator).permutation(n)]
-        return list(range(n))
-
     def __iter__(self):
-        indices = self._indices()
-        if self.batch_size is None:                     # no batching: samples one by one
-            for i in indices:
+        if self.batch_sampler is None:                   # no batching: samples one by one
+            for i in self.sampler:
                 yield self.dataset[i]
             return
-        for start in range(0, len(indices), self.batch_size):
-            batch_indices = indices[start:start + self.batch_size]
-            if self.drop_last and len(batch_indices) < self.batch_size:
-                return
-            yield self._fetch(batch_indices)
+        for batch_indices in self.batch_sampler:
+            yield self._fetch(list(batch_indices))
 
     def _fetch(self, batch_indices):
         """One batch: ``collate_fn([dataset[i] for i in batch_indices])``."""
@@ -240,12 +384,9 @@ class DataLoader:
         return self.collate_fn([self.dataset[i] for i in batch_indices])
 
     def __len__(self):
-        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
-        if self.batch_size is None:
-            return n
-        if self.drop_last:
-            return n // self.batch_size
-        return math.ceil(n / self.batch_size)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        return len(self.sampler)
 
 
 def random_split(dataset, lengths, generator=None):
