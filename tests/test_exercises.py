@@ -169,6 +169,16 @@ def test_words_problem():
     assert "문자열" in ev(q, a=42).text()
 
 
+def test_words_solution_shows_the_model_answer(capsys):
+    WordsProblem("a", model_answer="모범 답안입니다").solution()
+    assert "모범 답안입니다" in capsys.readouterr().out
+
+
+def test_an_error_in_the_learners_function_comes_with_a_hint():
+    r = ev(_relu_problem(), relu=lambda x: x.no_such_method())
+    assert "AttributeError" in r.text() and "힌트:" in r.text() and r.status == INCORRECT
+
+
 # ----------------------------------------------------------------------------------------
 # Transport, display, hints
 # ----------------------------------------------------------------------------------------

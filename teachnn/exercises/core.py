@@ -858,8 +858,11 @@ class FunctionProblem(Problem):
                 continue
             if i < n_visible:
                 args = _materialize(case)
-                return Result(INCORRECT, self._label(), [
-                    f"테스트 {i + 1}번(입력: {_describe_args(args)})에서 결과가 다릅니다.", msg])
+                lines = [f"테스트 {i + 1}번(입력: {_describe_args(args)})에서 결과가 다릅니다.", msg]
+                if isinstance(got, ErrorSnap):
+                    lines.append("힌트: 오류 메시지가 가리키는 줄을 고쳐 보세요. 막히면 "
+                                 f"{self.name or 'q'}.hint()를 실행해 보세요.")
+                return Result(INCORRECT, self._label(), lines)
             hidden_failures += 1
         if hidden_failures:
             return Result(INCORRECT, self._label(), [
@@ -1048,6 +1051,11 @@ class WordsProblem(Problem):
                 f"({len(self.keywords) - len(missing)}/{len(self.keywords)}개 개념을 언급했습니다.)"])
         return Result(CORRECT, self._label(), ["답을 적었습니다. 모범 답안과 비교해 보세요."],
                       code=self.model_answer, code_label="모범 답안")
+
+    def solution(self):
+        """Show the model answer (and the example code, if the author gave one)."""
+        code = self.solution_text or None
+        show(_Note("정답 예시", self._label(), [f"모범 답안: {self.model_answer}"], code=code))
 
 
 # ----------------------------------------------------------------------------------------
