@@ -86,7 +86,10 @@ class Scene:
                 return fh.read()
 
     def _repr_html_(self) -> str:
-        return self.to_jshtml()
+        # a scene never changes once built: render the player once, show it many times
+        if getattr(self, "_html", None) is None:
+            self._html = self.to_jshtml()
+        return self._html
 
     def save(self, path, fps: float | None = None) -> str:
         """Write the animation: ``.gif`` (Pillow), ``.html`` (JS player) or ``.png``

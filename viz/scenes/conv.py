@@ -246,8 +246,21 @@ def conv_plan(n: int, x=None, weight=None, *, size=None, channels=None, kernel=3
         result[o] = value
         done[o] = True
         okey, orow, ocol = layout.out_cell(o)
-        arithmetic = (f"out[{index_text(o)}] = " + join_terms(products_text(pairs))
-                      + f" = {fmt(value)}")
+        head = f"out[{index_text(o)}] = "
+        if C == 1:
+            arithmetic = head + join_terms(products_text(pairs)) + f" = {fmt(value)}"
+        else:
+            # one line per input channel with its subtotal, then the total
+            per = len(pairs) // C
+            lines = []
+            for c in range(C):
+                chunk = pairs[c * per:(c + 1) * per]
+                subtotal = sum(xv * wv for xv, wv in chunk)
+                lead = head if c == 0 else " " * (len(head) - 2) + "+ "
+                lines.append(lead + join_terms(products_text(chunk))
+                             + f"   (channel {c}: {fmt(subtotal)})")
+            lines.append(" " * (len(head) - 2) + f"= {fmt(value)}")
+            arithmetic = "\n".join(lines)
         frames.append(Frame(
             title=f"output cell [{index_text(o)}]",
             highlight=highlight, current={okey: [(orow, ocol)]},

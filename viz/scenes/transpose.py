@@ -125,7 +125,6 @@ def conv_transpose_plan(n: int, x=None, weight=None, *, size=None, kernel=3, str
                   ("padding", "padding (zeros)"), ("highlight", "read now"),
                   ("kernel", "flipped kernel"), ("current", "output being written")]
         how = "the same result: zeros between inputs, padding around, flipped kernel, stride 1"
-        panels = panels
     title = (f"ConvTranspose{n}d   kernel_size={compact(K)}, stride={compact(s)}, "
              f"padding={compact(p)}, output_padding={compact(op)}, dilation={compact(d)}\n"
              f"{view} view: {how}")
