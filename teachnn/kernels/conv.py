@@ -444,16 +444,15 @@ def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial):
 def _batch_to_columns(a, G):
     """(N, C, *spatial) -> (G, C/G, N*L): channels as rows, (sample, position) as columns."""
     N, C = a.shape[:2]
-    a3 = a.reshape(N, C, -1)
-    L = a3.shape[2]
+    L = int(np.prod(a.shape[2:]))
     # (N, C, L) -> (C, N, L) -> (G, C/G, N*L)
-    return np.ascontiguousarray(a3.transpose(1, 0, 2)).reshape(G, C // G, N * L)
+    return np.ascontiguousarray(a.reshape(N, C, L).transpose(1, 0, 2)).reshape(G, C // G, N * L)
 
 
 def _columns_to_batch(m, N, spatial):
     """(G, C/G, N*L) -> (N, C, *spatial): the inverse of _batch_to_columns."""
-    G, Cg, NL = m.shape
-    L = NL // N
+    G, Cg = m.shape[:2]
+    L = int(np.prod(spatial))
     # (G, C/G, N*L) -> (C, N, L) -> (N, C, L)
     out = np.ascontiguousarray(m.reshape(G * Cg, N, L).transpose(1, 0, 2))
     return out.reshape((N, G * Cg) + tuple(spatial))

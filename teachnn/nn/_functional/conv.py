@@ -120,6 +120,23 @@ def _check_bias(bias, out_channels, weight, x, who):
     return bias
 
 
+def _check_not_empty(x_shape, weight, groups, who):
+    """An empty batch is fine (the result is empty too); an empty channel, spatial,
+    kernel or output-channel axis is refused."""
+    if weight.shape[0] == 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at "
+                           f"dimension 0, but got weight of size {shape_str(weight.shape)} "
+                           "instead")
+    if any(k < 1 for k in weight.shape[2:]) or weight.shape[1] == 0 or x_shape[1] == 0:
+        raise RuntimeError(f"{who}(): the weight {shape_str(weight.shape)} or the input "
+                           f"{shape_str(x_shape)} has no channels or an empty kernel; a "
+                           "convolution needs at least one channel and one kernel cell")
+    if any(s < 1 for s in x_shape[2:]):
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got "
+                           f"input shape: {shape_str(x_shape)}; every spatial axis needs at "
+                           "least one cell")
+
+
 def _to3(values, fill):
     """Pad a per-axis tuple for n spatial axes in front to 3 axes (depth, height, width)."""
     return (fill,) * (3 - len(values)) + tuple(values)
@@ -209,8 +226,7 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"channels instead. The channel axis is axis {1 if batched else 0} of the input; "
             f"make in_channels of the layer equal to it (or check the order of the axes)")
     _check_bias(bias, out_channels, weight, input, who)
-    if any(k < 1 for k in kernel):
-        raise RuntimeError(f"{who}(): the weight has a zero-size kernel {shape_str(kernel)}")
+    _check_not_empty(x_shape, weight, groups, who)
 
     spatial = x_shape[2:]
     out_spatial = tuple(geometry.conv_output_size(L, k, s, pl, pr, d)
@@ -223,8 +239,6 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"Kernel size: ({' x '.join(map(str, span))}). Kernel size can't be greater than "
             f"actual input size. The (dilated) kernel must fit inside the padded input: use a "
             f"smaller kernel_size or dilation, more padding, or a larger input")
-    if C == 0 or x_shape[0] == 0:
-        raise RuntimeError(f"{who}(): the input {shape_str(input.shape)} has an empty axis")
 
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
@@ -355,9 +369,7 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
     out_channels = out_per_group * groups
     _check_bias(bias, out_channels, weight, input, who)
     kernel = tuple(weight.shape[2:])
-    if any(k < 1 for k in kernel) or x_shape[0] == 0 or C == 0 or min(x_shape[2:]) < 1:
-        raise RuntimeError(f"{who}(): empty input {shape_str(input.shape)} or kernel "
-                           f"{shape_str(kernel)}")
+    _check_not_empty(x_shape, weight, groups, who)
     out_spatial = tuple(geometry.conv_transpose_output_size(L, k, s, p, d, op)
                         for L, k, s, p, d, op in zip(x_shape[2:], kernel, stride, padding,
                                                      dilation, output_padding))
