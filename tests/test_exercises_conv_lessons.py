@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from teachnn.exercises.core import CORRECT, INCORRECT, UNATTEMPTED, WordsProblem, ____
 from teachnn.datasets import SHAPE_CLASSES, load_shapes, make_shapes
@@ -351,9 +352,8 @@ def test_make_shapes_shapes_dtypes_balance_and_determinism():
     assert len(set(y[:20].tolist())) > 1                  # shuffled, not sorted by class
 
 
-def test_make_shapes_draws_the_shape_its_label_names():
-    """Without noise, check each picture's geometry against its label (an independent oracle)."""
-    x, y = make_shapes(n_per_class=40, size=12, noise=0.0, seed=7)
+def _assert_pictures_match_labels(x, y, size):
+    """Check each noise-free picture's geometry against its label (an independent oracle)."""
     for image, label in zip(x[:, 0], y):
         on = image > 0
         rows, cols = np.nonzero(on)
@@ -362,19 +362,34 @@ def test_make_shapes_draws_the_shape_its_label_names():
         height, width = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
         name = SHAPE_CLASSES[label]
         if name == "horizontal":
-            assert height <= 2 and width >= 6
+            assert height <= 2 and width >= size // 2
         elif name == "vertical":
-            assert width <= 2 and height >= 6
+            assert width <= 2 and height >= size // 2
         elif name == "square":
             assert height == width >= 4
             assert not on[rows.min() + 1:rows.max(), cols.min() + 1:cols.max()].any()   # hollow
             assert on[rows.min(), cols.min():cols.max() + 1].all()                       # top edge
+            assert on[rows.max(), cols.min():cols.max() + 1].all()                       # bottom edge
         elif name == "cross":
             assert height == width >= 5
             top, left = rows.min(), cols.min()
             for i in range(height):
                 assert on[top + i, left + i] and on[top + i, left + height - 1 - i]
             assert on.sum() == 2 * height - (height % 2)
+
+
+def test_make_shapes_draws_the_shape_its_label_names():
+    x, y = make_shapes(n_per_class=40, size=12, noise=0.0, seed=7)
+    _assert_pictures_match_labels(x, y, 12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(size=st.integers(8, 24), seed=st.integers(0, 10_000), n=st.integers(1, 6))
+def test_make_shapes_any_size_and_seed(size, seed, n):
+    x, y = make_shapes(n_per_class=n, size=size, noise=0.0, seed=seed)
+    assert x.shape == (4 * n, 1, size, size)
+    assert np.bincount(y, minlength=4).tolist() == [n] * 4
+    _assert_pictures_match_labels(x, y, size)
 
 
 def test_make_shapes_rejects_bad_arguments():
