@@ -51,6 +51,16 @@ def test_batch_gives_the_expected_csv(graded):
                       "lesson00.q3", "lesson00.q4", "total", "max", "note"]
 
 
+def test_start_page_shows_the_same_table_as_the_expected_csv():
+    """Lesson 00's closing note for teachers shows this batch's grades: keep them in sync."""
+    import nbformat
+    nb = nbformat.read(str(ROOT / "lessons" / "00_start.ipynb"), as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "teachnn-grade" in text
+    for row in _read_csv(BATCH / "expected_grades.csv"):
+        assert "| " + " | ".join(row[k] for k in COMPARED) + " |" in text, row
+
+
 def test_feedback_files_are_korean_and_never_reveal_hidden_cases(graded):
     out, _ = graded
     fb = out.with_name("grades_feedback")

@@ -1,4 +1,19 @@
+import csv
+from pathlib import Path
+
 from common import SOURCE_NOTE, code, md
+
+_BATCH_CSV = Path(__file__).resolve().parents[2] / "tests" / "grading_batch" / "expected_grades.csv"
+
+
+def grades_table():
+    """The made-up batch's expected CSV as a Markdown table (tests/test_grade.py checks the CSV)."""
+    with open(_BATCH_CSV, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    return "\n".join(lines)
+
 
 FILENAME, PREFIX = "00_start.ipynb", "l00"
 
@@ -169,17 +184,10 @@ CELLS = [
     (`status`: 정상 `ok`, 오류 셀 있음 `cell_errors`, 시간 초과로 중단한 셀 있음 `cell_timeout`,
     커널이 죽음 `kernel_died`, 파일을 읽을 수 없음 `unreadable`).
 
-    | learner | status | lesson00.q1 | lesson00.q2 | lesson00.q3 | lesson00.q4 | total | max |
-    |---|---|---|---|---|---|---|---|
-    | empty | ok | 0 | 0 | 0 | 0 | 0 | 4 |
-    | infinite_loop | cell_timeout | 1 | 1 | 0 | 0 | 2 | 4 |
-    | kernel_crash | kernel_died | 0 | 0 | 0 | 0 | 0 | 4 |
-    | not_a_notebook | unreadable | 0 | 0 | 0 | 0 | 0 | 4 |
-    | partial | ok | 1 | 0 | 0 | 0 | 1 | 4 |
-    | perfect | ok | 1 | 1 | 1 | 1 | 4 | 4 |
-    | syntax_error | cell_errors | 1 | 0 | 0 | 1 | 2 | 4 |
-    | tamper | ok | 0 | 0 | 0 | 0 | 0 | 4 |
+    {GRADES_TABLE}
 
-    (이 표는 `tests/test_grade.py`가 매번 실제로 채점해서 확인합니다.)
+    (이 표는 `tests/grading_batch/expected_grades.csv`에서 만들었고, `tests/test_grade.py`가 매번 실제로 채점해 이 표와 같은지 확인합니다.)
     """),
 ]
+
+CELLS = [(kind, text.replace("{GRADES_TABLE}", grades_table())) for kind, text in CELLS]
