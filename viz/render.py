@@ -1,9 +1,15 @@
 """Turn a frame plan into a matplotlib figure whose artists are created once.
 
-``Renderer(plan)`` builds one Axes per panel, one Rectangle and one Text per cell, a few
-dashed boxes for the window outline and the texts at the top and bottom. ``draw(i)`` only
-changes colours, texts and box positions, so stepping through frames (for a GIF, the
-notebook player or a widget) never clears or rebuilds the axes.
+``Renderer(plan)`` builds one Axes per panel, one Rectangle and one Text per cell, a grid of
+lines, a few dashed boxes (the window) and red marks (the chosen maximum), and the texts at
+the top and bottom. ``draw(i)`` only changes colours, texts and box positions -- the axes
+are never cleared or rebuilt -- and remembers which cells changed.
+
+``frames()`` / ``rgba(i)`` then draw *only those cells* onto the Agg buffer. That is
+correct because fills, grid lines, boxes and marks are drawn without antialiasing (drawing
+them twice gives the same pixels) and every cell is opaque; tests/test_viz_render.py checks
+that the result equals a full redraw pixel for pixel. It makes GIFs, the notebook player
+and widget steps several times faster (see benchmarks/bench_viz.py).
 
 All figure text is numbers and English words in DejaVu Sans (shipped with matplotlib), so
 no "Glyph missing" warnings can appear whatever fonts the machine has.
@@ -71,7 +77,7 @@ HEAD = 0.55         # inches above each panel for its title and column indices
 ROW_LABEL = 0.3     # inches left of each panel for row indices
 ARITH_SIZE = 10     # points, monospace arithmetic line
 N_BOXES = 2         # dashed boxes available per panel
-BAR_LANE = 0.4     # cells per lane of range bars
+BAR_LANE = 0.4      # cells per lane of range bars
 N_MARKS = 2         # red 'chosen maximum' marks available per panel
 
 
