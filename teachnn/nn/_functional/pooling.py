@@ -137,10 +137,10 @@ def _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode):
     sizes = [geometry.pool_output_size(L, k, s, p, d, ceil_mode)
              for L, k, s, p, d in zip(spatial, kernel, stride, pad, dil)]
     if any(o <= 0 for o in sizes):
+        rounding = "ceil" if ceil_mode else "floor"
         lines = []
         for name, L, k, s, p, d, o in zip(_AXIS_NAMES[n], spatial, kernel, stride, pad, dil,
                                           sizes):
-            rounding = "ceil" if ceil_mode else "floor"
             lines.append(f"{name}: {rounding}(({L} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = {o}")
         channels = input.data.shape[-n - 1]
         raise RuntimeError(
