@@ -47,6 +47,9 @@ print("커널 모양:", conv.weight.shape, " <- [C_out, C_in, kH, kW]")
 print("입력", images.shape, "-> 출력", features.shape)
 print("파라미터 수:", sum(p.numel() for p in conv.parameters()), "= 16*3*3*3 + 16")"""),
 md("""
+> 노트에는 `nn.Conv2d(in_channels, out_channels, kernels, stride, padding, ...)`라고 적혀 있지만 인자 이름은 **`kernel_size`** 입니다.
+> `kernels=5`라고 쓰면 teachnn은 PyTorch처럼 `TypeError`를 내면서 `kernel_size`를 제안합니다(01강에서 직접 만나 보았습니다).
+
 ## 2. 직접 구현해 보기: 반복문 네 겹
 `F.conv2d`가 마법이 아님을 확인합시다. 아래 함수는 정의를 그대로 옮긴 느린 구현입니다(배치 1, 스트라이드 1, 패딩 없음).
 teachnn의 실제 커널은 같은 계산을 Numba로 컴파일해 빠르게 실행합니다.
