@@ -107,7 +107,7 @@ class Tensor:
                 data = np.asarray(data)
             else:   # like torch.Tensor([...]): always the default float dtype
                 data = np.asarray(data, dtype=_dtype.get_default_dtype().np)
-        self.data = data
+        self._data = data
         self.grad = None
         self.grad_fn = None
         self._requires_grad = False
@@ -117,6 +117,26 @@ class Tensor:
         self._accumulator = None  # the AccumulateGrad node, created on first use
         if requires_grad:
             self.requires_grad = True
+
+    # ------------------------------------------------------------------------------------
+    # the numbers
+    # ------------------------------------------------------------------------------------
+    @property
+    def data(self):
+        """The NumPy array holding the values (shared, not copied)."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        # ``p.data = other_tensor`` is common PyTorch code: take the other tensor's array
+        if isinstance(value, Tensor):
+            value = value._data
+        elif isinstance(value, np.generic):
+            value = np.asarray(value)
+        elif not isinstance(value, np.ndarray):
+            raise TypeError(f"data must be a Tensor or a NumPy array, but got {type(value).__name__}; "
+                            "wrap values first: t.data = teachnn.tensor(values)")
+        self._data = value
 
     # ------------------------------------------------------------------------------------
     # autograd attributes
@@ -339,7 +359,7 @@ class Tensor:
         new = type(self).__new__(type(self))
         Tensor.__init__(new, self.data.copy(), self._requires_grad)
         new.__dict__.update({k: v for k, v in self.__dict__.items()
-                             if k not in ("data", "grad", "grad_fn", "_requires_grad", "_accumulator",
+                             if k not in ("_data", "grad", "grad_fn", "_requires_grad", "_accumulator",
                                           "_hooks", "_version", "_output_nr")})
         if self.grad is not None:
             new.grad = Tensor(self.grad.data.copy())

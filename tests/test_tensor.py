@@ -657,3 +657,13 @@ def test_module_level_functions(name):
     if isinstance(result, teachnn.Tensor):
         result = result.tolist()
     assert result == expected
+
+
+def test_data_assignment_like_torch():
+    p = teachnn.zeros(3, requires_grad=True)
+    p.data = teachnn.ones(3)                    # torch code: p.data = other_tensor
+    assert isinstance(p.data, np.ndarray) and p.tolist() == [1.0, 1.0, 1.0]
+    p.data = np.full(3, 2.0, dtype=np.float32)
+    assert p.tolist() == [2.0] * 3 and p.requires_grad and p.is_leaf
+    with pytest.raises(TypeError, match="data must be a Tensor or a NumPy array"):
+        p.data = [1, 2, 3]
