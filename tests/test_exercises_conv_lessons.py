@@ -419,10 +419,10 @@ def test_load_shapes_train_and_test_are_tensors_and_differ():
 def test_notebooks_match_generator_and_have_no_outputs(tmp_path, monkeypatch):
     build_dir = ROOT / "lessons" / "_build_conv"
     monkeypatch.syspath_prepend(str(build_dir))
-    common = importlib.import_module("common")
+    common = importlib.import_module("convnb")
     monkeypatch.setattr(common, "LESSONS_DIR", tmp_path)
     for lesson, filename in NOTEBOOKS.items():
-        module = importlib.import_module("l" + lesson[-2:])
+        module = importlib.import_module("convnb_l" + lesson[-2:])
         common.write_notebook(module.FILENAME, module.PREFIX, module.CELLS)
         committed = (ROOT / "lessons" / filename).read_text(encoding="utf-8")
         generated = (tmp_path / filename).read_text(encoding="utf-8")

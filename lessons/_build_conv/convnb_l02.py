@@ -1,5 +1,5 @@
 """Lesson 02 — Conv1d."""
-from common import IMPORTS, code, md
+from convnb import IMPORTS, code, md
 
 FILENAME = "02_conv1d.ipynb"
 PREFIX = "l02"

@@ -1,5 +1,5 @@
 """Lesson 05 — transposed convolution."""
-from common import IMPORTS, code, md
+from convnb import IMPORTS, code, md
 
 FILENAME = "05_conv_transpose.ipynb"
 PREFIX = "l05"

@@ -1,5 +1,5 @@
 """Lesson 03 — Conv2d."""
-from common import IMPORTS, code, md
+from convnb import IMPORTS, code, md
 
 FILENAME = "03_conv2d.ipynb"
 PREFIX = "l03"

@@ -1,5 +1,5 @@
 """Lesson 11 — a custom forward, and training a small CNN end to end."""
-from common import IMPORTS, code, md
+from convnb import IMPORTS, code, md
 
 FILENAME = "11_custom_forward_cnn.ipynb"
 PREFIX = "l11"

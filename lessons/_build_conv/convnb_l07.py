@@ -1,5 +1,5 @@
 """Lesson 07 — pooling."""
-from common import IMPORTS, code, md
+from convnb import IMPORTS, code, md
 
 FILENAME = "07_pooling.ipynb"
 PREFIX = "l07"

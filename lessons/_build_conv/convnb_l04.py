@@ -1,5 +1,5 @@
 """Lesson 04 — Conv3d."""
-from common import IMPORTS, code, md
+from convnb import IMPORTS, code, md
 
 FILENAME = "04_conv3d.ipynb"
 PREFIX = "l04"
