@@ -6,6 +6,8 @@ five steps from identical parameters with identical gradients must agree in floa
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -257,6 +259,8 @@ def test_schedulers_match_torch(name, kwargs):
         params = make_params(lib)
         opt = lib_optim.SGD([{"params": params[:1]}, {"params": params[1:], "lr": 1.0}], lr=0.5)
         sched = getattr(lib_optim.lr_scheduler, name)(opt, **kwargs)
+        for p in params:
+            p.grad = lib.zeros_like(p)
         seen = []
         for _ in range(14):
             seen.append([g["lr"] for g in opt.param_groups] + sched.get_last_lr())
@@ -419,7 +423,9 @@ def run_flat(opt_class, kwargs, start, grads_per_step):
     for grads in grads_per_step:
         for p, g in zip(params, grads):
             p.grad = None if g is None else teachnn.from_numpy(np.array(g, dtype=np.float64))
-        opt.step()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*found no gradient")   # all-None steps
+            opt.step()
         history.append([float(p.data) for p in params])
     return history
 
@@ -497,3 +503,17 @@ def test_rmsprop_centered_by_hand():
         mean = 0.5 * mean + 0.5 * g
         value -= 0.1 * g / (square - mean * mean) ** 0.5
         assert float(p.data[0]) == pytest.approx(value, rel=1e-14)
+
+
+def test_step_without_any_gradient_warns_once():
+    model = nn.Linear(2, 1)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    before = model.weight.data.copy()
+    with pytest.warns(UserWarning, match="found no gradient.*loss.backward\\(\\) before"):
+        opt.step()
+    np.testing.assert_array_equal(model.weight.data, before)       # nothing changed
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.step()                                                # only once per optimiser
+        model(teachnn.from_numpy(np.ones((1, 2), np.float32))).sum().backward()
+        optim.Adam(model.parameters()).step()                     # grads present: silent

@@ -18,6 +18,7 @@ The training loop every lesson uses::
 from __future__ import annotations
 
 import copy
+import warnings
 from collections import defaultdict
 
 import numpy as np
@@ -146,12 +147,23 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must implement step()")
 
     def _run_closure(self, closure):
-        """``loss = closure()`` with gradients enabled (used by ``step(closure)``)."""
-        if closure is None:
-            return None
-        import teachnn
-        with teachnn.enable_grad():
-            return closure()
+        """Start of every ``step()``: ``loss = closure()`` with gradients enabled, if given;
+        then a one-time warning if no parameter has a gradient at all."""
+        loss = None
+        if closure is not None:
+            import teachnn
+            with teachnn.enable_grad():
+                loss = closure()
+        if not getattr(self, "_warned_no_grad", False) and all(
+                p.grad is None for group in self.param_groups for p in group["params"]):
+            # PyTorch silently does nothing here; for a learner it is nearly always a bug
+            self._warned_no_grad = True
+            warnings.warn(
+                f"{type(self).__name__}.step() found no gradient on any of its parameters, so "
+                "nothing changes. Call loss.backward() before optimizer.step(), and check that "
+                "the optimiser was created from this model's parameters (model.parameters()).",
+                UserWarning, stacklevel=3)
+        return loss
 
     # ------------------------------------------------------------------ saving / loading
 
