@@ -91,13 +91,20 @@ def make_shapes(n_per_class: int = 200, size: int = 12, noise: float = 0.2,
         labels: int64 array of shape (N,), values 0..3 (see ``SHAPE_CLASSES``).
         The order is shuffled (classes are mixed), deterministically from ``seed``.
     """
-    if isinstance(n_per_class, bool) or not isinstance(n_per_class, (int, np.integer)) or n_per_class < 1:
-        raise ValueError(f"make_shapes: n_per_class must be a positive integer, got {n_per_class!r}")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < _MIN_SIZE:
-        raise ValueError(f"make_shapes: size must be an integer >= {_MIN_SIZE} (the shapes need room), "
-                         f"got {size!r}")
+    for name, value in (("n_per_class", n_per_class), ("size", size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"make_shapes: {name} must be an int, but got {type(value).__name__} "
+                            f"{value!r}; pass a whole number such as {name}=12")
+    if n_per_class < 1:
+        raise ValueError(f"make_shapes: n_per_class must be at least 1, but got {n_per_class}")
+    if size < _MIN_SIZE:
+        raise ValueError(f"make_shapes: size must be at least {_MIN_SIZE} pixels (the shapes need room), "
+                         f"but got {size}; use size={_MIN_SIZE} or more")
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)):
+        raise TypeError(f"make_shapes: noise must be a number, but got {type(noise).__name__} {noise!r}")
     if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"make_shapes: noise must be a finite number >= 0, got {noise!r}")
+        raise ValueError(f"make_shapes: noise must be a finite number >= 0 (a standard deviation), "
+                         f"but got {noise}")
 
     rng = np.random.default_rng(seed)
     n_classes = len(_DRAWERS)

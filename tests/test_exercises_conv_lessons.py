@@ -399,6 +399,14 @@ def test_make_shapes_rejects_bad_arguments():
         make_shapes(n_per_class=0)
     with pytest.raises(ValueError, match="noise"):
         make_shapes(noise=-1.0)
+    with pytest.raises(ValueError, match="noise"):
+        make_shapes(noise=float("nan"))
+    with pytest.raises(TypeError, match="n_per_class must be an int"):
+        make_shapes(n_per_class=2.5)
+    with pytest.raises(TypeError, match="size must be an int"):
+        make_shapes(size="12")
+    with pytest.raises(TypeError, match="noise must be a number"):
+        make_shapes(noise="0.1")
 
 
 def test_load_shapes_train_and_test_are_tensors_and_differ():
