@@ -266,6 +266,8 @@ def test_wrappers_reject_what_numba_would_not_check():
         K.max_pool_forward(x.astype(np.int64), axes)
     with pytest.raises(ValueError, match="contiguous"):
         K.max_pool_forward(np.zeros((1, 1, 1, 8))[..., ::2], axes)
+    with pytest.raises(ValueError, match="step 1"):
+        K.avg_pool_forward(x, axes_for((1, 1, 4), (1, 1, 2), (1, 1, 1), (0, 0, 0), (1, 1, 2), False))
     with pytest.raises(IndexError, match=r"\[0, 4\)"):
         K.max_unpool_forward(np.ones((1, 1, 1, 2)), np.array([[[[0, 4]]]]), (1, 1, 4))
     # max-pool backward skips indices outside the plane (all-padding windows) safely

@@ -350,6 +350,12 @@ def _check_axes(axes, spatial) -> None:
             raise ValueError(f"window tables leave the axis [0, {size})")
 
 
+def _check_contiguous_windows(axes) -> None:
+    # the average kernels visit every cell from lo to hi: no dilation
+    if any(a.step != 1 for a in axes):
+        raise ValueError("average pooling windows must have step 1 (no dilation)")
+
+
 def _tables(axes, count_include_pad=False):
     counts = [a.count_with_pad if count_include_pad else a.count for a in axes]
     ranges = [t for a in axes for t in (a.lo, a.hi)]
@@ -385,6 +391,7 @@ def avg_pool_forward(x: np.ndarray, axes, count_include_pad: bool = True,
     """Mean over each window. x (P, D, H, W) -> out (P, OD, OH, OW)."""
     _check_float("x", x, 4)
     _check_axes(axes, x.shape[1:])
+    _check_contiguous_windows(axes)
     ranges, counts = _tables(axes, count_include_pad)
     override = 0 if divisor_override is None else int(divisor_override)
     return _avg_pool_forward_kernel(x, *ranges, *counts, override)
@@ -402,6 +409,7 @@ def avg_pool_backward(grad_out: np.ndarray, axes, count_include_pad: bool = True
                          f"give {tuple(a.out_size for a in axes)}")
     spatial = tuple(a.in_size for a in axes)
     _check_axes(axes, spatial)
+    _check_contiguous_windows(axes)
     ranges, counts = _tables(axes, count_include_pad)
     override = 0 if divisor_override is None else int(divisor_override)
     return _avg_pool_backward_kernel(grad_out, *spatial, *ranges, *counts, override)
