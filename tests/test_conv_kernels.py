@@ -103,14 +103,15 @@ def _tol(dtype):
 
 
 @contextlib.contextmanager
-def parallel_threshold(elements):
-    """Force one thread (huge threshold) or the split over threads (threshold 0)."""
-    saved = K.PARALLEL_MIN_ELEMENTS
-    K.PARALLEL_MIN_ELEMENTS = elements
+def kernel_mode(split):
+    """split=True: every loop is split over threads (threshold 0) AND the batch is done one
+    sample at a time (tiny chunks); split=False: one thread, one chunk for the whole batch."""
+    saved = K.PARALLEL_MIN_ELEMENTS, K.CHUNK_BYTES
+    K.PARALLEL_MIN_ELEMENTS, K.CHUNK_BYTES = (0, 1) if split else (1 << 62, 1 << 62)
     try:
         yield
     finally:
-        K.PARALLEL_MIN_ELEMENTS = saved
+        K.PARALLEL_MIN_ELEMENTS, K.CHUNK_BYTES = saved
 
 
 @settings(max_examples=40, deadline=None)
@@ -118,14 +119,14 @@ def parallel_threshold(elements):
 def test_conv_forward_matches_naive_loops(cfg, seed, parallel):
     N, C, O, spatial, kernel, stride, pad_lr, dilation, groups, dtype = cfg
     x, w, b = _arrays(seed, N, C, O, spatial, kernel, groups, dtype)
-    with parallel_threshold(0 if parallel else 1 << 62):
+    with kernel_mode(parallel):
         out, col = K.conv_forward(x, w, b, stride, pad_lr, dilation, groups, keep_col=True)
     expected = naive_conv3d(x.astype(np.float64), w.astype(np.float64), b, stride, pad_lr,
                             dilation, groups)
     assert out.dtype == dtype
     np.testing.assert_allclose(out, expected, **_tol(dtype))
-    if groups > 1 and C == groups:          # depthwise: direct loops, no columns to keep
-        assert col is None
+    if (groups > 1 and C == groups) or (parallel and N > 1):
+        assert col is None              # depthwise (no columns) or several chunks (not kept)
     else:
         assert col.shape == (C * int(np.prod(kernel)), N * int(np.prod(out.shape[2:])))
 
@@ -140,7 +141,7 @@ def test_conv_backward_is_the_adjoint_of_forward(cfg, seed, parallel):
     out, _ = K.conv_forward(x, w, None, stride, pad_lr, dilation, groups)
     rng = np.random.default_rng(seed + 1)
     g = rng.standard_normal(out.shape)
-    with parallel_threshold(0 if parallel else 1 << 62):
+    with kernel_mode(parallel):
         gx, gw, gb = K.conv_backward(g, x, w, None, stride, pad_lr, dilation, groups)
     dx = rng.standard_normal(x.shape)
     dw = rng.standard_normal(w.shape)
@@ -152,8 +153,8 @@ def test_conv_backward_is_the_adjoint_of_forward(cfg, seed, parallel):
 
 
 @settings(max_examples=30, deadline=None)
-@given(cfg=conv_configs(), seed=st.integers(0, 2**16), data=st.data())
-def test_conv_transpose_forward_matches_naive_scatter(cfg, seed, data):
+@given(cfg=conv_configs(), seed=st.integers(0, 2**16), data=st.data(), split=st.booleans())
+def test_conv_transpose_forward_matches_naive_scatter(cfg, seed, data, split):
     N, C, O, spatial, kernel, stride, _, dilation, groups, dtype = cfg
     padding = tuple(data.draw(st.integers(0, 1)) for _ in range(3))
     out_pad = tuple(data.draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
@@ -162,14 +163,16 @@ def test_conv_transpose_forward_matches_naive_scatter(cfg, seed, data):
     if min(out_spatial) < 1:
         return
     x, w, b = _arrays(seed, N, C, O, spatial, kernel, groups, dtype, transpose=True)
-    out = K.conv_transpose_forward(x, w, b, stride, padding, dilation, groups, out_spatial)
+    with kernel_mode(split):
+        out = K.conv_transpose_forward(x, w, b, stride, padding, dilation, groups, out_spatial)
     expected = naive_conv_transpose3d(x.astype(np.float64), w.astype(np.float64), b, stride,
                                       padding, dilation, groups, out_spatial)
     np.testing.assert_allclose(out, expected, **_tol(dtype))
     # its backward is conv's forward (and the weight/bias sums): check the adjoint identity
     rng = np.random.default_rng(seed + 2)
     g = rng.standard_normal(out.shape).astype(dtype)
-    gx, gw, gb = K.conv_transpose_backward(g, x, w, stride, padding, dilation, groups)
+    with kernel_mode(split):
+        gx, gw, gb = K.conv_transpose_backward(g, x, w, stride, padding, dilation, groups)
     x64, w64, g64 = x.astype(np.float64), w.astype(np.float64), g.astype(np.float64)
     dx = rng.standard_normal(x.shape)
     dw = rng.standard_normal(w.shape)

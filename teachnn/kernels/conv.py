@@ -419,9 +419,10 @@ def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
     return col.reshape(C * kd * kh * kw, -1)
 
 
-def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial):
+def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial, out=None):
     """col (C*kd*kh*kw, N*oD*oH*oW) -> x (N, C, D, H, W): adds each column entry back into
-    the input cell it came from (the adjoint of :func:`im2col`)."""
+    the input cell it came from (the adjoint of :func:`im2col`). ``out``: an optional
+    C-contiguous array of shape x_shape to write into (it is overwritten)."""
     _check_array("col", col, 2)
     _check_geometry(kernel, stride, pad_left, dilation)
     N, C, D, H, W = (int(s) for s in x_shape)
@@ -430,7 +431,13 @@ def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial):
     expected = (C * kd * kh * kw, N * int(np.prod(out_spatial)))
     if col.shape != expected:
         raise ValueError(f"col has shape {col.shape}, expected {expected}")
-    x = np.empty((N, C, D, H, W), dtype=col.dtype)
+    if out is None:
+        x = np.empty((N, C, D, H, W), dtype=col.dtype)
+    else:
+        _check_array("out", out, 5, col.dtype)
+        if out.shape != (N, C, D, H, W):
+            raise ValueError(f"out has shape {out.shape}, expected {(N, C, D, H, W)}")
+        x = out
     if x.size:
         if col.size:
             col8 = col.reshape((C, kd, kh, kw, N) + out_spatial)
@@ -449,13 +456,25 @@ def _batch_to_columns(a, G):
     return np.ascontiguousarray(a.reshape(N, C, L).transpose(1, 0, 2)).reshape(G, C // G, N * L)
 
 
-def _columns_to_batch(m, N, spatial):
-    """(G, C/G, N*L) -> (N, C, *spatial): the inverse of _batch_to_columns."""
-    G, Cg = m.shape[:2]
-    L = int(np.prod(spatial))
+def _columns_into_batch(m, out):
+    """Copy m (G, C/G, N*L) into out (N, C, *spatial): the inverse of _batch_to_columns."""
+    N, C = out.shape[:2]
+    L = int(np.prod(out.shape[2:]))
     # (G, C/G, N*L) -> (C, N, L) -> (N, C, L)
-    out = np.ascontiguousarray(m.reshape(G * Cg, N, L).transpose(1, 0, 2))
-    return out.reshape((N, G * Cg) + tuple(spatial))
+    out.reshape(N, C, L)[...] = m.reshape(C, N, L).transpose(1, 0, 2)
+
+
+# The batch is processed a few samples at a time, so that one piece of ``col`` (written by
+# im2col, read by the GEMM, or written by the GEMM and read by col2im) stays in the CPU
+# cache instead of making a round trip through main memory. Each piece is still one large
+# GEMM. Pieces are about this many bytes of col:
+CHUNK_BYTES = 4 << 20
+
+
+def _sample_chunks(N, col_bytes_per_sample):
+    """[(start, stop), ...] covering range(N), each with about CHUNK_BYTES of col."""
+    per = max(1, CHUNK_BYTES // max(1, col_bytes_per_sample))
+    return [(a, min(N, a + per)) for a in range(0, N, per)]
 
 
 # --------------------------------------------------------------------------------------
@@ -502,13 +521,19 @@ def conv_forward(x, w, bias, stride, pad_lr, dilation, groups, keep_col=False):
         if bias is not None:
             out += bias.reshape(1, O, 1, 1, 1)
         return out, None
-    col = im2col(x, kernel, stride, pad_left, dilation, out_spatial)    # (C*K, N*L)
-    # weight (O, C/G, kd, kh, kw) -> (G, O/G, C/G*K);  col -> (G, C/G*K, N*L)
-    out_cols = np.matmul(w.reshape(G, O // G, Cg * K), col.reshape(G, Cg * K, -1))
-    out = _columns_to_batch(out_cols, N, out_spatial)                   # (N, O, oD, oH, oW)
+    L = int(np.prod(out_spatial))
+    w3 = w.reshape(G, O // G, Cg * K)          # (O, C/G, kd, kh, kw) -> (G, O/G, C/G*K)
+    out = np.empty((N, O) + out_spatial, dtype=x.dtype)
+    chunks = _sample_chunks(N, C * K * L * x.itemsize)
+    col = None
+    for a, b in chunks:
+        col = im2col(x[a:b], kernel, stride, pad_left, dilation, out_spatial)  # (C*K, n*L)
+        # (G, O/G, C/G*K) @ (G, C/G*K, n*L) -> (G, O/G, n*L) -> out[a:b] (n, O, oD, oH, oW)
+        _columns_into_batch(np.matmul(w3, col.reshape(G, Cg * K, -1)), out[a:b])
     if bias is not None:
         out += bias.reshape(1, O, 1, 1, 1)
-    return out, (col if keep_col else None)
+    # one piece: hand its columns to the backward pass (saves recomputing them)
+    return out, (col if keep_col and len(chunks) == 1 else None)
 
 
 def conv_backward(grad_out, x, w, col, stride, pad_lr, dilation, groups,
@@ -541,23 +566,34 @@ def conv_backward(grad_out, x, w, col, stride, pad_lr, dilation, groups,
             _run_split(_dw_grad_weight_range, (grad_out, x, gw, geom), O, work)
         gb = grad_out.sum(axis=(0, 2, 3, 4)) if need_b else None
         return gx, gw, gb
-    g = _batch_to_columns(grad_out, G)                  # (N, O, ...) -> (G, O/G, N*L)
+    L = int(np.prod(out_spatial))
     w3 = w.reshape(G, O // G, Cg * K)
     gx = gw = gb = None
     if need_x:
-        # dcol_g = w_g^T (C/G*K, O/G) @ g_g (O/G, N*L)  -> (G, C/G*K, N*L)
-        dcol = np.matmul(w3.transpose(0, 2, 1), g)
-        gx = col2im(dcol.reshape(C * K, -1), x.shape, kernel, stride, pad_left, dilation,
-                    out_spatial)
+        gx = np.empty(x.shape, dtype=x.dtype)
     if need_w:
-        if col is None:
-            col = im2col(x, kernel, stride, pad_left, dilation, out_spatial)
-        if col.shape != (C * K, g.shape[2]) or col.dtype != x.dtype:
+        gw3 = np.zeros((G, O // G, Cg * K), dtype=x.dtype)
+    if need_x or need_w:
+        chunks = _sample_chunks(N, C * K * L * x.itemsize)
+        if col is not None and (len(chunks) != 1 or col.shape != (C * K, N * L)
+                                or col.dtype != x.dtype):
             raise ValueError("saved col does not match the input")
-        # gw_g = g_g (O/G, N*L) @ col_g^T (N*L, C/G*K)
-        gw = np.matmul(g, col.reshape(G, Cg * K, -1).transpose(0, 2, 1)).reshape(w.shape)
+        for a, b in chunks:
+            g = _batch_to_columns(grad_out[a:b], G)         # (n, O, ...) -> (G, O/G, n*L)
+            if need_w:
+                piece = col if col is not None else im2col(x[a:b], kernel, stride, pad_left,
+                                                           dilation, out_spatial)
+                # gw_g += g_g (O/G, n*L) @ col_g^T (n*L, C/G*K)
+                gw3 += np.matmul(g, piece.reshape(G, Cg * K, -1).transpose(0, 2, 1))
+            if need_x:
+                # dcol_g = w_g^T (C/G*K, O/G) @ g_g (O/G, n*L) -> (G, C/G*K, n*L) -> gx[a:b]
+                dcol = np.matmul(w3.transpose(0, 2, 1), g)
+                col2im(dcol.reshape(C * K, -1), gx[a:b].shape, kernel, stride, pad_left,
+                       dilation, out_spatial, out=gx[a:b])
+    if need_w:
+        gw = gw3.reshape(w.shape)
     if need_b:
-        gb = g.sum(axis=2).reshape(O)                   # sum over samples and positions
+        gb = grad_out.reshape(N, O, L).sum(axis=(0, 2))     # sum over samples and positions
     return gx, gw, gb
 
 
@@ -599,11 +635,14 @@ def conv_transpose_forward(x, w, bias, stride, padding, dilation, groups, out_sp
         _check_array("bias", bias, 1, x.dtype)
         if bias.shape[0] != Cout:
             raise ValueError(f"bias has {bias.shape[0]} entries, expected {Cout}")
-    xc = _batch_to_columns(x, G)                                 # (G, Cin/G, N*L)
     w3 = w.reshape(G, Cin // G, Coutg * K)                       # (G, Cin/G, Cout/G*K)
-    dcol = np.matmul(w3.transpose(0, 2, 1), xc)                  # (G, Cout/G*K, N*L)
-    out = col2im(dcol.reshape(Cout * K, -1), (N, Cout) + out_spatial, kernel, stride,
-                 padding, dilation, x.shape[2:])
+    L = int(np.prod(x.shape[2:]))
+    out = np.empty((N, Cout) + out_spatial, dtype=x.dtype)
+    for a, b in _sample_chunks(N, Cout * K * L * x.itemsize):
+        xc = _batch_to_columns(x[a:b], G)                        # (G, Cin/G, n*L)
+        dcol = np.matmul(w3.transpose(0, 2, 1), xc)              # (G, Cout/G*K, n*L)
+        col2im(dcol.reshape(Cout * K, -1), out[a:b].shape, kernel, stride, padding,
+               dilation, x.shape[2:], out=out[a:b])
     if bias is not None:
         out += bias.reshape(1, Cout, 1, 1, 1)
     return out
@@ -624,16 +663,25 @@ def conv_transpose_backward(grad_out, x, w, stride, padding, dilation, groups,
     Cout = Coutg * G
     if grad_out.shape[:2] != (N, Cout):
         raise ValueError(f"grad_out has shape {grad_out.shape}, expected {(N, Cout)} leading")
+    L = int(np.prod(x.shape[2:]))
+    w3 = w.reshape(G, Cin // G, Coutg * K)
     gx = gw = gb = None
+    if need_x:
+        gx = np.empty(x.shape, dtype=x.dtype)
+    if need_w:
+        gw3 = np.zeros((G, Cin // G, Coutg * K), dtype=x.dtype)
     if need_x or need_w:
-        col = im2col(grad_out, kernel, stride, padding, dilation, x.shape[2:])  # (Cout*K, N*L)
-        col3 = col.reshape(G, Coutg * K, -1)
-        w3 = w.reshape(G, Cin // G, Coutg * K)
-        if need_x:
-            gx = _columns_to_batch(np.matmul(w3, col3), N, x.shape[2:])   # (N, Cin, ...)
-        if need_w:
-            xc = _batch_to_columns(x, G)                                   # (G, Cin/G, N*L)
-            gw = np.matmul(xc, col3.transpose(0, 2, 1)).reshape(w.shape)
+        for a, b in _sample_chunks(N, Cout * K * L * x.itemsize):
+            col = im2col(grad_out[a:b], kernel, stride, padding, dilation, x.shape[2:])
+            col3 = col.reshape(G, Coutg * K, -1)                  # (G, Cout/G*K, n*L)
+            if need_x:
+                # conv forward of grad_out: (G, Cin/G, Cout/G*K) @ col -> gx[a:b]
+                _columns_into_batch(np.matmul(w3, col3), gx[a:b])
+            if need_w:
+                xc = _batch_to_columns(x[a:b], G)                  # (G, Cin/G, n*L)
+                gw3 += np.matmul(xc, col3.transpose(0, 2, 1))
+    if need_w:
+        gw = gw3.reshape(w.shape)
     if need_b:
         gb = grad_out.reshape(N, Cout, -1).sum(axis=(0, 2))
     return gx, gw, gb
