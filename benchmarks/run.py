@@ -6,11 +6,12 @@ Arguments after the command are passed to every part (e.g. ``--repeat 3``).
 """
 import sys
 
-from benchmarks import bench_conv, bench_pool, bench_viz, compile_latency
+from benchmarks import bench_conv, bench_dense, bench_pool, bench_viz, compile_latency
 
 PARTS = [
     ("convolution (forward + backward)", bench_conv.main),
     ("pooling (forward + backward)", bench_pool.main),
+    ("dense layers and training steps (forward + backward)", bench_dense.main),
     ("visualiser rendering", bench_viz.main),
     ("compile latency", compile_latency.main),
 ]

@@ -25,13 +25,13 @@ logsigmoid, softsign, softmin (each documented where it is defined).
 """
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
+from ...kernels import elementwise
 from ...tensor import Tensor
 
 __all__ = [
@@ -417,74 +417,6 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 # ---------------------------------------------------------------------------------------
 # smooth ReLU relatives
 # ---------------------------------------------------------------------------------------
-# NumPy has no erf. W. J. Cody's rational approximations ("Rational Chebyshev approximations
-# for the error function", Math. Comp. 23, 1969) give double precision with a handful of
-# vectorised array operations: each of three ranges of |x| uses one ratio of polynomials.
-# Coefficients are listed highest power first (Horner's order).
-_ERF_SMALL_NUM = [1.85777706184603153e-1, 3.16112374387056560e0, 1.13864154151050156e2,
-                  3.77485237685302021e2, 3.20937758913846947e3]
-_ERF_SMALL_DEN = [1.0, 2.36012909523441209e1, 2.44024637934444173e2,
-                  1.28261652607737228e3, 2.84423683343917062e3]
-_ERFC_MID_NUM = [2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e0,
-                 6.61191906371416295e1, 2.98635138197400131e2, 8.81952221241769090e2,
-                 1.71204761263407058e3, 2.05107837782607147e3, 1.23033935479799725e3]
-_ERFC_MID_DEN = [1.0, 1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2,
-                 1.62138957456669019e3, 3.29079923573345963e3, 4.36261909014324716e3,
-                 3.43936767414372164e3, 1.23033935480374942e3]
-_ERFC_LARGE_NUM = [1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
-                   1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4]
-_ERFC_LARGE_DEN = [1.0, 2.56852019228982242e0, 1.87295284992346047e0,
-                   5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3]
-_INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
-
-
-def _polyval(coefficients, z):
-    """Horner's rule c0 z^n + c1 z^(n-1) + ... + cn, in place (np.polyval allocates more)."""
-    result = np.full_like(z, coefficients[0])
-    for c in coefficients[1:]:
-        result *= z
-        result += c
-    return result
-
-
-def _erf(a: np.ndarray) -> np.ndarray:
-    """Gauss error function erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt, elementwise.
-
-    Three ranges of y = |x| (Cody 1969), float64 result accurate to about 1e-16:
-        y <= 0.46875      erf(x)  = x * P(x^2) / Q(x^2)
-        0.46875 < y <= 4  erfc(y) = exp(-y^2) * P(y) / Q(y)
-        y > 4             erfc(y) = exp(-y^2) / y * (1/sqrt(pi) - z P(z) / Q(z)),  z = 1/y^2
-    and erf(x) = sign(x) * (1 - erfc(y)) in the two outer ranges.
-    """
-    x = np.asarray(a, dtype=np.float64)
-    y = np.abs(x)
-    out = np.empty_like(x)
-
-    small = y <= 0.46875
-    z = x[small] ** 2
-    out[small] = x[small] * _polyval(_ERF_SMALL_NUM, z) / _polyval(_ERF_SMALL_DEN, z)
-
-    mid = (y > 0.46875) & (y <= 4.0)
-    ym = y[mid]
-    erfc_mid = np.exp(-ym * ym) * _polyval(_ERFC_MID_NUM, ym) / _polyval(_ERFC_MID_DEN, ym)
-    out[mid] = np.sign(x[mid]) * (1.0 - erfc_mid)
-
-    large = ~(small | mid)                       # y > 4 (and NaN, which stays NaN)
-    yl = y[large]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        z = 1.0 / (yl * yl)
-        ratio = z * _polyval(_ERFC_LARGE_NUM, z) / _polyval(_ERFC_LARGE_DEN, z)
-        erfc_large = np.exp(-yl * yl) / yl * (_INV_SQRT_PI - ratio)
-    erfc_large = np.where(np.isinf(yl), 0.0, erfc_large)      # erf(+-inf) = +-1
-    out[large] = np.sign(x[large]) * (1.0 - erfc_large)
-    return out
-
-
-_SQRT_2 = math.sqrt(2.0)
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-
 class GELUFunction(Function):
     """Gaussian error linear unit.
 
@@ -492,31 +424,23 @@ class GELUFunction(Function):
             dy/dx = Phi(x) + x * phi(x),  phi(x) = exp(-x^2/2) / sqrt(2 pi)
     'tanh': y = x/2 * (1 + tanh(u)),  u = sqrt(2/pi) * (x + 0.044715 x^3),
             dy/dx = (1 + tanh(u))/2 + x/2 * (1 - tanh(u)^2) * sqrt(2/pi) * (1 + 3*0.044715 x^2)
+
+    NumPy has no erf, so both formulas run as one-pass Numba loops (teachnn/kernels/
+    elementwise.py, computed in float64 and returned in x's dtype); read them there.
     """
     _backward_name = "GeluBackward0"
 
     @staticmethod
     def forward(ctx, x, approximate):
-        a = x.data.astype(np.float64)          # computed in float64, returned in x's dtype
-        ctx.approximate, ctx.x64, ctx.dtype = approximate, a, x.data.dtype
-        if approximate == "none":
-            ctx.cdf = 0.5 * (1.0 + _erf(a / _SQRT_2))                # Phi(x), kept for backward
-            out = a * ctx.cdf
-        else:
-            out = 0.5 * a * (1.0 + np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
-        return _as_out(out, x.data.dtype)
+        out, cdf = elementwise.gelu_forward(x.data, approximate)   # cdf = Phi(x), or None
+        ctx.save_for_backward(x)
+        ctx.approximate, ctx.cdf = approximate, cdf
+        return Tensor(out)
 
     @staticmethod
     def backward(ctx, grad_out):
-        a = ctx.x64
-        if ctx.approximate == "none":
-            pdf = np.exp(-0.5 * a * a) * _INV_SQRT_2PI
-            local = ctx.cdf + a * pdf
-        else:
-            t = np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a ** 3))
-            du_dx = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * a * a)
-            local = 0.5 * (1.0 + t) + 0.5 * a * (1.0 - t * t) * du_dx
-        return (grad_out.data * local).astype(ctx.dtype), None
+        (x,) = ctx.saved_tensors
+        return elementwise.gelu_backward(x.data, grad_out.data, ctx.cdf, ctx.approximate), None
 
 
 @check_kwargs
