@@ -3,3 +3,4 @@ from .parameter import *   # noqa: F401,F403
 from .modules import *     # noqa: F401,F403
 from . import functional   # noqa: F401
 from . import init         # noqa: F401
+from . import utils        # noqa: F401
