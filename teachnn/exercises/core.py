@@ -78,7 +78,6 @@ import html
 import json
 import math
 import sys
-import traceback
 
 import numpy as np
 
@@ -1120,9 +1119,6 @@ def grade_payloads(data, lessons=None) -> dict:
                 results[p.qualname] = Result(UNATTEMPTED, p._label(), ["답을 찾지 못했습니다."])
     return results
 
-
-def format_traceback_short(exc) -> str:   # used by grade.py for broken notebooks
-    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
 def random_tensor(shape, seed, dtype="float32", requires_grad=False, avoid_zero=False, low=None,

@@ -1,5 +1,4 @@
 """Exercises of lesson 01 (nn.Module, inheritance, super().__init__(), forward)."""
-import teachnn
 import teachnn.nn as nn
 import teachnn.nn.functional as F
 from teachnn.exercises.core import (ModuleProblem, ValueProblem, WordsProblem, finalize,

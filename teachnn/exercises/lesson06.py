@@ -4,7 +4,7 @@ import numpy as np
 import teachnn
 import teachnn.nn as nn
 from teachnn.exercises.core import (FunctionProblem, ModuleProblem, ValueProblem,
-                                    finalize, random_tensor, tensor_case, ____)  # noqa: F401
+                                    finalize, tensor_case, ____)  # noqa: F401
 
 
 def _linear_reference(x, A, b):

@@ -1,18 +1,11 @@
 """Exercises of lesson 08 (activation functions: nn.ReLU() in __init__ vs F.relu in forward)."""
-import math
-
-import numpy as np
-
-import teachnn
 import teachnn.nn as nn
-import teachnn.nn.functional as F
 from teachnn.exercises.core import (FunctionProblem, ModuleProblem, ValueProblem,
-                                    WordsProblem, finalize, random_tensor, tensor_case,
-                                    ____)  # noqa: F401
+                                    WordsProblem, finalize, tensor_case, ____)  # noqa: F401
 
 
 def _relu_reference(x):
-    """max(x, 0), written with NumPy on the data and a hand-made gradient via autograd ops."""
+    """max(x, 0) with a tensor op, so autograd gives the reference gradient too."""
     return x.clamp(min=0.0)
 
 

@@ -2,7 +2,6 @@
 import numpy as np
 
 import teachnn
-import teachnn.nn.functional as F
 from teachnn.exercises.core import (FunctionProblem, ValueProblem, WordsProblem, finalize,
                                     random_tensor, ____)  # noqa: F401
 

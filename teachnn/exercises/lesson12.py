@@ -1,7 +1,4 @@
 """Exercises of lesson 12 (your own layer with teachnn.autograd.Function, gradcheck)."""
-import numpy as np
-
-import teachnn
 from teachnn.exercises.core import (FunctionProblem, ValueProblem, WordsProblem, finalize,
                                     tensor_case, ____)  # noqa: F401
 
