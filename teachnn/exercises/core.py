@@ -6,7 +6,7 @@ Guide for lesson authors
 A lesson's exercises live in ``teachnn/exercises/lessonNN.py``::
 
     from teachnn.exercises.core import ValueProblem, FunctionProblem, ModuleProblem, \\
-        WordsProblem, finalize, ____
+        WordsProblem, finalize, tensor_case, ____
 
     q1 = ValueProblem(
         "out_shape",                          # the notebook variable the learner fills in
@@ -16,10 +16,21 @@ A lesson's exercises live in ``teachnn/exercises/lessonNN.py``::
         mistakes=[((32, 16, 100), "패딩이 없으면 길이가 줄어듭니다.")],   # optional
     )
     q2 = FunctionProblem("my_relu", reference=lambda x: x.clamp(min=0),
-                         cases=[(torch_tensor_factory,)], hidden_cases=[...])
+                         cases=[tensor_case(((2, 3), 0))],          # one [2, 3] tensor, seed 0
+                         hidden_cases=[tensor_case(((5,), 1))])
+    q3 = ModuleProblem("model", reference=lambda: nn.Linear(5, 3),
+                       inputs=[tensor_case(((4, 5), 2))])
+    q4 = WordsProblem("why", model_answer="...", keywords=[["순서", "order"]])
     finalize(globals())                       # names q1, q2, ... and builds PROBLEMS
 
-and the notebook does::
+``tensor_case(...)`` makes a zero-argument callable returning fresh seeded Tensors, so every
+run (and the grader) sees the same inputs and no case is mutated by a learner's function.
+Expected values are computed lazily: pass a callable (or a reference function) rather than
+computing with teachnn at import time.  Tests for your module: every problem passes with
+its ``solution`` and fails with your intended message on a typical wrong answer (see
+``tests/test_exercises.py``).
+
+In the notebook the learner writes::
 
     from teachnn.exercises.lesson03 import q1, q2, q3, ____
     out_shape = ____      # the learner replaces ____
