@@ -218,3 +218,19 @@ def test_solved_lessons_get_full_marks(tmp_path):
         # (other lessons' columns may score too: lesson 08 and 12 both ask for `my_relu`)
         assert row["total"] >= len(mine)
     assert rows[0]["max"] == maximum
+
+
+def test_all_three_ways_to_call_the_grader_show_the_same_help():
+    import shutil
+    script = shutil.which("teachnn-grade") or str(Path(sys.executable).parent / "teachnn-grade")
+    outputs = []
+    for cmd in ([sys.executable, "-m", "teachnn.exercises.grade", "--help"],
+                [sys.executable, "-m", "teachnn.exercises", "--help"],
+                [script, "--help"]):
+        if not Path(cmd[0]).exists():
+            pytest.fail(f"{cmd[0]} is missing: pip install -e . declares the teachnn-grade script")
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(proc.stdout.split("\n", 1)[1])     # drop the 'usage: prog' line
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert "--out" in outputs[0] and "--cell-timeout" in outputs[0]

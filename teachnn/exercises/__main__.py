@@ -1,0 +1,6 @@
+"""``python -m teachnn.exercises ...`` is the same as ``teachnn-grade ...``."""
+import sys
+
+from .grade import main
+
+sys.exit(main())
