@@ -182,7 +182,8 @@ CELLS = [
     결과는 `grades.csv`(학습자마다 한 줄, 문제마다 한 열, 합계)와 학습자별 피드백 파일(`grades_feedback/이름.txt`)입니다.
     저장소의 예시 제출물(`tests/grading_batch/`)을 채점하면 다음 표가 나옵니다
     (`status`: 정상 `ok`, 오류 셀 있음 `cell_errors`, 시간 초과로 중단한 셀 있음 `cell_timeout`,
-    커널이 죽음 `kernel_died`, 파일을 읽을 수 없음 `unreadable`).
+    노트북 전체 시간 초과 `timeout`, 커널이 죽음 `kernel_died`, 파일을 읽을 수 없음 `unreadable`.
+    마지막 세 경우는 채점하지 못해 모두 0점입니다).
 
     {GRADES_TABLE}
 
