@@ -1,0 +1,427 @@
+"""The promise, checked on whole programs: code written for torch.nn runs on teachnn with only
+the import changed, and gives the same numbers.
+
+Each program below is written ONCE, the way a PyTorch user writes it (patterns from the
+official beginner tutorials: tensors, autograd, building a model, the optimisation loop,
+saving/loading, a small CNN, "learning PyTorch with examples"). It receives the library as
+arguments - ``program(torch, nn, F, optim, data, env)`` - and returns a dict of everything a
+learner would print. ``run_both`` runs it with PyTorch and with teachnn:
+
+* the same data: NumPy arrays from ``env.data`` (drawn once, outside both libraries);
+* the same initial weights: ``env.init(model)`` records the PyTorch model's ``state_dict()``
+  on the PyTorch run and loads it into the teachnn model on the teachnn run (this also
+  checks that the state_dict keys are the same);
+* no randomness that cannot match: ``shuffle=False``, dropout only in eval mode.
+
+Then every returned number is compared: integers, booleans, strings (with ``teachnn.`` read
+as ``torch.``, the only difference the changed import may make) and shapes exactly,
+floats with the tolerance stated per program (float32 arithmetic, different summation
+orders: differences grow slowly over many training steps).
+"""
+import math
+
+import numpy as np
+import pytest
+
+import teachnn
+from tests.parity import torch, requires_torch
+
+pytestmark = requires_torch
+
+TEACHNN_LIBS = (teachnn, teachnn.nn, teachnn.nn.functional, teachnn.optim, teachnn.utils.data)
+
+
+def _torch_libs():
+    import torch.nn.functional
+    import torch.optim
+    import torch.utils.data
+    return (torch, torch.nn, torch.nn.functional, torch.optim, torch.utils.data)
+
+
+class Env:
+    """What a program gets besides the library: data arrays, a temp dir, shared initial weights."""
+
+    def __init__(self, data, tmp_path, weights):
+        self.data = data
+        self.tmp = tmp_path
+        self._weights = weights          # list of state dicts (NumPy), in init() call order
+        self._recording = None
+        self._next = 0
+
+    def init(self, model):
+        """Give ``model`` the same starting weights on both runs (PyTorch's draw)."""
+        if self._recording:
+            self._weights.append({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
+        else:
+            saved = self._weights[self._next]
+            keys = list(model.state_dict().keys())
+            assert keys == list(saved.keys()), f"state_dict keys differ: {keys} vs torch {list(saved)}"
+            model.load_state_dict({k: teachnn.tensor(v) for k, v in saved.items()})
+            self._next += 1
+        return model
+
+
+def _plain(value):
+    """A returned value as something comparable: NumPy array, str, int, bool, tuple or list."""
+    if hasattr(value, "detach"):
+        return np.asarray(value.detach().numpy())
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, (float, int)) and
+                                                           not isinstance(v, bool) for v in value):
+        return np.asarray(value, dtype=np.float64)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):   # printed text may name the library: 'teachnn.float32' = 'torch.float32'
+        return value.replace("teachnn.", "torch.")
+    return value
+
+
+def _compare(name, ours, theirs, rtol, atol):
+    if isinstance(theirs, np.ndarray):
+        assert isinstance(ours, np.ndarray), f"{name}: teachnn gave {type(ours).__name__}, torch an array"
+        assert ours.shape == theirs.shape, f"{name}: shape {ours.shape} vs torch {theirs.shape}"
+        assert ours.dtype == theirs.dtype, f"{name}: dtype {ours.dtype} vs torch {theirs.dtype}"
+        if theirs.dtype.kind in "fc":
+            np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol,
+                                       err_msg=f"{name} differs from PyTorch")
+        else:
+            np.testing.assert_array_equal(ours, theirs, err_msg=f"{name} differs from PyTorch")
+    elif isinstance(theirs, float):
+        assert ours == pytest.approx(theirs, rel=rtol, abs=atol), f"{name}: {ours} vs torch {theirs}"
+    elif isinstance(theirs, list):
+        assert isinstance(ours, list) and len(ours) == len(theirs), f"{name}: {ours} vs torch {theirs}"
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            _compare(f"{name}[{i}]", a, b, rtol, atol)
+    else:
+        assert type(ours) is type(theirs) and ours == theirs, f"{name}: {ours!r} vs torch {theirs!r}"
+
+
+def run_both(program, data, tmp_path, rtol, atol):
+    """Run ``program`` with PyTorch, then teachnn; compare every returned value. Returns both."""
+    weights = []
+    env_torch = Env(data, tmp_path / "torch", weights)
+    env_torch._recording = True
+    env_ours = Env(data, tmp_path / "teachnn", weights)
+    env_ours._recording = False
+    for env in (env_torch, env_ours):
+        env.tmp.mkdir()
+    theirs = program(*_torch_libs(), env_torch)
+    ours = program(*TEACHNN_LIBS, env_ours)
+    assert env_ours._next == len(weights)
+    assert list(ours) == list(theirs)
+    for key in theirs:
+        _compare(key, _plain(ours[key]), _plain(theirs[key]), rtol, atol)
+    return ours, theirs
+
+
+# ====================================================================================
+# 1. Tensors (tutorial "Tensors"): creation, attributes, indexing, joining, arithmetic,
+#    in-place operations, the NumPy bridge, broadcasting
+# ====================================================================================
+def tensors_program(torch, nn, F, optim, data, env):
+    out = {}
+    d = [[1, 2], [3, 4]]
+    x_data = torch.tensor(d)
+    out["x_data"] = x_data
+    np_array = np.array(d)
+    x_np = torch.from_numpy(np_array)
+    out["x_np"] = x_np
+    x_ones = torch.ones_like(x_data)
+    out["x_ones"] = x_ones
+    x_rand = torch.rand_like(x_data, dtype=torch.float)
+    out["x_rand shape/dtype"] = (tuple(x_rand.shape), str(x_rand.dtype).split(".")[-1])
+    shape = (2, 3,)
+    out["rand/ones/zeros"] = [tuple(torch.rand(shape).shape), torch.ones(shape), torch.zeros(shape)]
+    tensor = torch.tensor(env.data["t44"])
+    out["attributes"] = (tuple(tensor.shape), str(tensor.dtype).split(".")[-1], str(tensor.device))
+    out["first row"] = tensor[0]
+    out["first column"] = tensor[:, 0]
+    out["last column"] = tensor[..., -1]
+    tensor[:, 1] = 0
+    out["after tensor[:,1] = 0"] = tensor
+    t1 = torch.cat([tensor, tensor, tensor], dim=1)
+    out["cat"] = t1
+    y1 = tensor @ tensor.T
+    y2 = tensor.matmul(tensor.T)
+    # (the tutorial's third form, torch.matmul(tensor, tensor.T, out=y3), is left out:
+    #  teachnn has no out= yet)
+    out["matmul x2"] = [y1, y2]
+    z1 = tensor * tensor
+    z2 = tensor.mul(tensor)
+    out["mul x2"] = [z1, z2]
+    agg = tensor.sum()
+    agg_item = agg.item()
+    out["agg_item"] = (agg_item, type(agg_item).__name__)
+    tensor.add_(5)
+    out["add_"] = tensor
+    # the NumPy bridge: tensor and array share memory
+    t = torch.ones(5)
+    n = t.numpy()
+    t.add_(1)
+    out["numpy after t.add_"] = n.copy()
+    n = np.ones(5)
+    t = torch.from_numpy(n)
+    np.add(n, 1, out=n)
+    out["tensor after np.add"] = t
+    # more indexing and shape work (tutorial "Tensors", "60 minute blitz")
+    a = torch.arange(24).reshape(2, 3, 4)
+    out["a[1, :, ::2]"] = a[1, :, ::2]
+    out["a[a > 20]"] = a[a > 20]
+    out["a[:, [0, 2]]"] = a[:, [0, 2]]
+    out["permute/view"] = a.permute(2, 0, 1).contiguous().view(4, -1)
+    out["unsqueeze/squeeze"] = (tuple(a.unsqueeze(1).shape), tuple(a[:, :1].squeeze(1).shape))
+    out["stack"] = torch.stack([a[0], a[1]], dim=-1).flatten()
+    b = torch.tensor(env.data["b3"])
+    c = torch.tensor(env.data["c41"])
+    out["broadcast add/mul"] = [b + c, b * c - 1.5, (c / 2) ** 2]
+    out["reductions"] = [b.mean(), c.std(), (b + c).max(dim=1).values, (b + c).argmax(dim=0),
+                         (b + c).sum(dim=-1, keepdim=True)]
+    out["comparisons"] = [(b > 0).sum().item(), torch.where(c > 0, c, torch.zeros_like(c))]
+    out["dtype conversion"] = [a.float().mean(), (a % 3 == 0).long().sum(), a.to(torch.float64).std()]
+    out["clamp/abs/exp"] = [b.clamp(min=-0.5, max=0.5), b.abs().sqrt(), torch.exp(b).log()]
+    return out
+
+
+def test_tensors_tutorial(tmp_path):
+    rng = np.random.default_rng(1)
+    data = {"t44": np.ones((4, 4), dtype=np.float32) + np.arange(16, dtype=np.float32).reshape(4, 4) / 8,
+            "b3": rng.standard_normal(3).astype(np.float32),
+            "c41": rng.standard_normal((4, 1)).astype(np.float32)}
+    run_both(tensors_program, data, tmp_path, rtol=1e-6, atol=1e-7)
+
+
+# ====================================================================================
+# 2. Autograd (tutorials "Automatic Differentiation" and "A gentle introduction to autograd")
+# ====================================================================================
+def autograd_program(torch, nn, F, optim, data, env):
+    out = {}
+    x = torch.ones(5)                                    # input tensor
+    y = torch.zeros(3)                                   # expected output
+    w = torch.tensor(env.data["w"], requires_grad=True)
+    b = torch.tensor(env.data["b"], requires_grad=True)
+    z = torch.matmul(x, w) + b
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
+    out["loss"] = loss
+    out["grad_fn names"] = (type(z.grad_fn).__name__, type(loss.grad_fn).__name__)
+    loss.backward()
+    out["w.grad"] = w.grad
+    out["b.grad"] = b.grad
+    out["z.requires_grad"] = z.requires_grad
+    with torch.no_grad():
+        z = torch.matmul(x, w) + b
+    out["under no_grad"] = z.requires_grad
+    z = torch.matmul(x, w) + b
+    z_det = z.detach()
+    out["detach"] = (z_det.requires_grad, z.requires_grad, z_det.grad_fn is None)
+    # Optional reading: Jacobian-vector products, accumulation, zeroing
+    inp = torch.eye(4, 5, requires_grad=True)
+    o = (inp + 1).pow(2).t()
+    o.backward(torch.ones_like(o), retain_graph=True)
+    out["first call"] = inp.grad.clone()
+    o.backward(torch.ones_like(o))
+    out["second call"] = inp.grad.clone()
+    inp.grad.zero_()
+    o = (inp + 1).pow(2).t()
+    o.backward(torch.ones_like(o))
+    out["call after zeroing"] = inp.grad
+    # A gentle introduction: Q = 3a^3 - b^2, dQ/da = 9a^2, dQ/db = -2b
+    a = torch.tensor([2., 3.], requires_grad=True)
+    b = torch.tensor([6., 4.], requires_grad=True)
+    Q = 3 * a ** 3 - b ** 2
+    external_grad = torch.tensor([1., 1.])
+    Q.backward(gradient=external_grad)
+    out["9*a**2 == a.grad"] = (9 * a ** 2 == a.grad).tolist()
+    out["-2*b == b.grad"] = (-2 * b == b.grad).tolist()
+    out["a.grad"] = a.grad
+    # leaves, requires_grad_ and freezing (the tutorial's "Exclusion from the DAG")
+    x = torch.rand(5, 5)
+    y = torch.rand(5, 5)
+    zz = torch.rand((5, 5), requires_grad=True)
+    out["exclusion"] = ((x + y).requires_grad, (x + zz).requires_grad, x.is_leaf, (x + zz).is_leaf)
+    model = env.init(nn.Linear(4, 2))
+    for param in model.parameters():
+        param.requires_grad = False
+    model.weight.requires_grad_(True)
+    model(torch.tensor(env.data["x4"])).sum().backward()
+    out["frozen bias"] = (model.bias.grad is None, model.weight.grad)
+    # torch.autograd.grad and a non-scalar backward through a small network
+    h = torch.tensor(env.data["x4"], requires_grad=True)
+    s = (torch.tanh(h) * torch.sigmoid(h)).sum()
+    (g,) = torch.autograd.grad(s, h)
+    out["autograd.grad"] = g
+    return out
+
+
+def test_autograd_tutorial(tmp_path):
+    rng = np.random.default_rng(2)
+    data = {"w": rng.standard_normal((5, 3)).astype(np.float32),
+            "b": rng.standard_normal(3).astype(np.float32),
+            "x4": rng.standard_normal((3, 4)).astype(np.float32)}
+    run_both(autograd_program, data, tmp_path, rtol=1e-5, atol=1e-6)
+
+
+# ====================================================================================
+# 3. Build the model (tutorial "Build the Neural Network"): subclassing nn.Module
+# ====================================================================================
+def build_model_program(torch, nn, F, optim, data, env):
+    class NeuralNetwork(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.flatten = nn.Flatten()
+            self.linear_relu_stack = nn.Sequential(
+                nn.Linear(8 * 8, 32),
+                nn.ReLU(),
+                nn.Linear(32, 32),
+                nn.ReLU(),
+                nn.Linear(32, 10),
+            )
+
+        def forward(self, x):
+            x = self.flatten(x)
+            logits = self.linear_relu_stack(x)
+            return logits
+
+    out = {}
+    model = env.init(NeuralNetwork())
+    out["print(model)"] = str(model)
+    X = torch.tensor(env.data["images"])                 # (3, 8, 8)
+    logits = model(X)
+    pred_probab = nn.Softmax(dim=1)(logits)
+    y_pred = pred_probab.argmax(1)
+    out["logits"] = logits
+    out["pred_probab"] = pred_probab
+    out["Predicted class"] = y_pred
+    # the tutorial's layer-by-layer walk
+    input_image = X
+    flat_image = nn.Flatten()(input_image)
+    out["flat_image.size()"] = tuple(flat_image.size())
+    layer1 = model.linear_relu_stack[0]
+    hidden1 = layer1(flat_image)
+    out["hidden1 before/after ReLU"] = [hidden1, nn.ReLU()(hidden1)]
+    softmax = nn.Softmax(dim=1)
+    out["softmax sums"] = softmax(logits).sum(dim=1)
+    out["parameters"] = [(name, tuple(param.size()), param[:2].detach().clone())
+                         for name, param in model.named_parameters()]
+    out["n parameters"] = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    out["modules"] = [type(m).__name__ for m in model.modules()]
+    out["children"] = [name for name, _ in model.named_children()]
+    # functional forms and log-softmax/NLL are the same numbers as CrossEntropy
+    target = torch.tensor(env.data["labels3"])
+    out["losses"] = [F.cross_entropy(logits, target), F.nll_loss(F.log_softmax(logits, dim=1), target),
+                     nn.CrossEntropyLoss(reduction="sum")(logits, target)]
+    return out
+
+
+def test_build_model_tutorial(tmp_path):
+    rng = np.random.default_rng(3)
+    data = {"images": rng.random((3, 8, 8)).astype(np.float32),
+            "labels3": np.array([1, 7, 3])}
+    run_both(build_model_program, data, tmp_path, rtol=1e-5, atol=1e-6)
+
+
+# ====================================================================================
+# 4. Optimising the model parameters (tutorials "Datasets & DataLoaders" and
+#    "Optimizing Model Parameters"): the full training loop
+# ====================================================================================
+def training_loop_program(torch, nn, F, optim, data, env):
+    TensorDataset, DataLoader, Dataset = data.TensorDataset, data.DataLoader, data.Dataset
+
+    class BlobDataset(Dataset):            # a custom Dataset, as in "Datasets & DataLoaders"
+        def __init__(self, features, labels, transform=None):
+            self.features = features
+            self.labels = labels
+            self.transform = transform
+
+        def __len__(self):
+            return len(self.labels)
+
+        def __getitem__(self, idx):
+            x = torch.tensor(self.features[idx])
+            if self.transform:
+                x = self.transform(x)
+            return x, int(self.labels[idx])
+
+    training_data = BlobDataset(env.data["x_train"], env.data["y_train"],
+                                transform=lambda x: (x - 0.5) * 2)
+    test_data = TensorDataset(torch.tensor((env.data["x_test"] - 0.5) * 2), torch.tensor(env.data["y_test"]))
+    batch_size = 16
+    train_dataloader = DataLoader(training_data, batch_size=batch_size, shuffle=False)
+    test_dataloader = DataLoader(test_data, batch_size=batch_size)
+
+    class NeuralNetwork(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.flatten = nn.Flatten()
+            self.linear_relu_stack = nn.Sequential(nn.Linear(2 * 3, 16), nn.ReLU(), nn.Linear(16, 16),
+                                                   nn.ReLU(), nn.Linear(16, 4))
+
+        def forward(self, x):
+            return self.linear_relu_stack(self.flatten(x))
+
+    log = {"train losses": [], "test loss": [], "accuracy": [], "first batch": None}
+
+    def train_loop(dataloader, model, loss_fn, optimizer):
+        size = len(dataloader.dataset)
+        model.train()
+        for batch, (X, y) in enumerate(dataloader):
+            if log["first batch"] is None:
+                log["first batch"] = (tuple(X.shape), str(X.dtype), tuple(y.shape), str(y.dtype), y)
+            pred = model(X)
+            loss = loss_fn(pred, y)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            loss, current = loss.item(), batch * batch_size + len(X)
+            log["train losses"].append(loss)
+            assert current <= size
+
+    def test_loop(dataloader, model, loss_fn):
+        model.eval()
+        size = len(dataloader.dataset)
+        num_batches = len(dataloader)
+        test_loss, correct = 0, 0
+        with torch.no_grad():
+            for X, y in dataloader:
+                pred = model(X)
+                test_loss += loss_fn(pred, y).item()
+                correct += (pred.argmax(1) == y).type(torch.float).sum().item()
+        test_loss /= num_batches
+        correct /= size
+        log["test loss"].append(test_loss)
+        log["accuracy"].append(correct)
+
+    out = {}
+    for opt_name in ("SGD", "Adam"):
+        model = env.init(NeuralNetwork())
+        learning_rate = 1e-1 if opt_name == "SGD" else 1e-2
+        loss_fn = nn.CrossEntropyLoss()
+        if opt_name == "SGD":
+            optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate, momentum=0.9)
+        else:
+            optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+        log = {"train losses": [], "test loss": [], "accuracy": [], "first batch": None}
+        epochs = 4
+        for t in range(epochs):
+            train_loop(train_dataloader, model, loss_fn, optimizer)
+            test_loop(test_dataloader, model, loss_fn)
+        for key, value in log.items():
+            out[f"{opt_name}: {key}"] = value
+        out[f"{opt_name}: final weights"] = [p.detach().clone() for p in model.parameters()]
+    return out
+
+
+def _blobs(rng, n, centers):
+    """Four Gaussian blobs in 6-d (shaped (2, 3) so that Flatten has work to do)."""
+    labels = rng.integers(0, len(centers), size=n)
+    x = centers[labels] + 0.35 * rng.standard_normal((n, 2, 3))
+    return x.astype(np.float32), labels.astype(np.int64)
+
+
+def test_training_loop_tutorial(tmp_path):
+    rng = np.random.default_rng(4)
+    centers = 3 * rng.random((4, 2, 3))
+    x_train, y_train = _blobs(rng, 96, centers)
+    x_test, y_test = _blobs(rng, 40, centers)
+    data = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    ours, theirs = run_both(training_loop_program, data, tmp_path, rtol=2e-4, atol=2e-5)
+    # the comparison is about a model that really learns
+    assert theirs["Adam: accuracy"][-1] > 0.6 and theirs["Adam: train losses"][-1] < theirs["Adam: train losses"][0]
