@@ -2270,16 +2270,19 @@ def matmul(input, other):
         except ValueError:
             raise RuntimeError(f"matmul: the batch dimensions {list(a.shape[:-2])} and {list(b.shape[:-2])} "
                                "cannot be broadcast together") from None
-    x, y = input, other
     if a.dtype != b.dtype:
-        dtype = _result_dtype([input, other], [])
-        if a.dtype.kind != b.dtype.kind:
-            raise RuntimeError(
-                f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {other.dtype}; "
-                "convert one of them (e.g. .float())")
-        x, y = _cast(input, dtype), _cast(other, dtype)
+        # torch does not promote in matrix products: float32 @ float64 is an error
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES.get(a.dtype.name, a.dtype.name)} "
+            f"!= {_C_NAMES.get(b.dtype.name, b.dtype.name)}. Convert one of them first, e.g. x.float() "
+            "(NumPy arrays are float64: use teachnn.tensor(array, dtype=teachnn.float32) or x.float()).")
     name = _ops.matmul_backward_name(a.ndim, b.ndim)
-    return _ops.MATMUL_BY_NAME[name].apply(x, y)
+    return _ops.MATMUL_BY_NAME[name].apply(input, other)
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
 
 
 def mm(input, mat2):

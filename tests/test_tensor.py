@@ -243,6 +243,8 @@ def test_broadcast_and_matmul_errors_are_teaching_errors():
         teachnn.mm(teachnn.zeros(2, 3, 4), teachnn.zeros(4, 2))
     with pytest.raises(TypeError, match="unsupported operand"):
         teachnn.zeros(2) + "a"
+    with pytest.raises(RuntimeError, match="expected m1 and m2 to have the same dtype, but got: float != double"):
+        teachnn.zeros(2, 3) @ teachnn.zeros(3, 2, dtype=teachnn.float64)
 
 
 @requires_torch
@@ -263,6 +265,7 @@ def test_error_types_match_torch():
         lambda lib: lib.ones(2, requires_grad=True).add_(1),
         lambda lib: lib.cat([lib.zeros(2, 3), lib.zeros(3, 2)]),
         lambda lib: lib.stack([lib.zeros(2), lib.zeros(3)]),
+        lambda lib: lib.zeros(2, 3) @ lib.zeros(3, 2, dtype=lib.float64),
     ]
     for i, case in enumerate(cases):
         with pytest.raises(Exception) as ours:
