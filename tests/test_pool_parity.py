@@ -202,3 +202,20 @@ def test_max_unpool_module_with_output_size():
         out, idx = pool(x)
         return unpool(out, idx, output_size=x.size())
     assert_parity(fn, [x])
+
+
+@requires_torch
+@pytest.mark.parametrize("call,shape", [
+    # ceil_mode: the last window hangs over the padded edge; padding counts only up to it
+    ("avg_pool1d(x, 3, 2, 1, True, True)", (2, 3, 6)),
+    ("avg_pool2d(x, 3, 2, 1, True, True)", (2, 3, 6, 5)),
+    ("avg_pool2d(x, (3, 2), (2, 3), (1, 1), True, False)", (1, 2, 8, 7)),
+    ("avg_pool3d(x, 2, 3, 1, True, True, 3)", (1, 2, 5, 5, 6)),
+    # ceil_mode that would start a window in the right padding: that window is dropped
+    ("max_pool1d(x, 2, 2, 1, 1, True, True)", (1, 2, 5)),
+    ("max_pool2d(x, 3, 3, 1, 2, True, True)", (2, 2, 9, 8)),
+    ("max_pool3d(x, (1, 3, 2), (1, 2, 2), (0, 1, 1), (1, 1, 2), True, True)", (1, 2, 3, 7, 6)),
+])
+def test_tricky_configurations(call, shape):
+    x = np.random.default_rng(11).integers(-3, 4, size=shape) * 0.5
+    assert_parity(lambda lib, x: eval(f"lib.nn.functional.{call}"), [x])
