@@ -464,15 +464,16 @@ def _columns_into_batch(m, out):
     out.reshape(N, C, L)[...] = m.reshape(C, N, L).transpose(1, 0, 2)
 
 
-# The batch is processed a few samples at a time, so that one piece of ``col`` (written by
-# im2col, read by the GEMM, or written by the GEMM and read by col2im) stays in the CPU
-# cache instead of making a round trip through main memory. Each piece is still one large
-# GEMM. Pieces are about this many bytes of col:
-CHUNK_BYTES = 4 << 20
+# Very large batches are processed a few samples at a time, so that ``col`` (C*K times the
+# size of the output) never takes more than about this many bytes of memory. Measured on
+# a shared 2-core machine, smaller, cache-sized pieces were slower (more thread hand-offs
+# and smaller GEMMs), so the pieces are only a memory cap. Each piece is one large GEMM.
+CHUNK_BYTES = 256 << 20
 
 
 def _sample_chunks(N, col_bytes_per_sample):
-    """[(start, stop), ...] covering range(N), each with about CHUNK_BYTES of col."""
+    """[(start, stop), ...] covering range(N), each with at most ~CHUNK_BYTES of col
+    (but at least one sample)."""
     per = max(1, CHUNK_BYTES // max(1, col_bytes_per_sample))
     return [(a, min(N, a + per)) for a in range(0, N, per)]
 
