@@ -334,3 +334,111 @@ def test_groupnorm_module_repr_state_dict_and_errors():
         nn.GroupNorm(3, 4)
     with pytest.raises(RuntimeError, match="Expected weight to be a vector of size equal"):
         nn.GroupNorm(2, 4)(t64(np.zeros((2, 6, 3)), False))
+
+
+# ---------------------------------------------------------------------------------------
+# the Numba kernels behind the layers, against plain loops written here
+# ---------------------------------------------------------------------------------------
+def _naive_group_norm(x3, eps):
+    """mean/var per middle index of (A, G, B) by explicit loops; x_hat and inv_std."""
+    n_a, n_g, n_b = x3.shape
+    x_hat = np.empty_like(x3)
+    inv_std = np.empty(n_g)
+    for g in range(n_g):
+        values = [x3[a, g, b] for a in range(n_a) for b in range(n_b)]
+        mean = sum(values) / len(values)
+        var = sum((v - mean) ** 2 for v in values) / len(values)
+        inv_std[g] = 1 / np.sqrt(var + eps)
+        x_hat[:, g, :] = (x3[:, g, :] - mean) * inv_std[g]
+    return x_hat, inv_std
+
+
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 6), st.integers(0, 10_000))
+def test_group_kernels_match_loops(n_a, n_g, n_b, seed):
+    from teachnn.kernels import normalization as K
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n_a, n_g, n_b)) * 3 + 1
+    mean, var = K.group_stats(x, x.shape)
+    np.testing.assert_allclose(mean, x.mean(axis=(0, 2)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(var, x.var(axis=(0, 2)), rtol=1e-12, atol=1e-12)
+    ref_hat, inv_std = _naive_group_norm(x, 1e-5)
+    x_hat = K.normalize(x, x.shape, mean, inv_std)
+    np.testing.assert_allclose(x_hat, ref_hat, rtol=1e-12, atol=1e-12)
+    # backward: dL/dx of sum(g_hat * x_hat(x)) by central differences of the loop version
+    g_hat = rng.standard_normal(x.shape)
+    scale = inv_std * rng.uniform(0.5, 2, n_g)           # a per-group factor, like weight
+    grad, sum_g, sum_gx = K.normalize_backward(g_hat, x_hat, x.shape, scale)
+    np.testing.assert_allclose(sum_g, g_hat.sum(axis=(0, 2)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sum_gx, (g_hat * x_hat).sum(axis=(0, 2)), rtol=1e-12,
+                               atol=1e-12)
+    if n_a * n_b > 1:
+        numeric = np.empty_like(x)
+        h = 1e-6
+        for idx in np.ndindex(x.shape):
+            plus, minus = x.copy(), x.copy()
+            plus[idx] += h
+            minus[idx] -= h
+            f = lambda v: np.sum(g_hat * _naive_group_norm(v, 1e-5)[0])       # noqa: E731
+            numeric[idx] = (f(plus) - f(minus)) / (2 * h)
+        np.testing.assert_allclose(grad, numeric * (scale / inv_std)[None, :, None],
+                                   rtol=1e-5, atol=1e-6)
+
+
+@given(st.integers(0, 5), st.integers(1, 7), st.booleans(), st.integers(0, 10_000))
+def test_layer_norm_row_kernels_match_numpy(rows, cols, affine, seed):
+    from teachnn.kernels import normalization as K
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((rows, cols)).astype(np.float32) * 2
+    w = rng.standard_normal(cols) if affine else None
+    b = rng.standard_normal(cols) if affine else None
+    out, x_hat, inv_std = K.layer_norm_rows(x, cols, w, b, 1e-5)
+    x64 = x.astype(np.float64)
+    ref_hat = (x64 - x64.mean(1, keepdims=True)) / np.sqrt(x64.var(1, keepdims=True) + 1e-5)
+    ref_out = ref_hat * (1 if w is None else w) + (0 if b is None else b)
+    assert out.dtype == np.float32 and x_hat.shape == (rows, cols)
+    np.testing.assert_allclose(x_hat, ref_hat, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-5, atol=1e-5)
+    g = rng.standard_normal((rows, cols)).astype(np.float32)
+    grad, grad_w, grad_b = K.layer_norm_rows_backward(g, x_hat, cols, inv_std, w)
+    g_hat = g.astype(np.float64) * (1 if w is None else w)
+    xh = x_hat.astype(np.float64)
+    ref_grad = inv_std[:, None] * (g_hat - g_hat.mean(1, keepdims=True)
+                                   - xh * (g_hat * xh).mean(1, keepdims=True))
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(grad_w, (g * xh).sum(0), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(grad_b, g.sum(0, dtype=np.float64), rtol=1e-5, atol=1e-5)
+
+
+def test_normalisation_kernels_reject_bad_input():
+    from teachnn.kernels import normalization as K
+    with pytest.raises(TypeError, match="floating-point"):
+        K.group_stats(np.arange(6), (1, 2, 3))
+    with pytest.raises(ValueError, match="cannot view"):
+        K.group_stats(np.zeros(6), (1, 4, 2))
+    with pytest.raises(ValueError, match="one value per group"):
+        K.normalize(np.zeros((1, 2, 3)), (1, 2, 3), np.zeros(3), np.ones(2))
+    with pytest.raises(ValueError, match="rows of"):
+        K.layer_norm_rows(np.zeros(7), 3)
+    with pytest.raises(ValueError, match="shape"):
+        K.layer_norm_rows_backward(np.zeros(3), np.zeros((1, 3)), 3, np.ones(1))
+
+
+def test_batch_norm_weight_grad_without_input_grad():
+    """Only weight/bias need gradients (input is data): the sums come from NumPy, not from
+    the kernel call that computes dL/dx, and must equal sum(g * x_hat) and sum(g)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 3, 5))
+    w, b = t64(rng.uniform(0.5, 2, 3)), t64(rng.standard_normal(3))
+    g = rng.standard_normal(x.shape)
+    for training in (True, False):
+        w.grad = b.grad = None
+        rm, rv = Tensor(np.zeros(3)), Tensor(np.ones(3))
+        y = F.batch_norm(t64(x, False), rm, rv, w, b, training=training)
+        (y * Tensor(g)).sum().backward()
+        if training:
+            x_hat = (x - x.mean((0, 2), keepdims=True)) / np.sqrt(x.var((0, 2), keepdims=True)
+                                                                 + 1e-5)
+        else:
+            x_hat = x / np.sqrt(1 + 1e-5)
+        np.testing.assert_allclose(w.grad.data, (g * x_hat).sum((0, 2)), rtol=1e-10)
+        np.testing.assert_allclose(b.grad.data, g.sum((0, 2)), rtol=1e-10)

@@ -21,6 +21,11 @@ Backward of the normalisation (g = dL/dx_hat = dL/dy * weight, sums over one gro
 
 This is the closed form of the chain rule through mean and var; writing it out (instead
 of composing ten small operations) is both faster and the formula found in textbooks.
+
+The statistics, the normalisation and this backward formula run as Numba loops in
+teachnn/kernels/normalization.py, which sees every layer's input as (A, G, B) with one
+group per middle index (sums in float64); the affine part and the weight/bias gradients
+stay here as NumPy one-liners.
 """
 from __future__ import annotations
 
@@ -28,16 +33,21 @@ import numpy as np
 
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
+from ...kernels import normalization as kernels
 from ...tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
 
 
-def _normalize_backward(g_hat, x_hat, inv_std, axes):
-    """dL/dx from dL/dx_hat for x_hat = (x - mean) * inv_std, mean/var over ``axes``."""
-    mean_g = g_hat.mean(axis=axes, keepdims=True)
-    mean_gx = (g_hat * x_hat).mean(axis=axes, keepdims=True)
-    return inv_std * (g_hat - mean_g - x_hat * mean_gx)
+def _affine(x_hat, weight, bias, shape):
+    """y = x_hat * weight + bias (each optional), weight and bias reshaped to ``shape``.
+    Writes into a new array: x_hat itself is kept for backward."""
+    if weight is None and bias is None:
+        return x_hat
+    out = x_hat.copy() if weight is None else x_hat * weight.data.reshape(shape)
+    if bias is not None:
+        out += bias.data.reshape(shape)                  # in place: out is a fresh array
+    return out
 
 
 class BatchNormFunction(Function):
@@ -58,30 +68,24 @@ class BatchNormFunction(Function):
         axes = (0,) + tuple(range(2, a.ndim))            # every axis but the channels
         stat_shape = [1] * a.ndim
         stat_shape[1] = a.shape[1]                       # (1, C, 1, ...)
+        groups = (a.shape[0], a.shape[1], int(np.prod(a.shape[2:])))   # (N, C, *) -> (N, C, L)
         if training:
-            mean = a.mean(axis=axes, keepdims=True)                  # (1, C, 1, ...)
-            var = ((a - mean) ** 2).mean(axis=axes, keepdims=True)   # biased
+            mean, var = kernels.group_stats(a, groups)               # (C,), (C,) biased
             if running_mean is not None:
                 m = a.size // a.shape[1]                             # elements per channel
-                unbiased = var.reshape(-1) * (m / (m - 1))
-                running_mean.data[...] = ((1 - momentum) * running_mean.data
-                                          + momentum * mean.reshape(-1))
+                unbiased = var * (m / (m - 1))
+                running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean
                 running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
                 for buf in (running_mean, running_var):
                     if hasattr(buf, "_version"):
                         buf._version += 1
         else:
-            mean = running_mean.data.reshape(stat_shape)
-            var = running_var.data.reshape(stat_shape)
-        inv_std = 1.0 / np.sqrt(var + eps)                           # (1, C, 1, ...)
-        x_hat = (a - mean) * inv_std                                 # (N, C, *)
-        out = x_hat
-        if weight is not None:
-            out = out * weight.data.reshape(stat_shape)
-        if bias is not None:
-            out = out + bias.data.reshape(stat_shape)
+            mean, var = running_mean.data, running_var.data          # (C,), (C,)
+        inv_std = 1.0 / np.sqrt(var.astype(np.float64) + eps)        # (C,)
+        x_hat = kernels.normalize(a, groups, mean, inv_std)          # (N, C, *)
+        out = _affine(x_hat, weight, bias, stat_shape)               # (N, C, *)
         ctx.axes, ctx.stat_shape, ctx.training = axes, stat_shape, training
-        ctx.x_hat, ctx.inv_std = x_hat, inv_std
+        ctx.groups, ctx.x_hat, ctx.inv_std = groups, x_hat, inv_std
         ctx.has_weight, ctx.has_bias = weight is not None, bias is not None
         ctx.weight = None if weight is None else weight.data
         return Tensor(np.asarray(out, dtype=a.dtype))
@@ -89,17 +93,23 @@ class BatchNormFunction(Function):
     @staticmethod
     def backward(ctx, grad_out):
         g = grad_out.data                                            # (N, C, *)
-        grad_x = grad_w = grad_b = None
-        if ctx.needs_input_grad[0]:
-            g_hat = g if ctx.weight is None else g * ctx.weight.reshape(ctx.stat_shape)
-            if ctx.training:         # mean and var depend on x: the full formula
-                grad_x = _normalize_backward(g_hat, ctx.x_hat, ctx.inv_std, ctx.axes)
-            else:                    # running stats are constants: a plain scaling
-                grad_x = g_hat * ctx.inv_std
+        # dL/dx_hat = g * weight[c]: the weight is a per-channel factor, folded into scale
+        scale = ctx.inv_std if ctx.weight is None else ctx.inv_std * ctx.weight     # (C,)
+        grad_x = sum_g = sum_gx = None
+        if ctx.needs_input_grad[0] and ctx.training:
+            # mean and var depend on x: the full formula; the kernel also returns the
+            # per-channel sums of g and g * x_hat, which are exactly dL/dbias and dL/dweight
+            grad_x, sum_g, sum_gx = kernels.normalize_backward(g, ctx.x_hat, ctx.groups, scale)
+        elif ctx.needs_input_grad[0]:
+            # running stats are constants: a plain per-channel scaling
+            grad_x = g * scale.astype(g.dtype).reshape(ctx.stat_shape)
+        grad_w = grad_b = None
         if ctx.has_weight and ctx.needs_input_grad[1]:
-            grad_w = (g * ctx.x_hat).sum(axis=ctx.axes)              # (C,)
+            if sum_gx is None:                                       # no kernel call above
+                sum_gx = (g * ctx.x_hat).sum(axis=ctx.axes)          # (C,)
+            grad_w = sum_gx.astype(g.dtype)
         if ctx.has_bias and ctx.needs_input_grad[2]:
-            grad_b = g.sum(axis=ctx.axes)                            # (C,)
+            grad_b = (g.sum(axis=ctx.axes) if sum_g is None else sum_g).astype(g.dtype)
         return grad_x, grad_w, grad_b, None, None, None, None, None
 
 
@@ -170,32 +180,25 @@ class LayerNormFunction(Function):
     def forward(ctx, x, weight, bias, n_norm_dims, eps):
         a = x.data
         axes = tuple(range(a.ndim - n_norm_dims, a.ndim))           # the normalised axes
-        mean = a.mean(axis=axes, keepdims=True)                      # (*, 1, ..., 1)
-        var = ((a - mean) ** 2).mean(axis=axes, keepdims=True)       # biased
-        inv_std = 1.0 / np.sqrt(var + eps)
-        x_hat = (a - mean) * inv_std
-        out = x_hat
-        if weight is not None:
-            out = out * weight.data
-        if bias is not None:
-            out = out + bias.data
-        ctx.axes, ctx.x_hat, ctx.inv_std = axes, x_hat, inv_std
+        # one row per sample: (*, D1..Dk) -> (M, D), D = D1*..*Dk; weight, bias (D,)
+        n_cols = int(np.prod(a.shape[a.ndim - n_norm_dims:]))
+        out, x_hat, inv_std = kernels.layer_norm_rows(
+            a, n_cols, None if weight is None else weight.data,
+            None if bias is None else bias.data, eps)                # inv_std (M,)
+        ctx.axes, ctx.n_cols, ctx.x_hat, ctx.inv_std = axes, n_cols, x_hat, inv_std
         ctx.weight = None if weight is None else weight.data
         ctx.has_bias = bias is not None
         return Tensor(np.asarray(out, dtype=a.dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data
-        lead_axes = tuple(range(g.ndim - len(ctx.axes)))             # batch-like axes
-        grad_x = grad_w = grad_b = None
-        if ctx.needs_input_grad[0]:
-            g_hat = g if ctx.weight is None else g * ctx.weight
-            grad_x = _normalize_backward(g_hat, ctx.x_hat, ctx.inv_std, ctx.axes)
-        if ctx.weight is not None and ctx.needs_input_grad[1]:
-            grad_w = (g * ctx.x_hat).sum(axis=lead_axes)
-        if ctx.has_bias and ctx.needs_input_grad[2]:
-            grad_b = g.sum(axis=lead_axes)
+        g = grad_out.data                                            # (*, D1..Dk)
+        # one pass for all three: dL/dx per row, dL/dweight and dL/dbias summed over rows
+        grad_x, grad_w, grad_b = kernels.layer_norm_rows_backward(
+            g, ctx.x_hat, ctx.n_cols, ctx.inv_std, ctx.weight)
+        norm_shape = g.shape[g.ndim - len(ctx.axes):]                # (D1..Dk)
+        grad_w = grad_w.reshape(norm_shape).astype(g.dtype) if ctx.weight is not None else None
+        grad_b = grad_b.reshape(norm_shape).astype(g.dtype) if ctx.has_bias else None
         return grad_x, grad_w, grad_b, None, None
 
 
@@ -243,18 +246,13 @@ class GroupNormFunction(Function):
     def forward(ctx, x, weight, bias, num_groups, eps):
         a = x.data
         n, c = a.shape[0], a.shape[1]
-        grouped = a.reshape(n, num_groups, -1)                      # (N, G, M)
-        mean = grouped.mean(axis=-1, keepdims=True)                  # (N, G, 1)
-        var = ((grouped - mean) ** 2).mean(axis=-1, keepdims=True)   # biased
+        groups = (1, n * num_groups, a.size // max(n * num_groups, 1))   # (1, N*G, M)
+        mean, var = kernels.group_stats(a, groups)                   # (N*G,), biased var
         inv_std = 1.0 / np.sqrt(var + eps)
-        x_hat = ((grouped - mean) * inv_std).reshape(a.shape)        # back to (N, C, *)
+        x_hat = kernels.normalize(a, groups, mean, inv_std)          # (N, C, *)
         affine_shape = (1, c) + (1,) * (a.ndim - 2)                  # (1, C, 1, ...)
-        out = x_hat
-        if weight is not None:
-            out = out * weight.data.reshape(affine_shape)
-        if bias is not None:
-            out = out + bias.data.reshape(affine_shape)
-        ctx.x_hat, ctx.inv_std, ctx.num_groups = x_hat, inv_std, num_groups
+        out = _affine(x_hat, weight, bias, affine_shape)
+        ctx.x_hat, ctx.inv_std, ctx.groups = x_hat, inv_std, groups
         ctx.affine_shape = affine_shape
         ctx.weight = None if weight is None else weight.data
         ctx.has_bias = bias is not None
@@ -263,14 +261,11 @@ class GroupNormFunction(Function):
     @staticmethod
     def backward(ctx, grad_out):
         g = grad_out.data                                            # (N, C, *)
-        n = g.shape[0]
         sum_axes = (0,) + tuple(range(2, g.ndim))                    # all but channels
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             g_hat = g if ctx.weight is None else g * ctx.weight.reshape(ctx.affine_shape)
-            grad_x = _normalize_backward(g_hat.reshape(n, ctx.num_groups, -1),
-                                         ctx.x_hat.reshape(n, ctx.num_groups, -1),
-                                         ctx.inv_std, (-1,)).reshape(g.shape)
+            grad_x, _, _ = kernels.normalize_backward(g_hat, ctx.x_hat, ctx.groups, ctx.inv_std)
         if ctx.weight is not None and ctx.needs_input_grad[1]:
             grad_w = (g * ctx.x_hat).sum(axis=sum_axes)              # (C,)
         if ctx.has_bias and ctx.needs_input_grad[2]:
