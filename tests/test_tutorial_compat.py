@@ -103,7 +103,7 @@ def run_both(program, data, tmp_path, rtol, atol):
     env_ours = Env(data, tmp_path / "teachnn", weights)
     env_ours._recording = False
     for env in (env_torch, env_ours):
-        env.tmp.mkdir()
+        env.tmp.mkdir(parents=True)
     theirs = program(*_torch_libs(), env_torch)
     ours = program(*TEACHNN_LIBS, env_ours)
     assert env_ours._next == len(weights)
@@ -425,3 +425,222 @@ def test_training_loop_tutorial(tmp_path):
     ours, theirs = run_both(training_loop_program, data, tmp_path, rtol=2e-4, atol=2e-5)
     # the comparison is about a model that really learns
     assert theirs["Adam: accuracy"][-1] > 0.6 and theirs["Adam: train losses"][-1] < theirs["Adam: train losses"][0]
+
+
+# ====================================================================================
+# 5. A small CNN (tutorial "Training a Classifier", scaled down): Conv2d, BatchNorm2d, ReLU,
+#    MaxPool2d, Dropout (kept out of training, active only through eval()), Flatten, Linear
+# ====================================================================================
+def cnn_program(torch, nn, F, optim, data, env):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
+            self.bn1 = nn.BatchNorm2d(4)
+            self.pool = nn.MaxPool2d(2, 2)
+            self.conv2 = nn.Conv2d(4, 6, 3)
+            self.dropout = nn.Dropout(0.25)
+            self.flatten = nn.Flatten()
+            self.fc1 = nn.Linear(6 * 2 * 2, 16)
+            self.fc2 = nn.Linear(16, 3)
+
+        def forward(self, x):
+            x = self.pool(F.relu(self.bn1(self.conv1(x))))      # (N, 1, 12, 12) -> (N, 4, 6, 6)
+            x = self.pool(F.relu(self.conv2(x)))                # -> (N, 6, 4, 4) -> (N, 6, 2, 2)
+            x = self.flatten(x)                                 # -> (N, 24)
+            x = self.dropout(F.relu(self.fc1(x)))
+            return self.fc2(x)
+
+    out = {}
+    net = env.init(Net())
+    out["print(net)"] = str(net)
+    trainset = data.TensorDataset(torch.tensor(env.data["x_train"]), torch.tensor(env.data["y_train"]))
+    testset = data.TensorDataset(torch.tensor(env.data["x_test"]), torch.tensor(env.data["y_test"]))
+    trainloader = data.DataLoader(trainset, batch_size=8, shuffle=False)
+    testloader = data.DataLoader(testset, batch_size=10, shuffle=False)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+
+    losses = []
+    for epoch in range(3):
+        running_loss = 0.0
+        net.train()
+        # dropout draws random masks that cannot match between two libraries: switch just the
+        # Dropout layers to eval mode (BatchNorm keeps training and updating its statistics)
+        net.apply(lambda m: m.eval() if isinstance(m, nn.Dropout) else None)
+        for i, (inputs, labels) in enumerate(trainloader, 0):
+            optimizer.zero_grad()
+            outputs = net(inputs)
+            loss = criterion(outputs, labels)
+            loss.backward()
+            optimizer.step()
+            running_loss += loss.item()
+            losses.append(loss.item())
+        out[f"epoch {epoch} running loss"] = running_loss / len(trainloader)
+    out["losses"] = losses
+    out["bn running stats"] = [net.bn1.running_mean, net.bn1.running_var, net.bn1.num_batches_tracked]
+    out["conv1 grad"] = net.conv1.weight.grad
+
+    correct, total = 0, 0
+    net.eval()
+    with torch.no_grad():
+        for images, labels in testloader:
+            outputs = net(images)
+            _, predicted = torch.max(outputs, 1)     # the tutorial writes outputs.data: see the report
+            total += labels.size(0)
+            correct += (predicted == labels).sum().item()
+    out["accuracy"] = 100 * correct // total
+    with torch.no_grad():
+        logits = net(torch.tensor(env.data["x_test"]))
+    out["test logits"] = logits
+    out["predicted"] = logits.argmax(dim=1)
+    out["training flags"] = [m.training for m in net.modules()]
+    return out
+
+
+def _shapes_data(rng, n):
+    """12x12 pictures of a horizontal bar, a vertical bar or a square, with noise (labels 0/1/2)."""
+    labels = rng.integers(0, 3, size=n)
+    x = 0.3 * rng.standard_normal((n, 1, 12, 12))
+    for i, label in enumerate(labels):
+        r, c = rng.integers(2, 8, size=2)
+        if label == 0:
+            x[i, 0, r, 1:11] += 2.0
+        elif label == 1:
+            x[i, 0, 1:11, c] += 2.0
+        else:
+            x[i, 0, r:r + 4, c:c + 4] += 2.0
+    return x.astype(np.float32), labels.astype(np.int64)
+
+
+def test_cnn_tutorial(tmp_path):
+    rng = np.random.default_rng(5)
+    x_train, y_train = _shapes_data(rng, 48)
+    x_test, y_test = _shapes_data(rng, 30)
+    data = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    ours, theirs = run_both(cnn_program, data, tmp_path, rtol=5e-4, atol=5e-5)
+    assert theirs["losses"][-1] < theirs["losses"][0]
+
+
+# ====================================================================================
+# 6. Save and load (tutorials "Save and Load the Model" and "Saving and loading a general
+#    checkpoint"): state_dict through torch.save/torch.load, resuming training
+# ====================================================================================
+def checkpoint_program(torch, nn, F, optim, data, env):
+    def make_model():
+        # bias=False before BatchNorm (the usual practice): that bias gets an exactly-zero
+        # gradient in exact arithmetic, i.e. rounding noise that Adam would blow up to +-lr
+        return nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8),
+                             nn.ReLU(), nn.Linear(8, 2))
+
+    X = torch.tensor(env.data["x"])
+    y = torch.tensor(env.data["y"])
+    loss_fn = nn.MSELoss()
+
+    def train(model, optimizer, steps):
+        model.train()
+        losses = []
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss = loss_fn(model(X), y)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return losses
+
+    out = {}
+    model = env.init(make_model())
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    out["first losses"] = train(model, optimizer, 5)
+    # save only the weights, load them into a fresh model
+    PATH = str(env.tmp / "model_weights.pth")
+    torch.save(model.state_dict(), PATH)
+    model2 = make_model()
+    result = model2.load_state_dict(torch.load(PATH, weights_only=True))
+    out["load result"] = (list(result.missing_keys), list(result.unexpected_keys))
+    model.eval()
+    model2.eval()
+    with torch.no_grad():
+        out["same outputs after load"] = torch.equal(model(X), model2(X))
+        out["eval outputs"] = model2(X)
+    # a general checkpoint: epoch, model, optimiser, loss
+    CKPT = str(env.tmp / "checkpoint.pt")
+    torch.save({"epoch": 5, "model_state_dict": model.state_dict(),
+                "optimizer_state_dict": optimizer.state_dict(), "loss": out["first losses"][-1]}, CKPT)
+    model3 = make_model()
+    optimizer3 = optim.Adam(model3.parameters(), lr=0.01)
+    checkpoint = torch.load(CKPT, weights_only=True)
+    model3.load_state_dict(checkpoint["model_state_dict"])
+    optimizer3.load_state_dict(checkpoint["optimizer_state_dict"])
+    out["checkpoint epoch/loss"] = (checkpoint["epoch"], checkpoint["loss"])
+    out["optimizer state keys"] = sorted(checkpoint["optimizer_state_dict"]["state"].keys())
+    out["param_groups"] = [(g["lr"], g["betas"], g["eps"], g["params"])
+                           for g in checkpoint["optimizer_state_dict"]["param_groups"]]
+    # resuming gives the same losses as never stopping
+    out["resumed losses"] = train(model3, optimizer3, 4)
+    out["continued losses"] = train(model, optimizer, 4)
+    return out
+
+
+def test_checkpoint_tutorial(tmp_path):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((20, 5)).astype(np.float32)
+    data = {"x": x, "y": np.stack([np.sin(x[:, 0]), x[:, 1] * x[:, 2]], axis=1).astype(np.float32)}
+    ours, theirs = run_both(checkpoint_program, data, tmp_path, rtol=1e-4, atol=1e-5)
+    assert theirs["resumed losses"] == theirs["continued losses"]      # the program's own claim
+    assert ours["resumed losses"] == ours["continued losses"]
+
+
+# ====================================================================================
+# 7. A PyTorch model's weights in the teachnn twin: load_state_dict(torch_model.state_dict())
+# ====================================================================================
+@pytest.mark.parametrize("make", ["mlp", "cnn"])
+def test_torch_state_dict_loads_into_teachnn_twin(make):
+    import torch.nn as tnn
+    import teachnn.nn as nn
+
+    def twin(lib_nn):
+        if make == "mlp":
+            return lib_nn.Sequential(lib_nn.Linear(6, 10), lib_nn.ReLU(), lib_nn.LayerNorm(10),
+                                     lib_nn.Linear(10, 3))
+        return lib_nn.Sequential(lib_nn.Conv2d(2, 3, 3, stride=2, padding=1), lib_nn.BatchNorm2d(3),
+                                 lib_nn.ReLU(), lib_nn.AvgPool2d(2), lib_nn.Flatten(), lib_nn.Linear(12, 3))
+
+    rng = np.random.default_rng(7)
+    shape = (4, 6) if make == "mlp" else (4, 2, 8, 8)
+    x = rng.standard_normal(shape).astype(np.float32)
+    torch.manual_seed(0)
+    t_model = twin(tnn)
+    t_model.train()
+    t_model(torch.tensor(x))                     # one train-mode pass: BatchNorm statistics move
+    t_model.eval()
+    ours = twin(nn)
+    ours.load_state_dict(t_model.state_dict())   # PyTorch tensors, straight in
+    ours.eval()
+    assert list(ours.state_dict()) == list(t_model.state_dict())
+    for (k, a), (_, b) in zip(ours.state_dict().items(), t_model.state_dict().items()):
+        np.testing.assert_array_equal(np.asarray(a.data), b.numpy(), err_msg=k)
+        assert np.asarray(a.data).dtype == b.numpy().dtype, k
+    with torch.no_grad():
+        expected = t_model(torch.tensor(x)).numpy()
+    with teachnn.no_grad():
+        got = ours(teachnn.tensor(x)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+# ====================================================================================
+# the harness itself can fail
+# ====================================================================================
+def test_run_both_notices_a_difference(tmp_path):
+    def program(torch, nn, F, optim, data, env):
+        off = 1e-3 if torch is teachnn else 0.0          # a teachnn that is slightly wrong
+        return {"value": torch.tensor([1.0, 2.0]) + off}
+
+    with pytest.raises(AssertionError, match="value differs from PyTorch"):
+        run_both(program, {}, tmp_path, rtol=1e-5, atol=1e-6)
+
+    def program_keys(torch, nn, F, optim, data, env):
+        return {"printed": str(torch.float64).replace("torch", "teachnn") + ("!" if torch is teachnn else "")}
+
+    with pytest.raises(AssertionError, match="printed"):
+        run_both(program_keys, {}, tmp_path / "second", rtol=1e-5, atol=1e-6)
