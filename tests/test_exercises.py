@@ -477,3 +477,12 @@ def test_tensor_answers_check_type_shape_dtype_then_values():
     assert "자료형(dtype)이 다릅니다" in r.text() and "float64" in r.text()
     r = ev(q, t=teachnn.tensor([[1.0, 2.0], [3.0, 5.0]]))
     assert "값이 다릅니다" in r.text() and "[1, 1]" in r.text()
+
+
+def test_feedback_uses_the_fitting_korean_particle():
+    assert core._object("정수(int)") == "정수(int)를"
+    assert core._object("문자열(str)") == "문자열(str)을"
+    assert core._object("텐서(Tensor, 모양 [2, 3])") == "텐서(Tensor, 모양 [2, 3])를"
+    assert core._object("None") == "None을(를)"
+    r = ev(ValueProblem("v", expected=3), v="three")
+    assert "숫자가 필요한데 문자열(str)을 받았습니다" in r.text()

@@ -88,6 +88,7 @@ import copy
 import html
 import json
 import math
+import re
 import sys
 
 import numpy as np
@@ -383,6 +384,19 @@ def _kind_name(v):
     return type(v).__name__
 
 
+def _object(word):
+    """``word`` + the object particle that fits it: 정수(int)를, 문자열(str)을.
+
+    The particle depends on whether the last Hangul syllable (ignoring a trailing
+    parenthesis) ends in a consonant; for anything else both forms are written: 을(를)."""
+    core_text = re.sub(r"\([^()]*\)$", "", str(word).strip())
+    last = core_text[-1:] or ""
+    if "가" <= last <= "힣":
+        has_final_consonant = (ord(last) - 0xAC00) % 28 != 0
+        return f"{word}{'을' if has_final_consonant else '를'}"
+    return f"{word}을(를)"
+
+
 def _short(v, limit=120):
     """A short text of a learner's own value (safe to show: it is what they wrote)."""
     if isinstance(v, TensorSnap):
@@ -422,9 +436,9 @@ def compare(got, exp, atol=1e-5, rtol=1e-4, check_dtype=True, reveal_shape=True,
         exp_arr = exp.array if want_tensor else exp
         if want_tensor and not isinstance(got, TensorSnap):
             if isinstance(got, (np.ndarray, list, tuple, int, float)):
-                return (f"텐서(Tensor)가 필요한데 {_kind_name(got)}을(를) 받았습니다. "
+                return (f"텐서(Tensor)가 필요한데 {_object(_kind_name(got))} 받았습니다. "
                         "torch.tensor(...)로 감싸거나 텐서 연산의 결과를 그대로 넘겨 보세요.")
-            return f"텐서(Tensor)가 필요한데 {_kind_name(got)}을(를) 받았습니다."
+            return f"텐서(Tensor)가 필요한데 {_object(_kind_name(got))} 받았습니다."
         if isinstance(got, TensorSnap):
             got_arr = got.array
         elif isinstance(got, np.ndarray):
@@ -433,9 +447,9 @@ def compare(got, exp, atol=1e-5, rtol=1e-4, check_dtype=True, reveal_shape=True,
             try:
                 got_arr = np.asarray(got, dtype=float)
             except (ValueError, TypeError):
-                return f"배열이 필요한데 {_kind_name(got)}을(를) 받았습니다."
+                return f"배열이 필요한데 {_object(_kind_name(got))} 받았습니다."
         else:
-            return f"배열이 필요한데 {_kind_name(got)}을(를) 받았습니다."
+            return f"배열이 필요한데 {_object(_kind_name(got))} 받았습니다."
         if got_arr.shape != exp_arr.shape:
             msg = f"모양(shape)이 다릅니다: 제출한 {what}의 모양은 {_shape_text(got_arr.shape)}"
             if reveal_shape:
@@ -463,12 +477,12 @@ def compare(got, exp, atol=1e-5, rtol=1e-4, check_dtype=True, reveal_shape=True,
         return None
     if isinstance(exp, bool):
         if not isinstance(got, bool):
-            return f"True 또는 False가 필요한데 {_kind_name(got)}을(를) 받았습니다."
+            return f"True 또는 False가 필요한데 {_object(_kind_name(got))} 받았습니다."
         return None if got == exp else f"{got}이(가) 아닙니다. 다시 생각해 보세요."
     if isinstance(exp, (int, float)):
         num = _as_number(got)
         if num is None:
-            return f"숫자가 필요한데 {_kind_name(got)}을(를) 받았습니다."
+            return f"숫자가 필요한데 {_object(_kind_name(got))} 받았습니다."
         if isinstance(exp, int) and isinstance(num, int):
             ok = num == exp
         else:
@@ -477,13 +491,13 @@ def compare(got, exp, atol=1e-5, rtol=1e-4, check_dtype=True, reveal_shape=True,
         return None if ok else f"제출한 {what} {_short(num)}은(는) 기대한 값과 다릅니다."
     if isinstance(exp, str):
         if not isinstance(got, str):
-            return f"문자열이 필요한데 {_kind_name(got)}을(를) 받았습니다."
+            return f"문자열이 필요한데 {_object(_kind_name(got))} 받았습니다."
         norm = lambda s: " ".join(s.strip().casefold().split())
         return None if norm(got) == norm(exp) else f"제출한 답 '{_short(got, 60)}'은(는) 기대한 답과 다릅니다."
     if isinstance(exp, (tuple, list)):
         if not isinstance(got, (tuple, list)):
             need = "튜플(tuple)이" if isinstance(exp, tuple) else "리스트(list)가"
-            return f"{need} 필요한데 {_kind_name(got)}을(를) 받았습니다."
+            return f"{need} 필요한데 {_object(_kind_name(got))} 받았습니다."
         if len(got) != len(exp):
             return (f"원소의 개수가 다릅니다: 제출한 {what}에는 {len(got)}개가 있습니다. "
                     "몇 개의 값이 필요한지(예: 몇 차원인지) 다시 세어 보세요.")
@@ -496,7 +510,7 @@ def compare(got, exp, atol=1e-5, rtol=1e-4, check_dtype=True, reveal_shape=True,
         return None
     if isinstance(exp, dict):
         if not isinstance(got, dict):
-            return f"딕셔너리가 필요한데 {_kind_name(got)}을(를) 받았습니다."
+            return f"딕셔너리가 필요한데 {_object(_kind_name(got))} 받았습니다."
         missing = [k for k in exp if k not in got]
         extra = [k for k in got if k not in exp]
         if missing:
@@ -509,7 +523,7 @@ def compare(got, exp, atol=1e-5, rtol=1e-4, check_dtype=True, reveal_shape=True,
                 return f"키 {k!r}의 값이 다릅니다. {msg}"
         return None
     if exp is None:
-        return None if got is None else f"None이 필요한데 {_kind_name(got)}을(를) 받았습니다."
+        return None if got is None else f"None이 필요한데 {_object(_kind_name(got))} 받았습니다."
     return "이 값은 비교할 수 없습니다."
 
 
@@ -967,7 +981,7 @@ class ModuleProblem(Problem):
         label = self._label()
         if not payload.get("is_module"):
             return Result(INCORRECT, label, [
-                f"nn.Module이 필요한데 {payload.get('what', '?')}을(를) 받았습니다. "
+                f"nn.Module이 필요한데 {_object(payload.get('what', '?'))} 받았습니다. "
                 "class 이름(nn.Module): 으로 상속하고 super().__init__()을 불러 주세요."])
         ref = _lazy(self.reference)
         ref_desc = self._describe(ref, include_outputs=False)
