@@ -494,6 +494,7 @@ class Tensor:
         return _ops.Sub.apply(x, y)
 
     def sub(self, other, *, alpha=1):
+        _check_not_bool_sub(self, other)
         x, y = _binary_operands(self, other, "sub")
         return _ops.Sub.apply(x, y, alpha)
 
@@ -1430,6 +1431,18 @@ def _kind_rank(np_dtype):
     return {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}[np.dtype(np_dtype).kind]
 
 
+def _promote_types(a, b):
+    """torch.promote_types: a float type beats any integer type (float32 + int64 -> float32,
+    where NumPy would say float64); otherwise the wider type of the same category wins."""
+    a, b = np.dtype(a), np.dtype(b)
+    if a == b:
+        return a
+    rank_a, rank_b = _kind_rank(a), _kind_rank(b)
+    if rank_a != rank_b:
+        return a if rank_a > rank_b else b
+    return np.result_type(a, b)
+
+
 def _result_dtype(tensors, scalars, true_divide=False):
     """PyTorch's type promotion for tensors and Python numbers.
 
@@ -1442,7 +1455,9 @@ def _result_dtype(tensors, scalars, true_divide=False):
     result = None
     for group in (dimensioned, zero_dim):
         if group:
-            candidate = np.result_type(*group)
+            candidate = group[0]
+            for other in group[1:]:
+                candidate = _promote_types(candidate, other)
             if result is None or _kind_rank(candidate) > _kind_rank(result):
                 result = candidate
     for s in scalars:
@@ -1482,7 +1497,7 @@ def _binary_operands(a, b, name, true_divide=False):
         return _cast(a, dtype), _cast(b, dtype)
     if isinstance(b, (builtins.bool, numbers.Number)) and not isinstance(b, np.generic):
         dtype = _result_dtype([a], [b], true_divide)
-        return _cast(a, dtype), Tensor(np.asarray(b, dtype=dtype))
+        return _cast(a, dtype), Tensor(_scalar_array(b, dtype))
     if isinstance(b, (np.ndarray, np.generic, list, tuple)):
         return _binary_operands(a, _as_tensor_operand(np.asarray(b) if not isinstance(b, (list, tuple))
                                                        else b), name, true_divide)
@@ -1509,10 +1524,12 @@ def _check_broadcast(shape_a, shape_b):
 
 
 def _check_not_bool_sub(a, b):
-    if a.data.dtype == np.bool_ and (isinstance(b, builtins.bool)
-                                     or (isinstance(b, Tensor) and b.data.dtype == np.bool_)):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
+    """torch refuses subtraction when either side is a bool (tensor or Python bool)."""
+    if (a.data.dtype == np.bool_ or isinstance(b, (builtins.bool, np.bool_))
+            or (isinstance(b, Tensor) and b.data.dtype == np.bool_)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead (or convert first: mask.float()).")
 
 
 def _check_inplace_cast(result_dtype, target_dtype):
@@ -1523,12 +1540,23 @@ def _check_inplace_cast(result_dtype, target_dtype):
             "operation keeps the dtype of its target. Convert first (x = x.float()) or use x = x + y.")
 
 
+def _scalar_array(value, dtype):
+    """A Python number as a 0-d array of ``dtype``; out-of-range ints wrap around as in torch
+    (uint8 tensor + (-1) adds 255), where NumPy would raise OverflowError."""
+    if isinstance(value, numbers.Integral) and np.dtype(dtype).kind in "iu":
+        return np.array(builtins.int(value)).astype(dtype)
+    return np.asarray(value, dtype=dtype)
+
+
 def _comparison_operand(a, other):
     if isinstance(other, Tensor):
         _check_broadcast(a.data.shape, other.data.shape)
         return other.data
     if isinstance(other, (list, tuple)):
         return np.asarray(other)
+    if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
+        # torch compares in the promoted dtype: uint8 tensor < -1 compares with 255
+        return _scalar_array(other, _result_dtype([a], [other]))
     return other
 
 
@@ -2397,8 +2425,8 @@ def where(condition, input=None, other=None):
     scalars = [v for v in (input, other) if not isinstance(v, Tensor)]
     tensors = [v for v in (input, other) if isinstance(v, Tensor)]
     dtype = _result_dtype(tensors, scalars)
-    x = _cast(input, dtype) if isinstance(input, Tensor) else Tensor(np.asarray(input, dtype=dtype))
-    y = _cast(other, dtype) if isinstance(other, Tensor) else Tensor(np.asarray(other, dtype=dtype))
+    x = _cast(input, dtype) if isinstance(input, Tensor) else Tensor(_scalar_array(input, dtype))
+    y = _cast(other, dtype) if isinstance(other, Tensor) else Tensor(_scalar_array(other, dtype))
     _check_broadcast(cond.shape, x.data.shape)
     _check_broadcast(np.broadcast_shapes(cond.shape, x.data.shape), y.data.shape)
     return _ops.Where.apply(cond, x, y)

@@ -859,3 +859,11 @@ def test_prod_with_zeros_has_the_right_gradient():
     y = teachnn.tensor([[2.0, 0.0], [0.0, 0.0]], dtype=teachnn.float64, requires_grad=True)
     assert gradcheck(lambda t: t.prod(1), (y,))
     assert gradcheck(lambda t: t.prod(), (y,))
+
+
+@requires_torch
+def test_std_of_constant_values_has_zero_gradient_like_torch():
+    assert_parity(lambda lib, a: a.expand(3).std(), [np.array(2.0)])
+    x = teachnn.tensor([5.0, 5.0, 5.0], requires_grad=True)
+    x.std().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]

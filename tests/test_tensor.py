@@ -670,3 +670,44 @@ def test_data_assignment_like_torch():
     assert p.tolist() == [2.0] * 3 and p.requires_grad and p.is_leaf
     with pytest.raises(TypeError, match="data must be a Tensor or a NumPy array"):
         p.data = [1, 2, 3]
+
+
+_DTYPES = ["float32", "float64", "int64", "int32", "uint8", "bool"]
+
+
+@requires_torch
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(_DTYPES), st.sampled_from(_DTYPES), st.booleans(),
+       st.sampled_from(["add", "sub", "mul", "div", "lt", "maximum", "where"]),
+       st.one_of(st.none(), st.integers(-3, 3), st.floats(-2, 2, allow_nan=False), st.booleans()))
+def test_type_promotion_of_random_pairs_matches_torch(dtype_a, dtype_b, b_is_0d, op, scalar):
+    a = np.array([1, 2, 0], dtype=dtype_a)
+    b = np.array(1 if b_is_0d else [2, 1, 1], dtype=dtype_b)
+
+    def run(lib):
+        x = lib.tensor(a)
+        y = lib.tensor(b) if scalar is None else scalar
+        if op == "add":
+            return x + y
+        if op == "sub":
+            return x - y
+        if op == "mul":
+            return x * y
+        if op == "div":
+            return x / y
+        if op == "lt":
+            return x < y
+        if op == "maximum":
+            return lib.maximum(x, lib.tensor(b))
+        return lib.where(x > 0, x, y)
+
+    try:
+        expected = run(torch)
+    except (RuntimeError, TypeError) as error:
+        with pytest.raises(type(error)):
+            run(teachnn)
+        return
+    ours = run(teachnn)
+    assert str(ours.dtype).replace("teachnn.", "") == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.data.astype(np.float64), expected.numpy().astype(np.float64),
+                               rtol=1e-6, equal_nan=True)

@@ -682,8 +682,10 @@ class Std(Function):
         mean = np.mean(x.data, axis=ctx.dims, keepdims=True)
         g = _expand_back(grad_out.data, x.data.shape, ctx.dims, ctx.keepdim)
         std = _expand_back(ctx.std, x.data.shape, ctx.dims, ctx.keepdim)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g * (x.data - mean) / ((ctx.n - ctx.correction) * std), None, None, None
+        # where std == 0 (all values equal) torch defines the gradient as 0, not 0/0
+        safe_std = np.where(std == 0, 1, std)
+        grad = g * (x.data - mean) / ((ctx.n - ctx.correction) * safe_std)
+        return np.where(std == 0, 0, grad).astype(x.data.dtype, copy=False), None, None, None
 
 
 class MaxAll(Function):
