@@ -19,6 +19,7 @@ floats with the tolerance stated per program (float32 arithmetic, different summ
 orders: differences grow slowly over many training steps).
 """
 import math
+import re
 
 import numpy as np
 import pytest
@@ -91,8 +92,24 @@ def _compare(name, ours, theirs, rtol, atol):
         assert isinstance(ours, list) and len(ours) == len(theirs), f"{name}: {ours} vs torch {theirs}"
         for i, (a, b) in enumerate(zip(ours, theirs)):
             _compare(f"{name}[{i}]", a, b, rtol, atol)
+    elif isinstance(theirs, str) and isinstance(ours, str):
+        _compare_printed(name, ours, theirs, rtol, atol)
     else:
         assert type(ours) is type(theirs) and ours == theirs, f"{name}: {ours!r} vs torch {theirs!r}"
+
+
+_NUMBER = re.compile(r"-?\d+\.(\d+)(?:e[-+]?\d+)?")
+
+
+def _compare_printed(name, ours, theirs, rtol, atol):
+    """Printed text: the words exactly, each printed decimal number within the tolerance plus
+    one unit of its last printed digit (two runs 1e-7 apart may round to different digits)."""
+    assert _NUMBER.sub("#", ours) == _NUMBER.sub("#", theirs), f"{name}: {ours!r} vs torch {theirs!r}"
+    for a, b in zip(_NUMBER.finditer(ours), _NUMBER.finditer(theirs)):
+        last_digit = 10.0 ** -len(b.group(1)) if "e" not in b.group(0) else 0.0
+        x, y = float(a.group(0)), float(b.group(0))
+        assert abs(x - y) <= atol + rtol * abs(y) + last_digit * (1 + 1e-9), \
+            f"{name}: printed {a.group(0)} vs torch {b.group(0)} in {theirs!r}"
 
 
 def run_both(program, data, tmp_path, rtol, atol):
@@ -644,3 +661,152 @@ def test_run_both_notices_a_difference(tmp_path):
 
     with pytest.raises(AssertionError, match="printed"):
         run_both(program_keys, {}, tmp_path / "second", rtol=1e-5, atol=1e-6)
+
+
+# ====================================================================================
+# 8. "Learning PyTorch with Examples": fitting y = sin(x) with a third-order polynomial,
+#    by hand with autograd, with a custom autograd.Function, with nn, with optim, and with
+#    a custom nn.Module
+# ====================================================================================
+def polynomial_program(torch, nn, F, optim, data, env):
+    out = {}
+    steps = env.data["steps"]
+    x = torch.linspace(-math.pi, math.pi, 2000)
+    y = torch.sin(x)
+    out["x, y"] = [x, y]
+
+    # --- tensors and autograd, updated by hand
+    dtype = torch.float
+    a, b, c, d = (torch.tensor(v, dtype=dtype, requires_grad=True) for v in env.data["abcd"])
+    learning_rate = 1e-6
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 50 == 49:
+            losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            a -= learning_rate * a.grad
+            b -= learning_rate * b.grad
+            c -= learning_rate * c.grad
+            d -= learning_rate * d.grad
+            a.grad = None
+            b.grad = None
+            c.grad = None
+            d.grad = None
+    out["autograd losses"] = losses
+    out["autograd result"] = f"y = {a.item():.5f} + {b.item():.5f} x + {c.item():.5f} x^2 + {d.item():.5f} x^3"
+
+    # --- a new autograd Function: the Legendre polynomial P3
+    class LegendrePolynomial3(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return 0.5 * (5 * input ** 3 - 3 * input)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            input, = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+    a, b, c, d = (torch.full((), v, dtype=dtype, requires_grad=True) for v in (0.0, -1.0, 0.0, 0.3))
+    learning_rate = 5e-6
+    losses = []
+    for t in range(steps):
+        P3 = LegendrePolynomial3.apply
+        y_pred = a + b * P3(c + d * x)
+        loss = (y_pred - y).pow(2).sum()
+        if t % 50 == 49:
+            losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in (a, b, c, d):
+                p -= learning_rate * p.grad
+                p.grad = None
+    out["legendre losses"] = losses
+    out["legendre coefficients"] = [a, b, c, d]
+
+    # --- nn: the polynomial as a Linear layer on (x, x^2, x^3)
+    p = torch.tensor([1, 2, 3])
+    xx = x.unsqueeze(-1).pow(p)                             # (2000, 1) -> (2000, 3)
+    out["xx"] = xx
+    model = env.init(torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1)))
+    loss_fn = torch.nn.MSELoss(reduction="sum")
+    learning_rate = 1e-6
+    losses = []
+    for t in range(steps):
+        y_pred = model(xx)
+        loss = loss_fn(y_pred, y)
+        if t % 50 == 49:
+            losses.append(loss.item())
+        model.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for param in model.parameters():
+                param -= learning_rate * param.grad
+    linear_layer = model[0]
+    out["nn losses"] = losses
+    out["nn result"] = (f"y = {linear_layer.bias.item():.5f} + {linear_layer.weight[:, 0].item():.5f} x + "
+                        f"{linear_layer.weight[:, 1].item():.5f} x^2 + {linear_layer.weight[:, 2].item():.5f} x^3")
+
+    # --- optim: RMSprop does the update
+    model = env.init(torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1)))
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3)
+    losses = []
+    for t in range(steps):
+        loss = loss_fn(model(xx), y)
+        if t % 50 == 49:
+            losses.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    out["rmsprop losses"] = losses
+    out["rmsprop weights"] = [model[0].weight, model[0].bias]
+
+    # --- a custom nn.Module with four scalar Parameters, trained with SGD
+    class Polynomial3(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Parameter(torch.randn(()))
+            self.b = torch.nn.Parameter(torch.randn(()))
+            self.c = torch.nn.Parameter(torch.randn(()))
+            self.d = torch.nn.Parameter(torch.randn(()))
+
+        def forward(self, x):
+            return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+
+        def string(self):
+            return f"y = {self.a.item():.5f} + {self.b.item():.5f} x + {self.c.item():.5f} x^2 + {self.d.item():.5f} x^3"
+
+    model = env.init(Polynomial3())
+    criterion = torch.nn.MSELoss(reduction="sum")
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-6)
+    losses = []
+    for t in range(steps):
+        loss = criterion(model(x), y)
+        if t % 50 == 49:
+            losses.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    out["module losses"] = losses
+    out["module named parameters"] = [(n, p.shape) for n, p in model.named_parameters()]
+    return out
+
+
+def test_learning_pytorch_with_examples(tmp_path):
+    rng = np.random.default_rng(8)
+    data = {"steps": 150, "abcd": [float(v) for v in rng.standard_normal(4).astype(np.float32)]}
+    ours, theirs = run_both(polynomial_program, data, tmp_path, rtol=2e-4, atol=1e-5)
+    # the fits really improve (the comparison is not between two flat lines)
+    for key in ("autograd losses", "nn losses", "rmsprop losses", "module losses"):
+        assert theirs[key][-1] < theirs[key][0], key
+
+
+def test_printed_numbers_compare_by_value_and_words_exactly():
+    _compare_printed("ok", "y = 0.48466 x", "y = 0.48467 x", 1e-6, 1e-7)          # last-digit rounding
+    with pytest.raises(AssertionError):
+        _compare_printed("far", "y = 0.48460 x", "y = 0.48467 x", 1e-6, 1e-7)
+    with pytest.raises(AssertionError):
+        _compare_printed("words", "y = 0.48467 z", "y = 0.48467 x", 1e-6, 1e-7)
