@@ -366,9 +366,9 @@ class LogSoftmaxFunction(Function):
     @staticmethod
     def forward(ctx, x, dim, np_dtype):
         a = x.data.astype(np_dtype, copy=False)
-        shifted = a - a.max(axis=dim, keepdims=True)
-        out = _as_out(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)),
-                      np_dtype)
+        shifted = a - a.max(axis=dim, keepdims=True)                  # a new array
+        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))   # in place: y
+        out = _as_out(shifted, np_dtype)
         ctx.save_for_backward(out)
         ctx.dim, ctx.in_dtype = dim, x.data.dtype
         return out
@@ -377,7 +377,9 @@ class LogSoftmaxFunction(Function):
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors
         g, y = grad_out.data, out.data
-        grad = g - np.exp(y) * g.sum(axis=ctx.dim, keepdims=True)
+        grad = np.exp(y)                                              # softmax, a new array
+        grad *= g.sum(axis=ctx.dim, keepdims=True)                    # in place from here on
+        np.subtract(g, grad, out=grad)                                # g - softmax * sum(g)
         return grad.astype(ctx.in_dtype, copy=False), None, None
 
 
