@@ -6,18 +6,21 @@ Every kernel sees the input as ``(P, D, H, W)``: ``P = N*C`` independent *planes
 channel of one sample), each a contiguous 3-d block. 1-d and 2-d pooling are the same
 kernels with size-1 axes (``(N, C, L) -> (N*C, 1, 1, L)``), so there is one code path.
 
-    for p in prange(P):                 # planes are independent -> parallel, no races
-        _..._plane(planes[p], ...)      # a plain serial function per plane:
+    for p in range(start, stop):        # planes are independent: a few threads each
+        _..._plane(planes[p], ...)      # take a piece of [0, P); a serial function per plane:
             for od, oh, ow in outputs:  #   C order: output is written front to back
                 for d, h, w in window:  #   C order: PyTorch's scan order, so "first
                                         #   maximum" means the same element in both
 
-The outer ``prange`` over planes is the only parallel loop: backward kernels scatter into
-the plane they read from, so two threads never write the same memory. Inside a plane the
+Splitting the planes among threads is the only parallelism: backward kernels scatter into
+the plane they read from, so two threads never write the same memory. The kernels release
+the GIL (``nogil=True``) and ``_run_split`` gives each Python thread a contiguous piece of
+planes, as the convolution kernels do; Numba's ``parallel=True`` compiled slower, and
+compile time is what a learner waits for in a notebook's first cell. Inside a plane the
 loops walk the innermost (``W``) axis last, so reads and writes are contiguous. The
 per-plane work lives in its own serial ``@njit`` function (``_max_pool_plane`` ...): it is
-the part to read, and Numba compiles it better than the same loops written inline in the
-``prange`` body (measured: about 2x less CPU time for max pooling).
+the part to read (measured: about 2x less CPU time than nested ``range(lo, hi, step)``
+loops with 4-d indexing).
 
 Who decides the windows
 -----------------------
@@ -42,8 +45,11 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .. import geometry
 
@@ -222,40 +228,54 @@ def _avg_pool_plane_backward(grad_out, grad_plane, H, W, lo_d, hi_d, lo_h, hi_h,
 
 
 # --------------------------------------------------------------------------------------
-# Jitted kernels, part 2: all planes (parallel over P; planes never share memory)
+# Jitted kernels, part 2: ranges of planes, run on several threads
 # --------------------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def _max_pool_forward_kernel(x, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w, st_d, st_h, st_w,
-                             lowest):
-    """x (P, D, H, W) -> out (P, OD, OH, OW), idx (P, OD, OH, OW) int64.
-
-    ``idx`` is the flat position ``d*H*W + h*W + w`` of the chosen cell in its plane.
-    """
-    P, D, H, W = x.shape
-    OD, OH, OW = lo_d.shape[0], lo_h.shape[0], lo_w.shape[0]
-    planes = x.reshape(P, D * H * W)
-    out = np.empty((P, OD * OH * OW), dtype=x.dtype)
-    idx = np.empty((P, OD * OH * OW), dtype=np.int64)
-    for p in prange(P):
+# Each loop below handles the planes p in [start, stop) and releases the GIL (nogil=True);
+# ``_run_split`` hands contiguous pieces of [0, P) to a few Python threads for large
+# arrays. Planes never share memory, so the pieces never race. (Numba's parallel=True
+# would do the same split but compiles several times slower -- a cost every learner
+# pays in the first notebook cell -- and wakes its thread pool even for tiny inputs.)
+@njit(cache=True, nogil=True)
+def _max_pool_range(planes, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                    st_d, st_h, st_w, lowest, start, stop):
+    """planes (P, D*H*W) -> out, idx (P, OD*OH*OW) for planes [start, stop)."""
+    for p in range(start, stop):
         _max_pool_plane(planes[p], out[p], idx[p], H, W, lo_d, hi_d, lo_h, hi_h,
                         lo_w, hi_w, st_d, st_h, st_w, lowest)
-    return out.reshape(P, OD, OH, OW), idx.reshape(P, OD, OH, OW)
 
 
-@njit(cache=True, parallel=True)
-def _scatter_kernel(values, idx, plane_size, accumulate):
-    """values (P, M), idx (P, M) -> out (P, plane_size): out[p, idx[p, m]] (+)= values[p, m].
+@njit(cache=True, nogil=True)
+def _avg_pool_range(planes, out, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                    cnt_d, cnt_h, cnt_w, divisor_override, start, stop):
+    """planes (P, D*H*W) -> out (P, OD*OH*OW): window sums / divisors."""
+    for p in range(start, stop):
+        _avg_pool_plane(planes[p], out[p], H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                        cnt_d, cnt_h, cnt_w, divisor_override)
+
+
+@njit(cache=True, nogil=True)
+def _avg_pool_backward_range(grad_out, grad_in, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                             cnt_d, cnt_h, cnt_w, divisor_override, start, stop):
+    """grad_out (P, OD*OH*OW) -> grad_in (P, D*H*W): each output's gradient shared evenly
+    by its window."""
+    for p in range(start, stop):
+        _avg_pool_plane_backward(grad_out[p], grad_in[p], H, W, lo_d, hi_d, lo_h, hi_h,
+                                 lo_w, hi_w, cnt_d, cnt_h, cnt_w, divisor_override)
+
+
+@njit(cache=True, nogil=True)
+def _scatter_range(values, idx, out, accumulate, start, stop):
+    """values, idx (P, M) -> out (P, S): out[p, idx[p, m]] (+)= values[p, m].
 
     Max-pool backward accumulates (overlapping windows can pick the same cell);
     max-unpool forward overwrites (the last write wins, as in PyTorch's CPU loop).
     An index outside the plane is skipped: only a max-pool window lying wholly in the
     padding produces one (PyTorch gives that -inf output no gradient either).
     """
-    P, M = values.shape
-    out = np.empty((P, plane_size), dtype=values.dtype)
-    for p in prange(P):
+    plane_size = out.shape[1]
+    for p in range(start, stop):
         out[p, :] = 0            # zeroed here, by the thread that fills it (cache-warm)
-        for m in range(M):
+        for m in range(values.shape[1]):
             i = idx[p, m]
             if i < 0 or i >= plane_size:
                 continue
@@ -263,46 +283,38 @@ def _scatter_kernel(values, idx, plane_size, accumulate):
                 out[p, i] += values[p, m]
             else:
                 out[p, i] = values[p, m]
-    return out
 
 
-@njit(cache=True, parallel=True)
-def _gather_kernel(source, idx):
+@njit(cache=True, nogil=True)
+def _gather_range(source, idx, out, start, stop):
     """source (P, S), idx (P, M) -> out (P, M): out[p, m] = source[p, idx[p, m]]."""
-    P, M = idx.shape
-    out = np.empty((P, M), dtype=source.dtype)
-    for p in prange(P):
-        for m in range(M):
+    for p in range(start, stop):
+        for m in range(idx.shape[1]):
             out[p, m] = source[p, idx[p, m]]
-    return out
 
 
-@njit(cache=True, parallel=True)
-def _avg_pool_forward_kernel(x, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                             cnt_d, cnt_h, cnt_w, divisor_override):
-    """x (P, D, H, W) -> out (P, OD, OH, OW): window sums / divisors."""
-    P, D, H, W = x.shape
-    OD, OH, OW = lo_d.shape[0], lo_h.shape[0], lo_w.shape[0]
-    planes = x.reshape(P, D * H * W)
-    out = np.empty((P, OD * OH * OW), dtype=x.dtype)
-    for p in prange(P):
-        _avg_pool_plane(planes[p], out[p], H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                        cnt_d, cnt_h, cnt_w, divisor_override)
-    return out.reshape(P, OD, OH, OW)
+# Below this many array elements one thread is faster than handing out pieces (learners'
+# examples are small).
+PARALLEL_MIN_ELEMENTS = 1 << 18
+_POOL = None
 
 
-@njit(cache=True, parallel=True)
-def _avg_pool_backward_kernel(grad_out, D, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                              cnt_d, cnt_h, cnt_w, divisor_override):
-    """grad_out (P, OD, OH, OW) -> grad_in (P, D, H, W): each output's gradient shared
-    evenly by its window."""
-    P, OD, OH, OW = grad_out.shape
-    g = grad_out.reshape(P, OD * OH * OW)
-    grad_in = np.empty((P, D * H * W), dtype=grad_out.dtype)   # zeroed plane by plane
-    for p in prange(P):
-        _avg_pool_plane_backward(g[p], grad_in[p], H, W, lo_d, hi_d, lo_h, hi_h,
-                                 lo_w, hi_w, cnt_d, cnt_h, cnt_w, divisor_override)
-    return grad_in.reshape(P, D, H, W)
+def _run_split(kernel, args, n_planes, work):
+    """Call ``kernel(*args, start, stop)`` over the planes [0, n_planes), in one contiguous
+    piece per Numba thread (``numba.get_num_threads()``) when ``work`` is large."""
+    global _POOL
+    threads = min(max(1, numba.get_num_threads()), n_planes)
+    if threads <= 1 or work < PARALLEL_MIN_ELEMENTS:
+        kernel(*args, 0, n_planes)
+        return
+    if _POOL is None or _POOL._max_workers < threads - 1:
+        _POOL = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="teachnn-pool")
+    bounds = [n_planes * t // threads for t in range(threads + 1)]
+    futures = [_POOL.submit(kernel, *args, bounds[t], bounds[t + 1])
+               for t in range(1, threads)]
+    kernel(*args, bounds[0], bounds[1])          # this thread does the first piece
+    for f in futures:
+        f.result()
 
 
 # --------------------------------------------------------------------------------------
@@ -368,8 +380,14 @@ def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     _check_axes(axes, x.shape[1:])
     ranges, _ = _tables(axes)
     lowest = x.dtype.type(-np.inf)                       # -inf as float32 or float64
-    return _max_pool_forward_kernel(x, *ranges, axes[0].step, axes[1].step, axes[2].step,
-                                    lowest)
+    P, D, H, W = x.shape
+    out_spatial = tuple(a.out_size for a in axes)
+    out = np.empty((P, int(np.prod(out_spatial))), dtype=x.dtype)
+    idx = np.empty(out.shape, dtype=np.int64)
+    _run_split(_max_pool_range, (x.reshape(P, D * H * W), out, idx, H, W, *ranges,
+                                 axes[0].step, axes[1].step, axes[2].step, lowest),
+               P, x.size)
+    return out.reshape((P,) + out_spatial), idx.reshape((P,) + out_spatial)
 
 
 def max_pool_backward(grad_out: np.ndarray, indices: np.ndarray, in_spatial) -> np.ndarray:
@@ -379,10 +397,12 @@ def max_pool_backward(grad_out: np.ndarray, indices: np.ndarray, in_spatial) -> 
     """
     _check_float("grad_out", grad_out, 4)
     D, H, W = (int(s) for s in in_spatial)
-    # indices come from max_pool_forward; one may point past the plane (see _scatter_kernel)
+    # indices come from max_pool_forward; one may point past the plane (see _scatter_range)
     _check_indices(indices, grad_out.shape, None)
     P = grad_out.shape[0]
-    flat = _scatter_kernel(grad_out.reshape(P, -1), indices.reshape(P, -1), D * H * W, True)
+    flat = np.empty((P, D * H * W), dtype=grad_out.dtype)
+    _run_split(_scatter_range, (grad_out.reshape(P, -1), indices.reshape(P, -1), flat, True),
+               P, flat.size)
     return flat.reshape(P, D, H, W)
 
 
@@ -394,7 +414,12 @@ def avg_pool_forward(x: np.ndarray, axes, count_include_pad: bool = True,
     _check_contiguous_windows(axes)
     ranges, counts = _tables(axes, count_include_pad)
     override = 0 if divisor_override is None else int(divisor_override)
-    return _avg_pool_forward_kernel(x, *ranges, *counts, override)
+    P, D, H, W = x.shape
+    out_spatial = tuple(a.out_size for a in axes)
+    out = np.empty((P, int(np.prod(out_spatial))), dtype=x.dtype)
+    _run_split(_avg_pool_range, (x.reshape(P, D * H * W), out, H, W, *ranges, *counts,
+                                 override), P, x.size)
+    return out.reshape((P,) + out_spatial)
 
 
 def avg_pool_backward(grad_out: np.ndarray, axes, count_include_pad: bool = True,
@@ -412,7 +437,12 @@ def avg_pool_backward(grad_out: np.ndarray, axes, count_include_pad: bool = True
     _check_contiguous_windows(axes)
     ranges, counts = _tables(axes, count_include_pad)
     override = 0 if divisor_override is None else int(divisor_override)
-    return _avg_pool_backward_kernel(grad_out, *spatial, *ranges, *counts, override)
+    P = grad_out.shape[0]
+    D, H, W = spatial
+    grad_in = np.empty((P, D * H * W), dtype=grad_out.dtype)   # zeroed plane by plane
+    _run_split(_avg_pool_backward_range, (grad_out.reshape(P, -1), grad_in, H, W, *ranges,
+                                          *counts, override), P, grad_in.size)
+    return grad_in.reshape(P, D, H, W)
 
 
 def max_unpool_forward(x: np.ndarray, indices: np.ndarray, out_spatial) -> np.ndarray:
@@ -424,7 +454,9 @@ def max_unpool_forward(x: np.ndarray, indices: np.ndarray, out_spatial) -> np.nd
     D, H, W = (int(s) for s in out_spatial)
     _check_indices(indices, x.shape, D * H * W)
     P = x.shape[0]
-    flat = _scatter_kernel(x.reshape(P, -1), indices.reshape(P, -1), D * H * W, False)
+    flat = np.empty((P, D * H * W), dtype=x.dtype)
+    _run_split(_scatter_range, (x.reshape(P, -1), indices.reshape(P, -1), flat, False),
+               P, flat.size)
     return flat.reshape(P, D, H, W)
 
 
@@ -439,5 +471,7 @@ def max_unpool_backward(grad_out: np.ndarray, indices: np.ndarray) -> np.ndarray
     if indices.ndim != 4 or indices.shape[0] != P:
         raise ValueError(f"indices must be (P, ID, IH, IW) with P={P}, got {indices.shape}")
     _check_indices(indices, indices.shape, plane)
-    flat = _gather_kernel(grad_out.reshape(P, plane), indices.reshape(P, -1))
+    flat = np.empty((P, int(np.prod(indices.shape[1:]))), dtype=grad_out.dtype)
+    _run_split(_gather_range, (grad_out.reshape(P, plane), indices.reshape(P, -1), flat),
+               P, flat.size)
     return flat.reshape(indices.shape)
