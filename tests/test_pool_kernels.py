@@ -275,3 +275,25 @@ def test_wrappers_reject_what_numba_would_not_check():
     assert g.ravel().tolist() == [0.0, 3.0, 0.0, 0.0]
     with pytest.raises(TypeError, match="int64"):
         K.max_pool_backward(np.ones((1, 1, 1, 2)), np.array([[[[0, 1]]]], dtype=np.int32), (1, 1, 4))
+
+
+def test_split_over_threads_gives_the_same_result(monkeypatch):
+    """Large inputs are split into pieces of planes run on several threads: force the
+    split on a small input and compare with the one-thread run, bit for bit."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((7, 1, 6, 5))
+    axes = axes_for((1, 6, 5), (1, 3, 2), (1, 2, 1), (0, 1, 1), (1, 1, 1), True)
+    g = rng.standard_normal((7, 1) + tuple(a.out_size for a in axes[1:]))
+
+    def run_all():
+        out, idx = K.max_pool_forward(x, axes)
+        return [out, idx, K.max_pool_backward(g, idx, (1, 6, 5)),
+                K.avg_pool_forward(x, axes, True, None), K.avg_pool_backward(g, axes, False, 3),
+                K.max_unpool_forward(g, idx, (1, 6, 5)), K.max_unpool_backward(x, idx)]
+
+    single = run_all()
+    monkeypatch.setattr(K, "PARALLEL_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(K.numba, "get_num_threads", lambda: 3)   # 3 uneven pieces of 7
+    split = run_all()
+    for a, b in zip(single, split):
+        np.testing.assert_array_equal(a, b)
