@@ -40,7 +40,7 @@ class LinearFunction(Function):
         x2 = x.data.reshape(m, x.data.shape[-1])              # (*, in) -> (M, in)
         out = x2 @ weight.data.T                              # (M, in) @ (in, out) -> (M, out)
         if bias is not None:
-            out = out + bias.data                             # (M, out) + (out,)
+            out += bias.data                                  # (M, out) + (out,), in place
         out = out.reshape(*lead_shape, weight.data.shape[0])  # (M, out) -> (*, out)
         return Tensor(np.asarray(out, dtype=x.data.dtype))
 
