@@ -810,3 +810,100 @@ def test_printed_numbers_compare_by_value_and_words_exactly():
         _compare_printed("far", "y = 0.48460 x", "y = 0.48467 x", 1e-6, 1e-7)
     with pytest.raises(AssertionError):
         _compare_printed("words", "y = 0.48467 z", "y = 0.48467 x", 1e-6, 1e-7)
+
+
+# ====================================================================================
+# 9. Transfer learning (tutorial "Transfer Learning for Computer Vision"): a "pretrained"
+#    backbone, frozen; a new head; train/val phases with set_grad_enabled; StepLR; the best
+#    weights saved and restored
+# ====================================================================================
+def transfer_learning_program(torch, nn, F, optim, data, env):
+    import copy
+    lr_scheduler = optim.lr_scheduler
+
+    class SmallNet(nn.Module):                   # stands in for models.resnet18(weights=...)
+        def __init__(self, num_classes=10):
+            super().__init__()
+            self.features = nn.Sequential(nn.Conv2d(1, 6, 3, padding=1, bias=False), nn.BatchNorm2d(6), nn.ReLU(),
+                                          nn.MaxPool2d(2), nn.Conv2d(6, 8, 3), nn.ReLU(),
+                                          nn.AdaptiveAvgPool2d((1, 1)))
+            self.fc = nn.Linear(8, num_classes)
+
+        def forward(self, x):
+            return self.fc(torch.flatten(self.features(x), 1))
+
+    image_datasets = {phase: data.TensorDataset(torch.tensor(env.data[f"x_{phase}"]),
+                                                torch.tensor(env.data[f"y_{phase}"]))
+                      for phase in ["train", "val"]}
+    dataloaders = {phase: data.DataLoader(image_datasets[phase], batch_size=6, shuffle=False)
+                   for phase in ["train", "val"]}
+    dataset_sizes = {phase: len(image_datasets[phase]) for phase in ["train", "val"]}
+    log = []
+
+    def train_model(model, criterion, optimizer, scheduler, num_epochs):
+        best_model_params_path = str(env.tmp / "best_model_params.pt")
+        torch.save(model.state_dict(), best_model_params_path)
+        best_model_wts = copy.deepcopy(model.state_dict())
+        best_acc = 0.0
+        for epoch in range(num_epochs):
+            log.append(f"Epoch {epoch}/{num_epochs - 1}")
+            for phase in ["train", "val"]:
+                if phase == "train":
+                    model.train()
+                else:
+                    model.eval()
+                running_loss = 0.0
+                running_corrects = 0
+                for inputs, labels in dataloaders[phase]:
+                    optimizer.zero_grad()
+                    with torch.set_grad_enabled(phase == "train"):
+                        outputs = model(inputs)
+                        _, preds = torch.max(outputs, 1)
+                        loss = criterion(outputs, labels)
+                        if phase == "train":
+                            loss.backward()
+                            optimizer.step()
+                    running_loss += loss.item() * inputs.size(0)
+                    running_corrects += torch.sum(preds == labels.data)
+                if phase == "train":
+                    scheduler.step()
+                epoch_loss = running_loss / dataset_sizes[phase]
+                epoch_acc = running_corrects.double() / dataset_sizes[phase]
+                log.append(f"{phase} Loss: {epoch_loss:.4f} Acc: {epoch_acc:.4f} lr: {scheduler.get_last_lr()[0]:.5f}")
+                if phase == "val" and epoch_acc > best_acc:
+                    best_acc = epoch_acc
+                    best_model_wts = copy.deepcopy(model.state_dict())
+                    torch.save(model.state_dict(), best_model_params_path)
+        log.append(f"Best val Acc: {best_acc:4f}")
+        model.load_state_dict(torch.load(best_model_params_path, weights_only=True))
+        same = all(torch.equal(v, best_model_wts[k]) for k, v in model.state_dict().items())
+        return model, same
+
+    out = {}
+    model_conv = env.init(SmallNet())
+    for param in model_conv.parameters():
+        param.requires_grad = False
+    num_ftrs = model_conv.fc.in_features
+    model_conv.fc = env.init(nn.Linear(num_ftrs, 3))        # new layers require grad by default
+    out["trainable"] = [name for name, p in model_conv.named_parameters() if p.requires_grad]
+    criterion = nn.CrossEntropyLoss()
+    optimizer_conv = optim.SGD(model_conv.fc.parameters(), lr=0.05, momentum=0.9)
+    exp_lr_scheduler = lr_scheduler.StepLR(optimizer_conv, step_size=2, gamma=0.1)
+    model_conv, same = train_model(model_conv, criterion, optimizer_conv, exp_lr_scheduler, num_epochs=4)
+    out["log"] = log
+    out["best weights restored"] = same
+    out["state after training"] = [v for v in model_conv.state_dict().values()]
+    out["frozen features have no grad"] = [p.grad is None for p in model_conv.features.parameters()]
+    model_conv.eval()
+    with torch.no_grad():
+        out["val predictions"] = model_conv(torch.tensor(env.data["x_val"])).argmax(1)
+    return out
+
+
+def test_transfer_learning_tutorial(tmp_path):
+    rng = np.random.default_rng(9)
+    x_train, y_train = _shapes_data(rng, 36)
+    x_val, y_val = _shapes_data(rng, 24)
+    data = {"x_train": x_train, "y_train": y_train, "x_val": x_val, "y_val": y_val}
+    ours, theirs = run_both(transfer_learning_program, data, tmp_path, rtol=2e-4, atol=2e-5)
+    assert theirs["trainable"] == ["fc.weight", "fc.bias"]
