@@ -26,7 +26,7 @@ def assert_frames_consistent(plan, kind):
         if frame.out_index is None:
             continue
         if kind == "sum":
-            expected = sum(x * w for x, w in frame.terms)
+            expected = sum(x * w for x, w in frame.terms) + frame.bias
         elif kind == "max":
             expected = max(frame.terms)
         else:
@@ -222,12 +222,12 @@ def test_conv_plans_match_functional(cfg):
 
 @st.composite
 def pool_configs(draw):
-    n = draw(st.sampled_from([1, 2]))
+    n = draw(st.sampled_from([1, 2, 3]))
     mode = draw(st.sampled_from(["max", "avg"]))
-    kernel = draw(st.integers(1, 3))
+    kernel = draw(st.integers(1, 3 if n < 3 else 2))
     dilation = draw(st.integers(1, 2)) if mode == "max" else 1
     span = dilation * (kernel - 1) + 1
-    size = draw(st.integers(span, 8))
+    size = draw(st.integers(span, 8 if n < 3 else 4))
     return dict(n=n, mode=mode, size=size, kernel=kernel, dilation=dilation,
                 stride=draw(st.integers(1, 3)), padding=draw(st.integers(0, kernel // 2)),
                 ceil_mode=draw(st.booleans()), count_include_pad=draw(st.booleans()),
@@ -248,15 +248,17 @@ def test_pool_plans_match_functional(cfg):
     assert_frames_consistent(plan, cfg["mode"] if cfg["mode"] == "max" else "mean")
     if cfg["mode"] == "max":
         for frame in plan.frames:                 # the marked cell holds the maximum
-            (r, c), = frame.marked["x"]
-            assert plan.panel("x").values[r, c] == frame.value
+            (key, [(r, c)]), = frame.marked.items()
+            assert plan.panel(key).values[r, c] == frame.value
     assert plan.check(atol=1e-12)
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.sampled_from([1, 2]), st.sampled_from(["max", "avg"]), st.integers(1, 8),
+@given(st.sampled_from([1, 2, 3]), st.sampled_from(["max", "avg"]), st.integers(1, 8),
        st.integers(1, 6), st.integers(0, 10**6))
 def test_adaptive_plans_match_functional(n, mode, size, out, seed):
+    if n == 3:                                    # keep volumes small (frames = out**3)
+        size, out = min(size, 4), min(out, 3)
     x = np.random.default_rng(seed).normal(size=(size,) * n)
     plan = adaptive_plan(n, mode, x, output_size=out)
     assert len(plan.frames) == out ** n
@@ -308,4 +310,176 @@ def test_default_scenes_match_pytorch(name):
 ])
 def test_conv_padding_variants_match_pytorch(cfg):
     plan = conv_plan(**cfg)
+    np.testing.assert_allclose(plan.result, torch_output(plan), atol=1e-12)
+
+
+# ---------------------------------------------------------------- 3-d pooling
+
+def naive_pool3d(x, k, s, p, mode, count_include_pad=True):
+    """Reference loops: max / avg pooling of a [D, H, W] volume (floor mode)."""
+    D, H, W = x.shape
+    padded = np.pad(x, p, constant_values=-np.inf if mode == "max" else 0.0)
+    inside = np.pad(np.ones_like(x), p)
+    out = np.zeros(tuple((n + 2 * p - k) // s + 1 for n in (D, H, W)))
+    for idx in np.ndindex(*out.shape):
+        sl = tuple(slice(i * s, i * s + k) for i in idx)
+        if mode == "max":
+            out[idx] = padded[sl].max()
+        else:
+            count = k ** 3 if count_include_pad else inside[sl].sum()
+            out[idx] = padded[sl].sum() / count
+    return out
+
+
+def test_max_pool3d_slices_window_and_marked_maximum():
+    x = np.arange(27.0).reshape(3, 3, 3)
+    x[1, 1, 1] = 100.0                         # the centre wins every window touching it
+    plan = pool_plan(3, "max", x, kernel=2, stride=1, padding=1)
+    keys = [p.key for p in plan.panels]
+    assert keys[:5] == [f"xz{z}" for z in range(5)]          # 3 slices + a padding slice each side
+    assert plan.panel("xz0").title == "pad d=-1" and plan.panel("xz1").title == "x[d=0]"
+    assert (plan.panel("xz0").kinds == KIND_PADDING).all()
+    assert (plan.panel("xz1").kinds[1:4, 1:4] == KIND_VALUE).all()
+    assert keys[5:] == [f"outz{z}" for z in range(4)]
+    # output [1, 1, 1] reads depth slices 0 and 1 (panels xz1, xz2), rows/cols 0..1
+    frame = plan.frames[int(np.ravel_multi_index((1, 1, 1), (4, 4, 4)))]
+    assert frame.out_index == (1, 1, 1)
+    assert sorted(frame.highlight) == ["xz1", "xz2"]
+    assert sorted(frame.highlight["xz1"]) == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert frame.boxes == {"xz1": [(1, 1, 3, 3)], "xz2": [(1, 1, 3, 3)]}
+    assert frame.marked == {"xz2": [(2, 2)]} and frame.value == 100.0
+    assert frame.current == {"outz1": [(1, 1)]}
+    np.testing.assert_array_equal(plan.result, naive_pool3d(x, 2, 1, 1, "max"))
+    assert plan.check()
+
+
+def test_avg_pool3d_matches_reference_loops_with_and_without_padding_count():
+    x = np.random.default_rng(3).integers(0, 10, size=(4, 3, 5)).astype(float)
+    for include in (True, False):
+        plan = pool_plan(3, "avg", x, kernel=3, stride=2, padding=1, count_include_pad=include)
+        np.testing.assert_allclose(plan.result, naive_pool3d(x, 3, 2, 1, "avg", include))
+        assert plan.check()
+    assert "/ 27 =" in pool_plan(3, "avg", x, kernel=3, stride=2, padding=1).frames[0].arithmetic
+
+
+def test_adaptive_pool3d_depth_range_and_notes_formula():
+    plan = adaptive_plan(3, "avg", size=3, output_size=2)          # input 1..27
+    frame = plan.frames[4]                                          # out[1, 0, 0]
+    assert frame.arithmetic.splitlines()[0] == "depth [floor(1*3/2), ceil(2*3/2)) = [1, 3)"
+    assert sorted(frame.highlight) == ["xz1", "xz2"]
+    expected = np.mean([10, 11, 13, 14, 19, 20, 22, 23])
+    assert frame.value == expected == plan.result[1, 0, 0]
+    assert plan.check()
+    with pytest.raises(VizConfigError, match="depth slices"):
+        adaptive_plan(3, "max", size=(9, 2, 2), output_size=1)
+
+
+# ---------------------------------------------------------------- bias, out channels, non-square
+
+def naive_conv2d(x, w, b, stride, pad):
+    """Reference loops: cross-correlation of x [C, H, W] with w [C, kh, kw], plus b."""
+    xp = np.pad(x, ((0, 0), (pad[0], pad[0]), (pad[1], pad[1])))
+    C, kh, kw = w.shape
+    H = (xp.shape[1] - kh) // stride[0] + 1
+    W = (xp.shape[2] - kw) // stride[1] + 1
+    out = np.zeros((H, W))
+    for i in range(H):
+        for j in range(W):
+            r, c = i * stride[0], j * stride[1]
+            out[i, j] = (xp[:, r:r + kh, c:c + kw] * w).sum() + b
+    return out
+
+
+def test_conv_bias_is_the_last_term_of_the_arithmetic():
+    plan = conv_plan(1, [[1, 2, 3, 4]], [[1, 0, -1]], bias=0.5)
+    assert plan.frames[0].arithmetic == \
+        "out[0] = 1\u00d71 + 2\u00d70 + 3\u00d7(-1) + b = -2 + 0.5 = -1.5"
+    np.testing.assert_array_equal(plan.result, [-1.5, -1.5])
+    assert plan.panel("b").values[0, 0] == 0.5 and plan.panel("b").group == "kernel"
+    negative = conv_plan(1, [[1, 2, 3, 4]], [[1, 0, -1]], bias=-2)
+    assert negative.frames[0].arithmetic.endswith("+ b = -2 + (-2) = -4")
+    two_channels = conv_plan(2, np.ones((2, 2, 2)), np.ones((2, 2, 2)), bias=1.5)
+    lines = two_channels.frames[0].arithmetic.splitlines()
+    assert lines[-2].strip() == "+ b   (bias: 1.5)" and lines[-1].strip() == "= 9.5"
+    assert "bias=True" in plan.title
+    assert_frames_consistent(two_channels, "sum")
+    assert plan.check() and two_channels.check()
+    without = conv_plan(1, [[1, 2, 3, 4]], [[1, 0, -1]])
+    assert "b" not in [p.key for p in without.panels] and "+ b" not in without.frames[0].arithmetic
+
+
+def test_out_channel_of_a_whole_layer_weight_with_bias():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 5, 6))
+    w = rng.normal(size=(3, 2, 3, 2))                  # [C_out, C, kh, kw] as nn.Conv2d stores it
+    b = rng.normal(size=3)
+    for j in range(3):
+        plan = conv_plan(2, x, w, b, stride=(1, 2), padding=(1, 0), out_channel=j)
+        np.testing.assert_allclose(plan.result, naive_conv2d(x, w[j], b[j], (1, 2), (1, 0)),
+                                   atol=1e-12)
+        assert plan.reference[3] == (0, j)
+        np.testing.assert_array_equal(plan.panel("w1").values, w[j, 1])
+        assert plan.panel("w1").title == f"kernel w[{j}, 1]"
+        assert plan.panel("b").values[0, 0] == b[j]
+        assert_frames_consistent(plan, "sum")
+        assert plan.check(atol=1e-9)
+
+
+def test_generated_out_channels_differ_and_channel_zero_is_stable():
+    one = conv_plan(2, size=5, out_channels=1)
+    three = [conv_plan(2, size=5, out_channels=3, out_channel=j, bias=1.0) for j in range(3)]
+    np.testing.assert_array_equal(three[0].panel("w0").values, one.panel("w0").values)
+    assert not np.array_equal(three[1].panel("w0").values, three[2].panel("w0").values)
+    for j, plan in enumerate(three):
+        assert plan.check()                     # F.conv2d on the whole 3-channel layer, slice j
+        assert f"showing output channel {j} of 3" in plan.title
+        assert plan.panel("out").title.startswith(f"output channel {j}")
+
+
+def test_out_channel_and_bias_errors_explain():
+    with pytest.raises(VizConfigError, match=r"out_channel=2 does not exist.*0 to 1"):
+        conv_plan(2, out_channels=2, out_channel=2)
+    with pytest.raises(VizConfigError, match="out_channels must be between"):
+        conv_plan(2, out_channels=0)
+    with pytest.raises(VizConfigError, match=r"bias must be a number or have shape \[3\]"):
+        conv_plan(2, np.ones((1, 4, 4)), np.ones((3, 1, 2, 2)), np.ones(2))
+    with pytest.raises(VizConfigError, match="leave out_channels out"):
+        conv_plan(2, np.ones((1, 4, 4)), np.ones((3, 1, 2, 2)), out_channels=2)
+
+
+def test_non_square_sizes_kernels_and_strides():
+    plan = conv_plan(2, size=(5, 7), kernel=(3, 2), stride=(1, 2))
+    x = plan.reference[1][0][0]
+    np.testing.assert_array_equal(plan.result, naive_conv2d(x, plan.reference[1][1][0],
+                                                            0.0, (1, 2), (0, 0)))
+    assert plan.result.shape == (3, 3)
+    assert plan.formula.splitlines() == [
+        "output size: H_out = floor((5 + 2*0 - 1*(3-1) - 1) / 1) + 1 = 3",
+        "             W_out = floor((7 + 2*0 - 1*(2-1) - 1) / 2) + 1 = 3"]
+    pool = pool_plan(2, "max", size=(4, 7), kernel=(2, 3), stride=(2, 2), padding=(1, 1))
+    assert pool.result.shape == (3, 4) and pool.check()
+    adaptive = adaptive_plan(2, "avg", size=(4, 6), output_size=(2, 4))
+    assert adaptive.result.shape == (2, 4) and adaptive.check()
+    transposed = conv_transpose_plan(2, size=(2, 3), kernel=(2, 3), stride=(2, 1))
+    assert transposed.result.shape == (4, 5) and transposed.check()
+
+
+@requires_torch
+@pytest.mark.parametrize("cfg", [
+    dict(n=1, channels=3, out_channels=4, out_channel=3, bias=-0.5),
+    dict(n=2, size=(4, 6), kernel=(2, 3), stride=(2, 1), channels=2, out_channels=3,
+         out_channel=1, bias=2.0),
+    dict(n=3, size=(3, 4, 5), kernel=(2, 1, 3), padding=(1, 0, 1), out_channels=2,
+         out_channel=1, bias=1.0),
+])
+def test_bias_and_out_channel_match_pytorch(cfg):
+    plan = conv_plan(**cfg)
+    np.testing.assert_allclose(plan.result, torch_output(plan), atol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_pool3d_non_cubic_matches_pytorch(mode):
+    plan = pool_plan(3, mode, size=(3, 5, 4), kernel=(2, 3, 2), stride=(1, 2, 2),
+                     padding=(1, 1, 0), ceil_mode=True)
     np.testing.assert_allclose(plan.result, torch_output(plan), atol=1e-12)

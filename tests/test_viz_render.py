@@ -245,3 +245,59 @@ def test_layout_nothing_overlaps_and_all_text_is_inside(name, params):
     title_boxes = [t.get_window_extent(canvas_renderer) for t in titles]
     for i, a in enumerate(title_boxes):                   # panel titles do not collide
         assert not any(a.overlaps(b) for b in title_boxes[i + 1:]), titles[i].get_text()
+
+
+def test_cli_per_axis_sizes_out_channel_and_bias(tmp_path):
+    from viz.__main__ import build_parser
+    args = build_parser().parse_args(["conv2d", "--size", "5,7", "--kernel", "3,2",
+                                      "--stride", "1,2", "--out-channels", "3",
+                                      "--out-channel", "1", "--bias", "0.5"])
+    assert (args.size, args.kernel, args.stride) == ((5, 7), (3, 2), (1, 2))
+    assert (args.out_channels, args.out_channel, args.bias) == (3, 1, 0.5)
+    plan = SCENES["conv2d"].plan(**{p.name: getattr(args, p.name)
+                                    for p in SCENES["conv2d"].params})
+    assert plan.result.shape == (3, 3) and plan.reference[3] == (0, 1)
+    assert plan.frames[0].arithmetic.endswith(f"+ b = {plan.frames[0].value - 0.5:g} + 0.5 = "
+                                              f"{plan.frames[0].value:g}")
+    assert plan.check()
+    out = tmp_path / "rect.png"
+    assert main(["conv2d", "--size", "5,7", "--kernel", "3,2", "--out-channels", "2",
+                 "--out-channel", "1", "--bias", "-1", "-o", str(out), "--frame", "2"]) == 0
+    with Image.open(out) as png:
+        assert png.size[0] >= 500
+    assert main(["max_pool3d", "--size", "3,4,4", "-o", str(tmp_path / "p.png")]) == 0
+
+
+def test_cli_bad_per_axis_values_and_out_channel_explain(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["conv2d", "--size", "5,7,3"])
+    assert exit_info.value.code == 2
+    assert "2 spatial axes" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["max_pool2d", "--kernel", "two"])
+    assert "whole number" in capsys.readouterr().err
+    assert main(["conv2d", "--out-channel", "2", "-o", str(tmp_path / "x.png")]) == 2
+    assert "out_channel=2 does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_widgets_per_axis_sliders_bias_and_out_channel():
+    ex = viz.explore("conv2d", size=(5, 7)).explorer
+    size = ex.controls["size"]
+    assert [s.description for s in size.sliders] == ["size H", "size W"]
+    assert ex.plan.result.shape == (3, 5)
+    size.sliders[1].value = 6                        # move only the width
+    assert ex.params()["size"] == (5, 6) and ex.plan.result.shape == (3, 4)
+    ex.controls["kernel"].value = (3, 2)
+    assert ex.plan.result.shape == (3, 5)
+    assert ex.controls["out_channel"].max == 0      # a one-channel layer: only channel 0
+    ex.controls["out_channels"].value = 3
+    ex.controls["out_channel"].value = 2
+    ex.controls["bias"].value = 0.5
+    assert ex.error is None and ex.plan.reference[3] == (0, 2)
+    assert ex.plan.panel("b").values[0, 0] == 0.5 and ex.plan.check()
+    ex.controls["out_channels"].value = 2            # channel 2 is gone: clamp to 1
+    assert ex.controls["out_channel"].value == 1 and ex.plan.reference[3] == (0, 1)
+    assert ex.error is None
+    one_d = viz.explore("conv1d").explorer              # 1-d scenes keep one slider
+    assert not hasattr(one_d.controls["size"], "sliders")

@@ -6,13 +6,18 @@ Scenes (each returns a ``viz.Scene``: shows itself in Jupyter as a player, ``.sa
     viz.conv1d(size=7, channels=2, kernel=3, stride=1, padding=0, dilation=1)
     viz.conv2d(size=5, kernel=3, stride=2, padding=1)          # also channels=, dilation=
     viz.conv3d(size=4, kernel=2)
+    viz.conv2d(size=(5, 7), kernel=(3, 2), stride=(1, 2))      # per axis (H, W)
+    viz.conv2d(channels=2, out_channels=3, out_channel=1, bias=0.5)   # ... + b at the end
+    viz.max_pool3d(size=4, kernel=2), viz.avg_pool3d(...), viz.adaptive_avg_pool3d(...)
     viz.conv_transpose2d(size=3, kernel=3, stride=2, view="scatter")   # or view="direct"
     viz.max_pool2d(size=6, kernel=2), viz.avg_pool2d(...), viz.max_pool1d(...), ...
     viz.adaptive_avg_pool2d(size=4, output_size=2)             # the notes' 4x4 -> 2x2
     viz.adaptive_avg_pool1d(size=5, output_size=3)             # overlapping regions
 
 Every scene also accepts your own numbers: ``viz.conv2d(x, weight, stride=2)`` with ``x`` of
-shape [channels, H, W] and ``weight`` of shape [channels, kh, kw] (or [1, channels, kh, kw]).
+shape [channels, H, W] and ``weight`` of shape [channels, kh, kw], or a layer's whole
+weight [out_channels, channels, kh, kw] and bias: ``viz.conv2d(x, conv.weight, conv.bias,
+out_channel=2)`` shows output channel 2, its bias added last.
 
 Interactive: ``viz.explore("conv2d")`` (ipywidgets sliders + Play button).
 Inside a model: ``viz.summary(model, input_size)``, ``viz.feature_maps(model, x)``,

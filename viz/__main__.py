@@ -4,6 +4,9 @@
     python -m viz conv2d --size 5 --kernel 3 --stride 2 --padding 1 --dilation 1 -o conv.gif
     python -m viz conv_transpose2d --view direct -o direct.gif
     python -m viz max_pool2d --size 7 --kernel 3 --ceil-mode -o pool.png --frame 8
+    python -m viz conv2d --size 5,7 --kernel 3,2 --stride 1,2 -o rect.gif   # per axis (H,W)
+    python -m viz conv2d --channels 2 --out-channels 3 --out-channel 1 --bias 0.5 -o c.gif
+    python -m viz max_pool3d --size 4 --kernel 2 -o pool3d.gif
     python -m viz all -o viz_gifs/             # every scene with its defaults, as GIFs
     python -m viz all conv1d max_pool2d -o viz_gifs/   # only some
 """
@@ -18,15 +21,44 @@ from viz.player import Scene
 from viz.scenes import ALIASES, SCENES, resolve
 
 
+def _per_axis(dims):
+    """argparse type for ``--size 5`` or ``--size 5,7``: an int, or a tuple of ``dims``
+    ints (one per spatial axis, H then W)."""
+    def parse(text):
+        parts = [p.strip() for p in text.replace("x", ",").split(",") if p.strip()]
+        try:
+            values = [int(p) for p in parts]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number or {dims} numbers separated by commas "
+                f"(e.g. {','.join(['3'] * dims)}), got {text!r}") from None
+        if len(values) == 1:
+            return values[0]
+        if len(values) != dims:
+            raise argparse.ArgumentTypeError(
+                f"this scene has {dims} spatial ax{'is' if dims == 1 else 'es'}: give one "
+                f"number or {dims} separated by commas, got {len(values)} ({text!r})")
+        return tuple(values)
+    parse.__name__ = "int or per-axis list"
+    return parse
+
+
 def _add_params(parser, spec):
     for param in spec.params:
         flag = "--" + param.name.replace("_", "-")
-        if param.kind == "bool":
+        if param.kind == "float":
+            parser.add_argument(flag, dest=param.name, type=float, default=param.default,
+                                help=param.help)
+        elif param.kind == "bool":
             parser.add_argument(flag, dest=param.name, action=argparse.BooleanOptionalAction,
                                 default=param.default, help=param.help)
         elif param.kind == "choice":
             parser.add_argument(flag, dest=param.name, choices=param.choices,
                                 default=param.default, help=param.help)
+        elif param.per_axis and spec.dims > 1:
+            parser.add_argument(flag, dest=param.name, type=_per_axis(spec.dims),
+                                default=param.default, metavar="N[,N...]",
+                                help=f"{param.help} (default {param.default})")
         else:
             parser.add_argument(flag, dest=param.name, type=int, default=param.default,
                                 help=f"{param.help} (default {param.default})")
@@ -38,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render an animation of a teachnn operation (GIF, HTML player or PNG).",
         epilog="Aliases: " + ", ".join(f"{a} = {t}" for a, t in ALIASES.items())
         + ".  Example: python -m viz conv2d --size 5 --kernel 3 --stride 2 --padding 1 "
-          "-o conv.gif")
+          "-o conv.gif.  Sizes may differ per axis: --size 5,7 --kernel 3,2.")
     sub = parser.add_subparsers(dest="scene", metavar="SCENE", required=True)
     for name, spec in SCENES.items():
         scene_parser = sub.add_parser(name, help=spec.summary, description=spec.summary,
@@ -72,7 +104,7 @@ def main(argv=None) -> int:
     params = {p.name: getattr(args, p.name) for p in spec.params}
     try:
         scene = Scene(spec.plan(**params), fps=args.fps)
-    except VizConfigError as err:
+    except (VizConfigError, ValueError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     directory = os.path.dirname(args.output)

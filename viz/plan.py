@@ -125,6 +125,7 @@ class Frame:
     value: the value of that output cell, computed from ``terms``.
     terms: the numbers behind ``arithmetic`` (pairs (x, w) for sums of products, single
         numbers for max/mean), kept for tests.
+    bias: the bias added after the sum of products (0 when the layer has none).
     """
 
     title: str
@@ -137,6 +138,7 @@ class Frame:
     out_index: tuple | None = None
     value: float | None = None
     terms: list = field(default_factory=list)
+    bias: float = 0.0
 
 
 @dataclass
@@ -145,7 +147,7 @@ class Plan:
 
     result: the output (spatial axes only) assembled from the frames' sums.
     reference: (function name in teachnn.nn.functional, positional numpy arrays, kwargs,
-        index of the shown slice in F's output, e.g. (0, 0) for batch 0 / channel 0).
+        index of the shown slice in F's output, e.g. (0, 2) for batch 0 / channel 2).
     """
 
     name: str

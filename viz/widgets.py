@@ -17,8 +17,70 @@ from viz.scenes import SCENES, resolve
 __all__ = ["explore", "Explorer"]
 
 
-def _control(widgets, param, value):
+class AxisSliders:
+    """One IntSlider per spatial axis (H, W) for a per-axis parameter of a 2-d scene.
+
+    ``value`` is an int when all axes agree and a tuple otherwise (what the plan functions
+    take); setting an int sets every axis. Observers are called once per change, also when
+    several sliders move together."""
+
+    def __init__(self, widgets, param, value, dims):
+        value = (2 if value is None else value)     # pooling stride=None means kernel_size
+        values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+        names = "HW" if dims == 2 else "DHW"
+        style = {"description_width": "initial"}
+        self.sliders = [
+            widgets.IntSlider(value=v, min=min(param.low, v), max=max(param.high, v),
+                              description=f"{param.name} {names[i]}",
+                              continuous_update=False, tooltip=param.help, style=style,
+                              layout=widgets.Layout(width="50%"))
+            for i, v in enumerate(values)]
+        self.widget = widgets.HBox(self.sliders)
+        self._observers = []
+        self._busy = False
+        for slider in self.sliders:
+            slider.observe(self._changed, names="value")
+
+    @property
+    def value(self):
+        values = tuple(s.value for s in self.sliders)
+        return values[0] if len(set(values)) == 1 else values
+
+    @value.setter
+    def value(self, value):
+        values = tuple(value) if isinstance(value, (tuple, list)) else \
+            (value,) * len(self.sliders)
+        self._busy = True                   # move all sliders, then notify once
+        try:
+            for slider, v in zip(self.sliders, values):
+                slider.max = max(slider.max, v)
+                slider.value = v
+        finally:
+            self._busy = False
+        self._changed(None)
+
+    def observe(self, handler, names="value"):
+        self._observers.append(handler)
+
+    def _changed(self, change):
+        if not self._busy:
+            for handler in self._observers:
+                handler(change)
+
+
+NO_BIAS = "none"
+
+
+def _control(widgets, param, value, dims=1):
     style = {"description_width": "initial"}
+    if param.per_axis and dims == 2:
+        return AxisSliders(widgets, param, value, dims)
+    if param.kind == "float":               # a bias: 'none' or one of a few values
+        options = [(NO_BIAS, None)] + [(f"{v:g}", v) for v in param.choices]
+        if value is not None and value not in param.choices:
+            options.append((f"{value:g}", float(value)))
+        return widgets.Dropdown(options=options, value=None if value is None else float(value),
+                                description=param.name, tooltip=param.help, style=style)
     if param.kind == "bool":
         return widgets.Checkbox(value=bool(value), description=param.name, indent=False,
                                 tooltip=param.help)
@@ -46,7 +108,8 @@ class Explorer:
             bad = sorted(unknown)[0]
             raise TypeError(f"explore({self.name!r}) got an unexpected keyword argument "
                             f"{bad!r}.{suggest_name(bad, [p.name for p in self.spec.params])}")
-        self.controls = {p.name: _control(widgets, p, initial.get(p.name, p.default))
+        self.controls = {p.name: _control(widgets, p, initial.get(p.name, p.default),
+                                          self.spec.dims)
                          for p in self.spec.params}
         self.step = widgets.IntSlider(value=0, min=0, max=0, description="step",
                                       continuous_update=True)
@@ -57,11 +120,12 @@ class Explorer:
         self.plan = None
         self.renderer = None
         self.error = None
-        sliders = [c for c in self.controls.values()]
+        sliders = [getattr(c, "widget", c) for c in self.controls.values()]
         self.box = widgets.VBox([
             widgets.HTML(value=f"<b>{html.escape(self.spec.summary)}</b>"),
             widgets.GridBox(sliders, layout=widgets.Layout(
-                grid_template_columns="repeat(3, minmax(220px, 1fr))")),
+                grid_template_columns="repeat(2, minmax(300px, 1fr))"
+                if self.spec.dims == 2 else "repeat(3, minmax(220px, 1fr))")),
             widgets.HBox([self.play, self.step]),
             self.message,
             self.image,
@@ -76,6 +140,16 @@ class Explorer:
         return {name: control.value for name, control in self.controls.items()}
 
     def _rebuild(self, change=None):
+        if "out_channels" in self.controls and "out_channel" in self.controls:
+            # only existing output channels can be chosen (lowering max clamps the value,
+            # which calls _rebuild again: leave the rest to that call)
+            chooser = self.controls["out_channel"]
+            last = self.controls["out_channels"].value - 1
+            if chooser.max != last:
+                clamp = chooser.value > last
+                chooser.max = last
+                if clamp:
+                    return
         try:
             plan = self.spec.plan(**self.params())
         except VizConfigError as err:

@@ -130,11 +130,12 @@ def conv_transpose_plan(n: int, x=None, weight=None, *, size=None, kernel=3, str
              f"{view} view: {how}")
     axes = ["L"] if n == 1 else ["H", "W"]
     if n > 1 and len(set(formulas)) == 1:
-        formula = "output size: H_out = W_out = (L-1)*s - 2p + d*(k-1) + output_padding + 1 = " \
-            + formulas[0]
+        formula = ("output size: H_out = W_out = (L-1)*s - 2p + d*(k-1) + output_padding + 1"
+                   "\n    = " + formulas[0])
     else:
-        formula = "output size: (L-1)*s - 2p + d*(k-1) + output_padding + 1:   " + \
-            ",   ".join(f"{a}_out = {f}" for a, f in zip(axes, formulas))
+        formula = "output size: (L-1)*s - 2p + d*(k-1) + output_padding + 1" + (
+            ":   " if n == 1 else " per axis:\n    ") + \
+            "\n    ".join(f"{a}_out = {f}" for a, f in zip(axes, formulas))
     reference = (name, [x[None, None], weight[None, None]],
                  dict(stride=s, padding=p, output_padding=op, dilation=d), (0, 0))
     return Plan(f"{name}_{view}", title, ([x_panel] if view == "scatter" else []) + panels,
@@ -157,7 +158,8 @@ def _scatter(n, x, w, S, K, O, targets, x_panel, without_op):
     w_panel = Panel("w", f"kernel w  {shape_text(K)}", _grid(n, w.copy()),
                     np.zeros(_grid(n, w).shape, dtype=int), "kernel",
                     None if n == 1 else list(range(K[0])), list(range(K[-1])))
-    out_panel = Panel("out", f"output  {shape_text(O)}  (hatched: cropped)",
+    cropped = "  (hatched: cropped)" if (kinds == KIND_OUTSIDE).any() else ""
+    out_panel = Panel("out", f"output  {shape_text(O)}{cropped}",
                       _grid(n, np.full(shape, np.nan)), _grid(n, kinds), "output",
                       None if n == 1 else axes[0], axes[-1])
 
@@ -177,8 +179,12 @@ def _scatter(n, x, w, S, K, O, targets, x_panel, without_op):
             written.append(_rc(n, pos))
             pairs.append((x[i], w[taps]))
             parts.append(f"out[{index_text(target)}] = {before}{product} = {fmt(canvas[pos])}")
-        arithmetic = (f"x[{index_text(i)}] = {fmt(x[i])} scatters {fmt(x[i])} \u00d7 kernel:  "
-                      + join_terms(parts, joiner=",  ", limit=16))
+        # one line per kernel row (2-d), so no sum is broken across lines
+        per_row = K[-1]
+        rows = [join_terms(parts[r:r + per_row], joiner=",   ", limit=16)
+                for r in range(0, len(parts), per_row)]
+        arithmetic = (f"x[{index_text(i)}] = {fmt(x[i])} scatters {fmt(x[i])} \u00d7 kernel:"
+                      + ("  " + rows[0] if n == 1 else "\n  " + "\n  ".join(rows)))
         frames.append(Frame(
             title=f"input cell [{index_text(i)}] scatters a weighted kernel copy",
             highlight={"out": written}, current={"x": [_rc(n, i)]},
