@@ -115,22 +115,25 @@ def _im2col_range(x, col, geom, start, stop):
                         zi = i * sd + a * dd - pd
                         for j in range(oH):
                             yi = j * sh + b * dh - ph
-                            dst = col_base + (i * oH + j) * oW       # one output row (oW,)
+                            dst = col_base + (i * oH + j) * oW
+                            out_row = cf[dst:dst + oW]               # one output row (oW,)
                             if zi < 0 or zi >= D or yi < 0 or yi >= H:
-                                for k in range(oW):
-                                    cf[dst + k] = 0
+                                out_row[:] = 0
                                 continue
+                            out_row[:k_lo] = 0
+                            out_row[k_hi:] = 0
+                            # slices (views) with a plain index k let LLVM vectorise; with
+                            # computed offsets like cf[dst + k] it falls back to scalars
                             src = x_base + (zi * H + yi) * W + off_w
-                            for k in range(k_lo):
-                                cf[dst + k] = 0
+                            dst_v = out_row[k_lo:k_hi]
                             if sw == 1:
-                                for k in range(k_lo, k_hi):
-                                    cf[dst + k] = xf[src + k]
+                                src_v = xf[src + k_lo:src + k_hi]
+                                for k in range(k_hi - k_lo):
+                                    dst_v[k] = src_v[k]
                             else:
-                                for k in range(k_lo, k_hi):
-                                    cf[dst + k] = xf[src + k * sw]
-                            for k in range(k_hi, oW):
-                                cf[dst + k] = 0
+                                src_s = xf[src + k_lo * sw:src + k_hi * sw]
+                                for k in range(k_hi - k_lo):
+                                    dst_v[k] = src_s[k * sw]
 
 
 @njit(cache=True, nogil=True)
@@ -151,8 +154,7 @@ def _col2im_range(col, x, geom, start, stop):
         n = nc // C
         c = nc - n * C
         x_base = nc * size
-        for t in range(size):
-            xf[x_base + t] = 0
+        xf[x_base:x_base + size] = 0
         for a in range(kd):
             for b in range(kh):
                 for e in range(kw):
@@ -170,12 +172,15 @@ def _col2im_range(col, x, geom, start, stop):
                                 continue
                             src = col_base + (i * oH + j) * oW
                             dst = x_base + (zi * H + yi) * W + off_w
+                            src_v = cf[src + k_lo:src + k_hi]
                             if sw == 1:
-                                for k in range(k_lo, k_hi):
-                                    xf[dst + k] += cf[src + k]
+                                dst_v = xf[dst + k_lo:dst + k_hi]
+                                for k in range(k_hi - k_lo):
+                                    dst_v[k] += src_v[k]
                             else:
-                                for k in range(k_lo, k_hi):
-                                    xf[dst + k * sw] += cf[src + k]
+                                dst_s = xf[dst + k_lo * sw:dst + k_hi * sw]
+                                for k in range(k_hi - k_lo):
+                                    dst_s[k * sw] += src_v[k]
 
 
 # --------------------------------------------------------------------------------------
@@ -204,8 +209,7 @@ def _dw_forward_range(x, w, out, geom, start, stop):
         for o in range(Og):
             oc = g * Og + o
             out_base = (n * G * Og + oc) * L              # out[n, oc]
-            for t in range(L):
-                of[out_base + t] = 0
+            of[out_base:out_base + L] = 0
             for a in range(kd):
                 for b in range(kh):
                     for e in range(kw):
@@ -222,12 +226,15 @@ def _dw_forward_range(x, w, out, geom, start, stop):
                                     continue
                                 dst = out_base + (i * oH + j) * oW
                                 src = x_base + (zi * H + yi) * W + off_w
+                                dst_v = of[dst + k_lo:dst + k_hi]
                                 if sw == 1:
-                                    for k in range(k_lo, k_hi):
-                                        of[dst + k] += wv * xf[src + k]
+                                    src_v = xf[src + k_lo:src + k_hi]
+                                    for k in range(k_hi - k_lo):
+                                        dst_v[k] += wv * src_v[k]
                                 else:
-                                    for k in range(k_lo, k_hi):
-                                        of[dst + k] += wv * xf[src + k * sw]
+                                    src_s = xf[src + k_lo * sw:src + k_hi * sw]
+                                    for k in range(k_hi - k_lo):
+                                        dst_v[k] += wv * src_s[k * sw]
 
 
 @njit(cache=True, nogil=True)
@@ -245,8 +252,7 @@ def _dw_grad_input_range(g_out, w, gx, geom, start, stop):
         n = p // G
         g = p - n * G
         x_base = p * D * H * W
-        for t in range(D * H * W):
-            gxf[x_base + t] = 0
+        gxf[x_base:x_base + D * H * W] = 0
         for o in range(Og):
             oc = g * Og + o
             out_base = (n * G * Og + oc) * L
@@ -266,18 +272,26 @@ def _dw_grad_input_range(g_out, w, gx, geom, start, stop):
                                     continue
                                 src = out_base + (i * oH + j) * oW
                                 dst = x_base + (zi * H + yi) * W + off_w
+                                src_v = gf[src + k_lo:src + k_hi]
                                 if sw == 1:
-                                    for k in range(k_lo, k_hi):
-                                        gxf[dst + k] += wv * gf[src + k]
+                                    dst_v = gxf[dst + k_lo:dst + k_hi]
+                                    for k in range(k_hi - k_lo):
+                                        dst_v[k] += wv * src_v[k]
                                 else:
-                                    for k in range(k_lo, k_hi):
-                                        gxf[dst + k * sw] += wv * gf[src + k]
+                                    dst_s = gxf[dst + k_lo * sw:dst + k_hi * sw]
+                                    for k in range(k_hi - k_lo):
+                                        dst_s[k * sw] += wv * src_v[k]
 
 
 @njit(cache=True, nogil=True)
 def _dw_grad_weight_range(g_out, x, gw, geom, start, stop):
     """grad_w[oc, 0, tap] = sum_n sum_positions grad_out[n, oc] * shifted x[n, oc // Og],
-    for the output channels oc in [start, stop) (each writes only its own entries)."""
+    for the output channels oc in [start, stop) (each writes only its own entries).
+
+    The products are first added into a row of partial sums ``acc[k]`` (an elementwise,
+    vectorisable loop) and the row is summed once at the end: a running scalar sum would
+    force one addition after another.
+    """
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     N, G, D, H, W = x.shape
     Og = gw.shape[0] // G
@@ -285,6 +299,7 @@ def _dw_grad_weight_range(g_out, x, gw, geom, start, stop):
     K = kd * kh * kw
     L = oD * oH * oW
     gf, xf, gwf = g_out.reshape(-1), x.reshape(-1), gw.reshape(-1)
+    acc = np.empty(oW, dtype=gw.dtype)                   # partial sums, one per column
     for oc in range(start, stop):
         g = oc // Og
         for a in range(kd):
@@ -292,7 +307,7 @@ def _dw_grad_weight_range(g_out, x, gw, geom, start, stop):
                 for e in range(kw):
                     off_w = e * dw - pw
                     k_lo, k_hi = _valid_columns(off_w, sw, W, oW)
-                    acc = 0.0
+                    acc[:] = 0
                     for n in range(N):
                         x_base = (n * G + g) * D * H * W
                         out_base = (n * G * Og + oc) * L
@@ -306,13 +321,17 @@ def _dw_grad_weight_range(g_out, x, gw, geom, start, stop):
                                     continue
                                 src = out_base + (i * oH + j) * oW
                                 xs = x_base + (zi * H + yi) * W + off_w
+                                g_v = gf[src + k_lo:src + k_hi]
+                                acc_v = acc[k_lo:k_hi]
                                 if sw == 1:
-                                    for k in range(k_lo, k_hi):
-                                        acc += gf[src + k] * xf[xs + k]
+                                    x_v = xf[xs + k_lo:xs + k_hi]
+                                    for k in range(k_hi - k_lo):
+                                        acc_v[k] += g_v[k] * x_v[k]
                                 else:
-                                    for k in range(k_lo, k_hi):
-                                        acc += gf[src + k] * xf[xs + k * sw]
-                    gwf[oc * K + (a * kh + b) * kw + e] = acc
+                                    x_s = xf[xs + k_lo * sw:xs + k_hi * sw]
+                                    for k in range(k_hi - k_lo):
+                                        acc_v[k] += g_v[k] * x_s[k * sw]
+                    gwf[oc * K + (a * kh + b) * kw + e] = acc.sum()
 
 
 def _is_depthwise(x, w, groups):
