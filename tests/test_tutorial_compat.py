@@ -907,3 +907,164 @@ def test_transfer_learning_tutorial(tmp_path):
     data = {"x_train": x_train, "y_train": y_train, "x_val": x_val, "y_val": y_val}
     ours, theirs = run_both(transfer_learning_program, data, tmp_path, rtol=2e-4, atol=2e-5)
     assert theirs["trainable"] == ["fc.weight", "fc.bias"]
+
+
+# ====================================================================================
+# 10. The 60-minute blitz "Neural Networks" (LeNet on one 32x32 picture) and the Quickstart's
+#     train/test functions with their printed lines
+# ====================================================================================
+def lenet_program(torch, nn, F, optim, data, env):
+    class Net(nn.Module):
+        def __init__(self):
+            super(Net, self).__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, input):
+            c1 = F.relu(self.conv1(input))            # (N, 1, 32, 32) -> (N, 6, 28, 28)
+            s2 = F.max_pool2d(c1, (2, 2))             # -> (N, 6, 14, 14)
+            c3 = F.relu(self.conv2(s2))               # -> (N, 16, 10, 10)
+            s4 = F.max_pool2d(c3, 2)                  # -> (N, 16, 5, 5)
+            s4 = torch.flatten(s4, 1)                 # -> (N, 400)
+            f5 = F.relu(self.fc1(s4))
+            f6 = F.relu(self.fc2(f5))
+            output = self.fc3(f6)
+            return output
+
+    out = {}
+    net = env.init(Net())
+    out["print(net)"] = str(net)
+    params = list(net.parameters())
+    out["len(params)"] = len(params)
+    out["params[0].size()"] = str(params[0].size())
+    input = torch.tensor(env.data["input"])
+    output = net(input)
+    out["out"] = output
+    net.zero_grad()
+    output.backward(torch.tensor(env.data["out_grad"]))
+    out["grads after out.backward"] = [p.grad.clone() for p in net.parameters()]
+    output = net(input)
+    target = torch.tensor(env.data["target"])
+    target = target.view(1, -1)
+    criterion = nn.MSELoss()
+    loss = criterion(output, target)
+    out["loss"] = loss
+    out["loss.grad_fn"] = type(loss.grad_fn).__name__
+    out["loss.grad_fn.next_functions[0][0]"] = type(loss.grad_fn.next_functions[0][0]).__name__
+    net.zero_grad()
+    out["conv1.bias.grad before backward"] = net.conv1.bias.grad is None
+    loss.backward()
+    out["conv1.bias.grad after backward"] = net.conv1.bias.grad
+    optimizer = optim.SGD(net.parameters(), lr=0.01)
+    losses = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        output = net(input)
+        loss = criterion(output, target)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    out["losses"] = losses
+    return out
+
+
+def test_blitz_neural_networks_tutorial(tmp_path):
+    rng = np.random.default_rng(10)
+    data = {"input": rng.standard_normal((1, 1, 32, 32)).astype(np.float32),
+            "out_grad": rng.standard_normal((1, 10)).astype(np.float32),
+            "target": rng.standard_normal(10).astype(np.float32)}
+    run_both(lenet_program, data, tmp_path, rtol=1e-4, atol=1e-6)
+
+
+def quickstart_program(torch, nn, F, optim, data, env):
+    DataLoader = data.DataLoader
+    training_data = data.TensorDataset(torch.tensor(env.data["x_train"]), torch.tensor(env.data["y_train"]))
+    test_data = data.TensorDataset(torch.tensor(env.data["x_test"]), torch.tensor(env.data["y_test"]))
+    batch_size = 16
+    train_dataloader = DataLoader(training_data, batch_size=batch_size)
+    test_dataloader = DataLoader(test_data, batch_size=batch_size)
+    printed = []
+    for X, y in test_dataloader:
+        printed.append(f"Shape of X [N, C, H, W]: {X.shape}")
+        printed.append(f"Shape of y: {y.shape} {y.dtype}")
+        break
+    # (the Quickstart picks torch.accelerator here; teachnn has no accelerator module: see report)
+    device = "cpu"
+    printed.append(f"Using {device} device")
+
+    class NeuralNetwork(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.flatten = nn.Flatten()
+            self.linear_relu_stack = nn.Sequential(
+                nn.Linear(12 * 12, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 3))
+
+        def forward(self, x):
+            x = self.flatten(x)
+            logits = self.linear_relu_stack(x)
+            return logits
+
+    model = env.init(NeuralNetwork()).to(device)
+    printed.append(str(model))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
+
+    def train(dataloader, model, loss_fn, optimizer):
+        size = len(dataloader.dataset)
+        model.train()
+        for batch, (X, y) in enumerate(dataloader):
+            X, y = X.to(device), y.to(device)
+            pred = model(X)
+            loss = loss_fn(pred, y)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            if batch % 2 == 0:
+                loss, current = loss.item(), (batch + 1) * len(X)
+                printed.append(f"loss: {loss:>7f}  [{current:>5d}/{size:>5d}]")
+
+    def test(dataloader, model, loss_fn):
+        size = len(dataloader.dataset)
+        num_batches = len(dataloader)
+        model.eval()
+        test_loss, correct = 0, 0
+        with torch.no_grad():
+            for X, y in dataloader:
+                X, y = X.to(device), y.to(device)
+                pred = model(X)
+                test_loss += loss_fn(pred, y).item()
+                correct += (pred.argmax(1) == y).type(torch.float).sum().item()
+        test_loss /= num_batches
+        correct /= size
+        printed.append(f"Test Error: \n Accuracy: {(100*correct):>0.1f}%, Avg loss: {test_loss:>8f} \n")
+
+    epochs = 3
+    for t in range(epochs):
+        printed.append(f"Epoch {t+1}\n-------------------------------")
+        train(train_dataloader, model, loss_fn, optimizer)
+        test(test_dataloader, model, loss_fn)
+    printed.append("Done!")
+    torch.save(model.state_dict(), str(env.tmp / "model.pth"))
+    model = NeuralNetwork().to(device)
+    model.load_state_dict(torch.load(str(env.tmp / "model.pth"), weights_only=True))
+    classes = ["bar -", "bar |", "square"]
+    model.eval()
+    x, y = test_data[0][0], test_data[0][1]
+    with torch.no_grad():
+        x = x.to(device)
+        pred = model(x.unsqueeze(0))
+        predicted, actual = classes[pred[0].argmax(0)], classes[y]
+        printed.append(f'Predicted: "{predicted}", Actual: "{actual}"')
+    return {"printed": printed}
+
+
+def test_quickstart_tutorial(tmp_path):
+    rng = np.random.default_rng(11)
+    x_train, y_train = _shapes_data(rng, 64)
+    x_test, y_test = _shapes_data(rng, 32)
+    data = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    ours, theirs = run_both(quickstart_program, data, tmp_path, rtol=1e-4, atol=1e-6)
+    assert len(theirs["printed"]) == 18 and theirs["printed"][-1].startswith("Predicted")
