@@ -10,6 +10,19 @@ A Tensor holds
 Every method below either works on ``data`` directly (no gradient, e.g. comparisons) or
 calls a ``Function`` from ``teachnn/autograd/ops.py`` that also knows its backward.
 The names, arguments, dtypes and error types follow ``torch.Tensor``.
+
+A tour of this file, top to bottom:
+
+1. ``class Tensor``: attributes, conversions, printing, arithmetic (``+ - * / @ **``),
+   in-place updates (``+=``, ``fill_``, ``uniform_``), comparisons, elementwise functions,
+   reductions (``sum``, ``mean``, ``max``, ``var``), shape operations, indexing;
+2. helpers: dims, shapes, type promotion (``_result_dtype``: torch's rules), index checks;
+3. printing, following PyTorch's formatting rules exactly;
+4. factories: ``tensor``, ``zeros``, ``arange``, ``cat``, ``stack``, ... (random ones live in
+   ``teachnn/random.py``);
+5. module-level functions: ``teachnn.exp(x)`` is ``x.exp()``, and so on.
+
+Try ``y = (x * 2).sum(); print(y.grad_fn, y.grad_fn.next_functions)`` to see the graph.
 """
 import builtins
 import math
