@@ -98,6 +98,7 @@ def test_parameter_repr_matches_torch():
     q = torch.nn.Parameter(torch.tensor([[1.0, 2.5]]))
     assert repr(p) == repr(q)
     assert repr(p).startswith("Parameter containing:\ntensor(")
+    assert str(p) == str(q) == repr(q)          # print(model.weight) shows the header too
 
 
 def test_parameter_rejects_non_tensor():

@@ -195,6 +195,13 @@ def tensors_program(torch, nn, F, optim, data, env):
     out["comparisons"] = [(b > 0).sum().item(), torch.where(c > 0, c, torch.zeros_like(c))]
     out["dtype conversion"] = [a.float().mean(), (a % 3 == 0).long().sum(), a.to(torch.float64).std()]
     out["clamp/abs/exp"] = [b.clamp(min=-0.5, max=0.5), b.abs().sqrt(), torch.exp(b).log()]
+    # what print() shows (text compared word for word, numbers within tolerance)
+    w = torch.tensor(env.data["c41"], requires_grad=True)
+    out["printed"] = [str(x_data), str(tensor), str(t1), str(agg), str(b), str(a), str(a > 20),
+                      str(a.to(torch.float64) / 7), str(torch.arange(2000) * 0.5), str(x_data.shape),
+                      str(x_data.dtype), str(w), str(w * 2), str((w * 2).sum()), str(torch.tensor(3.5)),
+                      str(torch.zeros(0, 3)), str(torch.tensor([1e-5, 1e5, float("nan")])),
+                      str(nn.Parameter(torch.ones(2)))]
     return out
 
 
@@ -1068,3 +1075,102 @@ def test_quickstart_tutorial(tmp_path):
     data = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     ours, theirs = run_both(quickstart_program, data, tmp_path, rtol=1e-4, atol=1e-6)
     assert len(theirs["printed"]) == 18 and theirs["printed"][-1].startswith("Predicted")
+
+
+# ====================================================================================
+# 11. Data pipelines (tutorials "Datasets & DataLoaders" and "Writing Custom Datasets,
+#     DataLoaders and Transforms"): dict samples holding NumPy arrays, transforms as callable
+#     classes, Subset/ConcatDataset, drop_last, a custom collate_fn
+# ====================================================================================
+def data_pipeline_program(torch, nn, F, optim, data, env):
+    class LandmarksDataset(data.Dataset):
+        def __init__(self, images, landmarks, transform=None):
+            self.images = images
+            self.landmarks = landmarks
+            self.transform = transform
+
+        def __len__(self):
+            return len(self.images)
+
+        def __getitem__(self, idx):
+            if torch.is_tensor(idx):
+                idx = idx.tolist()
+            sample = {"image": self.images[idx], "landmarks": self.landmarks[idx].reshape(-1, 2)}
+            if self.transform:
+                sample = self.transform(sample)
+            return sample
+
+    class RandomishCrop:              # the tutorial's RandomCrop, with a fixed offset
+        def __init__(self, output_size, offset):
+            self.output_size = output_size
+            self.offset = offset
+
+        def __call__(self, sample):
+            image, landmarks = sample["image"], sample["landmarks"]
+            top, left = self.offset
+            new_h, new_w = self.output_size
+            image = image[top: top + new_h, left: left + new_w]
+            landmarks = landmarks - [left, top]
+            return {"image": image, "landmarks": landmarks}
+
+    class ToTensor:
+        def __call__(self, sample):
+            image, landmarks = sample["image"], sample["landmarks"]
+            image = image.transpose((2, 0, 1))           # H x W x C -> C x H x W
+            return {"image": torch.from_numpy(image), "landmarks": torch.from_numpy(landmarks)}
+
+    class Compose:
+        def __init__(self, transforms):
+            self.transforms = transforms
+
+        def __call__(self, sample):
+            for t in self.transforms:
+                sample = t(sample)
+            return sample
+
+    out = {}
+    transformed_dataset = LandmarksDataset(env.data["images"], env.data["landmarks"],
+                                           transform=Compose([RandomishCrop((6, 5), (1, 2)), ToTensor()]))
+    out["len"] = len(transformed_dataset)
+    for i, sample in enumerate(transformed_dataset):
+        out[f"sample {i} sizes"] = (tuple(sample["image"].size()), tuple(sample["landmarks"].size()))
+        if i == 2:
+            break
+    dataloader = data.DataLoader(transformed_dataset, batch_size=4, shuffle=False)
+    for i_batch, sample_batched in enumerate(dataloader):
+        out[f"batch {i_batch}"] = [sample_batched["image"], sample_batched["landmarks"]]
+    # Subset, ConcatDataset, drop_last, len
+    tensors = data.TensorDataset(torch.tensor(env.data["x"]), torch.tensor(env.data["y"]))
+    first, second = data.Subset(tensors, list(range(0, 7))), data.Subset(tensors, [9, 8, 7])
+    both = data.ConcatDataset([first, second])
+    loader = data.DataLoader(both, batch_size=4, drop_last=True)
+    out["concat len / batches"] = (len(both), len(loader))
+    out["concat batches"] = [(x, y) for x, y in loader]
+    train_features, train_labels = next(iter(data.DataLoader(tensors, batch_size=5)))
+    out["next(iter(loader))"] = [train_features, train_labels]
+
+    # a collate_fn that pads sequences of different lengths
+    def pad_collate(batch):
+        lengths = [len(seq) for seq, _ in batch]
+        padded = torch.zeros(len(batch), max(lengths))
+        for i, (seq, _) in enumerate(batch):
+            padded[i, :len(seq)] = seq
+        return padded, torch.tensor(lengths), torch.tensor([label for _, label in batch])
+
+    sequences = [(torch.tensor(env.data["x"][i, : 2 + i % 3]), i % 2) for i in range(6)]
+    out["padded batches"] = [list(b) for b in data.DataLoader(sequences, batch_size=4, collate_fn=pad_collate)]
+    # default collate of plain Python numbers and of tuples of tensors
+    out["collate numbers"] = [b for b in data.DataLoader([(1.5, 2), (2.5, 3), (3.5, 4)], batch_size=2)]
+    # a small model over the batches, to see the pipeline feed a network
+    model = env.init(nn.Sequential(nn.Conv2d(3, 2, 3), nn.Flatten(), nn.Linear(2 * 4 * 3, 4)))
+    out["model on batches"] = [model(b["image"]) for b in dataloader]
+    return out
+
+
+def test_data_pipeline_tutorial(tmp_path):
+    rng = np.random.default_rng(12)
+    data = {"images": rng.random((10, 8, 8, 3)).astype(np.float32),
+            "landmarks": (rng.random((10, 6)) * 8).astype(np.float32),
+            "x": rng.standard_normal((10, 4)).astype(np.float32),
+            "y": rng.integers(0, 3, size=10)}
+    run_both(data_pipeline_program, data, tmp_path, rtol=1e-5, atol=1e-6)

@@ -48,3 +48,7 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+    def __str__(self):
+        # print(model.weight) shows the same as repr, as in PyTorch
+        return self.__repr__()
