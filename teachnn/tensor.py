@@ -104,31 +104,25 @@ class Tensor:
 
     __array_priority__ = 1000      # ndarray (op) Tensor goes to Tensor's reflected operator
 
+    # defaults shared by all tensors until a tensor sets its own value
+    grad = None               # dL/dself after backward (leaves, and retain_grad() tensors)
+    grad_fn = None            # the node that made this tensor; None for leaves
+    _requires_grad = False
+    _output_nr = 0            # which output of grad_fn this tensor is
+    _version = 0              # bumped by every in-place change (checked by saved_tensors)
+    _hooks = ()               # leaf hooks (non-leaf hooks live on grad_fn)
+    _accumulator = None       # the AccumulateGrad node, created on first use
+
     def __init__(self, data=None, requires_grad=False):
-        if (requires_grad.__class__ is not builtins.bool and isinstance(requires_grad, numbers.Integral)
-                and not isinstance(requires_grad, np.bool_)):
-            raise TypeError(
-                f"Tensor(data, requires_grad) expects requires_grad to be True or False, got "
-                f"{requires_grad!r}. To make a tensor of a given shape use teachnn.zeros(2, 3) or "
-                "teachnn.empty(2, 3); to make one from values use teachnn.tensor([...]).")
-        if isinstance(data, Tensor):
-            data = data.data
-        elif not isinstance(data, np.ndarray):
-            if data is None:
-                data = np.zeros((0,), dtype=_dtype.get_default_dtype().np)
-            elif isinstance(data, np.generic):
-                data = np.asarray(data)
-            else:   # like torch.Tensor([...]): always the default float dtype
-                data = np.asarray(data, dtype=_dtype.get_default_dtype().np)
+        if data.__class__ is not np.ndarray:
+            data = _as_array(data)
         self._data = data
-        self.grad = None
-        self.grad_fn = None
-        self._requires_grad = False
-        self._output_nr = 0
-        self._version = 0
-        self._hooks = []          # leaf hooks (non-leaf hooks live on grad_fn)
-        self._accumulator = None  # the AccumulateGrad node, created on first use
         if requires_grad:
+            if requires_grad.__class__ is not builtins.bool and isinstance(requires_grad, numbers.Integral):
+                raise TypeError(
+                    f"Tensor(data, requires_grad) expects requires_grad to be True or False, got "
+                    f"{requires_grad!r}. To make a tensor of a given shape use teachnn.zeros(2, 3) or "
+                    "teachnn.empty(2, 3); to make one from values use teachnn.tensor([...]).")
             self.requires_grad = True
 
     # ------------------------------------------------------------------------------------
@@ -227,6 +221,8 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         from .autograd.function import _RemovableHandle
         if self.grad_fn is None:
+            if not self._hooks:
+                self._hooks = []
             hooks = self._hooks
         else:
             hooks = self.grad_fn._pre_hooks.setdefault(self._output_nr, [])
@@ -1368,6 +1364,19 @@ def _check_device(device):
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
                "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def _as_array(data):
+    """What ``Tensor(data)`` stores when ``data`` is not a plain ndarray."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, np.ndarray):       # an ndarray subclass
+        return data
+    if data is None:
+        return np.zeros((0,), dtype=_dtype.get_default_dtype().np)
+    if isinstance(data, np.generic):
+        return np.asarray(data)
+    return np.asarray(data, dtype=_dtype.get_default_dtype().np)   # like torch.Tensor([...])
 
 
 def _rebuild_tensor(data, requires_grad, cls=Tensor):

@@ -55,12 +55,12 @@ class Context:
     * ``ctx.needs_input_grad``: a tuple of bools, one per ``forward`` input.
     """
 
-    def __init__(self):
-        self.needs_input_grad = ()
-        self._saved = ()
-        self._saved_versions = ()
-        self._freed = False
-        self._non_differentiable = ()
+    # defaults (class attributes: creating a Context costs nothing)
+    needs_input_grad = ()
+    _saved = ()
+    _saved_versions = ()
+    _freed = False
+    _non_differentiable = ()
 
     def save_for_backward(self, *tensors):
         Tensor = _tensor_class()
