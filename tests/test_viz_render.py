@@ -57,6 +57,8 @@ def test_glyph_warnings_are_caught():
     ("max_pool2d", dict(size=3, kernel=2, ceil_mode=True)),
     ("adaptive_avg_pool2d", dict(size=3, output_size=2)),
     ("conv_transpose2d", dict(size=2, padding=1, output_padding=1)),
+    ("max_pool3d", dict(size=(3, 2, 3), kernel=2, stride=1, padding=1)),
+    ("conv2d", dict(size=(2, 3), kernel=(1, 2), out_channels=2, out_channel=1, bias=0.5)),
 ])
 def test_incremental_frames_equal_full_redraws(name, params):
     """Drawing only the changed cells gives exactly the pixels of a full redraw."""
@@ -220,6 +222,8 @@ def test_widget_play_button_is_linked_to_the_step_slider():
     ("conv2d", dict(size=5, channels=3, padding=1)),
     ("conv3d", dict(size=3, kernel=3, padding=1)),
     ("conv_transpose2d", dict(size=2, kernel=4, stride=3, view="direct")),
+    ("conv2d", dict(size=(3, 5), channels=2, out_channels=2, out_channel=1, bias=-0.5)),
+    ("max_pool3d", dict(size=3, kernel=2, padding=1, ceil_mode=True)),
 ])
 def test_layout_nothing_overlaps_and_all_text_is_inside(name, params):
     """Legibility: panels do not overlap each other and no text leaves the figure."""

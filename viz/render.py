@@ -76,6 +76,7 @@ MARGIN = 0.35
 HEAD = 0.55         # inches above each panel for its title and column indices
 ROW_LABEL = 0.3     # inches left of each panel for row indices
 ARITH_SIZE = 10     # points, monospace arithmetic line
+TITLE_SIZE = 11     # points, the scene's title on top
 N_BOXES = 2         # dashed boxes available per panel
 BAR_LANE = 0.4      # cells per lane of range bars
 N_MARKS = 2         # red 'chosen maximum' marks available per panel
@@ -137,7 +138,8 @@ class Renderer:
                     line.append((p, False))
                 lines.append(line)
         widths = [line_width(line) for line in lines]
-        self.width = max(max(widths) + 2 * MARGIN, 7.5)
+        # wide enough for the panels and for every line of the title (measured in points)
+        self.width = max(max(widths) + 2 * MARGIN, 7.5, self._title_width() + 2 * MARGIN)
 
         # Text areas: title on top, arithmetic + formula + legend below.
         self.title_lines = plan.title.count("\n") + 1
@@ -168,6 +170,15 @@ class Renderer:
                 self.places[panel.key] = (x + ROW_LABEL, y + HEAD, pw - ROW_LABEL, ph - HEAD)
                 x += pw
             y += lh + 0.25
+
+    def _title_width(self) -> float:
+        """Inches the widest line of the plan's title needs at the title's font size."""
+        from matplotlib.font_manager import FontProperties
+        from matplotlib.textpath import TextToPath
+        font = FontProperties(family=FONT, size=TITLE_SIZE)
+        measure = TextToPath()
+        return max(measure.get_text_width_height_descent(line, font, ismath=False)[0]
+                   for line in self.plan.title.split("\n")) / 72
 
     def _wrap(self, text):
         lines = []
@@ -270,7 +281,7 @@ class Renderer:
 
         y = 0.22 / H
         self.title_text = fig.text(0.5, 1 - 0.2 / H, self.plan.title, ha="center", va="top",
-                                   fontsize=11, family=FONT, linespacing=1.3)
+                                   fontsize=TITLE_SIZE, family=FONT, linespacing=1.3)
         step_y = 1 - (0.2 + 0.24 * self.title_lines + 0.08) / H
         self.step_bg = Rectangle((0, step_y - 0.26 / H), 1, 0.27 / H, facecolor="white",
                                  edgecolor="none", antialiased=False,

@@ -108,10 +108,7 @@ def _check_depth(n, depth, what):
 
 def _size_formula(L, k, s, p, d, ceil_mode, out):
     rounding = "ceil" if ceil_mode else "floor"
-    text = f"{rounding}(({L} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1"
-    if ceil_mode:
-        text += " (minus 1 if the last window would start in the right padding)"
-    return text + f" = {out}"
+    return f"{rounding}(({L} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = {out}"
 
 
 def _axis_names(n):
@@ -242,6 +239,9 @@ def pool_plan(n: int, mode: str, x=None, *, size=None, kernel=2, stride=None, pa
     else:
         formula = "output size: " + "\n             ".join(f"{a}_out = {f}"
                                                for a, f in zip(axis_names, formulas))
+    if ceil_mode:                                  # PyTorch's rule, said once for all axes
+        formula += ("\nceil_mode: minus 1 where the last window would start in the right "
+                    "padding")
     what = "MaxPool" if mode == "max" else "AvgPool"
     title = (f"{what}{n}d   kernel_size={compact(kernel)}, stride={compact(stride)}, "
              f"padding={compact(pad)}")
