@@ -210,7 +210,9 @@ def test_add_param_group_and_named_parameters():
 def test_repr_lists_the_groups():
     p = nn.Parameter(teachnn.from_numpy(np.zeros(2)))
     text = repr(optim.SGD([p], lr=0.1))
-    assert text == ("SGD (\nParameter Group 0\n    dampening: 0\n    lr: 0.1\n    maximize: False\n"
+    # PyTorch's text, keys sorted, implementation switches included (checked without torch too)
+    assert text == ("SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n"
+                    "    foreach: None\n    fused: None\n    lr: 0.1\n    maximize: False\n"
                     "    momentum: 0\n    nesterov: False\n    weight_decay: 0\n)")
 
 
@@ -517,3 +519,36 @@ def test_step_without_any_gradient_warns_once():
         opt.step()                                                # only once per optimiser
         model(teachnn.from_numpy(np.ones((1, 2), np.float32))).sum().backward()
         optim.Adam(model.parameters()).step()                     # grads present: silent
+
+
+# ---------------------------------------------------------------- PyTorch's implementation switches
+@requires_torch
+@pytest.mark.parametrize("name, kwargs", [
+    ("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=1e-3)), ("AdamW", dict(lr=1e-3, amsgrad=True)),
+    ("RMSprop", dict(lr=1e-2, centered=True)), ("Adagrad", dict(lr=1e-2)),
+    ("SGD", dict(lr=0.1, foreach=False)), ("Adam", dict(lr=1e-3, fused=True)),
+])
+def test_print_and_param_group_keys_match_torch(name, kwargs):
+    ours = getattr(teachnn.optim, name)([teachnn.nn.Parameter(teachnn.ones(2))], **kwargs)
+    theirs = getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(2))], **kwargs)
+    assert repr(ours) == repr(theirs)                       # print(optimizer) reads the same
+    assert list(ours.state_dict()["param_groups"][0]) == list(theirs.state_dict()["param_groups"][0])
+    assert ours.defaults == theirs.defaults
+
+
+def test_implementation_switches_change_nothing_or_refuse():
+    def run(**switches):
+        w = teachnn.nn.Parameter(teachnn.tensor([1.0, -2.0, 3.0]))
+        opt = teachnn.optim.Adam([w], lr=0.1, **switches)
+        for _ in range(3):
+            opt.zero_grad()
+            (w * w).sum().backward()
+            opt.step()
+        return w.data.copy()
+    np.testing.assert_array_equal(run(foreach=True, fused=True), run())
+    with pytest.raises(NotImplementedError, match="differentiable=False"):
+        teachnn.optim.SGD([teachnn.nn.Parameter(teachnn.ones(1))], lr=0.1, differentiable=True)
+    with pytest.raises(NotImplementedError, match="CPU only"):
+        teachnn.optim.RMSprop([teachnn.nn.Parameter(teachnn.ones(1))], capturable=True)
+    with pytest.raises(TypeError, match="foreach must be None, True or False"):
+        teachnn.optim.Adagrad([teachnn.nn.Parameter(teachnn.ones(1))], foreach="yes")

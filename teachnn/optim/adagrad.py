@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from teachnn.tensor import Tensor
-from .optimizer import Optimizer, _changed_in_place, _check_number
+from .optimizer import Optimizer, _changed_in_place, _check_number, _implementation_switches
 
 __all__ = ["Adagrad"]
 
@@ -22,7 +22,8 @@ class Adagrad(Optimizer):
     """``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *, maximize=False)``"""
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-                 eps=1e-10, *, maximize=False):
+                 eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
+        switches = _implementation_switches("Adagrad", foreach, fused, differentiable)
         for name, value in (("lr", lr), ("lr_decay", lr_decay), ("weight_decay", weight_decay),
                             ("initial_accumulator_value", initial_accumulator_value),
                             ("eps", eps)):
@@ -38,7 +39,9 @@ class Adagrad(Optimizer):
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value,
+                        foreach=switches["foreach"], maximize=maximize,
+                        differentiable=switches["differentiable"], fused=switches["fused"])
         super().__init__(params, defaults)
         # Adagrad creates its state at once (PyTorch does too): step 0, sum = initial value
         for group in self.param_groups:

@@ -232,6 +232,29 @@ class Optimizer:
         return text
 
 
+def _implementation_switches(name, foreach=None, fused=None, differentiable=False, capturable=False):
+    """Check PyTorch's implementation switches and return them for ``defaults``.
+
+    ``foreach`` and ``fused`` choose how PyTorch runs the same arithmetic (one kernel per
+    parameter, per list, or one fused kernel). teachnn has one plain NumPy implementation, so
+    they are accepted and stored (code, ``print(optimizer)`` and state_dicts carry over) and
+    change nothing. ``differentiable`` (a step that autograd can go through) and
+    ``capturable`` (CUDA graphs) are features teachnn does not have: True raises.
+    """
+    for switch, value in (("foreach", foreach), ("fused", fused)):
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"{name}: {switch} must be None, True or False, but got {value!r}")
+    if differentiable:
+        raise NotImplementedError(
+            f"{name}(differentiable=True): teachnn's optimiser steps are plain NumPy updates that "
+            "autograd does not record. Leave differentiable=False (the default).")
+    if capturable:
+        raise NotImplementedError(
+            f"{name}(capturable=True) is for CUDA graphs; teachnn runs on the CPU only. "
+            "Leave capturable=False (the default).")
+    return dict(foreach=foreach, fused=fused, differentiable=differentiable, capturable=capturable)
+
+
 def _changed_in_place(tensor):
     """Count an in-place update of ``tensor`` (its version counter, as every in-place operation
     does), so that a backward() that needs the old values raises instead of silently using

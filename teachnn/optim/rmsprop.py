@@ -16,7 +16,7 @@ import numpy as np
 
 from teachnn.tensor import Tensor
 from .adam import _lerp_
-from .optimizer import Optimizer, _changed_in_place, _check_number
+from .optimizer import Optimizer, _changed_in_place, _check_number, _implementation_switches
 
 __all__ = ["RMSprop"]
 
@@ -25,7 +25,8 @@ class RMSprop(Optimizer):
     """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False)``"""
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+                 centered=False, capturable=False, foreach=None, maximize=False, differentiable=False):
+        switches = _implementation_switches("RMSprop", foreach, None, differentiable, capturable)
         for name, value in (("lr", lr), ("alpha", alpha), ("eps", eps),
                             ("weight_decay", weight_decay), ("momentum", momentum)):
             _check_number(name, value)
@@ -39,8 +40,10 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not 0.0 <= alpha:
             raise ValueError(f"Invalid alpha value: {alpha}")
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered, maximize=maximize)
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, capturable=switches["capturable"],
+                        foreach=switches["foreach"], maximize=maximize,
+                        differentiable=switches["differentiable"])
         super().__init__(params, defaults)
 
     def step(self, closure=None):
