@@ -427,6 +427,7 @@ def training_loop_program(torch, nn, F, optim, data, env):
         for t in range(epochs):
             train_loop(train_dataloader, model, loss_fn, optimizer)
             test_loop(test_dataloader, model, loss_fn)
+        out[f"print({opt_name})"] = str(optimizer)
         for key, value in log.items():
             out[f"{opt_name}: {key}"] = value
         out[f"{opt_name}: final weights"] = [p.detach().clone() for p in model.parameters()]
@@ -598,8 +599,8 @@ def checkpoint_program(torch, nn, F, optim, data, env):
     optimizer3.load_state_dict(checkpoint["optimizer_state_dict"])
     out["checkpoint epoch/loss"] = (checkpoint["epoch"], checkpoint["loss"])
     out["optimizer state keys"] = sorted(checkpoint["optimizer_state_dict"]["state"].keys())
-    out["param_groups"] = [(g["lr"], g["betas"], g["eps"], g["params"])
-                           for g in checkpoint["optimizer_state_dict"]["param_groups"]]
+    out["param_groups"] = [dict(g) for g in checkpoint["optimizer_state_dict"]["param_groups"]]
+    out["print(optimizer)"] = str(optimizer3)
     # resuming gives the same losses as never stopping
     out["resumed losses"] = train(model3, optimizer3, 4)
     out["continued losses"] = train(model, optimizer, 4)
