@@ -1175,3 +1175,82 @@ def test_data_pipeline_tutorial(tmp_path):
             "x": rng.standard_normal((10, 4)).astype(np.float32),
             "y": rng.integers(0, 3, size=10)}
     run_both(data_pipeline_program, data, tmp_path, rtol=1e-5, atol=1e-6)
+
+
+# ====================================================================================
+# 12. Working with a model's insides: init through apply(), editing weights under no_grad,
+#     forward hooks that collect activations, backward hooks, gradient clipping,
+#     parameters_to_vector, editing a state_dict
+# ====================================================================================
+def model_internals_program(torch, nn, F, optim, data, env):
+    out = {}
+    model = nn.Sequential(nn.Conv2d(2, 2, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 4 * 4, 5),
+                          nn.Tanh(), nn.Linear(5, 3))
+
+    def init_weights(m):
+        if isinstance(m, nn.Linear):
+            nn.init.constant_(m.bias, 0.01)
+            with torch.no_grad():
+                m.weight.copy_(torch.linspace(-1, 1, m.weight.numel()).reshape(m.weight.shape))
+        elif isinstance(m, nn.Conv2d):
+            nn.init.dirac_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    model.apply(init_weights)
+    out["after init"] = [p.detach().clone() for p in model.parameters()]
+    with torch.no_grad():
+        model[0].weight[0, 1, 1, 1] = 0.5
+        model[3].weight[:, :4] *= 2
+        model[5].bias.add_(1.0)
+    out["edited"] = [model[0].weight[0, 1], model[3].weight[:, :5], model[5].bias]
+    out["leaf flags"] = [(p.is_leaf, p.requires_grad, p.grad_fn is None) for p in model.parameters()]
+
+    activations = {}
+
+    def get_activation(name):
+        def hook(module, input, output):
+            activations[name] = output.detach()
+        return hook
+
+    handles = [model[1].register_forward_hook(get_activation("relu")),
+               model[4].register_forward_hook(get_activation("tanh"))]
+    grads_seen = []
+    handles.append(model[5].register_full_backward_hook(
+        lambda module, grad_input, grad_output: grads_seen.append(grad_output[0].detach().clone())))
+    x = torch.tensor(env.data["x"])
+    y = torch.tensor(env.data["y"])
+    optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+    norms, losses = [], []
+    for step in range(4):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        norms.append(nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.5).item())
+        nn.utils.clip_grad_value_(model.parameters(), clip_value=0.05)
+        optimizer.step()
+        losses.append(loss.item())
+    out["losses"], out["grad norms before clipping"] = losses, norms
+    out["activations"] = [activations["relu"], activations["tanh"]]
+    out["backward hook grads"] = grads_seen
+    for h in handles:
+        h.remove()
+    model(x)
+    out["hooks removed"] = len(grads_seen)
+    vec = nn.utils.parameters_to_vector(model.parameters())
+    out["parameters_to_vector"] = vec
+    nn.utils.vector_to_parameters(vec * 0.5, model.parameters())
+    out["after vector_to_parameters"] = model(x)
+    sd = model.state_dict()
+    sd["5.bias"] = torch.zeros(3)
+    model.load_state_dict(sd)
+    out["modules"] = [(name, type(m).__name__) for name, m in model.named_modules()]
+    model.requires_grad_(False)
+    out["frozen"] = [p.requires_grad for p in model.parameters()]
+    out["final"] = model(x)
+    return out
+
+
+def test_model_internals(tmp_path):
+    rng = np.random.default_rng(13)
+    data = {"x": rng.standard_normal((6, 2, 4, 4)).astype(np.float32), "y": rng.integers(0, 3, size=6)}
+    run_both(model_internals_program, data, tmp_path, rtol=1e-4, atol=1e-6)
