@@ -1254,3 +1254,94 @@ def test_model_internals(tmp_path):
     rng = np.random.default_rng(13)
     data = {"x": rng.standard_normal((6, 2, 4, 4)).astype(np.float32), "y": rng.integers(0, 3, size=6)}
     run_both(model_internals_program, data, tmp_path, rtol=1e-4, atol=1e-6)
+
+
+# ====================================================================================
+# 13. DCGAN (tutorial "DCGAN Tutorial", scaled down to 8x8 pictures): ConvTranspose2d,
+#     BatchNorm2d, LeakyReLU(inplace=True), Tanh, Sigmoid, BCELoss, two Adam optimisers,
+#     detach() of the fake batch, D(x) and D(G(z)) statistics
+# ====================================================================================
+def dcgan_program(torch, nn, F, optim, data, env):
+    nz, ngf, ndf, nc = 4, 8, 8, 1
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super(Generator, self).__init__()
+            self.main = nn.Sequential(
+                nn.ConvTranspose2d(nz, ngf * 2, 4, 1, 0, bias=False),     # (N, nz, 1, 1) -> (N, 16, 4, 4)
+                nn.BatchNorm2d(ngf * 2),
+                nn.ReLU(True),
+                nn.ConvTranspose2d(ngf * 2, nc, 4, 2, 1, bias=False),     # -> (N, 1, 8, 8)
+                nn.Tanh())
+
+        def forward(self, input):
+            return self.main(input)
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super(Discriminator, self).__init__()
+            self.main = nn.Sequential(
+                nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),                  # (N, 1, 8, 8) -> (N, 8, 4, 4)
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf, ndf * 2, 3, 1, 1, bias=False),
+                nn.BatchNorm2d(ndf * 2),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf * 2, 1, 4, 1, 0, bias=False),               # -> (N, 1, 1, 1)
+                nn.Sigmoid())
+
+        def forward(self, input):
+            return self.main(input)
+
+    netG = env.init(Generator())
+    netD = env.init(Discriminator())
+    criterion = nn.BCELoss()
+    fixed_noise = torch.tensor(env.data["fixed_noise"])
+    real_label, fake_label = 1., 0.
+    optimizerD = optim.Adam(netD.parameters(), lr=0.0002 * 10, betas=(0.5, 0.999))
+    optimizerG = optim.Adam(netG.parameters(), lr=0.0002 * 10, betas=(0.5, 0.999))
+    dataloader = data.DataLoader(data.TensorDataset(torch.tensor(env.data["real"])), batch_size=8)
+    G_losses, D_losses, lines = [], [], []
+    for epoch in range(2):
+        for i, batch in enumerate(dataloader, 0):
+            # (1) Update D: maximize log(D(x)) + log(1 - D(G(z)))
+            netD.zero_grad()
+            real_cpu = batch[0]
+            b_size = real_cpu.size(0)
+            label = torch.full((b_size,), real_label, dtype=torch.float)
+            output = netD(real_cpu).view(-1)
+            errD_real = criterion(output, label)
+            errD_real.backward()
+            D_x = output.mean().item()
+            noise = torch.tensor(env.data["noise"][epoch, i])
+            fake = netG(noise)
+            label.fill_(fake_label)
+            output = netD(fake.detach()).view(-1)
+            errD_fake = criterion(output, label)
+            errD_fake.backward()
+            D_G_z1 = output.mean().item()
+            errD = errD_real + errD_fake
+            optimizerD.step()
+            # (2) Update G: maximize log(D(G(z)))
+            netG.zero_grad()
+            label.fill_(real_label)
+            output = netD(fake).view(-1)
+            errG = criterion(output, label)
+            errG.backward()
+            D_G_z2 = output.mean().item()
+            optimizerG.step()
+            lines.append('[%d/%d][%d/%d]\tLoss_D: %.4f\tLoss_G: %.4f\tD(x): %.4f\tD(G(z)): %.4f / %.4f'
+                         % (epoch, 2, i, len(dataloader), errD.item(), errG.item(), D_x, D_G_z1, D_G_z2))
+            G_losses.append(errG.item())
+            D_losses.append(errD.item())
+    with torch.no_grad():
+        fake = netG(fixed_noise).detach().cpu()
+    return {"lines": lines, "G_losses": G_losses, "D_losses": D_losses, "fixed fake": fake}
+
+
+def test_dcgan_tutorial(tmp_path):
+    rng = np.random.default_rng(14)
+    real = np.tanh(rng.standard_normal((24, 1, 8, 8))).astype(np.float32)
+    real[:, :, 2:6, 2:6] = 0.9                                   # a bright square in every picture
+    data = {"real": real, "noise": rng.standard_normal((2, 3, 8, 4, 1, 1)).astype(np.float32),
+            "fixed_noise": rng.standard_normal((4, 4, 1, 1)).astype(np.float32)}
+    run_both(dcgan_program, data, tmp_path, rtol=5e-4, atol=5e-5)
