@@ -305,3 +305,9 @@ def test_widgets_per_axis_sliders_bias_and_out_channel():
     assert ex.error is None
     one_d = viz.explore("conv1d").explorer              # 1-d scenes keep one slider
     assert not hasattr(one_d.controls["size"], "sliders")
+    cube = viz.explore("max_pool3d").explorer           # 3-d: one slider unless per axis
+    assert not hasattr(cube.controls["size"], "sliders")
+    box = viz.explore("max_pool3d", size=(3, 4, 4)).explorer
+    assert [s.description for s in box.controls["size"].sliders] == \
+        ["size D", "size H", "size W"]
+    assert box.plan.result.shape == (1, 2, 2) and box.plan.check()

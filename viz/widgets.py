@@ -73,7 +73,8 @@ NO_BIAS = "none"
 
 def _control(widgets, param, value, dims=1):
     style = {"description_width": "initial"}
-    if param.per_axis and dims == 2:
+    if param.per_axis and (dims == 2 or (dims == 3 and isinstance(value, (tuple, list)))):
+        # 2-d: always H and W sliders; 3-d: one slider (a cube) unless asked per axis
         return AxisSliders(widgets, param, value, dims)
     if param.kind == "float":               # a bias: 'none' or one of a few values
         options = [(NO_BIAS, None)] + [(f"{v:g}", v) for v in param.choices]

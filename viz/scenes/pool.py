@@ -361,7 +361,8 @@ def adaptive_plan(n: int, mode: str, x=None, *, size=None, output_size=None) -> 
         f"L={S[0]}, O={O[0]}"
     formula = ("region of output cell i:  [floor(i*L/O), ceil((i+1)*L/O))\nwith " + sizes
                + "\ncoloured bars: the input range of each output "
-               + ("position" if n == 1 else "row (right) and column (below)"))
+               + ("position" if n == 1 else "row (right) and column (below)")
+               + ("; the depth range is the first line of each step" if n == 3 else ""))
     legend = [("input", "input cell"), ("highlight", "in the region"),
               ("current", "output being written")]
     if mode == "max":
