@@ -121,6 +121,9 @@ def run_both(program, data, tmp_path, rtol, atol):
     env_ours._recording = False
     for env in (env_torch, env_ours):
         env.tmp.mkdir(parents=True)
+    # tests/parity sets one torch thread, but a teachnn conv call resets torch's OpenMP thread
+    # count (shared runtime); on a loaded 2-core machine two threads make torch ~10x slower
+    torch.set_num_threads(1)
     theirs = program(*_torch_libs(), env_torch)
     ours = program(*TEACHNN_LIBS, env_ours)
     assert env_ours._next == len(weights)
