@@ -139,6 +139,20 @@ def test_scene_functions_take_learner_tensors():
     assert scene.check()
 
 
+def test_scene_of_a_real_layer_with_bias_and_out_channel():
+    """viz.conv2d(x, conv.weight, conv.bias, out_channel=j) shows what the layer computes."""
+    import teachnn
+    import teachnn.nn as nn
+    conv = nn.Conv2d(2, 3, 3)
+    x = teachnn.tensor(np.random.default_rng(2).normal(size=(1, 2, 5, 4)).astype(np.float32))
+    expected = np.asarray(conv(x).data, dtype=np.float64)           # [1, 3, 3, 2]
+    for j in range(3):
+        plan = viz.conv2d(x, conv.weight, conv.bias, out_channel=j).plan
+        np.testing.assert_allclose(plan.result, expected[0, j], rtol=1e-5, atol=1e-5)
+        assert plan.panel("b").values[0, 0] == pytest.approx(float(conv.bias.data[j]))
+        assert "+ b = " in plan.frames[0].arithmetic
+
+
 def test_cli_example_from_the_issue(tmp_path):
     out = tmp_path / "conv.gif"
     assert main(["conv2d", "--size", "5", "--kernel", "3", "--stride", "2", "--padding", "1",
