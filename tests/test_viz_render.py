@@ -18,6 +18,7 @@ from PIL import Image  # noqa: E402
 
 import viz  # noqa: E402
 from viz.__main__ import main  # noqa: E402
+from viz.plan import fmt  # noqa: E402
 from viz.render import FONT, MONO, Renderer  # noqa: E402
 from viz.scenes import SCENES  # noqa: E402
 
@@ -150,7 +151,8 @@ def test_scene_of_a_real_layer_with_bias_and_out_channel():
         plan = viz.conv2d(x, conv.weight, conv.bias, out_channel=j).plan
         np.testing.assert_allclose(plan.result, expected[0, j], rtol=1e-5, atol=1e-5)
         assert plan.panel("b").values[0, 0] == pytest.approx(float(conv.bias.data[j]))
-        assert "+ b = " in plan.frames[0].arithmetic
+        b_line = plan.frames[0].arithmetic.splitlines()[-2].strip()   # 2 channels: own line
+        assert b_line == f"+ b   (bias: {fmt(float(conv.bias.data[j]))})"
 
 
 def test_cli_example_from_the_issue(tmp_path):
