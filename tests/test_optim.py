@@ -552,3 +552,65 @@ def test_implementation_switches_change_nothing_or_refuse():
         teachnn.optim.RMSprop([teachnn.nn.Parameter(teachnn.ones(1))], capturable=True)
     with pytest.raises(TypeError, match="foreach must be None, True or False"):
         teachnn.optim.Adagrad([teachnn.nn.Parameter(teachnn.ones(1))], foreach="yes")
+
+
+# ---------------------------------------------------------------- ReduceLROnPlateau
+from teachnn.optim.lr_scheduler import ReduceLROnPlateau  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+def test_reduce_lr_on_plateau_hand_example():
+    p = nn.Parameter(teachnn.zeros(1))
+    opt = optim.SGD([p], lr=1.0)
+    sched = ReduceLROnPlateau(opt, factor=0.5, patience=2, cooldown=1)
+    # better, better, bad, bad, bad(>2 -> halve, cooldown 1), bad(cooldown: not counted), bad, bad, bad(-> halve)
+    losses = [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95]
+    expected = [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.25]
+    got = []
+    for loss in losses:
+        sched.step(loss)
+        got.append(opt.param_groups[0]["lr"])
+    assert got == expected
+    assert sched.get_last_lr() == [0.25] and sched.best == 0.9 and sched.last_epoch == 9
+    # 'max' mode with an absolute threshold, a floor, and a tensor as the metric
+    opt = optim.SGD([p], lr=0.1)
+    sched = ReduceLROnPlateau(opt, mode="max", factor=0.1, patience=0, threshold=0.05,
+                              threshold_mode="abs", min_lr=0.005)
+    for acc in (0.5, 0.54, 0.60, 0.61):            # 0.54 and 0.61 are not better by 0.05
+        sched.step(teachnn.tensor(acc))
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.005)   # 0.1 -> 0.01 -> max(0.001, 0.005)
+
+
+def test_reduce_lr_on_plateau_errors():
+    opt = optim.SGD([nn.Parameter(teachnn.zeros(1))], lr=1.0)
+    with pytest.raises(ValueError, match="Factor should be < 1.0"):
+        ReduceLROnPlateau(opt, factor=1.0)
+    with pytest.raises(ValueError, match="mode maximum is unknown"):
+        ReduceLROnPlateau(opt, mode="maximum")
+    with pytest.raises(ValueError, match="expected 1 min_lrs, got 2"):
+        ReduceLROnPlateau(opt, min_lr=[0.1, 0.2])
+    with pytest.raises(TypeError, match="not an Optimizer"):
+        ReduceLROnPlateau([1, 2])
+
+
+@requires_torch
+@settings(max_examples=30, deadline=None)
+@given(metrics=st.lists(st.sampled_from([1.0, 0.99, 0.98, 0.9, 0.5, 1.2, 0.97]), min_size=1, max_size=25),
+       mode=st.sampled_from(["min", "max"]), threshold_mode=st.sampled_from(["rel", "abs"]),
+       patience=st.integers(0, 3), cooldown=st.integers(0, 2), factor=st.sampled_from([0.1, 0.5, 0.9]),
+       min_lr=st.sampled_from([0.0, 1e-3, [1e-3, 0.05]]))
+def test_reduce_lr_on_plateau_matches_torch(metrics, mode, threshold_mode, patience, cooldown, factor, min_lr):
+    kwargs = dict(mode=mode, factor=factor, patience=patience, threshold=0.015,
+                  threshold_mode=threshold_mode, cooldown=cooldown, min_lr=min_lr)
+    ours_opt = optim.SGD([{"params": [nn.Parameter(teachnn.zeros(1))]},
+                          {"params": [nn.Parameter(teachnn.zeros(1))], "lr": 0.3}], lr=0.1)
+    torch_opt = torch.optim.SGD([{"params": [torch.nn.Parameter(torch.zeros(1))]},
+                                 {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.3}], lr=0.1)
+    ours = ReduceLROnPlateau(ours_opt, **kwargs)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(torch_opt, **kwargs)
+    for m in metrics:
+        ours.step(m)
+        theirs.step(m)
+        assert ours.get_last_lr() == theirs.get_last_lr()
+        assert (ours.best, ours.num_bad_epochs, ours.cooldown_counter, ours.last_epoch) == \
+            (theirs.best, theirs.num_bad_epochs, theirs.cooldown_counter, theirs.last_epoch)

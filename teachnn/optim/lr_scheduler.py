@@ -1,5 +1,6 @@
 """Learning-rate schedulers: ``StepLR``, ``MultiStepLR``, ``ExponentialLR``, ``LambdaLR``,
-``CosineAnnealingLR`` (PyTorch's formulas, in PyTorch's step-by-step "chainable" form).
+``CosineAnnealingLR`` (PyTorch's formulas, in PyTorch's step-by-step "chainable" form), and
+``ReduceLROnPlateau``, which watches a number (the validation loss) instead of counting epochs.
 
 A scheduler changes ``group['lr']`` of an optimiser once per ``scheduler.step()``, which you
 call once per epoch, *after* ``optimizer.step()``::
@@ -19,7 +20,7 @@ from collections import Counter
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR",
-           "CosineAnnealingLR"]
+           "CosineAnnealingLR", "ReduceLROnPlateau"]
 
 
 class LRScheduler:
@@ -167,3 +168,103 @@ class CosineAnnealingLR(LRScheduler):
         ratio = ((1 + math.cos(math.pi * self.last_epoch / self.T_max))
                  / (1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max)))
         return [ratio * (lr - self.eta_min) + self.eta_min for lr in self._current_lrs()]
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply the learning rate by ``factor`` when a watched number stops improving.
+
+    ``scheduler.step(val_loss)`` once per epoch. An epoch is *better* when (mode ``'min'``)::
+
+        threshold_mode 'rel':  value < best * (1 - threshold)
+        threshold_mode 'abs':  value < best - threshold
+
+    (mode ``'max'`` mirrors it). After more than ``patience`` epochs in a row that are not
+    better, every group's ``lr`` becomes ``max(lr * factor, min_lr)`` (changes smaller than
+    ``eps`` are skipped), then ``cooldown`` epochs are not counted as bad.
+    """
+
+    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
+                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+        if factor >= 1.0:
+            raise ValueError("Factor should be < 1.0.")
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer; pass the optimiser "
+                            "whose learning rate should change, e.g. ReduceLROnPlateau(optimizer)")
+        self.factor = factor
+        self.optimizer = optimizer
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != len(optimizer.param_groups):
+                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}")
+            self.default_min_lr = None
+            self.min_lrs = list(min_lr)
+        else:
+            self.default_min_lr = min_lr
+            self.min_lrs = [min_lr] * len(optimizer.param_groups)
+        self.patience = patience
+        self.cooldown = cooldown
+        self.eps = eps
+        self.last_epoch = 0
+        self._last_lr = self._current_lrs()
+        self._init_is_better(mode, threshold, threshold_mode)
+        self.best = self.mode_worse
+        self.cooldown_counter = 0
+        self.num_bad_epochs = 0
+
+    def _init_is_better(self, mode, threshold, threshold_mode):
+        if mode not in {"min", "max"}:
+            raise ValueError("mode " + str(mode) + " is unknown! Use 'min' (a loss) or 'max' (an accuracy).")
+        if threshold_mode not in {"rel", "abs"}:
+            raise ValueError("threshold mode " + str(threshold_mode) + " is unknown! Use 'rel' or 'abs'.")
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.mode = mode
+        self.threshold = threshold
+        self.threshold_mode = threshold_mode
+
+    def _is_better(self, a, best):
+        if self.mode == "min" and self.threshold_mode == "rel":
+            return a < best * (1.0 - self.threshold)
+        if self.mode == "min":
+            return a < best - self.threshold
+        if self.threshold_mode == "rel":
+            return a > best * (self.threshold + 1.0)
+        return a > best + self.threshold
+
+    @property
+    def in_cooldown(self):
+        return self.cooldown_counter > 0
+
+    def step(self, metrics):
+        """Record this epoch's value of the watched number (a float or a 1-element tensor)."""
+        current = float(metrics)
+        self.last_epoch += 1
+        if self._is_better(current, self.best):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.in_cooldown:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0          # bad epochs during the cooldown do not count
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr()
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = self._current_lrs()
+
+    def _reduce_lr(self):
+        if len(self.optimizer.param_groups) != len(self.min_lrs):
+            if self.default_min_lr is None:
+                raise RuntimeError(
+                    f"The optimizer has {len(self.optimizer.param_groups)} param groups but "
+                    f"ReduceLROnPlateau was given {len(self.min_lrs)} min_lrs (a group was added "
+                    "after the scheduler was made). Set scheduler.min_lrs to one value per group.")
+            self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
+        for i, group in enumerate(self.optimizer.param_groups):
+            old_lr = float(group["lr"])
+            new_lr = max(old_lr * self.factor, self.min_lrs[i])
+            if old_lr - new_lr > self.eps:
+                group["lr"] = new_lr
+
+    def load_state_dict(self, state_dict):
+        self.__dict__.update(state_dict)
+        self._init_is_better(self.mode, self.threshold, self.threshold_mode)
