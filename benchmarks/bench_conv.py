@@ -181,6 +181,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--case", default="", help="run only cases whose name contains this")
     args = parser.parse_args(argv)
     repeat = args.repeat or (3 if args.quick else 7)
     try:
@@ -192,7 +193,7 @@ def main(argv=None):
     print("forward + backward (grads of input, weight, bias), float32, best of "
           f"{repeat} runs; ratio = teachnn / PyTorch")
     rows, ratios = [], []
-    for case in CASES:
+    for case in [c for c in CASES if args.case in c[0]]:
         times, err = run_case(case, repeat, torch)
         t_ms = times["teachnn"] * 1e3
         p_ms = times.get("torch", float("nan")) * 1e3

@@ -606,8 +606,12 @@ def conv_backward(grad_out, x, w, col, stride, pad_lr, dilation, groups,
             if need_w:
                 piece = col if col is not None else im2col(x[a:b], kernel, stride, pad_left,
                                                            dilation, out_spatial)
-                # gw_g += g_g (O/G, n*L) @ col_g^T (n*L, C/G*K)
-                gw3 += np.matmul(g, piece.reshape(G, Cg * K, -1).transpose(0, 2, 1))
+                # gw_g += g_g (O/G, n*L) @ col_g^T (n*L, C/G*K), computed as
+                # (col_g (C/G*K, n*L) @ g_g^T (n*L, O/G))^T: the same numbers, but OpenBLAS
+                # runs this orientation 3-15x faster here (measured: the long n*L axis is
+                # read along memory in both operands instead of across rows of col)
+                gw3 += np.matmul(piece.reshape(G, Cg * K, -1),
+                                 g.transpose(0, 2, 1)).transpose(0, 2, 1)
             if need_x:
                 # dcol_g = w_g^T (C/G*K, O/G) @ g_g (O/G, n*L) -> (G, C/G*K, n*L) -> gx[a:b]
                 dcol = np.matmul(w3.transpose(0, 2, 1), g)
@@ -702,7 +706,8 @@ def conv_transpose_backward(grad_out, x, w, stride, padding, dilation, groups,
                 _columns_into_batch(np.matmul(w3, col3), gx[a:b])
             if need_w:
                 xc = _batch_to_columns(x[a:b], G)                  # (G, Cin/G, n*L)
-                gw3 += np.matmul(xc, col3.transpose(0, 2, 1))
+                # gw_g += xc_g @ col_g^T, as (col_g @ xc_g^T)^T (faster, see conv_backward)
+                gw3 += np.matmul(col3, xc.transpose(0, 2, 1)).transpose(0, 2, 1)
     if need_w:
         gw = gw3.reshape(w.shape)
     if need_b:
