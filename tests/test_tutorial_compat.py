@@ -71,6 +71,8 @@ def _plain(value):
         return np.asarray(value, dtype=np.float64)
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, str):   # printed text may name the library: 'teachnn.float32' = 'torch.float32'
         return value.replace("teachnn.", "torch.")
     return value
@@ -92,6 +94,10 @@ def _compare(name, ours, theirs, rtol, atol):
         assert isinstance(ours, list) and len(ours) == len(theirs), f"{name}: {ours} vs torch {theirs}"
         for i, (a, b) in enumerate(zip(ours, theirs)):
             _compare(f"{name}[{i}]", a, b, rtol, atol)
+    elif isinstance(theirs, dict):
+        assert isinstance(ours, dict) and list(ours) == list(theirs), f"{name}: keys {list(ours)} vs torch {list(theirs)}"
+        for key in theirs:
+            _compare(f"{name}[{key!r}]", ours[key], theirs[key], rtol, atol)
     elif isinstance(theirs, str) and isinstance(ours, str):
         _compare_printed(name, ours, theirs, rtol, atol)
     else:
@@ -1348,3 +1354,50 @@ def test_dcgan_tutorial(tmp_path):
     data = {"real": real, "noise": rng.standard_normal((2, 3, 8, 4, 1, 1)).astype(np.float32),
             "fixed_noise": rng.standard_normal((4, 4, 1, 1)).astype(np.float32)}
     run_both(dcgan_program, data, tmp_path, rtol=5e-4, atol=5e-5)
+
+
+# ====================================================================================
+# 14. A regression run with the usual extras: AdamW with weight decay, a validation split
+#     via Subset, ReduceLROnPlateau on the validation loss, gradient clipping, SmoothL1Loss
+# ====================================================================================
+def regression_program(torch, nn, F, optim, data, env):
+    X = torch.tensor(env.data["x"])
+    y = torch.tensor(env.data["y"])
+    dataset = data.TensorDataset(X, y)
+    train_set, val_set = data.Subset(dataset, range(0, 48)), data.Subset(dataset, range(48, 64))
+    train_loader = data.DataLoader(train_set, batch_size=12)
+    val_loader = data.DataLoader(val_set, batch_size=16)
+    model = env.init(nn.Sequential(nn.Linear(3, 16), nn.SiLU(), nn.Linear(16, 16), nn.GELU(), nn.Linear(16, 1)))
+    criterion = nn.SmoothL1Loss(beta=0.5)
+    optimizer = optim.AdamW(model.parameters(), lr=0.1, weight_decay=0.05)
+    scheduler = optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5, patience=0)
+    history = {"train": [], "val": [], "lr": [], "grad norm": []}
+    for epoch in range(8):
+        model.train()
+        total = 0.0
+        for xb, yb in train_loader:
+            optimizer.zero_grad()
+            loss = criterion(model(xb).squeeze(1), yb)
+            loss.backward()
+            history["grad norm"].append(float(nn.utils.clip_grad_norm_(model.parameters(), 1.0)))
+            optimizer.step()
+            total += loss.item() * len(xb)
+        history["train"].append(total / len(train_set))
+        model.eval()
+        with torch.no_grad():
+            val_loss = sum(F.smooth_l1_loss(model(xb).squeeze(1), yb, beta=0.5, reduction="sum").item()
+                           for xb, yb in val_loader) / len(val_set)
+        scheduler.step(val_loss)
+        history["val"].append(val_loss)
+        history["lr"].append(optimizer.param_groups[0]["lr"])
+    history["scheduler state"] = {k: v for k, v in scheduler.state_dict().items()
+                                  if k in ("best", "num_bad_epochs", "last_epoch", "cooldown_counter")}
+    return history
+
+
+def test_regression_with_plateau_scheduler(tmp_path):
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((64, 3)).astype(np.float32)
+    y = (np.sin(2 * x[:, 0]) + x[:, 1] * x[:, 2] + 0.1 * rng.standard_normal(64)).astype(np.float32)
+    ours, theirs = run_both(regression_program, {"x": x, "y": y}, tmp_path, rtol=5e-4, atol=2e-5)
+    assert len(set(theirs["lr"])) > 1                    # the scheduler really reduced the lr
