@@ -128,8 +128,10 @@ def test_errors_are_explained():
         U.clip_grad_norm_([w, 3.0], 1.0)
     with pytest.raises(TypeError, match="iterable of Tensors"):
         U.clip_grad_value_(5, 1.0)
-    with pytest.raises(TypeError, match="max_norm must be a number"):
-        U.clip_grad_norm_([w], "big")
+    with pytest.raises(ValueError, match="max_norm must be a number"):
+        U.clip_grad_norm_([w], "big")                   # float('big') is a ValueError, as in torch
+    with pytest.raises(TypeError, match="norm_type must be a number"):
+        U.clip_grad_norm_([w], 1.0, norm_type=None)
 
 
 def test_nn_utils_is_reachable_like_torch():

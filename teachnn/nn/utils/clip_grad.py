@@ -45,11 +45,15 @@ def _as_tensor_list(parameters, func_name, what="parameters"):
 
 
 def _check_float(name, value, func_name):
+    """``float(value)``; the same exception type as ``float()`` (as PyTorch), with a clearer text."""
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except TypeError:
         raise TypeError(f"{func_name}(): {name} must be a number, but got "
                         f"{type(value).__name__}.") from None
+    except ValueError:
+        raise ValueError(f"{func_name}(): {name} must be a number (or 'inf'), but got "
+                         f"{value!r}.") from None
 
 
 def _vector_norm(a: np.ndarray, p: float):
