@@ -105,7 +105,7 @@ class Tensor:
     __array_priority__ = 1000      # ndarray (op) Tensor goes to Tensor's reflected operator
 
     # defaults shared by all tensors until a tensor sets its own value
-    grad = None               # dL/dself after backward (leaves, and retain_grad() tensors)
+    _grad = None              # dL/dself after backward (leaves, and retain_grad() tensors)
     grad_fn = None            # the node that made this tensor; None for leaves
     _requires_grad = False
     _output_nr = 0            # which output of grad_fn this tensor is
@@ -148,6 +148,28 @@ class Tensor:
     # ------------------------------------------------------------------------------------
     # autograd attributes
     # ------------------------------------------------------------------------------------
+    @property
+    def grad(self):
+        """dL/dself after ``backward()`` (None before): a Tensor shaped like self."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        # the checks torch makes when a gradient is assigned by hand (p.grad = ...)
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: the tensor has shape {list(self.shape)} "
+                    f"but the gradient has shape {list(value.shape)}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"assigned grad has data of a different type: the tensor is {self.dtype} but the "
+                    f"gradient is {value.dtype}; convert it with .to({self.dtype})")
+        self._grad = value
+
     @property
     def requires_grad(self):
         return self._requires_grad
@@ -368,7 +390,7 @@ class Tensor:
         new = type(self).__new__(type(self))
         Tensor.__init__(new, self.data.copy(), self._requires_grad)
         new.__dict__.update({k: v for k, v in self.__dict__.items()
-                             if k not in ("_data", "grad", "grad_fn", "_requires_grad", "_accumulator",
+                             if k not in ("_data", "_grad", "grad_fn", "_requires_grad", "_accumulator",
                                           "_hooks", "_version", "_output_nr")})
         if self.grad is not None:
             new.grad = Tensor(self.grad.data.copy())

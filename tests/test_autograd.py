@@ -867,3 +867,21 @@ def test_std_of_constant_values_has_zero_gradient_like_torch():
     x = teachnn.tensor([5.0, 5.0, 5.0], requires_grad=True)
     x.std().backward()
     assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_assigning_grad_by_hand_is_checked_like_torch():
+    x = teachnn.zeros(2, requires_grad=True)
+    x.grad = teachnn.ones(2)
+    assert x.grad.tolist() == [1.0, 1.0]
+    x.grad = None
+    with pytest.raises(RuntimeError, match="assigned grad has data of a different size"):
+        x.grad = teachnn.ones(3)
+    with pytest.raises(RuntimeError, match="assigned grad has data of a different type"):
+        x.grad = teachnn.ones(2, dtype=teachnn.float64)
+    with pytest.raises(TypeError, match="assigned grad expected to be a Tensor"):
+        x.grad = np.ones(2)
+    # a float64 gradient given to backward() is cast to the tensor's dtype
+    y = x * 2
+    y.retain_grad()
+    y.backward(teachnn.ones(2, dtype=teachnn.float64))
+    assert x.grad.dtype == teachnn.float32 and y.grad.dtype == teachnn.float32

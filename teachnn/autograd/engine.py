@@ -48,7 +48,8 @@ def _make_root_grads(outputs, grad_outputs):
                     "or pass gradient=teachnn.ones_like(out) to backward().")
             grads.append(np.ones(out.data.shape, dtype=out.data.dtype))
         else:
-            g = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=out.data.dtype)
+            g = g.data if isinstance(g, Tensor) else np.asarray(g)
+            g = g.astype(out.data.dtype, copy=False)
             if g.shape != out.data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {list(g.shape)} and "
@@ -206,10 +207,8 @@ def _run_pre_hooks(node, grads):
     for index, ref in node._retained.items():
         t = ref()
         if t is not None:
-            if t.grad is None:
-                t.grad = Tensor(np.array(grads[index], copy=True))
-            else:
-                t.grad = Tensor(t.grad.data + grads[index])
+            g = np.array(grads[index], dtype=t.data.dtype, copy=True)
+            t._grad = Tensor(g) if t.grad is None else Tensor(t.grad.data + g)
     return grads
 
 
@@ -233,7 +232,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         captured = run_backward(tensors, grads, retain_graph=retain, inputs=inputs, accumulate=False)
         for t, g in zip(inputs, captured):
             if g is not None:
-                t.grad = Tensor(np.array(g, copy=True)) if t.grad is None else Tensor(t.grad.data + g)
+                g = np.array(g, dtype=t.data.dtype, copy=True)
+                t._grad = Tensor(g) if t.grad is None else Tensor(t.grad.data + g)
         return None
     run_backward(tensors, grads, retain_graph=retain)
     return None
