@@ -10,13 +10,17 @@ Scenarios:
   small-net   a small Conv2d network (Conv2d-ReLU-Conv2d-ReLU-Flatten-Linear) on a batch
               of 4 MNIST-sized images, float32: the notes' first CNN.
   family      every conv kernel the notes' models use, float32: conv1d/2d/3d,
-              conv_transpose2d, depthwise conv2d, each with the serial and the prange
-              drivers (a large batch switches to prange).
+              conv_transpose2d, depthwise conv2d, each run once on one thread and
+              once split over the thread pool (as a large batch would be).
+
+Next to the wall time, "cpu" is the child process's CPU seconds (user + system): on a
+shared machine it is less disturbed by other processes than the wall time.
 """
 from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -58,18 +62,22 @@ def run_all():
         w = torch.randn(*ws, requires_grad=True)
         fn(x, w, **kw).sum().backward()
 
-run_all()                                  # serial drivers
+run_all()                                  # one thread
 K.PARALLEL_MIN_ELEMENTS = 0
-run_all()                                  # prange drivers
+run_all()                                  # split over the thread pool
 print(json.dumps({"import": t_import, "total": time.perf_counter() - t0}))
 """
 
 
 def run(script, cache_dir):
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([sys.executable, "-c", "import json\n" + script], env=env, cwd=ROOT,
                          capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return result
 
 
 def main():
@@ -79,8 +87,9 @@ def main():
             cold = run(script, cache)
             warm = min((run(script, cache) for _ in range(2)), key=lambda r: r["total"])
         rows.append((name, cold, warm))
-        print(f"{name:10s} cold {cold['total']:6.2f} s (import {cold['import']:.2f} s)   "
-              f"warm {warm['total']:6.2f} s (import {warm['import']:.2f} s)", flush=True)
+        print(f"{name:10s} cold {cold['total']:6.2f} s (import {cold['import']:.2f} s, "
+              f"cpu {cold['cpu']:.2f} s)   warm {warm['total']:6.2f} s "
+              f"(import {warm['import']:.2f} s, cpu {warm['cpu']:.2f} s)", flush=True)
     return rows
 
 
