@@ -16,6 +16,7 @@ from .random import (Generator, default_generator, manual_seed, seed, initial_se
                      randn_like, randint_like, normal, bernoulli, multinomial)
 from . import autograd  # noqa: F401
 from . import random  # noqa: F401,E402
+from . import cuda, accelerator, backends  # noqa: F401,E402  (CPU-only device helpers)
 
 # nn imports teachnn.tensor, so it comes last (``teachnn.nn`` works right after ``import teachnn``)
 from . import nn  # noqa: F401,E402

@@ -1356,18 +1356,28 @@ class Tensor:
 class _Device:
     """``tensor.device``: always the CPU in teachnn."""
 
-    def __init__(self, type_):
-        self.type = type_
-        self.index = None
+    def __init__(self, type=None, index=None):      # noqa: A002  (torch's keyword name)
+        if isinstance(type, _Device):
+            type, index = type.type, type.index
+        if not isinstance(type, str):
+            raise TypeError(f"device() expects a device name such as 'cpu', got {type!r}")
+        if ":" in type:                                # 'cuda:0' -> ('cuda', 0)
+            type, _, number = type.partition(":")
+            index = builtins.int(number)
+        self.type = type
+        self.index = index
 
     def __repr__(self):
-        return f"device(type='{self.type}')"
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
 
     def __str__(self):
-        return self.type
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        return str(other) == self.type
+        # torch compares a device with a string as False; teachnn allows x.device == 'cpu'
+        return str(other) == str(self)
 
     def __hash__(self):
         return hash(self.type)
