@@ -2042,6 +2042,8 @@ def _check_tensor_list(tensors, name):
                         f"not {type(tensors).__name__}")
     if len(tensors) == 0:
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    # NumPy arrays (for example ``t.data``) are accepted and wrapped, sharing memory
+    tensors = [as_tensor(t) if t.__class__ is np.ndarray else t for t in tensors]
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}(): expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
@@ -2722,6 +2724,44 @@ _KEYWORD_FUNCTIONS = [
 for _name in _KEYWORD_FUNCTIONS:
     globals()[_name] = _accept_torch_keywords(globals()[_name], "")
 del _name
+
+
+# ----------------------------------------------------------------------------------------
+# NumPy arrays where a Tensor is expected: ``t.data`` is an ndarray in teachnn (a Tensor in
+# torch), so tutorial code such as ``_, predicted = torch.max(outputs.data, 1)`` passes an
+# ndarray to a module-level function. Every ndarray argument is wrapped with ``as_tensor``
+# (shares memory, keeps the dtype) before the function runs.
+# ----------------------------------------------------------------------------------------
+def _accept_numpy_arrays(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        args = tuple(as_tensor(a) if a.__class__ is np.ndarray else a for a in args)
+        for key, value in kwargs.items():
+            if value.__class__ is np.ndarray and key != "out":
+                kwargs[key] = as_tensor(value)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _takes_input_first(fn):
+    import inspect
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0] in ("input", "condition")
+
+
+for _name in list(__all__) + ["logical_and", "logical_or", "logical_not", "flip", "roll", "unique",
+                              "log1p", "expm1", "gather", "index_select", "masked_fill", "argwhere",
+                              "nonzero", "rsqrt", "reciprocal", "norm", "bincount"]:
+    _fn = globals().get(_name)
+    if callable(_fn) and not isinstance(_fn, type) and _takes_input_first(_fn):
+        globals()[_name] = _accept_numpy_arrays(_fn)
+del _name, _fn
 
 __all__ += ["flip", "roll", "unique", "log1p", "expm1", "gather", "index_select", "masked_fill",
             "argwhere", "nonzero", "rsqrt", "reciprocal", "norm", "meshgrid", "bincount", "typename",

@@ -57,3 +57,46 @@ def test_to_device():
         x.to(device="cuda")
     with pytest.raises(RuntimeError, match="CPU only"):
         x.cuda()
+
+
+# ------------------------------------------------------------------------------------------
+# 2. NumPy arrays (t.data) accepted by module-level functions
+# ------------------------------------------------------------------------------------------
+def test_module_functions_accept_numpy_arrays():
+    a = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], dtype=np.float32)
+    outputs = teachnn.tensor(a, requires_grad=True)
+    values, predicted = teachnn.max(outputs.data, 1)          # the CIFAR-10 tutorial line
+    np.testing.assert_array_equal(predicted.numpy(), [1, 0])
+    np.testing.assert_array_equal(values.numpy(), [5.0, 7.0])
+    assert predicted.dtype == teachnn.int64 and not values.requires_grad
+    assert (predicted == teachnn.tensor([1, 2])).sum().item() == 1
+    np.testing.assert_array_equal(teachnn.argmax(a, dim=1).numpy(), a.argmax(1))
+    np.testing.assert_allclose(teachnn.sum(a).item(), a.sum())
+    np.testing.assert_allclose(teachnn.mean(a, 0).numpy(), a.mean(0))
+    np.testing.assert_array_equal(teachnn.min(a).numpy(), a.min())
+    np.testing.assert_allclose(teachnn.softmax(a, dim=1).numpy(),
+                               np.exp(a) / np.exp(a).sum(1, keepdims=True), rtol=1e-6)
+    np.testing.assert_array_equal(teachnn.cat([a, outputs.data], 0).numpy(), np.concatenate([a, a]))
+    np.testing.assert_array_equal(teachnn.stack([a, a]).numpy(), np.stack([a, a]))
+    np.testing.assert_array_equal(teachnn.where(a > 2, a, 0.0).numpy(), np.where(a > 2, a, 0.0))
+    np.testing.assert_array_equal(teachnn.matmul(a, a.T).numpy(), a @ a.T)
+    # the dtype is kept (as_tensor): float64 arrays stay float64
+    assert teachnn.sum(a.astype(np.float64)).dtype == teachnn.float64
+    # memory is shared, like torch.as_tensor
+    view = teachnn.flatten(a)
+    view[0] = 100.0
+    assert a[0, 0] == 100.0
+
+
+@requires_torch
+def test_numpy_inputs_match_torch_on_tensors():
+    a = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
+    for name, args in [("max", (1,)), ("min", (0,)), ("argmax", (1,)), ("sum", (1,)), ("mean", ()),
+                       ("std", (0,)), ("exp", ()), ("abs", ()), ("argsort", (1,))]:
+        ours = getattr(teachnn, name)(a, *args)
+        ref = getattr(torch, name)(torch.from_numpy(a), *args)
+        if isinstance(ref, tuple):
+            for o, r in zip(ours, ref):
+                np.testing.assert_allclose(o.numpy(), r.numpy(), rtol=1e-5, err_msg=name)
+        else:
+            np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-5, err_msg=name)
