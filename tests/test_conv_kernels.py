@@ -230,3 +230,22 @@ def test_kernels_reject_bad_arrays_before_the_jitted_call():
     with pytest.raises(ValueError, match="does not match"):
         K.conv_transpose_forward(x, np.zeros((2, 3, 1, 3, 3), np.float32), None, (1, 1, 1),
                                  (0, 0, 0), (1, 1, 1), 1, (1, 3, 3))
+
+
+@pytest.mark.parametrize("G, M, Kd, N", [(1, 70, 9, 33), (3, 5, 4, 17), (2, 1, 3, 2)])
+def test_split_matmul_equals_numpy_matmul_and_restores_blas_threads(G, M, Kd, N):
+    """_matmul cuts large products into (group, row block) pieces run on our threads with
+    OpenBLAS held to one thread; the numbers must be np.matmul's (also for the transposed
+    views the conv code passes) and the BLAS thread count must come back unchanged."""
+    rng = np.random.default_rng(G * 100 + M)
+    a = rng.standard_normal((G, M, Kd))
+    b = rng.standard_normal((G, Kd, N))
+    blas = K._find_openblas_threads()
+    before = blas[0]() if blas else None
+    with kernel_mode(split=True):
+        np.testing.assert_allclose(K._matmul(a, b), np.matmul(a, b), rtol=1e-12, atol=1e-12)
+        at = np.ascontiguousarray(a.transpose(0, 2, 1)).transpose(0, 2, 1)   # F-order slices
+        bt = np.ascontiguousarray(b.transpose(0, 2, 1)).transpose(0, 2, 1)
+        np.testing.assert_allclose(K._matmul(at, bt), np.matmul(a, b), rtol=1e-12, atol=1e-12)
+    if blas:
+        assert blas[0]() == before

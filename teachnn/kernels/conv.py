@@ -20,6 +20,8 @@
 #      per-sample product is small and slow); a cheap transpose then gives (N, O, L).
 #      Hand-written loops cannot compete with a tuned GEMM, and a learner can see that the
 #      whole convolution *is* one matrix product once the windows are laid out as columns.
+#      (``_matmul`` computes it; for large products it hands blocks of output rows to our
+#      threads, each running a one-thread BLAS GEMM - see the comment above it.)
 #   3. col2im (Numba) is the adjoint of im2col: every column entry is *added* back to the
 #      input cell it was copied from. Same loop order, same split over (sample, channel)
 #      pairs (each writes only its own input channel, so no races).
@@ -375,6 +377,95 @@ def _run_split(kernel, args, n_items, work):
         f.result()
 
 
+# --------------------------------------------------------------------------------------
+# The matrix products: BLAS, parallel over our own threads when that pays
+# --------------------------------------------------------------------------------------
+# NumPy's OpenBLAS starts its own worker threads for a large matrix product, and they
+# spin-wait between calls. On the shared 2-core machine this was measured on, that was
+# slow whenever the product had few rows per group (grouped convolutions: 3.5x slower) or
+# the machine was busy. So when a product splits into enough pieces (groups x blocks of
+# output rows), OpenBLAS is switched to one thread and each of our threads runs its own
+# one-thread GEMM on some pieces; otherwise it is one ordinary np.matmul call. Only
+# NumPy's bundled OpenBLAS is recognised; with another BLAS it is always np.matmul.
+def _find_openblas_threads():
+    """(get, set) ctypes functions of NumPy's OpenBLAS thread count, or None."""
+    import ctypes
+    try:
+        with open("/proc/self/maps") as maps:
+            # the shared libraries loaded in this process (Linux); NumPy's is among them
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
+    except OSError:
+        return None
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for get, set_ in (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+                          ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+                          ("openblas_get_num_threads", "openblas_set_num_threads")):
+            if hasattr(lib, get) and hasattr(lib, set_):
+                getf, setf = getattr(lib, get), getattr(lib, set_)
+                getf.restype, getf.argtypes = ctypes.c_int, []
+                setf.restype, setf.argtypes = None, [ctypes.c_int]
+                return getf, setf
+    return None
+
+
+_BLAS_THREADS = "unknown"      # (get, set) once looked up, None when not found
+MIN_ROWS_PER_PIECE = 32        # fewer rows than this per thread: not worth splitting rows
+
+
+def _matmul(a, b):
+    """Batched matrix product (G, M, K) @ (G, K, N) -> (G, M, N), the same as ``np.matmul``.
+
+    Large products are cut into pieces (group g, output rows r0:r1); every thread computes
+    ``a[g, r0:r1] @ b[g]`` for its pieces with a one-thread GEMM (NumPy releases the GIL
+    in BLAS). Row blocks of the output are contiguous, so no piece copies anything.
+    """
+    global _BLAS_THREADS
+    G, M, Kd = a.shape
+    N = b.shape[2]
+    threads = _threads()
+    blocks = threads if M >= MIN_ROWS_PER_PIECE * threads else 1     # row blocks per group
+    if (threads <= 1 or G * blocks < threads
+            or G * M * N * Kd < PARALLEL_MIN_ELEMENTS * 16):
+        return np.matmul(a, b)
+    if _BLAS_THREADS == "unknown":
+        _BLAS_THREADS = _find_openblas_threads()
+    if _BLAS_THREADS is None:
+        return np.matmul(a, b)
+    out = np.empty((G, M, N), dtype=np.result_type(a, b))
+    pieces = [(g, M * t // blocks, M * (t + 1) // blocks)
+              for g in range(G) for t in range(blocks)]
+
+    def run(first, last):
+        for g, r0, r1 in pieces[first:last]:
+            np.matmul(a[g, r0:r1], b[g], out=out[g, r0:r1])
+
+    get, set_ = _BLAS_THREADS
+    before = get()
+    set_(1)
+    try:
+        _run_split_py(run, len(pieces), threads)
+    finally:
+        set_(before)
+    return out
+
+
+def _run_split_py(fn, n_items, threads):
+    """Call ``fn(start, stop)`` on ``threads`` contiguous pieces of [0, n_items) at once."""
+    global _POOL
+    if _POOL is None or _POOL._max_workers < threads - 1:
+        _POOL = ThreadPoolExecutor(max_workers=max(threads - 1, 1),
+                                   thread_name_prefix="teachnn-conv")
+    bounds = [n_items * t // threads for t in range(threads + 1)]
+    futures = [_POOL.submit(fn, bounds[t], bounds[t + 1]) for t in range(1, threads)]
+    fn(bounds[0], bounds[1])
+    for f in futures:
+        f.result()
+
+
 def _geom(kernel, stride, pad_left, dilation):
     return tuple(int(v) for v in (*kernel, *stride, *pad_left, *dilation))
 
@@ -552,7 +643,7 @@ def conv_forward(x, w, bias, stride, pad_lr, dilation, groups, keep_col=False):
     for a, b in chunks:
         col = im2col(x[a:b], kernel, stride, pad_left, dilation, out_spatial)  # (C*K, n*L)
         # (G, O/G, C/G*K) @ (G, C/G*K, n*L) -> (G, O/G, n*L) -> out[a:b] (n, O, oD, oH, oW)
-        _columns_into_batch(np.matmul(w3, col.reshape(G, Cg * K, -1)), out[a:b])
+        _columns_into_batch(_matmul(w3, col.reshape(G, Cg * K, -1)), out[a:b])
     if bias is not None:
         out += bias.reshape(1, O, 1, 1, 1)
     # one piece: hand its columns to the backward pass (saves recomputing them)
@@ -610,11 +701,11 @@ def conv_backward(grad_out, x, w, col, stride, pad_lr, dilation, groups,
                 # (col_g (C/G*K, n*L) @ g_g^T (n*L, O/G))^T: the same numbers, but OpenBLAS
                 # runs this orientation 3-15x faster here (measured: the long n*L axis is
                 # read along memory in both operands instead of across rows of col)
-                gw3 += np.matmul(piece.reshape(G, Cg * K, -1),
+                gw3 += _matmul(piece.reshape(G, Cg * K, -1),
                                  g.transpose(0, 2, 1)).transpose(0, 2, 1)
             if need_x:
                 # dcol_g = w_g^T (C/G*K, O/G) @ g_g (O/G, n*L) -> (G, C/G*K, n*L) -> gx[a:b]
-                dcol = np.matmul(w3.transpose(0, 2, 1), g)
+                dcol = _matmul(w3.transpose(0, 2, 1), g)
                 col2im(dcol.reshape(C * K, -1), gx[a:b].shape, kernel, stride, pad_left,
                        dilation, out_spatial, out=gx[a:b])
     if need_w:
@@ -667,7 +758,7 @@ def conv_transpose_forward(x, w, bias, stride, padding, dilation, groups, out_sp
     out = np.empty((N, Cout) + out_spatial, dtype=x.dtype)
     for a, b in _sample_chunks(N, Cout * K * L * x.itemsize):
         xc = _batch_to_columns(x[a:b], G)                        # (G, Cin/G, n*L)
-        dcol = np.matmul(w3.transpose(0, 2, 1), xc)              # (G, Cout/G*K, n*L)
+        dcol = _matmul(w3.transpose(0, 2, 1), xc)              # (G, Cout/G*K, n*L)
         col2im(dcol.reshape(Cout * K, -1), out[a:b].shape, kernel, stride, padding,
                dilation, x.shape[2:], out=out[a:b])
     if bias is not None:
@@ -703,11 +794,11 @@ def conv_transpose_backward(grad_out, x, w, stride, padding, dilation, groups,
             col3 = col.reshape(G, Coutg * K, -1)                  # (G, Cout/G*K, n*L)
             if need_x:
                 # conv forward of grad_out: (G, Cin/G, Cout/G*K) @ col -> gx[a:b]
-                _columns_into_batch(np.matmul(w3, col3), gx[a:b])
+                _columns_into_batch(_matmul(w3, col3), gx[a:b])
             if need_w:
                 xc = _batch_to_columns(x[a:b], G)                  # (G, Cin/G, n*L)
                 # gw_g += xc_g @ col_g^T, as (col_g @ xc_g^T)^T (faster, see conv_backward)
-                gw3 += np.matmul(col3, xc.transpose(0, 2, 1)).transpose(0, 2, 1)
+                gw3 += _matmul(col3, xc.transpose(0, 2, 1)).transpose(0, 2, 1)
     if need_w:
         gw = gw3.reshape(w.shape)
     if need_b:
