@@ -48,7 +48,8 @@ __all__ = [
     "set_printoptions", "argsort", "sort", "topk", "chunk", "split", "unbind", "clone", "detach",
     "lt", "le", "gt", "ge", "eq", "ne", "logical_not", "logical_and", "logical_or", "floor", "ceil",
     "round", "sin", "cos", "expand_copy", "outer", "prod", "cumsum", "any", "all", "count_nonzero",
-    "tril", "triu", "diag", "logsumexp", "einsum",
+    "tril", "triu", "diag", "logsumexp", "einsum", "FloatTensor", "DoubleTensor", "HalfTensor",
+    "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
 ]
 
 
@@ -100,6 +101,10 @@ class Tensor:
 
     ``Tensor(ndarray, requires_grad=False)`` wraps the array as it is (no copy, no dtype
     change); to create tensors from Python data use ``teachnn.tensor([...])``.
+
+    PyTorch's legacy forms also work: ``Tensor(2, 3)`` is an uninitialised tensor of shape
+    (2, 3) (like ``teachnn.empty(2, 3)``) and ``Tensor([1, 2])`` copies Python values into
+    the default dtype (float32).
     """
 
     __array_priority__ = 1000      # ndarray (op) Tensor goes to Tensor's reflected operator
@@ -113,9 +118,18 @@ class Tensor:
     _hooks = ()               # leaf hooks (non-leaf hooks live on grad_fn)
     _accumulator = None       # the AccumulateGrad node, created on first use
 
-    def __init__(self, data=None, requires_grad=False):
+    def __init__(self, data=None, requires_grad=False, *more_sizes):
         if data.__class__ is not np.ndarray:
-            data = _as_array(data)
+            if data.__class__ is builtins.int or isinstance(data, Size):
+                # legacy torch.Tensor(2, 3): sizes, not values
+                shape, requires_grad = _legacy_shape(data, requires_grad, more_sizes, "Tensor")
+                data = np.empty(shape, dtype=_dtype.get_default_dtype().np)
+                more_sizes = ()
+            else:
+                data = _as_array(data)
+        if more_sizes:
+            raise TypeError(f"Tensor(data, requires_grad) takes at most 2 arguments when data is an array, "
+                            f"got {2 + len(more_sizes)}; for a shape use teachnn.empty(2, 3)")
         self._data = data
         if requires_grad:
             if requires_grad.__class__ is not builtins.bool and isinstance(requires_grad, numbers.Integral):
@@ -424,6 +438,8 @@ class Tensor:
     def type(self, dtype=None):
         if dtype is None:
             return f"teachnn.{_TYPE_NAMES.get(self.dtype.name, 'Tensor')}"
+        if isinstance(dtype, _LegacyTensorType):       # x.type(teachnn.LongTensor)
+            dtype = dtype.dtype
         return self.to(dtype)
 
     def float(self):
@@ -1409,6 +1425,101 @@ def _as_array(data):
     if isinstance(data, np.generic):
         return np.asarray(data)
     return np.asarray(data, dtype=_dtype.get_default_dtype().np)   # like torch.Tensor([...])
+
+
+def _legacy_shape(first, second, rest, name):
+    """Shape and requires_grad from legacy ``Tensor(2, 3)`` / ``Tensor(Size([2, 3]))`` calls."""
+    requires_grad = False
+    if isinstance(first, Size):
+        sizes = list(first)
+        if second is not False:
+            requires_grad = second
+    else:
+        sizes = [first]
+        if second.__class__ is builtins.int:              # Tensor(2, 3): the second size
+            sizes.append(second)
+        elif second is not False:
+            requires_grad = second
+    sizes += list(rest)
+    for n in sizes:
+        if n.__class__ is not builtins.int:
+            raise TypeError(f"{name}(*sizes) expects integer sizes, got {sizes!r}; to make a tensor from "
+                            "values pass one list: teachnn.tensor([1.0, 2.0])")
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {sizes}")
+    if requires_grad.__class__ is not builtins.bool:
+        raise TypeError(f"{name}: requires_grad must be True or False, got {requires_grad!r}")
+    return tuple(sizes), requires_grad
+
+
+class _LegacyTensorType(type):
+    """Metaclass of ``FloatTensor``, ``LongTensor``, ...: PyTorch's old typed constructors.
+
+    ``LongTensor([1, 2])`` copies values into int64; ``FloatTensor(2, 3)`` is an
+    uninitialised float32 tensor of shape (2, 3); ``isinstance(x, FloatTensor)`` is True
+    for float32 tensors.
+    """
+
+    def __call__(cls, *args):
+        np_dtype = cls.dtype.np
+        if not args:
+            return Tensor(np.empty((0,), dtype=np_dtype))
+        first = args[0]
+        if first.__class__ is builtins.int or isinstance(first, Size):
+            shape, _ = _legacy_shape(first, args[1] if len(args) > 1 else False, args[2:], cls.__name__)
+            if len(args) > 1 and args[1].__class__ is not builtins.int:
+                raise TypeError(f"{cls.__name__}(*sizes) expects integer sizes, got {args!r}")
+            return Tensor(np.empty(shape, dtype=np_dtype))
+        if len(args) > 1:
+            raise TypeError(f"{cls.__name__}() takes one sequence of values or integer sizes, got {args!r}")
+        if isinstance(first, Tensor):
+            first = first._data
+        if not isinstance(first, (list, tuple, np.ndarray)):
+            raise TypeError(f"new(): data must be a sequence (got {type(first).__name__}); "
+                            f"write {cls.__name__}([value]) or teachnn.tensor(value)")
+        return Tensor(np.array(first, dtype=np_dtype))        # a copy, like torch
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype.np
+
+    def __repr__(cls):
+        return f"<class 'teachnn.{cls.__name__}'>"
+
+
+class FloatTensor(metaclass=_LegacyTensorType):
+    dtype = _dtype.float32
+
+
+class DoubleTensor(metaclass=_LegacyTensorType):
+    dtype = _dtype.float64
+
+
+class HalfTensor(metaclass=_LegacyTensorType):
+    dtype = _dtype.float16
+
+
+class LongTensor(metaclass=_LegacyTensorType):
+    dtype = _dtype.int64
+
+
+class IntTensor(metaclass=_LegacyTensorType):
+    dtype = _dtype.int32
+
+
+class ShortTensor(metaclass=_LegacyTensorType):
+    dtype = _dtype.int16
+
+
+class CharTensor(metaclass=_LegacyTensorType):
+    dtype = _dtype.int8
+
+
+class ByteTensor(metaclass=_LegacyTensorType):
+    dtype = _dtype.uint8
+
+
+class BoolTensor(metaclass=_LegacyTensorType):
+    dtype = _dtype.bool
 
 
 def _rebuild_tensor(data, requires_grad, cls=Tensor):

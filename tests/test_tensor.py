@@ -578,8 +578,9 @@ def test_unique_meshgrid_bincount():
 
 
 def test_tensor_constructor_misuse_is_explained():
+    assert teachnn.Tensor(2, 3).shape == (2, 3)    # legacy sizes form (see test_tensor_compat.py)
     with pytest.raises(TypeError, match="teachnn.zeros\\(2, 3\\)"):
-        teachnn.Tensor(2, 3)
+        teachnn.Tensor(np.zeros(2), 3)             # an integer where requires_grad belongs
     t = teachnn.Tensor([1, 2])                     # like torch.Tensor([...]): default float dtype
     assert t.dtype == teachnn.float32 and t.tolist() == [1.0, 2.0]
     a = np.zeros(2, dtype=np.float64)

@@ -100,3 +100,69 @@ def test_numpy_inputs_match_torch_on_tensors():
                 np.testing.assert_allclose(o.numpy(), r.numpy(), rtol=1e-5, err_msg=name)
         else:
             np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-5, err_msg=name)
+
+
+# ------------------------------------------------------------------------------------------
+# 4. legacy constructors
+# ------------------------------------------------------------------------------------------
+def test_legacy_tensor_constructor():
+    t = teachnn.Tensor(2, 3)
+    assert t.shape == (2, 3) and t.dtype == teachnn.float32 and not t.requires_grad
+    assert teachnn.Tensor(2, 0).shape == (2, 0)
+    assert teachnn.Tensor(teachnn.Size([4, 1])).shape == (4, 1)
+    v = teachnn.Tensor([1, 2])
+    assert v.dtype == teachnn.float32
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+    assert teachnn.Tensor().shape == (0,)
+    # the internal contract: an ndarray is stored as it is (same object, dtype kept)
+    a = np.arange(3)
+    w = teachnn.Tensor(a)
+    assert w.data is a and w.dtype == teachnn.int64
+    g = teachnn.Tensor(np.ones(2), True)
+    assert g.requires_grad and g.dtype == teachnn.float64
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        teachnn.Tensor(-1)
+    with pytest.raises(TypeError):
+        teachnn.Tensor(np.ones(2), False, 3)
+    with pytest.raises(TypeError):
+        teachnn.Tensor(np.ones(2), 1)      # requires_grad must be a bool
+    # Parameter (a Tensor subclass) still wraps a tensor, and legacy tensors feed it
+    from teachnn import nn
+    p = nn.Parameter(teachnn.Tensor(3, 2))
+    assert p.shape == (3, 2) and p.requires_grad and isinstance(p, teachnn.Tensor)
+
+
+def test_legacy_typed_constructors():
+    cases = [(teachnn.FloatTensor, np.float32), (teachnn.DoubleTensor, np.float64),
+             (teachnn.LongTensor, np.int64), (teachnn.IntTensor, np.int32)]
+    for cls, np_dtype in cases:
+        x = cls([1.7, -1.7, 3])
+        np.testing.assert_array_equal(x.numpy(), np.array([1.7, -1.7, 3]).astype(np_dtype))
+        assert x.data.dtype == np_dtype
+        e = cls(2, 3)
+        assert e.shape == (2, 3) and e.data.dtype == np_dtype
+        assert isinstance(e, cls) and isinstance(e, teachnn.Tensor)
+        src = np.array([1.0, 2.0])
+        c = cls(src)
+        c[0] = 9
+        assert src[0] == 1.0                 # a copy, like torch
+    assert not isinstance(teachnn.zeros(2), teachnn.LongTensor)
+    assert teachnn.zeros(2).type(teachnn.LongTensor).dtype == teachnn.int64
+    with pytest.raises(TypeError, match="sequence"):
+        teachnn.FloatTensor(2.5)
+
+
+@requires_torch
+def test_legacy_constructors_match_torch():
+    for args in [([1, 2],), ([[1.5, 2.0], [3.0, 4.0]],), ([-1.7, 2.9],)]:
+        for name in ["Tensor", "FloatTensor", "DoubleTensor", "LongTensor", "IntTensor"]:
+            ours = getattr(teachnn, name)(*args)
+            ref = getattr(torch, name)(*args)
+            np.testing.assert_array_equal(ours.numpy(), ref.numpy(), err_msg=name)
+            assert str(ours.dtype).split(".")[1] == str(ref.dtype).split(".")[1], name
+    for sizes in [(2, 3), (0,), (4, 1, 2)]:
+        assert tuple(teachnn.Tensor(*sizes).shape) == tuple(torch.Tensor(*sizes).shape)
+        assert tuple(teachnn.LongTensor(*sizes).shape) == tuple(torch.LongTensor(*sizes).shape)
+    assert isinstance(torch.zeros(2), torch.FloatTensor) == isinstance(teachnn.zeros(2), teachnn.FloatTensor)
+    with pytest.raises(RuntimeError):
+        torch.Tensor(-1)
