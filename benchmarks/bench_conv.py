@@ -2,6 +2,7 @@
 
     python benchmarks/bench_conv.py            # the full suite (about a minute)
     python benchmarks/bench_conv.py --quick    # fewer repeats
+    NUMBA_NUM_THREADS=1 python benchmarks/bench_conv.py   # everything on one thread
 
 Every case runs forward and backward (gradients for input, weight and bias) in float32,
 in this one process, with PyTorch limited to the threads Numba uses. Times are the best of
@@ -20,6 +21,11 @@ import sys
 # (measured: Conv2d (32,16,32,32) fwd+bwd 217 ms spinning vs 16 ms passive), which would
 # flatter teachnn. Passive waiting gives PyTorch its good case here; set before torch loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# NUMBA_NUM_THREADS=1 means a one-thread comparison: hold NumPy's BLAS (teachnn's GEMMs and
+# the NumPy baseline) to the same count, else it would still use every core. Must be set
+# before NumPy loads.
+if "NUMBA_NUM_THREADS" in os.environ:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", os.environ["NUMBA_NUM_THREADS"])
 
 import numpy as np
 
