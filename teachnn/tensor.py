@@ -1359,11 +1359,53 @@ class Tensor:
         return self.nonzero()
 
     def gather(self, dim, index):
-        d = _norm_dim(dim, self.data.ndim)
-        idx = index.data if isinstance(index, Tensor) else np.asarray(index)
-        grids = list(np.indices(idx.shape, sparse=True))
-        grids[d] = idx
-        return _ops.Index.apply(self, tuple(grids), True)
+        """``out[i][j][k] = self[index[i][j][k]][j][k]`` for dim=0 (likewise for other dims).
+
+        ``index`` (int64) has as many dims as self; out has index's shape.
+        Backward: the gradient is scatter-added back to the gathered positions."""
+        d, grids = _scatter_gather_grids(self, dim, index, None, "gather")
+        return _ops.Index.apply(self, grids, True)
+
+    def scatter(self, dim, index, src=None, value=None, reduce=None):
+        """Out-of-place ``scatter_``: a copy of self with ``out[index[i][j]][j] = src[i][j]``
+        (dim=0). ``src`` is a Tensor or a number (also accepted as ``value=``); only the part
+        of src with index's shape is used. Repeated indices: the result is one of the values."""
+        if reduce is not None:
+            raise NotImplementedError(
+                f"scatter(reduce={reduce!r}) is not implemented in teachnn (deprecated in torch); "
+                "use scatter_add for reduce='add'")
+        return self._scatter(dim, index, src, value, "scatter", add=False)
+
+    def scatter_(self, dim, index, src=None, value=None, reduce=None):
+        """In-place :meth:`scatter` (``x.scatter_(1, labels.unsqueeze(1), 1.0)`` makes one-hot rows)."""
+        return self._inplace(None, lambda a, _: Tensor.scatter(a, dim, index, src, value, reduce))
+
+    def scatter_add(self, dim, index, src):
+        """Like scatter, but adds: ``out[index[i][j]][j] += src[i][j]`` (repeats add up)."""
+        return self._scatter(dim, index, src, None, "scatter_add", add=True)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(None, lambda a, _: Tensor.scatter_add(a, dim, index, src))
+
+    def _scatter(self, dim, index, src, value, name, add):
+        if src is None and value is None:
+            raise TypeError(f"{name}() missing the values to write: pass src (a Tensor) or value (a number)")
+        if src is not None and not isinstance(src, Tensor):
+            if isinstance(src, np.ndarray):
+                src = as_tensor(src)
+            elif isinstance(src, (numbers.Number, np.generic)) and not add:
+                src, value = None, src
+            else:
+                raise TypeError(f"{name}(): src must be a Tensor or a number, not {type(src).__name__}")
+        if src is not None and src.data.dtype != self.data.dtype:
+            raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype, but got {self.dtype} "
+                               f"and {src.dtype}; convert src with src.to({self.dtype})")
+        d, grids = _scatter_gather_grids(self, dim, index, src, name)
+        src_part = None
+        if src is not None:
+            src_part = tuple(slice(0, n) for n in grids_shape(grids))
+        cls = _ops.ScatterAdd if add else _ops.Scatter
+        return cls.apply(self, src, value, grids, src_part, add)
 
 
 # ----------------------------------------------------------------------------------------
@@ -1425,6 +1467,50 @@ def _as_array(data):
     if isinstance(data, np.generic):
         return np.asarray(data)
     return np.asarray(data, dtype=_dtype.get_default_dtype().np)   # like torch.Tensor([...])
+
+
+def grids_shape(grids):
+    """The shape of the index the advanced-index ``grids`` were built from."""
+    return np.broadcast_shapes(*(g.shape for g in grids))
+
+
+def _scatter_gather_grids(t, dim, index, src, name):
+    """Check ``index`` like torch does for gather/scatter and build advanced-index grids:
+    for each element of index, its target position in ``t`` (index value along ``dim``,
+    the element's own coordinates along the other axes)."""
+    d = _norm_dim(dim, t.data.ndim)
+    if isinstance(index, np.ndarray):
+        index = as_tensor(index)
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    idx = index.data
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, but got {index.dtype}; "
+                           "convert it with index.long()")
+    if t.data.ndim == 0:
+        raise RuntimeError(f"{name}() needs a tensor with at least one dimension, got a 0-d tensor; "
+                           "use t.reshape(1) first")
+    if idx.ndim != t.data.ndim:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor: "
+                           f"index has {idx.ndim}, input has {t.data.ndim} (shapes {list(idx.shape)} and "
+                           f"{list(t.shape)})")
+    if src is not None and src.data.ndim != t.data.ndim:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as src tensor: "
+                           f"index has {idx.ndim}, src has {src.data.ndim}")
+    shape = t.data.shape
+    for axis in range(len(shape)):
+        if axis != d and idx.shape[axis] > shape[axis]:
+            raise RuntimeError(f"Size does not match at dimension {axis} expected index {list(idx.shape)} to be "
+                               f"smaller than self {list(t.shape)} apart from dimension {d}")
+        if src is not None and idx.shape[axis] > src.data.shape[axis]:
+            raise RuntimeError(f"Size does not match at dimension {axis} expected index {list(idx.shape)} to be "
+                               f"smaller than src {list(src.shape)}")
+    if idx.size and (idx.min() < 0 or idx.max() >= shape[d]):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise RuntimeError(f"{name}(): index {bad} is out of bounds for dimension {d} with size {shape[d]}")
+    grids = list(np.indices(idx.shape, sparse=True))
+    grids[d] = idx
+    return d, tuple(grids)
 
 
 def _legacy_shape(first, second, rest, name):
@@ -2724,6 +2810,14 @@ def gather(input, dim, index):
     return input.gather(dim, index)
 
 
+def scatter(input, dim, index, src=None, value=None, reduce=None):
+    return input.scatter(dim, index, src, value, reduce)
+
+
+def scatter_add(input, dim, index, src):
+    return input.scatter_add(dim, index, src)
+
+
 def index_select(input, dim, index):
     return input.index_select(dim, index)
 
@@ -2867,14 +2961,14 @@ def _takes_input_first(fn):
 
 
 for _name in list(__all__) + ["logical_and", "logical_or", "logical_not", "flip", "roll", "unique",
-                              "log1p", "expm1", "gather", "index_select", "masked_fill", "argwhere",
+                              "log1p", "expm1", "gather", "scatter", "scatter_add", "index_select", "masked_fill", "argwhere",
                               "nonzero", "rsqrt", "reciprocal", "norm", "bincount"]:
     _fn = globals().get(_name)
     if callable(_fn) and not isinstance(_fn, type) and _takes_input_first(_fn):
         globals()[_name] = _accept_numpy_arrays(_fn)
 del _name, _fn
 
-__all__ += ["flip", "roll", "unique", "log1p", "expm1", "gather", "index_select", "masked_fill",
+__all__ += ["flip", "roll", "unique", "log1p", "expm1", "gather", "scatter", "scatter_add", "index_select", "masked_fill",
             "argwhere", "nonzero", "rsqrt", "reciprocal", "norm", "meshgrid", "bincount", "typename",
             "set_num_threads", "get_num_threads"]
 

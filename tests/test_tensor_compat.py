@@ -166,3 +166,117 @@ def test_legacy_constructors_match_torch():
     assert isinstance(torch.zeros(2), torch.FloatTensor) == isinstance(teachnn.zeros(2), teachnn.FloatTensor)
     with pytest.raises(RuntimeError):
         torch.Tensor(-1)
+
+
+# ------------------------------------------------------------------------------------------
+# 5. scatter / scatter_add / gather
+# ------------------------------------------------------------------------------------------
+def _naive_scatter(x, dim, index, src, add):
+    """Reference loop: out[..., index[pos], ...] (=|+=) src[pos] over every position of index."""
+    out = x.copy()
+    for pos in np.ndindex(*index.shape):
+        target = list(pos)
+        target[dim] = index[pos]
+        value = src[pos] if isinstance(src, np.ndarray) else src
+        if add:
+            out[tuple(target)] += value
+        else:
+            out[tuple(target)] = value
+    return out
+
+
+def test_scatter_against_naive_loop():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 5))
+    src = rng.standard_normal((3, 5))
+    for dim in (0, 1, -1):
+        d = dim % 2
+        idx_shape = (3, 4) if d == 0 else (2, 5)
+        # a permutation per row/column so no target is written twice (scatter with repeats is
+        # unspecified in torch)
+        if d == 0:
+            index = np.stack([rng.permutation(4)[:3] for _ in range(4)], axis=1)
+        else:
+            index = np.stack([rng.permutation(5) for _ in range(2)], axis=0)
+        assert index.shape == idx_shape
+        s = src if d == 0 else rng.standard_normal((2, 5))
+        t = teachnn.tensor(x).scatter(dim, teachnn.tensor(index), teachnn.tensor(s))
+        np.testing.assert_array_equal(t.numpy(), _naive_scatter(x, d, index, s, False))
+        v = teachnn.tensor(x).scatter(dim, teachnn.tensor(index), 2.5)
+        np.testing.assert_array_equal(v.numpy(), _naive_scatter(x, d, index, 2.5, False))
+    # scatter_add: repeats add up
+    index = rng.integers(0, 4, size=(3, 5))
+    t = teachnn.scatter_add(teachnn.tensor(x), 0, teachnn.tensor(index), teachnn.tensor(src))
+    np.testing.assert_allclose(t.numpy(), _naive_scatter(x, 0, index, src, True), rtol=1e-12)
+
+
+def test_scatter_inplace_one_hot():
+    labels = teachnn.tensor([2, 0, 3])
+    one_hot = teachnn.zeros(3, 4)
+    out = one_hot.scatter_(1, labels.unsqueeze(1), 1.0)
+    assert out is one_hot
+    np.testing.assert_array_equal(one_hot.numpy(), np.eye(4, dtype=np.float32)[[2, 0, 3]])
+    acc = teachnn.zeros(2)
+    acc.scatter_add_(0, teachnn.tensor([1, 1, 0]), teachnn.tensor([1.0, 2.0, 5.0]))
+    np.testing.assert_array_equal(acc.numpy(), [5.0, 3.0])
+
+
+def test_scatter_and_gather_gradcheck():
+    rng = np.random.default_rng(2)
+    from teachnn.autograd import gradcheck
+    x = teachnn.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    src = teachnn.tensor(rng.standard_normal((2, 4)), requires_grad=True)
+    index = teachnn.tensor([[0, 2, 1, 0], [2, 1, 0, 1]])          # no repeats within a column
+    assert gradcheck(lambda a, b: a.scatter(0, index, b), (x, src))
+    rep = teachnn.tensor([[0, 0, 1, 1], [0, 0, 1, 1]])              # repeats add up
+    assert gradcheck(lambda a, b: a.scatter_add(0, rep, b), (x, src))
+    assert gradcheck(lambda a: a.gather(1, teachnn.tensor([[0, 0], [3, 1], [2, 2]])), (x,))
+    # in-place scatter_ on a non-leaf is tracked
+    assert gradcheck(lambda a, b: (a * 1.0).scatter_(0, index, b), (x, src))
+
+
+def test_scatter_gather_errors():
+    x = teachnn.zeros(3, 4)
+    with pytest.raises(RuntimeError, match="int64"):
+        x.scatter(0, teachnn.tensor([[0]], dtype=teachnn.int32), 1.0)
+    with pytest.raises(RuntimeError, match="out of bounds"):
+        x.scatter(0, teachnn.tensor([[3]]), 1.0)
+    with pytest.raises(RuntimeError, match="out of bounds"):
+        x.gather(1, teachnn.tensor([[-1]]))
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        x.gather(0, teachnn.tensor([0]))
+    with pytest.raises(RuntimeError, match="dtype"):
+        x.scatter(0, teachnn.tensor([[0]]), teachnn.ones(1, 1, dtype=teachnn.float64))
+    with pytest.raises(RuntimeError, match="Size does not match"):
+        x.scatter(0, teachnn.tensor([[0, 1, 2]]), teachnn.ones(1, 2))
+    with pytest.raises(RuntimeError, match="leaf"):
+        teachnn.zeros(3, 4, requires_grad=True).scatter_(0, teachnn.tensor([[0]]), 1.0)
+
+
+@requires_torch
+def test_scatter_gather_match_torch():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 6)).astype(np.float32)
+    src = rng.standard_normal((3, 6)).astype(np.float32)
+    index = np.stack([rng.permutation(4)[:3] for _ in range(6)], axis=1)
+    rep = rng.integers(0, 4, size=(3, 6))
+    g = rng.standard_normal((4, 6)).astype(np.float32)
+    for name, idx in [("scatter", index), ("scatter_add", rep)]:
+        results = []
+        for lib in (teachnn, torch):
+            a = lib.tensor(x, requires_grad=True)
+            b = lib.tensor(src, requires_grad=True)
+            out = getattr(a, name)(0, lib.tensor(idx), b)
+            out.backward(lib.tensor(g))
+            results.append((out.detach().numpy(), a.grad.numpy(), b.grad.numpy()))
+        for ours, ref in zip(*results):
+            np.testing.assert_allclose(ours, ref, rtol=1e-6, err_msg=name)
+    ours = teachnn.zeros(3, 5).scatter_(1, teachnn.tensor([[4], [0], [2]]), 1.0)
+    ref = torch.zeros(3, 5).scatter_(1, torch.tensor([[4], [0], [2]]), 1.0)
+    np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+    gi = rng.integers(0, 6, size=(4, 3))
+    a = teachnn.tensor(x, requires_grad=True)
+    ta = torch.tensor(x, requires_grad=True)
+    a.gather(1, teachnn.tensor(gi)).sum().backward()
+    ta.gather(1, torch.tensor(gi)).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())

@@ -934,6 +934,48 @@ class Index(Function):
         return gx, None, None
 
 
+class Scatter(Function):
+    """``x.scatter(dim, index, src)`` (``add=False``) or ``x.scatter_add(...)`` (``add=True``).
+
+    ``grids`` are the advanced-index arrays that name, for every element of ``index``, the
+    target position in x (``index`` itself along ``dim``, the element's own coordinate along
+    the other axes); ``src_part`` indexes the part of src that index covers.
+    Forward: ``out = x; out[grids] = src[src_part]`` (or ``+=`` with repeats adding up).
+    Backward: scatter -> dx = grad with the overwritten positions set to 0; scatter_add -> dx
+    = grad. Both: dsrc[src_part] = grad[grids] (zeros elsewhere).
+    """
+    _backward_name = "ScatterBackward0"
+
+    @staticmethod
+    def forward(ctx, x, src, value, grids, src_part, add):
+        ctx.grids, ctx.src_part, ctx.add = grids, src_part, add
+        ctx.src_shape = None if src is None else src.data.shape
+        out = x.data.copy()
+        values = src.data[src_part] if src is not None else np.asarray(value, dtype=x.data.dtype)
+        if add:
+            np.add.at(out, grids, values)
+        else:
+            out[grids] = values
+        return Tensor(out)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out.data
+        gx = g
+        if not ctx.add:
+            gx = g.copy()
+            gx[ctx.grids] = 0
+        gsrc = None
+        if ctx.src_shape is not None:
+            gsrc = np.zeros(ctx.src_shape, dtype=g.dtype)
+            gsrc[ctx.src_part] = g[ctx.grids]
+        return gx, gsrc, None, None, None, None
+
+
+class ScatterAdd(Scatter):
+    _backward_name = "ScatterAddBackward0"
+
+
 class Select(Index):
     _backward_name = "SelectBackward0"
 
