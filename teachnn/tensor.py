@@ -2972,5 +2972,65 @@ __all__ += ["flip", "roll", "unique", "log1p", "expm1", "gather", "scatter", "sc
             "argwhere", "nonzero", "rsqrt", "reciprocal", "norm", "meshgrid", "bincount", "typename",
             "set_num_threads", "get_num_threads"]
 
+# ----------------------------------------------------------------------------------------
+# ``out=``: torch.matmul(a, b, out=c) computes the result and writes it into c (which keeps
+# its dtype; its shape is changed if it differs). Like torch, out= does no autograd: it is an
+# error when grad mode is on and an argument (or out) requires grad.
+# ----------------------------------------------------------------------------------------
+def _any_requires_grad(values):
+    for v in values:
+        if isinstance(v, Tensor):
+            if v._requires_grad:
+                return True
+        elif isinstance(v, (list, tuple)) and _any_requires_grad(v):
+            return True
+    return False
+
+
+def _write_out(out, result, name):
+    """Copy ``result`` into ``out`` in place (resizing out if the shapes differ)."""
+    import warnings
+    values = result._data
+    _check_inplace_cast(values.dtype, out._data.dtype)
+    if out._data.shape != values.shape:
+        if out._data.size:
+            warnings.warn(f"{name}(): an output with one or more elements was resized since it had shape "
+                          f"{list(out.shape)}, which does not match the required output shape "
+                          f"{list(values.shape)}", UserWarning, stacklevel=3)
+        out._data = np.empty(values.shape, dtype=out._data.dtype)
+    np.copyto(out._data, values, casting="unsafe")
+    out._version += 1
+    return out
+
+
+def _accept_out(fn):
+    import functools
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        if grad_mode._grad_enabled and (out._requires_grad or _any_requires_grad(args)
+                                        or _any_requires_grad(kwargs.values())):
+            raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad. Drop out= "
+                               f"(write c = teachnn.{name}(...)) or wrap the call in teachnn.no_grad().")
+        return _write_out(out, fn(*args, **kwargs), name)
+
+    return wrapper
+
+
+for _name in ["matmul", "mm", "bmm", "dot", "outer", "add", "sub", "mul", "div", "pow", "cat", "concat",
+              "concatenate", "stack", "exp", "log", "sqrt", "abs", "neg", "sign", "square", "sin", "cos",
+              "floor", "ceil", "round", "sigmoid", "tanh", "clamp", "clip", "maximum", "minimum", "sum",
+              "mean", "prod", "cumsum", "where", "lt", "le", "gt", "ge", "eq", "ne", "logical_not",
+              "logical_and", "logical_or", "log1p", "expm1", "rsqrt", "reciprocal"]:
+    globals()[_name] = _accept_out(globals()[_name])
+del _name
+
+
 # The operations are defined in autograd/ops.py, which itself needs Tensor: import it last.
 from .autograd import ops as _ops  # noqa: E402

@@ -280,3 +280,78 @@ def test_scatter_gather_match_torch():
     a.gather(1, teachnn.tensor(gi)).sum().backward()
     ta.gather(1, torch.tensor(gi)).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
+
+
+# ------------------------------------------------------------------------------------------
+# 3. out=
+# ------------------------------------------------------------------------------------------
+def test_out_keyword_writes_into_the_given_tensor():
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((2, 3)).astype(np.float32)
+    b = rng.standard_normal((2, 3)).astype(np.float32)
+    ta, tb = teachnn.tensor(a), teachnn.tensor(b)
+    cases = [("matmul", (ta, tb.T), a @ b.T), ("mul", (ta, tb), a * b), ("add", (ta, tb), a + b),
+             ("sub", (ta, 2.0), a - 2.0), ("div", (ta, tb), a / b), ("exp", (ta,), np.exp(a)),
+             ("sum", (ta, 1), a.sum(1)), ("maximum", (ta, tb), np.maximum(a, b))]
+    for name, args, expected in cases:
+        out = teachnn.empty(*expected.shape)
+        array = out.data
+        result = getattr(teachnn, name)(*args, out=out)
+        assert result is out, name
+        assert out.data is array, name                       # written in place, same array
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6, err_msg=name)
+    out = teachnn.empty(4, 3)
+    teachnn.cat([ta, tb], 0, out=out)
+    np.testing.assert_array_equal(out.numpy(), np.concatenate([a, b]))
+    # a wrongly shaped out is resized (with a warning when it was not empty)
+    out = teachnn.empty(0)
+    teachnn.stack([ta, tb], dim=1, out=out)
+    np.testing.assert_array_equal(out.numpy(), np.stack([a, b], axis=1))
+    with pytest.warns(UserWarning, match="resized"):
+        teachnn.mul(ta, tb, out=teachnn.zeros(5))
+    # out keeps its dtype: float32 result into float64 out; float into int64 is an error
+    out64 = teachnn.zeros(2, 3, dtype=teachnn.float64)
+    teachnn.add(ta, 1, out=out64)
+    assert out64.dtype == teachnn.float64
+    np.testing.assert_allclose(out64.numpy(), a.astype(np.float64) + 1, rtol=1e-6)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        teachnn.add(ta, 0.5, out=teachnn.zeros(2, 3, dtype=teachnn.int64))
+
+
+def test_out_keyword_and_autograd():
+    a = teachnn.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        teachnn.mul(a, 2.0, out=teachnn.empty(2))
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        teachnn.mul(teachnn.ones(2), 2.0, out=teachnn.empty(2, requires_grad=True))
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        teachnn.cat([a, a], out=teachnn.empty(4))
+    with teachnn.no_grad():
+        out = teachnn.empty(2)
+        teachnn.mul(a, 3.0, out=out)
+    assert not out.requires_grad and out.grad_fn is None
+    np.testing.assert_array_equal(out.numpy(), [3.0, 3.0])
+    with pytest.raises(TypeError, match="out"):
+        teachnn.mul(teachnn.ones(2), 2.0, out=np.empty(2))
+
+
+@requires_torch
+def test_out_keyword_matches_torch():
+    t = np.arange(6, dtype=np.float32).reshape(2, 3)
+    results = []
+    for lib in (teachnn, torch):
+        x = lib.tensor(t)
+        y3 = lib.rand_like(x @ x.T)
+        lib.matmul(x, x.T, out=y3)                          # the Tensors tutorial
+        z3 = lib.rand_like(x)
+        lib.mul(x, x, out=z3)
+        c = lib.zeros(2, 6)
+        lib.cat([x, x], dim=1, out=c)
+        d = lib.zeros(2, 3, dtype=lib.float64)
+        lib.div(x, 4, out=d)
+        results.append([v.numpy() for v in (y3, z3, c, d)])
+    for ours, ref in zip(*results):
+        assert ours.dtype == ref.dtype
+        np.testing.assert_allclose(ours, ref, rtol=1e-6)
+    with pytest.raises(RuntimeError):
+        torch.mul(torch.ones(2, requires_grad=True), 2.0, out=torch.empty(2))
