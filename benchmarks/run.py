@@ -2,9 +2,16 @@
 
 Each part prints its own Markdown table of teachnn / PyTorch ratios measured in the same
 process with the same thread count. Nothing here is a test: no number is asserted.
-Arguments after the command are passed to every part (e.g. ``--repeat 3``).
+Words after the command pick parts by name (``python -m benchmarks.run conv pool``);
+``--quick`` is passed to every part.
 """
+import os
 import sys
+
+# PyTorch's OpenMP threads spin while they wait; on a shared machine that makes PyTorch look
+# several times slower than it is. Passive waiting gives PyTorch its good case (set before
+# torch is imported by any part).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from benchmarks import bench_conv, bench_dense, bench_pool, bench_viz, compile_latency
 
@@ -24,7 +31,7 @@ def main(argv=None):
         if only and not any(o in name for o in only):
             continue
         print(f"\n## {name}\n", flush=True)
-        flags = [a for a in argv if a.startswith("-")]
+        flags = [a for a in argv if a == "--quick"]
         part(flags) if part.__code__.co_argcount else part()
 
 
