@@ -297,3 +297,49 @@ def test_split_over_threads_gives_the_same_result(monkeypatch):
     split = run_all()
     for a, b in zip(single, split):
         np.testing.assert_array_equal(a, b)
+
+
+def _general_avg_backward(g, axes, count_include_pad, override):
+    """The general (zero-then-add) backward kernel, called directly: the oracle of the
+    tiled fast path."""
+    ranges, counts = K._tables(axes, count_include_pad)
+    P = g.shape[0]
+    spatial = tuple(a.in_size for a in axes)
+    ref = np.full((P, int(np.prod(spatial))), np.nan, dtype=g.dtype)
+    K._avg_pool_backward_range(g.reshape(P, -1), ref, spatial[1], spatial[2], *ranges,
+                               *counts, 0 if override is None else override, 0, P)
+    return ref.reshape((P,) + spatial)
+
+
+@settings(max_examples=30, deadline=None)
+@given(spatial=st.tuples(st.integers(1, 5), st.integers(1, 9), st.integers(1, 9)),
+       kernel=st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4)),
+       override=st.sampled_from([None, 1, 3]), dtype=st.sampled_from([np.float32, np.float64]),
+       seed=st.integers(0, 99))
+def test_avg_backward_tiled_fast_path_equals_general_kernel(spatial, kernel, override, dtype,
+                                                            seed):
+    # stride == kernel, no padding: windows tile the input (leftover cells get 0)
+    kernel = tuple(min(k, L) for k, L in zip(kernel, spatial))
+    axes = tuple(K.pool_windows(L, k, k) for L, k in zip(spatial, kernel))
+    assert K._tiled_kernel(axes, K._tables(axes, True)[1]) == kernel
+    g = np.random.default_rng(seed).standard_normal(
+        (3,) + tuple(a.out_size for a in axes)).astype(dtype)
+    fast = K.avg_pool_backward(g, axes, True, override)
+    np.testing.assert_array_equal(fast, _general_avg_backward(g, axes, True, override))
+
+
+def test_tiled_detection_rejects_overlap_padding_and_uneven_adaptive():
+    t = K._tables
+    assert K._tiled_kernel([K.pool_windows(1, 1, 1)] * 2 + [K.pool_windows(8, 3, 2)],
+                           t([K.pool_windows(8, 3, 2)] * 3, True)[1]) is None      # overlap
+    padded = [K.pool_windows(1, 1, 1)] * 2 + [K.pool_windows(8, 2, 2, 1)]
+    assert K._tiled_kernel(padded, t(padded, True)[1]) is None
+    assert K._tiled_kernel(padded, t(padded, False)[1]) is None
+    uneven = [K.adaptive_windows(1, 1)] * 2 + [K.adaptive_windows(14, 5)]
+    assert K._tiled_kernel(uneven, t(uneven)[1]) is None
+    even = [K.adaptive_windows(1, 1), K.adaptive_windows(14, 1), K.adaptive_windows(14, 7)]
+    assert K._tiled_kernel(even, t(even)[1]) == (1, 14, 2)
+    # adaptive (1) backward: every cell gets g / (H*W); compare with the general kernel
+    g = np.random.default_rng(1).standard_normal((4, 1, 1, 7)).astype(np.float32)
+    np.testing.assert_array_equal(K.avg_pool_backward(g, even, False),
+                                  _general_avg_backward(g, even, False, None))
