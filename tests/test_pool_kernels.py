@@ -343,3 +343,22 @@ def test_tiled_detection_rejects_overlap_padding_and_uneven_adaptive():
     g = np.random.default_rng(1).standard_normal((4, 1, 1, 7)).astype(np.float32)
     np.testing.assert_array_equal(K.avg_pool_backward(g, even, False),
                                   _general_avg_backward(g, even, False, None))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("spatial", [(1, 1, 1), (1, 14, 14), (3, 5, 7)])
+def test_global_average_fast_path_forward_and_backward(spatial, dtype):
+    # one window covering the whole plane (adaptive_avg_pool(x, 1)): plain sum / size
+    rng = np.random.default_rng(7)
+    axes = tuple(K.adaptive_windows(L, 1) for L in spatial)
+    x = rng.standard_normal((5,) + spatial).astype(dtype)
+    for override in (None, 4):
+        out = K.avg_pool_forward(x, axes, True, override)
+        divisor = override or int(np.prod(spatial))
+        ref = [math.fsum(plane.astype(np.float64).ravel()) / divisor for plane in x]
+        tol = 1e-6 if dtype == np.float32 else 1e-13
+        np.testing.assert_allclose(out.reshape(5), ref, rtol=tol, atol=tol)
+        assert out.shape == (5, 1, 1, 1) and out.dtype == dtype
+        g = rng.standard_normal((5, 1, 1, 1)).astype(dtype)
+        np.testing.assert_array_equal(K.avg_pool_backward(g, axes, True, override),
+                                      _general_avg_backward(g, axes, True, override))

@@ -296,6 +296,31 @@ def _avg_tiled_backward_range(grad_out, grad_in, D, H, W, kd, kh, kw, OD, OH, OW
                     out[row + w] = 0.0
 
 
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})   # SIMD adds
+def _global_avg_range(planes, out, divisor, start, stop):
+    """Fast path of the average forward when one window covers the whole plane
+    (``adaptive_avg_pool2d(x, 1)``, global average pooling): out[p] = sum(plane p) / divisor.
+
+    planes (P, S) -> out (P,). One contiguous read per plane, summed in float64 like the
+    general kernel, rounded once when stored.
+    """
+    for p in range(start, stop):
+        total = 0.0
+        for i in range(planes.shape[1]):
+            total += planes[p, i]
+        out[p] = total / divisor
+
+
+@njit(cache=True, nogil=True)
+def _global_avg_backward_range(grad_out, grad_in, divisor, start, stop):
+    """Backward of :func:`_global_avg_range`: every cell of plane p gets
+    grad_out[p] / divisor. grad_out (P,) -> grad_in (P, S), one write per cell."""
+    for p in range(start, stop):
+        share = grad_out[p] / divisor
+        for i in range(grad_in.shape[1]):
+            grad_in[p, i] = share
+
+
 @njit(cache=True, nogil=True)
 def _scatter_range(values, idx, out, accumulate, start, stop):
     """values, idx (P, M) -> out (P, S): out[p, idx[p, m]] (+)= values[p, m].
@@ -473,6 +498,12 @@ def avg_pool_forward(x: np.ndarray, axes, count_include_pad: bool = True,
     P, D, H, W = x.shape
     out_spatial = tuple(a.out_size for a in axes)
     out = np.empty((P, int(np.prod(out_spatial))), dtype=x.dtype)
+    if out_spatial == (1, 1, 1) and _tiled_kernel(axes, counts) == (D, H, W):
+        # one window = the whole plane (global average pooling): a plain contiguous sum
+        divisor = override if override != 0 else D * H * W
+        _run_split(_global_avg_range, (x.reshape(P, D * H * W), out.reshape(P), divisor),
+                   P, x.size)
+        return out.reshape((P,) + out_spatial)
     _run_split(_avg_pool_range, (x.reshape(P, D * H * W), out, H, W, *ranges, *counts,
                                  override), P, x.size)
     return out.reshape((P,) + out_spatial)
@@ -500,6 +531,10 @@ def avg_pool_backward(grad_out: np.ndarray, axes, count_include_pad: bool = True
     if tiled is not None:                     # non-overlapping windows: one write per cell
         kd, kh, kw = tiled
         divisor = override if override != 0 else kd * kh * kw
+        if tiled == spatial:                  # one window = the whole plane
+            _run_split(_global_avg_backward_range, (grad_out.reshape(P), grad_in, divisor),
+                       P, grad_in.size)
+            return grad_in.reshape(P, D, H, W)
         OD, OH, OW = grad_out.shape[1:]
         _run_split(_avg_tiled_backward_range, (grad_out.reshape(P, -1), grad_in, D, H, W,
                                                kd, kh, kw, OD, OH, OW, divisor),
