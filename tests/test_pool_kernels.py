@@ -362,3 +362,30 @@ def test_global_average_fast_path_forward_and_backward(spatial, dtype):
         g = rng.standard_normal((5, 1, 1, 1)).astype(dtype)
         np.testing.assert_array_equal(K.avg_pool_backward(g, axes, True, override),
                                       _general_avg_backward(g, axes, True, override))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_select_rule_with_nans_ties_and_infs(dtype):
+    # the kernel picks with branch-free selects; check its rule "greater, or NaN" cell by
+    # cell against a plain-Python loop on data full of ties, NaNs and infinities
+    rng = np.random.default_rng(3)
+    x = rng.choice(np.array([0.0, 1.0, 1.0, 2.0, np.nan, -np.inf, np.inf]),
+                   size=(4, 1, 9, 10)).astype(dtype)
+    for k, s, p in [(2, 2, 0), (3, 2, 1), (3, 1, 1)]:
+        axes = axes_for((1, 9, 10), (1, k, k), (1, s, s), (0, p, p), (1, 1, 1), False)
+        out, idx = K.max_pool_forward(x, axes)
+        for q in range(4):
+            for oh in range(out.shape[2]):
+                for ow in range(out.shape[3]):
+                    best, best_at = -np.inf, None
+                    for h in range(oh * s - p, oh * s - p + k):
+                        for w in range(ow * s - p, ow * s - p + k):
+                            if 0 <= h < 9 and 0 <= w < 10:
+                                v = x[q, 0, h, w]
+                                if best_at is None:
+                                    best_at = h * 10 + w        # first real cell
+                                if v > best or math.isnan(v):
+                                    best, best_at = v, h * 10 + w
+                    got = out[q, 0, oh, ow]
+                    assert (np.isnan(got) and np.isnan(best)) or got == best
+                    assert idx[q, 0, oh, ow] == best_at

@@ -167,9 +167,11 @@ def _max_pool_plane(plane, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
                         w = lo_w[ow]
                         while w < hi_w[ow]:
                             v = plane[row + w]
-                            if v > best or np.isnan(v):
-                                best = v
-                                best_at = row + w
+                            # `|` not `or`: both tests always run, so LLVM can use
+                            # branch-free selects (measured faster on random data)
+                            take = (v > best) | (v != v)        # greater, or NaN
+                            best = v if take else best
+                            best_at = row + w if take else best_at
                             w += st_w
                         h += st_h
                     d += st_d
