@@ -36,6 +36,16 @@ so max pooling, average pooling and their adaptive variants share the same two l
 differ only in their tables. A window's divisor is ``count_d[od] * count_h[oh] * count_w[ow]``
 (PyTorch's ``pool_size``), unless ``divisor_override`` replaces it.
 
+Fast paths
+----------
+When the windows *tile* the input (stride = kernel, no padding, no dilation -- e.g.
+``AvgPool2d(2)`` or ``AdaptiveAvgPool2d((7, 7))`` on 14x14) every input cell belongs to at
+most one window, so the average backward writes each cell once instead of zeroing the plane
+and adding (``_avg_tiled_backward_range``). When one window covers the whole plane
+(``AdaptiveAvgPool2d(1)``, global average pooling) forward is a contiguous sum per plane and
+backward a fill (``_global_avg_range``). :func:`_tiled_kernel` decides; the results equal the
+general kernels' (tests compare them).
+
 Numba does no bounds checks: every public function here validates shapes, dtypes,
 contiguity and table ranges in Python before the jitted call. For debugging a kernel in
 plain Python, run with ``NUMBA_DISABLE_JIT=1``.
