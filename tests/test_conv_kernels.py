@@ -232,9 +232,11 @@ def test_kernels_reject_bad_arrays_before_the_jitted_call():
                                  (0, 0, 0), (1, 1, 1), 1, (1, 3, 3))
 
 
-@pytest.mark.parametrize("G, M, Kd, N", [(1, 70, 9, 33), (3, 5, 4, 17), (2, 1, 3, 2)])
+# (1, 5, 7, 2100): too few rows to share, so (with 2+ threads) cut into column blocks
+@pytest.mark.parametrize("G, M, Kd, N", [(1, 70, 9, 33), (3, 5, 4, 17), (2, 1, 3, 2),
+                                         (1, 5, 7, 2100)])
 def test_split_matmul_equals_numpy_matmul_and_restores_blas_threads(G, M, Kd, N):
-    """_matmul cuts large products into (group, row block) pieces run on our threads with
+    """_matmul cuts large products into (group, row or column block) pieces run on our threads with
     OpenBLAS held to one thread; the numbers must be np.matmul's (also for the transposed
     views the conv code passes) and the BLAS thread count must come back unchanged."""
     rng = np.random.default_rng(G * 100 + M)

@@ -414,6 +414,7 @@ def _find_openblas_threads():
 
 _BLAS_THREADS = "unknown"      # (get, set) once looked up, None when not found
 MIN_ROWS_PER_PIECE = 32        # fewer rows than this per thread: not worth splitting rows
+MIN_COLS_PER_PIECE = 1024      # the same for column blocks (used when there are too few rows)
 
 
 def _matmul(a, b):
@@ -422,7 +423,10 @@ def _matmul(a, b):
 
     Large products are cut into pieces (group g, output rows r0:r1); every thread computes
     ``a[g, r0:r1] @ b[g]`` for its pieces (NumPy releases the GIL in BLAS). Row blocks of
-    the output are contiguous, so no piece copies anything. A product with too few pieces
+    the output are contiguous, so no piece copies anything. A product with too few rows
+    to share (e.g. 16 output channels) is cut into column blocks instead,
+    ``a[g] @ b[g, :, c0:c1]`` (measured: (16, 216) @ (216, 50400) 11.4 -> 4.8 ms on 2
+    threads; BLAS reads a column block in place, row stride = full width). A product with too few pieces
     runs as one one-thread GEMM: measured here, that beat OpenBLAS's own threads too
     (Conv3d fwd+bwd 87 -> 49 ms, small Conv2d 33 -> 7 ms).
     """
@@ -431,7 +435,10 @@ def _matmul(a, b):
     N = b.shape[2]
     threads = _threads()
     blocks = threads if M >= MIN_ROWS_PER_PIECE * threads else 1     # row blocks per group
-    split = (threads > 1 and G * blocks >= threads
+    cblocks = 1                                                      # column blocks per group
+    if blocks == 1 and G < threads and N >= MIN_COLS_PER_PIECE * threads:
+        cblocks = threads
+    split = (threads > 1 and G * blocks * cblocks >= threads
              and G * M * N * Kd >= PARALLEL_MIN_ELEMENTS * 16)
     if _BLAS_THREADS == "unknown":
         _BLAS_THREADS = _find_openblas_threads()
@@ -444,12 +451,14 @@ def _matmul(a, b):
         if not split:
             return np.matmul(a, b)
         out = np.empty((G, M, N), dtype=np.result_type(a, b))
-        pieces = [(g, M * t // blocks, M * (t + 1) // blocks)
-                  for g in range(G) for t in range(blocks)]
+        # (group, rows r0:r1, columns c0:c1); only one of rows/columns is actually cut
+        pieces = [(g, M * t // blocks, M * (t + 1) // blocks,
+                   N * u // cblocks, N * (u + 1) // cblocks)
+                  for g in range(G) for t in range(blocks) for u in range(cblocks)]
 
         def run(first, last):
-            for g, r0, r1 in pieces[first:last]:
-                np.matmul(a[g, r0:r1], b[g], out=out[g, r0:r1])
+            for g, r0, r1, c0, c1 in pieces[first:last]:
+                np.matmul(a[g, r0:r1], b[g, :, c0:c1], out=out[g, r0:r1, c0:c1])
 
         _run_split_py(run, len(pieces), threads)
         return out
