@@ -16,3 +16,22 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "teachnn"))
+
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import teachnn  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _seed_every_generator():
+    """Every test starts from the same random state (teachnn, NumPy's global and, if present,
+    PyTorch's), so a test run is reproducible and a failure can be replayed."""
+    teachnn.manual_seed(0)
+    np.random.seed(0)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.manual_seed(0)

@@ -130,6 +130,10 @@ def run_both(program, data, tmp_path, rtol, atol):
     # tests/parity sets one torch thread, but a teachnn conv call resets torch's OpenMP thread
     # count (shared runtime); on a loaded 2-core machine two threads make torch ~10x slower
     torch.set_num_threads(1)
+    # PyTorch draws the starting weights (copied into teachnn by env.init): seed both so every
+    # run starts from the same weights and the comparison is deterministic
+    torch.manual_seed(0)
+    teachnn.manual_seed(0)
     theirs = program(*_torch_libs(), env_torch)
     ours = program(*TEACHNN_LIBS, env_ours)
     assert env_ours._next == len(weights)
