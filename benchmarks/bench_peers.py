@@ -24,6 +24,9 @@ tinygrad notes. Its CPU device (``DEV=CPU``, set here unless ``DEV`` is already 
 compiles every kernel from C with ``clang`` -- also the small helper programs it builds
 when the device opens, so without clang the CPU device fails even with the LLVM renderer
 (``DEV=CPU:LLVM``). ``CPU=1`` / ``CPU_LLVM=1`` are rejected by tinygrad 0.14 as deprecated.
+Measured with Debian 12's clang 14 (``apt-get install clang``). ``DEV=CPU:LLVM`` fails
+here on the first real kernel (Debian's libLLVM 14/15 reject the IR tinygrad 0.14 emits);
+``DEV=CPU:X86`` (tinygrad's own assembler) works and was not faster in a spot check.
 The default renderer (CLANG) is used, threads = ``NUM_CPU_THREADS`` (set to Numba's
 count), no BEAM search (tinygrad's default). Compile time is excluded: each tinygrad
 variant runs several untimed warm-up steps first. tinygrad is lazy, so every timed step
@@ -49,6 +52,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import subprocess
 import sys
 import time
 
@@ -243,13 +247,22 @@ def grad_diff(grads, ref):
     return " / ".join(f"{d:.0e}" for d in abs_d) + f" (rel {rel:.0e})"
 
 
-def load_peers(quick):
-    """Import each peer, or print why it is skipped. Returns {name: module or None}."""
+def code_version() -> str:
+    """The checkout's last commit (teachnn's kernels change often: say what was measured)."""
+    try:
+        return subprocess.run(["git", "log", "--oneline", "-1"], capture_output=True, text=True,
+                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+    except OSError:
+        return "unknown (no git)"
+
+
+def load_peers():
+    """Import each peer, or print why it is skipped. Returns {name: module}."""
     peers = {}
     try:
         import mygrad
         peers["mygrad"] = mygrad
-        print(f"MyGrad {mygrad.__version__}", file=sys.stderr)
+        print(f"MyGrad {mygrad.__version__}")
     except ImportError as e:
         print(f"skipping MyGrad: not installed ({e}); pip install mygrad", file=sys.stderr)
     try:
@@ -260,7 +273,7 @@ def load_peers(quick):
         from importlib.metadata import version
         print(f"tinygrad {version('tinygrad')}: device {dev}, renderer "
               f"{type(tinygrad.Device[dev].renderer).__name__}, "
-              f"NUM_CPU_THREADS={os.environ.get('NUM_CPU_THREADS')}", file=sys.stderr)
+              f"NUM_CPU_THREADS={os.environ.get('NUM_CPU_THREADS')}")
         peers["tinygrad"] = tinygrad
     except ImportError as e:
         print(f"skipping tinygrad: not installed ({e}); pip install tinygrad", file=sys.stderr)
@@ -286,6 +299,14 @@ def run_case(case, repeat, torch, peers, tiny_eager):
             steps["tinygrad eager"] = tinygrad_steps(c, peers["tinygrad"], jit=False)
         steps["tinygrad jit"] = tinygrad_steps(c, peers["tinygrad"], jit=True)
     t0 = time.perf_counter()
+    for name in [f for f in steps if f not in ("teachnn", "torch")]:
+        try:                    # a peer that fails on this layer is reported, not fatal
+            steps[name][0]()
+        except Exception as e:  # noqa: BLE001
+            print(f"{c.name}: {name} failed: {type(e).__name__}: {str(e)[:200]}",
+                  file=sys.stderr)
+            times[name] = f"failed ({type(e).__name__})"
+            del steps[name]
     times.update(interleaved({name: s[0] for name, s in steps.items()}, repeat))
     ref = [np.asarray(a, np.float64) for a in steps["torch"][1]()]
     for name, (_, grads) in steps.items():
@@ -305,10 +326,14 @@ def main(argv=None):
     parser.add_argument("--case", default="", help="run only cases whose name contains this")
     args = parser.parse_args(argv)
     repeat = args.repeat or (3 if args.quick else 5)
-    import torch
+    try:
+        import torch
+    except ImportError:
+        sys.exit("bench_peers needs PyTorch: it is the reference for every ratio and gradient")
     threads = match_threads()
-    peers = load_peers(args.quick)
     print(machine_line(threads))
+    print(f"teachnn code: {code_version()} | PyTorch {torch.__version__}")
+    peers = load_peers()
     print(f"forward + backward (grads of input, weight, bias), float32, best of {repeat} "
           "interleaved runs; ratio = time / PyTorch time (below 1: faster than PyTorch)")
 
@@ -346,12 +371,14 @@ def main(argv=None):
         diff_rows.append([case[0]] + [diffs.get(f, times.get(f, "")) for f in frameworks
                                       if f != "torch"])
     geo = ["geometric mean"] + [""] * len(frameworks)
-    geo += [f"{geomean(ratios[f]):.2f}" for f in frameworks if f != "torch"] + [""]
+    geo += [f"{geomean(ratios[f]):.2f}" if ratios[f] else "n/a"
+            for f in frameworks if f != "torch"] + [""]
     rows.append(geo)
     columns = ([f"{label[f]} ms" for f in frameworks]
                + [f"{label[f]}/PyTorch" for f in frameworks if f != "torch"]
                + ["faster: teachnn or best peer"])
     print_table(rows, ["case"] + columns)
+    print("\n(a peer's geometric mean covers only the cases it can run)")
     print("\nmax |grad - PyTorch grad|, dx / dw / db (rel: worst one / max |PyTorch grad|)\n")
     print_table(diff_rows, ["case"] + [label[f] for f in frameworks if f != "torch"])
     return rows, diff_rows
