@@ -1,4 +1,4 @@
-"""Convolution speed against the peers: teachnn vs PyTorch vs MyGrad vs tinygrad, forward + backward.
+"""Convolution speed vs the peers: teachnn, PyTorch, MyGrad, tinygrad, forward + backward.
 
     python benchmarks/bench_peers.py                  # the 9 cases of bench_conv.py (a few minutes)
     python benchmarks/bench_peers.py --quick          # fewer repeats, no eager tinygrad column
@@ -61,7 +61,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.bench_conv import CASES  # noqa: E402  (imports numpy and teachnn too)
-from benchmarks.common import geomean, machine_line, match_threads, print_table, time_fn  # noqa: E402
+from benchmarks.common import (geomean, machine_line, match_threads,  # noqa: E402
+                               print_table, time_fn)
 
 import numpy as np  # noqa: E402
 
