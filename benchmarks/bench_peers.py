@@ -249,12 +249,19 @@ def grad_diff(grads, ref):
 
 
 def code_version() -> str:
-    """The checkout's last commit (teachnn's kernels change often: say what was measured)."""
+    """The checkout's last commit and any uncommitted edits under teachnn/ (the kernels
+    change often: say exactly what was measured)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True,
+                              cwd=root).stdout
     try:
-        return subprocess.run(["git", "log", "--oneline", "-1"], capture_output=True, text=True,
-                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+        head = git("log", "--oneline", "-1").strip()[:90]
+        dirty = [line[3:] for line in git("status", "--porcelain", "--", "teachnn").splitlines()]
     except OSError:
         return "unknown (no git)"
+    return head + (f" + uncommitted edits in {', '.join(dirty)}" if dirty else "")
 
 
 def load_peers():
