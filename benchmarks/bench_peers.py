@@ -20,21 +20,22 @@ Setup (the peers are never teachnn dependencies; install them into the test venv
     /tmp/venvtest/bin/pip install mygrad tinygrad     # measured with mygrad 2.5.0, tinygrad 0.14.0
     apt-get install clang                             # tinygrad's CPU device needs clang
 
-tinygrad notes. Its CPU device (``DEV=CPU``, set here unless ``DEV`` is already set)
-compiles every kernel from C with ``clang`` -- also the small helper programs it builds
-when the device opens, so without clang the CPU device fails even with the LLVM renderer
-(``DEV=CPU:LLVM``). ``CPU=1`` / ``CPU_LLVM=1`` are rejected by tinygrad 0.14 as deprecated.
-Measured with Debian 12's clang 14 (``apt-get install clang``). ``DEV=CPU:LLVM`` fails
-here on the first real kernel (Debian's libLLVM 14/15 reject the IR tinygrad 0.14 emits);
-``DEV=CPU:X86`` (tinygrad's own assembler) works and was not faster in a spot check.
-The default renderer (CLANG) is used, threads = ``NUM_CPU_THREADS`` (set to Numba's
-count), no BEAM search (tinygrad's default). Compile time is excluded: each tinygrad
-variant runs several untimed warm-up steps first. tinygrad is lazy, so every timed step
-realizes the output *and* the three gradients and then synchronizes the device: otherwise
-it would skip the forward (the gradients of a linear op do not need its value) and return
-before the kernels finish. Two tinygrad columns: ``eager`` (the step as a user writes
-it: build graph, schedule, run) and ``TinyJit`` (the same step captured once by
-``TinyJit`` and replayed, tinygrad's fast path: no Python graph building or scheduling).
+tinygrad notes. Backend: the CPU device (``DEV=CPU``, set here unless ``DEV`` is set) with
+its default CLANG renderer, i.e. every kernel is C compiled by ``clang`` (Debian 12's clang 14
+here). The device also compiles small helper programs with clang when it opens, so without
+clang it fails whatever the renderer. Tried and not used: ``CPU=1`` / ``CPU_LLVM=1`` are
+rejected by tinygrad 0.14 as deprecated; ``DEV=CPU:LLVM`` fails on the first real kernel
+(Debian's libLLVM 14/15 reject the IR tinygrad 0.14 emits); ``DEV=CPU:X86`` (tinygrad's own
+assembler) works and was not faster in a spot check. Threads: ``NUM_CPU_THREADS`` = Numba's
+count. No BEAM search (tinygrad's default; ``BEAM=2`` spent ~5 minutes searching on the
+3-channel Conv2d case alone and did not change tinygrad's ratio to PyTorch there).
+Compile time is excluded: each tinygrad variant runs several untimed warm-up steps first.
+tinygrad is lazy, so every timed step realizes the output *and* the three gradients and
+then synchronizes the device; otherwise it would skip the forward (the gradients of a
+linear op do not need its value) and return before the kernels finish. Two tinygrad
+columns: ``eager`` (the step as a user writes it: build graph, schedule, run) and
+``TinyJit`` (the same step captured once by ``TinyJit`` and replayed, tinygrad's fast
+path: no Python graph building or scheduling).
 
 MyGrad notes. ``mygrad.nnet.conv_nd(x, w, stride=, padding=, dilation=)`` has no bias
 (added with MyGrad's broadcast ``+``, timed), no ``groups`` and no transposed convolution:
