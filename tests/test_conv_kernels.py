@@ -104,14 +104,15 @@ def _tol(dtype):
 
 @contextlib.contextmanager
 def kernel_mode(split):
-    """split=True: every loop is split over threads (threshold 0) AND the batch is done one
-    sample at a time (tiny chunks); split=False: one thread, one chunk for the whole batch."""
-    saved = K.PARALLEL_MIN_ELEMENTS, K.CHUNK_BYTES
-    K.PARALLEL_MIN_ELEMENTS, K.CHUNK_BYTES = (0, 1) if split else (1 << 62, 1 << 62)
+    """split=True: every loop is split over threads (threshold 0) AND each sample is done one
+    output row per block (so blocks of one sample meet at their halos, and a batch smaller
+    than the thread count shares out blocks); split=False: one thread, one block per sample."""
+    saved = K.PARALLEL_MIN_ELEMENTS, K.BLOCK_BYTES
+    K.PARALLEL_MIN_ELEMENTS, K.BLOCK_BYTES = (0, 1) if split else (1 << 62, 1 << 62)
     try:
         yield
     finally:
-        K.PARALLEL_MIN_ELEMENTS, K.CHUNK_BYTES = saved
+        K.PARALLEL_MIN_ELEMENTS, K.BLOCK_BYTES = saved
 
 
 @settings(max_examples=40, deadline=None)
@@ -120,15 +121,11 @@ def test_conv_forward_matches_naive_loops(cfg, seed, parallel):
     N, C, O, spatial, kernel, stride, pad_lr, dilation, groups, dtype = cfg
     x, w, b = _arrays(seed, N, C, O, spatial, kernel, groups, dtype)
     with kernel_mode(parallel):
-        out, col = K.conv_forward(x, w, b, stride, pad_lr, dilation, groups, keep_col=True)
+        out = K.conv_forward(x, w, b, stride, pad_lr, dilation, groups)
     expected = naive_conv3d(x.astype(np.float64), w.astype(np.float64), b, stride, pad_lr,
                             dilation, groups)
     assert out.dtype == dtype
     np.testing.assert_allclose(out, expected, **_tol(dtype))
-    if (groups > 1 and C == groups) or (parallel and N > 1):
-        assert col is None              # depthwise (no columns) or several chunks (not kept)
-    else:
-        assert col.shape == (C * int(np.prod(kernel)), N * int(np.prod(out.shape[2:])))
 
 
 @settings(max_examples=40, deadline=None)
@@ -138,15 +135,15 @@ def test_conv_backward_is_the_adjoint_of_forward(cfg, seed, parallel):
     equals <conv(dx, w), g> (resp. <conv(x, dw), g>, <sum g, db>). Checked in float64."""
     N, C, O, spatial, kernel, stride, pad_lr, dilation, groups, _ = cfg
     x, w, b = _arrays(seed, N, C, O, spatial, kernel, groups, np.float64)
-    out, _ = K.conv_forward(x, w, None, stride, pad_lr, dilation, groups)
+    out = K.conv_forward(x, w, None, stride, pad_lr, dilation, groups)
     rng = np.random.default_rng(seed + 1)
     g = rng.standard_normal(out.shape)
     with kernel_mode(parallel):
-        gx, gw, gb = K.conv_backward(g, x, w, None, stride, pad_lr, dilation, groups)
+        gx, gw, gb = K.conv_backward(g, x, w, stride, pad_lr, dilation, groups)
     dx = rng.standard_normal(x.shape)
     dw = rng.standard_normal(w.shape)
-    lhs_x = np.vdot(K.conv_forward(dx, w, None, stride, pad_lr, dilation, groups)[0], g)
-    lhs_w = np.vdot(K.conv_forward(x, dw, None, stride, pad_lr, dilation, groups)[0], g)
+    lhs_x = np.vdot(K.conv_forward(dx, w, None, stride, pad_lr, dilation, groups), g)
+    lhs_w = np.vdot(K.conv_forward(x, dw, None, stride, pad_lr, dilation, groups), g)
     np.testing.assert_allclose(np.vdot(gx, dx), lhs_x, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(np.vdot(gw, dw), lhs_w, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3, 4)), rtol=1e-12)
@@ -232,22 +229,63 @@ def test_kernels_reject_bad_arrays_before_the_jitted_call():
                                  (0, 0, 0), (1, 1, 1), 1, (1, 3, 3))
 
 
-# (1, 5, 7, 2100): too few rows to share, so (with 2+ threads) cut into column blocks
-@pytest.mark.parametrize("G, M, Kd, N", [(1, 70, 9, 33), (3, 5, 4, 17), (2, 1, 3, 2),
-                                         (1, 5, 7, 2100)])
-def test_split_matmul_equals_numpy_matmul_and_restores_blas_threads(G, M, Kd, N):
-    """_matmul cuts large products into (group, row or column block) pieces run on our threads with
-    OpenBLAS held to one thread; the numbers must be np.matmul's (also for the transposed
-    views the conv code passes) and the BLAS thread count must come back unchanged."""
-    rng = np.random.default_rng(G * 100 + M)
-    a = rng.standard_normal((G, M, Kd))
-    b = rng.standard_normal((G, Kd, N))
+def test_sweep_restores_blas_threads_and_agrees_across_thread_splits():
+    """The sweep holds OpenBLAS to one thread while our threads run, and must give it back
+    unchanged; the result must not depend on how samples and blocks were shared out
+    (whole samples per thread, blocks of one sample per thread, one thread)."""
+    rng = np.random.default_rng(7)
+    w = rng.standard_normal((6, 4, 1, 3, 3))
     blas = K._find_openblas_threads()
     before = blas[0]() if blas else None
-    with kernel_mode(split=True):
-        np.testing.assert_allclose(K._matmul(a, b), np.matmul(a, b), rtol=1e-12, atol=1e-12)
-        at = np.ascontiguousarray(a.transpose(0, 2, 1)).transpose(0, 2, 1)   # F-order slices
-        bt = np.ascontiguousarray(b.transpose(0, 2, 1)).transpose(0, 2, 1)
-        np.testing.assert_allclose(K._matmul(at, bt), np.matmul(a, b), rtol=1e-12, atol=1e-12)
+    pads = ((0, 0), (1, 1), (1, 1))
+    for N in (1, 3):
+        x = rng.standard_normal((N, 4, 1, 9, 7))
+        g = rng.standard_normal((N, 6, 1, 9, 7))
+        results = []
+        for split in (False, True):
+            with kernel_mode(split):
+                out = K.conv_forward(x, w, None, (1, 1, 1), pads, (1, 1, 1), 1)
+                results.append((out,) + K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 1))
+        for a, b in zip(*results):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        expected = naive_conv3d(x, w, None, (1, 1, 1), pads, (1, 1, 1), 1)
+        np.testing.assert_allclose(results[1][0], expected, rtol=1e-12, atol=1e-12)
     if blas:
         assert blas[0]() == before
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_weight_gradient_with_inf_and_nan_inputs_matches_naive_loops(transpose):
+    """The sweep computes a few "wide" columns past the end of each output row and drops
+    them; their products with the zero rows of the gradient must not turn an inf in the
+    input into NaN where the true sum is +-inf (0 * inf = NaN). Naive loops in float64 give
+    the exact IEEE pattern of inf, -inf and NaN."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 2, 1, 5, 6))
+    x[0, 1, 0, 2, 0] = np.inf            # first column: read by wide columns of the row above
+    x[1, 0, 0, 4, 5] = -np.inf
+    x[1, 1, 0, 0, 3] = np.nan
+    pads = ((0, 0), (1, 1), (1, 1))
+    if not transpose:
+        w = rng.standard_normal((3, 2, 1, 3, 3))
+        g = rng.standard_normal((2, 3, 1, 5, 6))
+        _, gw, _ = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 1)
+        xp = np.pad(x, ((0, 0), (0, 0), (0, 0), (1, 1), (1, 1)))
+        expected = np.zeros(w.shape)
+        for o, c, b, e in itertools.product(range(3), range(2), range(3), range(3)):
+            expected[o, c, 0, b, e] = sum(g[n, o, 0, i, j] * xp[n, c, 0, i + b, j + e]
+                                          for n in range(2) for i in range(5) for j in range(6))
+    else:
+        # conv_transpose's weight gradient reads grad_out through the windows: put the
+        # non-finite values in grad_out (the "big" side) instead
+        w = rng.standard_normal((3, 2, 1, 3, 3))
+        xs = rng.standard_normal((2, 3, 1, 5, 6))
+        g = x
+        _, gw, _ = K.conv_transpose_backward(g, xs, w, (1, 1, 1), (0, 1, 1), (1, 1, 1), 1)
+        gp = np.pad(g, ((0, 0), (0, 0), (0, 0), (1, 1), (1, 1)))
+        expected = np.zeros(w.shape)
+        for c, o, b, e in itertools.product(range(3), range(2), range(3), range(3)):
+            expected[c, o, 0, b, e] = sum(xs[n, c, 0, i, j] * gp[n, o, 0, i + b, j + e]
+                                          for n in range(2) for i in range(5) for j in range(6))
+    assert not np.isfinite(expected).all()
+    np.testing.assert_allclose(gw, expected, rtol=1e-12, atol=1e-12)   # same inf/NaN pattern

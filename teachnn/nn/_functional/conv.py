@@ -19,7 +19,6 @@ import numpy as np
 from ... import geometry
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
-from ...autograd.grad_mode import is_grad_enabled
 from ...kernels import conv as _k
 from ...tensor import Tensor
 
@@ -156,16 +155,14 @@ class _Convolution(Function):
     _backward_name = "ConvolutionBackward0"
 
     @staticmethod
-    def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups, keep_col):
+    def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups):
         n = weight.ndim - 2
         x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))       # (N, C, D, H, W)
         w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
         b = None if bias is None else np.ascontiguousarray(bias.data)
-        out5, col = _k.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups,
-                                    keep_col=keep_col)
+        out5 = _k.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups)
         ctx.save_for_backward(x, weight)
         ctx.geometry = (stride, pad_lr, dilation, groups)
-        ctx.col = col
         ctx.has_bias = bias is not None
         # (N, O, oD, oH, oW) -> (N, O, *spatial_n)
         return Tensor(out5.reshape(out5.shape[:2] + out5.shape[5 - n:]))
@@ -175,18 +172,17 @@ class _Convolution(Function):
         x, weight = ctx.saved_tensors
         stride, pad_lr, dilation, groups = ctx.geometry
         n = weight.ndim - 2
-        col, ctx.col = ctx.col, None       # free the big buffer; recomputed if needed again
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
         w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
         g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
             _shape5(grad_out.shape, n))
-        gx, gw, gb = _k.conv_backward(g5, x5, w5, col, stride, pad_lr, dilation, groups,
+        gx, gw, gb = _k.conv_backward(g5, x5, w5, stride, pad_lr, dilation, groups,
                                       need_x=need_x, need_w=need_w,
                                       need_b=need_b and ctx.has_bias)
         gx = None if gx is None else gx.reshape(x.shape)
         gw = None if gw is None else gw.reshape(weight.shape)
-        return gx, gw, gb, None, None, None, None, None
+        return gx, gw, gb, None, None, None, None
 
 
 def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who, layer):
@@ -243,11 +239,10 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
-    keep_col = is_grad_enabled() and weight.requires_grad
     if batched:
-        return _Convolution.apply(input, weight, bias, stride3, pad3, dilation3, groups, keep_col)
+        return _Convolution.apply(input, weight, bias, stride3, pad3, dilation3, groups)
     out = _Convolution.apply(input.unsqueeze(0), weight, bias, stride3, pad3, dilation3,
-                             groups, keep_col)
+                             groups)
     return out.squeeze(0)
 
 
