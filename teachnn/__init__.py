@@ -5,40 +5,20 @@ numbers); ``teachnn.nn`` holds the layers and ``teachnn.nn.functional`` the func
 """
 __version__ = "0.1.0"
 
-# Import time is the first thing a learner waits for (benchmarks/compile_latency.py).
-# Importing NumPy, Numba and teachnn creates about 100,000 Python objects that live until
-# the interpreter exits. Python's cyclic garbage collector would walk all of them again and
-# again while they are being created (and in every later full collection) without ever
-# finding garbage: about 0.1 s on the first cell. So the collector pauses while teachnn is
-# imported, and at the end these long-lived objects are moved to the collector's permanent
-# generation (``gc.freeze()``, Python >= 3.7): later collections skip them. Memory is still
-# freed by reference counting as usual; only cyclic garbage created during the import
-# itself stays (a few kilobytes). ``gc.unfreeze()`` undoes the freeze.
-import gc as _gc
+from ._dtype import (dtype, float16, float32, float64, int8, int16, int32, int64, uint8, bool,  # noqa: F401,A004
+                     half, float, double, short, int, long, get_default_dtype, set_default_dtype)
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
+                                 inference_mode)
+from .tensor import *  # noqa: F401,F403
+from .tensor import Tensor, Size, device  # noqa: F401
+from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
+                     get_rng_state, set_rng_state, rand, randn, randint, randperm, rand_like,
+                     randn_like, randint_like, normal, bernoulli, multinomial)
+from . import autograd  # noqa: F401
+from . import random  # noqa: F401,E402
+from . import cuda, accelerator, backends  # noqa: F401,E402  (CPU-only device helpers)
 
-_gc_was_enabled = _gc.isenabled()
-_gc.disable()
-try:
-    from ._dtype import (dtype, float16, float32, float64, int8, int16, int32, int64, uint8, bool,  # noqa: F401,A004
-                         half, float, double, short, int, long, get_default_dtype, set_default_dtype)
-    from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
-                                     inference_mode)
-    from .tensor import *  # noqa: F401,F403
-    from .tensor import Tensor, Size, device  # noqa: F401
-    from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
-                         get_rng_state, set_rng_state, rand, randn, randint, randperm, rand_like,
-                         randn_like, randint_like, normal, bernoulli, multinomial)
-    from . import autograd  # noqa: F401
-    from . import random  # noqa: F401,E402
-    from . import cuda, accelerator, backends  # noqa: F401,E402  (CPU-only device helpers)
-
-    # nn imports teachnn.tensor, so it comes last (``teachnn.nn`` works right after ``import teachnn``)
-    from . import nn  # noqa: F401,E402
-    from . import optim  # noqa: F401,E402  (torch.optim.SGD works after ``import teachnn as torch``)
-    from . import utils  # noqa: F401,E402  (torch.utils.data.DataLoader likewise)
-
-    _gc.freeze()        # only after a complete import: everything above is long-lived
-finally:
-    if _gc_was_enabled:
-        _gc.enable()
-    del _gc_was_enabled
+# nn imports teachnn.tensor, so it comes last (``teachnn.nn`` works right after ``import teachnn``)
+from . import nn  # noqa: F401,E402
+from . import optim  # noqa: F401,E402  (torch.optim.SGD works after ``import teachnn as torch``)
+from . import utils  # noqa: F401,E402  (torch.utils.data.DataLoader likewise)
