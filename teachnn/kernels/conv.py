@@ -52,6 +52,7 @@ import numpy as np
 from numba import njit
 
 from ._windows import _valid_columns
+from .blas import backend as _blas_backend, gemm_batched as _gemm
 from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range
 
 __all__ = [
@@ -446,7 +447,10 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     # also when BLAS cannot be held to one thread (then that BLAS does the threading)
     m_total = sum(0 if a is None else a.shape[1] // G for a in (gemm_out2, wgrad2, scatter2))
     threads = min(_threads(), len(items))
-    if N * rows * oW * CK * m_total < PARALLEL_MIN_ELEMENTS * 16 or not _blas_can_be_held():
+    if N * rows * oW * CK * m_total < PARALLEL_MIN_ELEMENTS * 16:
+        threads = 1
+    mkl = _blas_backend() == "mkl"          # sequential MKL: every product on its caller
+    if not mkl and not _blas_can_be_held():
         threads = 1
     whole_samples = N >= threads
     if whole_samples:           # thread t takes whole samples [N*t/T, N*(t+1)/T)
@@ -467,7 +471,6 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         if wgrad2 is not None:
             rows_w = np.zeros((G * Mw, rb * Wq), dtype)
             acc = np.zeros((G, CgK, Mw), dtype)
-            tmp = np.empty((G, CgK, Mw), dtype)
         if scatter2 is not None:
             src_w = rows_w if same_rows else np.zeros((scatter2.shape[1], rb * Wq), dtype)
             dst = scatter_dst
@@ -488,15 +491,14 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
                 c3 = c2.reshape(G, CgK, Lb)
                 if gemm_out2 is not None:
                     # (G, M, C/G*K) @ (G, C/G*K, Lb) -> (G, M, Lb), then drop the wide columns
-                    np.matmul(gemm_w, c3, out=out_w.reshape(G, -1, rb * Wq)[:, :, :Lb])
+                    _gemm(gemm_w, c3, out_w.reshape(G, -1, rb * Wq)[:, :, :Lb])
                     _unwide(out_w, gemm_out2[n], r0, r1, oW, Wq, gemm_b, has_bias)
                 if wgrad2 is not None:
                     _widen(wgrad2[n], rows_w, r0, r1, oW, Wq)
                     r3 = rows_w.reshape(G, Mw, rb * Wq)[:, :, :Lb]
-                    # (G, C/G*K, Lb) @ (G, Lb, Mw): the long Lb axis is read along memory in
-                    # both operands (measured faster than rows @ col^T here)
-                    np.matmul(c3, r3.transpose(0, 2, 1), out=tmp)
-                    acc += tmp
+                    # acc += (G, C/G*K, Lb) @ (G, Lb, Mw): the long Lb axis is read along
+                    # memory in both operands (measured faster than rows @ col^T here)
+                    _gemm(c3, r3.transpose(0, 2, 1), acc, accumulate=True)
             if scatter2 is not None:
                 if starting:
                     gq[:] = 0
@@ -504,7 +506,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
                     _widen(scatter2[n], src_w, r0, r1, oW, Wq)
                 s3 = src_w.reshape(G, -1, rb * Wq)[:, :, :Lb]         # (G, Ms, Lb)
                 d2 = col[:CK * Lb].reshape(CK, Lb)      # col is free again: reuse it
-                np.matmul(scatter_wT, s3, out=d2.reshape(G, CgK, Lb))   # (G, C/G*K, Lb)
+                _gemm(scatter_wT, s3, d2.reshape(G, CgK, Lb))           # (G, C/G*K, Lb)
                 _col2im_wide(d2, gq, geom, qshape, out_spatial, r0, r1)
                 if finishing:
                     _from_phases(gq, dst[n], geom, qshape)           # phases -> (C, D, H, W)
@@ -513,8 +515,11 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         if wgrad2 is not None:
             accs[t] = acc
 
-    with _one_thread_blas():
+    if mkl:
         _run_parallel(work, bounds)
+    else:
+        with _one_thread_blas():
+            _run_parallel(work, bounds)
     if scatter2 is not None and not whole_samples:
         np.sum(private, axis=0, out=scatter_dst)
         if scatter_bias is not None:
