@@ -77,6 +77,12 @@ def _layout(name, m, rows, cols):
     raise ValueError(f"gemm: {name} with strides {m.strides} is not a BLAS matrix")
 
 
+def _address(m):
+    """Memory address of m's first element (``m.ctypes.data``, without building a ctypes
+    object: this runs several times per block, with other threads waiting for the GIL)."""
+    return m.__array_interface__["data"][0]
+
+
 def gemm(a, b, out, accumulate=False):
     """out = a @ b, or out += a @ b with ``accumulate``. 2-d ndarrays of one float dtype;
     a (M, K), b (K, N), out (M, N) with unit stride along its rows. a and b may be
@@ -102,8 +108,8 @@ def gemm(a, b, out, accumulate=False):
             out[...] = 0
         elif K:
             fn = _MKL[0] if dtype.type is np.float32 else _MKL[1]
-            fn(_ROW_MAJOR, ta, tb, M, N, K, 1.0, a.ctypes.data, lda, b.ctypes.data, ldb,
-               1.0 if accumulate else 0.0, out.ctypes.data, ldc)
+            fn(_ROW_MAJOR, ta, tb, M, N, K, 1.0, _address(a), lda, _address(b), ldb,
+               1.0 if accumulate else 0.0, _address(out), ldc)
     return out
 
 
