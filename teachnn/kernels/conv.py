@@ -160,11 +160,11 @@ def _from_phases(xq, x, geom, qshape):
 
 
 @njit(cache=True, nogil=True)
-def _im2col_wide(xq, col, geom, qshape, oshape, r0, r1, zero_wide):
-    """Gather the windows of output rows [r0, r1) from the phases of one sample:
-    xq (C, sd, sh, sw, Dq, Hq, Wq) -> col (C*kd*kh*kw, (r1 - r0)*Wq),
+def _im2col_wide(xq, col, geom, qshape, oshape, r0, r1, zero_wide, c0):
+    """Gather the windows of output rows [r0, r1) from the phases of one sample into the
+    columns c0 + [0, (r1 - r0)*Wq) of col: xq (C, sd, sh, sw, Dq, Hq, Wq) -> col (C*kd*kh*kw, Lt),
 
-    col[((c*kd + a)*kh + b)*kw + e, (r - r0)*Wq + k] = xpad[c, i*sd + a*dd, j*sh + b*dh, k*sw + e*dw]
+    col[((c*kd + a)*kh + b)*kw + e, c0 + (r - r0)*Wq + k] = xpad[c, i*sd + a*dd, j*sh + b*dh, k*sw + e*dw]
 
     for output row r = i*oH + j and k < oW; the wide columns k >= oW are set to zero.
     """
@@ -172,7 +172,7 @@ def _im2col_wide(xq, col, geom, qshape, oshape, r0, r1, zero_wide):
     Dq, Hq, Wq = qshape
     oD, oH, oW = oshape
     C = col.shape[0] // (kd * kh * kw)
-    Lb = (r1 - r0) * Wq
+    Lt = col.shape[1]                                  # columns of the whole block
     cf = col.reshape(-1)
     for c in range(C):
         for a in range(kd):
@@ -188,7 +188,7 @@ def _im2col_wide(xq, col, geom, qshape, oshape, r0, r1, zero_wide):
                         j = r - i * oH
                         n = min(r1 - r, oH - j)        # rows of plane i in this block
                         src = plane + ((i + ua) * Hq + j + vb) * Wq + te
-                        dst = row * Lb + (r - r0) * Wq
+                        dst = row * Lt + c0 + (r - r0) * Wq
                         # one contiguous run of n wide rows, copied through slice views with
                         # a plain index (dst_v[k] = src_v[k]): LLVM vectorises that, while
                         # ``cf[a:b] = xq[c:d]`` checks for overlap and went 3x slower
@@ -199,20 +199,20 @@ def _im2col_wide(xq, col, geom, qshape, oshape, r0, r1, zero_wide):
                         r += n
                     if zero_wide and Wq > oW:
                         for r in range(r1 - r0):       # zero the wide columns
-                            base = row * Lb + r * Wq
+                            base = row * Lt + c0 + r * Wq
                             cf[base + oW:base + Wq] = 0
 
 
 @njit(cache=True, nogil=True)
-def _col2im_wide(col, xq, geom, qshape, oshape, r0, r1):
-    """The adjoint of _im2col_wide: add every column entry of rows [r0, r1) back into the
-    phase cell it was copied from. The wide columns of col must be zero (they are then
+def _col2im_wide(col, xq, geom, qshape, oshape, r0, r1, c0):
+    """The adjoint of _im2col_wide: add every column entry of rows [r0, r1) (columns
+    c0 + [0, (r1 - r0)*Wq) of col) back into the phase cell it was copied from. The wide columns of col must be zero (they are then
     added as zeros). The caller zeroes xq before the first block of a sample."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     Dq, Hq, Wq = qshape
     oD, oH, oW = oshape
     C = col.shape[0] // (kd * kh * kw)
-    Lb = (r1 - r0) * Wq
+    Lt = col.shape[1]
     cf = col.reshape(-1)
     for c in range(C):
         for a in range(kd):
@@ -227,7 +227,7 @@ def _col2im_wide(col, xq, geom, qshape, oshape, r0, r1):
                         i = r // oH
                         j = r - i * oH
                         n = min(r1 - r, oH - j)
-                        src = row * Lb + (r - r0) * Wq
+                        src = row * Lt + c0 + (r - r0) * Wq
                         dst = plane + ((i + ua) * Hq + j + vb) * Wq + te
                         src_v = cf[src:src + n * Wq]
                         dst_v = xq[dst:dst + n * Wq]
@@ -237,27 +237,27 @@ def _col2im_wide(col, xq, geom, qshape, oshape, r0, r1):
 
 
 @njit(cache=True, nogil=True)
-def _unwide(wide, out, r0, r1, oW, Wq, bias, has_bias):
+def _unwide(wide, out, r0, r1, oW, Wq, bias, has_bias, c0):
     """Drop the wide columns of a block of products and add the bias:
-    wide (M, >= (r1 - r0)*Wq) -> rows [r0, r1) of out (M, rows*oW),
-    out[m, r*oW + k] = wide[m, (r - r0)*Wq + k] (+ bias[m]) for k < oW."""
+    wide (M, Lt) columns c0 + [0, (r1 - r0)*Wq) -> rows [r0, r1) of out (M, rows*oW),
+    out[m, r*oW + k] = wide[m, c0 + (r - r0)*Wq + k] (+ bias[m]) for k < oW."""
     for m in range(out.shape[0]):
         b = bias[m] if has_bias else 0.0
         for r in range(r1 - r0):
-            src_v = wide[m, r * Wq:r * Wq + oW]
+            src_v = wide[m, c0 + r * Wq:c0 + r * Wq + oW]
             dst_v = out[m, (r0 + r) * oW:(r0 + r + 1) * oW]
             for k in range(oW):
                 dst_v[k] = src_v[k] + b
 
 
 @njit(cache=True, nogil=True)
-def _widen(rows, wide, r0, r1, oW, Wq):
-    """Copy rows [r0, r1) of rows (M, rows*oW) into wide (M, >= (r1 - r0)*Wq), leaving its
-    wide columns k >= oW untouched (the caller keeps them zero)."""
+def _widen(rows, wide, r0, r1, oW, Wq, c0):
+    """Copy rows [r0, r1) of rows (M, rows*oW) into the columns c0 + [0, (r1 - r0)*Wq) of
+    wide (M, Lt), leaving its wide columns k >= oW untouched (the caller keeps them zero)."""
     for m in range(rows.shape[0]):
         for r in range(r1 - r0):
             src_v = rows[m, (r0 + r) * oW:(r0 + r + 1) * oW]
-            dst_v = wide[m, r * Wq:r * Wq + oW]
+            dst_v = wide[m, c0 + r * Wq:c0 + r * Wq + oW]
             for k in range(oW):
                 dst_v[k] = src_v[k]
 
@@ -429,9 +429,19 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     K = geom[0] * geom[1] * geom[2]
     CK, CgK = C * K, C // G * K
     itemsize = np.dtype(dtype).itemsize
-    rb = max(1, min(rows, BLOCK_BYTES // max(1, CK * Wq * itemsize)))   # rows per block
-    blocks = [(r0, min(rows, r0 + rb)) for r0 in range(0, rows, rb)]
-    items = [(n, r0, r1) for n in range(N) for r0, r1 in blocks]
+    # Blocks: (samples n0:n1, output rows r0:r1). Small samples go several whole samples to
+    # a block (larger products, fewer calls from Python per sample: with several threads
+    # those calls queue for the GIL), large ones one sample and some of its rows at a time.
+    sample_bytes = CK * rows * Wq * itemsize          # columns of one whole sample
+    multi = N >= _threads() and 2 * sample_bytes <= BLOCK_BYTES
+    if multi:           # ... but at least one block per thread
+        per_block = min(BLOCK_BYTES // sample_bytes, -(-N // _threads()))
+        items = [(n, min(N, n + per_block), 0, rows) for n in range(0, N, per_block)]
+    else:
+        rb = max(1, min(rows, BLOCK_BYTES // max(1, CK * Wq * itemsize)))   # rows per block
+        blocks = [(r0, min(rows, r0 + rb)) for r0 in range(0, rows, rb)]
+        items = [(n, n + 1, r0, r1) for n in range(N) for r0, r1 in blocks]
+    Lmax = max((n1 - n0) * (r1 - r0) for n0, n1, r0, r1 in items) * Wq     # widest block
 
     def small2(a):                             # (N, G*M, oD, oH, oW) -> (N, G*M, rows*oW)
         return None if a is None else a.reshape(N, a.shape[1], rows * oW)
@@ -453,10 +463,10 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     if not mkl and not _blas_can_be_held():
         threads = 1
     whole_samples = N >= threads
-    if whole_samples:           # thread t takes whole samples [N*t/T, N*(t+1)/T)
-        bounds = [N * t // threads * len(blocks) for t in range(threads + 1)]
-    else:                       # fewer samples than threads: share out the blocks
+    if multi or not whole_samples:   # every block is whole samples, or blocks are shared
         bounds = [len(items) * t // threads for t in range(threads + 1)]
+    else:                            # thread t takes whole samples [N*t/T, N*(t+1)/T)
+        bounds = [N * t // threads * len(blocks) for t in range(threads + 1)]
     private = [None] * threads
     accs = [None] * threads
 
@@ -465,53 +475,61 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         # output row, the extra ones zero
         xq = np.zeros(qsize, dtype) if gather_src is not None else None    # phases, gather
         gq = np.zeros(qsize, dtype) if scatter2 is not None else None      # phases, scatter
-        col = np.empty(CK * rb * Wq, dtype)
+        col = np.empty(CK * Lmax, dtype)
         if gemm_out2 is not None:
-            out_w = np.empty((gemm_out2.shape[1], rb * Wq), dtype)         # (G*M, rb*Wq)
+            out_w = np.empty((gemm_out2.shape[1], Lmax), dtype)            # (G*M, Lmax)
         if wgrad2 is not None:
-            rows_w = np.zeros((G * Mw, rb * Wq), dtype)
+            rows_w = np.zeros((G * Mw, Lmax), dtype)
             acc = np.zeros((G, CgK, Mw), dtype)
         if scatter2 is not None:
-            src_w = rows_w if same_rows else np.zeros((scatter2.shape[1], rb * Wq), dtype)
+            src_w = rows_w if same_rows else np.zeros((scatter2.shape[1], Lmax), dtype)
             dst = scatter_dst
             if not whole_samples:
                 dst = private[t] = np.zeros(big_shape, dtype)
-        current = -1
+        gathered = scattered = -1        # the sample whose phases xq / gq hold
         for idx in range(first, last):
-            n, r0, r1 = items[idx]
-            starting = n != current                  # this thread's first block of sample n
-            finishing = idx == last - 1 or items[idx + 1][0] != n
-            current = n
-            Lb = (r1 - r0) * Wq
+            n0, n1, r0, r1 = items[idx]
+            Ls = (r1 - r0) * Wq          # columns of one sample in this block
+            Lb = (n1 - n0) * Ls          # columns of the block
             if gather_src is not None:
-                if starting:
-                    _to_phases(gather_src[n], xq, geom, qshape)      # (C, D, H, W) -> phases
                 c2 = col[:CK * Lb].reshape(CK, Lb)                   # (C*K, Lb)
-                _im2col_wide(xq, c2, geom, qshape, out_spatial, r0, r1, zero_wide)
+                for n in range(n0, n1):
+                    if n != gathered:
+                        _to_phases(gather_src[n], xq, geom, qshape)  # (C, D, H, W) -> phases
+                        gathered = n
+                    _im2col_wide(xq, c2, geom, qshape, out_spatial, r0, r1, zero_wide,
+                                 (n - n0) * Ls)
                 c3 = c2.reshape(G, CgK, Lb)
                 if gemm_out2 is not None:
                     # (G, M, C/G*K) @ (G, C/G*K, Lb) -> (G, M, Lb), then drop the wide columns
-                    _gemm(gemm_w, c3, out_w.reshape(G, -1, rb * Wq)[:, :, :Lb])
-                    _unwide(out_w, gemm_out2[n], r0, r1, oW, Wq, gemm_b, has_bias)
+                    _gemm(gemm_w, c3, out_w.reshape(G, -1, Lmax)[:, :, :Lb])
+                    for n in range(n0, n1):
+                        _unwide(out_w, gemm_out2[n], r0, r1, oW, Wq, gemm_b, has_bias,
+                                (n - n0) * Ls)
                 if wgrad2 is not None:
-                    _widen(wgrad2[n], rows_w, r0, r1, oW, Wq)
-                    r3 = rows_w.reshape(G, Mw, rb * Wq)[:, :, :Lb]
+                    for n in range(n0, n1):
+                        _widen(wgrad2[n], rows_w, r0, r1, oW, Wq, (n - n0) * Ls)
+                    r3 = rows_w.reshape(G, Mw, Lmax)[:, :, :Lb]
                     # acc += (G, C/G*K, Lb) @ (G, Lb, Mw): the long Lb axis is read along
                     # memory in both operands (measured faster than rows @ col^T here)
                     _gemm(c3, r3.transpose(0, 2, 1), acc, accumulate=True)
             if scatter2 is not None:
-                if starting:
-                    gq[:] = 0
                 if not same_rows:
-                    _widen(scatter2[n], src_w, r0, r1, oW, Wq)
-                s3 = src_w.reshape(G, -1, rb * Wq)[:, :, :Lb]         # (G, Ms, Lb)
+                    for n in range(n0, n1):
+                        _widen(scatter2[n], src_w, r0, r1, oW, Wq, (n - n0) * Ls)
+                s3 = src_w.reshape(G, -1, Lmax)[:, :, :Lb]           # (G, Ms, Lb)
                 d2 = col[:CK * Lb].reshape(CK, Lb)      # col is free again: reuse it
                 _gemm(scatter_wT, s3, d2.reshape(G, CgK, Lb))           # (G, C/G*K, Lb)
-                _col2im_wide(d2, gq, geom, qshape, out_spatial, r0, r1)
-                if finishing:
-                    _from_phases(gq, dst[n], geom, qshape)           # phases -> (C, D, H, W)
-                    if whole_samples and scatter_bias is not None:
-                        dst[n] += scatter_bias.reshape(-1, 1, 1, 1)
+                for n in range(n0, n1):
+                    if n != scattered:                  # this thread's first block of n
+                        gq[:] = 0
+                        scattered = n
+                    _col2im_wide(d2, gq, geom, qshape, out_spatial, r0, r1, (n - n0) * Ls)
+                    # this thread's last block of sample n: phases -> (C, D, H, W)
+                    if n < n1 - 1 or idx == last - 1 or items[idx + 1][0] != n:
+                        _from_phases(gq, dst[n], geom, qshape)
+                        if whole_samples and scatter_bias is not None:
+                            dst[n] += scatter_bias.reshape(-1, 1, 1, 1)
         if wgrad2 is not None:
             accs[t] = acc
 
@@ -595,7 +613,7 @@ def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
     wide = np.empty((CK, oD * oH * Wq), dtype=x.dtype)
     for n in range(N):
         _to_phases(x[n], xq, geom, qshape)                          # (C, D, H, W) -> phases
-        _im2col_wide(xq, wide, geom, qshape, out_spatial, 0, oD * oH, False)
+        _im2col_wide(xq, wide, geom, qshape, out_spatial, 0, oD * oH, False, 0)
         # (C*K, rows, Wq) -> (C*K, rows, oW): drop the wide columns
         col[:, n * L:(n + 1) * L] = wide.reshape(CK, oD * oH, Wq)[:, :, :oW].reshape(CK, L)
     return col
@@ -628,7 +646,7 @@ def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial, out=No
     for n in range(N):
         wide[:, :, :oW] = col[:, n * L:(n + 1) * L].reshape(CK, oD * oH, oW)
         gq[:] = 0
-        _col2im_wide(wide.reshape(CK, -1), gq, geom, qshape, out_spatial, 0, oD * oH)
+        _col2im_wide(wide.reshape(CK, -1), gq, geom, qshape, out_spatial, 0, oD * oH, 0)
         _from_phases(gq, x[n], geom, qshape)                        # phases -> (C, D, H, W)
     return x
 
