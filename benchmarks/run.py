@@ -13,10 +13,12 @@ import sys
 # torch is imported by any part).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from benchmarks import bench_conv, bench_dense, bench_pool, bench_viz, compile_latency
+from benchmarks import (bench_conv, bench_dense, bench_peers, bench_pool, bench_viz,  # noqa: E402
+                        compile_latency)
 
 PARTS = [
     ("convolution (forward + backward)", bench_conv.main),
+    ("convolution peers: MyGrad, tinygrad (skipped when not installed)", bench_peers.main),
     ("pooling (forward + backward)", bench_pool.main),
     ("dense layers and training steps (forward + backward)", bench_dense.main),
     ("visualiser rendering", bench_viz.main),

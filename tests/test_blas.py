@@ -18,8 +18,8 @@ def backend(request, monkeypatch):
     if request.param == "numpy":
         monkeypatch.setattr(blas, "_MKL", None)
     elif blas.backend() != "mkl":
-        pytest.skip("MKL is not installed here (only x86-64 Linux/Windows get it): "
-                    "the NumPy backend is tested instead")
+        pytest.skip("MKL is not installed (the optional extra: pip install -e '.[mkl]', "
+                    "x86-64 Linux/Windows): only the NumPy backend is tested")
     return request.param
 
 
@@ -65,6 +65,8 @@ def test_convolution_gives_the_same_numbers_with_either_backend(backend):
     pads = ((0, 0), (1, 1), (2, 0))
     saved = K.PARALLEL_MIN_ELEMENTS
     K.PARALLEL_MIN_ELEMENTS = 0                               # use the thread pool too
+    openblas = K._find_openblas_threads()
+    before = openblas[0]() if openblas else None
     try:
         out = K.conv_forward(x, w, None, (1, 2, 1), pads, (1, 1, 2), 2)
         g = rng.standard_normal(out.shape)
@@ -74,6 +76,8 @@ def test_convolution_gives_the_same_numbers_with_either_backend(backend):
         lhs_w = np.vdot(K.conv_forward(x, dw, None, (1, 2, 1), pads, (1, 1, 2), 2), g)
     finally:
         K.PARALLEL_MIN_ELEMENTS = saved
+    if openblas:     # the NumPy path holds OpenBLAS to one thread, then gives it back
+        assert openblas[0]() == before
     np.testing.assert_allclose(out, naive_conv3d(x, w, None, (1, 2, 1), pads, (1, 1, 2), 2),
                                rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(np.vdot(gx, dx), lhs_x, rtol=1e-10)
