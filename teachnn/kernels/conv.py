@@ -262,54 +262,6 @@ def _widen(rows, wide, r0, r1, oW, Wq, c0):
                 dst_v[k] = src_v[k]
 
 
-# The four steps of one block for all its samples, so that Python makes one call per block
-# and step instead of one per sample (with several threads, calls from Python queue for the
-# GIL). Each sample of a block has Ls = (r1 - r0)*Wq columns, sample n from column
-# (n - n0)*Ls.
-@njit(cache=True, nogil=True)
-def _gather_block(src, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, zero_wide):
-    """im2col of output rows [r0, r1) of samples n0..n1-1 of src (N, C, D, H, W) into col.
-    xq holds the phases of sample n0 already unless ``load_first``."""
-    Ls = (r1 - r0) * qshape[2]
-    for n in range(n0, n1):
-        if n > n0 or load_first:
-            _to_phases(src[n], xq, geom, qshape)
-        _im2col_wide(xq, col, geom, qshape, oshape, r0, r1, zero_wide, (n - n0) * Ls)
-
-
-@njit(cache=True, nogil=True)
-def _unwide_block(wide, out, n0, n1, r0, r1, oW, Wq, bias, has_bias):
-    """_unwide for every sample of the block: wide (M, Lt) -> out (N, M, rows*oW)."""
-    for n in range(n0, n1):
-        _unwide(wide, out[n], r0, r1, oW, Wq, bias, has_bias, (n - n0) * (r1 - r0) * Wq)
-
-
-@njit(cache=True, nogil=True)
-def _widen_block(rows, wide, n0, n1, r0, r1, oW, Wq):
-    """_widen for every sample of the block: rows (N, M, rows*oW) -> wide (M, Lt)."""
-    for n in range(n0, n1):
-        _widen(rows[n], wide, r0, r1, oW, Wq, (n - n0) * (r1 - r0) * Wq)
-
-
-@njit(cache=True, nogil=True)
-def _scatter_block(col, gq, dst, n0, n1, first_new, last_done, geom, qshape, oshape, r0, r1,
-                   bias, has_bias):
-    """col2im of the block's columns into dst (N, C, D, H, W), sample by sample through the
-    phase buffer gq. gq is zeroed when a sample starts (always, except for sample n0 when
-    not ``first_new``: its earlier rows are in gq); a sample is finished (phases -> dst[n],
-    plus bias) unless it is the block's last one and not ``last_done``."""
-    Ls = (r1 - r0) * qshape[2]
-    for n in range(n0, n1):
-        if n > n0 or first_new:
-            gq[:] = 0
-        _col2im_wide(col, gq, geom, qshape, oshape, r0, r1, (n - n0) * Ls)
-        if n < n1 - 1 or last_done:
-            _from_phases(gq, dst[n], geom, qshape)
-            if has_bias:
-                for c in range(dst.shape[1]):
-                    dst[n, c] += bias[c]
-
-
 def _is_depthwise(x, w, groups):
     """C/G == 1 with several groups: the direct loops beat im2col + tiny GEMMs."""
     return groups > 1 and w.shape[1] == 1 and x.shape[1] == groups
@@ -535,38 +487,49 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             if not whole_samples:
                 dst = private[t] = np.zeros(big_shape, dtype)
         gathered = scattered = -1        # the sample whose phases xq / gq hold
-        scatter_b = scatter_bias if scatter_bias is not None else np.zeros(1, dtype)
-        add_scatter_b = whole_samples and scatter_bias is not None
         for idx in range(first, last):
             n0, n1, r0, r1 = items[idx]
-            Lb = (n1 - n0) * (r1 - r0) * Wq          # columns of the block
-            # this thread's last block of sample n1 - 1?
-            last_done = idx == last - 1 or items[idx + 1][0] != n1 - 1
+            Ls = (r1 - r0) * Wq          # columns of one sample in this block
+            Lb = (n1 - n0) * Ls          # columns of the block
             if gather_src is not None:
                 c2 = col[:CK * Lb].reshape(CK, Lb)                   # (C*K, Lb)
-                _gather_block(gather_src, n0, n1, n0 != gathered, xq, c2, geom, qshape,
-                              out_spatial, r0, r1, zero_wide)
-                gathered = n1 - 1
+                for n in range(n0, n1):
+                    if n != gathered:
+                        _to_phases(gather_src[n], xq, geom, qshape)  # (C, D, H, W) -> phases
+                        gathered = n
+                    _im2col_wide(xq, c2, geom, qshape, out_spatial, r0, r1, zero_wide,
+                                 (n - n0) * Ls)
                 c3 = c2.reshape(G, CgK, Lb)
                 if gemm_out2 is not None:
                     # (G, M, C/G*K) @ (G, C/G*K, Lb) -> (G, M, Lb), then drop the wide columns
                     _gemm(gemm_w, c3, out_w.reshape(G, -1, Lmax)[:, :, :Lb])
-                    _unwide_block(out_w, gemm_out2, n0, n1, r0, r1, oW, Wq, gemm_b, has_bias)
+                    for n in range(n0, n1):
+                        _unwide(out_w, gemm_out2[n], r0, r1, oW, Wq, gemm_b, has_bias,
+                                (n - n0) * Ls)
                 if wgrad2 is not None:
-                    _widen_block(wgrad2, rows_w, n0, n1, r0, r1, oW, Wq)
+                    for n in range(n0, n1):
+                        _widen(wgrad2[n], rows_w, r0, r1, oW, Wq, (n - n0) * Ls)
                     r3 = rows_w.reshape(G, Mw, Lmax)[:, :, :Lb]
                     # acc += (G, C/G*K, Lb) @ (G, Lb, Mw): the long Lb axis is read along
                     # memory in both operands (measured faster than rows @ col^T here)
                     _gemm(c3, r3.transpose(0, 2, 1), acc, accumulate=True)
             if scatter2 is not None:
                 if not same_rows:
-                    _widen_block(scatter2, src_w, n0, n1, r0, r1, oW, Wq)
+                    for n in range(n0, n1):
+                        _widen(scatter2[n], src_w, r0, r1, oW, Wq, (n - n0) * Ls)
                 s3 = src_w.reshape(G, -1, Lmax)[:, :, :Lb]           # (G, Ms, Lb)
                 d2 = col[:CK * Lb].reshape(CK, Lb)      # col is free again: reuse it
                 _gemm(scatter_wT, s3, d2.reshape(G, CgK, Lb))           # (G, C/G*K, Lb)
-                _scatter_block(d2, gq, dst, n0, n1, n0 != scattered, last_done, geom, qshape,
-                               out_spatial, r0, r1, scatter_b, add_scatter_b)
-                scattered = n1 - 1
+                for n in range(n0, n1):
+                    if n != scattered:                  # this thread's first block of n
+                        gq[:] = 0
+                        scattered = n
+                    _col2im_wide(d2, gq, geom, qshape, out_spatial, r0, r1, (n - n0) * Ls)
+                    # this thread's last block of sample n: phases -> (C, D, H, W)
+                    if n < n1 - 1 or idx == last - 1 or items[idx + 1][0] != n:
+                        _from_phases(gq, dst[n], geom, qshape)
+                        if whole_samples and scatter_bias is not None:
+                            dst[n] += scatter_bias.reshape(-1, 1, 1, 1)
         if wgrad2 is not None:
             accs[t] = acc
 
