@@ -10,7 +10,7 @@
 #      main memory. (Gathering the whole batch first and multiplying once was measured
 #      1.5-2.5x slower: the column matrix is C*K times larger than the input and every pass
 #      over it went to main memory, plus a transpose to put samples first again.)
-#      The sample is first zero-padded and split into stride phases (``_to_phases``), after
+#      The sample is first zero-padded and split into stride phases (``_gather``), after
 #      which every tap's view of a plane of output rows is ONE contiguous run of memory, so
 #      im2col is a few long copies instead of one short copy per output row (below).
 #   2. The channel contraction is a matrix product per group, done by BLAS (``np.matmul``):
@@ -89,178 +89,210 @@ _FLOATS = (np.float32, np.float64)
 # the same time on different samples. Blocks of output rows r = i*oH + j in [r0, r1) keep
 # the column matrix small enough to stay in cache.
 @njit(cache=True, nogil=True)
-def _to_phases(x, xq, geom, qshape):
-    """Zero-pad one sample and split it into phases:
-    x (C, D, H, W) -> xq (C, sd, sh, sw, Dq, Hq, Wq) (flat, plus slack at the end),
-    xq[c, pa, pb, pe, u, v, t] = x[c, pa + sd*u - pd, pb + sh*v - ph, pe + sw*t - pw]
-    (zero outside x)."""
-    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
-    Dq, Hq, Wq = qshape
-    C, D, H, W = x.shape
-    xf = x.reshape(-1)
-    for c in range(C):
-        for pa in range(sd):
-            for pb in range(sh):
-                for pe in range(sw):
-                    t_lo, t_hi = _valid_columns(pe - pw, sw, W, Wq)
-                    plane = (((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq * Wq
-                    for u in range(Dq):
-                        zi = pa + sd * u - pd
-                        for v in range(Hq):
-                            yi = pb + sh * v - ph
-                            dst = plane + (u * Hq + v) * Wq            # one phase row (Wq,)
-                            if zi < 0 or zi >= D or yi < 0 or yi >= H:
-                                xq[dst:dst + Wq] = 0
-                                continue
-                            xq[dst:dst + t_lo] = 0
-                            xq[dst + t_hi:dst + Wq] = 0
-                            src = ((c * D + zi) * H + yi) * W + pe - pw   # x[c, zi, yi, pe-pw]
-                            dst_v = xq[dst + t_lo:dst + t_hi]
+def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, zero_wide):
+    """im2col of output rows [r0, r1) of the samples n0..n1-1 of batch (N, C, D, H, W) into
+    col (C*kd*kh*kw, Lt), sample n in the columns c0 + [0, (r1 - r0)*Wq), c0 = (n - n0)*Ls.
+
+    For each sample: (1) zero-pad it and split it into phases (skipped for sample n0 unless
+    ``load_first``: xq holds its phases already),
+        xq[c, pa, pb, pe, u, v, t] = x[c, pa + sd*u - pd, pb + sh*v - ph, pe + sw*t - pw]
+    (zero outside x; xq is flat, (C, sd, sh, sw, Dq, Hq, Wq) plus slack); then (2) copy the
+    windows, one contiguous run per (channel, tap, output plane):
+        col[((c*kd + a)*kh + b)*kw + e, c0 + (r - r0)*Wq + k]
+            = xpad[c, i*sd + a*dd, j*sh + b*dh, k*sw + e*dw],   r = i*oH + j, k < oW.
+    The wide columns k >= oW hold whatever the run copied there (finite numbers from
+    neighbouring cells) unless ``zero_wide``, which zeroes them (needed only when the
+    input holds inf or NaN: see _sweep). Both steps and all samples of a block are one
+    call: Python calls it once per block (with several threads, calls from Python queue for
+    the GIL), and it is written out in one function because a jitted function calling
+    other jitted ones compiled several seconds slower (a learner's first cell waits).
+    """
+    Ls = (r1 - r0) * qshape[2]
+    for n in range(n0, n1):
+        c0 = (n - n0) * Ls
+        if n > n0 or load_first:
+            # (1) the phases of sample n
+            x = batch[n]
+            kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+            Dq, Hq, Wq = qshape
+            C, D, H, W = x.shape
+            xf = x.reshape(-1)
+            for c in range(C):
+                for pa in range(sd):
+                    for pb in range(sh):
+                        for pe in range(sw):
+                            t_lo, t_hi = _valid_columns(pe - pw, sw, W, Wq)
+                            plane = (((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq * Wq
+                            for u in range(Dq):
+                                zi = pa + sd * u - pd
+                                for v in range(Hq):
+                                    yi = pb + sh * v - ph
+                                    dst = plane + (u * Hq + v) * Wq            # one phase row (Wq,)
+                                    if zi < 0 or zi >= D or yi < 0 or yi >= H:
+                                        xq[dst:dst + Wq] = 0
+                                        continue
+                                    xq[dst:dst + t_lo] = 0
+                                    xq[dst + t_hi:dst + Wq] = 0
+                                    src = ((c * D + zi) * H + yi) * W + pe - pw   # x[c, zi, yi, pe-pw]
+                                    dst_v = xq[dst + t_lo:dst + t_hi]
+                                    if sw == 1:
+                                        src_v = xf[src + t_lo:src + t_hi]
+                                        for t in range(t_hi - t_lo):
+                                            dst_v[t] = src_v[t]
+                                    else:
+                                        src_s = xf[src + t_lo * sw:src + t_hi * sw]
+                                        for t in range(t_hi - t_lo):
+                                            dst_v[t] = src_s[t * sw]
+        # (2) the windows of sample n
+        kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+        Dq, Hq, Wq = qshape
+        oD, oH, oW = oshape
+        C = col.shape[0] // (kd * kh * kw)
+        Lt = col.shape[1]                                  # columns of the whole block
+        cf = col.reshape(-1)
+        for c in range(C):
+            for a in range(kd):
+                for b in range(kh):
+                    for e in range(kw):
+                        row = ((c * kd + a) * kh + b) * kw + e
+                        plane = (((c * sd + (a * dd) % sd) * sh + (b * dh) % sh) * sw
+                                 + (e * dw) % sw) * Dq * Hq * Wq
+                        ua, vb, te = (a * dd) // sd, (b * dh) // sh, (e * dw) // sw
+                        r = r0
+                        while r < r1:                      # one run per output plane i
+                            i = r // oH
+                            j = r - i * oH
+                            run = min(r1 - r, oH - j)      # rows of plane i in this block
+                            src = plane + ((i + ua) * Hq + j + vb) * Wq + te
+                            dst = row * Lt + c0 + (r - r0) * Wq
+                            # one contiguous run of `run` wide rows, copied through slice views with
+                            # a plain index (dst_v[k] = src_v[k]): LLVM vectorises that, while
+                            # ``cf[a:b] = xq[c:d]`` checks for overlap and went 3x slower
+                            src_v = xq[src:src + run * Wq]
+                            dst_v = cf[dst:dst + run * Wq]
+                            for k in range(run * Wq):
+                                dst_v[k] = src_v[k]
+                            r += run
+                        if zero_wide and Wq > oW:
+                            for r in range(r1 - r0):       # zero the wide columns
+                                base = row * Lt + c0 + r * Wq
+                                cf[base + oW:base + Wq] = 0
+
+
+@njit(cache=True, nogil=True)
+def _scatter(col, gq, out, n0, n1, first_new, last_done, geom, qshape, oshape, r0, r1,
+             bias, has_bias):
+    """The adjoint of _gather: (1) add the columns of output rows [r0, r1) of the samples
+    n0..n1-1 back into the phase cells they were copied from (gq), and (2) once a sample
+    is complete, undo the phases into out (N, C, D, H, W) (plus the bias per channel when
+    ``has_bias``):
+        out[n, c, zi, yi, xi] = gq[phase and position of padded cell (zi+pd, yi+ph, xi+pw)]
+    (zero for cells no window reaches). gq is zeroed when a sample starts (always, except
+    for sample n0 when not ``first_new``: gq holds its earlier rows); a sample is complete
+    unless it is the block's last one and not ``last_done``. The wide columns of col must
+    be zero (they are added as zeros).
+    """
+    Ls = (r1 - r0) * qshape[2]
+    xq = gq
+    for n in range(n0, n1):
+        c0 = (n - n0) * Ls
+        if n > n0 or first_new:
+            gq[:] = 0
+        # (1) the columns of sample n into its phases
+        kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+        Dq, Hq, Wq = qshape
+        oD, oH, oW = oshape
+        C = col.shape[0] // (kd * kh * kw)
+        Lt = col.shape[1]
+        cf = col.reshape(-1)
+        for c in range(C):
+            for a in range(kd):
+                for b in range(kh):
+                    for e in range(kw):
+                        row = ((c * kd + a) * kh + b) * kw + e
+                        plane = (((c * sd + (a * dd) % sd) * sh + (b * dh) % sh) * sw
+                                 + (e * dw) % sw) * Dq * Hq * Wq
+                        ua, vb, te = (a * dd) // sd, (b * dh) // sh, (e * dw) // sw
+                        r = r0
+                        while r < r1:
+                            i = r // oH
+                            j = r - i * oH
+                            run = min(r1 - r, oH - j)
+                            src = row * Lt + c0 + (r - r0) * Wq
+                            dst = plane + ((i + ua) * Hq + j + vb) * Wq + te
+                            src_v = cf[src:src + run * Wq]
+                            dst_v = xq[dst:dst + run * Wq]
+                            for k in range(run * Wq):
+                                dst_v[k] += src_v[k]
+                            r += run
+        if n < n1 - 1 or last_done:
+            # (2) phases -> out[n]
+            x = out[n]
+            kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+            Dq, Hq, Wq = qshape
+            C, D, H, W = x.shape
+            xf = x.reshape(-1)
+            for c in range(C):
+                for zi in range(D):
+                    pa, u = (zi + pd) % sd, (zi + pd) // sd
+                    for yi in range(H):
+                        pb, v = (yi + ph) % sh, (yi + ph) // sh
+                        row = ((c * D + zi) * H + yi) * W                 # x[c, zi, yi, :]
+                        xf[row:row + W] = 0
+                        if u >= Dq or v >= Hq:
+                            continue
+                        for pe in range(sw):
+                            t_lo, t_hi = _valid_columns(pe - pw, sw, W, Wq)
+                            src = ((((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq + u * Hq + v) * Wq
+                            src_v = xq[src + t_lo:src + t_hi]
+                            dst = row + pe - pw                           # x column of t = 0
                             if sw == 1:
-                                src_v = xf[src + t_lo:src + t_hi]
+                                dst_v = xf[dst + t_lo:dst + t_hi]
                                 for t in range(t_hi - t_lo):
                                     dst_v[t] = src_v[t]
                             else:
-                                src_s = xf[src + t_lo * sw:src + t_hi * sw]
+                                dst_s = xf[dst + t_lo * sw:dst + t_hi * sw]
                                 for t in range(t_hi - t_lo):
-                                    dst_v[t] = src_s[t * sw]
+                                    dst_s[t * sw] = src_v[t]
+            if has_bias:                     # (the plain loop compiles much faster
+                size = D * H * W                 # than out[n, ch] += bias[ch])
+                for ch in range(C):
+                    plane_v = xf[ch * size:(ch + 1) * size]
+                    for k in range(size):
+                        plane_v[k] += bias[ch]
 
 
 @njit(cache=True, nogil=True)
-def _from_phases(xq, x, geom, qshape):
-    """The adjoint of _to_phases without the padding: xq (phases) -> x (C, D, H, W),
-    x[c, zi, yi, xi] = xq[phase and position of padded cell (zi + pd, yi + ph, xi + pw)]
-    (zero for cells no window reaches). x is overwritten."""
-    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
-    Dq, Hq, Wq = qshape
-    C, D, H, W = x.shape
-    xf = x.reshape(-1)
-    for c in range(C):
-        for zi in range(D):
-            pa, u = (zi + pd) % sd, (zi + pd) // sd
-            for yi in range(H):
-                pb, v = (yi + ph) % sh, (yi + ph) // sh
-                row = ((c * D + zi) * H + yi) * W                 # x[c, zi, yi, :]
-                xf[row:row + W] = 0
-                if u >= Dq or v >= Hq:
-                    continue
-                for pe in range(sw):
-                    t_lo, t_hi = _valid_columns(pe - pw, sw, W, Wq)
-                    src = ((((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq + u * Hq + v) * Wq
-                    src_v = xq[src + t_lo:src + t_hi]
-                    dst = row + pe - pw                           # x column of t = 0
-                    if sw == 1:
-                        dst_v = xf[dst + t_lo:dst + t_hi]
-                        for t in range(t_hi - t_lo):
-                            dst_v[t] = src_v[t]
-                    else:
-                        dst_s = xf[dst + t_lo * sw:dst + t_hi * sw]
-                        for t in range(t_hi - t_lo):
-                            dst_s[t * sw] = src_v[t]
+def _unwide(wide, out, n0, n1, r0, r1, oW, Wq, bias, has_bias):
+    """Drop the wide columns of a block of products and add the bias: for the samples
+    n0..n1-1, wide (M, Lt) -> rows [r0, r1) of out (N, M, rows*oW),
+    out[n, m, r*oW + k] = wide[m, c0 + (r - r0)*Wq + k] (+ bias[m]), c0 = (n - n0)*Ls."""
+    Ls = (r1 - r0) * Wq
+    for n in range(n0, n1):
+        c0 = (n - n0) * Ls
+        for m in range(out.shape[1]):
+            b = bias[m] if has_bias else 0.0
+            for r in range(r1 - r0):
+                src_v = wide[m, c0 + r * Wq:c0 + r * Wq + oW]
+                dst_v = out[n, m, (r0 + r) * oW:(r0 + r + 1) * oW]
+                for k in range(oW):
+                    dst_v[k] = src_v[k] + b
 
 
 @njit(cache=True, nogil=True)
-def _im2col_wide(xq, col, geom, qshape, oshape, r0, r1, zero_wide, c0):
-    """Gather the windows of output rows [r0, r1) from the phases of one sample into the
-    columns c0 + [0, (r1 - r0)*Wq) of col: xq (C, sd, sh, sw, Dq, Hq, Wq) -> col (C*kd*kh*kw, Lt),
-
-    col[((c*kd + a)*kh + b)*kw + e, c0 + (r - r0)*Wq + k] = xpad[c, i*sd + a*dd, j*sh + b*dh, k*sw + e*dw]
-
-    for output row r = i*oH + j and k < oW; the wide columns k >= oW are set to zero.
-    """
-    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
-    Dq, Hq, Wq = qshape
-    oD, oH, oW = oshape
-    C = col.shape[0] // (kd * kh * kw)
-    Lt = col.shape[1]                                  # columns of the whole block
-    cf = col.reshape(-1)
-    for c in range(C):
-        for a in range(kd):
-            for b in range(kh):
-                for e in range(kw):
-                    row = ((c * kd + a) * kh + b) * kw + e
-                    plane = (((c * sd + (a * dd) % sd) * sh + (b * dh) % sh) * sw
-                             + (e * dw) % sw) * Dq * Hq * Wq
-                    ua, vb, te = (a * dd) // sd, (b * dh) // sh, (e * dw) // sw
-                    r = r0
-                    while r < r1:                      # one run per output plane i
-                        i = r // oH
-                        j = r - i * oH
-                        n = min(r1 - r, oH - j)        # rows of plane i in this block
-                        src = plane + ((i + ua) * Hq + j + vb) * Wq + te
-                        dst = row * Lt + c0 + (r - r0) * Wq
-                        # one contiguous run of n wide rows, copied through slice views with
-                        # a plain index (dst_v[k] = src_v[k]): LLVM vectorises that, while
-                        # ``cf[a:b] = xq[c:d]`` checks for overlap and went 3x slower
-                        src_v = xq[src:src + n * Wq]
-                        dst_v = cf[dst:dst + n * Wq]
-                        for k in range(n * Wq):
-                            dst_v[k] = src_v[k]
-                        r += n
-                    if zero_wide and Wq > oW:
-                        for r in range(r1 - r0):       # zero the wide columns
-                            base = row * Lt + c0 + r * Wq
-                            cf[base + oW:base + Wq] = 0
-
-
-@njit(cache=True, nogil=True)
-def _col2im_wide(col, xq, geom, qshape, oshape, r0, r1, c0):
-    """The adjoint of _im2col_wide: add every column entry of rows [r0, r1) (columns
-    c0 + [0, (r1 - r0)*Wq) of col) back into the phase cell it was copied from. The wide columns of col must be zero (they are then
-    added as zeros). The caller zeroes xq before the first block of a sample."""
-    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
-    Dq, Hq, Wq = qshape
-    oD, oH, oW = oshape
-    C = col.shape[0] // (kd * kh * kw)
-    Lt = col.shape[1]
-    cf = col.reshape(-1)
-    for c in range(C):
-        for a in range(kd):
-            for b in range(kh):
-                for e in range(kw):
-                    row = ((c * kd + a) * kh + b) * kw + e
-                    plane = (((c * sd + (a * dd) % sd) * sh + (b * dh) % sh) * sw
-                             + (e * dw) % sw) * Dq * Hq * Wq
-                    ua, vb, te = (a * dd) // sd, (b * dh) // sh, (e * dw) // sw
-                    r = r0
-                    while r < r1:
-                        i = r // oH
-                        j = r - i * oH
-                        n = min(r1 - r, oH - j)
-                        src = row * Lt + c0 + (r - r0) * Wq
-                        dst = plane + ((i + ua) * Hq + j + vb) * Wq + te
-                        src_v = cf[src:src + n * Wq]
-                        dst_v = xq[dst:dst + n * Wq]
-                        for k in range(n * Wq):
-                            dst_v[k] += src_v[k]
-                        r += n
-
-
-@njit(cache=True, nogil=True)
-def _unwide(wide, out, r0, r1, oW, Wq, bias, has_bias, c0):
-    """Drop the wide columns of a block of products and add the bias:
-    wide (M, Lt) columns c0 + [0, (r1 - r0)*Wq) -> rows [r0, r1) of out (M, rows*oW),
-    out[m, r*oW + k] = wide[m, c0 + (r - r0)*Wq + k] (+ bias[m]) for k < oW."""
-    for m in range(out.shape[0]):
-        b = bias[m] if has_bias else 0.0
-        for r in range(r1 - r0):
-            src_v = wide[m, c0 + r * Wq:c0 + r * Wq + oW]
-            dst_v = out[m, (r0 + r) * oW:(r0 + r + 1) * oW]
-            for k in range(oW):
-                dst_v[k] = src_v[k] + b
-
-
-@njit(cache=True, nogil=True)
-def _widen(rows, wide, r0, r1, oW, Wq, c0):
-    """Copy rows [r0, r1) of rows (M, rows*oW) into the columns c0 + [0, (r1 - r0)*Wq) of
-    wide (M, Lt), leaving its wide columns k >= oW untouched (the caller keeps them zero)."""
-    for m in range(rows.shape[0]):
-        for r in range(r1 - r0):
-            src_v = rows[m, (r0 + r) * oW:(r0 + r + 1) * oW]
-            dst_v = wide[m, c0 + r * Wq:c0 + r * Wq + oW]
-            for k in range(oW):
-                dst_v[k] = src_v[k]
-
+def _widen(rows, wide, n0, n1, r0, r1, oW, Wq):
+    """Copy rows [r0, r1) of the samples n0..n1-1 of rows (N, M, rows*oW) into wide (M, Lt),
+    sample n from column (n - n0)*Ls, leaving the wide columns k >= oW untouched (the caller
+    keeps them zero)."""
+    Ls = (r1 - r0) * Wq
+    for n in range(n0, n1):
+        c0 = (n - n0) * Ls
+        for m in range(rows.shape[1]):
+            for r in range(r1 - r0):
+                src_v = rows[n, m, (r0 + r) * oW:(r0 + r + 1) * oW]
+                dst_v = wide[m, c0 + r * Wq:c0 + r * Wq + oW]
+                for k in range(oW):
+                    dst_v[k] = src_v[k]
 
 def _is_depthwise(x, w, groups):
     """C/G == 1 with several groups: the direct loops beat im2col + tiny GEMMs."""
@@ -380,7 +412,7 @@ BLOCK_BYTES = 1 << 20
 
 
 def _phase_shape(geom, out_spatial):
-    """(Dq, Hq, Wq): the extent of each phase that windows read (see _to_phases)."""
+    """(Dq, Hq, Wq): the extent of each phase that windows read (see _gather)."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     oD, oH, oW = out_spatial
     return (oD + (kd - 1) * dd // sd, oH + (kh - 1) * dh // sh, oW + (kw - 1) * dw // sw)
@@ -487,49 +519,38 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             if not whole_samples:
                 dst = private[t] = np.zeros(big_shape, dtype)
         gathered = scattered = -1        # the sample whose phases xq / gq hold
+        scatter_b = scatter_bias if scatter_bias is not None else np.zeros(1, dtype)
+        add_scatter_b = whole_samples and scatter_bias is not None
         for idx in range(first, last):
             n0, n1, r0, r1 = items[idx]
-            Ls = (r1 - r0) * Wq          # columns of one sample in this block
-            Lb = (n1 - n0) * Ls          # columns of the block
+            Lb = (n1 - n0) * (r1 - r0) * Wq          # columns of the block
+            # is this the thread's last block of sample n1 - 1?
+            last_done = idx == last - 1 or items[idx + 1][0] != n1 - 1
             if gather_src is not None:
                 c2 = col[:CK * Lb].reshape(CK, Lb)                   # (C*K, Lb)
-                for n in range(n0, n1):
-                    if n != gathered:
-                        _to_phases(gather_src[n], xq, geom, qshape)  # (C, D, H, W) -> phases
-                        gathered = n
-                    _im2col_wide(xq, c2, geom, qshape, out_spatial, r0, r1, zero_wide,
-                                 (n - n0) * Ls)
+                _gather(gather_src, n0, n1, n0 != gathered, xq, c2, geom, qshape,
+                        out_spatial, r0, r1, zero_wide)
+                gathered = n1 - 1
                 c3 = c2.reshape(G, CgK, Lb)
                 if gemm_out2 is not None:
                     # (G, M, C/G*K) @ (G, C/G*K, Lb) -> (G, M, Lb), then drop the wide columns
                     _gemm(gemm_w, c3, out_w.reshape(G, -1, Lmax)[:, :, :Lb])
-                    for n in range(n0, n1):
-                        _unwide(out_w, gemm_out2[n], r0, r1, oW, Wq, gemm_b, has_bias,
-                                (n - n0) * Ls)
+                    _unwide(out_w, gemm_out2, n0, n1, r0, r1, oW, Wq, gemm_b, has_bias)
                 if wgrad2 is not None:
-                    for n in range(n0, n1):
-                        _widen(wgrad2[n], rows_w, r0, r1, oW, Wq, (n - n0) * Ls)
+                    _widen(wgrad2, rows_w, n0, n1, r0, r1, oW, Wq)
                     r3 = rows_w.reshape(G, Mw, Lmax)[:, :, :Lb]
                     # acc += (G, C/G*K, Lb) @ (G, Lb, Mw): the long Lb axis is read along
                     # memory in both operands (measured faster than rows @ col^T here)
                     _gemm(c3, r3.transpose(0, 2, 1), acc, accumulate=True)
             if scatter2 is not None:
                 if not same_rows:
-                    for n in range(n0, n1):
-                        _widen(scatter2[n], src_w, r0, r1, oW, Wq, (n - n0) * Ls)
+                    _widen(scatter2, src_w, n0, n1, r0, r1, oW, Wq)
                 s3 = src_w.reshape(G, -1, Lmax)[:, :, :Lb]           # (G, Ms, Lb)
                 d2 = col[:CK * Lb].reshape(CK, Lb)      # col is free again: reuse it
                 _gemm(scatter_wT, s3, d2.reshape(G, CgK, Lb))           # (G, C/G*K, Lb)
-                for n in range(n0, n1):
-                    if n != scattered:                  # this thread's first block of n
-                        gq[:] = 0
-                        scattered = n
-                    _col2im_wide(d2, gq, geom, qshape, out_spatial, r0, r1, (n - n0) * Ls)
-                    # this thread's last block of sample n: phases -> (C, D, H, W)
-                    if n < n1 - 1 or idx == last - 1 or items[idx + 1][0] != n:
-                        _from_phases(gq, dst[n], geom, qshape)
-                        if whole_samples and scatter_bias is not None:
-                            dst[n] += scatter_bias.reshape(-1, 1, 1, 1)
+                _scatter(d2, gq, dst, n0, n1, n0 != scattered, last_done, geom, qshape,
+                         out_spatial, r0, r1, scatter_b, add_scatter_b)
+                scattered = n1 - 1
         if wgrad2 is not None:
             accs[t] = acc
 
@@ -612,8 +633,7 @@ def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
     xq = np.zeros(_phase_size(geom, C, qshape), dtype=x.dtype)
     wide = np.empty((CK, oD * oH * Wq), dtype=x.dtype)
     for n in range(N):
-        _to_phases(x[n], xq, geom, qshape)                          # (C, D, H, W) -> phases
-        _im2col_wide(xq, wide, geom, qshape, out_spatial, 0, oD * oH, False, 0)
+        _gather(x, n, n + 1, True, xq, wide, geom, qshape, out_spatial, 0, oD * oH, False)
         # (C*K, rows, Wq) -> (C*K, rows, oW): drop the wide columns
         col[:, n * L:(n + 1) * L] = wide.reshape(CK, oD * oH, Wq)[:, :, :oW].reshape(CK, L)
     return col
@@ -643,11 +663,11 @@ def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial, out=No
     Wq = qshape[2]
     gq = np.empty(_phase_size(geom, C, qshape), dtype=col.dtype)
     wide = np.zeros((CK, oD * oH, Wq), dtype=col.dtype)            # wide columns stay zero
+    no_bias = np.zeros(1, dtype=col.dtype)
     for n in range(N):
         wide[:, :, :oW] = col[:, n * L:(n + 1) * L].reshape(CK, oD * oH, oW)
-        gq[:] = 0
-        _col2im_wide(wide.reshape(CK, -1), gq, geom, qshape, out_spatial, 0, oD * oH, 0)
-        _from_phases(gq, x[n], geom, qshape)                        # phases -> (C, D, H, W)
+        _scatter(wide.reshape(CK, -1), gq, x, n, n + 1, True, True, geom, qshape, out_spatial,
+                 0, oD * oH, no_bias, False)
     return x
 
 
