@@ -464,7 +464,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     # Blocks: (samples n0:n1, output rows r0:r1). Small samples go several whole samples to
     # a block (larger products, fewer calls from Python per sample: with several threads
     # those calls queue for the GIL), large ones one sample and some of its rows at a time.
-    sample_bytes = CK * rows * Wq * itemsize          # columns of one whole sample
+    sample_bytes = max(1, CK * rows * Wq * itemsize)  # columns of one whole sample
     multi = N >= _threads() and 2 * sample_bytes <= BLOCK_BYTES
     if multi:           # ... but at least one block per thread
         per_block = min(BLOCK_BYTES // sample_bytes, -(-N // _threads()))
