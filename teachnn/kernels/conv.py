@@ -107,16 +107,18 @@ def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, ze
     the GIL), and it is written out in one function because a jitted function calling
     other jitted ones compiled several seconds slower (a learner's first cell waits).
     """
-    Ls = (r1 - r0) * qshape[2]
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    Dq, Hq, Wq = qshape
+    oD, oH, oW = oshape
+    C, D, H, W = batch.shape[1:]          # the big side: (N, C, D, H, W)
+    Lt = col.shape[1]                     # columns of the whole block
+    cf = col.reshape(-1)
+    Ls = (r1 - r0) * Wq                   # columns of one sample
     for n in range(n0, n1):
         c0 = (n - n0) * Ls
         if n > n0 or load_first:
             # (1) the phases of sample n
-            x = batch[n]
-            kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
-            Dq, Hq, Wq = qshape
-            C, D, H, W = x.shape
-            xf = x.reshape(-1)
+            xf = batch[n].reshape(-1)
             for c in range(C):
                 for pa in range(sd):
                     for pb in range(sh):
@@ -144,12 +146,6 @@ def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, ze
                                         for t in range(t_hi - t_lo):
                                             dst_v[t] = src_s[t * sw]
         # (2) the windows of sample n
-        kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
-        Dq, Hq, Wq = qshape
-        oD, oH, oW = oshape
-        C = col.shape[0] // (kd * kh * kw)
-        Lt = col.shape[1]                                  # columns of the whole block
-        cf = col.reshape(-1)
         for c in range(C):
             for a in range(kd):
                 for b in range(kh):
@@ -192,19 +188,19 @@ def _scatter(col, gq, out, n0, n1, first_new, last_done, geom, qshape, oshape, r
     unless it is the block's last one and not ``last_done``. The wide columns of col must
     be zero (they are added as zeros).
     """
-    Ls = (r1 - r0) * qshape[2]
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    Dq, Hq, Wq = qshape
+    oD, oH, oW = oshape
+    C, D, H, W = out.shape[1:]          # the big side: (N, C, D, H, W)
+    Lt = col.shape[1]                     # columns of the whole block
+    cf = col.reshape(-1)
+    Ls = (r1 - r0) * Wq                   # columns of one sample
     xq = gq
     for n in range(n0, n1):
         c0 = (n - n0) * Ls
         if n > n0 or first_new:
             gq[:] = 0
         # (1) the columns of sample n into its phases
-        kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
-        Dq, Hq, Wq = qshape
-        oD, oH, oW = oshape
-        C = col.shape[0] // (kd * kh * kw)
-        Lt = col.shape[1]
-        cf = col.reshape(-1)
         for c in range(C):
             for a in range(kd):
                 for b in range(kh):
@@ -227,11 +223,7 @@ def _scatter(col, gq, out, n0, n1, first_new, last_done, geom, qshape, oshape, r
                             r += run
         if n < n1 - 1 or last_done:
             # (2) phases -> out[n]
-            x = out[n]
-            kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
-            Dq, Hq, Wq = qshape
-            C, D, H, W = x.shape
-            xf = x.reshape(-1)
+            xf = out[n].reshape(-1)
             for c in range(C):
                 for zi in range(D):
                     pa, u = (zi + pd) % sd, (zi + pd) // sd
