@@ -26,6 +26,8 @@ import glob
 import os
 import sys
 
+from contextlib import contextmanager
+
 import numpy as np
 
 __all__ = ["gemm", "backend"]
@@ -121,3 +123,61 @@ def gemm_batched(a, b, out, accumulate=False):
     for g in range(a.shape[0]):
         gemm(a[g], b[g], out[g], accumulate)
     return out
+
+
+# --------------------------------------------------------------------------------------
+# NumPy's OpenBLAS held to one thread (the NumPy backend's threading)
+# --------------------------------------------------------------------------------------
+# NumPy's OpenBLAS starts its own worker threads for a large matrix product. Our threads
+# already share out the samples, so during a sweep OpenBLAS is switched to one thread
+# (measured on a shared 2-core machine: OpenBLAS's own threads on top of ours were slower,
+# and even alone they lost to one-thread GEMMs on our threads). Only NumPy's bundled
+# OpenBLAS is recognised; with another BLAS the sweep runs on one of our threads and
+# leaves the threading to that BLAS.
+def _find_openblas_threads():
+    """(get, set) ctypes functions of NumPy's OpenBLAS thread count, or None."""
+    try:
+        with open("/proc/self/maps") as maps:
+            # the shared libraries loaded in this process (Linux); NumPy's is among them
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
+    except OSError:
+        return None
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for get, set_ in (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+                          ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+                          ("openblas_get_num_threads", "openblas_set_num_threads")):
+            if hasattr(lib, get) and hasattr(lib, set_):
+                getf, setf = getattr(lib, get), getattr(lib, set_)
+                getf.restype, getf.argtypes = ctypes.c_int, []
+                setf.restype, setf.argtypes = None, [ctypes.c_int]
+                return getf, setf
+    return None
+
+
+_BLAS_THREADS = "unknown"      # (get, set) once looked up, None when not found
+
+
+def _blas_can_be_held():
+    global _BLAS_THREADS
+    if _BLAS_THREADS == "unknown":
+        _BLAS_THREADS = _find_openblas_threads()
+    return _BLAS_THREADS is not None
+
+
+@contextmanager
+def _one_thread_blas():
+    """Hold OpenBLAS to one thread inside the block (does nothing with another BLAS)."""
+    if not _blas_can_be_held():
+        yield
+        return
+    get, set_ = _BLAS_THREADS
+    before = get()
+    set_(1)
+    try:
+        yield
+    finally:
+        set_(before)

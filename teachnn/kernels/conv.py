@@ -45,7 +45,6 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import numba
 import numpy as np
@@ -53,6 +52,7 @@ from numba import njit
 
 from ._windows import _valid_columns
 from .blas import backend as _blas_backend, gemm_batched as _gemm
+from .blas import _blas_can_be_held, _find_openblas_threads, _one_thread_blas  # noqa: F401
 from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range
 
 __all__ = [
@@ -327,65 +327,6 @@ def _run_split(kernel, args, n_items, work):
     threads = 1 if work < PARALLEL_MIN_ELEMENTS else min(_threads(), n_items)
     bounds = [n_items * t // threads for t in range(threads + 1)]
     _run_parallel(lambda t, start, stop: kernel(*args, start, stop), bounds)
-
-
-# --------------------------------------------------------------------------------------
-# BLAS held to one thread
-# --------------------------------------------------------------------------------------
-# NumPy's OpenBLAS starts its own worker threads for a large matrix product. Our threads
-# already share out the samples, so during a sweep OpenBLAS is switched to one thread
-# (measured on a shared 2-core machine: OpenBLAS's own threads on top of ours were slower,
-# and even alone they lost to one-thread GEMMs on our threads). Only NumPy's bundled
-# OpenBLAS is recognised; with another BLAS the sweep runs on one of our threads and
-# leaves the threading to that BLAS.
-def _find_openblas_threads():
-    """(get, set) ctypes functions of NumPy's OpenBLAS thread count, or None."""
-    import ctypes
-    try:
-        with open("/proc/self/maps") as maps:
-            # the shared libraries loaded in this process (Linux); NumPy's is among them
-            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
-    except OSError:
-        return None
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for get, set_ in (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-                          ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
-                          ("openblas_get_num_threads", "openblas_set_num_threads")):
-            if hasattr(lib, get) and hasattr(lib, set_):
-                getf, setf = getattr(lib, get), getattr(lib, set_)
-                getf.restype, getf.argtypes = ctypes.c_int, []
-                setf.restype, setf.argtypes = None, [ctypes.c_int]
-                return getf, setf
-    return None
-
-
-_BLAS_THREADS = "unknown"      # (get, set) once looked up, None when not found
-
-
-def _blas_can_be_held():
-    global _BLAS_THREADS
-    if _BLAS_THREADS == "unknown":
-        _BLAS_THREADS = _find_openblas_threads()
-    return _BLAS_THREADS is not None
-
-
-@contextmanager
-def _one_thread_blas():
-    """Hold OpenBLAS to one thread inside the block (does nothing with another BLAS)."""
-    if not _blas_can_be_held():
-        yield
-        return
-    get, set_ = _BLAS_THREADS
-    before = get()
-    set_(1)
-    try:
-        yield
-    finally:
-        set_(before)
 
 
 def _geom(kernel, stride, pad_left, dilation):
