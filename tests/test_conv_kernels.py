@@ -289,3 +289,50 @@ def test_weight_gradient_with_inf_and_nan_inputs_matches_naive_loops(transpose):
                                           for n in range(2) for i in range(5) for j in range(6))
     assert not np.isfinite(expected).all()
     np.testing.assert_allclose(gw, expected, rtol=1e-12, atol=1e-12)   # same inf/NaN pattern
+
+
+@pytest.mark.parametrize("split", [False, True])
+@pytest.mark.parametrize("need_x, need_w", [(True, True), (True, False), (False, True),
+                                            (False, False)])
+def test_bias_gradient_for_every_choice_of_gradients(split, need_x, need_w):
+    """The bias gradient is summed inside the sweep while grad_out's rows are copied (from
+    the weight-gradient pass, else the input-gradient pass, else by NumPy). Every path must
+    give the float64 sum of grad_out over samples and positions, and the other gradients
+    must not change with it (grad_x is no longer zeroed first: every cell is written)."""
+    rng = np.random.default_rng(11)
+    pads = ((0, 0), (1, 1), (2, 2))
+    for N in (1, 3):
+        x = rng.standard_normal((N, 4, 1, 6, 7)).astype(np.float32)
+        w = rng.standard_normal((6, 2, 1, 3, 4)).astype(np.float32)
+        g = (rng.standard_normal((N, 6, 1, 6, 8)) * 100).astype(np.float32)
+        with kernel_mode(split):
+            gx, gw, gb = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 2,
+                                         need_x, need_w, True)
+            full = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 2)
+        assert gb.dtype == np.float32
+        np.testing.assert_allclose(gb, g.astype(np.float64).sum(axis=(0, 2, 3, 4)),
+                                   rtol=1e-6, atol=1e-4)
+        assert (gx is None) == (not need_x) and (gw is None) == (not need_w)
+        if need_x:
+            np.testing.assert_array_equal(gx, full[0])
+        if need_w:
+            np.testing.assert_array_equal(gw, full[1])
+    # the wrong number of row sums is refused before any jitted call
+    with pytest.raises(ValueError, match="row_sums"):
+        K._sweep(K._geom((1, 1, 3), (1, 1, 1), (0, 0, 1), (1, 1, 1)), (1, 2, 1, 1, 4),
+                 (1, 1, 4), 1, np.float64, gather_src=np.zeros((1, 2, 1, 1, 4)),
+                 wgrad_rows=np.zeros((1, 3, 1, 1, 4)), row_sums=np.zeros(2))
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_bias_gradient_keeps_inf_and_nan(split):
+    """IEEE sums: a row with +inf gives +inf, +inf and -inf together give NaN, NaN stays."""
+    x = np.ones((2, 3, 1, 4, 4))
+    w = np.ones((4, 3, 1, 3, 3))
+    g = np.ones((2, 4, 1, 4, 4))
+    g[0, 0, 0, 1, 2] = np.inf
+    g[1, 1, 0, 0, 0], g[0, 1, 0, 3, 3] = np.inf, -np.inf
+    g[1, 2, 0, 2, 1] = np.nan
+    with kernel_mode(split), np.errstate(invalid="ignore"):   # inf - inf is meant here
+        _, _, gb = K.conv_backward(g, x, w, (1, 1, 1), ((0, 0), (1, 1), (1, 1)), (1, 1, 1), 1)
+    assert gb[0] == np.inf and np.isnan(gb[1]) and np.isnan(gb[2]) and gb[3] == 32.0

@@ -271,20 +271,34 @@ def _unwide(wide, out, n0, n1, r0, r1, oW, Wq, bias, has_bias):
                     dst_v[k] = src_v[k] + b
 
 
-@njit(cache=True, nogil=True)
-def _widen(rows, wide, n0, n1, r0, r1, oW, Wq):
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
+def _widen(rows, wide, n0, n1, r0, r1, oW, Wq, row_sums, add_sums):
     """Copy rows [r0, r1) of the samples n0..n1-1 of rows (N, M, rows*oW) into wide (M, Lt),
     sample n from column (n - n0)*Ls, leaving the wide columns k >= oW untouched (the caller
-    keeps them zero)."""
+    keeps them zero). With ``add_sums``, also add what was copied of each m into row_sums[m]
+    (float64): the bias gradient is the sum of grad_out over samples and positions, and this
+    copy is the one pass over grad_out there is anyway. ("reassoc" lets the sum be split
+    into vector lanes; every other float rule, inf and NaN included, stays strict.)"""
     Ls = (r1 - r0) * Wq
     for n in range(n0, n1):
         c0 = (n - n0) * Ls
         for m in range(rows.shape[1]):
+            total = 0.0
             for r in range(r1 - r0):
                 src_v = rows[n, m, (r0 + r) * oW:(r0 + r + 1) * oW]
                 dst_v = wide[m, c0 + r * Wq:c0 + r * Wq + oW]
-                for k in range(oW):
-                    dst_v[k] = src_v[k]
+                if add_sums:
+                    part = 0.0
+                    for k in range(oW):
+                        v = src_v[k]
+                        dst_v[k] = v
+                        part += np.float64(v)
+                    total += part
+                else:
+                    for k in range(oW):
+                        dst_v[k] = src_v[k]
+            if add_sums:
+                row_sums[m] += total
 
 def _is_depthwise(x, w, groups):
     """C/G == 1 with several groups: the direct loops beat im2col + tiny GEMMs."""
@@ -360,7 +374,7 @@ def _phase_size(geom, C, qshape):
 
 def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=None,
            gemm_out=None, gemm_bias=None, wgrad_rows=None, scatter_src=None, scatter_w=None,
-           scatter_dst=None, scatter_bias=None, zero_wide=False):
+           scatter_dst=None, scatter_bias=None, zero_wide=False, row_sums=None):
     """One pass over the samples doing any of these jobs for each block of output rows.
 
     "big" is the side that im2col reads and col2im writes, (N, C, D, H, W) = big_shape (the
@@ -376,7 +390,10 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
       scatter  scatter_dst[n] = col2im(scatter_w^T @ scatter_src[n][..., block]) (+ bias)
                (G, C/G*K, Ms) @ (G, Ms, Lb) -> (G, C/G*K, Lb) -> (C, D, H, W)
 
-    Returns the weight gradient (G, Mw, C/G*K) when wgrad_rows is given, else None.
+    Returns the weight gradient (G, Mw, C/G*K) when wgrad_rows is given, else None. With
+    ``row_sums`` (float64, one entry per row of the small operand that is read: wgrad_rows,
+    else scatter_src), the sum of each row over samples and positions is added into it:
+    conv's bias gradient, taken while the rows are copied anyway.
     Samples are shared out among threads; with fewer samples than threads the blocks are,
     and each thread then scatters into its own zeroed copy, summed at the end.
 
@@ -434,6 +451,12 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         bounds = [N * t // threads * len(blocks) for t in range(threads + 1)]
     private = [None] * threads
     accs = [None] * threads
+    sums = [None] * threads
+    want_sums = row_sums is not None
+    summed = wgrad2 if wgrad2 is not None else scatter2      # the rows row_sums adds up
+    n_sums = 1 if summed is None else summed.shape[1]
+    if want_sums and row_sums.shape != (n_sums,):
+        raise ValueError(f"row_sums has shape {row_sums.shape}, expected {(n_sums,)}")
 
     def work(t, first, last):
         # this thread's buffers; the "wide" ones hold a small operand with Wq columns per
@@ -452,6 +475,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             if not whole_samples:
                 dst = private[t] = np.zeros(big_shape, dtype)
         gathered = scattered = -1        # the sample whose phases xq / gq hold
+        my_sums = sums[t] = np.zeros(n_sums)          # float64 row sums (row_sums)
         scatter_b = scatter_bias if scatter_bias is not None else np.zeros(1, dtype)
         add_scatter_b = whole_samples and scatter_bias is not None
         for idx in range(first, last):
@@ -470,14 +494,15 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
                     _gemm(gemm_w, c3, out_w.reshape(G, -1, Lmax)[:, :, :Lb])
                     _unwide(out_w, gemm_out2, n0, n1, r0, r1, oW, Wq, gemm_b, has_bias)
                 if wgrad2 is not None:
-                    _widen(wgrad2, rows_w, n0, n1, r0, r1, oW, Wq)
+                    _widen(wgrad2, rows_w, n0, n1, r0, r1, oW, Wq, my_sums, want_sums)
                     r3 = rows_w.reshape(G, Mw, Lmax)[:, :, :Lb]
                     # acc += (G, C/G*K, Lb) @ (G, Lb, Mw): the long Lb axis is read along
                     # memory in both operands (measured faster than rows @ col^T here)
                     _gemm(c3, r3.transpose(0, 2, 1), acc, accumulate=True)
             if scatter2 is not None:
                 if not same_rows:
-                    _widen(scatter2, src_w, n0, n1, r0, r1, oW, Wq)
+                    _widen(scatter2, src_w, n0, n1, r0, r1, oW, Wq, my_sums,
+                           want_sums and wgrad2 is None)
                 s3 = src_w.reshape(G, -1, Lmax)[:, :, :Lb]           # (G, Ms, Lb)
                 d2 = col[:CK * Lb].reshape(CK, Lb)      # col is free again: reuse it
                 _gemm(scatter_wT, s3, d2.reshape(G, CgK, Lb))           # (G, C/G*K, Lb)
@@ -492,6 +517,10 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     else:
         with _one_thread_blas():
             _run_parallel(work, bounds)
+    if want_sums:
+        for part in sums:
+            if part is not None:
+                row_sums += part
     if scatter2 is not None and not whole_samples:
         np.sum(private, axis=0, out=scatter_dst)
         if scatter_bias is not None:
@@ -673,9 +702,10 @@ def conv_backward(grad_out, x, w, stride, pad_lr, dilation, groups,
     N, G, K = x.shape[0], groups, int(np.prod(w.shape[2:]))
     if grad_out.shape != (N, O) + out_spatial:
         raise ValueError(f"grad_out has shape {grad_out.shape}, expected {(N, O) + out_spatial}")
-    gx = np.zeros(x.shape, dtype=x.dtype) if need_x else None
     gw = np.zeros(w.shape, dtype=x.dtype) if need_w else None
-    gb = grad_out.sum(axis=(0, 2, 3, 4)) if need_b else None
+    if grad_out.size == 0 or not (need_x or need_w) or _is_depthwise(x, w, groups):
+        gx = np.zeros(x.shape, dtype=x.dtype) if need_x else None
+        gb = grad_out.sum(axis=(0, 2, 3, 4)) if need_b else None
     if grad_out.size == 0 or not (need_x or need_w):
         return gx, gw, gb
     if _is_depthwise(x, w, groups):
@@ -686,9 +716,15 @@ def conv_backward(grad_out, x, w, stride, pad_lr, dilation, groups,
             _run_split(_dw_grad_weight_range, (grad_out, x, gw, geom), O, work)
         return gx, gw, gb
     w3 = w.reshape(G, O // G, Cg * K)                     # (O, C/G, kd, kh, kw) -> (G, O/G, C/G*K)
+    # the sweep writes every cell of grad_x (col2im of whole samples): no need to zero it;
+    # it adds up grad_out per channel (the bias gradient) as it copies grad_out's rows
+    gx = np.empty(x.shape, dtype=x.dtype) if need_x else None
+    sums = np.zeros(O) if need_b else None
     gw3 = _sweep(geom, x.shape, out_spatial, G, x.dtype,
                  gather_src=x if need_w else None, wgrad_rows=grad_out if need_w else None,
-                 scatter_src=grad_out if need_x else None, scatter_w=w3, scatter_dst=gx)
+                 scatter_src=grad_out if need_x else None, scatter_w=w3, scatter_dst=gx,
+                 row_sums=sums)
+    gb = sums.astype(x.dtype) if need_b else None
     if need_w:
         if not np.isfinite(gw3).all():     # inf/NaN input: redo with zeroed wide columns
             gw3 = _sweep(geom, x.shape, out_spatial, G, x.dtype, gather_src=x,
@@ -735,8 +771,10 @@ def conv_transpose_forward(x, w, bias, stride, padding, dilation, groups, out_sp
         _check_array("bias", bias, 1, x.dtype)
         if bias.shape[0] != Cout:
             raise ValueError(f"bias has {bias.shape[0]} entries, expected {Cout}")
-    out = np.zeros((N, Cout) + out_spatial, dtype=x.dtype)
-    if out.size and x.size:
+    empty = x.size == 0 or N * Cout * int(np.prod(out_spatial)) == 0
+    # the sweep writes every cell (col2im of whole samples): zero only when it does not run
+    out = (np.zeros if empty else np.empty)((N, Cout) + out_spatial, dtype=x.dtype)
+    if not empty:
         # per block: (G, Cout/G*K, Cin/G) @ x[n] (G, Cin/G, block) -> col2im -> out[n]
         _sweep(geom, out.shape, x.shape[2:], G, x.dtype, scatter_src=x,
                scatter_w=w.reshape(G, Cin // G, Coutg * K), scatter_dst=out,
@@ -761,11 +799,11 @@ def conv_transpose_backward(grad_out, x, w, stride, padding, dilation, groups,
     Cout = Coutg * G
     if grad_out.shape[:2] != (N, Cout):
         raise ValueError(f"grad_out has shape {grad_out.shape}, expected {(N, Cout)} leading")
-    gx = np.zeros(x.shape, dtype=x.dtype) if need_x else None
     gw = np.zeros(w.shape, dtype=x.dtype) if need_w else None
     gb = grad_out.reshape(N, Cout, -1).sum(axis=(0, 2)) if need_b else None
     if x.size == 0 or grad_out.size == 0 or not (need_x or need_w):
-        return gx, gw, gb
+        return (np.zeros(x.shape, dtype=x.dtype) if need_x else None), gw, gb
+    gx = np.empty(x.shape, dtype=x.dtype) if need_x else None   # every cell is written
     w3 = w.reshape(G, Cin // G, Coutg * K)                # (G, Cin/G, Cout/G*K)
     gw3 = _sweep(geom, grad_out.shape, x.shape[2:], G, x.dtype, gather_src=grad_out,
                  gemm_w=w3 if need_x else None, gemm_out=gx,
