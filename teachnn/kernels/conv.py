@@ -22,9 +22,10 @@
 #   3. col2im (Numba) is the adjoint of im2col: every column entry is *added* back to the
 #      input cell it was copied from. Same loop order.
 #   Fewer multiply-adds (Winograd F(2x2, 3x3): 2.25x fewer for 3x3 layers) did not pay off
-#   here: a prototype ran 1.35x slower than im2col + GEMM on Conv2d (8,64,56,56) k3, because
-#   its sixteen thin (O x C) @ (C x tiles) products ran at ~75 GFLOPS against ~110 for one
-#   (O x C*9) product, and the tile transforms cost as much as the products they saved.
+#   here: a first prototype (forward, untuned transforms) ran 1.35x slower than im2col + GEMM
+#   on Conv2d (8,64,56,56) k3 and 2-3x slower with 16 channels, because its sixteen thin
+#   (O x C) @ (C x tiles) products ran at ~75 GFLOPS against ~110 for one (O x C*9) product,
+#   and the tile transforms cost as much as the products.
 #   Threads: samples are shared out among our threads (each runs a one-thread BLAS and
 #   has its own buffers), so no two threads ever write the same memory. Depthwise convolution (one input channel per
 #   group) skips im2col: direct loops in ``depthwise.py``.
