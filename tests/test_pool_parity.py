@@ -144,16 +144,6 @@ def test_lp_pool_parity(n, norm, kernel, stride, ceil):
         x, norm, kernel, stride, ceil), [x])
 
 
-def _window_only_in_padding(cfg):
-    for L, k, s, p, d in zip(cfg["spatial"], cfg["kernel"], cfg["stride"], cfg["pad"],
-                             cfg["dil"]):
-        out = geometry.pool_output_size(L, k, s, p, d, cfg["ceil_mode"])
-        for i in range(out):
-            if all(not 0 <= j < L for j in geometry.window(i, k, s, p, d)):
-                return True
-    return False
-
-
 @requires_torch
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # -inf outputs
 def test_max_pool_all_padding_window_matches_pytorch_quirk():
