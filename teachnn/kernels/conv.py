@@ -708,12 +708,14 @@ def conv_backward(grad_out, x, w, stride, pad_lr, dilation, groups,
     if grad_out.shape != (N, O) + out_spatial:
         raise ValueError(f"grad_out has shape {grad_out.shape}, expected {(N, O) + out_spatial}")
     gw = np.zeros(w.shape, dtype=x.dtype) if need_w else None
-    if grad_out.size == 0 or not (need_x or need_w) or _is_depthwise(x, w, groups):
+    depthwise = _is_depthwise(x, w, groups)
+    no_sweep = grad_out.size == 0 or not (need_x or need_w)
+    if no_sweep or depthwise:       # (the sweep below fills grad_x and sums the bias itself)
         gx = np.zeros(x.shape, dtype=x.dtype) if need_x else None
         gb = grad_out.sum(axis=(0, 2, 3, 4)) if need_b else None
-    if grad_out.size == 0 or not (need_x or need_w):
+    if no_sweep:
         return gx, gw, gb
-    if _is_depthwise(x, w, groups):
+    if depthwise:
         work = grad_out.size * K
         if need_x:
             _run_split(_dw_grad_input_range, (grad_out, w, gx, geom), N * G, work)
