@@ -336,3 +336,92 @@ def test_bias_gradient_keeps_inf_and_nan(split):
     with kernel_mode(split), np.errstate(invalid="ignore"):   # inf - inf is meant here
         _, _, gb = K.conv_backward(g, x, w, (1, 1, 1), ((0, 0), (1, 1), (1, 1)), (1, 1, 1), 1)
     assert gb[0] == np.inf and np.isnan(gb[1]) and np.isnan(gb[2]) and gb[3] == 32.0
+
+
+# ---------------------------------------------------------------------------------------
+# The register-tile products (tiles.py) on layers large enough to use all of their parts
+# ---------------------------------------------------------------------------------------
+def _tap_views(xp, kernel, stride, dilation, out_spatial):
+    """(tap, view of the padded array xp read by that tap for every output cell)."""
+    for tap in itertools.product(*[range(k) for k in kernel]):
+        yield tap, xp[(slice(None), slice(None)) + tuple(
+            slice(t * d, t * d + (o - 1) * s + 1, s)
+            for t, d, o, s in zip(tap, dilation, out_spatial, stride))]
+
+
+def numpy_conv3d_and_grads(x, w, g, stride, pad_lr, dilation, groups):
+    """Forward, grad_x and grad_w in float64 by one NumPy product per kernel tap and group
+    (no im2col, no teachnn code): out += w[:, :, tap] . x_pad[tap's view]."""
+    N, C = x.shape[:2]
+    O, Cg = w.shape[:2]
+    Og = O // groups
+    kernel = w.shape[2:]
+    xp = np.pad(x, [(0, 0), (0, 0)] + list(pad_lr))
+    out_spatial = tuple((L - d * (k - 1) - 1) // s + 1 for L, k, s, d in
+                        zip(xp.shape[2:], kernel, stride, dilation))
+    out = np.zeros((N, O) + out_spatial)
+    gxp = np.zeros_like(xp)
+    gw = np.zeros(w.shape)
+    gx_views = dict(_tap_views(gxp, kernel, stride, dilation, out_spatial))
+    for tap, view in _tap_views(xp, kernel, stride, dilation, out_spatial):
+        for q in range(groups):
+            o, c = slice(q * Og, (q + 1) * Og), slice(q * Cg, (q + 1) * Cg)
+            wt = w[(o, slice(None)) + tap]                                  # (Og, Cg)
+            out[:, o] += np.einsum("oc,ncdhw->nodhw", wt, view[:, c])
+            gx_views[tap][:, c] += np.einsum("oc,nodhw->ncdhw", wt, g[:, o])
+            gw[(o, slice(None)) + tap] += np.einsum("nodhw,ncdhw->oc", g[:, o], view[:, c])
+    crop = (slice(None), slice(None)) + tuple(slice(pl, pl + L) for (pl, _), L in
+                                              zip(pad_lr, x.shape[2:]))
+    return out, gxp[crop], gw
+
+
+@pytest.mark.parametrize("split", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", [
+    # 2-d, C/G*K = 216 > KC: the sum over k in two pieces; 20 outputs: rows padded to 24
+    dict(x=(3, 24, 1, 13, 13), O=20, kernel=(1, 3, 3), stride=(1, 1, 1),
+         pad=((0, 0), (1, 1), (1, 1)), dilation=(1, 1, 1), groups=1),
+    # groups, each padded from 10 to 16 rows; stride 2 (phases)
+    dict(x=(2, 48, 1, 17, 15), O=20, kernel=(1, 3, 3), stride=(1, 2, 2),
+         pad=((0, 0), (1, 1), (2, 1)), dilation=(1, 1, 1), groups=2),
+    # 3-d: a panel's columns cross output planes and samples (runs), dilation
+    dict(x=(2, 8, 5, 6, 7), O=16, kernel=(3, 3, 3), stride=(1, 1, 1),
+         pad=((1, 1), (0, 1), (1, 1)), dilation=(1, 2, 1), groups=1),
+    # 200 outputs: col2im's product sums over 200 > KC rows of grad_out
+    dict(x=(2, 4, 1, 9, 50), O=200, kernel=(1, 3, 3), stride=(1, 1, 1),
+         pad=((0, 0), (1, 1), (1, 1)), dilation=(1, 1, 1), groups=1),
+])
+def test_tiled_products_match_numpy_on_large_layers(case, dtype, split):
+    """Forward (_gather_gemm), grad_x and conv_transpose (_gemm_scatter) and grad_w on
+    layers that use every part of the tiles: sums cut into KC pieces, padded row tiles,
+    groups, whole panels and panels made of several runs, both dtypes, one block per
+    sample and one output row per block on several threads."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(case["x"]).astype(dtype)
+    C, O, G = case["x"][1], case["O"], case["groups"]
+    w = rng.standard_normal((O, C // G) + case["kernel"]).astype(dtype)
+    b = rng.standard_normal(O).astype(dtype)
+    geo = (case["stride"], case["pad"], case["dilation"], G)
+    with kernel_mode(split):
+        out = K.conv_forward(x, w, b, *geo)
+    g = rng.standard_normal(out.shape).astype(dtype)
+    ref, gx_ref, gw_ref = numpy_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
+                                                 g.astype(np.float64), *geo)
+    # float32: sums of up to 216 products of N(0, 1) numbers (size ~15), rounding ~1e-6 each
+    tol = dict(rtol=1e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out, ref + b.reshape(1, -1, 1, 1, 1), **tol)
+    with kernel_mode(split):
+        gx, gw, _ = K.conv_backward(g, x, w, *geo)
+        gx_only = K.conv_backward(g, x, w, *geo, need_w=False)[0]
+    np.testing.assert_allclose(gx, gx_ref, **tol)
+    # (grad_w sums over every sample and position: entries ~30, so a larger atol)
+    np.testing.assert_allclose(gw, gw_ref, rtol=tol["rtol"], atol=tol["atol"] * 50)
+    np.testing.assert_array_equal(gx_only, gx)
+    if G == 1 and case["stride"] == (1, 1, 1):
+        # conv_transpose of g with w is conv's grad_x (when the padding is symmetric)
+        pads = tuple(p for p, _ in case["pad"])
+        if all(p == q for p, q in case["pad"]):
+            with kernel_mode(split):
+                ct = K.conv_transpose_forward(g, w, None, (1, 1, 1), pads, case["dilation"], 1,
+                                              x.shape[2:])
+            np.testing.assert_allclose(ct, gx_ref, **tol)

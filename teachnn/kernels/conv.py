@@ -49,6 +49,7 @@
 """Numba convolution kernels: ndarrays in, ndarrays out (no Tensor, no autograd)."""
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -59,6 +60,7 @@ from ._windows import _valid_columns
 from .blas import backend as _blas_backend, gemm_batched as _gemm
 from .blas import _blas_can_be_held, _find_openblas_threads, _one_thread_blas  # noqa: F401
 from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range
+from .tiles import KC, MR, _row_move, _tile, pack_rows, padded_rows, tile_cols
 
 __all__ = [
     "im2col",
@@ -94,7 +96,8 @@ _FLOATS = (np.float32, np.float64)
 # the same time on different samples. Blocks of output rows r = i*oH + j in [r0, r1) keep
 # the column matrix small enough to stay in cache.
 @njit(cache=True, nogil=True)
-def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, zero_wide):
+def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, zero_wide,
+            windows, qstride):
     """im2col of output rows [r0, r1) of the samples n0..n1-1 of batch (N, C, D, H, W) into
     col (C*kd*kh*kw, Lt), sample n in the columns c0 + [0, (r1 - r0)*Wq), c0 = (n - n0)*Ls.
 
@@ -121,6 +124,7 @@ def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, ze
     Ls = (r1 - r0) * Wq                   # columns of one sample
     for n in range(n0, n1):
         c0 = (n - n0) * Ls
+        q0 = (n - n0) * qstride               # where sample n's phases start in xq
         if n > n0 or load_first:
             # (1) the phases of sample n
             xf = batch[n].reshape(-1)
@@ -129,7 +133,7 @@ def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, ze
                     for pb in range(sh):
                         for pe in range(sw):
                             t_lo, t_hi = _valid_columns(pe - pw, sw, W, Wq)
-                            plane = (((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq * Wq
+                            plane = q0 + (((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq * Wq
                             for u in range(Dq):
                                 zi = pa + sd * u - pd
                                 for v in range(Hq):
@@ -150,14 +154,16 @@ def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, ze
                                         src_s = xf[src + t_lo * sw:src + t_hi * sw]
                                         for t in range(t_hi - t_lo):
                                             dst_v[t] = src_s[t * sw]
+        if not windows:
+            continue
         # (2) the windows of sample n
         for c in range(C):
             for a in range(kd):
                 for b in range(kh):
                     for e in range(kw):
                         row = ((c * kd + a) * kh + b) * kw + e
-                        plane = (((c * sd + (a * dd) % sd) * sh + (b * dh) % sh) * sw
-                                 + (e * dw) % sw) * Dq * Hq * Wq
+                        plane = q0 + (((c * sd + (a * dd) % sd) * sh + (b * dh) % sh) * sw
+                                      + (e * dw) % sw) * Dq * Hq * Wq
                         ua, vb, te = (a * dd) // sd, (b * dh) // sh, (e * dw) // sw
                         r = r0
                         while r < r1:                      # one run per output plane i
@@ -182,7 +188,7 @@ def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, ze
 
 @njit(cache=True, nogil=True)
 def _scatter(col, gq, out, n0, n1, first_new, last_done, geom, qshape, oshape, r0, r1,
-             bias, has_bias):
+             bias, has_bias, windows, qstride):
     """The adjoint of _gather: (1) add the columns of output rows [r0, r1) of the samples
     n0..n1-1 back into the phase cells they were copied from (gq), and (2) once a sample
     is complete, undo the phases into out (N, C, D, H, W) (plus the bias per channel when
@@ -203,10 +209,11 @@ def _scatter(col, gq, out, n0, n1, first_new, last_done, geom, qshape, oshape, r
     xq = gq
     for n in range(n0, n1):
         c0 = (n - n0) * Ls
-        if n > n0 or first_new:
+        q0 = (n - n0) * qstride               # where sample n's phases start in gq
+        if windows and (n > n0 or first_new):
             gq[:] = 0
         # (1) the columns of sample n into its phases
-        for c in range(C):
+        for c in range(C if windows else 0):
             for a in range(kd):
                 for b in range(kh):
                     for e in range(kw):
@@ -240,7 +247,8 @@ def _scatter(col, gq, out, n0, n1, first_new, last_done, geom, qshape, oshape, r
                             continue
                         for pe in range(sw):
                             t_lo, t_hi = _valid_columns(pe - pw, sw, W, Wq)
-                            src = ((((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq + u * Hq + v) * Wq
+                            src = q0 + ((((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq
+                                        + u * Hq + v) * Wq
                             src_v = xq[src + t_lo:src + t_hi]
                             dst = row + pe - pw                           # x column of t = 0
                             if sw == 1:
@@ -257,20 +265,25 @@ def _scatter(col, gq, out, n0, n1, first_new, last_done, geom, qshape, oshape, r
                     plane_v = xf[ch * size:(ch + 1) * size]
                     for k in range(size):
                         plane_v[k] += bias[ch]
+            if not windows:                  # leave the slot zero for the next sample
+                gq[q0:q0 + qstride] = 0
 
 
 @njit(cache=True, nogil=True)
-def _unwide(wide, out, n0, n1, r0, r1, oW, Wq, bias, has_bias):
+def _unwide(wide, out, n0, n1, r0, r1, oW, Wq, bias, has_bias, m_group, m_pad):
     """Drop the wide columns of a block of products and add the bias: for the samples
-    n0..n1-1, wide (M, Lt) -> rows [r0, r1) of out (N, M, rows*oW),
-    out[n, m, r*oW + k] = wide[m, c0 + (r - r0)*Wq + k] (+ bias[m]), c0 = (n - n0)*Ls."""
+    n0..n1-1, wide (G*m_pad, Lt) -> rows [r0, r1) of out (N, G*m_group, rows*oW),
+    out[n, m, r*oW + k] = wide[w, c0 + (r - r0)*Wq + k] (+ bias[m]), c0 = (n - n0)*Ls,
+    where w = g*m_pad + i for m = g*m_group + i (the product's rows are padded to m_pad
+    per group; the padding rows are skipped)."""
     Ls = (r1 - r0) * Wq
     for n in range(n0, n1):
         c0 = (n - n0) * Ls
         for m in range(out.shape[1]):
             b = bias[m] if has_bias else 0.0
+            w = (m // m_group) * m_pad + m % m_group
             for r in range(r1 - r0):
-                src_v = wide[m, c0 + r * Wq:c0 + r * Wq + oW]
+                src_v = wide[w, c0 + r * Wq:c0 + r * Wq + oW]
                 dst_v = out[n, m, (r0 + r) * oW:(r0 + r + 1) * oW]
                 for k in range(oW):
                     dst_v[k] = src_v[k] + b
@@ -304,6 +317,137 @@ def _widen(rows, wide, n0, n1, r0, r1, oW, Wq, row_sums, add_sums):
                         dst_v[k] = src_v[k]
             if add_sums:
                 row_sums[m] += total
+
+# Products by register tiles (tiles.py), with im2col / col2im folded in
+# ----------------------------------------------------------------------
+# The tiles read their B operand in panels of NR columns (48 float32). Rather than building
+# a block's whole column matrix and then multiplying it (about 1 MB sent through the
+# second-level cache and back per block, which cost as much as a third of the forward),
+# the panel is packed straight from the phases just before the tiles use it, KC rows at a
+# time into a buffer that stays in the first-level cache. col2im works the same way round:
+# a panel of the product is added into the phases as soon as it is made.
+#
+# Where a panel's columns live in the phases: column q of the block (sample n0 + s, wide
+# row r, column k) of row (channel c, tap a, b, e) reads
+#     phases of sample n0 + s  at  tap_at[row] + (i*Hq + j)*Wq + k,   r0 + r = i*oH + j,
+# and the columns of one sample and one output plane i follow each other in memory (wide
+# rows). So each panel is one or a few contiguous "runs", found once per block by
+# _panel_runs, and each row of a panel is a copy of those runs from tap_at[row] on.
+def _tap_offsets(geom, qshape, C):
+    """tap_at (C*kd*kh*kw,): where row (c, a, b, e) of col starts reading in the phases."""
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    Dq, Hq, Wq = qshape
+    c, a, b, e = np.meshgrid(np.arange(C), np.arange(kd), np.arange(kh), np.arange(kw),
+                             indexing="ij")
+    plane = ((c * sd + (a * dd) % sd) * sh + (b * dh) % sh) * sw + (e * dw) % sw
+    at = plane * (Dq * Hq * Wq) + ((a * dd) // sd * Hq + (b * dh) // sh) * Wq + (e * dw) // sw
+    return at.reshape(-1).astype(np.int64)
+
+
+@functools.lru_cache(maxsize=512)
+def _panel_runs(n_samples, r0, r1, oH, Wq, Hq, qstride, nr):
+    """The runs of every panel of a block of ``n_samples`` samples x output rows [r0, r1):
+    returns (first, dst, src, length) with the runs of panel p at first[p]..first[p+1]-1;
+    run t copies ``length[t]`` columns starting at column dst[t] of the panel from the
+    phases at src[t] (+ tap_at[row]; sample s's phases start at s*qstride). Plain Python,
+    remembered: a layer's blocks share a few patterns, each worked out once (~1 ms for a
+    block of many samples), and Numba would spend most of a second compiling it. The
+    arrays returned are shared: never written to."""
+    Ls = (r1 - r0) * Wq
+    Lb = n_samples * Ls
+    panels = (Lb + nr - 1) // nr
+    first, dst, src, length = [], [], [], []
+    for p in range(panels):
+        first.append(len(dst))
+        q, q_end = p * nr, min(Lb, (p + 1) * nr)
+        while q < q_end:
+            s = q // Ls                          # sample n0 + s
+            r = (q - s * Ls) // Wq
+            i, j = divmod(r0 + r, oH)
+            plane_end = s * Ls + (min(r1, (i + 1) * oH) - r0) * Wq   # a run ends with its plane
+            run = min(q_end, plane_end) - q
+            dst.append(q - p * nr)
+            src.append(s * qstride + (i * Hq + j) * Wq + q - s * Ls - r * Wq)
+            length.append(run)
+            q += run
+    first.append(len(dst))
+    return tuple(np.array(v, np.int64) for v in (first, dst, src, length))
+
+
+@njit(cache=True, nogil=True)
+def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups, pbuf, wide):
+    """Forward product of a block with im2col folded in: for every group g and column q,
+        wide[g*m_pad + m, q] = sum over rows k of group g of  wp[g, m, k] * col[k, q]
+    wide (G*m_pad, Lt), Lt = whole panels. Panel by panel and KC rows at a time, col is
+    packed into pbuf (KC*NR) from the phases xq (see above) and multiplied at once by the
+    packed weight wp (G, m_pad/MR, C/G*K, MR). The caller drops the wide columns and the
+    padding rows."""
+    nr = 192 // wide.itemsize                  # tiles.tile_cols
+    Lt = wide.size // (groups * m_pad)
+    CgK = tap_at.size // groups
+    for p in range(first.size - 1):
+        t0, t1 = first[p], first[p + 1]
+        # the usual case: the panel is one run of nr columns
+        whole = t1 == t0 + 1 and run_len[t0] == nr
+        for g in range(groups):
+            for k0 in range(0, CgK, KC):
+                kc = min(KC, CgK - k0)
+                for kk in range(kc):             # pack rows k0..k0+kc: pbuf[kk*nr + l]
+                    at = tap_at[g * CgK + k0 + kk]
+                    if whole:
+                        _row_move(pbuf, kk * nr, xq, at + run_src[t0], False)
+                        continue
+                    dst_v = pbuf[kk * nr:(kk + 1) * nr]
+                    for t in range(t0, t1):
+                        # (locals, not run_len[t] in the loop: LLVM cannot tell that the
+                        # stores leave run_len alone, and would reload it every step)
+                        d0, s0, ln = run_dst[t], at + run_src[t], run_len[t]
+                        src_v = xq[s0:s0 + ln]
+                        dst_s = dst_v[d0:d0 + ln]
+                        for l in range(ln):
+                            dst_s[l] = src_v[l]
+                for ip in range(m_pad // MR):
+                    _tile(wp, ((g * (m_pad // MR) + ip) * CgK + k0) * MR, pbuf, 0, nr, kc,
+                          wide, (g * m_pad + ip * MR) * Lt + p * nr, Lt, k0 > 0)
+
+
+@njit(cache=True, nogil=True)
+def _gemm_scatter(src, rows_g, wtp, m_pad, groups, tap_at, first, run_dst, run_src, run_len,
+                  cbuf, gq):
+    """col2im of a block's product, the product made panel by panel: for every group g and
+    panel p (columns p*NR..p*NR+NR-1), cbuf (m_pad, NR) = wtp[g] @ src[g, :, panel] by
+    tiles, where
+        wtp: the packed transposed weight (G, m_pad/MR, rows_g, MR), m_pad >= C/G*K
+        src: the block's small operand, (G*rows_g, ldb) row-major (_widen's wide rows;
+             ldb >= whole panels, so no packing: rows_g is small and stays in cache)
+    and then every row k < C/G*K of cbuf is added into the phases gq along the panel's runs
+    (from tap_at[g*C/G*K + k] on), as _scatter adds a column matrix."""
+    nr = 192 // gq.itemsize                    # tiles.tile_cols
+    CgK = tap_at.size // groups
+    ldb = src.size // (groups * rows_g)
+    for p in range(first.size - 1):
+        t0, t1 = first[p], first[p + 1]
+        whole = t1 == t0 + 1 and run_len[t0] == nr
+        for g in range(groups):
+            for k0 in range(0, rows_g, KC):
+                kc = min(KC, rows_g - k0)
+                for ip in range(m_pad // MR):
+                    _tile(wtp, ((g * (m_pad // MR) + ip) * rows_g + k0) * MR,
+                          src, (g * rows_g + k0) * ldb + p * nr, ldb, kc,
+                          cbuf, ip * MR * nr, nr, k0 > 0)
+            for k in range(CgK):                 # add the panel into the phases
+                at = tap_at[g * CgK + k]
+                if whole:
+                    _row_move(gq, at + run_src[t0], cbuf, k * nr, True)
+                    continue
+                src_v = cbuf[k * nr:(k + 1) * nr]
+                for t in range(t0, t1):
+                    d0, s0, ln = run_dst[t], at + run_src[t], run_len[t]
+                    dst_v = gq[s0:s0 + ln]
+                    src_s = src_v[d0:d0 + ln]
+                    for l in range(ln):
+                        dst_v[l] += src_s[l]
+
 
 def _is_depthwise(x, w, groups):
     """C/G == 1 with several groups: the direct loops beat im2col + tiny GEMMs."""
@@ -434,9 +578,24 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         return None if a is None else a.reshape(N, a.shape[1], rows * oW)
 
     gemm_out2, wgrad2, scatter2 = small2(gemm_out), small2(wgrad_rows), small2(scatter_src)
+    # The forward product and col2im's product are made by register tiles with im2col /
+    # col2im folded in (_gather_gemm, _gemm_scatter). The weight gradient's product is
+    # BLAS's, on a column matrix built by _gather.
+    nr = tile_cols(dtype)
+    Lcap = -(-Lmax // nr) * nr                 # Lmax rounded up to whole panels
+    most = max(n1 - n0 for n0, n1, _, _ in items)            # samples in the largest block
+    tap_at = _tap_offsets(geom, qshape, C)
+    if gemm_out2 is not None:
+        Mg = gemm_out2.shape[1] // G                        # rows of the product per group
+        Mp = padded_rows(Mg)
+        gemm_wp = pack_rows(gemm_w, Mp).reshape(-1)         # (G, Mp/MR, C/G*K, MR)
+    if scatter2 is not None:
+        Msg = scatter2.shape[1] // G
+        Kp = padded_rows(CgK)
+        # (G, Ms/G, C/G*K) -> w^T (G, C/G*K, Ms/G), packed (G, Kp/MR, Ms/G, MR)
+        scatter_wtp = pack_rows(scatter_w.transpose(0, 2, 1), Kp).reshape(-1)
     has_bias = gemm_bias is not None
     gemm_b = gemm_bias if has_bias else np.zeros(1, dtype)
-    scatter_wT = None if scatter_w is None else scatter_w.transpose(0, 2, 1)  # (G, C/G*K, Ms)
     Mw = 0 if wgrad2 is None else wgrad2.shape[1] // G
     same_rows = wgrad2 is not None and scatter2 is not None and wgrad_rows is scatter_src
 
@@ -466,16 +625,22 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     def work(t, first, last):
         # this thread's buffers; the "wide" ones hold a small operand with Wq columns per
         # output row, the extra ones zero
-        xq = np.zeros(qsize, dtype) if gather_src is not None else None    # phases, gather
-        gq = np.zeros(qsize, dtype) if scatter2 is not None else None      # phases, scatter
-        col = np.empty(CK * Lmax, dtype)
+        # phases of gather and scatter: of every sample of a block, one after another
+        if gather_src is not None:
+            xq = np.zeros(qsize * most, dtype)
+            if gemm_out2 is not None:
+                pbuf = np.zeros(KC * nr, dtype)                 # one piece of a panel
+            if wgrad2 is not None:
+                col = np.empty(CK * Lmax, dtype)                # a block's column matrix
         if gemm_out2 is not None:
-            out_w = np.empty((gemm_out2.shape[1], Lmax), dtype)            # (G*M, Lmax)
+            out_w = np.empty(G * Mp * Lcap, dtype)              # (G*Mp, Lcap)
         if wgrad2 is not None:
-            rows_w = np.zeros((G * Mw, Lmax), dtype)
+            rows_w = np.zeros((G * Mw, Lcap), dtype)
             acc = np.zeros((G, CgK, Mw), dtype)
         if scatter2 is not None:
-            src_w = rows_w if same_rows else np.zeros((scatter2.shape[1], Lmax), dtype)
+            gq = np.zeros(qsize * most, dtype)
+            cbuf = np.empty(Kp * nr, dtype)                     # one panel of the product
+            src_w = rows_w if same_rows else np.zeros((scatter2.shape[1], Lcap), dtype)
             dst = scatter_dst
             if not whole_samples:
                 dst = private[t] = np.zeros(big_shape, dtype)
@@ -488,31 +653,41 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             Lb = (n1 - n0) * (r1 - r0) * Wq          # columns of the block
             # is this the thread's last block of sample n1 - 1?
             last_done = idx == last - 1 or items[idx + 1][0] != n1 - 1
+            if gemm_out2 is not None or scatter2 is not None:   # the runs of the block's panels
+                runs = _panel_runs(n1 - n0, r0, r1, oH, Wq, qshape[1], qsize, nr)
             if gather_src is not None:
-                c2 = col[:CK * Lb].reshape(CK, Lb)                   # (C*K, Lb)
+                # the phases of the block's samples (and, for the weight gradient, its
+                # column matrix (C*K, Lb))
+                c2 = col[:CK * Lb].reshape(CK, Lb) if wgrad2 is not None else pbuf.reshape(1, -1)
                 _gather(gather_src, n0, n1, n0 != gathered, xq, c2, geom, qshape,
-                        out_spatial, r0, r1, zero_wide)
+                        out_spatial, r0, r1, zero_wide, wgrad2 is not None, qsize)
                 gathered = n1 - 1
-                c3 = c2.reshape(G, CgK, Lb)
-                if gemm_out2 is not None:
-                    # (G, M, C/G*K) @ (G, C/G*K, Lb) -> (G, M, Lb), then drop the wide columns
-                    _gemm(gemm_w, c3, out_w.reshape(G, -1, Lmax)[:, :, :Lb])
-                    _unwide(out_w, gemm_out2, n0, n1, r0, r1, oW, Wq, gemm_b, has_bias)
-                if wgrad2 is not None:
-                    _widen(wgrad2, rows_w, n0, n1, r0, r1, oW, Wq, my_sums, want_sums)
-                    r3 = rows_w.reshape(G, Mw, Lmax)[:, :, :Lb]
-                    # acc += (G, C/G*K, Lb) @ (G, Lb, Mw): the long Lb axis is read along
-                    # memory in both operands (measured faster than rows @ col^T here)
-                    _gemm(c3, r3.transpose(0, 2, 1), acc, accumulate=True)
+            if gemm_out2 is not None:
+                # (G, Mp, C/G*K) @ im2col (G, C/G*K, Lt) -> (G*Mp, Lt) panel by panel; then
+                # drop the wide columns and the padding rows (Lt: Lb rounded up to whole
+                # panels; sizes hold by construction)
+                Lt = -(-Lb // nr) * nr
+                wide = out_w[:G * Mp * Lt]
+                _gather_gemm(xq, tap_at, *runs, gemm_wp, Mp, G, pbuf, wide)
+                _unwide(wide.reshape(G * Mp, Lt), gemm_out2, n0, n1, r0, r1, oW, Wq, gemm_b,
+                        has_bias, Mg, Mp)
+            if wgrad2 is not None:
+                _widen(wgrad2, rows_w, n0, n1, r0, r1, oW, Wq, my_sums, want_sums)
+                r3 = rows_w.reshape(G, Mw, Lcap)[:, :, :Lb]
+                # acc += (G, C/G*K, Lb) @ (G, Lb, Mw): the long Lb axis is read along
+                # memory in both operands (measured faster than rows @ col^T here)
+                _gemm(c2.reshape(G, CgK, Lb), r3.transpose(0, 2, 1), acc, accumulate=True)
             if scatter2 is not None:
                 if not same_rows:
                     _widen(scatter2, src_w, n0, n1, r0, r1, oW, Wq, my_sums,
                            want_sums and wgrad2 is None)
-                s3 = src_w.reshape(G, -1, Lmax)[:, :, :Lb]           # (G, Ms, Lb)
-                d2 = col[:CK * Lb].reshape(CK, Lb)      # col is free again: reuse it
-                _gemm(scatter_wT, s3, d2.reshape(G, CgK, Lb))           # (G, C/G*K, Lb)
-                _scatter(d2, gq, dst, n0, n1, n0 != scattered, last_done, geom, qshape,
-                         out_spatial, r0, r1, scatter_b, add_scatter_b)
+                # (G, C/G*K, Ms/G) @ (G, Ms/G, Lb) panel by panel, added into the phases,
+                # then the phases of the finished samples into dst
+                _gemm_scatter(src_w.reshape(-1), Msg, scatter_wtp, Kp, G, tap_at, *runs,
+                              cbuf, gq)
+                _scatter(cbuf.reshape(1, -1), gq, dst, n0, n1, n0 != scattered, last_done,
+                         geom, qshape, out_spatial, r0, r1, scatter_b, add_scatter_b, False,
+                         qsize)
                 scattered = n1 - 1
         if wgrad2 is not None:
             accs[t] = acc
@@ -600,7 +775,8 @@ def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
     xq = np.zeros(_phase_size(geom, C, qshape), dtype=x.dtype)
     wide = np.empty((CK, oD * oH * Wq), dtype=x.dtype)
     for n in range(N):
-        _gather(x, n, n + 1, True, xq, wide, geom, qshape, out_spatial, 0, oD * oH, False)
+        _gather(x, n, n + 1, True, xq, wide, geom, qshape, out_spatial, 0, oD * oH, False,
+                True, 0)
         # (C*K, rows, Wq) -> (C*K, rows, oW): drop the wide columns
         col[:, n * L:(n + 1) * L] = wide.reshape(CK, oD * oH, Wq)[:, :, :oW].reshape(CK, L)
     return col
@@ -634,7 +810,7 @@ def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial, out=No
     for n in range(N):
         wide[:, :, :oW] = col[:, n * L:(n + 1) * L].reshape(CK, oD * oH, oW)
         _scatter(wide.reshape(CK, -1), gq, x, n, n + 1, True, True, geom, qshape, out_spatial,
-                 0, oD * oH, no_bias, False)
+                 0, oD * oH, no_bias, False, True, 0)
     return x
 
 
