@@ -178,6 +178,18 @@ if numba.config.DISABLE_JIT:
     _row_move = _row_move_python  # noqa: F811
 
 
+# An intrinsic can only be called from compiled code: these two let Python (tests, a
+# learner at the prompt) run one tile or one row move.
+@njit(cache=True)
+def _tile_via_jit(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
+    _tile(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate)
+
+
+@njit(cache=True)
+def _row_move_via_jit(dst, d_off, src, s_off, add):
+    _row_move(dst, d_off, src, s_off, add)
+
+
 @njit(cache=True, nogil=True)
 def _tile_product(ap, bp, c, groups, m_pad, steps, n_cols, ldc, accumulate):
     """For each group g: C_g (+)= A_g @ B_g over the first ``n_cols`` columns (rounded up to
@@ -209,6 +221,17 @@ def pack_rows(a, m_pad):
     return np.ascontiguousarray(out.reshape(G, m_pad // MR, MR, K).transpose(0, 1, 3, 2))
 
 
+def pack_panels(b):
+    """B (G, K, L) -> packed (G, Lp/NR, K, NR), Lp = L rounded up to whole panels (zero
+    columns past L)."""
+    G, K, L = b.shape
+    nr = tile_cols(b.dtype)
+    Lp = -(-L // nr) * nr
+    out = np.zeros((G, K, Lp), b.dtype)
+    out[:, :, :L] = b
+    return np.ascontiguousarray(out.reshape(G, K, Lp // nr, nr).transpose(0, 2, 1, 3))
+
+
 def padded_rows(m):
     """m rounded up to whole tiles (MR)."""
     return -(-m // MR) * MR
@@ -226,6 +249,8 @@ def tile_product(ap, bp, c, groups, m_pad, steps, n_cols, accumulate=False):
     if c.ndim != 2 or c.shape[0] != groups * m_pad or c.shape[1] % nr:
         raise ValueError(f"C has shape {c.shape}, expected ({groups * m_pad}, a multiple of {nr})")
     ldc = c.shape[1]
+    if groups < 1 or steps < 1:
+        raise ValueError(f"groups={groups} and steps={steps} must be >= 1")
     if m_pad % MR or ap.size != groups * m_pad * steps:
         raise ValueError(f"packed A has {ap.size} entries, expected {groups * m_pad * steps}")
     if bp.size < groups * ldc * steps:

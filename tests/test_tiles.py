@@ -1,0 +1,106 @@
+"""The register tiles of kernels/tiles.py against NumPy's matrix product.
+
+Oracles: ``np.matmul`` in float64 of the unpacked operands; the NumPy fallbacks used with
+NUMBA_DISABLE_JIT=1 must give what the compiled LLVM tiles give. (The convolutions built
+on the tiles are checked in test_conv_kernels.py.)
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from teachnn.kernels import tiles as T
+
+
+def _tol(dtype):
+    # float32: sums of up to ~300 products of N(0, 1) numbers, rounding ~1e-6 relative
+    return dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("G, M, K, L", [
+    (1, 8, 1, 1),          # one step, one column
+    (1, 13, 27, 100),      # rows padded to 16, a part panel
+    (2, 20, 300, 130),     # groups, the sum over k in two KC pieces (KC = 192)
+    (3, 64, 192, 48),      # exactly one piece, one panel
+])
+def test_tile_product_matches_matmul(dtype, G, M, K, L):
+    rng = np.random.default_rng(G * 1000 + M + K + L)
+    a = rng.standard_normal((G, M, K)).astype(dtype)
+    b = rng.standard_normal((G, K, L)).astype(dtype)
+    m_pad = T.padded_rows(M)
+    bp = T.pack_panels(b)
+    ldc = bp.shape[1] * T.tile_cols(dtype)
+    c = np.full((G * m_pad, ldc), 7.0, dtype)
+    T.tile_product(T.pack_rows(a, m_pad), bp, c, G, m_pad, K, L)
+    expected = a.astype(np.float64) @ b.astype(np.float64)                # (G, M, L)
+    got = c.reshape(G, m_pad, ldc)
+    np.testing.assert_allclose(got[:, :M, :L], expected, **_tol(dtype))
+    np.testing.assert_array_equal(got[:, M:, :], 0)        # the zero rows of packed A
+    # accumulate=True adds the same product again
+    T.tile_product(T.pack_rows(a, m_pad), bp, c, G, m_pad, K, L, accumulate=True)
+    np.testing.assert_allclose(c.reshape(G, m_pad, ldc)[:, :M, :L], 2 * expected,
+                               **_tol(dtype))
+
+
+def test_tile_product_leaves_panels_past_n_cols_alone():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((1, 8, 5)).astype(np.float32)
+    b = rng.standard_normal((1, 5, 150)).astype(np.float32)                # 4 panels of 48
+    c = np.full((8, 192), -3.0, np.float32)
+    T.tile_product(T.pack_rows(a, 8), T.pack_panels(b), c, 1, 8, 5, 60)   # 2 panels
+    np.testing.assert_allclose(c[:, :96], (a[0] @ b[0])[:, :96], rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(c[:, 96:], -3.0)
+
+
+def test_packing_layouts():
+    a = np.arange(2 * 3 * 4, dtype=np.float64).reshape(2, 3, 4)            # (G, M, K)
+    ap = T.pack_rows(a, 8)                                                  # (G, 1, K, MR)
+    assert ap.shape == (2, 1, 4, 8)
+    np.testing.assert_array_equal(ap[1, 0, 2, :3], a[1, :, 2])             # ap[g,i,k,m] = A[g,m,k]
+    np.testing.assert_array_equal(ap[:, :, :, 3:], 0)
+    b = np.arange(1 * 2 * 30, dtype=np.float64).reshape(1, 2, 30)          # (G, K, L)
+    bp = T.pack_panels(b)                                                   # NR = 24 for float64
+    assert bp.shape == (1, 2, 2, 24)
+    np.testing.assert_array_equal(bp[0, 1, 1, :6], b[0, 1, 24:])           # bp[g,p,k,l] = B[g,k,p*NR+l]
+    np.testing.assert_array_equal(bp[0, 1, :, 6:], 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numpy_fallbacks_match_the_compiled_tiles(dtype):
+    """NUMBA_DISABLE_JIT=1 swaps in _tile_python and _row_move_python: a learner debugging
+    in plain Python must see the same numbers."""
+    rng = np.random.default_rng(2)
+    nr = T.tile_cols(dtype)
+    steps, ldb, ldc = 11, nr + 5, nr + 3
+    ap = rng.standard_normal(steps * T.MR + 4).astype(dtype)
+    bp = rng.standard_normal(steps * ldb + 9).astype(dtype)
+    for accumulate in (False, True):
+        c1 = rng.standard_normal(T.MR * ldc + 2).astype(dtype)
+        c2 = c1.copy()
+        T._tile_via_jit(ap, 3, bp, 7, ldb, steps, c1, 2, ldc, accumulate)
+        T._tile_python(ap, 3, bp, 7, ldb, steps, c2, 2, ldc, accumulate)
+        np.testing.assert_allclose(c1, c2, **_tol(dtype))
+    for add in (False, True):
+        d1 = rng.standard_normal(3 * nr).astype(dtype)
+        d2 = d1.copy()
+        src = rng.standard_normal(2 * nr).astype(dtype)
+        T._row_move_via_jit(d1, 5, src, 4, add)
+        T._row_move_python(d2, 5, src, 4, add)
+        np.testing.assert_array_equal(d1, d2)
+
+
+def test_tile_product_refuses_bad_operands_before_the_jitted_call():
+    a = np.zeros((1, 8, 4), np.float32)
+    ap, bp = T.pack_rows(a, 8), T.pack_panels(np.zeros((1, 4, 48), np.float32))
+    c = np.zeros((8, 48), np.float32)
+    with pytest.raises(TypeError, match="C-contiguous float32"):
+        T.tile_product(ap, bp.astype(np.float64), c, 1, 8, 4, 48)
+    with pytest.raises(ValueError, match="C has shape"):
+        T.tile_product(ap, bp, np.zeros((8, 40), np.float32), 1, 8, 4, 40)
+    with pytest.raises(ValueError, match="packed B"):
+        T.tile_product(ap, bp[:, :, :2], c, 1, 8, 4, 48)
+    with pytest.raises(ValueError, match="n_cols"):
+        T.tile_product(ap, bp, c, 1, 8, 4, 49)
+    with pytest.raises(ValueError, match="must be a multiple"):
+        T.pack_rows(a, 12)
