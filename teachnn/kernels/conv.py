@@ -187,54 +187,22 @@ def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, ze
 
 
 @njit(cache=True, nogil=True)
-def _scatter(col, gq, out, n0, n1, first_new, last_done, geom, qshape, oshape, r0, r1,
-             bias, has_bias, windows, qstride):
-    """The adjoint of _gather: (1) add the columns of output rows [r0, r1) of the samples
-    n0..n1-1 back into the phase cells they were copied from (gq), and (2) once a sample
-    is complete, undo the phases into out (N, C, D, H, W) (plus the bias per channel when
-    ``has_bias``):
+def _scatter(gq, qstride, out, n0, n1, last_done, geom, qshape, bias, has_bias):
+    """col2im's last step, the adjoint of _gather's phases: once the phases of a sample in
+    gq hold every column added into them (_gemm_scatter), undo them into out
+    (N, C, D, H, W) (plus the bias per channel when ``has_bias``):
         out[n, c, zi, yi, xi] = gq[phase and position of padded cell (zi+pd, yi+ph, xi+pw)]
-    (zero for cells no window reaches). gq is zeroed when a sample starts (always, except
-    for sample n0 when not ``first_new``: gq holds its earlier rows); a sample is complete
-    unless it is the block's last one and not ``last_done``. The wide columns of col must
-    be zero (they are added as zeros).
+    (zero for cells no window reaches), and zero them for the next sample. Sample n of
+    n0..n1-1 has its phases at gq[(n - n0)*qstride:]; all are complete except the last,
+    which is complete only with ``last_done`` (else later blocks add its other rows).
     """
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     Dq, Hq, Wq = qshape
-    oD, oH, oW = oshape
     C, D, H, W = out.shape[1:]          # the big side: (N, C, D, H, W)
-    Lt = col.shape[1]                     # columns of the whole block
-    cf = col.reshape(-1)
-    Ls = (r1 - r0) * Wq                   # columns of one sample
     xq = gq
     for n in range(n0, n1):
-        c0 = (n - n0) * Ls
         q0 = (n - n0) * qstride               # where sample n's phases start in gq
-        if windows and (n > n0 or first_new):
-            gq[:] = 0
-        # (1) the columns of sample n into its phases
-        for c in range(C if windows else 0):
-            for a in range(kd):
-                for b in range(kh):
-                    for e in range(kw):
-                        row = ((c * kd + a) * kh + b) * kw + e
-                        plane = (((c * sd + (a * dd) % sd) * sh + (b * dh) % sh) * sw
-                                 + (e * dw) % sw) * Dq * Hq * Wq
-                        ua, vb, te = (a * dd) // sd, (b * dh) // sh, (e * dw) // sw
-                        r = r0
-                        while r < r1:
-                            i = r // oH
-                            j = r - i * oH
-                            run = min(r1 - r, oH - j)
-                            src = row * Lt + c0 + (r - r0) * Wq
-                            dst = plane + ((i + ua) * Hq + j + vb) * Wq + te
-                            src_v = cf[src:src + run * Wq]
-                            dst_v = xq[dst:dst + run * Wq]
-                            for k in range(run * Wq):
-                                dst_v[k] += src_v[k]
-                            r += run
         if n < n1 - 1 or last_done:
-            # (2) phases -> out[n]
             xf = out[n].reshape(-1)
             for c in range(C):
                 for zi in range(D):
@@ -265,8 +233,7 @@ def _scatter(col, gq, out, n0, n1, first_new, last_done, geom, qshape, oshape, r
                     plane_v = xf[ch * size:(ch + 1) * size]
                     for k in range(size):
                         plane_v[k] += bias[ch]
-            if not windows:                  # leave the slot zero for the next sample
-                gq[q0:q0 + qstride] = 0
+            gq[q0:q0 + qstride] = 0          # zero for the next sample
 
 
 @njit(cache=True, nogil=True)
@@ -644,7 +611,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             dst = scatter_dst
             if not whole_samples:
                 dst = private[t] = np.zeros(big_shape, dtype)
-        gathered = scattered = -1        # the sample whose phases xq / gq hold
+        gathered = -1                    # the last sample whose phases xq holds
         my_sums = sums[t] = np.zeros(n_sums)          # float64 row sums (row_sums)
         scatter_b = scatter_bias if scatter_bias is not None else np.zeros(1, dtype)
         add_scatter_b = whole_samples and scatter_bias is not None
@@ -685,10 +652,8 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
                 # then the phases of the finished samples into dst
                 _gemm_scatter(src_w.reshape(-1), Msg, scatter_wtp, Kp, G, tap_at, *runs,
                               cbuf, gq)
-                _scatter(cbuf.reshape(1, -1), gq, dst, n0, n1, n0 != scattered, last_done,
-                         geom, qshape, out_spatial, r0, r1, scatter_b, add_scatter_b, False,
-                         qsize)
-                scattered = n1 - 1
+                _scatter(gq, qsize, dst, n0, n1, last_done, geom, qshape, scatter_b,
+                         add_scatter_b)
         if wgrad2 is not None:
             accs[t] = acc
 
@@ -785,13 +750,16 @@ def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
 def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial, out=None):
     """col (C*kd*kh*kw, N*oD*oH*oW) -> x (N, C, D, H, W): adds each column entry back into
     the input cell it came from (the adjoint of :func:`im2col`). ``out``: an optional
-    C-contiguous array of shape x_shape to write into (it is overwritten)."""
+    C-contiguous array of shape x_shape to write into (it is overwritten).
+
+    Written in NumPy, one strided view per kernel tap (the convolutions never build col:
+    they add each panel of it into the input as soon as it is made, see _gemm_scatter).
+    """
     _check_array("col", col, 2)
     _check_geometry(kernel, stride, pad_left, dilation)
     N, C, D, H, W = (int(s) for s in x_shape)
     out_spatial = _check_out_spatial(out_spatial)
-    oD, oH, oW = out_spatial
-    CK, L = C * int(np.prod(kernel)), oD * oH * oW
+    CK, L = C * int(np.prod(kernel)), int(np.prod(out_spatial))
     if col.shape != (CK, N * L):
         raise ValueError(f"col has shape {col.shape}, expected {(CK, N * L)}")
     if out is None:
@@ -801,16 +769,18 @@ def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial, out=No
         if out.shape != (N, C, D, H, W):
             raise ValueError(f"out has shape {out.shape}, expected {(N, C, D, H, W)}")
         x = out
-    geom = _geom(kernel, stride, pad_left, dilation)
-    qshape = _phase_shape(geom, out_spatial)
-    Wq = qshape[2]
-    gq = np.empty(_phase_size(geom, C, qshape), dtype=col.dtype)
-    wide = np.zeros((CK, oD * oH, Wq), dtype=col.dtype)            # wide columns stay zero
-    no_bias = np.zeros(1, dtype=col.dtype)
-    for n in range(N):
-        wide[:, :, :oW] = col[:, n * L:(n + 1) * L].reshape(CK, oD * oH, oW)
-        _scatter(wide.reshape(CK, -1), gq, x, n, n + 1, True, True, geom, qshape, out_spatial,
-                 0, oD * oH, no_bias, False, True, 0)
+    # a zero-padded input large enough for every window and for x itself
+    padded = [max(p + size, (o - 1) * s + (k - 1) * d + 1) for p, size, o, s, k, d in
+              zip(pad_left, (D, H, W), out_spatial, stride, kernel, dilation)]
+    xp = np.zeros((N, C, *padded), dtype=col.dtype)
+    c8 = col.reshape(C, *kernel, N, *out_spatial)       # (C, kd, kh, kw, N, oD, oH, oW)
+    for tap in np.ndindex(*kernel):
+        view = xp[(slice(None), slice(None)) + tuple(
+            slice(t * d, t * d + (o - 1) * s + 1, s)
+            for t, d, o, s in zip(tap, dilation, out_spatial, stride))]
+        view += c8[(slice(None),) + tap].transpose(1, 0, 2, 3, 4)   # (N, C, oD, oH, oW)
+    x[...] = xp[(slice(None), slice(None)) + tuple(
+        slice(p, p + size) for p, size in zip(pad_left, (D, H, W)))]
     return x
 
 
