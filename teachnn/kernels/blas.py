@@ -1,13 +1,15 @@
 """Matrix products for the convolution kernels: Intel MKL when it is installed, else NumPy.
 
-Convolution spends 60-80 % of its time in matrix products (see ``kernels/conv.py``), so the
-BLAS behind them decides how close teachnn comes to PyTorch, which uses Intel's libraries.
-Measured on a 2-core AVX-512 Xeon, one thread, float32, for the products a convolution
-makes (M x K @ K x N): (64 x 576 @ 576 x 406) NumPy's OpenBLAS 128 GFLOPS, MKL 160;
-(32 x 144 @ 144 x 1088) 107 vs 149; (16 x 216 @ 216 x 1184) 87 vs 140.
+The convolution's forward and input-gradient products run on teachnn's own register tiles
+(``kernels/tiles.py``); the weight gradient's product, which sums over the positions, runs
+here (see ``kernels/conv.py``), so the BLAS behind it still counts. Measured on a 2-core
+AVX-512 Xeon, one thread, float32, for the products a convolution makes (M x K @ K x N):
+(64 x 576 @ 576 x 406) NumPy's OpenBLAS 128 GFLOPS, MKL 160; (32 x 144 @ 144 x 1088) 107 vs
+149; (16 x 216 @ 216 x 1184) 87 vs 140.
 
 Whole convolutions (forward + backward) ran 1.04-1.21x faster with MKL than with OpenBLAS in
-the same process: worth having, but not worth a 700 MB download for every learner. So MKL
+the same process when every product went through BLAS: worth having, but not worth a 700 MB
+download for every learner. So MKL
 is an optional extra (``pip install -e '.[mkl]'``, x86-64 Linux and Windows). When the
 ``mkl`` wheel is installed, teachnn calls its ``cblas_sgemm``/``cblas_dgemm`` directly
 through ``ctypes`` (which releases the GIL, so our threads run products at the same time),

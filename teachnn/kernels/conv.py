@@ -2,35 +2,43 @@
 # ------------------
 # Convolution here is "im2col + GEMM", done one sample and one block of output rows at a time:
 #
-#   1. im2col (Numba): copy every receptive field of ONE sample into the columns of a matrix
+#   1. im2col: every receptive field of ONE sample laid out as the columns of a matrix
 #          x[n] (C, D, H, W) -> col (C*kd*kh*kw, rows*Wq)      (Wq >= oW: see "Wide rows")
-#      Rows of col are (channel, kernel tap), columns are output positions. Only a block of
-#      output rows (i, j) is gathered at a time, sized so that col stays in the core's own
-#      cache (BLOCK_BYTES): the matrix product below then reads it from cache instead of
-#      main memory. (Gathering the whole batch first and multiplying once was measured
-#      1.5-2.5x slower: the column matrix is C*K times larger than the input and every pass
-#      over it went to main memory, plus a transpose to put samples first again.)
-#      The sample is first zero-padded and split into stride phases (``_gather``), after
-#      which every tap's view of a plane of output rows is ONE contiguous run of memory, so
-#      im2col is a few long copies instead of one short copy per output row (below).
-#   2. The channel contraction is a matrix product per group, done by BLAS (``np.matmul``):
+#      Rows of col are (channel, kernel tap), columns are output positions. The sample is
+#      first zero-padded and split into stride phases (``_gather``), after which every
+#      tap's view of a plane of output rows is ONE contiguous run of memory (below).
+#   2. The channel contraction is a matrix product per group:
 #          weight (G, O/G, C/G*K) @ col (G, C/G*K, rows*Wq) -> (G, O/G, rows*Wq)
-#      and ``_unwide`` drops the extra wide columns while copying the block into out[n]
-#      (and adds the bias). Hand-written loops cannot compete with a tuned GEMM, and a
+#      made by register tiles written here (``tiles.py``: an 8 x 48 block of the product
+#      held in 24 vector registers, the core of every fast GEMM). col is never built whole:
+#      ``_gather_gemm`` copies it from the phases 48 columns at a time into a buffer that
+#      stays in the first-level cache and multiplies that piece at once. ``_unwide`` then
+#      drops the extra wide columns while copying into out[n] (and adds the bias). A
 #      learner can see that the whole convolution *is* a matrix product once the windows
-#      are laid out as columns. The matrix products take most of the time (60-80 %).
-#   3. col2im (Numba) is the adjoint of im2col: every column entry is *added* back to the
-#      input cell it was copied from. Same loop order.
+#      are laid out as columns.
+#   3. col2im is the adjoint of im2col: every column entry is *added* back to the input
+#      cell it was copied from. ``_gemm_scatter`` makes the product 48 columns at a time
+#      and adds each piece into the phases at once; ``_scatter`` undoes the phases.
+#   The weight gradient, a product that sums over the positions, is BLAS's (``np.matmul``)
+#   on a column matrix that ``_gather`` does build, one block of output rows at a time,
+#   sized so that it stays in the core's own cache (BLOCK_BYTES). Register tiles lost to
+#   BLAS there: both operands run along the positions, and BLAS's packing transposes them
+#   with vector shuffles (a tile summing along rows instead reached 45-100 GFLOPS, BLAS
+#   60-135 on the same products).
+#   Measured gains of the tiles over BLAS (one thread, float32, AVX-512 Xeon): the products
+#   alone 130-170 GFLOPS against OpenBLAS's 80-130; folding im2col in cut the forward to
+#   0.65-1.0 of its time with BLAS on a built col, which sent ~1 MB per block through the
+#   second-level cache and back.
 #   Fewer multiply-adds (Winograd F(2x2, 3x3): 2.25x fewer for 3x3 layers) did not pay off
 #   here: a first prototype (forward, untuned transforms) ran 1.35x slower than im2col + GEMM
 #   on Conv2d (8,64,56,56) k3 and 2-3x slower with 16 channels, because its sixteen thin
 #   (O x C) @ (C x tiles) products ran at ~75 GFLOPS against ~110 for one (O x C*9) product,
 #   and the tile transforms cost as much as the products.
-#   Threads: samples are shared out among our threads (each runs a one-thread BLAS and
-#   has its own buffers), so no two threads ever write the same memory. Depthwise convolution (one input channel per
-#   group) skips im2col: direct loops in ``depthwise.py``.
+#   Threads: samples are shared out among our threads (each runs a one-thread BLAS and has
+#   its own buffers), so no two threads ever write the same memory. Depthwise convolution
+#   (one input channel per group) skips im2col: direct loops in ``depthwise.py``.
 #
-# The six directions use only these two loops (``_sweep`` runs them):
+# The six directions use only these loops (``_sweep`` runs them):
 #   conv forward            = GEMM(weight, im2col(x))
 #   conv grad wrt input     = col2im(GEMM(weight^T, grad_out))       <- this IS conv_transpose
 #   conv grad wrt weight    = sum over samples of GEMM(grad_out, im2col(x)^T)
@@ -470,7 +478,10 @@ def _geom(kernel, stride, pad_left, dilation):
 # gathered, multiplied and scattered while it is still in the core's cache (2 MB of L2 per
 # core on the machine this was tuned on, shared with the operands of the products).
 # Measured fwd+bwd, Conv2d (8,64,56,56)->64 k3, 1 thread: 256 KB 124 ms, 512 KB 87 ms,
-# 1 MB 78 ms, 2 MB 81 ms (small blocks make thin, slow matrix products).
+# 1 MB 78 ms, 2 MB 81 ms (small blocks make thin, slow matrix products). Re-measured with
+# the register tiles, forward: 128 KB 43 ms, 256 KB 43 ms, 512 KB 28 ms, 1 MB 25 ms (a block
+# of one or two output rows leaves most of a 48-column panel empty); sizing forward-only
+# blocks by their phases and outputs instead of by col was no better.
 BLOCK_BYTES = 1 << 20
 
 

@@ -15,16 +15,17 @@
 # Both operands are "packed" so that each step reads contiguous memory:
 #     A packed: (Mp/MR, K, MR)        ap[i, k, m] = A[i*MR + m, k]   (rows zero-padded to Mp)
 #     B packed: (Lp/NR, K, NR)        bp[j, k, l] = B[k, j*NR + l]   ("panels" of NR columns)
-# The convolution's im2col writes its column matrix straight into panels (conv.py), so B
-# costs no extra copy; A is a weight, packed once per call. The sum over k is cut into pieces
-# of KC steps so that one panel piece (KC x NR) stays in the core's first-level cache while
-# all the rows of A pass over it.
+# (B may also be read straight from a row-major matrix: ``ldb`` is its row length.) The
+# convolution packs its column matrix one panel piece at a time, straight from the input
+# (conv.py, _gather_gemm), so B costs no extra pass; A is a weight, packed once per call.
+# The sum over k is cut into pieces of KC steps so that one panel piece (KC x NR) stays in
+# the core's first-level cache while all the rows of A pass over it.
 #
 # Why not a BLAS? Measured on the products convolutions make (M = 16-128 output channels,
-# K = C*kernel taps, a block of ~500-2000 positions), one thread, float32, AVX-512 Xeon:
-# this tile ran at 150-170 GFLOPS, NumPy's OpenBLAS at 95-130 (its packing of B, a copy of
-# the whole column matrix, is part of every call; im2col does it for free here). MKL ran
-# at 150-168 but is a 700 MB download.
+# K = C*kernel taps, a block of ~400-2000 positions), one thread, float32, AVX-512 Xeon:
+# this tile ran at 130-170 GFLOPS on packed operands, NumPy's OpenBLAS at 80-130 on the
+# same products (it packs B itself in every call, a copy of the whole column matrix). MKL
+# ran at 150-168 but is a 700 MB download.
 #
 # Numba has no vector types, so the tile is emitted as LLVM IR (``numba.extending.intrinsic``):
 # the code below builds exactly the loop in the comment above, with <16 x float> values
