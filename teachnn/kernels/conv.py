@@ -365,8 +365,9 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
         # the usual case: the panel is one run of nr columns
         whole = t1 == t0 + 1 and run_len[t0] == nr
         for g in range(groups):
-            for k0 in range(0, CgK, KC):
-                kc = min(KC, CgK - k0)
+            piece = -(-CgK // -(-CgK // KC))     # KC or less, pieces of equal size
+            for k0 in range(0, CgK, piece):
+                kc = min(piece, CgK - k0)
                 for kk in range(kc):             # pack rows k0..k0+kc: pbuf[kk*nr + l]
                     at = tap_at[g * CgK + k0 + kk]
                     if whole:
@@ -404,8 +405,9 @@ def _gemm_scatter(src, rows_g, wtp, m_pad, groups, tap_at, first, run_dst, run_s
         t0, t1 = first[p], first[p + 1]
         whole = t1 == t0 + 1 and run_len[t0] == nr
         for g in range(groups):
-            for k0 in range(0, rows_g, KC):
-                kc = min(KC, rows_g - k0)
+            piece = -(-rows_g // -(-rows_g // KC))     # KC or less, pieces of equal size
+            for k0 in range(0, rows_g, piece):
+                kc = min(piece, rows_g - k0)
                 for ip in range(m_pad // MR):
                     _tile(wtp, ((g * (m_pad // MR) + ip) * rows_g + k0) * MR,
                           src, (g * rows_g + k0) * ldb + p * nr, ldb, kc,

@@ -203,8 +203,9 @@ def _tile_product(ap, bp, c, groups, m_pad, steps, n_cols, ldc, accumulate):
     for g in range(groups):
         for jp in range((n_cols + nr - 1) // nr):       # one panel of B ...
             b_panel = (g * (ldc // nr) + jp) * steps * nr
-            for k0 in range(0, steps, KC):              # ... one piece of it at a time ...
-                kc = min(KC, steps - k0)
+            piece = -(-steps // -(-steps // KC))      # KC or less, pieces of equal size
+            for k0 in range(0, steps, piece):           # ... one piece of it at a time ...
+                kc = min(piece, steps - k0)
                 for ip in range(m_pad // MR):           # ... against every row tile of A
                     _tile(ap, ((g * (m_pad // MR) + ip) * steps + k0) * MR,
                           bp, b_panel + k0 * nr, nr, kc,
