@@ -68,7 +68,7 @@ from ._windows import _valid_columns
 from .blas import backend as _blas_backend, gemm_batched as _gemm
 from .blas import _blas_can_be_held, _find_openblas_threads, _one_thread_blas  # noqa: F401
 from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range
-from .tiles import KC, MR, _row_move, _tile, pack_rows, padded_rows, tile_cols
+from .tiles import KC, MR, ROW_BYTES, _row_move, _tile, pack_rows, padded_rows, tile_cols
 
 __all__ = [
     "im2col",
@@ -357,7 +357,7 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
     packed into pbuf (KC*NR) from the phases xq (see above) and multiplied at once by the
     packed weight wp (G, m_pad/MR, C/G*K, MR). The caller drops the wide columns and the
     padding rows."""
-    nr = 192 // wide.itemsize                  # tiles.tile_cols
+    nr = ROW_BYTES // wide.itemsize            # tiles.tile_cols
     Lt = wide.size // (groups * m_pad)
     CgK = tap_at.size // groups
     for p in range(first.size - 1):
@@ -398,7 +398,7 @@ def _gemm_scatter(src, rows_g, wtp, m_pad, groups, tap_at, first, run_dst, run_s
              ldb >= whole panels, so no packing: rows_g is small and stays in cache)
     and then every row k < C/G*K of cbuf is added into the phases gq along the panel's runs
     (from tap_at[g*C/G*K + k] on), as _scatter adds a column matrix."""
-    nr = 192 // gq.itemsize                    # tiles.tile_cols
+    nr = ROW_BYTES // gq.itemsize              # tiles.tile_cols
     CgK = tap_at.size // groups
     ldb = src.size // (groups * rows_g)
     for p in range(first.size - 1):

@@ -46,12 +46,16 @@ MR = 8            # rows of a tile (numbers of A broadcast per step)
 NV = 3            # vectors per tile row
 VECTOR_BYTES = 64  # one AVX-512 register
 KC = 192          # steps of k per piece: a 192 x 48 float32 panel piece is 36 KB (L1 is 48 KB)
+ROW_BYTES = NV * VECTOR_BYTES   # bytes of one tile row: NR = ROW_BYTES // itemsize
+# Numba's cache (cache=True) sees only the file of a cached function: after changing a
+# constant or the tiles here, delete teachnn/kernels/__pycache__, or conv.py's cached
+# kernels keep the old ones.
 
 
 def tile_cols(dtype):
     """NR: columns of a tile (and of a panel of packed B) for this dtype: 48 for float32,
     24 for float64."""
-    return NV * VECTOR_BYTES // np.dtype(dtype).itemsize
+    return ROW_BYTES // np.dtype(dtype).itemsize
 
 
 def _data_pointer(context, builder, array_type, array):
@@ -199,7 +203,7 @@ def _tile_product(ap, bp, c, groups, m_pad, steps, n_cols, ldc, accumulate):
         bp: packed B, (G, ldc/NR, steps, NR)     (ldc = columns of the whole buffer)
         c:  C, (G*m_pad, ldc) row-major, flat.
     Panels beyond n_cols are not touched. Callers check the sizes (no bounds checks here)."""
-    nr = 192 // c.itemsize                       # tile_cols: 48 for float32, 24 for float64
+    nr = ROW_BYTES // c.itemsize                 # tile_cols: 48 for float32, 24 for float64
     for g in range(groups):
         for jp in range((n_cols + nr - 1) // nr):       # one panel of B ...
             b_panel = (g * (ldc // nr) + jp) * steps * nr
