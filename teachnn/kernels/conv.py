@@ -112,8 +112,10 @@ def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, ze
     For each sample: (1) zero-pad it and split it into phases (skipped for sample n0 unless
     ``load_first``: xq holds its phases already),
         xq[c, pa, pb, pe, u, v, t] = x[c, pa + sd*u - pd, pb + sh*v - ph, pe + sw*t - pw]
-    (zero outside x; xq is flat, (C, sd, sh, sw, Dq, Hq, Wq) plus slack); then (2) copy the
-    windows, one contiguous run per (channel, tap, output plane):
+    (zero outside x; (C, sd, sh, sw, Dq, Hq, Wq) plus slack, flat, from xq[(n - n0)*qstride]
+    on: each sample of the block has its own, or all share one with qstride = 0); then,
+    with ``windows`` (else col is not touched: the tiles read the phases themselves), (2)
+    copy the windows, one contiguous run per (channel, tap, output plane):
         col[((c*kd + a)*kh + b)*kw + e, c0 + (r - r0)*Wq + k]
             = xpad[c, i*sd + a*dd, j*sh + b*dh, k*sw + e*dw],   r = i*oH + j, k < oW.
     The wide columns k >= oW hold whatever the run copied there (finite numbers from
