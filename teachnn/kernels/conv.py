@@ -21,10 +21,14 @@
 #      and adds each piece into the phases at once; ``_scatter`` undoes the phases.
 #   The weight gradient, a product that sums over the positions, is BLAS's (``np.matmul``)
 #   on a column matrix that ``_gather`` does build, one block of output rows at a time,
-#   sized so that it stays in the core's own cache (BLOCK_BYTES). Register tiles lost to
-#   BLAS there: both operands run along the positions, and BLAS's packing transposes them
-#   with vector shuffles (a tile summing along rows instead reached 45-100 GFLOPS, BLAS
-#   60-135 on the same products).
+#   sized so that it stays in the core's own cache (BLOCK_BYTES). Register tiles did not
+#   beat BLAS there: both operands run along the positions, which the tiles need as their
+#   steps, and BLAS's packing turns them round with vector shuffles. A tile summing along
+#   rows instead reached 45-100 GFLOPS (BLAS 60-135 on the same products); outer-product
+#   tiles fed from a channels-last copy of the phases and a transposed copy of grad_out
+#   took 0.89-1.15x the time of _gather + BLAS, because those two copies, made one number
+#   at a time, cost about what the tiles saved (a transpose in vector registers is the
+#   next thing to try).
 #   Measured gains of the tiles over BLAS (one thread, float32, AVX-512 Xeon): the products
 #   alone 130-170 GFLOPS against OpenBLAS's 80-130; folding im2col in cut the forward to
 #   0.65-1.0 of its time with BLAS on a built col, which sent ~1 MB per block through the
