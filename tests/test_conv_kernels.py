@@ -390,12 +390,15 @@ def numpy_conv3d_and_grads(x, w, g, stride, pad_lr, dilation, groups):
     # 200 outputs: col2im's product sums over 200 > KC rows of grad_out
     dict(x=(2, 4, 1, 9, 50), O=200, kernel=(1, 3, 3), stride=(1, 1, 1),
          pad=((0, 0), (1, 1), (1, 1)), dilation=(1, 1, 1), groups=1),
+    # groups of 8 outputs: the weight gradient's tiles per group; a 1-d dilated layer
+    dict(x=(3, 16, 1, 1, 70), O=16, kernel=(1, 1, 5), stride=(1, 1, 1),
+         pad=((0, 0), (0, 0), (3, 1)), dilation=(1, 1, 2), groups=2),
 ])
 def test_tiled_products_match_numpy_on_large_layers(case, dtype, split):
-    """Forward (_gather_gemm), grad_x and conv_transpose (_gemm_scatter) and grad_w on
-    layers that use every part of the tiles: sums cut into KC pieces, padded row tiles,
-    groups, whole panels and panels made of several runs, both dtypes, one block per
-    sample and one output row per block on several threads."""
+    """Forward (_gather_gemm), grad_x and conv_transpose (_gemm_scatter) and grad_w
+    (_wgrad_tiles) on layers that use every part of the tiles: sums cut into KC pieces,
+    padded row tiles, groups, whole panels and panels made of several runs, both dtypes,
+    one block per sample and one output row per block on several threads."""
     rng = np.random.default_rng(7)
     x = rng.standard_normal(case["x"]).astype(dtype)
     C, O, G = case["x"][1], case["O"], case["groups"]

@@ -90,6 +90,27 @@ def test_numpy_fallbacks_match_the_compiled_tiles(dtype):
         np.testing.assert_array_equal(d1, d2)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_transpose8_turns_rows_round_like_numpy(dtype):
+    """8 rows at any offsets -> position after position, in registers; and its NumPy twin
+    (NUMBA_DISABLE_JIT=1) gives the same."""
+    rng = np.random.default_rng(3)
+    lanes = T.VECTOR_BYTES // np.dtype(dtype).itemsize
+    src = rng.standard_normal(400).astype(dtype)
+    offs = np.array([9, 3, 50, 51, 52, 100, 170, 171, 300, 7], np.int64)   # rows = offs[1:9]
+    ldd = T.MR + 5
+    got = np.full(20 + lanes * ldd, -1.0, dtype)
+    twin = got.copy()
+    T._transpose8_via_jit(src, 11, offs, 1, got, 20, ldd)
+    T._transpose8_python(src, 11, offs, 1, twin, 20, ldd)
+    expected = np.full_like(got, -1.0)
+    for i in range(T.MR):
+        for q in range(lanes):
+            expected[20 + q * ldd + i] = src[11 + offs[1 + i] + q]
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(twin, expected)
+
+
 def test_tile_product_refuses_bad_operands_before_the_jitted_call():
     a = np.zeros((1, 8, 4), np.float32)
     ap, bp = T.pack_rows(a, 8), T.pack_panels(np.zeros((1, 4, 48), np.float32))

@@ -19,20 +19,21 @@
 #   3. col2im is the adjoint of im2col: every column entry is *added* back to the input
 #      cell it was copied from. ``_gemm_scatter`` makes the product 48 columns at a time
 #      and adds each piece into the phases at once; ``_scatter`` undoes the phases.
-#   The weight gradient, a product that sums over the positions, is BLAS's (``np.matmul``)
-#   on a column matrix that ``_gather`` does build, one block of output rows at a time,
-#   sized so that it stays in the core's own cache (BLOCK_BYTES). Register tiles did not
-#   beat BLAS there: both operands run along the positions, which the tiles need as their
-#   steps, and BLAS's packing turns them round with vector shuffles. A tile summing along
-#   rows instead reached 45-100 GFLOPS (BLAS 60-135 on the same products); outer-product
-#   tiles fed from a channels-last copy of the phases and a transposed copy of grad_out
-#   took 0.89-1.15x the time of _gather + BLAS, because those two copies, made one number
-#   at a time, cost about what the tiles saved (a transpose in vector registers is the
-#   next thing to try).
+#   The weight gradient is a product that sums over the positions, which both of its
+#   operands hold along memory, while a tile steps through its sum one entry at a time:
+#   ``_wgrad_tiles`` turns grad_out's rows and col round 8 rows x 16 positions at a time in
+#   vector registers (``tiles._transpose8``), then multiplies. (Turning them round one
+#   number at a time cost what the tiles saved: 0.89-1.15x the time of BLAS on a built
+#   col; a tile summing along rows instead reached only 45-100 GFLOPS.) BLAS (``np.matmul``)
+#   on a column matrix that ``_gather`` builds, one block of output rows at a time sized
+#   to stay in the core's own cache (BLOCK_BYTES), is kept for two cases only: the rerun
+#   for inputs holding inf or NaN, and several groups whose output channels are not whole
+#   tiles of 8.
 #   Measured gains of the tiles over BLAS (one thread, float32, AVX-512 Xeon): the products
 #   alone 130-170 GFLOPS against OpenBLAS's 80-130; folding im2col in cut the forward to
 #   0.65-1.0 of its time with BLAS on a built col, which sent ~1 MB per block through the
-#   second-level cache and back.
+#   second-level cache and back; the weight gradient alone took 0.63-0.85 of the time of
+#   _gather + BLAS (Conv2d (32,16,32,32)->32: 3.8 ms against 6.1).
 #   Fewer multiply-adds (Winograd F(2x2, 3x3): 2.25x fewer for 3x3 layers) did not pay off
 #   here: a first prototype (forward, untuned transforms) ran 1.35x slower than im2col + GEMM
 #   on Conv2d (8,64,56,56) k3 and 2-3x slower with 16 channels, because its sixteen thin
@@ -72,7 +73,8 @@ from ._windows import _valid_columns
 from .blas import backend as _blas_backend, gemm_batched as _gemm
 from .blas import _blas_can_be_held, _find_openblas_threads, _one_thread_blas  # noqa: F401
 from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range
-from .tiles import KC, MR, ROW_BYTES, _row_move, _tile, pack_rows, padded_rows, tile_cols
+from .tiles import (KC, MR, ROW_BYTES, VECTOR_BYTES, _row_move, _tile, _transpose8,
+                    pack_rows, padded_rows, tile_cols)
 
 __all__ = [
     "im2col",
@@ -432,6 +434,57 @@ def _gemm_scatter(src, rows_g, wtp, m_pad, groups, tap_at, first, run_dst, run_s
                         dst_v[l] += src_s[l]
 
 
+@njit(cache=True, nogil=True)
+def _wgrad_tiles(xq, tap_at, first, run_dst, run_src, run_len, rows, ldr, row_offs, m_pad,
+                 groups, CgK, apack, bpack, acc):
+    """The weight gradient of a block by register tiles: for every group g,
+        acc[g, m, k] += sum over the block's columns q of rows[g*m_pad + m, q] * col[g*CgK + k, q]
+    acc (G, m_pad, Jp) flat (Jp: CgK rounded up to whole panels), rows (G*m_pad, ldr) flat
+    (grad_out's wide rows: 0 in the wide columns), col as in _gather (never built: row k at
+    column q is xq[tap_at[k] + src(q)]). The sum runs over the positions, which both
+    operands hold along memory while the tiles step through them one by one, so both are
+    turned round 8 rows x LANES positions at a time (_transpose8, in vector registers):
+    KC positions at a time, rows into apack (m_pad/MR, KC, MR) and, panel by panel, col into
+    bpack (KC, NR); then the tiles multiply. The runs are _panel_runs with panels of LANES
+    columns: a chunk of LANES positions that is one run is turned round in registers, the
+    others (a plane or a sample ends inside, or the block's last columns) number by number,
+    with zeros past the block. ``row_offs`` = [0, ldr, ..., 7*ldr]; tap_at has NR entries of
+    slack past the last group (they fill the last panel's unused columns)."""
+    nr = ROW_BYTES // acc.itemsize             # tiles.tile_cols
+    lanes = VECTOR_BYTES // acc.itemsize
+    Jp = acc.size // (groups * m_pad)
+    n_q = (first.size - 1) * lanes             # the block's columns, whole chunks
+    for q0 in range(0, n_q, KC):
+        kc = min(KC, n_q - q0)
+        for g in range(groups):
+            for mt in range(m_pad // MR):        # A: rows, turned round
+                for c in range(kc // lanes):
+                    _transpose8(rows, (g * m_pad + mt * MR) * ldr + q0 + c * lanes, row_offs, 0,
+                                apack, (mt * KC + c * lanes) * MR, MR)
+            for jp in range(Jp // nr):
+                for c in range(kc // lanes):     # B: col, turned round
+                    ch = q0 // lanes + c
+                    t0, t1 = first[ch], first[ch + 1]
+                    whole = t1 == t0 + 1 and run_len[t0] == lanes
+                    for j8 in range(nr // MR):
+                        k0 = g * CgK + jp * nr + j8 * MR
+                        d0 = c * lanes * nr + j8 * MR
+                        if whole:
+                            _transpose8(xq, run_src[t0], tap_at, k0, bpack, d0, nr)
+                            continue
+                        for i in range(MR):
+                            at = tap_at[k0 + i]
+                            for l in range(lanes):
+                                bpack[d0 + l * nr + i] = 0
+                            for t in range(t0, t1):
+                                dt, st, ln = run_dst[t], at + run_src[t], run_len[t]
+                                for o in range(ln):
+                                    bpack[d0 + (dt + o) * nr + i] = xq[st + o]
+                for mt in range(m_pad // MR):
+                    _tile(apack, mt * KC * MR, bpack, 0, nr, kc,
+                          acc, (g * m_pad + mt * MR) * Jp + jp * nr, Jp, True)
+
+
 def _is_depthwise(x, w, groups):
     """C/G == 1 with several groups: the direct loops beat im2col + tiny GEMMs."""
     return groups > 1 and w.shape[1] == 1 and x.shape[1] == groups
@@ -564,9 +617,10 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         return None if a is None else a.reshape(N, a.shape[1], rows * oW)
 
     gemm_out2, wgrad2, scatter2 = small2(gemm_out), small2(wgrad_rows), small2(scatter_src)
-    # The forward product and col2im's product are made by register tiles with im2col /
-    # col2im folded in (_gather_gemm, _gemm_scatter). The weight gradient's product is
-    # BLAS's, on a column matrix built by _gather.
+    # All products are made by register tiles with im2col / col2im folded in
+    # (_gather_gemm, _gemm_scatter, _wgrad_tiles). BLAS makes the weight gradient's product
+    # on a column matrix built by _gather only in the rerun for inf/NaN inputs (zero_wide),
+    # and with several groups of output channels that are not whole tiles.
     nr = tile_cols(dtype)
     Lcap = -(-Lmax // nr) * nr                 # Lmax rounded up to whole panels
     most = max(n1 - n0 for n0, n1, _, _ in items)            # samples in the largest block
@@ -583,6 +637,14 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     has_bias = gemm_bias is not None
     gemm_b = gemm_bias if has_bias else np.zeros(1, dtype)
     Mw = 0 if wgrad2 is None else wgrad2.shape[1] // G
+    tiled_wgrad = wgrad2 is not None and not zero_wide and (G == 1 or Mw % 8 == 0)
+    Mwr = Mw
+    if tiled_wgrad:
+        Mwr = padded_rows(Mw)                    # rows of grad_out's buffer per group
+        Jp = -(-CgK // nr) * nr                  # col rows, whole panels
+        lanes = VECTOR_BYTES // itemsize
+        tap_pad = np.concatenate([tap_at, np.full(nr, tap_at[0])])
+        row_offs = np.arange(MR, dtype=np.int64) * Lcap
     same_rows = wgrad2 is not None and scatter2 is not None and wgrad_rows is scatter_src
 
     # how many threads: one for small work (learners' examples), else one per core; one
@@ -616,17 +678,23 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             xq = np.zeros(qsize * most, dtype)
             if gemm_out2 is not None:
                 pbuf = np.zeros(KC * nr, dtype)                 # one piece of a panel
-            if wgrad2 is not None:
+            if wgrad2 is not None and not tiled_wgrad:
                 col = np.empty(CK * Lmax, dtype)                # a block's column matrix
         if gemm_out2 is not None:
             out_w = np.empty(G * Mp * Lcap, dtype)              # (G*Mp, Lcap)
         if wgrad2 is not None:
-            rows_w = np.zeros((G * Mw, Lcap), dtype)
-            acc = np.zeros((G, CgK, Mw), dtype)
+            rows_w = np.zeros((G * Mwr, Lcap), dtype)           # rows Mw..Mwr stay 0
+            if tiled_wgrad:
+                acc = np.zeros(G * Mwr * Jp, dtype)             # (G, Mwr, Jp)
+                apack = np.empty(Mwr * KC, dtype)
+                bpack = np.zeros(KC * nr, dtype)
+            else:
+                acc = np.zeros((G, CgK, Mw), dtype)
         if scatter2 is not None:
             gq = np.zeros(qsize * most, dtype)
             cbuf = np.empty(Kp * nr, dtype)                     # one panel of the product
-            src_w = rows_w if same_rows else np.zeros((scatter2.shape[1], Lcap), dtype)
+            src_w = (rows_w[:G * Mw] if same_rows else
+                     np.zeros((scatter2.shape[1], Lcap), dtype))
             dst = scatter_dst
             if not whole_samples:
                 dst = private[t] = np.zeros(big_shape, dtype)
@@ -642,11 +710,12 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             if gemm_out2 is not None or scatter2 is not None:   # the runs of the block's panels
                 runs = _panel_runs(n1 - n0, r0, r1, oH, Wq, qshape[1], qsize, nr)
             if gather_src is not None:
-                # the phases of the block's samples (and, for the weight gradient, its
+                # the phases of the block's samples (and, for BLAS's weight gradient, its
                 # column matrix (C*K, Lb))
-                c2 = col[:CK * Lb].reshape(CK, Lb) if wgrad2 is not None else pbuf.reshape(1, -1)
+                windows = wgrad2 is not None and not tiled_wgrad
+                c2 = col[:CK * Lb].reshape(CK, Lb) if windows else xq.reshape(1, -1)
                 _gather(gather_src, n0, n1, n0 != gathered, xq, c2, geom, qshape,
-                        out_spatial, r0, r1, zero_wide, wgrad2 is not None, qsize)
+                        out_spatial, r0, r1, zero_wide, windows, qsize)
                 gathered = n1 - 1
             if gemm_out2 is not None:
                 # (G, Mp, C/G*K) @ im2col (G, C/G*K, Lt) -> (G*Mp, Lt) panel by panel; then
@@ -657,7 +726,13 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
                 _gather_gemm(xq, tap_at, *runs, gemm_wp, Mp, G, pbuf, wide)
                 _unwide(wide.reshape(G * Mp, Lt), gemm_out2, n0, n1, r0, r1, oW, Wq, gemm_b,
                         has_bias, Mg, Mp)
-            if wgrad2 is not None:
+            if tiled_wgrad:
+                # acc (G, Mwr, Jp) += rows (G, Mwr, Lb) @ im2col^T (G, Lb, C/G*K)
+                _widen(wgrad2, rows_w, n0, n1, r0, r1, oW, Wq, my_sums, want_sums)
+                runs_v = _panel_runs(n1 - n0, r0, r1, oH, Wq, qshape[1], qsize, lanes)
+                _wgrad_tiles(xq, tap_pad, *runs_v, rows_w.reshape(-1), Lcap, row_offs, Mwr, G,
+                             CgK, apack, bpack, acc)
+            elif wgrad2 is not None:
                 _widen(wgrad2, rows_w, n0, n1, r0, r1, oW, Wq, my_sums, want_sums)
                 r3 = rows_w.reshape(G, Mw, Lcap)[:, :, :Lb]
                 # acc += (G, C/G*K, Lb) @ (G, Lb, Mw): the long Lb axis is read along
@@ -692,6 +767,8 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     if wgrad2 is None:
         return None
     acc = accs[0] if len(accs) == 1 else np.sum(accs, axis=0)
+    if tiled_wgrad:                              # (G, Mwr, Jp) -> (G, Mw, C/G*K)
+        return np.ascontiguousarray(acc.reshape(G, Mwr, Jp)[:, :Mw, :CgK])
     return np.ascontiguousarray(acc.transpose(0, 2, 1))     # (G, Mw, C/G*K)
 
 

@@ -163,6 +163,83 @@ def _row_move_python(dst, d_off, src, s_off, add):
         dst[d_off:d_off + nr] = src[s_off:s_off + nr]
 
 
+def _butterfly(lanes):
+    """How _transpose8 turns MR = 8 vectors of ``lanes`` numbers (rows 0..7) round: three
+    rounds of interleaving (rows 0-1, 2-3, ...; then pairs of pairs; then fours), each a
+    list of (vector a, vector b, mask) for one shufflevector; and, for every final vector,
+    the position each of its groups of 8 (rows 0..7 at one position) belongs to.
+    Worked out by following labels (row, position) through the rounds."""
+    vecs = [[(r, k) for k in range(lanes)] for r in range(MR)]
+    rounds = []
+    for width in (1, 2, 4):
+        new, masks = [], []
+        for i in range(0, MR, 2 * width):
+            for j in range(width):
+                a, b = vecs[i + j], vecs[i + width + j]
+                for half in (0, 1):
+                    out = []
+                    for lo in range(half * lanes // 2, (half + 1) * lanes // 2, width):
+                        out += a[lo:lo + width] + b[lo:lo + width]
+                    masks.append((i + j, i + width + j, [(a + b).index(x) for x in out]))
+                    new.append(out)
+        rounds.append(masks)
+        vecs = new
+    positions = []
+    for v in vecs:
+        groups = [v[g:g + MR] for g in range(0, lanes, MR)]
+        assert all(grp == [(r, grp[0][1]) for r in range(MR)] for grp in groups)
+        positions.append([grp[0][1] for grp in groups])
+    return rounds, positions
+
+
+@intrinsic
+def _transpose8(typingctx, src, base, offs, o_idx, dst, d_off, ldd):
+    """Turn 8 rows of LANES numbers round: row i is src[base + offs[o_idx + i]:][:LANES];
+    for every position q < LANES, dst[d_off + q*ldd + i] = row i's number q. Done in
+    vector registers (loads, 24 shuffles, stores of 8): copying one number at a time cost
+    the weight gradient's tiles what they saved."""
+    sig = types.void(src, base, offs, o_idx, dst, d_off, ldd)
+
+    def codegen(context, builder, signature, args):
+        src_, base_, offs_, o_idx_, dst_, d_off_, ldd_ = args
+        is_f32 = signature.args[0].dtype == types.float32
+        scalar = ir.FloatType() if is_f32 else ir.DoubleType()
+        lanes = VECTOR_BYTES // (4 if is_f32 else 8)
+        vec, eight = ir.VectorType(scalar, lanes), ir.VectorType(scalar, MR)
+        i32, i64 = ir.IntType(32), ir.IntType(64)
+        S = _data_pointer(context, builder, signature.args[0], src_)
+        O = _data_pointer(context, builder, signature.args[2], offs_)
+        D = _data_pointer(context, builder, signature.args[4], dst_)
+        rows = []
+        for i in range(MR):
+            off = builder.load(builder.gep(O, [builder.add(o_idx_, ir.Constant(i64, i))]))
+            p = builder.gep(S, [builder.add(base_, off)])
+            rows.append(builder.load(builder.bitcast(p, vec.as_pointer()), align=4))
+        rounds, positions = _butterfly(lanes)
+        for masks in rounds:
+            rows = [builder.shuffle_vector(rows[a], rows[b],
+                                           ir.Constant(ir.VectorType(i32, lanes), mask))
+                    for a, b, mask in masks]
+        for v, where in zip(rows, positions):
+            for g, q in enumerate(where):
+                part = v if lanes == MR else builder.shuffle_vector(
+                    v, v, ir.Constant(ir.VectorType(i32, MR), list(range(g * MR, g * MR + MR))))
+                at = builder.add(d_off_, builder.mul(ir.Constant(i64, q), ldd_))
+                builder.store(part, builder.bitcast(builder.gep(D, [at]), eight.as_pointer()),
+                              align=4)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _transpose8_python(src, base, offs, o_idx, dst, d_off, ldd):
+    """What ``_transpose8`` does, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    lanes = VECTOR_BYTES // src.itemsize
+    for i in range(MR):
+        at = base + offs[o_idx + i]
+        dst[d_off + i:d_off + i + (lanes - 1) * ldd + 1:ldd] = src[at:at + lanes]
+
+
 def _tile_python(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
     """What ``_tile`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
     nr = tile_cols(c.dtype)
@@ -181,6 +258,7 @@ def _tile_python(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
 if numba.config.DISABLE_JIT:
     _tile = _tile_python  # noqa: F811
     _row_move = _row_move_python  # noqa: F811
+    _transpose8 = _transpose8_python  # noqa: F811
 
 
 # An intrinsic can only be called from compiled code: these two let Python (tests, a
@@ -193,6 +271,11 @@ def _tile_via_jit(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
 @njit(cache=True)
 def _row_move_via_jit(dst, d_off, src, s_off, add):
     _row_move(dst, d_off, src, s_off, add)
+
+
+@njit(cache=True)
+def _transpose8_via_jit(src, base, offs, o_idx, dst, d_off, ldd):
+    _transpose8(src, base, offs, o_idx, dst, d_off, ldd)
 
 
 @njit(cache=True, nogil=True)
