@@ -69,9 +69,10 @@ def run_kernels(x, w, g_out, geom):
     out = np.full((N, O) + g_out.shape[2:], np.nan, dtype=x.dtype)
     gx = np.full(x.shape, np.nan, dtype=x.dtype)
     gw = np.full(w.shape, np.nan, dtype=x.dtype)
-    for kernel, args, n_items in ((DW._dw_forward_range, (x, w, out, geom), N * G),
-                                  (DW._dw_grad_input_range, (g_out, w, gx, geom), N * G),
-                                  (DW._dw_grad_weight_range, (g_out, x, gw, geom), O)):
+    layout = DW.dw_layout(geom, g_out.shape[2:])
+    for kernel, args, n_items in ((DW._dw_forward_range, (x, w, out, geom, *layout), N * G),
+                                  (DW._dw_grad_input_range, (g_out, w, gx, geom, *layout), N * G),
+                                  (DW._dw_grad_weight_range, (g_out, x, gw, geom, *layout), O)):
         m = n_items // 2
         kernel(*args, 0, m)
         kernel(*args, m, n_items)

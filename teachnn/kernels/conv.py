@@ -72,7 +72,7 @@ from numba import njit
 from ._windows import _valid_columns
 from .blas import backend as _blas_backend, gemm_batched as _gemm
 from .blas import _blas_can_be_held, _find_openblas_threads, _one_thread_blas  # noqa: F401
-from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range
+from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range, dw_layout
 from .tiles import (KC, MR, ROW_BYTES, VECTOR_BYTES, _row_move, _tile, _transpose8,
                     pack_rows, padded_rows, tile_cols)
 
@@ -924,7 +924,8 @@ def conv_forward(x, w, bias, stride, pad_lr, dilation, groups):
     if out.size == 0:
         return out
     if _is_depthwise(x, w, groups):
-        _run_split(_dw_forward_range, (x, w, out, geom), N * G, out.size * K)
+        _run_split(_dw_forward_range, (x, w, out, geom, *dw_layout(geom, out_spatial)), N * G,
+                   out.size * K)
         if bias is not None:
             out += bias.reshape(1, O, 1, 1, 1)
         return out
@@ -959,10 +960,11 @@ def conv_backward(grad_out, x, w, stride, pad_lr, dilation, groups,
         return gx, gw, gb
     if depthwise:
         work = grad_out.size * K
+        layout = dw_layout(geom, out_spatial)
         if need_x:
-            _run_split(_dw_grad_input_range, (grad_out, w, gx, geom), N * G, work)
+            _run_split(_dw_grad_input_range, (grad_out, w, gx, geom, *layout), N * G, work)
         if need_w:
-            _run_split(_dw_grad_weight_range, (grad_out, x, gw, geom), O, work)
+            _run_split(_dw_grad_weight_range, (grad_out, x, gw, geom, *layout), O, work)
         return gx, gw, gb
     w3 = w.reshape(G, O // G, Cg * K)                     # (O, C/G, kd, kh, kw) -> (G, O/G, C/G*K)
     # the sweep writes every cell of grad_x (col2im of whole samples): no need to zero it;

@@ -44,32 +44,30 @@ from numba import njit
 
 
 # --------------------------------------------------------------------------------------
-# Two helpers shared by the three kernels (each compiled once, on flat 1-d arrays)
+# Two helpers shared by the three kernels (the layout in Python, the copy compiled once)
 # --------------------------------------------------------------------------------------
 # The kernels pass ONE and ZERO (locals: np.int64(1), np.int64(0)) instead of the
 # literals 1 and 0: a jitted function called from another one is compiled once per
 # distinct argument type, and Numba types a literal 1 (or a global constant) as "the
 # integer 1", so calls with 1 and with a variable step made three compilations of
 # _copy_block (about 0.35 s each, in a learner's first cell) instead of one.
-@njit(cache=True)
-def _layout(geom, oD, oH, oW):
-    """(Dp, Hp, Wp, Lq, tap_off) for the kernels.
+def dw_layout(geom, out_spatial):
+    """((Dp, Hp, Wp, Lq), tap_off): what the three kernels need to know of the geometry.
 
     (Dp, Hp, Wp): the padded plane holding every window (the last window reads index
     (o-1)*s + (k-1)*d, so the size is that + 1). Lq: the grid length, the last window
     start + 1. tap_off[t] = (a*dd*Hp + b*dh)*Wp + e*dw for tap t = (a*kh + b)*kw + e.
-    """
+    Plain Python, worked out once per call by the caller (as a jitted helper it cost
+    about 0.4 s of compilation in a learner's first cell)."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    oD, oH, oW = out_spatial
     Dp = (oD - 1) * sd + (kd - 1) * dd + 1
     Hp = (oH - 1) * sh + (kh - 1) * dh + 1
     Wp = (oW - 1) * sw + (kw - 1) * dw + 1
     Lq = ((oD - 1) * sd * Hp + (oH - 1) * sh) * Wp + (oW - 1) * sw + 1
-    tap_off = np.empty(kd * kh * kw, dtype=np.int64)
-    for a in range(kd):
-        for b in range(kh):
-            for e in range(kw):
-                tap_off[(a * kh + b) * kw + e] = (a * dd * Hp + b * dh) * Wp + e * dw
-    return Dp, Hp, Wp, Lq, tap_off
+    a, b, e = np.meshgrid(np.arange(kd), np.arange(kh), np.arange(kw), indexing="ij")
+    tap_off = ((a * dd * Hp + b * dh) * Wp + e * dw).reshape(-1).astype(np.int64)
+    return (Dp, Hp, Wp, Lq), tap_off
 
 
 @njit(cache=True)
@@ -99,7 +97,7 @@ def _copy_block(src, s0, s_slice, s_row, s_step, dst, d0, d_slice, d_row, d_step
 # Forward
 # --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _dw_forward_range(x, w, out, geom, start, stop):
+def _dw_forward_range(x, w, out, geom, layout, tap_off, start, stop):
     """out[n, g*Og + o] = sum_tap w[g*Og + o, 0, tap] * shifted x[n, g], for the
     (sample, group) pairs p = n*G + g in [start, stop).
 
@@ -117,7 +115,7 @@ def _dw_forward_range(x, w, out, geom, start, stop):
     oD, oH, oW = out.shape[2], out.shape[3], out.shape[4]
     K = kd * kh * kw
     L = oD * oH * oW
-    Dp, Hp, Wp, Lq, tap_off = _layout(geom, oD, oH, oW)
+    Dp, Hp, Wp, Lq = layout                           # dw_layout(geom, (oD, oH, oW))
     ONE, ZERO = np.int64(1), np.int64(0)          # see _copy_block's note
     xf, wf, of = x.reshape(-1), w.reshape(-1), out.reshape(-1)
     xp = np.zeros(Dp * Hp * Wp, dtype=x.dtype)        # padded plane, border = 0
@@ -148,7 +146,7 @@ def _dw_forward_range(x, w, out, geom, start, stop):
 # Gradient of the input: the same taps, scattered back
 # --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _dw_grad_input_range(g_out, w, gx, geom, start, stop):
+def _dw_grad_input_range(g_out, w, gx, geom, layout, tap_off, start, stop):
     """grad_x[n, g] = sum_o sum_tap w[g*Og + o, 0, tap] * grad_out[n, g*Og + o] scattered
     back through the tap (the adjoint of _dw_forward_range), pairs p in [start, stop).
 
@@ -164,7 +162,7 @@ def _dw_grad_input_range(g_out, w, gx, geom, start, stop):
     oD, oH, oW = g_out.shape[2], g_out.shape[3], g_out.shape[4]
     K = kd * kh * kw
     L = oD * oH * oW
-    Dp, Hp, Wp, Lq, tap_off = _layout(geom, oD, oH, oW)
+    Dp, Hp, Wp, Lq = layout                           # dw_layout(geom, (oD, oH, oW))
     ONE, ZERO = np.int64(1), np.int64(0)          # see _copy_block's note
     gf, wf, gxf = g_out.reshape(-1), w.reshape(-1), gx.reshape(-1)
     gxp = np.empty(Dp * Hp * Wp, dtype=gx.dtype)      # padded gradient plane
@@ -201,7 +199,7 @@ def _dw_grad_input_range(g_out, w, gx, geom, start, stop):
 # Gradient of the weight: per tap, a dot product of grad_out with the shifted input
 # --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
-def _dw_grad_weight_range(g_out, x, gw, geom, start, stop):
+def _dw_grad_weight_range(g_out, x, gw, geom, layout, tap_off, start, stop):
     """grad_w[oc, 0, tap] = sum_n sum_positions grad_out[n, oc] * shifted x[n, oc // Og],
     for the output channels oc in [start, stop) (each writes only its own entries).
 
@@ -223,7 +221,7 @@ def _dw_grad_weight_range(g_out, x, gw, geom, start, stop):
     oD, oH, oW = g_out.shape[2], g_out.shape[3], g_out.shape[4]
     K = kd * kh * kw
     L = oD * oH * oW
-    Dp, Hp, Wp, Lq, tap_off = _layout(geom, oD, oH, oW)
+    Dp, Hp, Wp, Lq = layout                           # dw_layout(geom, (oD, oH, oW))
     ONE, ZERO = np.int64(1), np.int64(0)          # see _copy_block's note
     gf, xf, gwf = g_out.reshape(-1), x.reshape(-1), gw.reshape(-1)
     xp = np.zeros(Dp * Hp * Wp, dtype=x.dtype)        # padded plane, border = 0
