@@ -39,6 +39,8 @@ notebook cell, and each separately compiled function and each extra loop adds to
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit
 
@@ -51,14 +53,16 @@ from numba import njit
 # distinct argument type, and Numba types a literal 1 (or a global constant) as "the
 # integer 1", so calls with 1 and with a variable step made three compilations of
 # _copy_block (about 0.35 s each, in a learner's first cell) instead of one.
+@functools.lru_cache(maxsize=256)
 def dw_layout(geom, out_spatial):
     """((Dp, Hp, Wp, Lq), tap_off): what the three kernels need to know of the geometry.
 
     (Dp, Hp, Wp): the padded plane holding every window (the last window reads index
     (o-1)*s + (k-1)*d, so the size is that + 1). Lq: the grid length, the last window
     start + 1. tap_off[t] = (a*dd*Hp + b*dh)*Wp + e*dw for tap t = (a*kh + b)*kw + e.
-    Plain Python, worked out once per call by the caller (as a jitted helper it cost
-    about 0.4 s of compilation in a learner's first cell)."""
+    Plain Python, worked out by the caller and remembered (as a jitted helper it cost
+    about 0.4 s of compilation in a learner's first cell); tap_off is shared: never
+    written to."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     oD, oH, oW = out_spatial
     Dp = (oD - 1) * sd + (kd - 1) * dd + 1
