@@ -1,8 +1,9 @@
 """Matrix products for the convolution kernels: Intel MKL when it is installed, else NumPy.
 
-The convolution's forward and input-gradient products run on teachnn's own register tiles
-(``kernels/tiles.py``); the weight gradient's product, which sums over the positions, runs
-here (see ``kernels/conv.py``), so the BLAS behind it still counts. Measured on a 2-core
+The convolution's products run on teachnn's own register tiles (``kernels/tiles.py``); BLAS
+makes the weight gradient's product only in two cases (see ``kernels/conv.py``): the rerun
+for inputs holding inf or NaN, and several groups whose output channels are not whole tiles
+of 8. Measured on a 2-core
 AVX-512 Xeon, one thread, float32, for the products a convolution makes (M x K @ K x N):
 (64 x 576 @ 576 x 406) NumPy's OpenBLAS 128 GFLOPS, MKL 160; (32 x 144 @ 144 x 1088) 107 vs
 149; (16 x 216 @ 216 x 1184) 87 vs 140.
