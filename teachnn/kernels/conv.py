@@ -368,12 +368,12 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
     nr = ROW_BYTES // wide.itemsize            # tiles.tile_cols
     Lt = wide.size // (groups * m_pad)
     CgK = tap_at.size // groups
+    piece = -(-CgK // -(-CgK // KC))             # KC or less, pieces of equal size
     for p in range(first.size - 1):
         t0, t1 = first[p], first[p + 1]
         # the usual case: the panel is one run of nr columns
         whole = t1 == t0 + 1 and run_len[t0] == nr
         for g in range(groups):
-            piece = -(-CgK // -(-CgK // KC))     # KC or less, pieces of equal size
             for k0 in range(0, CgK, piece):
                 kc = min(piece, CgK - k0)
                 for kk in range(kc):             # pack rows k0..k0+kc: pbuf[kk*nr + l]
@@ -409,11 +409,11 @@ def _gemm_scatter(src, rows_g, wtp, m_pad, groups, tap_at, first, run_dst, run_s
     nr = ROW_BYTES // gq.itemsize              # tiles.tile_cols
     CgK = tap_at.size // groups
     ldb = src.size // (groups * rows_g)
+    piece = -(-rows_g // -(-rows_g // KC))       # KC or less, pieces of equal size
     for p in range(first.size - 1):
         t0, t1 = first[p], first[p + 1]
         whole = t1 == t0 + 1 and run_len[t0] == nr
         for g in range(groups):
-            piece = -(-rows_g // -(-rows_g // KC))     # KC or less, pieces of equal size
             for k0 in range(0, rows_g, piece):
                 kc = min(piece, rows_g - k0)
                 for ip in range(m_pad // MR):

@@ -287,10 +287,10 @@ def _tile_product(ap, bp, c, groups, m_pad, steps, n_cols, ldc, accumulate):
         c:  C, (G*m_pad, ldc) row-major, flat.
     Panels beyond n_cols are not touched. Callers check the sizes (no bounds checks here)."""
     nr = ROW_BYTES // c.itemsize                 # tile_cols: 48 for float32, 24 for float64
+    piece = -(-steps // -(-steps // KC))          # KC or less, pieces of equal size
     for g in range(groups):
         for jp in range((n_cols + nr - 1) // nr):       # one panel of B ...
             b_panel = (g * (ldc // nr) + jp) * steps * nr
-            piece = -(-steps // -(-steps // KC))      # KC or less, pieces of equal size
             for k0 in range(0, steps, piece):           # ... one piece of it at a time ...
                 kc = min(piece, steps - k0)
                 for ip in range(m_pad // MR):           # ... against every row tile of A
