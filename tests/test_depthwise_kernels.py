@@ -62,21 +62,25 @@ def naive_grads(g_out, x, w, geom):
     return gx, gw
 
 
-def run_kernels(x, w, g_out, geom):
-    """The three kernels, each over its items in two pieces, into NaN-filled outputs."""
+def run_kernels(x, w, g_out, geom, bias=None):
+    """The three kernels, each over its items in two pieces, into NaN-filled outputs:
+    (out, grad_x, grad_w, grad_bias (float64, summed by the weight kernel))."""
     N, G = x.shape[:2]
     O = w.shape[0]
     out = np.full((N, O) + g_out.shape[2:], np.nan, dtype=x.dtype)
     gx = np.full(x.shape, np.nan, dtype=x.dtype)
     gw = np.full(w.shape, np.nan, dtype=x.dtype)
+    gb = np.full(O, np.nan)
     layout = DW.dw_layout(geom, g_out.shape[2:])
-    for kernel, args, n_items in ((DW._dw_forward_range, (x, w, out, geom, *layout), N * G),
-                                  (DW._dw_grad_input_range, (g_out, w, gx, geom, *layout), N * G),
-                                  (DW._dw_grad_weight_range, (g_out, x, gw, geom, *layout), O)):
+    b = w.reshape(-1) if bias is None else bias      # (any array of the dtype when unused)
+    for kernel, args, n_items in (
+            (DW._dw_forward_range, (x, w, b, bias is not None, out, geom, *layout), N * G),
+            (DW._dw_grad_input_range, (g_out, w, gx, geom, *layout), N * G),
+            (DW._dw_grad_weight_range, (g_out, x, gw, gb, True, geom, *layout), O)):
         m = n_items // 2
         kernel(*args, 0, m)
         kernel(*args, m, n_items)
-    return out, gx, gw
+    return out, gx, gw, gb
 
 
 def make_case(rng, shape, Og, kernel, stride, pad, dilation, dtype):
@@ -92,12 +96,14 @@ def make_case(rng, shape, Og, kernel, stride, pad, dilation, dtype):
 
 
 def check_against_naive(x, w, geom, ref, g_out):
-    out, gx, gw = run_kernels(x, w, g_out, geom)
+    bias = np.linspace(-1.5, 2.0, w.shape[0]).astype(x.dtype)
+    out, gx, gw, gb = run_kernels(x, w, g_out, geom, bias)
     ref_gx, ref_gw = naive_grads(g_out, x, w, geom)
     tol = dict(rtol=1e-10, atol=1e-10) if x.dtype == np.float64 else dict(rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(out, ref, **tol)
+    np.testing.assert_allclose(out, ref + bias.reshape(1, -1, 1, 1, 1), **tol)
     np.testing.assert_allclose(gx, ref_gx, **tol)
     np.testing.assert_allclose(gw, ref_gw, **tol)
+    np.testing.assert_allclose(gb, g_out.astype(np.float64).sum(axis=(0, 2, 3, 4)), **tol)
     return out, gx, gw
 
 
@@ -160,7 +166,7 @@ def test_gradient_kernels_are_the_adjoint_of_forward():
     rng = np.random.default_rng(0)
     x, w, geom, _, g_out = make_case(rng, (2, 3, 3, 6, 7), 2, (2, 3, 2), (1, 2, 1),
                                      (1, 1, 0), (2, 1, 2), np.float64)
-    out, gx, gw = run_kernels(x, w, g_out, geom)
+    out, gx, gw, _ = run_kernels(x, w, g_out, geom)
     form = np.vdot(out, g_out)
     np.testing.assert_allclose(np.vdot(x, gx), form, rtol=1e-12)
     np.testing.assert_allclose(np.vdot(w, gw), form, rtol=1e-12)

@@ -943,10 +943,9 @@ def conv_forward(x, w, bias, stride, pad_lr, dilation, groups):
     if out.size == 0:
         return out
     if _is_depthwise(x, w, groups):
-        _run_split(_dw_forward_range, (x, w, out, geom, *dw_layout(geom, out_spatial)), N * G,
-                   out.size * K)
-        if bias is not None:
-            out += bias.reshape(1, O, 1, 1, 1)
+        has_bias = bias is not None
+        _run_split(_dw_forward_range, (x, w, bias if has_bias else w.reshape(-1), has_bias, out,
+                                       geom, *dw_layout(geom, out_spatial)), N * G, out.size * K)
         return out
     # per block: (G, O/G, C/G*K) @ im2col(x[n]) (G, C/G*K, block) -> out[n] (G, O/G, block)
     _sweep(geom, x.shape, out_spatial, G, x.dtype, gather_src=x,
@@ -972,18 +971,24 @@ def conv_backward(grad_out, x, w, stride, pad_lr, dilation, groups,
     gw = np.zeros(w.shape, dtype=x.dtype) if need_w else None
     depthwise = _is_depthwise(x, w, groups)
     no_sweep = grad_out.size == 0 or not (need_x or need_w)
-    if no_sweep or depthwise:       # (the sweep below fills grad_x and sums the bias itself)
+    if no_sweep:
         gx = np.zeros(x.shape, dtype=x.dtype) if need_x else None
         gb = grad_out.sum(axis=(0, 2, 3, 4)) if need_b else None
-    if no_sweep:
         return gx, gw, gb
-    if depthwise:
+    if depthwise:       # (the kernels write every cell of grad_x, and sum the bias's)
         work = grad_out.size * K
         layout = dw_layout(geom, out_spatial)
+        gx = np.empty(x.shape, dtype=x.dtype) if need_x else None
+        gb = None
         if need_x:
             _run_split(_dw_grad_input_range, (grad_out, w, gx, geom, *layout), N * G, work)
         if need_w:
-            _run_split(_dw_grad_weight_range, (grad_out, x, gw, geom, *layout), O, work)
+            sums = np.zeros(O)
+            _run_split(_dw_grad_weight_range, (grad_out, x, gw, sums, need_b, geom, *layout), O,
+                       work)
+            gb = sums.astype(x.dtype) if need_b else None
+        elif need_b:
+            gb = grad_out.sum(axis=(0, 2, 3, 4))
         return gx, gw, gb
     w3 = w.reshape(G, O // G, Cg * K)                     # (O, C/G, kd, kh, kw) -> (G, O/G, C/G*K)
     # the sweep writes every cell of grad_x (col2im of whole samples): no need to zero it;

@@ -34,6 +34,14 @@ matrices, while im2col writes K copies of the input. Here the loops run directly
    Copies and fills are plain loops too: Numba's slice assignment ``a[:] = b[...]``
    was measured about 4x slower on these short rows.
 
+4. **Three taps per pass.** A pass over the grid that adds one tap loads and stores the
+   sums once per multiply-add; adding three taps per pass does it once per three. (The
+   input gradient is written as a gather for this: each padded cell collects its taps.)
+   The bias is added where the sums start, and its gradient is summed from the copy of
+   grad_out that the weight gradient makes anyway: both were separate NumPy passes over
+   the whole output before. Depthwise (32,32,32,32) k3, 2 threads: forward 1.55 -> 0.87
+   ms, backward 2.5-3.5 -> 1.95-2.4 ms (same-process A/B).
+
 Few, small compiled functions on purpose: they are compiled in a learner's first
 notebook cell, and each separately compiled function and each extra loop adds to it.
 """
@@ -101,9 +109,9 @@ def _copy_block(src, s0, s_slice, s_row, s_step, dst, d0, d_slice, d_row, d_step
 # Forward
 # --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _dw_forward_range(x, w, out, geom, layout, tap_off, start, stop):
-    """out[n, g*Og + o] = sum_tap w[g*Og + o, 0, tap] * shifted x[n, g], for the
-    (sample, group) pairs p = n*G + g in [start, stop).
+def _dw_forward_range(x, w, bias, has_bias, out, geom, layout, tap_off, start, stop):
+    """out[n, g*Og + o] = sum_tap w[g*Og + o, 0, tap] * shifted x[n, g] (+ bias[g*Og + o]
+    with ``has_bias``), for the (sample, group) pairs p = n*G + g in [start, stop).
 
     x (N, G, D, H, W), w (O, 1, kd, kh, kw) with O = G*Og, out (N, O, oD, oH, oW):
 
@@ -111,7 +119,8 @@ def _dw_forward_range(x, w, out, geom, layout, tap_off, start, stop):
                               * x[n, g, i*sd + a*dd - pd, j*sh + b*dh - ph, k*sw + e*dw - pw]
     (x = 0 outside the plane). Loop order: pair -> pad its plane once -> output channel
     of the group -> tap -> grid cell. Taps outside the grid loop: the grid of sums
-    (acc, a few KB) stays in L1 while the taps are added one by one.
+    (acc, a few KB) stays in L1 while the taps are added, three per pass over it (one
+    load and store of acc for three multiply-adds; a sum started at the bias).
     """
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     N, G, D, H, W = x.shape
@@ -134,13 +143,24 @@ def _dw_forward_range(x, w, out, geom, layout, tap_off, start, stop):
                     xp, (pd * Hp + ph) * Wp + pw, Hp * Wp, Wp, ONE, nz, ny, nc)
         for o in range(Og):
             oc = g * Og + o
+            b0 = bias[oc] if has_bias else acc.dtype.type(0)
             for q in range(Lq):
-                acc[q] = 0
-            for t in range(K):
+                acc[q] = b0
+            t = 0
+            while t + 3 <= K:                              # three taps per pass over acc
+                w0, w1, w2 = wf[oc * K + t], wf[oc * K + t + 1], wf[oc * K + t + 2]
+                x0 = xp[tap_off[t]:tap_off[t] + Lq]
+                x1 = xp[tap_off[t + 1]:tap_off[t + 1] + Lq]
+                x2 = xp[tap_off[t + 2]:tap_off[t + 2] + Lq]
+                for q in range(Lq):
+                    acc[q] += w0 * x0[q] + w1 * x1[q] + w2 * x2[q]
+                t += 3
+            while t < K:
                 wv = wf[oc * K + t]                        # w[oc, 0, a, b, e]
                 xs = xp[tap_off[t]:tap_off[t] + Lq]        # the plane shifted by the tap
                 for q in range(Lq):
                     acc[q] += wv * xs[q]
+                t += 1
             # window starts on the grid -> out[n, oc] (oD, oH, oW)
             _copy_block(acc, ZERO, sd * Hp * Wp, sh * Wp, sw,
                         of, (n * G * Og + oc) * L, oH * oW, oW, ONE, oD, oH, oW)
@@ -155,10 +175,14 @@ def _dw_grad_input_range(g_out, w, gx, geom, layout, tap_off, start, stop):
     back through the tap (the adjoint of _dw_forward_range), pairs p in [start, stop).
 
     g_out (N, O, oD, oH, oW), w (O, 1, kd, kh, kw), gx (N, G, D, H, W) fully overwritten.
-    grad_out[n, oc] is put on the grid (gq, 0 on the cells that are no window start),
-    then every read ``xp[off + q]`` of the forward becomes ``gxp[off + q] += w * gq[q]``
-    into a padded scratch plane gxp, whose interior is finally copied to gx (the border
-    collected the gradient of the zero padding, which nobody needs).
+    grad_out[n, oc] is put on the grid (0 on the cells that are no window start). Every
+    read ``xp[off + q]`` of the forward becomes an add ``gxp[off + q] += w * gq[q]`` into
+    a padded scratch plane gxp; written the other way round, each cell of gxp gathers
+        gxp[r] = sum_tap w[oc, 0, tap] * gq[r - off_tap]        (0 where r - off < 0),
+    so the grid is kept at an offset of the largest tap offset in gqp (zeros before and
+    after it) and the taps are added three per pass over gxp, like the forward. The
+    interior of gxp is finally copied to gx (the border collected the gradient of the
+    zero padding, which nobody needs).
     """
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     N, G, D, H, W = gx.shape
@@ -167,28 +191,40 @@ def _dw_grad_input_range(g_out, w, gx, geom, layout, tap_off, start, stop):
     K = kd * kh * kw
     L = oD * oH * oW
     Dp, Hp, Wp, Lq = layout                           # dw_layout(geom, (oD, oH, oW))
-    ONE, ZERO = np.int64(1), np.int64(0)          # see _copy_block's note
+    ONE = np.int64(1)                                 # see _copy_block's note
+    P = Dp * Hp * Wp
+    top = tap_off[K - 1]                              # the largest tap offset
     gf, wf, gxf = g_out.reshape(-1), w.reshape(-1), gx.reshape(-1)
-    gxp = np.empty(Dp * Hp * Wp, dtype=gx.dtype)      # padded gradient plane
-    # the grid cells that are no window start must be 0; the copies never write
+    gxp = np.empty(P, dtype=gx.dtype)                 # padded gradient plane
+    # the grid at gqp[top:top + Lq]; every other cell must be 0 and the copies never write
     # them, so they are zeroed once here
-    gq = np.zeros(Lq, dtype=gx.dtype)
+    gqp = np.zeros(P + top, dtype=gx.dtype)
     nz, ny, nc = min(D, Dp - pd), min(H, Hp - ph), min(W, Wp - pw)
     for p in range(start, stop):
         n = p // G
         g = p - n * G
-        for q in range(Dp * Hp * Wp):
+        for q in range(P):
             gxp[q] = 0
         for o in range(Og):
             oc = g * Og + o
             # grad_out[n, oc] (oD, oH, oW) -> window starts on the grid
             _copy_block(gf, (n * G * Og + oc) * L, oH * oW, oW, ONE,
-                        gq, ZERO, sd * Hp * Wp, sh * Wp, sw, oD, oH, oW)
-            for t in range(K):
+                        gqp, top, sd * Hp * Wp, sh * Wp, sw, oD, oH, oW)
+            t = 0
+            while t + 3 <= K:                          # three taps per pass over gxp
+                w0, w1, w2 = wf[oc * K + t], wf[oc * K + t + 1], wf[oc * K + t + 2]
+                g0 = gqp[top - tap_off[t]:top - tap_off[t] + P]
+                g1 = gqp[top - tap_off[t + 1]:top - tap_off[t + 1] + P]
+                g2 = gqp[top - tap_off[t + 2]:top - tap_off[t + 2] + P]
+                for r in range(P):
+                    gxp[r] += w0 * g0[r] + w1 * g1[r] + w2 * g2[r]
+                t += 3
+            while t < K:
                 wv = wf[oc * K + t]
-                gs = gxp[tap_off[t]:tap_off[t] + Lq]
-                for q in range(Lq):
-                    gs[q] += wv * gq[q]
+                gs = gqp[top - tap_off[t]:top - tap_off[t] + P]
+                for r in range(P):
+                    gxp[r] += wv * gs[r]
+                t += 1
         # interior of gxp -> gx[n, g]; input cells beyond the padded plane (read by
         # no window, so their gradient is 0) are zeroed first
         if nz < D or ny < H or nc < W:
@@ -203,9 +239,11 @@ def _dw_grad_input_range(g_out, w, gx, geom, layout, tap_off, start, stop):
 # Gradient of the weight: per tap, a dot product of grad_out with the shifted input
 # --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
-def _dw_grad_weight_range(g_out, x, gw, geom, layout, tap_off, start, stop):
+def _dw_grad_weight_range(g_out, x, gw, gb, want_b, geom, layout, tap_off, start, stop):
     """grad_w[oc, 0, tap] = sum_n sum_positions grad_out[n, oc] * shifted x[n, oc // Og],
-    for the output channels oc in [start, stop) (each writes only its own entries).
+    for the output channels oc in [start, stop) (each writes only its own entries); with
+    ``want_b`` also the bias gradient gb[oc] (float64) = sum_n sum_positions grad_out[n, oc],
+    taken from the copy of grad_out that is in the first-level cache anyway.
 
     g_out (N, O, oD, oH, oW), x (N, G, D, H, W), gw (O, 1, kd, kh, kw) fully overwritten.
     Loop order: channel -> sample (pad its plane, put grad_out on the grid) -> tap:
@@ -236,16 +274,40 @@ def _dw_grad_weight_range(g_out, x, gw, geom, layout, tap_off, start, stop):
         g = oc // Og
         for t in range(K):
             total[t] = 0
+        total_b = 0.0
         for n in range(N):
             _copy_block(xf, (n * G + g) * D * H * W, H * W, W, ONE,
                         xp, (pd * Hp + ph) * Wp + pw, Hp * Wp, Wp, ONE, nz, ny, nc)
             _copy_block(gf, (n * G * Og + oc) * L, oH * oW, oW, ONE,
                         gq, ZERO, sd * Hp * Wp, sh * Wp, sw, oD, oH, oW)
-            for t in range(K):
-                xs = xp[tap_off[t]:tap_off[t] + Lq]     # the plane shifted by the tap
-                s = gq.dtype.type(0)                    # in the arrays' precision
+            if want_b:                                  # (cells off the grid hold 0)
+                sb = 0.0
+                for q in range(Lq):
+                    sb += np.float64(gq[q])
+                total_b += sb
+            t = 0
+            while t + 3 <= K:                           # three taps per pass over gq
+                x0 = xp[tap_off[t]:tap_off[t] + Lq]     # the plane shifted by each tap
+                x1 = xp[tap_off[t + 1]:tap_off[t + 1] + Lq]
+                x2 = xp[tap_off[t + 2]:tap_off[t + 2] + Lq]
+                s0 = s1 = s2 = gq.dtype.type(0)         # in the arrays' precision
+                for q in range(Lq):
+                    v = gq[q]
+                    s0 += v * x0[q]
+                    s1 += v * x1[q]
+                    s2 += v * x2[q]
+                total[t] += s0
+                total[t + 1] += s1
+                total[t + 2] += s2
+                t += 3
+            while t < K:
+                xs = xp[tap_off[t]:tap_off[t] + Lq]
+                s = gq.dtype.type(0)
                 for q in range(Lq):
                     s += gq[q] * xs[q]
                 total[t] += s
+                t += 1
         for t in range(K):
             gwf[oc * K + t] = total[t]
+        if want_b:
+            gb[oc] = total_b
