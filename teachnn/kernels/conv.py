@@ -14,8 +14,8 @@
 #      ``_gather_gemm`` copies it from the phases 48 columns at a time into a buffer that
 #      stays in the first-level cache and multiplies that piece at once; each 48-column
 #      piece of the product goes straight into out[n] (wide columns dropped, bias added)
-#      while it is still in that cache. A learner can see that the whole convolution *is* a matrix product once the windows
-#      are laid out as columns.
+#      while it is still in that cache. A learner can see that the whole convolution *is*
+#      a matrix product once the windows are laid out as columns.
 #   3. col2im is the adjoint of im2col: every column entry is *added* back to the input
 #      cell it was copied from. ``_gemm_scatter`` makes the product 48 columns at a time
 #      and adds each piece into the phases at once; ``_scatter`` undoes the phases.
@@ -25,7 +25,7 @@
 #   vector registers (``tiles._transpose8``), then multiplies. (Turning them round one
 #   number at a time cost what the tiles saved: 0.89-1.15x the time of BLAS on a built
 #   col; a tile summing along rows instead reached only 45-100 GFLOPS.) BLAS (``np.matmul``)
-#   on a column matrix that ``_gather`` builds, one block of output rows at a time sized
+#   on a column matrix that ``_im2col_block`` builds, one block of output rows at a time sized
 #   to stay in the core's own cache (BLOCK_BYTES), is kept for two cases only: the rerun
 #   for inputs holding inf or NaN, and several groups whose output channels are not whole
 #   tiles of 8.
@@ -110,69 +110,71 @@ _FLOATS = (np.float32, np.float64)
 # the same time on different samples. Blocks of output rows r = i*oH + j in [r0, r1) keep
 # the column matrix small enough to stay in cache.
 @njit(cache=True, nogil=True)
-def _gather(batch, n0, n1, load_first, xq, col, geom, qshape, oshape, r0, r1, zero_wide,
-            windows, qstride):
-    """im2col of output rows [r0, r1) of the samples n0..n1-1 of batch (N, C, D, H, W) into
-    col (C*kd*kh*kw, Lt), sample n in the columns c0 + [0, (r1 - r0)*Wq), c0 = (n - n0)*Ls.
-
-    For each sample: (1) zero-pad it and split it into phases (skipped for sample n0 unless
-    ``load_first``: xq holds its phases already),
+def _gather(batch, n0, n1, load_first, xq, geom, qshape, qstride):
+    """The phases of the samples n0..n1-1 of batch (N, C, D, H, W): zero-pad each sample and
+    split it into phases (skipped for sample n0 unless ``load_first``: xq holds its phases
+    already),
         xq[c, pa, pb, pe, u, v, t] = x[c, pa + sd*u - pd, pb + sh*v - ph, pe + sw*t - pw]
     (zero outside x; (C, sd, sh, sw, Dq, Hq, Wq) plus slack, flat, from xq[(n - n0)*qstride]
-    on: each sample of the block has its own, or all share one with qstride = 0); then,
-    with ``windows`` (else col is not touched: the tiles read the phases themselves), (2)
-    copy the windows, one contiguous run per (channel, tap, output plane):
+    on: each sample of the block has its own, or all share one with qstride = 0). All
+    samples of a block are one call: Python calls it once per block (with several
+    threads, calls from Python queue for the GIL)."""
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
+    Dq, Hq, Wq = qshape
+    C, D, H, W = batch.shape[1:]          # the big side: (N, C, D, H, W)
+    for n in range(n0, n1):
+        q0 = (n - n0) * qstride               # where sample n's phases start in xq
+        if n == n0 and not load_first:
+            continue
+        xf = batch[n].reshape(-1)
+        for c in range(C):
+            for pa in range(sd):
+                for pb in range(sh):
+                    for pe in range(sw):
+                        t_lo, t_hi = _valid_columns(pe - pw, sw, W, Wq)
+                        plane = q0 + (((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq * Wq
+                        for u in range(Dq):
+                            zi = pa + sd * u - pd
+                            for v in range(Hq):
+                                yi = pb + sh * v - ph
+                                dst = plane + (u * Hq + v) * Wq            # one phase row (Wq,)
+                                if zi < 0 or zi >= D or yi < 0 or yi >= H:
+                                    xq[dst:dst + Wq] = 0
+                                    continue
+                                xq[dst:dst + t_lo] = 0
+                                xq[dst + t_hi:dst + Wq] = 0
+                                src = ((c * D + zi) * H + yi) * W + pe - pw   # x[c, zi, yi, pe-pw]
+                                dst_v = xq[dst + t_lo:dst + t_hi]
+                                if sw == 1:
+                                    src_v = xf[src + t_lo:src + t_hi]
+                                    for t in range(t_hi - t_lo):
+                                        dst_v[t] = src_v[t]
+                                else:
+                                    src_s = xf[src + t_lo * sw:src + t_hi * sw]
+                                    for t in range(t_hi - t_lo):
+                                        dst_v[t] = src_s[t * sw]
+
+
+@njit(cache=True, nogil=True)
+def _im2col_block(xq, C, n_samples, col, geom, qshape, oshape, r0, r1, zero_wide, qstride):
+    """im2col of output rows [r0, r1) of a block of ``n_samples`` samples from their phases
+    (made by _gather) into col (C*kd*kh*kw, Lt), sample s in the columns c0 + [0, (r1 -
+    r0)*Wq), c0 = s*Ls: one contiguous run per (channel, tap, output plane),
         col[((c*kd + a)*kh + b)*kw + e, c0 + (r - r0)*Wq + k]
             = xpad[c, i*sd + a*dd, j*sh + b*dh, k*sw + e*dw],   r = i*oH + j, k < oW.
     The wide columns k >= oW hold whatever the run copied there (finite numbers from
     neighbouring cells) unless ``zero_wide``, which zeroes them (needed only when the
-    input holds inf or NaN: see _sweep). Both steps and all samples of a block are one
-    call: Python calls it once per block (with several threads, calls from Python queue for
-    the GIL), and it is written out in one function because a jitted function calling
-    other jitted ones compiled several seconds slower (a learner's first cell waits).
-    """
+    input holds inf or NaN: see _sweep). Only BLAS's products read a built col (and the
+    public im2col); the tiles pack it from the phases themselves."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     Dq, Hq, Wq = qshape
     oD, oH, oW = oshape
-    C, D, H, W = batch.shape[1:]          # the big side: (N, C, D, H, W)
     Lt = col.shape[1]                     # columns of the whole block
     cf = col.reshape(-1)
     Ls = (r1 - r0) * Wq                   # columns of one sample
-    for n in range(n0, n1):
-        c0 = (n - n0) * Ls
-        q0 = (n - n0) * qstride               # where sample n's phases start in xq
-        if n > n0 or load_first:
-            # (1) the phases of sample n
-            xf = batch[n].reshape(-1)
-            for c in range(C):
-                for pa in range(sd):
-                    for pb in range(sh):
-                        for pe in range(sw):
-                            t_lo, t_hi = _valid_columns(pe - pw, sw, W, Wq)
-                            plane = q0 + (((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq * Wq
-                            for u in range(Dq):
-                                zi = pa + sd * u - pd
-                                for v in range(Hq):
-                                    yi = pb + sh * v - ph
-                                    dst = plane + (u * Hq + v) * Wq            # one phase row (Wq,)
-                                    if zi < 0 or zi >= D or yi < 0 or yi >= H:
-                                        xq[dst:dst + Wq] = 0
-                                        continue
-                                    xq[dst:dst + t_lo] = 0
-                                    xq[dst + t_hi:dst + Wq] = 0
-                                    src = ((c * D + zi) * H + yi) * W + pe - pw   # x[c, zi, yi, pe-pw]
-                                    dst_v = xq[dst + t_lo:dst + t_hi]
-                                    if sw == 1:
-                                        src_v = xf[src + t_lo:src + t_hi]
-                                        for t in range(t_hi - t_lo):
-                                            dst_v[t] = src_v[t]
-                                    else:
-                                        src_s = xf[src + t_lo * sw:src + t_hi * sw]
-                                        for t in range(t_hi - t_lo):
-                                            dst_v[t] = src_s[t * sw]
-        if not windows:
-            continue
-        # (2) the windows of sample n
+    for s in range(n_samples):
+        c0 = s * Ls
+        q0 = s * qstride                  # where sample s's phases start in xq
         for c in range(C):
             for a in range(kd):
                 for b in range(kh):
@@ -354,6 +356,9 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
     CgK = tap_at.size // groups
     piece = -(-CgK // -(-CgK // KC))             # KC or less, pieces of equal size
     Ls = (r1 - r0) * Wq                          # columns of one sample
+    zero = cpan.dtype.type(0)                    # (adding 0 to the sums: no bias)
+    M, row_len = out.shape[1], out.shape[2]
+    of = out.reshape(-1)
     last = first[first.size - 1] - 1             # the block's last run ends its columns
     n_cols = (first.size - 2) * nr + run_dst[last] + run_len[last]
     for p in range(first.size - 1):
@@ -391,17 +396,13 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
             ln = min(q_end - q, Wq - k)          # to the end of this wide row
             if k < oW:
                 lv = min(ln, oW - k)
-                o0 = (r0 + r) * oW + k
-                for m in range(out.shape[1]):
+                o0 = (n0 + s) * M * row_len + (r0 + r) * oW + k     # out[n0 + s, 0, (r0+r)*oW + k]
+                for m in range(M):
+                    b = bias[m] if has_bias else zero
                     src_v = cpan[((m // m_group) * m_pad + m % m_group) * nr + q - p * nr:]
-                    dst_v = out[n0 + s, m, o0:o0 + lv]
-                    if has_bias:
-                        b = bias[m]
-                        for l in range(lv):
-                            dst_v[l] = src_v[l] + b
-                    else:
-                        for l in range(lv):
-                            dst_v[l] = src_v[l]
+                    dst_v = of[o0 + m * row_len:o0 + m * row_len + lv]
+                    for l in range(lv):
+                        dst_v[l] = src_v[l] + b
             q += ln
 
 
@@ -450,7 +451,7 @@ def _wgrad_tiles(xq, tap_at, first, run_dst, run_src, run_len, rows, ldr, row_of
     """The weight gradient of a block by register tiles: for every group g,
         acc[g, m, k] += sum over the block's columns q of rows[g*m_pad + m, q] * col[g*CgK + k, q]
     acc (G, m_pad, Jp) flat (Jp: CgK rounded up to whole panels), rows (G*m_pad, ldr) flat
-    (grad_out's wide rows: 0 in the wide columns), col as in _gather (never built: row k at
+    (grad_out's wide rows: 0 in the wide columns), col as in _im2col_block (never built: row k at
     column q is xq[tap_at[k] + src(q)]). The sum runs over the positions, which both
     operands hold along memory while the tiles step through them one by one, so both are
     turned round 8 rows x LANES positions at a time (_transpose8, in vector registers):
@@ -642,7 +643,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     gemm_out2, wgrad2, scatter2 = small2(gemm_out), small2(wgrad_rows), small2(scatter_src)
     # All products are made by register tiles with im2col / col2im folded in
     # (_gather_gemm, _gemm_scatter, _wgrad_tiles). BLAS makes the weight gradient's product
-    # on a column matrix built by _gather only in the rerun for inf/NaN inputs (zero_wide),
+    # on a column matrix built by _im2col_block only in the rerun for inf/NaN inputs (zero_wide),
     # and with several groups of output channels that are not whole tiles.
     nr = tile_cols(dtype)
     Lcap = -(-Lmax // nr) * nr                 # Lmax rounded up to whole panels
@@ -735,11 +736,12 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             if gather_src is not None:
                 # the phases of the block's samples (and, for BLAS's weight gradient, its
                 # column matrix (C*K, Lb))
-                windows = wgrad2 is not None and not tiled_wgrad
-                c2 = col[:CK * Lb].reshape(CK, Lb) if windows else xq.reshape(1, -1)
-                _gather(gather_src, n0, n1, n0 != gathered, xq, c2, geom, qshape,
-                        out_spatial, r0, r1, zero_wide, windows, qsize)
+                _gather(gather_src, n0, n1, n0 != gathered, xq, geom, qshape, qsize)
                 gathered = n1 - 1
+                if wgrad2 is not None and not tiled_wgrad:
+                    c2 = col[:CK * Lb].reshape(CK, Lb)
+                    _im2col_block(xq, C, n1 - n0, c2, geom, qshape, out_spatial, r0, r1,
+                                  zero_wide, qsize)
             if gemm_out2 is not None:
                 # (G, Mp, C/G*K) @ im2col (G, C/G*K, Lb) panel by panel, each panel into
                 # the output at once (wide columns and padding rows dropped, bias added)
@@ -855,8 +857,8 @@ def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
     xq = np.zeros(_phase_size(geom, C, qshape), dtype=x.dtype)
     wide = np.empty((CK, oD * oH * Wq), dtype=x.dtype)
     for n in range(N):
-        _gather(x, n, n + 1, True, xq, wide, geom, qshape, out_spatial, 0, oD * oH, False,
-                True, 0)
+        _gather(x, n, n + 1, True, xq, geom, qshape, 0)
+        _im2col_block(xq, C, 1, wide, geom, qshape, out_spatial, 0, oD * oH, False, 0)
         # (C*K, rows, Wq) -> (C*K, rows, oW): drop the wide columns
         col[:, n * L:(n + 1) * L] = wide.reshape(CK, oD * oH, Wq)[:, :, :oW].reshape(CK, L)
     return col
