@@ -170,3 +170,22 @@ def test_gradient_kernels_are_the_adjoint_of_forward():
     form = np.vdot(out, g_out)
     np.testing.assert_allclose(np.vdot(x, gx), form, rtol=1e-12)
     np.testing.assert_allclose(np.vdot(w, gw), form, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", [(1, 1, 2), (1, 2, 2), (1, 3, 3)], ids=["K=2", "K=4", "K=9"])
+def test_inf_in_the_input_reaches_only_the_windows_that_read_it(kernel):
+    """The taps are added three at a time; when K is not a multiple of 3 the missing taps
+    have weight 0 and must read zeros: were they to read the plane, 0 * inf = NaN would
+    appear in windows that never touch the inf cell. Oracle: the naive loops (which skip
+    cells outside every window), and the weight gradient's row of the inf cell."""
+    rng = np.random.default_rng(7)
+    x, w, geom, _, g_out = make_case(rng, (1, 2, 1, 5, 6), 1, kernel, (1, 1, 1), (0, 1, 1),
+                                     (1, 1, 1), np.float64)
+    x[0, 1, 0, 2, 3] = np.inf
+    ref = naive_depthwise(x, w, geom)
+    out, gx, _, _ = run_kernels(x, w, g_out, geom)
+    np.testing.assert_array_equal(np.isfinite(out), np.isfinite(ref))
+    assert np.isfinite(out[0, 0]).all() and not np.isfinite(out[0, 1]).all()
+    finite = np.isfinite(ref)
+    np.testing.assert_allclose(out[finite], ref[finite], rtol=1e-12)
+    np.testing.assert_allclose(gx, naive_grads(g_out, x, w, geom)[0], rtol=1e-12)

@@ -67,8 +67,9 @@ def dw_layout(geom, out_spatial):
 
     (Dp, Hp, Wp): the padded plane holding every window (the last window reads index
     (o-1)*s + (k-1)*d, so the size is that + 1). Lq: the grid length, the last window
-    start + 1. tap_off[t] = (a*dd*Hp + b*dh)*Wp + e*dw for tap t = (a*kh + b)*kw + e.
-    Plain Python, worked out by the caller and remembered (as a jitted helper it cost
+    start + 1. tap_off[t] = (a*dd*Hp + b*dh)*Wp + e*dw for tap t = (a*kh + b)*kw + e,
+    followed by up to two taps more (offset Dp*Hp*Wp, past the plane, where the kernels
+    keep zeros) so that the taps come in whole threes. Plain Python, worked out by the caller and remembered (as a jitted helper it cost
     about 0.4 s of compilation in a learner's first cell); tap_off is shared: never
     written to."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
@@ -78,7 +79,9 @@ def dw_layout(geom, out_spatial):
     Wp = (oW - 1) * sw + (kw - 1) * dw + 1
     Lq = ((oD - 1) * sd * Hp + (oH - 1) * sh) * Wp + (oW - 1) * sw + 1
     a, b, e = np.meshgrid(np.arange(kd), np.arange(kh), np.arange(kw), indexing="ij")
-    tap_off = ((a * dd * Hp + b * dh) * Wp + e * dw).reshape(-1).astype(np.int64)
+    tap_off = ((a * dd * Hp + b * dh) * Wp + e * dw).reshape(-1)
+    extra = -tap_off.size % 3
+    tap_off = np.concatenate([tap_off, np.full(extra, Dp * Hp * Wp)]).astype(np.int64)
     return (Dp, Hp, Wp, Lq), tap_off
 
 
@@ -131,8 +134,10 @@ def _dw_forward_range(x, w, bias, has_bias, out, geom, layout, tap_off, start, s
     Dp, Hp, Wp, Lq = layout                           # dw_layout(geom, (oD, oH, oW))
     ONE, ZERO = np.int64(1), np.int64(0)          # see _copy_block's note
     xf, wf, of = x.reshape(-1), w.reshape(-1), out.reshape(-1)
-    xp = np.zeros(Dp * Hp * Wp, dtype=x.dtype)        # padded plane, border = 0
+    # padded plane, border = 0, then Lq zeros that the padding taps read
+    xp = np.zeros(Dp * Hp * Wp + Lq, dtype=x.dtype)
     acc = np.empty(Lq, dtype=out.dtype)                # sums on the grid
+    wk = np.zeros(tap_off.size, dtype=w.dtype)         # one channel's taps, 0 past K
     # input cells that fit in the padded plane (the rest is read by no window)
     nz, ny, nc = min(D, Dp - pd), min(H, Hp - ph), min(W, Wp - pw)
     for p in range(start, stop):
@@ -146,21 +151,15 @@ def _dw_forward_range(x, w, bias, has_bias, out, geom, layout, tap_off, start, s
             b0 = bias[oc] if has_bias else acc.dtype.type(0)
             for q in range(Lq):
                 acc[q] = b0
-            t = 0
-            while t + 3 <= K:                              # three taps per pass over acc
-                w0, w1, w2 = wf[oc * K + t], wf[oc * K + t + 1], wf[oc * K + t + 2]
-                x0 = xp[tap_off[t]:tap_off[t] + Lq]
+            for t in range(K):                         # w[oc, 0, a, b, e]
+                wk[t] = wf[oc * K + t]
+            for t in range(0, tap_off.size, 3):            # three taps per pass over acc
+                w0, w1, w2 = wk[t], wk[t + 1], wk[t + 2]
+                x0 = xp[tap_off[t]:tap_off[t] + Lq]        # the plane shifted by each tap
                 x1 = xp[tap_off[t + 1]:tap_off[t + 1] + Lq]
                 x2 = xp[tap_off[t + 2]:tap_off[t + 2] + Lq]
                 for q in range(Lq):
                     acc[q] += w0 * x0[q] + w1 * x1[q] + w2 * x2[q]
-                t += 3
-            while t < K:
-                wv = wf[oc * K + t]                        # w[oc, 0, a, b, e]
-                xs = xp[tap_off[t]:tap_off[t] + Lq]        # the plane shifted by the tap
-                for q in range(Lq):
-                    acc[q] += wv * xs[q]
-                t += 1
             # window starts on the grid -> out[n, oc] (oD, oH, oW)
             _copy_block(acc, ZERO, sd * Hp * Wp, sh * Wp, sw,
                         of, (n * G * Og + oc) * L, oH * oW, oW, ONE, oD, oH, oW)
@@ -198,7 +197,11 @@ def _dw_grad_input_range(g_out, w, gx, geom, layout, tap_off, start, stop):
     gxp = np.empty(P, dtype=gx.dtype)                 # padded gradient plane
     # the grid at gqp[top:top + Lq]; every other cell must be 0 and the copies never write
     # them, so they are zeroed once here
-    gqp = np.zeros(P + top, dtype=gx.dtype)
+    gqp = np.zeros(top + Lq + P, dtype=gx.dtype)      # (P zeros last: the padding taps)
+    wk = np.zeros(tap_off.size, dtype=w.dtype)         # one channel's taps, 0 past K
+    st = np.empty(tap_off.size, dtype=np.int64)        # where each tap reads gqp
+    for t in range(tap_off.size):
+        st[t] = top - tap_off[t] if t < K else top + Lq
     nz, ny, nc = min(D, Dp - pd), min(H, Hp - ph), min(W, Wp - pw)
     for p in range(start, stop):
         n = p // G
@@ -210,21 +213,15 @@ def _dw_grad_input_range(g_out, w, gx, geom, layout, tap_off, start, stop):
             # grad_out[n, oc] (oD, oH, oW) -> window starts on the grid
             _copy_block(gf, (n * G * Og + oc) * L, oH * oW, oW, ONE,
                         gqp, top, sd * Hp * Wp, sh * Wp, sw, oD, oH, oW)
-            t = 0
-            while t + 3 <= K:                          # three taps per pass over gxp
-                w0, w1, w2 = wf[oc * K + t], wf[oc * K + t + 1], wf[oc * K + t + 2]
-                g0 = gqp[top - tap_off[t]:top - tap_off[t] + P]
-                g1 = gqp[top - tap_off[t + 1]:top - tap_off[t + 1] + P]
-                g2 = gqp[top - tap_off[t + 2]:top - tap_off[t + 2] + P]
+            for t in range(K):
+                wk[t] = wf[oc * K + t]
+            for t in range(0, tap_off.size, 3):        # three taps per pass over gxp
+                w0, w1, w2 = wk[t], wk[t + 1], wk[t + 2]
+                g0 = gqp[st[t]:st[t] + P]
+                g1 = gqp[st[t + 1]:st[t + 1] + P]
+                g2 = gqp[st[t + 2]:st[t + 2] + P]
                 for r in range(P):
                     gxp[r] += w0 * g0[r] + w1 * g1[r] + w2 * g2[r]
-                t += 3
-            while t < K:
-                wv = wf[oc * K + t]
-                gs = gqp[top - tap_off[t]:top - tap_off[t] + P]
-                for r in range(P):
-                    gxp[r] += wv * gs[r]
-                t += 1
         # interior of gxp -> gx[n, g]; input cells beyond the padded plane (read by
         # no window, so their gradient is 0) are zeroed first
         if nz < D or ny < H or nc < W:
@@ -266,13 +263,14 @@ def _dw_grad_weight_range(g_out, x, gw, gb, want_b, geom, layout, tap_off, start
     Dp, Hp, Wp, Lq = layout                           # dw_layout(geom, (oD, oH, oW))
     ONE, ZERO = np.int64(1), np.int64(0)          # see _copy_block's note
     gf, xf, gwf = g_out.reshape(-1), x.reshape(-1), gw.reshape(-1)
-    xp = np.zeros(Dp * Hp * Wp, dtype=x.dtype)        # padded plane, border = 0
+    # padded plane, border = 0, then Lq zeros that the padding taps read
+    xp = np.zeros(Dp * Hp * Wp + Lq, dtype=x.dtype)
     gq = np.zeros(Lq, dtype=x.dtype)                   # grad_out on the grid, else 0
-    total = np.empty(K, dtype=np.float64)              # per tap, summed over samples
+    total = np.empty(tap_off.size, dtype=np.float64)   # per tap, summed over samples
     nz, ny, nc = min(D, Dp - pd), min(H, Hp - ph), min(W, Wp - pw)
     for oc in range(start, stop):
         g = oc // Og
-        for t in range(K):
+        for t in range(tap_off.size):
             total[t] = 0
         total_b = 0.0
         for n in range(N):
@@ -285,8 +283,7 @@ def _dw_grad_weight_range(g_out, x, gw, gb, want_b, geom, layout, tap_off, start
                 for q in range(Lq):
                     sb += np.float64(gq[q])
                 total_b += sb
-            t = 0
-            while t + 3 <= K:                           # three taps per pass over gq
+            for t in range(0, tap_off.size, 3):         # three taps per pass over gq
                 x0 = xp[tap_off[t]:tap_off[t] + Lq]     # the plane shifted by each tap
                 x1 = xp[tap_off[t + 1]:tap_off[t + 1] + Lq]
                 x2 = xp[tap_off[t + 2]:tap_off[t + 2] + Lq]
@@ -299,14 +296,6 @@ def _dw_grad_weight_range(g_out, x, gw, gb, want_b, geom, layout, tap_off, start
                 total[t] += s0
                 total[t + 1] += s1
                 total[t + 2] += s2
-                t += 3
-            while t < K:
-                xs = xp[tap_off[t]:tap_off[t] + Lq]
-                s = gq.dtype.type(0)
-                for q in range(Lq):
-                    s += gq[q] * xs[q]
-                total[t] += s
-                t += 1
         for t in range(K):
             gwf[oc * K + t] = total[t]
         if want_b:
