@@ -546,15 +546,17 @@ def _geom(kernel, stride, pad_left, dilation):
 # --------------------------------------------------------------------------------------
 # The sweep: every sample, one block of output rows at a time
 # --------------------------------------------------------------------------------------
-# Bytes of one block of columns (C*K rows x the block's wide positions). The block is
-# gathered, multiplied and scattered while it is still in the core's cache (2 MB of L2 per
-# core on the machine this was tuned on, shared with the operands of the products).
+# Bytes of one block: what it keeps in the core's cache while it is gathered, multiplied
+# and scattered (2 MB of L2 per core on the machine this was tuned on). Where BLAS makes the
+# weight gradient, that is the block's column matrix (C*K rows x its wide positions).
 # Measured fwd+bwd, Conv2d (8,64,56,56)->64 k3, 1 thread: 256 KB 124 ms, 512 KB 87 ms,
 # 1 MB 78 ms, 2 MB 81 ms (small blocks make thin, slow matrix products). Re-measured with
 # the register tiles, forward: 128 KB 43 ms, 256 KB 43 ms, 512 KB 28 ms, 1 MB 25 ms (a block
-# of one or two output rows leaves most of a 48-column panel empty). A forward alone builds
-# no col (the tiles pack it from the phases), so its blocks are whole samples, up to
-# BLOCK_BYTES of phases: fewer calls from Python, 0.77-0.97 of the time of col-sized blocks.
+# of one or two output rows leaves most of a 48-column panel empty). The tiles build no
+# col (they pack it from the phases panel by panel), so with them a block costs its samples'
+# phases and its rows of the small operands: blocks of whole samples where those fit (a
+# forward alone: always), fewer calls from Python; 0.77-0.97 of the time of col-sized
+# blocks for the forward, 0.89-0.98 for the backward (same-process A/B, 2 threads).
 BLOCK_BYTES = 1 << 20
 
 
@@ -614,14 +616,23 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     # Blocks: (samples n0:n1, output rows r0:r1). Small samples go several whole samples to
     # a block (larger products, fewer calls from Python per sample: with several threads
     # those calls queue for the GIL), large ones one sample and some of its rows at a time.
-    sample_bytes = max(1, CK * rows * Wq * itemsize)  # columns of one whole sample
-    multi = N >= _threads() and 2 * sample_bytes <= BLOCK_BYTES
-    if wgrad_rows is None and scatter_src is None and N >= _threads():
-        # forward only: col is never built, the tiles pack it panel by panel from the
-        # phases, so a block costs its samples' phases and splitting a sample's rows saves
-        # nothing: whole samples, up to BLOCK_BYTES of phases per block
-        sample_bytes = max(1, qsize * itemsize)
-        multi = True
+    Mw = 0 if wgrad_rows is None else wgrad_rows.shape[1] // G
+    tiled_wgrad = wgrad_rows is not None and not zero_wide and (G == 1 or Mw % 8 == 0)
+    if wgrad_rows is not None and not tiled_wgrad:    # BLAS's weight gradient builds col
+        row_bytes = CK * Wq * itemsize                # col's columns of one output row
+        sample_bytes = max(1, rows * row_bytes)
+        multi = N >= _threads() and 2 * sample_bytes <= BLOCK_BYTES
+    else:
+        # the tiles pack col panel by panel from the phases, so a block costs its samples'
+        # phases (gather's, scatter's) and its rows of the small operands widened to Wq
+        # columns; splitting a sample's rows saves only the latter
+        n_small = (0 if wgrad_rows is None else wgrad_rows.shape[1]) + (
+            0 if scatter_src is None or scatter_src is wgrad_rows else scatter_src.shape[1])
+        row_bytes = max(1, n_small * Wq * itemsize)
+        sample_bytes = qsize * itemsize * ((gather_src is not None) + (scatter_src is not None))
+        sample_bytes = max(1, sample_bytes + rows * row_bytes)
+        # (a forward alone: whole samples, 0.77-0.97 of the time of col-sized blocks)
+        multi = N >= _threads() and (n_small == 0 or 2 * sample_bytes <= BLOCK_BYTES)
     if multi:           # ... the same number of blocks for every thread, near equal
         T = _threads()
         cap = max(1, BLOCK_BYTES // sample_bytes)         # samples per block at most
@@ -632,7 +643,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             cuts = sorted({a + (b - a) * i // k for i in range(k + 1)})
             items += [(n0, n1, 0, rows) for n0, n1 in zip(cuts, cuts[1:])]
     else:
-        rb = max(1, min(rows, BLOCK_BYTES // max(1, CK * Wq * itemsize)))   # rows per block
+        rb = max(1, min(rows, BLOCK_BYTES // row_bytes))     # rows per block
         blocks = [(r0, min(rows, r0 + rb)) for r0 in range(0, rows, rb)]
         items = [(n, n + 1, r0, r1) for n in range(N) for r0, r1 in blocks]
     Lmax = max((n1 - n0) * (r1 - r0) for n0, n1, r0, r1 in items) * Wq     # widest block
@@ -660,8 +671,6 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         scatter_wtp = pack_rows(scatter_w.transpose(0, 2, 1), Kp).reshape(-1)
     has_bias = gemm_bias is not None
     gemm_b = gemm_bias if has_bias else np.zeros(1, dtype)
-    Mw = 0 if wgrad2 is None else wgrad2.shape[1] // G
-    tiled_wgrad = wgrad2 is not None and not zero_wide and (G == 1 or Mw % 8 == 0)
     Mwr = Mw
     if tiled_wgrad:
         Mwr = padded_rows(Mw)                    # rows of grad_out's buffer per group
