@@ -328,6 +328,66 @@ def test_gradients_accumulate_across_backward_calls():
     assert x.grad.tolist() == [0.0, 0.0]
 
 
+def test_leaf_keeps_a_fresh_gradient_without_copying_and_still_accumulates():
+    """A Function that declares its gradients new (_fresh_grads: the convolutions) hands
+    them to the leaves as .grad without a copy, as PyTorch does; accumulating later
+    backward calls into that .grad must then change nothing the caller holds.
+    Oracle: the gradient of sum(conv(x, w) * g) from a first call, doubled."""
+    import teachnn.nn.functional as F
+    rng = np.random.default_rng(0)
+    x = teachnn.tensor(rng.standard_normal((2, 3, 6, 6)), requires_grad=True)
+    w = teachnn.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    g = teachnn.tensor(rng.standard_normal((2, 4, 4, 4)))
+    g_before = g.data.copy()
+    F.conv2d(x, w).backward(g)
+    first_x, first_w = x.grad.data.copy(), w.grad.data.copy()
+    held = x.grad                                     # the caller holds the first .grad
+    F.conv2d(x, w).backward(g)
+    np.testing.assert_allclose(x.grad.data, 2 * first_x, rtol=1e-12)
+    np.testing.assert_allclose(w.grad.data, 2 * first_w, rtol=1e-12)
+    assert x.grad is held                             # accumulated in place, like PyTorch
+    np.testing.assert_array_equal(g.data, g_before)   # the grad passed in is untouched
+
+
+def test_gradient_shown_to_a_node_hook_is_copied_into_grad():
+    """A gradient a node hook has seen may be kept by that hook: the leaf must copy it, so
+    that accumulating the next backward into .grad leaves what the hook kept unchanged."""
+    import teachnn.nn.functional as F
+    rng = np.random.default_rng(1)
+    x = teachnn.tensor(rng.standard_normal((1, 2, 5, 5)), requires_grad=True)
+    w = teachnn.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
+    kept = []
+    for _ in range(2):
+        out = F.conv2d(x, w)
+        out.grad_fn.register_hook(lambda grad_inputs, grad_outputs: kept.append(
+            (grad_inputs[0], grad_inputs[0].copy())))
+        out.sum().backward()
+    for array, snapshot in kept:
+        np.testing.assert_array_equal(array, snapshot)
+    np.testing.assert_allclose(x.grad.data, kept[0][1] + kept[1][1], rtol=1e-12)
+
+
+def test_identity_function_gradient_does_not_alias_the_callers_gradient():
+    """A user's Function keeps _fresh_grads = False: its backward may return the very array
+    it was given, so .grad must be a copy, and accumulating into it must leave the
+    caller's gradient tensor alone."""
+    class Identity(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    x = teachnn.tensor([1.0, 2.0], requires_grad=True)
+    g = teachnn.tensor([0.5, -1.0])
+    Identity.apply(x).backward(g)
+    Identity.apply(x).backward(g)
+    assert g.tolist() == [0.5, -1.0]
+    assert x.grad.tolist() == [1.0, -2.0]
+
+
 def test_shared_subexpression_gets_both_contributions():
     # y = a * a + a: dy/da = 2a + 1, the node of `a` is reached along three edges
     a = teachnn.tensor(3.0, requires_grad=True)

@@ -90,15 +90,24 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
             capture.setdefault((id(node), index), []).append(k)
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
-    # gradient buffers: node -> list with one summed gradient per output of the node
+    # gradient buffers: node -> list with one summed gradient per output of the node, and
+    # whether each is memory that nothing else refers to (a leaf may then keep it as its
+    # .grad without a copy, as PyTorch's AccumulateGrad does)
     buffers = {}
+    owned = {}
 
-    def send(node, index, grad):
+    def send(node, index, grad, fresh=False):
         buffer = buffers.get(node)
         if buffer is None:
             buffer = buffers[node] = [None] * _n_outputs(node)
+            owned[node] = [False] * len(buffer)
         # never add in place: the same array may be used elsewhere
-        buffer[index] = grad if buffer[index] is None else buffer[index] + grad
+        if buffer[index] is None:
+            buffer[index] = grad
+            owned[node][index] = fresh
+        else:
+            buffer[index] = buffer[index] + grad
+            owned[node][index] = True           # the sum is a new array
 
     for (node, index), g in zip(roots, grad_outputs):
         send(node, index, g)
@@ -115,6 +124,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
         while ready:
             node = ready.pop()
             grads = buffers.pop(node)
+            mine = owned.pop(node)
             processed.append(node)
 
             if isinstance(node, AccumulateGrad):
@@ -123,7 +133,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
                     for k in capture[(id(node), 0)]:
                         captured[k] = grad
                 elif accumulate and grad is not None:
-                    node.accumulate(grad)
+                    node.accumulate(grad, owned=mine[0])
                 continue
 
             grads = _fill_missing(node, grads)
@@ -135,12 +145,19 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
             input_grads = node.apply(grads)
             for hook in node._post_hooks:
                 hook(tuple(input_grads), tuple(grads))
+            # gradients a Function declares new (``_fresh_grads``), each a different array,
+            # and shown to no hook, belong to whoever receives them
+            fresh = (getattr(getattr(node, "_function", None), "_fresh_grads", False)
+                     and not node._post_hooks)
+            if fresh:
+                ids = [id(g) for g in input_grads if g is not None]
+                fresh = len(ids) == len(set(ids))
 
             for (child, index), g in zip(node.next_functions, input_grads):
                 if child is None:
                     continue
                 if g is not None:
-                    send(child, index, g)
+                    send(child, index, g, fresh)
                 dependencies[child] -= 1
                 if dependencies[child] == 0:
                     if child in buffers:

@@ -140,8 +140,10 @@ class AccumulateGrad(Node):
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
-    def accumulate(self, grad):
-        """Run the tensor's hooks, then ``variable.grad += grad`` (creating ``.grad`` if needed)."""
+    def accumulate(self, grad, owned=False):
+        """Run the tensor's hooks, then ``variable.grad += grad`` (creating ``.grad`` if needed).
+        ``owned``: nothing else refers to grad's memory (the engine knows), so a new .grad
+        may be grad itself."""
         Tensor = _tensor_class()
         var = self.variable
         for hook in var._hooks:
@@ -149,6 +151,9 @@ class AccumulateGrad(Node):
             if result is not None:
                 grad = result.data if isinstance(result, Tensor) else np.asarray(result)
         if var.grad is None:
+            if owned and not var._hooks and grad.dtype == var.data.dtype:
+                var.grad = Tensor(grad)      # as PyTorch does: no copy of a gradient nobody shares
+                return grad
             # a fresh array: the engine may hand the same gradient array to several leaves
             var.grad = Tensor(np.array(grad, dtype=var.data.dtype, copy=True))
         else:
@@ -263,6 +268,10 @@ class Function(metaclass=_FunctionMeta):
     """
 
     _backward_name = "FunctionBackward"
+    # True when backward returns only new arrays (each a different one, not kept anywhere
+    # else): a leaf may then take its gradient as .grad without copying it. teachnn's own
+    # functions set it where that holds; a user's Function keeps the safe default.
+    _fresh_grads = False
 
     @staticmethod
     def forward(ctx, *args, **kwargs):

@@ -153,6 +153,7 @@ class _Convolution(Function):
     """out = conv(x, weight) + bias on (N, C, *spatial) with n = 1, 2 or 3 spatial axes."""
 
     _backward_name = "ConvolutionBackward0"
+    _fresh_grads = True      # the kernels return new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups):
@@ -290,6 +291,7 @@ class _ConvolutionTranspose(Function):
     """out = conv_transpose(x, weight) + bias: the adjoint of _Convolution's input map."""
 
     _backward_name = "ConvolutionBackward0"
+    _fresh_grads = True      # the kernels return new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_spatial):
