@@ -298,15 +298,21 @@ def _widen(rows, wide, n0, n1, r0, r1, oW, Wq, row_sums, add_sums):
 # and the columns of one sample and one output plane i follow each other in memory (wide
 # rows). So each panel is one or a few contiguous "runs", found once per block by
 # _panel_runs, and each row of a panel is a copy of those runs from tap_at[row] on.
+@functools.lru_cache(maxsize=256)
 def _tap_offsets(geom, qshape, C):
-    """tap_at (C*kd*kh*kw,): where row (c, a, b, e) of col starts reading in the phases."""
+    """(tap_at, tap_pad): tap_at (C*kd*kh*kw,) is where row (c, a, b, e) of col starts
+    reading in the phases; tap_pad is tap_at followed by NR (48) copies of tap_at[0] (slack
+    that _wgrad_tiles reads for the unused columns of its last panel). Remembered per
+    layer: shared, never written to (a read-only flag would make Numba compile the kernels
+    once more, for read-only arrays)."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     Dq, Hq, Wq = qshape
     c, a, b, e = np.meshgrid(np.arange(C), np.arange(kd), np.arange(kh), np.arange(kw),
                              indexing="ij")
     plane = ((c * sd + (a * dd) % sd) * sh + (b * dh) % sh) * sw + (e * dw) % sw
     at = plane * (Dq * Hq * Wq) + ((a * dd) // sd * Hq + (b * dh) // sh) * Wq + (e * dw) // sw
-    return at.reshape(-1).astype(np.int64)
+    at = at.reshape(-1).astype(np.int64)
+    return at, np.concatenate([at, np.full(ROW_BYTES // 4, at[0])])
 
 
 @functools.lru_cache(maxsize=512)
@@ -659,7 +665,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     nr = tile_cols(dtype)
     Lcap = -(-Lmax // nr) * nr                 # Lmax rounded up to whole panels
     most = max(n1 - n0 for n0, n1, _, _ in items)            # samples in the largest block
-    tap_at = _tap_offsets(geom, qshape, C)
+    tap_at, tap_pad = _tap_offsets(geom, qshape, C)
     if gemm_out2 is not None:
         Mg = gemm_out2.shape[1] // G                        # rows of the product per group
         Mp = padded_rows(Mg)
@@ -676,7 +682,6 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         Mwr = padded_rows(Mw)                    # rows of grad_out's buffer per group
         Jp = -(-CgK // nr) * nr                  # col rows, whole panels
         lanes = VECTOR_BYTES // itemsize
-        tap_pad = np.concatenate([tap_at, np.full(nr, tap_at[0])])
         row_offs = np.arange(MR, dtype=np.int64) * Lcap
     same_rows = wgrad2 is not None and scatter2 is not None and wgrad_rows is scatter_src
 
