@@ -428,3 +428,65 @@ def test_tiled_products_match_numpy_on_large_layers(case, dtype, split):
                 ct = K.conv_transpose_forward(g, w, None, (1, 1, 1), pads, case["dilation"], 1,
                                               x.shape[2:])
             np.testing.assert_allclose(ct, gx_ref, **tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", [
+    # 2-d 'same' padding: grad_x by the convolution with the turned weight
+    dict(x=(2, 32, 1, 9, 11), O=24, kernel=(1, 3, 3), pad=((0, 0), (1, 1), (1, 1)),
+         dilation=(1, 1, 1), groups=1),
+    # groups of 32 input channels; even kernel, asymmetric padding ('same' for k=4)
+    dict(x=(3, 64, 1, 7, 8), O=16, kernel=(1, 4, 4), pad=((0, 0), (1, 2), (2, 1)),
+         dilation=(1, 1, 1), groups=2),
+    # 1-d dilated, and 3-d
+    dict(x=(2, 40, 1, 1, 30), O=8, kernel=(1, 1, 3), pad=((0, 0), (0, 0), (2, 2)),
+         dilation=(1, 1, 2), groups=1),
+    dict(x=(1, 32, 4, 5, 6), O=8, kernel=(3, 3, 3), pad=((1, 1), (1, 1), (1, 1)),
+         dilation=(1, 1, 1), groups=1),
+])
+def test_grad_x_as_a_convolution_with_the_turned_weight(case, dtype, monkeypatch):
+    """With stride 1 conv_backward makes grad_x as a convolution of grad_out with the
+    weight's channels swapped and taps reversed, padded by d*(k-1) - p. Oracle: the NumPy
+    per-tap reference; the test also checks that this route was taken."""
+    calls = []
+    turned = K._turned_weight
+    monkeypatch.setattr(K, "_turned_weight", lambda w, G: calls.append(G) or turned(w, G))
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(case["x"]).astype(dtype)
+    C, O, G = case["x"][1], case["O"], case["groups"]
+    w = rng.standard_normal((O, C // G) + case["kernel"]).astype(dtype)
+    geo = ((1, 1, 1), case["pad"], case["dilation"], G)
+    g_shape = (x.shape[0], O) + K._out_sizes(x.shape[2:], case["kernel"], *geo[:3])
+    g = rng.standard_normal(g_shape).astype(dtype)
+    _, gx_ref, gw_ref = numpy_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
+                                               g.astype(np.float64), *geo)
+    tol = dict(rtol=1e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    for split in (False, True):
+        with kernel_mode(split):
+            gx, gw, gb = K.conv_backward(g, x, w, *geo)
+            gx_only, _, gb_only = K.conv_backward(g, x, w, *geo, need_w=False)
+        np.testing.assert_allclose(gx, gx_ref, **tol)
+        np.testing.assert_allclose(gx_only, gx_ref, **tol)
+        np.testing.assert_allclose(gw, gw_ref, rtol=tol["rtol"], atol=tol["atol"] * 50)
+        np.testing.assert_allclose(gb, g.astype(np.float64).sum(axis=(0, 2, 3, 4)), **tol)
+        np.testing.assert_allclose(gb_only, gb, **tol)
+    assert calls == [G] * 4
+
+
+def test_grad_x_keeps_col2im_where_the_turned_convolution_does_not_apply():
+    """A stride, a padding beyond the kernel's reach, few input channels, or a grad_x with
+    more positions than grad_out (no padding): col2im, still against the reference."""
+    assert K._adjoint_padding((1, 3, 3), (1, 2, 1), ((0, 0), (1, 1), (1, 1)), (1, 1, 1)) is None
+    assert K._adjoint_padding((1, 1, 3), (1, 1, 1), ((0, 0), (0, 0), (3, 0)), (1, 1, 1)) is None
+    assert K._adjoint_padding((1, 3, 3), (1, 1, 1), ((0, 0), (1, 1), (0, 2)), (1, 1, 2)) == (
+        (0, 0), (1, 1), (4, 2))
+    rng = np.random.default_rng(5)
+    for xs, kernel, pad in (((2, 32, 1, 8, 8), (1, 3, 3), ((0, 0), (0, 0), (0, 0))),
+                            ((2, 16, 1, 8, 8), (1, 3, 3), ((0, 0), (1, 1), (1, 1)))):
+        x = rng.standard_normal(xs)
+        w = rng.standard_normal((8, xs[1]) + kernel)
+        geo = ((1, 1, 1), pad, (1, 1, 1), 1)
+        g = rng.standard_normal((2, 8) + K._out_sizes(xs[2:], kernel, *geo[:3]))
+        gx = K.conv_backward(g, x, w, *geo)[0]
+        np.testing.assert_allclose(gx, numpy_conv3d_and_grads(x, w, g, *geo)[1], rtol=1e-10,
+                                   atol=1e-10)
