@@ -111,6 +111,36 @@ def test_transpose8_turns_rows_round_like_numpy(dtype):
     np.testing.assert_array_equal(twin, expected)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_tile_rows_reads_b_where_it_lies(dtype, accumulate):
+    """_tile_rows: B's row k starts at src[base + offs[o_idx + k]] (rows anywhere, in any
+    order, overlapping) instead of a packed panel. Oracle: np.matmul on the rows gathered
+    by fancy indexing; and its NumPy twin (NUMBA_DISABLE_JIT=1) gives the same."""
+    rng = np.random.default_rng(4)
+    nr = T.tile_cols(dtype)
+    steps = 37
+    src = rng.standard_normal(900).astype(dtype)
+    offs = rng.integers(0, 900 - nr - 20, size=steps + 3).astype(np.int64)
+    offs[5] = offs[4] + 1                            # neighbouring taps overlap
+    ap = rng.standard_normal(T.MR * steps + 6).astype(dtype)
+    ldc = 2 * nr + 3
+    c0 = rng.standard_normal(4 + (T.MR - 1) * ldc + nr).astype(dtype)
+    got, twin = c0.copy(), c0.copy()
+    T._tile_rows_via_jit(ap, 6, src, 20, offs, 2, steps, got, 4, ldc, accumulate)
+    T._tile_rows_python(ap, 6, src, 20, offs, 2, steps, twin, 4, ldc, accumulate)
+    a = ap[6:].reshape(steps, T.MR).T                               # (MR, steps)
+    b = src[20 + offs[2:2 + steps, None] + np.arange(nr)]            # (steps, nr)
+    expected = c0.copy()
+    rows = np.lib.stride_tricks.as_strided(expected[4:], (T.MR, nr),
+                                           (ldc * expected.itemsize, expected.itemsize))
+    product = a.astype(np.float64) @ b.astype(np.float64)
+    rows[...] = (rows + product) if accumulate else product
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got, expected, **tol)
+    np.testing.assert_allclose(twin, got, **tol)
+
+
 def test_tile_product_refuses_bad_operands_before_the_jitted_call():
     a = np.zeros((1, 8, 4), np.float32)
     ap, bp = T.pack_rows(a, 8), T.pack_panels(np.zeros((1, 4, 48), np.float32))

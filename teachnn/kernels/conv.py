@@ -75,8 +75,8 @@ from ._windows import _valid_columns
 from .blas import backend as _blas_backend, gemm_batched as _gemm
 from .blas import _blas_can_be_held, _find_openblas_threads, _one_thread_blas  # noqa: F401
 from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range, dw_layout
-from .tiles import (KC, MR, ROW_BYTES, VECTOR_BYTES, _row_move, _tile, _transpose8,
-                    pack_rows, padded_rows, tile_cols)
+from .tiles import (KC, MR, ROW_BYTES, VECTOR_BYTES, _row_move, _tile, _tile_rows,
+                    _transpose8, pack_rows, padded_rows, tile_cols)
 
 __all__ = [
     "im2col",
@@ -376,11 +376,14 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
         for g in range(groups):
             for k0 in range(0, CgK, piece):
                 kc = min(piece, CgK - k0)
+                if whole:                        # the tiles read col's rows in the phases
+                    for ip in range(m_pad // MR):
+                        _tile_rows(wp, ((g * (m_pad // MR) + ip) * CgK + k0) * MR, xq,
+                                   run_src[t0], tap_at, g * CgK + k0, kc,
+                                   cpan, (g * m_pad + ip * MR) * nr, nr, k0 > 0)
+                    continue
                 for kk in range(kc):             # pack rows k0..k0+kc: pbuf[kk*nr + l]
                     at = tap_at[g * CgK + k0 + kk]
-                    if whole:
-                        _row_move(pbuf, kk * nr, xq, at + run_src[t0], False)
-                        continue
                     dst_v = pbuf[kk * nr:(kk + 1) * nr]
                     for t in range(t0, t1):
                         # (locals, not run_len[t] in the loop: LLVM cannot tell that the

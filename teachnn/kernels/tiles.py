@@ -62,6 +62,64 @@ def _data_pointer(context, builder, array_type, array):
     return cgutils.create_struct_proxy(array_type)(context, builder, value=array).data
 
 
+def _tile_codegen(context, builder, signature, args, b_pos):
+    """The IR of one tile (see _tile); ``b_pos(k)`` gives where row k of B starts in B's
+    array (args: ap, a_off, B, ..., steps, c, c_off, ldc, accumulate, with B third and the
+    last five in this order)."""
+    ap_, a_off_, bp_ = args[:3]
+    steps_, c_, c_off_, ldc_, accumulate_ = args[-5:]
+    is_f32 = signature.args[0].dtype == types.float32
+    scalar = ir.FloatType() if is_f32 else ir.DoubleType()
+    lanes = VECTOR_BYTES // (4 if is_f32 else 8)
+    vec = ir.VectorType(scalar, lanes)
+    vec_ptr = vec.as_pointer()
+    i32, i64 = ir.IntType(32), ir.IntType(64)
+    fma = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(vec, [vec, vec, vec]),
+        f"llvm.fma.v{lanes}f{32 if is_f32 else 64}")
+    A = _data_pointer(context, builder, signature.args[0], ap_)
+    B = _data_pointer(context, builder, signature.args[2], bp_)
+    C = _data_pointer(context, builder, signature.args[len(args) - 4], c_)
+
+    def const(v):
+        return ir.Constant(i64, v)
+
+    # the MR x NV accumulators: stack slots that LLVM promotes to registers
+    acc = [[cgutils.alloca_once(builder, vec) for _ in range(NV)] for _ in range(MR)]
+    zero = ir.Constant(vec, [0.0] * lanes)
+    for row in acc:
+        for slot in row:
+            builder.store(zero, slot)
+    splat_mask = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
+    with cgutils.for_range(builder, steps_) as loop:          # for k in range(steps):
+        k = loop.index
+        b_row = b_pos(k)
+        b = [builder.load(builder.bitcast(builder.gep(B, [builder.add(b_row, const(j * lanes))]),
+                                          vec_ptr), align=4)
+             for j in range(NV)]                              # B[k, l0:l0+NR] as NV vectors
+        a_row = builder.add(a_off_, builder.mul(k, const(MR)))
+        for m in range(MR):
+            a = builder.load(builder.gep(A, [builder.add(a_row, const(m))]))
+            a = builder.insert_element(ir.Constant(vec, None), a, ir.Constant(i32, 0))
+            a = builder.shuffle_vector(a, ir.Constant(vec, None), splat_mask)  # A[m, k] x lanes
+            for j in range(NV):
+                builder.store(builder.call(fma, [a, b[j], builder.load(acc[m][j])]), acc[m][j])
+    add = builder.icmp_unsigned("!=", accumulate_, ir.Constant(accumulate_.type, 0))
+    with builder.if_else(add) as (then, otherwise):
+        for adding in (True, False):         # C += tile, or C = tile (C not read)
+            with (then if adding else otherwise):
+                for m in range(MR):
+                    c_row = builder.add(c_off_, builder.mul(const(m), ldc_))
+                    for j in range(NV):
+                        p = builder.bitcast(builder.gep(C, [builder.add(c_row, const(j * lanes))]),
+                                            vec_ptr)
+                        total = builder.load(acc[m][j])
+                        if adding:
+                            total = builder.fadd(total, builder.load(p, align=4))
+                        builder.store(total, p, align=4)
+    return context.get_dummy_value()
+
+
 @intrinsic
 def _tile(typingctx, ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
     """C tile at c[c_off + m*ldc + l] (m < MR, l < NR) = (or += with ``accumulate``)
@@ -70,57 +128,28 @@ def _tile(typingctx, ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate
     sig = types.void(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate)
 
     def codegen(context, builder, signature, args):
-        ap_, a_off_, bp_, b_off_, ldb_, steps_, c_, c_off_, ldc_, accumulate_ = args
-        is_f32 = signature.args[0].dtype == types.float32
-        scalar = ir.FloatType() if is_f32 else ir.DoubleType()
-        lanes = VECTOR_BYTES // (4 if is_f32 else 8)
-        vec = ir.VectorType(scalar, lanes)
-        vec_ptr = vec.as_pointer()
-        i32, i64 = ir.IntType(32), ir.IntType(64)
-        fma = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vec, [vec, vec, vec]),
-            f"llvm.fma.v{lanes}f{32 if is_f32 else 64}")
-        A = _data_pointer(context, builder, signature.args[0], ap_)
-        B = _data_pointer(context, builder, signature.args[2], bp_)
-        C = _data_pointer(context, builder, signature.args[6], c_)
+        b_off_, ldb_ = args[3], args[4]
+        return _tile_codegen(context, builder, signature, args,
+                             lambda k: builder.add(b_off_, builder.mul(k, ldb_)))
 
-        def const(v):
-            return ir.Constant(i64, v)
+    return sig, codegen
 
-        # the MR x NV accumulators: stack slots that LLVM promotes to registers
-        acc = [[cgutils.alloca_once(builder, vec) for _ in range(NV)] for _ in range(MR)]
-        zero = ir.Constant(vec, [0.0] * lanes)
-        for row in acc:
-            for slot in row:
-                builder.store(zero, slot)
-        splat_mask = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
-        with cgutils.for_range(builder, steps_) as loop:          # for k in range(steps):
-            k = loop.index
-            b_row = builder.add(b_off_, builder.mul(k, ldb_))
-            b = [builder.load(builder.bitcast(builder.gep(B, [builder.add(b_row, const(j * lanes))]),
-                                              vec_ptr), align=4)
-                 for j in range(NV)]                              # B[k, l0:l0+NR] as NV vectors
-            a_row = builder.add(a_off_, builder.mul(k, const(MR)))
-            for m in range(MR):
-                a = builder.load(builder.gep(A, [builder.add(a_row, const(m))]))
-                a = builder.insert_element(ir.Constant(vec, None), a, ir.Constant(i32, 0))
-                a = builder.shuffle_vector(a, ir.Constant(vec, None), splat_mask)  # A[m, k] x lanes
-                for j in range(NV):
-                    builder.store(builder.call(fma, [a, b[j], builder.load(acc[m][j])]), acc[m][j])
-        add = builder.icmp_unsigned("!=", accumulate_, ir.Constant(accumulate_.type, 0))
-        with builder.if_else(add) as (then, otherwise):
-            for adding in (True, False):         # C += tile, or C = tile (C not read)
-                with (then if adding else otherwise):
-                    for m in range(MR):
-                        c_row = builder.add(c_off_, builder.mul(const(m), ldc_))
-                        for j in range(NV):
-                            p = builder.bitcast(builder.gep(C, [builder.add(c_row, const(j * lanes))]),
-                                                vec_ptr)
-                            total = builder.load(acc[m][j])
-                            if adding:
-                                total = builder.fadd(total, builder.load(p, align=4))
-                            builder.store(total, p, align=4)
-        return context.get_dummy_value()
+
+@intrinsic
+def _tile_rows(typingctx, ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
+    """Like _tile, with B's rows read where they lie instead of from a packed panel:
+        sum over k < steps of ap[a_off + k*MR + m] * src[base + offs[o_idx + k] + l].
+    The convolutions' column matrix needs no packing this way when a panel is one run of
+    the phases (row k of col is the phases from tap_at[k] on: conv.py)."""
+    sig = types.void(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate)
+
+    def codegen(context, builder, signature, args):
+        base_, offs_, o_idx_ = args[3], args[4], args[5]
+        O = _data_pointer(context, builder, signature.args[4], offs_)
+
+        def b_pos(k):
+            return builder.add(base_, builder.load(builder.gep(O, [builder.add(o_idx_, k)])))
+        return _tile_codegen(context, builder, signature, args, b_pos)
 
     return sig, codegen
 
@@ -255,8 +284,17 @@ def _tile_python(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
         rows[...] = product
 
 
+def _tile_rows_python(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
+    """What ``_tile_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    nr = tile_cols(c.dtype)
+    rows = base + np.asarray(offs[o_idx:o_idx + steps])
+    b = src[rows[:, None] + np.arange(nr)].reshape(-1)          # B's rows, packed
+    _tile_python(ap, a_off, b, 0, nr, steps, c, c_off, ldc, accumulate)
+
+
 if numba.config.DISABLE_JIT:
     _tile = _tile_python  # noqa: F811
+    _tile_rows = _tile_rows_python  # noqa: F811
     _row_move = _row_move_python  # noqa: F811
     _transpose8 = _transpose8_python  # noqa: F811
 
@@ -266,6 +304,11 @@ if numba.config.DISABLE_JIT:
 @njit(cache=True)
 def _tile_via_jit(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
     _tile(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate)
+
+
+@njit(cache=True)
+def _tile_rows_via_jit(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
+    _tile_rows(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate)
 
 
 @njit(cache=True)
