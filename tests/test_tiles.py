@@ -141,6 +141,32 @@ def test_tile_rows_reads_b_where_it_lies(dtype, accumulate):
     np.testing.assert_allclose(twin, got, **tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tile_add_rows_adds_each_row_where_it_belongs(dtype):
+    """_tile_add_rows: row m of the tile is added into c from c_base + c_offs[o_idx + m] on,
+    rows one after the other, also where they overlap (neighbouring taps). Oracle: np.matmul
+    and the adds written as a loop; and its NumPy twin (NUMBA_DISABLE_JIT=1)."""
+    rng = np.random.default_rng(6)
+    nr = T.tile_cols(dtype)
+    steps, ldb = 21, nr + 9
+    ap = rng.standard_normal(T.MR * steps + 5).astype(dtype)
+    bp = rng.standard_normal(3 + steps * ldb).astype(dtype)
+    c_offs = np.array([40, 0, 1, 2, 60, 61, 200, 330, 331, 500], np.int64)  # rows = [1:9]
+    c0 = rng.standard_normal(700).astype(dtype)
+    got, twin = c0.copy(), c0.copy()
+    T._tile_add_rows_via_jit(ap, 5, bp, 3, ldb, steps, got, 17, c_offs, 1)
+    T._tile_add_rows_python(ap, 5, bp, 3, ldb, steps, twin, 17, c_offs, 1)
+    a = ap[5:].reshape(steps, T.MR).T.astype(np.float64)
+    b = np.stack([bp[3 + k * ldb:3 + k * ldb + nr] for k in range(steps)]).astype(np.float64)
+    expected = c0.astype(np.float64)
+    for m, row in enumerate(a @ b):
+        at = 17 + c_offs[1 + m]
+        expected[at:at + nr] += row
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got, expected, **tol)
+    np.testing.assert_allclose(twin, expected, **tol)
+
+
 def test_tile_product_refuses_bad_operands_before_the_jitted_call():
     a = np.zeros((1, 8, 4), np.float32)
     ap, bp = T.pack_rows(a, 8), T.pack_panels(np.zeros((1, 4, 48), np.float32))

@@ -75,8 +75,8 @@ from ._windows import _valid_columns
 from .blas import backend as _blas_backend, gemm_batched as _gemm
 from .blas import _blas_can_be_held, _find_openblas_threads, _one_thread_blas  # noqa: F401
 from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range, dw_layout
-from .tiles import (KC, MR, ROW_BYTES, VECTOR_BYTES, _row_move, _tile, _tile_rows,
-                    _transpose8, pack_rows, padded_rows, tile_cols)
+from .tiles import (KC, MR, ROW_BYTES, VECTOR_BYTES, _row_move, _tile, _tile_add_rows,
+                    _tile_rows, _transpose8, pack_rows, padded_rows, tile_cols)
 
 __all__ = [
     "im2col",
@@ -435,14 +435,21 @@ def _gemm_scatter(src, rows_g, wtp, m_pad, groups, tap_at, first, run_dst, run_s
     for p in range(first.size - 1):
         t0, t1 = first[p], first[p + 1]
         whole = t1 == t0 + 1 and run_len[t0] == nr
+        # a whole panel's tiles of 8 real rows add straight into the phases; the others
+        # (a panel of several runs, the padding rows of the last tile) go through cbuf
+        direct = (CgK // MR) * MR if whole else 0
         for g in range(groups):
-            for k0 in range(0, rows_g, piece):
-                kc = min(piece, rows_g - k0)
-                for ip in range(m_pad // MR):
-                    _tile(wtp, ((g * (m_pad // MR) + ip) * rows_g + k0) * MR,
-                          src, (g * rows_g + k0) * ldb + p * nr, ldb, kc,
-                          cbuf, ip * MR * nr, nr, k0 > 0)
-            for k in range(CgK):                 # add the panel into the phases
+            for ip in range(m_pad // MR):
+                for k0 in range(0, rows_g, piece):
+                    kc = min(piece, rows_g - k0)
+                    a_off = ((g * (m_pad // MR) + ip) * rows_g + k0) * MR
+                    b_off = (g * rows_g + k0) * ldb + p * nr
+                    if ip * MR < direct:
+                        _tile_add_rows(wtp, a_off, src, b_off, ldb, kc, gq, run_src[t0], tap_at,
+                                       g * CgK + ip * MR)
+                    else:
+                        _tile(wtp, a_off, src, b_off, ldb, kc, cbuf, ip * MR * nr, nr, k0 > 0)
+            for k in range(direct, CgK):         # add the rest of the panel into the phases
                 at = tap_at[g * CgK + k]
                 if whole:
                     _row_move(gq, at + run_src[t0], cbuf, k * nr, True)

@@ -62,10 +62,11 @@ def _data_pointer(context, builder, array_type, array):
     return cgutils.create_struct_proxy(array_type)(context, builder, value=array).data
 
 
-def _tile_codegen(context, builder, signature, args, b_pos):
+def _tile_codegen(context, builder, signature, args, b_pos, c_pos=None, c_arg=None):
     """The IR of one tile (see _tile); ``b_pos(k)`` gives where row k of B starts in B's
-    array (args: ap, a_off, B, ..., steps, c, c_off, ldc, accumulate, with B third and the
-    last five in this order)."""
+    array, ``c_pos(m)`` where row m of C starts in C's (default: c_off + m*ldc). args: ap,
+    a_off, B, ..., steps, C, two more, accumulate (B third; steps and C fifth and fourth
+    from the end; ``c_arg``: C's position in the signature when args were rearranged)."""
     ap_, a_off_, bp_ = args[:3]
     steps_, c_, c_off_, ldc_, accumulate_ = args[-5:]
     is_f32 = signature.args[0].dtype == types.float32
@@ -79,7 +80,8 @@ def _tile_codegen(context, builder, signature, args, b_pos):
         f"llvm.fma.v{lanes}f{32 if is_f32 else 64}")
     A = _data_pointer(context, builder, signature.args[0], ap_)
     B = _data_pointer(context, builder, signature.args[2], bp_)
-    C = _data_pointer(context, builder, signature.args[len(args) - 4], c_)
+    C = _data_pointer(context, builder,
+                      signature.args[len(args) - 4 if c_arg is None else c_arg], c_)
 
     def const(v):
         return ir.Constant(i64, v)
@@ -109,7 +111,8 @@ def _tile_codegen(context, builder, signature, args, b_pos):
         for adding in (True, False):         # C += tile, or C = tile (C not read)
             with (then if adding else otherwise):
                 for m in range(MR):
-                    c_row = builder.add(c_off_, builder.mul(const(m), ldc_))
+                    c_row = (builder.add(c_off_, builder.mul(const(m), ldc_)) if c_pos is None
+                             else c_pos(m))
                     for j in range(NV):
                         p = builder.bitcast(builder.gep(C, [builder.add(c_row, const(j * lanes))]),
                                             vec_ptr)
@@ -150,6 +153,34 @@ def _tile_rows(typingctx, ap, a_off, src, base, offs, o_idx, steps, c, c_off, ld
         def b_pos(k):
             return builder.add(base_, builder.load(builder.gep(O, [builder.add(o_idx_, k)])))
         return _tile_codegen(context, builder, signature, args, b_pos)
+
+    return sig, codegen
+
+
+@intrinsic
+def _tile_add_rows(typingctx, ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx):
+    """Like _tile with ``accumulate``, with C's rows added where they lie: row m of the
+    tile is added into c[c_base + c_offs[o_idx + m]:... + NR]. col2im adds each row of its
+    product into the phases at that row's tap (conv.py, _gemm_scatter): this way the tile
+    adds it straight from its registers instead of through a buffer. The rows may overlap
+    (neighbouring taps read overlapping runs of the phases): they are added one after the
+    other, as the loop in _tile_add_rows_python does."""
+    sig = types.void(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx)
+
+    def codegen(context, builder, signature, args):
+        ap_, a_off_, bp_, b_off_, ldb_, steps_, c_, c_base_, c_offs_, o_idx_ = args
+        O = _data_pointer(context, builder, signature.args[8], c_offs_)
+        i64 = ir.IntType(64)
+
+        def c_pos(m):
+            at = builder.load(builder.gep(O, [builder.add(o_idx_, ir.Constant(i64, m))]))
+            return builder.add(c_base_, at)
+        # (the last five as _tile_codegen reads them: steps, C, two unused, accumulate=1)
+        one = ir.Constant(ir.IntType(1), 1)
+        return _tile_codegen(context, builder, signature,
+                             (ap_, a_off_, bp_, steps_, c_, c_base_, c_base_, one),
+                             lambda k: builder.add(b_off_, builder.mul(k, ldb_)), c_pos,
+                             c_arg=6)
 
     return sig, codegen
 
@@ -284,6 +315,16 @@ def _tile_python(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
         rows[...] = product
 
 
+def _tile_add_rows_python(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx):
+    """What ``_tile_add_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    nr = tile_cols(c.dtype)
+    tile = np.zeros(MR * nr, c.dtype)
+    _tile_python(ap, a_off, bp, b_off, ldb, steps, tile, 0, nr, False)
+    for m in range(MR):
+        at = c_base + c_offs[o_idx + m]
+        c[at:at + nr] += tile[m * nr:(m + 1) * nr]
+
+
 def _tile_rows_python(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
     """What ``_tile_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
     nr = tile_cols(c.dtype)
@@ -295,6 +336,7 @@ def _tile_rows_python(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, a
 if numba.config.DISABLE_JIT:
     _tile = _tile_python  # noqa: F811
     _tile_rows = _tile_rows_python  # noqa: F811
+    _tile_add_rows = _tile_add_rows_python  # noqa: F811
     _row_move = _row_move_python  # noqa: F811
     _transpose8 = _transpose8_python  # noqa: F811
 
@@ -309,6 +351,11 @@ def _tile_via_jit(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
 @njit(cache=True)
 def _tile_rows_via_jit(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
     _tile_rows(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate)
+
+
+@njit(cache=True)
+def _tile_add_rows_via_jit(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx):
+    _tile_add_rows(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx)
 
 
 @njit(cache=True)
