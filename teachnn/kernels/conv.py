@@ -348,8 +348,8 @@ def _panel_runs(n_samples, r0, r1, oH, Wq, Hq, qstride, nr):
 
 
 @njit(cache=True, nogil=True)
-def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups, pbuf, cpan,
-                 out, n0, r0, r1, oW, Wq, m_group, bias, has_bias):
+def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups, pbuf, pk_offs,
+                 cpan, out, n0, r0, r1, oW, Wq, m_group, bias, has_bias):
     """Forward of a block with im2col folded in and the wide columns dropped on the way out:
     for every group g, output channel m = g*m_group + i and column q of the block (sample
     n0 + s, wide row r, column k < oW),
@@ -376,26 +376,25 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
         for g in range(groups):
             for k0 in range(0, CgK, piece):
                 kc = min(piece, CgK - k0)
-                if whole:                        # the tiles read col's rows in the phases
-                    for ip in range(m_pad // MR):
-                        _tile_rows(wp, ((g * (m_pad // MR) + ip) * CgK + k0) * MR, xq,
-                                   run_src[t0], tap_at, g * CgK + k0, kc,
-                                   cpan, (g * m_pad + ip * MR) * nr, nr, k0 > 0)
-                    continue
-                for kk in range(kc):             # pack rows k0..k0+kc: pbuf[kk*nr + l]
-                    at = tap_at[g * CgK + k0 + kk]
-                    dst_v = pbuf[kk * nr:(kk + 1) * nr]
-                    for t in range(t0, t1):
-                        # (locals, not run_len[t] in the loop: LLVM cannot tell that the
-                        # stores leave run_len alone, and would reload it every step)
-                        d0, s0, ln = run_dst[t], at + run_src[t], run_len[t]
-                        src_v = xq[s0:s0 + ln]
-                        dst_s = dst_v[d0:d0 + ln]
-                        for l in range(ln):
-                            dst_s[l] = src_v[l]
+                # where the tiles read col's rows: in the phases (a whole panel), else in
+                # pbuf, where they are packed first (row kk at pbuf[pk_offs[kk]:])
+                b_src, b_base, b_offs, b_idx = xq, run_src[t0], tap_at, g * CgK + k0
+                if not whole:
+                    b_src, b_base, b_offs, b_idx = pbuf, 0, pk_offs, 0
+                    for kk in range(kc):         # pack rows k0..k0+kc: pbuf[kk*nr + l]
+                        at = tap_at[g * CgK + k0 + kk]
+                        dst_v = pbuf[kk * nr:(kk + 1) * nr]
+                        for t in range(t0, t1):
+                            # (locals, not run_len[t] in the loop: LLVM cannot tell that the
+                            # stores leave run_len alone, and would reload it every step)
+                            d0, s0, ln = run_dst[t], at + run_src[t], run_len[t]
+                            src_v = xq[s0:s0 + ln]
+                            dst_s = dst_v[d0:d0 + ln]
+                            for l in range(ln):
+                                dst_s[l] = src_v[l]
                 for ip in range(m_pad // MR):
-                    _tile(wp, ((g * (m_pad // MR) + ip) * CgK + k0) * MR, pbuf, 0, nr, kc,
-                          cpan, (g * m_pad + ip * MR) * nr, nr, k0 > 0)
+                    _tile_rows(wp, ((g * (m_pad // MR) + ip) * CgK + k0) * MR, b_src, b_base,
+                               b_offs, b_idx, kc, cpan, (g * m_pad + ip * MR) * nr, nr, k0 > 0)
         # the panel's columns into out: one piece of a wide row at a time, wide columns
         # (k >= oW) and columns past the block skipped
         q = p * nr
@@ -684,6 +683,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     Lcap = -(-Lmax // nr) * nr                 # Lmax rounded up to whole panels
     most = max(n1 - n0 for n0, n1, _, _ in items)            # samples in the largest block
     tap_at, tap_pad = _tap_offsets(geom, qshape, C)
+    pk_offs = np.arange(KC, dtype=np.int64) * nr     # rows of a packed panel piece
     if gemm_out2 is not None:
         Mg = gemm_out2.shape[1] // G                        # rows of the product per group
         Mp = padded_rows(Mg)
@@ -777,8 +777,8 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             if gemm_out2 is not None:
                 # (G, Mp, C/G*K) @ im2col (G, C/G*K, Lb) panel by panel, each panel into
                 # the output at once (wide columns and padding rows dropped, bias added)
-                _gather_gemm(xq, tap_at, *runs, gemm_wp, Mp, G, pbuf, cpan, gemm_out2, n0,
-                             r0, r1, oW, Wq, Mg, gemm_b, has_bias)
+                _gather_gemm(xq, tap_at, *runs, gemm_wp, Mp, G, pbuf, pk_offs, cpan, gemm_out2,
+                             n0, r0, r1, oW, Wq, Mg, gemm_b, has_bias)
             if tiled_wgrad:
                 # acc (G, Mwr, Jp) += rows (G, Mwr, Lb) @ im2col^T (G, Lb, C/G*K)
                 _widen(wgrad2, rows_w, n0, n1, r0, r1, oW, Wq, my_sums, want_sums)
