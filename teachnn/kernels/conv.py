@@ -65,6 +65,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -315,6 +316,13 @@ def _tap_offsets(geom, qshape, C):
     at = plane * (Dq * Hq * Wq) + ((a * dd) // sd * Hq + (b * dh) // sh) * Wq + (e * dw) // sw
     at = at.reshape(-1).astype(np.int64)
     return at, np.concatenate([at, np.full(ROW_BYTES // 4, at[0])])
+
+
+@functools.lru_cache(maxsize=4)
+def _packed_rows(nr):
+    """[0, NR, 2*NR, ...] (KC entries): where the rows of a packed panel piece start.
+    Shared, never written to."""
+    return np.arange(KC, dtype=np.int64) * nr
 
 
 @functools.lru_cache(maxsize=512)
@@ -639,12 +647,13 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     # Blocks: (samples n0:n1, output rows r0:r1). Small samples go several whole samples to
     # a block (larger products, fewer calls from Python per sample: with several threads
     # those calls queue for the GIL), large ones one sample and some of its rows at a time.
+    T = _threads()
     Mw = 0 if wgrad_rows is None else wgrad_rows.shape[1] // G
     tiled_wgrad = wgrad_rows is not None and not zero_wide and (G == 1 or Mw % 8 == 0)
     if wgrad_rows is not None and not tiled_wgrad:    # BLAS's weight gradient builds col
         row_bytes = CK * Wq * itemsize                # col's columns of one output row
         sample_bytes = max(1, rows * row_bytes)
-        multi = N >= _threads() and 2 * sample_bytes <= BLOCK_BYTES
+        multi = N >= T and 2 * sample_bytes <= BLOCK_BYTES
     else:
         # the tiles pack col panel by panel from the phases, so a block costs its samples'
         # phases (gather's, scatter's) and its rows of the small operands widened to Wq
@@ -655,9 +664,8 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         sample_bytes = qsize * itemsize * ((gather_src is not None) + (scatter_src is not None))
         sample_bytes = max(1, sample_bytes + rows * row_bytes)
         # (a forward alone: whole samples, 0.77-0.97 of the time of col-sized blocks)
-        multi = N >= _threads() and (n_small == 0 or 2 * sample_bytes <= BLOCK_BYTES)
+        multi = N >= T and (n_small == 0 or 2 * sample_bytes <= BLOCK_BYTES)
     if multi:           # ... the same number of blocks for every thread, near equal
-        T = _threads()
         cap = max(1, BLOCK_BYTES // sample_bytes)         # samples per block at most
         k = -(-(-(-N // T)) // cap)                       # blocks per thread
         items = []
@@ -683,7 +691,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     Lcap = -(-Lmax // nr) * nr                 # Lmax rounded up to whole panels
     most = max(n1 - n0 for n0, n1, _, _ in items)            # samples in the largest block
     tap_at, tap_pad = _tap_offsets(geom, qshape, C)
-    pk_offs = np.arange(KC, dtype=np.int64) * nr     # rows of a packed panel piece
+    pk_offs = _packed_rows(nr)                    # rows of a packed panel piece
     if gemm_out2 is not None:
         Mg = gemm_out2.shape[1] // G                        # rows of the product per group
         Mp = padded_rows(Mg)
@@ -704,13 +712,15 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     same_rows = wgrad2 is not None and scatter2 is not None and wgrad_rows is scatter_src
 
     # how many threads: one for small work (learners' examples), else one per core; one
-    # also when BLAS cannot be held to one thread (then that BLAS does the threading)
+    # also when BLAS makes a product and cannot be held to one thread (then that BLAS
+    # does the threading)
     m_total = sum(0 if a is None else a.shape[1] // G for a in (gemm_out2, wgrad2, scatter2))
-    threads = min(_threads(), len(items))
+    threads = min(T, len(items))
     if N * rows * oW * CK * m_total < PARALLEL_MIN_ELEMENTS * 16:
         threads = 1
-    mkl = _blas_backend() == "mkl"          # sequential MKL: every product on its caller
-    if not mkl and not _blas_can_be_held():
+    uses_blas = wgrad2 is not None and not tiled_wgrad
+    mkl = uses_blas and _blas_backend() == "mkl"   # sequential MKL: each product on its caller
+    if uses_blas and not mkl and not _blas_can_be_held():
         threads = 1
     whole_samples = N >= threads
     if multi or not whole_samples:   # every block is whole samples, or blocks are shared
@@ -804,11 +814,11 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         if wgrad2 is not None:
             accs[t] = acc
 
-    if mkl:
-        _run_parallel(work, bounds)
-    else:
+    if uses_blas and not mkl:
         with _one_thread_blas():
             _run_parallel(work, bounds)
+    else:
+        _run_parallel(work, bounds)
     if want_sums:
         for part in sums:
             if part is not None:
@@ -881,7 +891,7 @@ def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
     out_spatial = _check_out_spatial(out_spatial)
     N, C = x.shape[:2]
     oD, oH, oW = out_spatial
-    CK, L = C * int(np.prod(kernel)), oD * oH * oW
+    CK, L = C * math.prod(kernel), oD * oH * oW
     geom = _geom(kernel, stride, pad_left, dilation)
     qshape = _phase_shape(geom, out_spatial)
     Wq = qshape[2]
@@ -908,7 +918,7 @@ def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial, out=No
     _check_geometry(kernel, stride, pad_left, dilation)
     N, C, D, H, W = (int(s) for s in x_shape)
     out_spatial = _check_out_spatial(out_spatial)
-    CK, L = C * int(np.prod(kernel)), int(np.prod(out_spatial))
+    CK, L = C * math.prod(kernel), math.prod(out_spatial)
     if col.shape != (CK, N * L):
         raise ValueError(f"col has shape {col.shape}, expected {(CK, N * L)}")
     if out is None:
@@ -972,7 +982,7 @@ def conv_forward(x, w, bias, stride, pad_lr, dilation, groups):
     _check_conv_operands(x, w, bias, groups)
     geom, out_spatial = _conv_geometry(x, w, stride, pad_lr, dilation)
     O, Cg = w.shape[:2]
-    N, G, K = x.shape[0], groups, int(np.prod(w.shape[2:]))
+    N, G, K = x.shape[0], groups, math.prod(w.shape[2:])
     out = np.empty((N, O) + out_spatial, dtype=x.dtype)
     if out.size == 0:
         return out
@@ -999,7 +1009,7 @@ def conv_backward(grad_out, x, w, stride, pad_lr, dilation, groups,
     _check_array("grad_out", grad_out, 5, x.dtype)
     geom, out_spatial = _conv_geometry(x, w, stride, pad_lr, dilation)
     O, Cg = w.shape[:2]
-    N, G, K = x.shape[0], groups, int(np.prod(w.shape[2:]))
+    N, G, K = x.shape[0], groups, math.prod(w.shape[2:])
     if grad_out.shape != (N, O) + out_spatial:
         raise ValueError(f"grad_out has shape {grad_out.shape}, expected {(N, O) + out_spatial}")
     gw = np.zeros(w.shape, dtype=x.dtype) if need_w else None
@@ -1028,8 +1038,8 @@ def conv_backward(grad_out, x, w, stride, pad_lr, dilation, groups,
     gx = None
     pad_t = _adjoint_padding(w.shape[2:], stride, pad_lr, dilation)
     if need_x and pad_t is not None and Cg >= 32 and Cg % MR == 0 and (
-            np.prod(x.shape[2:4]) * (x.shape[4] + geom[2] - 1) * 20
-            <= np.prod(out_spatial[:2]) * (out_spatial[2] + geom[2] - 1) * 21):
+            math.prod(x.shape[2:4]) * (x.shape[4] + geom[2] - 1) * 20
+            <= math.prod(out_spatial[:2]) * (out_spatial[2] + geom[2] - 1) * 21):
         # stride 1: grad_x is itself a convolution, of grad_out with the weight turned
         # round (see _adjoint_padding); made by the forward's tiles, it needs no col2im.
         # Worth it with at least 4 tiles of input channels to share each packed panel, and
@@ -1119,13 +1129,13 @@ def conv_transpose_forward(x, w, bias, stride, padding, dilation, groups, out_sp
     geom, out_spatial = _check_transpose_operands(x, w, groups, stride, padding, dilation,
                                                   out_spatial)
     Cin, Coutg = w.shape[:2]
-    N, G, K = x.shape[0], groups, int(np.prod(w.shape[2:]))
+    N, G, K = x.shape[0], groups, math.prod(w.shape[2:])
     Cout = Coutg * G
     if bias is not None:
         _check_array("bias", bias, 1, x.dtype)
         if bias.shape[0] != Cout:
             raise ValueError(f"bias has {bias.shape[0]} entries, expected {Cout}")
-    empty = x.size == 0 or N * Cout * int(np.prod(out_spatial)) == 0
+    empty = x.size == 0 or N * Cout * math.prod(out_spatial) == 0
     # the sweep writes every cell (col2im of whole samples): zero only when it does not run
     out = (np.zeros if empty else np.empty)((N, Cout) + out_spatial, dtype=x.dtype)
     if not empty:
@@ -1149,7 +1159,7 @@ def conv_transpose_backward(grad_out, x, w, stride, padding, dilation, groups,
     geom, out_spatial = _check_transpose_operands(x, w, groups, stride, padding, dilation,
                                                   grad_out.shape[2:])
     Cin, Coutg = w.shape[:2]
-    N, G, K = x.shape[0], groups, int(np.prod(w.shape[2:]))
+    N, G, K = x.shape[0], groups, math.prod(w.shape[2:])
     Cout = Coutg * G
     if grad_out.shape[:2] != (N, Cout):
         raise ValueError(f"grad_out has shape {grad_out.shape}, expected {(N, Cout)} leading")
