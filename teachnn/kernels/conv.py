@@ -10,15 +10,18 @@
 #   2. The channel contraction is a matrix product per group:
 #          weight (G, O/G, C/G*K) @ col (G, C/G*K, rows*Wq) -> (G, O/G, rows*Wq)
 #      made by register tiles written here (``tiles.py``: an 8 x 48 block of the product
-#      held in 24 vector registers, the core of every fast GEMM). col is never built whole:
-#      ``_gather_gemm`` copies it from the phases 48 columns at a time into a buffer that
-#      stays in the first-level cache and multiplies that piece at once; each 48-column
-#      piece of the product goes straight into out[n] (wide columns dropped, bias added)
-#      while it is still in that cache. A learner can see that the whole convolution *is*
+#      held in 24 vector registers, the core of every fast GEMM). col is never built: row
+#      (c, tap) of col IS a run of the phases, so ``_gather_gemm``'s tiles read each
+#      48-column piece of col's rows where it lies in the phases (``tiles._tile_rows``),
+#      and each 48-column piece of the product goes straight into out[n] (wide columns
+#      dropped, bias added) while it is still in the first-level cache. A learner can see that the whole convolution *is*
 #      a matrix product once the windows are laid out as columns.
 #   3. col2im is the adjoint of im2col: every column entry is *added* back to the input
 #      cell it was copied from. ``_gemm_scatter`` makes the product 48 columns at a time
-#      and adds each piece into the phases at once; ``_scatter`` undoes the phases.
+#      and its tiles add each row of a piece into the phases at that row's tap, straight
+#      from their registers (``tiles._tile_add_rows``); ``_scatter`` undoes the phases.
+#      With stride 1 and 32 channels or more, grad_x is instead made as a convolution of
+#      grad_out with the weight turned round (``_adjoint_padding``): no col2im at all.
 #   The weight gradient is a product that sums over the positions, which both of its
 #   operands hold along memory, while a tile steps through its sum one entry at a time:
 #   ``_wgrad_tiles`` turns grad_out's rows and col round 8 rows x 16 positions at a time in
@@ -291,9 +294,11 @@ def _widen(rows, wide, n0, n1, r0, r1, oW, Wq, row_sums, add_sums):
 # The tiles read their B operand in panels of NR columns (48 float32). Rather than building
 # a block's whole column matrix and then multiplying it (about 1 MB sent through the
 # second-level cache and back per block, which cost as much as a third of the forward),
-# the panel is packed straight from the phases just before the tiles use it, KC rows at a
-# time into a buffer that stays in the first-level cache. col2im works the same way round:
-# a panel of the product is added into the phases as soon as it is made.
+# the tiles read each panel's rows in the phases themselves (_tile_rows: B's row k from
+# its own offset); only a panel that is several runs (a plane or a sample ends inside it)
+# is packed first, KC rows at a time, into a buffer that stays in the first-level cache.
+# (Packing every panel cost 5-23 % of the forward.) col2im works the same way round: the
+# tiles add each row of a panel of the product into the phases at its tap.
 #
 # Where a panel's columns live in the phases: column q of the block (sample n0 + s, wide
 # row r, column k) of row (channel c, tap a, b, e) reads
@@ -363,11 +368,11 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
     n0 + s, wide row r, column k < oW),
         out[n0 + s, m, (r0 + r)*oW + k] = sum over rows j of group g of wp[g, i, j] * col[j, q]
                                           (+ bias[m] with ``has_bias``).
-    Panel by panel (NR columns) and KC rows at a time, col is packed into pbuf (KC*NR) from
-    the phases xq (see above) and multiplied at once by the packed weight wp
-    (G, m_pad/MR, C/G*K, MR) into cpan (G*m_pad, NR); while cpan is still in the
-    first-level cache, its columns k < oW are copied into out, one piece of an output row
-    at a time."""
+    Panel by panel (NR columns) and KC rows at a time, the packed weight wp
+    (G, m_pad/MR, C/G*K, MR) multiplies col's rows, read where they lie in the phases xq
+    when the panel is one run (see above), else packed into pbuf (KC*NR) first (row kk at
+    pbuf[pk_offs[kk]:]), into cpan (G*m_pad, NR); while cpan is still in the first-level
+    cache, its columns k < oW are copied into out, one piece of an output row at a time."""
     nr = ROW_BYTES // cpan.itemsize            # tiles.tile_cols
     CgK = tap_at.size // groups
     piece = -(-CgK // -(-CgK // KC))             # KC or less, pieces of equal size
@@ -428,13 +433,14 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
 def _gemm_scatter(src, rows_g, wtp, m_pad, groups, tap_at, first, run_dst, run_src, run_len,
                   cbuf, gq):
     """col2im of a block's product, the product made panel by panel: for every group g and
-    panel p (columns p*NR..p*NR+NR-1), cbuf (m_pad, NR) = wtp[g] @ src[g, :, panel] by
-    tiles, where
+    panel p (columns p*NR..p*NR+NR-1), the tiles make wtp[g] @ src[g, :, panel], where
         wtp: the packed transposed weight (G, m_pad/MR, rows_g, MR), m_pad >= C/G*K
         src: the block's small operand, (G*rows_g, ldb) row-major (_widen's wide rows;
              ldb >= whole panels, so no packing: rows_g is small and stays in cache)
-    and then every row k < C/G*K of cbuf is added into the phases gq along the panel's runs
-    (from tap_at[g*C/G*K + k] on), as _scatter adds a column matrix."""
+    and every row k < C/G*K of it is added into the phases gq along the panel's runs (from
+    tap_at[g*C/G*K + k] on), as _scatter adds a column matrix: by the tiles themselves
+    (_tile_add_rows) when the panel is one run, for the tiles of 8 real rows; the others
+    are made into cbuf (m_pad, NR) and added from there."""
     nr = ROW_BYTES // gq.itemsize              # tiles.tile_cols
     CgK = tap_at.size // groups
     ldb = src.size // (groups * rows_g)

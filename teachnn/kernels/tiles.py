@@ -15,9 +15,12 @@
 # Both operands are "packed" so that each step reads contiguous memory:
 #     A packed: (Mp/MR, K, MR)        ap[i, k, m] = A[i*MR + m, k]   (rows zero-padded to Mp)
 #     B packed: (Lp/NR, K, NR)        bp[j, k, l] = B[k, j*NR + l]   ("panels" of NR columns)
-# (B may also be read straight from a row-major matrix: ``ldb`` is its row length.) The
-# convolution packs its column matrix one panel piece at a time, straight from the input
-# (conv.py, _gather_gemm), so B costs no extra pass; A is a weight, packed once per call.
+# (B may also be read straight from a row-major matrix: ``ldb`` is its row length.) Two
+# variants serve the convolutions (conv.py): ``_tile_rows`` reads B's row k from its own
+# offset, so the forward reads its column matrix's rows where they lie in the zero-padded
+# input (no packing at all), and ``_tile_add_rows`` adds row m of the tile into C at its own
+# offset, so col2im adds its product into the input at each row's tap straight from the
+# registers. A is a weight, packed once per call.
 # The sum over k is cut into pieces of KC steps so that one panel piece (KC x NR) stays in
 # the core's first-level cache while all the rows of A pass over it.
 #
