@@ -490,3 +490,60 @@ def test_grad_x_keeps_col2im_where_the_turned_convolution_does_not_apply():
         gx = K.conv_backward(g, x, w, *geo)[0]
         np.testing.assert_allclose(gx, numpy_conv3d_and_grads(x, w, g, *geo)[1], rtol=1e-10,
                                    atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", [
+    # 32 output channels, stride 2 (phases), C/G*K = 400: not whole tiles of 12 col rows
+    dict(x=(3, 16, 1, 13, 12), O=32, kernel=(1, 5, 5), stride=(1, 2, 2),
+         pad=((0, 0), (2, 2), (2, 1)), dilation=(1, 1, 1), groups=1),
+    # 40 channels padded to whole panels; 3-d: the block's runs end with planes and samples
+    dict(x=(3, 6, 5, 6, 7), O=40, kernel=(3, 3, 2), stride=(1, 1, 1),
+         pad=((1, 1), (0, 1), (1, 0)), dilation=(2, 1, 1), groups=1),
+    # two groups of 32 output channels
+    dict(x=(2, 16, 1, 9, 10), O=64, kernel=(1, 3, 3), stride=(1, 1, 1),
+         pad=((0, 0), (1, 1), (1, 1)), dilation=(1, 1, 1), groups=2),
+])
+def test_weight_gradient_with_grad_out_turned_round(case, dtype, monkeypatch):
+    """With 32 output channels or more per group (16 in float64), the weight gradient is made
+    by _wgrad_cols: col's rows read as numbers where they lie in the phases, grad_out turned
+    round. Oracle: the per-tap NumPy reference; the test checks that the route was taken."""
+    calls = []
+    cols = K._wgrad_cols
+    monkeypatch.setattr(K, "_wgrad_cols", lambda *a: calls.append(1) or cols(*a))
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal(case["x"]).astype(dtype)
+    C, O, G = case["x"][1], case["O"], case["groups"]
+    w = rng.standard_normal((O, C // G) + case["kernel"]).astype(dtype)
+    geo = (case["stride"], case["pad"], case["dilation"], G)
+    g_shape = (x.shape[0], O) + K._out_sizes(x.shape[2:], case["kernel"], *geo[:3])
+    g = rng.standard_normal(g_shape).astype(dtype)
+    _, gx_ref, gw_ref = numpy_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
+                                               g.astype(np.float64), *geo)
+    tol = dict(rtol=1e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    for split in (False, True):
+        with kernel_mode(split):
+            gx, gw, gb = K.conv_backward(g, x, w, *geo)
+            gw_only = K.conv_backward(g, x, w, *geo, need_x=False)[1]
+        np.testing.assert_allclose(gw, gw_ref, rtol=tol["rtol"], atol=tol["atol"] * 50)
+        np.testing.assert_array_equal(gw_only, gw)
+        np.testing.assert_allclose(gx, gx_ref, **tol)
+        np.testing.assert_allclose(gb, g.astype(np.float64).sum(axis=(0, 2, 3, 4)), **tol)
+    assert calls
+
+
+def test_transposed_weight_gradient_with_many_input_channels_is_the_adjoint():
+    """conv_transpose's weight gradient sums over x's rows (here 32 channels: _wgrad_cols).
+    Oracle: the bilinear identity <grad_w, dw> = <g, conv_transpose(x, dw)> for a random dw."""
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((2, 32, 1, 5, 6))
+    w = rng.standard_normal((32, 8, 1, 4, 4))
+    geo = ((1, 2, 2), (0, 1, 1), (1, 1, 1), 1)
+    out_spatial = (1, 10, 12)
+    g = rng.standard_normal((2, 8) + out_spatial)
+    for split in (False, True):
+        with kernel_mode(split):
+            _, gw, _ = K.conv_transpose_backward(g, x, w, *geo)
+            dw = rng.standard_normal(w.shape)
+            ct = K.conv_transpose_forward(x, dw, None, *geo, out_spatial)
+        np.testing.assert_allclose(np.vdot(gw, dw), np.vdot(g, ct), rtol=1e-10)

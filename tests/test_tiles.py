@@ -167,6 +167,33 @@ def test_tile_add_rows_adds_each_row_where_it_belongs(dtype):
     np.testing.assert_allclose(twin, expected, **tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tile_acols_reads_a_where_it_lies(dtype):
+    """_tile_acols: MR_W rows of A read as numbers from src[a_base + a_offs[a_idx + m] + k]
+    (rows anywhere, overlapping) times a packed B of NV_W vectors, added into C. Oracle:
+    np.matmul on the rows gathered by fancy indexing; and its NumPy twin."""
+    rng = np.random.default_rng(8)
+    nrw = T.NV_W * T.VECTOR_BYTES // np.dtype(dtype).itemsize
+    steps = 43
+    src = rng.standard_normal(1500).astype(dtype)
+    a_offs = rng.integers(0, 1400, size=T.MR_W + 4).astype(np.int64)
+    a_offs[3] = a_offs[2] + 1                                  # neighbouring taps overlap
+    bp = rng.standard_normal(9 + steps * nrw).astype(dtype)
+    ldc = nrw + 5
+    c0 = rng.standard_normal(6 + T.MR_W * ldc).astype(dtype)
+    got, twin = c0.copy(), c0.copy()
+    T._tile_acols_via_jit(src, 30, a_offs, 2, bp, 9, steps, got, 6, ldc)
+    T._tile_acols_python(src, 30, a_offs, 2, bp, 9, steps, twin, 6, ldc)
+    a = src[30 + a_offs[2:2 + T.MR_W, None] + np.arange(steps)].astype(np.float64)
+    b = bp[9:9 + steps * nrw].reshape(steps, nrw).astype(np.float64)
+    expected = c0.astype(np.float64)
+    for m, row in enumerate(a @ b):
+        expected[6 + m * ldc:6 + m * ldc + nrw] += row
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got, expected, **tol)
+    np.testing.assert_allclose(twin, expected, **tol)
+
+
 def test_tile_product_refuses_bad_operands_before_the_jitted_call():
     a = np.zeros((1, 8, 4), np.float32)
     ap, bp = T.pack_rows(a, 8), T.pack_panels(np.zeros((1, 4, 48), np.float32))

@@ -25,7 +25,10 @@
 #   The weight gradient is a product that sums over the positions, which both of its
 #   operands hold along memory, while a tile steps through its sum one entry at a time:
 #   ``_wgrad_tiles`` turns grad_out's rows and col round 8 rows x 16 positions at a time in
-#   vector registers (``tiles._transpose8``), then multiplies. (Turning them round one
+#   vector registers (``tiles._transpose8``), then multiplies. With 32 output channels or
+#   more, ``_wgrad_cols`` turns only grad_out round and its tiles (``tiles._tile_acols``,
+#   12 col rows x 32 channels) take col's numbers one at a time where they lie in the
+#   phases: C/G*K rows fewer to turn round (backward 0.78-0.95 of the time). (Turning them round one
 #   number at a time cost what the tiles saved: 0.89-1.15x the time of BLAS on a built
 #   col; a tile summing along rows instead reached only 45-100 GFLOPS.) BLAS (``np.matmul``)
 #   on a column matrix that ``_im2col_block`` builds, one block of output rows at a time sized
@@ -79,8 +82,9 @@ from ._windows import _valid_columns
 from .blas import backend as _blas_backend, gemm_batched as _gemm
 from .blas import _blas_can_be_held, _find_openblas_threads, _one_thread_blas  # noqa: F401
 from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range, dw_layout
-from .tiles import (KC, MR, ROW_BYTES, VECTOR_BYTES, _row_move, _tile, _tile_add_rows,
-                    _tile_rows, _transpose8, pack_rows, padded_rows, tile_cols)
+from .tiles import (KC, MR, MR_W, NV_W, ROW_BYTES, VECTOR_BYTES, _row_move, _tile,
+                    _tile_acols, _tile_add_rows, _tile_rows, _transpose8, pack_rows,
+                    padded_rows, tile_cols)
 
 __all__ = [
     "im2col",
@@ -323,6 +327,16 @@ def _tap_offsets(geom, qshape, C):
     return at, np.concatenate([at, np.full(ROW_BYTES // 4, at[0])])
 
 
+@functools.lru_cache(maxsize=256)
+def _tap_rows_padded(geom, qshape, C, G, k_pad):
+    """tap_at with each group's C/G*K rows followed by padding rows up to k_pad, which read
+    the group's first row (_wgrad_cols drops their sums). Shared, never written to."""
+    at = _tap_offsets(geom, qshape, C)[0].reshape(G, -1)
+    out = np.repeat(at[:, :1], k_pad, axis=1)
+    out[:, :at.shape[1]] = at
+    return out.reshape(-1)
+
+
 @functools.lru_cache(maxsize=4)
 def _packed_rows(nr):
     """[0, NR, 2*NR, ...] (KC entries): where the rows of a packed panel piece start.
@@ -527,6 +541,47 @@ def _wgrad_tiles(xq, tap_at, first, run_dst, run_src, run_len, rows, ldr, row_of
                           acc, (g * m_pad + mt * MR) * Jp + jp * nr, Jp, True)
 
 
+@njit(cache=True, nogil=True)
+def _wgrad_cols(xq, tap_w, run_dst, run_src, run_len, n_cols, rows, ldr, row_offs, m_pad,
+                groups, k_pad, bpack, acc):
+    """The weight gradient of a block with the roles of _wgrad_tiles swapped: for every
+    group g,
+        acc[g, k, m] += sum over the block's columns q of col[g*k_pad + k, q] * rows[g*m_pad + m, q]
+    acc (G, k_pad, m_pad) flat; rows (G*m_pad, ldr) flat (grad_out's wide rows, 0 in the
+    wide columns and in the padding rows); col as in _im2col_block, row k read where it lies
+    in the phases (from xq[tap_w[k]] on; k_pad is C/G*K rounded up to MR_W, tap_w's padding
+    rows read the group's first row, their sums are dropped). The tiles (_tile_acols) take
+    col's numbers one at a time as they lie along the positions, so only grad_out is turned
+    round (8 rows x LANES positions at a time, _transpose8) into bpack (m_pad/NRW, KQ, NRW):
+    m_pad rows instead of C/G*K (measured: turning col round cost 2-14 % of a backward).
+    The block's columns are the runs run_dst/src/len (_panel_runs with one panel)."""
+    nrw = NV_W * VECTOR_BYTES // acc.itemsize
+    lanes = VECTOR_BYTES // acc.itemsize
+    n_q = -(-n_cols // lanes) * lanes            # whole chunks of LANES positions
+    t_first = 0                                  # the first run not yet passed
+    for q0 in range(0, n_q, KQ):
+        kc = min(KQ, n_q - q0)
+        q1 = min(q0 + kc, n_cols)                # the block's columns in this step
+        while run_dst[t_first] + run_len[t_first] <= q0:
+            t_first += 1
+        for g in range(groups):
+            for jm in range(m_pad // nrw):       # B: grad_out turned round, one panel
+                for c in range(kc // lanes):
+                    for j8 in range(nrw // MR):
+                        _transpose8(rows, (g * m_pad + jm * nrw + j8 * MR) * ldr + q0 + c * lanes,
+                                    row_offs, 0, bpack, (jm * KQ + c * lanes) * nrw + j8 * MR, nrw)
+            for jm in range(m_pad // nrw):
+                t = t_first
+                while t < run_dst.size and run_dst[t] < q1:
+                    a = max(q0, run_dst[t])
+                    b = min(q1, run_dst[t] + run_len[t])
+                    for rt in range(k_pad // MR_W):
+                        _tile_acols(xq, run_src[t] + a - run_dst[t], tap_w, g * k_pad + rt * MR_W,
+                                    bpack, (jm * KQ + a - q0) * nrw, b - a,
+                                    acc, (g * k_pad + rt * MR_W) * m_pad + jm * nrw, m_pad)
+                    t += 1
+
+
 # Positions per step of the weight gradient (a multiple of 16): its col panel piece (KQ x NR)
 # is 18 KB in float32. With KC (36 KB, what the other products use) the backward took
 # 1.04-1.08x as long (same-process A/B, 2 threads, Conv2d (32,16,32,32) and Conv3d k3).
@@ -710,7 +765,16 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     has_bias = gemm_bias is not None
     gemm_b = gemm_bias if has_bias else np.zeros(1, dtype)
     Mwr = Mw
-    if tiled_wgrad:
+    # the weight gradient by _wgrad_cols (grad_out turned round, in panels of nrw channels)
+    # where the channels fill its panels well enough, else by _wgrad_tiles (col turned round)
+    nrw = NV_W * VECTOR_BYTES // itemsize
+    cols_wgrad = tiled_wgrad and Mw >= nrw and (G == 1 or Mw % nrw == 0)
+    if cols_wgrad:
+        Mwr = -(-Mw // nrw) * nrw                # rows of grad_out's buffer per group
+        k_pad = -(-CgK // MR_W) * MR_W
+        tap_w = _tap_rows_padded(geom, qshape, C, G, k_pad)
+        row_offs = np.arange(MR, dtype=np.int64) * Lcap
+    elif tiled_wgrad:
         Mwr = padded_rows(Mw)                    # rows of grad_out's buffer per group
         Jp = -(-CgK // nr) * nr                  # col rows, whole panels
         lanes = VECTOR_BYTES // itemsize
@@ -756,7 +820,10 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             cpan = np.empty(G * Mp * nr, dtype)                 # one panel of the product
         if wgrad2 is not None:
             rows_w = np.zeros((G * Mwr, Lcap), dtype)           # rows Mw..Mwr stay 0
-            if tiled_wgrad:
+            if cols_wgrad:
+                acc = np.zeros(G * k_pad * Mwr, dtype)          # (G, k_pad, Mwr)
+                bpack = np.zeros(Mwr * KQ, dtype)               # (Mwr/nrw, KQ, nrw)
+            elif tiled_wgrad:
                 acc = np.zeros(G * Mwr * Jp, dtype)             # (G, Mwr, Jp)
                 apack = np.empty(Mwr * KQ, dtype)
                 bpack = np.zeros(KQ * nr, dtype)
@@ -795,7 +862,14 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
                 # the output at once (wide columns and padding rows dropped, bias added)
                 _gather_gemm(xq, tap_at, *runs, gemm_wp, Mp, G, pbuf, pk_offs, cpan, gemm_out2,
                              n0, r0, r1, oW, Wq, Mg, gemm_b, has_bias)
-            if tiled_wgrad:
+            if cols_wgrad:
+                # acc (G, k_pad, Mwr) += im2col (G, C/G*K, Lb) @ rows^T (G, Lb, Mwr)
+                _widen(wgrad2, rows_w, n0, n1, r0, r1, oW, Wq, my_sums, want_sums)
+                _, run_dst, run_src, run_len = _panel_runs(n1 - n0, r0, r1, oH, Wq, qshape[1],
+                                                           qsize, 1 << 40)
+                _wgrad_cols(xq, tap_w, run_dst, run_src, run_len, Lb, rows_w.reshape(-1), Lcap,
+                            row_offs, Mwr, G, k_pad, bpack, acc)
+            elif tiled_wgrad:
                 # acc (G, Mwr, Jp) += rows (G, Mwr, Lb) @ im2col^T (G, Lb, C/G*K)
                 _widen(wgrad2, rows_w, n0, n1, r0, r1, oW, Wq, my_sums, want_sums)
                 runs_v = _panel_runs(n1 - n0, r0, r1, oH, Wq, qshape[1], qsize, lanes)
@@ -836,6 +910,8 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     if wgrad2 is None:
         return None
     acc = accs[0] if len(accs) == 1 else np.sum(accs, axis=0)
+    if cols_wgrad:                               # (G, k_pad, Mwr) -> (G, Mw, C/G*K)
+        return np.ascontiguousarray(acc.reshape(G, k_pad, Mwr)[:, :CgK, :Mw].transpose(0, 2, 1))
     if tiled_wgrad:                              # (G, Mwr, Jp) -> (G, Mw, C/G*K)
         return np.ascontiguousarray(acc.reshape(G, Mwr, Jp)[:, :Mw, :CgK])
     return np.ascontiguousarray(acc.transpose(0, 2, 1))     # (G, Mw, C/G*K)

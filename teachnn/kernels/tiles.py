@@ -20,7 +20,8 @@
 # offset, so the forward reads its column matrix's rows where they lie in the zero-padded
 # input (no packing at all), and ``_tile_add_rows`` adds row m of the tile into C at its own
 # offset, so col2im adds its product into the input at each row's tap straight from the
-# registers. A is a weight, packed once per call.
+# registers. A is a weight, packed once per call. The weight gradient's tile,
+# ``_tile_acols``, is shaped 12 x 32 and takes A's numbers where they lie (col's rows).
 # The sum over k is cut into pieces of KC steps so that one panel piece (KC x NR) stays in
 # the core's first-level cache while all the rows of A pass over it.
 #
@@ -65,14 +66,11 @@ def _data_pointer(context, builder, array_type, array):
     return cgutils.create_struct_proxy(array_type)(context, builder, value=array).data
 
 
-def _tile_codegen(context, builder, signature, args, b_pos, c_pos=None, c_arg=None):
-    """The IR of one tile (see _tile); ``b_pos(k)`` gives where row k of B starts in B's
-    array, ``c_pos(m)`` where row m of C starts in C's (default: c_off + m*ldc). args: ap,
-    a_off, B, ..., steps, C, two more, accumulate (B third; steps and C fifth and fourth
-    from the end; ``c_arg``: C's position in the signature when args were rearranged)."""
-    ap_, a_off_, bp_ = args[:3]
-    steps_, c_, c_off_, ldc_, accumulate_ = args[-5:]
-    is_f32 = signature.args[0].dtype == types.float32
+def _tile_codegen(context, builder, is_f32, A, a_pos, B, b_pos, steps, C, c_pos, accumulate,
+                  mr=MR, nv=NV):
+    """The IR of one tile (see _tile): mr x nv vectors of C (+)= sum over k < steps of
+    A[a_pos(k, m)] (one number, broadcast) * B[b_pos(k):b_pos(k) + nv*lanes]; row m of C
+    starts at C[c_pos(m)]. A, B, C are data pointers, the positions LLVM values."""
     scalar = ir.FloatType() if is_f32 else ir.DoubleType()
     lanes = VECTOR_BYTES // (4 if is_f32 else 8)
     vec = ir.VectorType(scalar, lanes)
@@ -81,49 +79,63 @@ def _tile_codegen(context, builder, signature, args, b_pos, c_pos=None, c_arg=No
     fma = cgutils.get_or_insert_function(
         builder.module, ir.FunctionType(vec, [vec, vec, vec]),
         f"llvm.fma.v{lanes}f{32 if is_f32 else 64}")
-    A = _data_pointer(context, builder, signature.args[0], ap_)
-    B = _data_pointer(context, builder, signature.args[2], bp_)
-    C = _data_pointer(context, builder,
-                      signature.args[len(args) - 4 if c_arg is None else c_arg], c_)
 
     def const(v):
         return ir.Constant(i64, v)
 
-    # the MR x NV accumulators: stack slots that LLVM promotes to registers
-    acc = [[cgutils.alloca_once(builder, vec) for _ in range(NV)] for _ in range(MR)]
+    # the mr x nv accumulators: stack slots that LLVM promotes to registers
+    acc = [[cgutils.alloca_once(builder, vec) for _ in range(nv)] for _ in range(mr)]
     zero = ir.Constant(vec, [0.0] * lanes)
     for row in acc:
         for slot in row:
             builder.store(zero, slot)
     splat_mask = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
-    with cgutils.for_range(builder, steps_) as loop:          # for k in range(steps):
+    with cgutils.for_range(builder, steps) as loop:           # for k in range(steps):
         k = loop.index
         b_row = b_pos(k)
         b = [builder.load(builder.bitcast(builder.gep(B, [builder.add(b_row, const(j * lanes))]),
                                           vec_ptr), align=4)
-             for j in range(NV)]                              # B[k, l0:l0+NR] as NV vectors
-        a_row = builder.add(a_off_, builder.mul(k, const(MR)))
-        for m in range(MR):
-            a = builder.load(builder.gep(A, [builder.add(a_row, const(m))]))
+             for j in range(nv)]                              # B[k, l0:l0+NR] as nv vectors
+        for m in range(mr):
+            a = builder.load(builder.gep(A, [a_pos(k, m)]))
             a = builder.insert_element(ir.Constant(vec, None), a, ir.Constant(i32, 0))
             a = builder.shuffle_vector(a, ir.Constant(vec, None), splat_mask)  # A[m, k] x lanes
-            for j in range(NV):
+            for j in range(nv):
                 builder.store(builder.call(fma, [a, b[j], builder.load(acc[m][j])]), acc[m][j])
-    add = builder.icmp_unsigned("!=", accumulate_, ir.Constant(accumulate_.type, 0))
+    add = builder.icmp_unsigned("!=", accumulate, ir.Constant(accumulate.type, 0))
     with builder.if_else(add) as (then, otherwise):
         for adding in (True, False):         # C += tile, or C = tile (C not read)
             with (then if adding else otherwise):
-                for m in range(MR):
-                    c_row = (builder.add(c_off_, builder.mul(const(m), ldc_)) if c_pos is None
-                             else c_pos(m))
-                    for j in range(NV):
+                for m in range(mr):
+                    c_row = c_pos(m)
+                    for j in range(nv):
                         p = builder.bitcast(builder.gep(C, [builder.add(c_row, const(j * lanes))]),
                                             vec_ptr)
                         total = builder.load(acc[m][j])
                         if adding:
                             total = builder.fadd(total, builder.load(p, align=4))
                         builder.store(total, p, align=4)
-    return context.get_dummy_value()
+
+
+def _packed_a(builder, a_off, mr):
+    """a_pos of a packed A: ap[a_off + k*mr + m]."""
+    i64 = ir.IntType(64)
+    return lambda k, m: builder.add(builder.add(a_off, builder.mul(k, ir.Constant(i64, mr))),
+                                    ir.Constant(i64, m))
+
+
+def _strided_c(builder, c_off, ldc):
+    """c_pos of a row-major C: c[c_off + m*ldc]."""
+    i64 = ir.IntType(64)
+    return lambda m: builder.add(c_off, builder.mul(ir.Constant(i64, m), ldc))
+
+
+def _ptr(context, builder, signature, args, i):
+    return _data_pointer(context, builder, signature.args[i], args[i])
+
+
+def _is_f32(signature):
+    return signature.args[0].dtype == types.float32
 
 
 @intrinsic
@@ -134,9 +146,13 @@ def _tile(typingctx, ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate
     sig = types.void(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate)
 
     def codegen(context, builder, signature, args):
-        b_off_, ldb_ = args[3], args[4]
-        return _tile_codegen(context, builder, signature, args,
-                             lambda k: builder.add(b_off_, builder.mul(k, ldb_)))
+        _tile_codegen(context, builder, _is_f32(signature),
+                      _ptr(context, builder, signature, args, 0), _packed_a(builder, args[1], MR),
+                      _ptr(context, builder, signature, args, 2),
+                      lambda k: builder.add(args[3], builder.mul(k, args[4])), args[5],
+                      _ptr(context, builder, signature, args, 6),
+                      _strided_c(builder, args[7], args[8]), args[9])
+        return context.get_dummy_value()
 
     return sig, codegen
 
@@ -150,12 +166,15 @@ def _tile_rows(typingctx, ap, a_off, src, base, offs, o_idx, steps, c, c_off, ld
     sig = types.void(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate)
 
     def codegen(context, builder, signature, args):
-        base_, offs_, o_idx_ = args[3], args[4], args[5]
-        O = _data_pointer(context, builder, signature.args[4], offs_)
-
-        def b_pos(k):
-            return builder.add(base_, builder.load(builder.gep(O, [builder.add(o_idx_, k)])))
-        return _tile_codegen(context, builder, signature, args, b_pos)
+        O = _ptr(context, builder, signature, args, 4)
+        _tile_codegen(context, builder, _is_f32(signature),
+                      _ptr(context, builder, signature, args, 0), _packed_a(builder, args[1], MR),
+                      _ptr(context, builder, signature, args, 2),
+                      lambda k: builder.add(args[3], builder.load(
+                          builder.gep(O, [builder.add(args[5], k)]))), args[6],
+                      _ptr(context, builder, signature, args, 7),
+                      _strided_c(builder, args[8], args[9]), args[10])
+        return context.get_dummy_value()
 
     return sig, codegen
 
@@ -171,19 +190,51 @@ def _tile_add_rows(typingctx, ap, a_off, bp, b_off, ldb, steps, c, c_base, c_off
     sig = types.void(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx)
 
     def codegen(context, builder, signature, args):
-        ap_, a_off_, bp_, b_off_, ldb_, steps_, c_, c_base_, c_offs_, o_idx_ = args
-        O = _data_pointer(context, builder, signature.args[8], c_offs_)
+        O = _ptr(context, builder, signature, args, 8)
         i64 = ir.IntType(64)
+        _tile_codegen(context, builder, _is_f32(signature),
+                      _ptr(context, builder, signature, args, 0), _packed_a(builder, args[1], MR),
+                      _ptr(context, builder, signature, args, 2),
+                      lambda k: builder.add(args[3], builder.mul(k, args[4])), args[5],
+                      _ptr(context, builder, signature, args, 6),
+                      lambda m: builder.add(args[7], builder.load(
+                          builder.gep(O, [builder.add(args[9], ir.Constant(i64, m))]))),
+                      ir.Constant(ir.IntType(1), 1))
+        return context.get_dummy_value()
 
-        def c_pos(m):
-            at = builder.load(builder.gep(O, [builder.add(o_idx_, ir.Constant(i64, m))]))
-            return builder.add(c_base_, at)
-        # (the last five as _tile_codegen reads them: steps, C, two unused, accumulate=1)
-        one = ir.Constant(ir.IntType(1), 1)
-        return _tile_codegen(context, builder, signature,
-                             (ap_, a_off_, bp_, steps_, c_, c_base_, c_base_, one),
-                             lambda k: builder.add(b_off_, builder.mul(k, ldb_)), c_pos,
-                             c_arg=6)
+    return sig, codegen
+
+
+# The weight gradient's tile: 12 rows of col (A, read as numbers where they lie in the
+# phases) x 32 output channels (B: grad_out turned round, packed), 24 registers.
+MR_W = 12
+NV_W = 2
+
+
+@intrinsic
+def _tile_acols(typingctx, src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_off, ldc):
+    """C[c_off + m*ldc + l] += sum over k < steps of src[a_base + a_offs[a_idx + m] + k]
+    * bp[b_off + k*NRW + l] for m < MR_W, l < NRW (NRW = NV_W vectors: 32 float32): A's
+    rows are read where they lie (col's rows in the phases: conv.py, _wgrad_cols), B is a
+    packed panel."""
+    sig = types.void(src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_off, ldc)
+
+    def codegen(context, builder, signature, args):
+        is_f32 = _is_f32(signature)
+        lanes = VECTOR_BYTES // (4 if is_f32 else 8)
+        i64 = ir.IntType(64)
+        O = _ptr(context, builder, signature, args, 2)
+        rows = [builder.add(args[1], builder.load(builder.gep(O, [builder.add(
+            args[3], ir.Constant(i64, m))]))) for m in range(MR_W)]     # each row's start
+        _tile_codegen(context, builder, is_f32,
+                      _ptr(context, builder, signature, args, 0),
+                      lambda k, m: builder.add(rows[m], k),
+                      _ptr(context, builder, signature, args, 4),
+                      lambda k: builder.add(args[5], builder.mul(k, ir.Constant(i64, NV_W * lanes))),
+                      args[6], _ptr(context, builder, signature, args, 7),
+                      _strided_c(builder, args[8], args[9]), ir.Constant(ir.IntType(1), 1),
+                      mr=MR_W, nv=NV_W)
+        return context.get_dummy_value()
 
     return sig, codegen
 
@@ -328,6 +379,16 @@ def _tile_add_rows_python(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o
         c[at:at + nr] += tile[m * nr:(m + 1) * nr]
 
 
+def _tile_acols_python(src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_off, ldc):
+    """What ``_tile_acols`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    nrw = NV_W * VECTOR_BYTES // c.itemsize
+    starts = a_base + np.asarray(a_offs[a_idx:a_idx + MR_W])
+    a = src[starts[:, None] + np.arange(steps)]                  # (MR_W, steps)
+    b = bp[b_off:b_off + steps * nrw].reshape(steps, nrw)
+    for m in range(MR_W):
+        c[c_off + m * ldc:c_off + m * ldc + nrw] += a[m] @ b
+
+
 def _tile_rows_python(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
     """What ``_tile_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
     nr = tile_cols(c.dtype)
@@ -340,6 +401,7 @@ if numba.config.DISABLE_JIT:
     _tile = _tile_python  # noqa: F811
     _tile_rows = _tile_rows_python  # noqa: F811
     _tile_add_rows = _tile_add_rows_python  # noqa: F811
+    _tile_acols = _tile_acols_python  # noqa: F811
     _row_move = _row_move_python  # noqa: F811
     _transpose8 = _transpose8_python  # noqa: F811
 
@@ -359,6 +421,11 @@ def _tile_rows_via_jit(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, 
 @njit(cache=True)
 def _tile_add_rows_via_jit(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx):
     _tile_add_rows(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx)
+
+
+@njit(cache=True)
+def _tile_acols_via_jit(src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_off, ldc):
+    _tile_acols(src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_off, ldc)
 
 
 @njit(cache=True)
