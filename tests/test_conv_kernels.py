@@ -430,6 +430,22 @@ def test_tiled_products_match_numpy_on_large_layers(case, dtype, split):
             np.testing.assert_allclose(ct, gx_ref, **tol)
 
 
+def _layer_and_reference(case, stride, dtype, seed):
+    """A random layer of ``case`` (x, w, grad_out g, geometry) and the per-tap reference's
+    grad_x and grad_w in float64, with the tolerances for ``dtype``."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(case["x"]).astype(dtype)
+    C, O, G = case["x"][1], case["O"], case["groups"]
+    w = rng.standard_normal((O, C // G) + case["kernel"]).astype(dtype)
+    geo = (stride, case["pad"], case["dilation"], G)
+    g_shape = (x.shape[0], O) + K._out_sizes(x.shape[2:], case["kernel"], *geo[:3])
+    g = rng.standard_normal(g_shape).astype(dtype)
+    _, gx_ref, gw_ref = numpy_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
+                                               g.astype(np.float64), *geo)
+    tol = dict(rtol=1e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    return x, w, g, geo, gx_ref, gw_ref, tol
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", [
     # 2-d 'same' padding: grad_x by the convolution with the turned weight
@@ -451,16 +467,8 @@ def test_grad_x_as_a_convolution_with_the_turned_weight(case, dtype, monkeypatch
     calls = []
     turned = K._turned_weight
     monkeypatch.setattr(K, "_turned_weight", lambda w, G: calls.append(G) or turned(w, G))
-    rng = np.random.default_rng(11)
-    x = rng.standard_normal(case["x"]).astype(dtype)
-    C, O, G = case["x"][1], case["O"], case["groups"]
-    w = rng.standard_normal((O, C // G) + case["kernel"]).astype(dtype)
-    geo = ((1, 1, 1), case["pad"], case["dilation"], G)
-    g_shape = (x.shape[0], O) + K._out_sizes(x.shape[2:], case["kernel"], *geo[:3])
-    g = rng.standard_normal(g_shape).astype(dtype)
-    _, gx_ref, gw_ref = numpy_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
-                                               g.astype(np.float64), *geo)
-    tol = dict(rtol=1e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    x, w, g, geo, gx_ref, gw_ref, tol = _layer_and_reference(case, (1, 1, 1), dtype, 11)
+    G = geo[3]
     for split in (False, True):
         with kernel_mode(split):
             gx, gw, gb = K.conv_backward(g, x, w, *geo)
@@ -511,16 +519,7 @@ def test_weight_gradient_with_grad_out_turned_round(case, dtype, monkeypatch):
     calls = []
     cols = K._wgrad_cols
     monkeypatch.setattr(K, "_wgrad_cols", lambda *a: calls.append(1) or cols(*a))
-    rng = np.random.default_rng(13)
-    x = rng.standard_normal(case["x"]).astype(dtype)
-    C, O, G = case["x"][1], case["O"], case["groups"]
-    w = rng.standard_normal((O, C // G) + case["kernel"]).astype(dtype)
-    geo = (case["stride"], case["pad"], case["dilation"], G)
-    g_shape = (x.shape[0], O) + K._out_sizes(x.shape[2:], case["kernel"], *geo[:3])
-    g = rng.standard_normal(g_shape).astype(dtype)
-    _, gx_ref, gw_ref = numpy_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
-                                               g.astype(np.float64), *geo)
-    tol = dict(rtol=1e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    x, w, g, geo, gx_ref, gw_ref, tol = _layer_and_reference(case, case["stride"], dtype, 13)
     for split in (False, True):
         with kernel_mode(split):
             gx, gw, gb = K.conv_backward(g, x, w, *geo)
