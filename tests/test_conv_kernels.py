@@ -546,3 +546,33 @@ def test_transposed_weight_gradient_with_many_input_channels_is_the_adjoint():
             dw = rng.standard_normal(w.shape)
             ct = K.conv_transpose_forward(x, dw, None, *geo, out_spatial)
         np.testing.assert_allclose(np.vdot(gw, dw), np.vdot(g, ct), rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("W, kw, pw, sw", [
+    (64, 4, (1, 1), 2),  # odd padding: x's pairs (2j, 2j + 1) land in phases 1 and 0
+    (64, 5, (2, 2), 2),  # even padding: phases 0 and 1
+    (67, 3, (0, 3), 2),  # odd width: the last column one by one; uneven padding
+    (70, 2, (3, 0), 2),  # the last columns of x are read by no window
+    (33, 1, (0, 0), 2),  # just over one vector of pairs in float64, under it in float32
+    (40, 4, (3, 3), 3),  # stride 3 (one phase at a time), padding 3: phase 0 from t = 1
+    (64, 5, (4, 1), 3),
+])
+def test_strided_phases_of_wide_rows(W, kw, pw, sw, dtype):
+    """Strides along the rows: _gather splits each row of x into its column phases and
+    _scatter merges them back; with stride 2, a vector of pairs at a time (_deinterleave,
+    _interleave) and the rest one by one. Oracle: the per-tap NumPy reference for the
+    forward (which reads the phases) and grad_x (which comes out of _scatter), one block
+    per sample and several threads."""
+    case = dict(x=(3, 5, 1, 3, W), O=6, kernel=(1, 2, kw), pad=((0, 0), (0, 1), pw),
+                dilation=(1, 1, 1), groups=1)
+    x, w, g, geo, gx_ref, gw_ref, tol = _layer_and_reference(case, (1, 1, sw), dtype, 23)
+    ref = numpy_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
+                                 g.astype(np.float64), *geo)[0]
+    for split in (False, True):
+        with kernel_mode(split):
+            out = K.conv_forward(x, w, None, *geo)
+            gx, gw, _ = K.conv_backward(g, x, w, *geo, need_b=False)
+        np.testing.assert_allclose(out, ref, **tol)
+        np.testing.assert_allclose(gx, gx_ref, **tol)
+        np.testing.assert_allclose(gw, gw_ref, rtol=tol["rtol"], atol=tol["atol"] * 50)

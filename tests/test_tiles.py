@@ -112,6 +112,36 @@ def test_transpose8_turns_rows_round_like_numpy(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_deinterleave_and_interleave_split_and_merge_pairs(dtype):
+    """_deinterleave: evens and odds of 2*LANES numbers, each to its own offset;
+    _interleave: the reverse. Written out with explicit loops; everything else in dst is
+    left as it was; the NumPy twins (NUMBA_DISABLE_JIT=1) give the same."""
+    rng = np.random.default_rng(5)
+    lanes = T.VECTOR_BYTES // np.dtype(dtype).itemsize
+    src = rng.standard_normal(200).astype(dtype)
+    got = np.full(120, -1.0, dtype)
+    twin = got.copy()
+    T._deinterleave_via_jit(src, 7, got, 3, 60)
+    T._deinterleave_python(src, 7, twin, 3, 60)
+    expected = np.full_like(got, -1.0)
+    for i in range(lanes):
+        expected[3 + i] = src[7 + 2 * i]
+        expected[60 + i] = src[7 + 2 * i + 1]
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(twin, expected)
+    got = np.full(120, -1.0, dtype)
+    twin = got.copy()
+    T._interleave_via_jit(src, 5, 150, got, 9)
+    T._interleave_python(src, 5, 150, twin, 9)
+    expected = np.full_like(got, -1.0)
+    for i in range(lanes):
+        expected[9 + 2 * i] = src[5 + i]
+        expected[9 + 2 * i + 1] = src[150 + i]
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(twin, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("accumulate", [False, True])
 def test_tile_rows_reads_b_where_it_lies(dtype, accumulate):
     """_tile_rows: B's row k starts at src[base + offs[o_idx + k]] (rows anywhere, in any

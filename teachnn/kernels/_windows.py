@@ -16,3 +16,6 @@ def _valid_columns(offset, stride, size, out_size):
     if lo > hi:
         lo = hi
     return lo, hi
+
+
+

@@ -82,7 +82,8 @@ from ._windows import _valid_columns
 from .blas import backend as _blas_backend, gemm_batched as _gemm
 from .blas import _blas_can_be_held, _find_openblas_threads, _one_thread_blas  # noqa: F401
 from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range, dw_layout
-from .tiles import (KC, MR, MR_W, NV_W, ROW_BYTES, VECTOR_BYTES, _row_move, _tile,
+from .tiles import (KC, MR, MR_W, NV_W, ROW_BYTES, VECTOR_BYTES, _deinterleave, _interleave,
+                    _row_move, _tile,
                     _tile_acols, _tile_add_rows, _tile_rows, _transpose8, pack_rows,
                     padded_rows, tile_cols)
 
@@ -120,7 +121,7 @@ _FLOATS = (np.float32, np.float64)
 # the same time on different samples. Blocks of output rows r = i*oH + j in [r0, r1) keep
 # the column matrix small enough to stay in cache.
 @njit(cache=True, nogil=True)
-def _gather(batch, n0, n1, load_first, xq, geom, qshape, qstride):
+def _gather(batch, n0, n1, load_first, xq, geom, qshape, qstride, pairs):
     """The phases of the samples n0..n1-1 of batch (N, C, D, H, W): zero-pad each sample and
     split it into phases (skipped for sample n0 unless ``load_first``: xq holds its phases
     already),
@@ -128,10 +129,17 @@ def _gather(batch, n0, n1, load_first, xq, geom, qshape, qstride):
     (zero outside x; (C, sd, sh, sw, Dq, Hq, Wq) plus slack, flat, from xq[(n - n0)*qstride]
     on: each sample of the block has its own, or all share one with qstride = 0). All
     samples of a block are one call: Python calls it once per block (with several
-    threads, calls from Python queue for the GIL)."""
+    threads, calls from Python queue for the GIL).
+
+    Only the cells that come from x are written: xq must start as zeros (np.zeros), and
+    the padding cells, the same for every sample, stay zero from then on. (Writing the
+    zeros of every phase row again for each sample took 17-40 % of this copy's time.)"""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     Dq, Hq, Wq = qshape
     C, D, H, W = batch.shape[1:]          # the big side: (N, C, D, H, W)
+    P = Dq * Hq * Wq                      # cells of one phase
+    lanes = VECTOR_BYTES // xq.itemsize
+    J, even_at, odd_at, _, _ = pairs          # _pair_columns
     for n in range(n0, n1):
         q0 = (n - n0) * qstride               # where sample n's phases start in xq
         if n == n0 and not load_first:
@@ -140,8 +148,30 @@ def _gather(batch, n0, n1, load_first, xq, geom, qshape, qstride):
         for c in range(C):
             for pa in range(sd):
                 for pb in range(sh):
+                    if sw == 2 and J > 0:
+                        # stride 2: x's rows in pairs of columns (2j, 2j + 1), j < J, a
+                        # vector of pairs at a time, split into evens and odds, which lie
+                        # in the two column phases (see _pair_columns); the loop below
+                        # copies the rest
+                        plane = q0 + ((c * sd + pa) * sh + pb) * 2 * P
+                        for u in range(Dq):
+                            zi = pa + sd * u - pd
+                            for v in range(Hq):
+                                yi = pb + sh * v - ph
+                                if zi < 0 or zi >= D or yi < 0 or yi >= H:
+                                    continue
+                                row_q = plane + (u * Hq + v) * Wq      # phase 0's row; 1's at +P
+                                src = ((c * D + zi) * H + yi) * W      # x[c, zi, yi, 0]
+                                for j in range(0, J, lanes):
+                                    _deinterleave(xf, src + 2 * j, xq, row_q + even_at + j,
+                                                  row_q + odd_at + j)
                     for pe in range(sw):
                         t_lo, t_hi = _valid_columns(pe - pw, sw, W, Wq)
+                        if J > 0 and t_lo < (2 * J - pe + pw + 1) // 2:   # (stride 2:
+                            t_lo = (2 * J - pe + pw + 1) // 2          # after the pairs; no
+                                                                       # max(): compile time)
+                        if t_lo >= t_hi:
+                            continue
                         plane = q0 + (((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq * Wq
                         for u in range(Dq):
                             zi = pa + sd * u - pd
@@ -149,10 +179,7 @@ def _gather(batch, n0, n1, load_first, xq, geom, qshape, qstride):
                                 yi = pb + sh * v - ph
                                 dst = plane + (u * Hq + v) * Wq            # one phase row (Wq,)
                                 if zi < 0 or zi >= D or yi < 0 or yi >= H:
-                                    xq[dst:dst + Wq] = 0
-                                    continue
-                                xq[dst:dst + t_lo] = 0
-                                xq[dst + t_hi:dst + Wq] = 0
+                                    continue                  # (zero, and never written)
                                 src = ((c * D + zi) * H + yi) * W + pe - pw   # x[c, zi, yi, pe-pw]
                                 dst_v = xq[dst + t_lo:dst + t_hi]
                                 if sw == 1:
@@ -215,7 +242,7 @@ def _im2col_block(xq, C, n_samples, col, geom, qshape, oshape, r0, r1, zero_wide
 
 
 @njit(cache=True, nogil=True)
-def _scatter(gq, qstride, out, n0, n1, last_done, geom, qshape, bias, has_bias):
+def _scatter(gq, qstride, out, n0, n1, last_done, geom, qshape, bias, has_bias, pairs):
     """col2im's last step, the adjoint of _gather's phases: once the phases of a sample in
     gq hold every column added into them (_gemm_scatter), undo them into out
     (N, C, D, H, W) (plus the bias per channel when ``has_bias``):
@@ -228,6 +255,11 @@ def _scatter(gq, qstride, out, n0, n1, last_done, geom, qshape, bias, has_bias):
     Dq, Hq, Wq = qshape
     C, D, H, W = out.shape[1:]          # the big side: (N, C, D, H, W)
     xq = gq
+    P = Dq * Hq * Wq                      # cells of one phase
+    lanes = VECTOR_BYTES // gq.itemsize
+    # (_pair_columns; zero_rows: some cells of a row of out are reached by no window, so
+    # the rows are zeroed first; rest: the pairs leave columns to copy one by one)
+    J, even_at, odd_at, zero_rows, rest = pairs
     for n in range(n0, n1):
         q0 = (n - n0) * qstride               # where sample n's phases start in gq
         if n < n1 - 1 or last_done:
@@ -238,11 +270,24 @@ def _scatter(gq, qstride, out, n0, n1, last_done, geom, qshape, bias, has_bias):
                     for yi in range(H):
                         pb, v = (yi + ph) % sh, (yi + ph) // sh
                         row = ((c * D + zi) * H + yi) * W                 # x[c, zi, yi, :]
-                        xf[row:row + W] = 0
+                        if u >= Dq or v >= Hq or zero_rows:
+                            xf[row:row + W] = 0
                         if u >= Dq or v >= Hq:
+                            continue
+                        if sw == 2 and J > 0:
+                            # stride 2: pairs of out's columns (2j, 2j + 1), j < J, a vector
+                            # of pairs at a time, from the two column phases (see
+                            # _pair_columns); the loop below copies the rest
+                            row_q = q0 + ((c * sd + pa) * sh + pb) * 2 * P + (u * Hq + v) * Wq
+                            for j in range(0, J, lanes):
+                                _interleave(xq, row_q + even_at + j, row_q + odd_at + j, xf,
+                                            row + 2 * j)
+                        if not rest:
                             continue
                         for pe in range(sw):
                             t_lo, t_hi = _valid_columns(pe - pw, sw, W, Wq)
+                            if J > 0 and t_lo < (2 * J - pe + pw + 1) // 2:   # (stride 2:
+                                t_lo = (2 * J - pe + pw + 1) // 2      # after the pairs)
                             src = q0 + ((((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq
                                         + u * Hq + v) * Wq
                             src_v = xq[src + t_lo:src + t_hi]
@@ -310,6 +355,31 @@ def _widen(rows, wide, n0, n1, r0, r1, oW, Wq, row_sums, add_sums):
 # and the columns of one sample and one output plane i follow each other in memory (wide
 # rows). So each panel is one or a few contiguous "runs", found once per block by
 # _panel_runs, and each row of a panel is a copy of those runs from tap_at[row] on.
+@functools.lru_cache(maxsize=256)
+def _pair_columns(geom, W, qshape, dtype):
+    """Stride 2 along the rows (sw = 2) of W columns: column xc of x lies in column phase
+    (xc + pw) % 2 at t = (xc + pw) // 2 (kept if t < Wq). Taken in pairs (2j, 2j + 1), the
+    even column of pair j lies at ``even_at + j`` and the odd one at ``odd_at + j`` from
+    the start of phase 0's row (phase 1's row starts one phase, Dq*Hq*Wq cells, later).
+    Returns (J, even_at, odd_at, zero_rows, rest) for _gather and _scatter: the pairs
+    j < J, whole vectors of pairs, have both columns inside the phases (J = 0 for other
+    strides); ``zero_rows``: some columns of x lie in no phase (no window reaches them);
+    ``rest``: some lie in a phase but in no pair j < J. Worked out here and passed in:
+    inside the kernels it cost 0.1-0.3 s of compilation."""
+    sw, pw = geom[5], geom[8]
+    Dq, Hq, Wq = qshape
+    lanes = VECTOR_BYTES // np.dtype(dtype).itemsize
+    even = pw % 2                                   # the phase of the even columns
+    plane = Dq * Hq * Wq
+    pairs = min(W // 2, Wq - (pw + 1) // 2)
+    J = pairs // lanes * lanes if sw == 2 and pairs > 0 else 0
+    # t of column xc in its phase: (xc + pw) // sw; columns with t < Wq lie in a phase
+    in_phases = [xc for xc in range(W) if (xc + pw) // sw < Wq]
+    zero_rows = len(in_phases) < W
+    rest = any(xc >= 2 * J for xc in in_phases)
+    return J, even * plane + pw // 2, (1 - even) * plane + (pw + 1) // 2, zero_rows, rest
+
+
 @functools.lru_cache(maxsize=256)
 def _tap_offsets(geom, qshape, C):
     """(tap_at, tap_pad): tap_at (C*kd*kh*kw,) is where row (c, a, b, e) of col starts
@@ -701,6 +771,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
     qshape = _phase_shape(geom, out_spatial)
     Wq = qshape[2]
     qsize = _phase_size(geom, C, qshape)
+    pairs = _pair_columns(geom, big_shape[4], qshape, dtype)
     rows = oD * oH
     K = geom[0] * geom[1] * geom[2]
     CK, CgK = C * K, C // G * K
@@ -811,6 +882,8 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         # output row, the extra ones zero
         # phases of gather and scatter: of every sample of a block, one after another
         if gather_src is not None:
+            # (_gather writes every phase cell; only the Wq cells of slack after each
+            # sample's phases, which the last wide rows read, are zeroed here)
             xq = np.zeros(qsize * most, dtype)
             if gemm_out2 is not None:
                 pbuf = np.zeros(KC * nr, dtype)                 # one piece of a panel
@@ -851,7 +924,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             if gather_src is not None:
                 # the phases of the block's samples (and, for BLAS's weight gradient, its
                 # column matrix (C*K, Lb))
-                _gather(gather_src, n0, n1, n0 != gathered, xq, geom, qshape, qsize)
+                _gather(gather_src, n0, n1, n0 != gathered, xq, geom, qshape, qsize, pairs)
                 gathered = n1 - 1
                 if wgrad2 is not None and not tiled_wgrad:
                     c2 = col[:CK * Lb].reshape(CK, Lb)
@@ -890,7 +963,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
                 _gemm_scatter(src_w.reshape(-1), Msg, scatter_wtp, Kp, G, tap_at, *runs,
                               cbuf, gq)
                 _scatter(gq, qsize, dst, n0, n1, last_done, geom, qshape, scatter_b,
-                         add_scatter_b)
+                         add_scatter_b, pairs)
         if wgrad2 is not None:
             accs[t] = acc
 
@@ -977,11 +1050,12 @@ def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
     geom = _geom(kernel, stride, pad_left, dilation)
     qshape = _phase_shape(geom, out_spatial)
     Wq = qshape[2]
+    pairs = _pair_columns(geom, x.shape[4], qshape, x.dtype)
     col = np.empty((CK, N * L), dtype=x.dtype)
     xq = np.zeros(_phase_size(geom, C, qshape), dtype=x.dtype)
     wide = np.empty((CK, oD * oH * Wq), dtype=x.dtype)
     for n in range(N):
-        _gather(x, n, n + 1, True, xq, geom, qshape, 0)
+        _gather(x, n, n + 1, True, xq, geom, qshape, 0, pairs)
         _im2col_block(xq, C, 1, wide, geom, qshape, out_spatial, 0, oD * oH, False, 0)
         # (C*K, rows, Wq) -> (C*K, rows, oW): drop the wide columns
         col[:, n * L:(n + 1) * L] = wide.reshape(CK, oD * oH, Wq)[:, :, :oW].reshape(CK, L)

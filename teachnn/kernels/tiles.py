@@ -346,6 +346,80 @@ def _transpose8(typingctx, src, base, offs, o_idx, dst, d_off, ldd):
     return sig, codegen
 
 
+def _pair_masks(lanes):
+    """Shuffle masks over two vectors a, b (lanes each; b's lanes are numbered from lanes
+    on): (evens, odds) of their concatenation, and (low, high) halves of a and b
+    interleaved (a0 b0 a1 b1 ...)."""
+    evens = list(range(0, 2 * lanes, 2))
+    odds = list(range(1, 2 * lanes, 2))
+    mixed = [v for i in range(lanes) for v in (i, lanes + i)]
+    return evens, odds, mixed[:lanes], mixed[lanes:]
+
+
+def _pair_codegen(context, builder, signature, args, split):
+    """The IR of _deinterleave (split) and _interleave (not split)."""
+    is_f32 = signature.args[0].dtype == types.float32
+    lanes = VECTOR_BYTES // (4 if is_f32 else 8)
+    vec = ir.VectorType(ir.FloatType() if is_f32 else ir.DoubleType(), lanes)
+    i32, i64 = ir.IntType(32), ir.IntType(64)
+    evens, odds, low, high = _pair_masks(lanes)
+
+    def at(array_index, offset):
+        base = _data_pointer(context, builder, signature.args[array_index], args[array_index])
+        return builder.bitcast(builder.gep(base, [offset]), vec.as_pointer())
+
+    def mask(m):
+        return ir.Constant(ir.VectorType(i32, lanes), m)
+
+    step = ir.Constant(i64, lanes)
+    if split:           # src, s_off, dst, d0, d1
+        a = builder.load(at(0, args[1]), align=4)
+        b = builder.load(at(0, builder.add(args[1], step)), align=4)
+        builder.store(builder.shuffle_vector(a, b, mask(evens)), at(2, args[3]), align=4)
+        builder.store(builder.shuffle_vector(a, b, mask(odds)), at(2, args[4]), align=4)
+    else:               # src, s0, s1, dst, d_off
+        a = builder.load(at(0, args[1]), align=4)
+        b = builder.load(at(0, args[2]), align=4)
+        builder.store(builder.shuffle_vector(a, b, mask(low)), at(3, args[4]), align=4)
+        builder.store(builder.shuffle_vector(a, b, mask(high)),
+                      at(3, builder.add(args[4], step)), align=4)
+    return context.get_dummy_value()
+
+
+@intrinsic
+def _deinterleave(typingctx, src, s_off, dst, d0, d1):
+    """Split 2*LANES numbers src[s_off:s_off + 2*LANES] into their even and odd ones:
+    dst[d0 + i] = src[s_off + 2*i], dst[d1 + i] = src[s_off + 2*i + 1] for i < LANES (16
+    float32, 8 float64). Two loads, two shuffles, two stores: stride 2's phases are made
+    this way (a loop of single numbers read with a step of 2 does not vectorise)."""
+    sig = types.void(src, s_off, dst, d0, d1)
+    return sig, lambda context, builder, signature, args: _pair_codegen(
+        context, builder, signature, args, True)
+
+
+@intrinsic
+def _interleave(typingctx, src, s0, s1, dst, d_off):
+    """The reverse of _deinterleave: dst[d_off + 2*i] = src[s0 + i] and
+    dst[d_off + 2*i + 1] = src[s1 + i] for i < LANES."""
+    sig = types.void(src, s0, s1, dst, d_off)
+    return sig, lambda context, builder, signature, args: _pair_codegen(
+        context, builder, signature, args, False)
+
+
+def _deinterleave_python(src, s_off, dst, d0, d1):
+    """What ``_deinterleave`` does, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    lanes = VECTOR_BYTES // src.itemsize
+    dst[d0:d0 + lanes] = src[s_off:s_off + 2 * lanes:2]
+    dst[d1:d1 + lanes] = src[s_off + 1:s_off + 2 * lanes:2]
+
+
+def _interleave_python(src, s0, s1, dst, d_off):
+    """What ``_interleave`` does, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    lanes = VECTOR_BYTES // src.itemsize
+    dst[d_off:d_off + 2 * lanes:2] = src[s0:s0 + lanes]
+    dst[d_off + 1:d_off + 2 * lanes:2] = src[s1:s1 + lanes]
+
+
 def _transpose8_python(src, base, offs, o_idx, dst, d_off, ldd):
     """What ``_transpose8`` does, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
     lanes = VECTOR_BYTES // src.itemsize
@@ -404,6 +478,8 @@ if numba.config.DISABLE_JIT:
     _tile_acols = _tile_acols_python  # noqa: F811
     _row_move = _row_move_python  # noqa: F811
     _transpose8 = _transpose8_python  # noqa: F811
+    _deinterleave = _deinterleave_python  # noqa: F811
+    _interleave = _interleave_python  # noqa: F811
 
 
 # An intrinsic can only be called from compiled code: these two let Python (tests, a
@@ -436,6 +512,16 @@ def _row_move_via_jit(dst, d_off, src, s_off, add):
 @njit(cache=True)
 def _transpose8_via_jit(src, base, offs, o_idx, dst, d_off, ldd):
     _transpose8(src, base, offs, o_idx, dst, d_off, ldd)
+
+
+@njit(cache=True)
+def _deinterleave_via_jit(src, s_off, dst, d0, d1):
+    _deinterleave(src, s_off, dst, d0, d1)
+
+
+@njit(cache=True)
+def _interleave_via_jit(src, s0, s1, dst, d_off):
+    _interleave(src, s0, s1, dst, d_off)
 
 
 @njit(cache=True, nogil=True)
