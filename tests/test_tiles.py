@@ -112,6 +112,28 @@ def test_transpose8_turns_rows_round_like_numpy(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 7, 17, "nr"])
+def test_row_out_writes_n_numbers_plus_bias_and_nothing_else(dtype, n):
+    """_row_out: dst[d_off + l] = src[s_off + l] + b for l < n (masked vector stores: the
+    numbers around, before d_off and from d_off + n on, keep their values); n up to a
+    whole tile row (NR). Against an explicit loop, and its NumPy twin."""
+    nr = T.tile_cols(dtype)
+    n = nr if n == "nr" else n
+    rng = np.random.default_rng(6)
+    src = rng.standard_normal(120).astype(dtype)
+    b = dtype(0.75)
+    got = np.full(130, -1.0, dtype)
+    twin = got.copy()
+    T._row_out_via_jit(got, 11, src, 30, n, b)
+    T._row_out_python(twin, 11, src, 30, n, b)
+    expected = np.full_like(got, -1.0)
+    for l in range(n):
+        expected[11 + l] = src[30 + l] + b
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(twin, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_deinterleave_and_interleave_split_and_merge_pairs(dtype):
     """_deinterleave: evens and odds of 2*LANES numbers, each to its own offset;
     _interleave: the reverse. Written out with explicit loops; everything else in dst is

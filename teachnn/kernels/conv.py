@@ -83,7 +83,7 @@ from .blas import backend as _blas_backend, gemm_batched as _gemm
 from .blas import _blas_can_be_held, _find_openblas_threads, _one_thread_blas  # noqa: F401
 from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range, dw_layout
 from .tiles import (KC, MR, MR_W, NV_W, ROW_BYTES, VECTOR_BYTES, _deinterleave, _interleave,
-                    _row_move, _tile,
+                    _row_move, _row_out, _tile,
                     _tile_acols, _tile_add_rows, _tile_rows, _transpose8, pack_rows,
                     padded_rows, tile_cols)
 
@@ -504,12 +504,11 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
             if k < oW:
                 lv = min(ln, oW - k)
                 o0 = (n0 + s) * M * row_len + (r0 + r) * oW + k     # out[n0 + s, 0, (r0+r)*oW + k]
-                for m in range(M):
-                    b = bias[m] if has_bias else zero
-                    src_v = cpan[((m // m_group) * m_pad + m % m_group) * nr + q - p * nr:]
-                    dst_v = of[o0 + m * row_len:o0 + m * row_len + lv]
-                    for l in range(lv):
-                        dst_v[l] = src_v[l] + b
+                for g in range(groups):
+                    for i in range(m_group):
+                        m = g * m_group + i
+                        _row_out(of, o0 + m * row_len, cpan, (g * m_pad + i) * nr + q - p * nr,
+                                 lv, bias[m] if has_bias else zero)
             q += ln
 
 
