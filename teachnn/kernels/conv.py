@@ -1116,10 +1116,18 @@ def _check_conv_operands(x, w, bias, groups):
 
 def _conv_geometry(x, w, stride, pad_lr, dilation):
     """Validated (geom tuple, output spatial size) of a convolution of x with w."""
-    kernel = tuple(w.shape[2:])
+    try:        # remembered: a layer calls with the same shapes and tuples every time
+        return _conv_geometry_of(x.shape[2:], w.shape[2:], stride, pad_lr, dilation)
+    except TypeError:        # (lists: not hashable)
+        return _conv_geometry_of.__wrapped__(x.shape[2:], w.shape[2:], stride, pad_lr, dilation)
+
+
+@functools.lru_cache(maxsize=256)
+def _conv_geometry_of(spatial, kernel, stride, pad_lr, dilation):
+    kernel = tuple(kernel)
     pad_left = tuple(p[0] for p in pad_lr)
     _check_geometry(kernel, stride, pad_left, dilation)
-    out_spatial = _out_sizes(x.shape[2:], kernel, stride, pad_lr, dilation)
+    out_spatial = _out_sizes(spatial, kernel, stride, pad_lr, dilation)
     if min(out_spatial) < 1:
         raise ValueError(f"kernel does not fit in the padded input: output {out_spatial}")
     return _geom(kernel, stride, pad_left, dilation), out_spatial
