@@ -291,6 +291,19 @@ def test_weight_gradient_with_inf_and_nan_inputs_matches_naive_loops(transpose):
     np.testing.assert_allclose(gw, expected, rtol=1e-12, atol=1e-12)   # same inf/NaN pattern
 
 
+def naive_depthwise_grad_x(g, w, x_shape, pads):
+    """grad_x of a stride-1 depthwise convolution (groups = channels) by loops."""
+    N, C, D, H, W = x_shape
+    O, _, kd, kh, kw = w.shape
+    gx = np.zeros(x_shape)
+    for n, o, i, j, k in itertools.product(*map(range, g.shape)):
+        for a, b_, e in itertools.product(range(kd), range(kh), range(kw)):
+            z, y, c = i + a - pads[0][0], j + b_ - pads[1][0], k + e - pads[2][0]
+            if 0 <= z < D and 0 <= y < H and 0 <= c < W:
+                gx[n, o // (O // C), z, y, c] += float(g[n, o, i, j, k]) * float(w[o, 0, a, b_, e])
+    return gx
+
+
 @pytest.mark.parametrize("split", [False, True])
 @pytest.mark.parametrize("need_x, need_w", [(True, True), (True, False), (False, True),
                                             (False, False)])
@@ -317,6 +330,25 @@ def test_bias_gradient_for_every_choice_of_gradients(split, need_x, need_w):
             np.testing.assert_array_equal(gx, full[0])
         if need_w:
             np.testing.assert_array_equal(gw, full[1])
+    # depthwise (one input channel per group: depthwise.py's kernels, both gradients in one
+    # parallel pass): each choice gives the gradients of the full backward
+    for N in (1, 3):
+        x = rng.standard_normal((N, 4, 1, 6, 7)).astype(np.float32)
+        w = rng.standard_normal((8, 1, 1, 3, 4)).astype(np.float32)
+        g = (rng.standard_normal((N, 8, 1, 6, 8)) * 100).astype(np.float32)
+        with kernel_mode(split):
+            gx, gw, gb = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 4,
+                                         need_x, need_w, True)
+            full = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 4)
+        np.testing.assert_allclose(gb, g.astype(np.float64).sum(axis=(0, 2, 3, 4)),
+                                   rtol=1e-6, atol=1e-4)
+        assert (gx is None) == (not need_x) and (gw is None) == (not need_w)
+        if need_x:
+            np.testing.assert_array_equal(gx, full[0])
+        if need_w:
+            np.testing.assert_array_equal(gw, full[1])
+        np.testing.assert_allclose(full[0], naive_depthwise_grad_x(g, w, x.shape, pads),
+                                   rtol=1e-4, atol=1e-2)
     # the wrong number of row sums is refused before any jitted call
     with pytest.raises(ValueError, match="row_sums"):
         K._sweep(K._geom((1, 1, 3), (1, 1, 1), (0, 0, 1), (1, 1, 1)), (1, 2, 1, 1, 4),

@@ -1186,16 +1186,25 @@ def conv_backward(grad_out, x, w, stride, pad_lr, dilation, groups,
         work = grad_out.size * K
         layout = dw_layout(geom, out_spatial)
         gx = np.empty(x.shape, dtype=x.dtype) if need_x else None
-        gb = None
-        if need_x:
-            _run_split(_dw_grad_input_range, (grad_out, w, gx, geom, *layout), N * G, work)
+        sums = np.zeros(O)
+        # both gradients in one parallel pass: thread t takes its share of the (sample,
+        # channel) planes of grad_x, then its share of the output channels of grad_w (one
+        # hand-over to the threads instead of two)
+        threads = 1 if work < PARALLEL_MIN_ELEMENTS else min(_threads(), N * G, O)
+
+        def both(t, first, last):
+            if need_x:
+                _dw_grad_input_range(grad_out, w, gx, geom, *layout, N * G * t // threads,
+                                     N * G * (t + 1) // threads)
+            if need_w:
+                _dw_grad_weight_range(grad_out, x, gw, sums, need_b, geom, *layout,
+                                      O * t // threads, O * (t + 1) // threads)
+
+        _run_parallel(both, list(range(threads + 1)))
         if need_w:
-            sums = np.zeros(O)
-            _run_split(_dw_grad_weight_range, (grad_out, x, gw, sums, need_b, geom, *layout), O,
-                       work)
             gb = sums.astype(x.dtype) if need_b else None
-        elif need_b:
-            gb = grad_out.sum(axis=(0, 2, 3, 4))
+        else:
+            gb = grad_out.sum(axis=(0, 2, 3, 4)) if need_b else None
         return gx, gw, gb
     w3 = w.reshape(G, O // G, Cg * K)                     # (O, C/G, kd, kh, kw) -> (G, O/G, C/G*K)
     gx = None
