@@ -981,12 +981,23 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             scatter_dst += scatter_bias.reshape(1, -1, 1, 1, 1)
     if wgrad2 is None:
         return None
-    acc = accs[0] if len(accs) == 1 else np.sum(accs, axis=0)
-    if cols_wgrad:                               # (G, k_pad, Mwr) -> (G, Mw, C/G*K)
-        return np.ascontiguousarray(acc.reshape(G, k_pad, Mwr)[:, :CgK, :Mw].transpose(0, 2, 1))
-    if tiled_wgrad:                              # (G, Mwr, Jp) -> (G, Mw, C/G*K)
-        return np.ascontiguousarray(acc.reshape(G, Mwr, Jp)[:, :Mw, :CgK])
-    return np.ascontiguousarray(acc.transpose(0, 2, 1))     # (G, Mw, C/G*K)
+
+    def result(acc):                             # -> a view (G, Mw, C/G*K)
+        if cols_wgrad:                           # (G, k_pad, Mwr)
+            return acc.reshape(G, k_pad, Mwr)[:, :CgK, :Mw].transpose(0, 2, 1)
+        if tiled_wgrad:                          # (G, Mwr, Jp)
+            return acc.reshape(G, Mwr, Jp)[:, :Mw, :CgK]
+        return acc.transpose(0, 2, 1)            # (G, C/G*K, Mw)
+
+    # the threads' sums added up straight into the result (one pass, no stacked copy)
+    gw = np.empty((G, Mw, CgK), dtype)
+    if len(accs) == 1:
+        np.copyto(gw, result(accs[0]))
+    else:
+        np.add(result(accs[0]), result(accs[1]), out=gw)
+        for acc in accs[2:]:
+            gw += result(acc)
+    return gw
 
 
 # --------------------------------------------------------------------------------------
