@@ -989,15 +989,12 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
             return acc.reshape(G, Mwr, Jp)[:, :Mw, :CgK]
         return acc.transpose(0, 2, 1)            # (G, C/G*K, Mw)
 
-    # the threads' sums added up straight into the result (one pass, no stacked copy)
-    gw = np.empty((G, Mw, CgK), dtype)
-    if len(accs) == 1:
-        np.copyto(gw, result(accs[0]))
-    else:
-        np.add(result(accs[0]), result(accs[1]), out=gw)
-        for acc in accs[2:]:
-            gw += result(acc)
-    return gw
+    # the threads' sums added up in place (they are this call's own arrays, and adding
+    # them as they lie is faster than adding turned views), then turned round once
+    acc = accs[0]
+    for other in accs[1:]:
+        np.add(acc, other, out=acc)
+    return np.ascontiguousarray(result(acc))
 
 
 # --------------------------------------------------------------------------------------
