@@ -1286,15 +1286,25 @@ def _check_transpose_operands(x, w, groups, stride, padding, dilation, out_spati
     Cin = w.shape[0]
     if groups < 1 or x.shape[1] != Cin or Cin % groups:
         raise ValueError(f"x has {x.shape[1]} channels, weight expects {Cin} (groups={groups})")
-    kernel = tuple(w.shape[2:])
+    try:        # remembered, as _conv_geometry
+        return _transpose_geometry_of(x.shape[2:], w.shape[2:], stride, padding, dilation,
+                                      out_spatial)
+    except TypeError:        # (lists: not hashable)
+        return _transpose_geometry_of.__wrapped__(x.shape[2:], w.shape[2:], stride, padding,
+                                                  dilation, out_spatial)
+
+
+@functools.lru_cache(maxsize=256)
+def _transpose_geometry_of(spatial, kernel, stride, padding, dilation, out_spatial):
+    kernel = tuple(kernel)
     _check_geometry(kernel, stride, padding, dilation)
     out_spatial = _check_out_spatial(out_spatial)
     pad_lr = tuple((p, p) for p in padding)
     # every input cell must land on a window of the matching conv over the output (the conv
     # may have more windows when output_padding >= stride, allowed while < dilation)
     back = _out_sizes(out_spatial, kernel, stride, pad_lr, dilation)
-    if any(b < L for b, L in zip(back, x.shape[2:])):
-        raise ValueError(f"output size {out_spatial} does not match input {x.shape[2:]}")
+    if any(b < L for b, L in zip(back, spatial)):
+        raise ValueError(f"output size {out_spatial} does not match input {spatial}")
     return _geom(kernel, stride, padding, dilation), out_spatial
 
 
