@@ -59,6 +59,17 @@ def test_packing_layouts():
     assert ap.shape == (2, 1, 4, 8)
     np.testing.assert_array_equal(ap[1, 0, 2, :3], a[1, :, 2])             # ap[g,i,k,m] = A[g,m,k]
     np.testing.assert_array_equal(ap[:, :, :, 3:], 0)
+    # a turned weight (a view w^T with w's rows along memory) packs to the same layout,
+    # with and without padding rows
+    rng = np.random.default_rng(2)
+    for M, m_pad in ((16, 16), (13, 16), (3, 8)):
+        w = rng.standard_normal((2, 5, M))                                # (G, K, M)
+        ap = T.pack_rows(w.transpose(0, 2, 1), m_pad)                     # A = w^T
+        expected = np.zeros((2, m_pad // T.MR, 5, T.MR))
+        for g, m, k in np.ndindex(2, M, 5):
+            expected[g, m // T.MR, k, m % T.MR] = w[g, k, m]
+        np.testing.assert_array_equal(ap, expected)
+        assert ap.flags.c_contiguous
     b = np.arange(1 * 2 * 30, dtype=np.float64).reshape(1, 2, 30)          # (G, K, L)
     bp = T.pack_panels(b)                                                   # NR = 24 for float64
     assert bp.shape == (1, 2, 2, 24)

@@ -607,6 +607,15 @@ def pack_rows(a, m_pad):
     G, M, K = a.shape
     if m_pad % MR or m_pad < M:
         raise ValueError(f"m_pad={m_pad} must be a multiple of {MR} and >= {M}")
+    at = a.transpose(0, 2, 1)                 # (G, K, M)
+    if at.flags.c_contiguous:                 # a is a turned weight, w^T: take w's rows
+        # as they lie, MR numbers at a time (ConvTranspose2d (8,64,16,16)->32 k4's packing:
+        # 96 -> 46 us, of a forward of about 1 ms)
+        if m_pad > M:
+            padded = np.zeros((G, K, m_pad), a.dtype)
+            padded[:, :, :M] = at
+            at = padded
+        return np.ascontiguousarray(at.reshape(G, K, m_pad // MR, MR).transpose(0, 2, 1, 3))
     out = np.zeros((G, m_pad, K), a.dtype)
     out[:, :M] = a
     return np.ascontiguousarray(out.reshape(G, m_pad // MR, MR, K).transpose(0, 1, 3, 2))
