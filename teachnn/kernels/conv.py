@@ -111,6 +111,10 @@ _FLOATS = (np.float32, np.float64)
 #     so that tap (a, b, e) reads phase (a*dd % sd, b*dh % sh, e*dw % sw) at
 #     (i + a*dd//sd, j + b*dh//sh, k + e*dw//sw): stride 1 in every axis. (With stride 1
 #     there is a single phase, which is just the zero-padded input.)
+#     The padding cells of the phases are the same for every sample: they are zeroed once
+#     per call, and only x's cells are copied. With stride 2 along the rows, each row of x
+#     goes into its two column phases a vector of column pairs at a time (even columns to
+#     one, odd to the other: _deinterleave), and col2im's phases come back the same way.
 #   * Wide rows. Each output row is given Wq >= oW columns, the width of a phase row. Then
 #     the oH consecutive rows a tap reads are one contiguous run of oH*Wq phase cells, and
 #     im2col is one copy per (channel, tap, plane). The Wq - oW extra "wide" columns of a
@@ -355,31 +359,6 @@ def _widen(rows, wide, n0, n1, r0, r1, oW, Wq, row_sums, add_sums):
 # and the columns of one sample and one output plane i follow each other in memory (wide
 # rows). So each panel is one or a few contiguous "runs", found once per block by
 # _panel_runs, and each row of a panel is a copy of those runs from tap_at[row] on.
-@functools.lru_cache(maxsize=256)
-def _pair_columns(geom, W, qshape, dtype):
-    """Stride 2 along the rows (sw = 2) of W columns: column xc of x lies in column phase
-    (xc + pw) % 2 at t = (xc + pw) // 2 (kept if t < Wq). Taken in pairs (2j, 2j + 1), the
-    even column of pair j lies at ``even_at + j`` and the odd one at ``odd_at + j`` from
-    the start of phase 0's row (phase 1's row starts one phase, Dq*Hq*Wq cells, later).
-    Returns (J, even_at, odd_at, zero_rows, rest) for _gather and _scatter: the pairs
-    j < J, whole vectors of pairs, have both columns inside the phases (J = 0 for other
-    strides); ``zero_rows``: some columns of x lie in no phase (no window reaches them);
-    ``rest``: some lie in a phase but in no pair j < J. Worked out here and passed in:
-    inside the kernels it cost 0.1-0.3 s of compilation."""
-    sw, pw = geom[5], geom[8]
-    Dq, Hq, Wq = qshape
-    lanes = VECTOR_BYTES // np.dtype(dtype).itemsize
-    even = pw % 2                                   # the phase of the even columns
-    plane = Dq * Hq * Wq
-    pairs = min(W // 2, Wq - (pw + 1) // 2)
-    J = pairs // lanes * lanes if sw == 2 and pairs > 0 else 0
-    # t of column xc in its phase: (xc + pw) // sw; columns with t < Wq lie in a phase
-    in_phases = [xc for xc in range(W) if (xc + pw) // sw < Wq]
-    zero_rows = len(in_phases) < W
-    rest = any(xc >= 2 * J for xc in in_phases)
-    return J, even * plane + pw // 2, (1 - even) * plane + (pw + 1) // 2, zero_rows, rest
-
-
 @functools.lru_cache(maxsize=256)
 def _tap_offsets(geom, qshape, C):
     """(tap_at, tap_pad): tap_at (C*kd*kh*kw,) is where row (c, a, b, e) of col starts
@@ -735,6 +714,32 @@ def _phase_size(geom, C, qshape):
     return C * sd * sh * sw * qshape[0] * qshape[1] * qshape[2] + qshape[2]
 
 
+@functools.lru_cache(maxsize=256)
+def _pair_columns(geom, W, qshape, dtype):
+    """Stride 2 along the rows (sw = 2) of W columns: column xc of x lies in column phase
+    (xc + pw) % 2 at t = (xc + pw) // 2 (kept if t < Wq). Taken in pairs (2j, 2j + 1), the
+    even column of pair j lies at ``even_at + j`` and the odd one at ``odd_at + j`` from
+    the start of phase 0's row (phase 1's row starts one phase, Dq*Hq*Wq cells, later).
+    Returns (J, even_at, odd_at, zero_rows, rest) for _gather and _scatter: the pairs
+    j < J, whole vectors of pairs, have both columns inside the phases (J = 0 for other
+    strides); ``zero_rows``: some columns of x lie in no phase (no window reaches them);
+    ``rest``: some lie in a phase but in no pair j < J. Worked out here and passed in:
+    inside the kernels it cost 0.1-0.3 s of compilation."""
+    sw, pw = geom[5], geom[8]
+    Dq, Hq, Wq = qshape
+    lanes = VECTOR_BYTES // np.dtype(dtype).itemsize
+    even = pw % 2                                   # the phase of the even columns
+    plane = Dq * Hq * Wq
+    pairs = min(W // 2, Wq - (pw + 1) // 2)
+    J = pairs // lanes * lanes if sw == 2 and pairs > 0 else 0
+    # t of column xc in its phase: (xc + pw) // sw; columns with t < Wq lie in a phase
+    in_phases = [xc for xc in range(W) if (xc + pw) // sw < Wq]
+    zero_rows = len(in_phases) < W
+    rest = any(xc >= 2 * J for xc in in_phases)
+    return J, even * plane + pw // 2, (1 - even) * plane + (pw + 1) // 2, zero_rows, rest
+
+
+
 def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=None,
            gemm_out=None, gemm_bias=None, wgrad_rows=None, scatter_src=None, scatter_w=None,
            scatter_dst=None, scatter_bias=None, zero_wide=False, row_sums=None):
@@ -881,8 +886,7 @@ def _sweep(geom, big_shape, out_spatial, G, dtype, *, gather_src=None, gemm_w=No
         # output row, the extra ones zero
         # phases of gather and scatter: of every sample of a block, one after another
         if gather_src is not None:
-            # (_gather writes every phase cell; only the Wq cells of slack after each
-            # sample's phases, which the last wide rows read, are zeroed here)
+            # (zeros once: _gather writes only the cells that come from x)
             xq = np.zeros(qsize * most, dtype)
             if gemm_out2 is not None:
                 pbuf = np.zeros(KC * nr, dtype)                 # one piece of a panel

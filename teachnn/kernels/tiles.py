@@ -22,6 +22,10 @@
 # offset, so col2im adds its product into the input at each row's tap straight from the
 # registers. A is a weight, packed once per call. The weight gradient's tile,
 # ``_tile_acols``, is shaped 12 x 32 and takes A's numbers where they lie (col's rows).
+# Three small vector helpers serve the copies around the products: ``_row_out`` writes a
+# row of a product panel into the output (masked stores, so a row may end anywhere), and
+# ``_deinterleave`` / ``_interleave`` split a row into its even and odd numbers and merge
+# them back (stride 2's phases).
 # The sum over k is cut into pieces of KC steps so that one panel piece (KC x NR) stays in
 # the core's first-level cache while all the rows of A pass over it.
 #
