@@ -314,41 +314,28 @@ def test_bias_gradient_for_every_choice_of_gradients(split, need_x, need_w):
     must not change with it (grad_x is no longer zeroed first: every cell is written)."""
     rng = np.random.default_rng(11)
     pads = ((0, 0), (1, 1), (2, 2))
-    for N in (1, 3):
-        x = rng.standard_normal((N, 4, 1, 6, 7)).astype(np.float32)
-        w = rng.standard_normal((6, 2, 1, 3, 4)).astype(np.float32)
-        g = (rng.standard_normal((N, 6, 1, 6, 8)) * 100).astype(np.float32)
-        with kernel_mode(split):
-            gx, gw, gb = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 2,
-                                         need_x, need_w, True)
-            full = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 2)
-        assert gb.dtype == np.float32
-        np.testing.assert_allclose(gb, g.astype(np.float64).sum(axis=(0, 2, 3, 4)),
-                                   rtol=1e-6, atol=1e-4)
-        assert (gx is None) == (not need_x) and (gw is None) == (not need_w)
-        if need_x:
-            np.testing.assert_array_equal(gx, full[0])
-        if need_w:
-            np.testing.assert_array_equal(gw, full[1])
-    # depthwise (one input channel per group: depthwise.py's kernels, both gradients in one
-    # parallel pass): each choice gives the gradients of the full backward
-    for N in (1, 3):
-        x = rng.standard_normal((N, 4, 1, 6, 7)).astype(np.float32)
-        w = rng.standard_normal((8, 1, 1, 3, 4)).astype(np.float32)
-        g = (rng.standard_normal((N, 8, 1, 6, 8)) * 100).astype(np.float32)
-        with kernel_mode(split):
-            gx, gw, gb = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 4,
-                                         need_x, need_w, True)
-            full = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 4)
-        np.testing.assert_allclose(gb, g.astype(np.float64).sum(axis=(0, 2, 3, 4)),
-                                   rtol=1e-6, atol=1e-4)
-        assert (gx is None) == (not need_x) and (gw is None) == (not need_w)
-        if need_x:
-            np.testing.assert_array_equal(gx, full[0])
-        if need_w:
-            np.testing.assert_array_equal(gw, full[1])
-        np.testing.assert_allclose(full[0], naive_depthwise_grad_x(g, w, x.shape, pads),
-                                   rtol=1e-4, atol=1e-2)
+    # two groups (the sweep), and depthwise (one input channel per group: depthwise.py's
+    # kernels, both gradients in one parallel pass)
+    for C, O, G in ((4, 6, 2), (4, 8, 4)):
+        for N in (1, 3):
+            x = rng.standard_normal((N, C, 1, 6, 7)).astype(np.float32)
+            w = rng.standard_normal((O, C // G, 1, 3, 4)).astype(np.float32)
+            g = (rng.standard_normal((N, O, 1, 6, 8)) * 100).astype(np.float32)
+            with kernel_mode(split):
+                gx, gw, gb = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), G,
+                                             need_x, need_w, True)
+                full = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), G)
+            assert gb.dtype == np.float32
+            np.testing.assert_allclose(gb, g.astype(np.float64).sum(axis=(0, 2, 3, 4)),
+                                       rtol=1e-6, atol=1e-4)
+            assert (gx is None) == (not need_x) and (gw is None) == (not need_w)
+            if need_x:
+                np.testing.assert_array_equal(gx, full[0])
+            if need_w:
+                np.testing.assert_array_equal(gw, full[1])
+            if G == C:
+                np.testing.assert_allclose(full[0], naive_depthwise_grad_x(g, w, x.shape, pads),
+                                           rtol=1e-4, atol=1e-2)
     # the wrong number of row sums is refused before any jitted call
     with pytest.raises(ValueError, match="row_sums"):
         K._sweep(K._geom((1, 1, 3), (1, 1, 1), (0, 0, 1), (1, 1, 1)), (1, 2, 1, 1, 4),
