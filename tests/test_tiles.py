@@ -145,6 +145,33 @@ def test_row_out_writes_n_numbers_plus_bias_and_nothing_else(dtype, n):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 7, 17, "nr"])
+def test_row_add_adds_n_numbers_and_leaves_the_rest(dtype, n):
+    """_row_add: dst[d_off + l] += src[s_off + l] for l < n (masked loads and stores; the
+    numbers around keep their values, inf and NaN included); n up to a whole tile row.
+    Against an explicit loop, and its NumPy twin."""
+    nr = T.tile_cols(dtype)
+    n = nr if n == "nr" else n
+    rng = np.random.default_rng(7)
+    src = rng.standard_normal(120).astype(dtype)
+    src[31] = -0.0
+    got = rng.standard_normal(130).astype(dtype)
+    got[12] = -0.0
+    got[11 + n] = np.inf                 # just past the run: must stay as it is
+    got[10] = np.nan                     # just before it
+    twin = got.copy()
+    expected = got.copy()
+    for l in range(n):
+        expected[11 + l] = expected[11 + l] + src[30 + l]
+    T._row_add_via_jit(got, 11, src, 30, n)
+    T._row_add_python(twin, 11, src, 30, n)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(twin, expected)
+    # the sign of a zero sum too (-0.0 + -0.0 is -0.0)
+    assert np.signbit(got[12]) == np.signbit(expected[12])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_deinterleave_and_interleave_split_and_merge_pairs(dtype):
     """_deinterleave: evens and odds of 2*LANES numbers, each to its own offset;
     _interleave: the reverse. Written out with explicit loops; everything else in dst is

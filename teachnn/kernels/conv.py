@@ -83,7 +83,7 @@ from .blas import backend as _blas_backend, gemm_batched as _gemm
 from .blas import _blas_can_be_held, _find_openblas_threads, _one_thread_blas  # noqa: F401
 from .depthwise import _dw_forward_range, _dw_grad_input_range, _dw_grad_weight_range, dw_layout
 from .tiles import (KC, MR, MR_W, NV_W, ROW_BYTES, VECTOR_BYTES, _deinterleave, _interleave,
-                    _row_move, _row_out, _tile,
+                    _row_add, _row_move, _row_out, _tile,
                     _tile_acols, _tile_add_rows, _tile_rows, _transpose8, pack_rows,
                     padded_rows, tile_cols)
 
@@ -457,6 +457,7 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
     piece = -(-CgK // -(-CgK // KC))             # KC or less, pieces of equal size
     Ls = (r1 - r0) * Wq                          # columns of one sample
     zero = cpan.dtype.type(0)                    # (adding 0 to the sums: no bias)
+    neg_zero = -zero                             # (x + -0.0 is x, -0.0 included)
     M, row_len = out.shape[1], out.shape[2]
     of = out.reshape(-1)
     last = first[first.size - 1] - 1             # the block's last run ends its columns
@@ -475,15 +476,10 @@ def _gather_gemm(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, groups
                     b_src, b_base, b_offs, b_idx = pbuf, 0, pk_offs, 0
                     for kk in range(kc):         # pack rows k0..k0+kc: pbuf[kk*nr + l]
                         at = tap_at[g * CgK + k0 + kk]
-                        dst_v = pbuf[kk * nr:(kk + 1) * nr]
                         for t in range(t0, t1):
-                            # (locals, not run_len[t] in the loop: LLVM cannot tell that the
-                            # stores leave run_len alone, and would reload it every step)
-                            d0, s0, ln = run_dst[t], at + run_src[t], run_len[t]
-                            src_v = xq[s0:s0 + ln]
-                            dst_s = dst_v[d0:d0 + ln]
-                            for l in range(ln):
-                                dst_s[l] = src_v[l]
+                            # a run as masked vector copies (adding -0.0 changes no number)
+                            _row_out(pbuf, kk * nr + run_dst[t], xq, at + run_src[t],
+                                     run_len[t], neg_zero)
                 for ip in range(m_pad // MR):
                     _tile_rows(wp, ((g * (m_pad // MR) + ip) * CgK + k0) * MR, b_src, b_base,
                                b_offs, b_idx, kc, cpan, (g * m_pad + ip * MR) * nr, nr, k0 > 0)
@@ -545,13 +541,8 @@ def _gemm_scatter(src, rows_g, wtp, m_pad, groups, tap_at, first, run_dst, run_s
                 if whole:
                     _row_move(gq, at + run_src[t0], cbuf, k * nr, True)
                     continue
-                src_v = cbuf[k * nr:(k + 1) * nr]
-                for t in range(t0, t1):
-                    d0, s0, ln = run_dst[t], at + run_src[t], run_len[t]
-                    dst_v = gq[s0:s0 + ln]
-                    src_s = src_v[d0:d0 + ln]
-                    for l in range(ln):
-                        dst_v[l] += src_s[l]
+                for t in range(t0, t1):          # (masked vector adds, a run at a time)
+                    _row_add(gq, at + run_src[t], cbuf, k * nr + run_dst[t], run_len[t])
 
 
 @njit(cache=True, nogil=True)

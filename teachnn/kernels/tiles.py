@@ -359,45 +359,77 @@ def _row_out(typingctx, dst, d_off, src, s_off, n, b):
     sig = types.void(dst, d_off, src, s_off, n, b)
 
     def codegen(context, builder, signature, args):
-        dst_, d_off_, src_, s_off_, n_, b_ = args
-        is_f32 = signature.args[0].dtype == types.float32
-        lanes = VECTOR_BYTES // (4 if is_f32 else 8)
-        vec = ir.VectorType(ir.FloatType() if is_f32 else ir.DoubleType(), lanes)
-        i32, i64 = ir.IntType(32), ir.IntType(64)
-        mask_t, ptr_t = ir.VectorType(ir.IntType(1), lanes), vec.as_pointer()
-        name = f"v{lanes}f{32 if is_f32 else 64}.p0"
-        load = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vec, [ptr_t, i32, mask_t, vec]),
-            f"llvm.masked.load.{name}")
-        store = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [vec, ptr_t, i32, mask_t]),
-            f"llvm.masked.store.{name}")
-        D = _data_pointer(context, builder, signature.args[0], dst_)
-        S = _data_pointer(context, builder, signature.args[2], src_)
-        splat = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
-        bv = builder.shuffle_vector(
-            builder.insert_element(ir.Constant(vec, None), b_, ir.Constant(i32, 0)),
-            ir.Constant(vec, None), splat)
-        n_vec = ir.VectorType(i64, lanes)
-        nv = builder.shuffle_vector(
-            builder.insert_element(ir.Constant(n_vec, None), n_, ir.Constant(i32, 0)),
-            ir.Constant(n_vec, None), splat)
-        for j in range(NV):
-            mask = builder.icmp_signed("<", ir.Constant(n_vec, list(range(j * lanes,
-                                                                             (j + 1) * lanes))), nv)
-            step = ir.Constant(i64, j * lanes)
-            ps = builder.bitcast(builder.gep(S, [builder.add(s_off_, step)]), ptr_t)
-            pd = builder.bitcast(builder.gep(D, [builder.add(d_off_, step)]), ptr_t)
-            v = builder.call(load, [ps, ir.Constant(i32, 4), mask, ir.Constant(vec, None)])
-            builder.call(store, [builder.fadd(v, bv), pd, ir.Constant(i32, 4), mask])
+        _masked_row_codegen(context, builder, signature, args, False)
         return context.get_dummy_value()
 
     return sig, codegen
 
 
+@intrinsic
+def _row_add(typingctx, dst, d_off, src, s_off, n):
+    """dst[d_off + l] += src[s_off + l] for l < n (n <= NR), as NV masked vector loads and
+    stores: col2im adds each run of a panel of several runs into the phases this way (and
+    the forward packs such a panel with _row_out). The plain loops that did both, with
+    their slices and overlap checks, were slow and slow to compile."""
+    sig = types.void(dst, d_off, src, s_off, n)
+
+    def codegen(context, builder, signature, args):
+        _masked_row_codegen(context, builder, signature, args, True)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _masked_row_codegen(context, builder, signature, args, add_dst):
+    """The IR of _row_out (``add_dst`` false: dst = src + b) and _row_add (dst += src)."""
+    if add_dst:
+        dst_, d_off_, src_, s_off_, n_ = args
+    else:
+        dst_, d_off_, src_, s_off_, n_, b_ = args
+    is_f32 = signature.args[0].dtype == types.float32
+    lanes = VECTOR_BYTES // (4 if is_f32 else 8)
+    vec = ir.VectorType(ir.FloatType() if is_f32 else ir.DoubleType(), lanes)
+    i32, i64 = ir.IntType(32), ir.IntType(64)
+    mask_t, ptr_t = ir.VectorType(ir.IntType(1), lanes), vec.as_pointer()
+    name = f"v{lanes}f{32 if is_f32 else 64}.p0"
+    load = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(vec, [ptr_t, i32, mask_t, vec]),
+        f"llvm.masked.load.{name}")
+    store = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(ir.VoidType(), [vec, ptr_t, i32, mask_t]),
+        f"llvm.masked.store.{name}")
+    D = _data_pointer(context, builder, signature.args[0], dst_)
+    S = _data_pointer(context, builder, signature.args[2], src_)
+    splat = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
+    if not add_dst:
+        bv = builder.shuffle_vector(
+            builder.insert_element(ir.Constant(vec, None), b_, ir.Constant(i32, 0)),
+            ir.Constant(vec, None), splat)
+    n_vec = ir.VectorType(i64, lanes)
+    nv = builder.shuffle_vector(
+        builder.insert_element(ir.Constant(n_vec, None), n_, ir.Constant(i32, 0)),
+        ir.Constant(n_vec, None), splat)
+    for j in range(NV):
+        mask = builder.icmp_signed("<", ir.Constant(n_vec, list(range(j * lanes,
+                                                                         (j + 1) * lanes))), nv)
+        step = ir.Constant(i64, j * lanes)
+        ps = builder.bitcast(builder.gep(S, [builder.add(s_off_, step)]), ptr_t)
+        pd = builder.bitcast(builder.gep(D, [builder.add(d_off_, step)]), ptr_t)
+        v = builder.call(load, [ps, ir.Constant(i32, 4), mask, ir.Constant(vec, None)])
+        if add_dst:
+            bv = builder.call(load, [pd, ir.Constant(i32, 4), mask, ir.Constant(vec, None)])
+        builder.call(store, [builder.fadd(bv, v) if add_dst else builder.fadd(v, bv), pd,
+                             ir.Constant(i32, 4), mask])
+
+
 def _row_out_python(dst, d_off, src, s_off, n, b):
     """What ``_row_out`` does, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
     dst[d_off:d_off + n] = src[s_off:s_off + n] + b
+
+
+def _row_add_python(dst, d_off, src, s_off, n):
+    """What ``_row_add`` does, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    dst[d_off:d_off + n] += src[s_off:s_off + n]
 
 
 def _pair_masks(lanes):
@@ -535,6 +567,7 @@ if numba.config.DISABLE_JIT:
     _deinterleave = _deinterleave_python  # noqa: F811
     _interleave = _interleave_python  # noqa: F811
     _row_out = _row_out_python  # noqa: F811
+    _row_add = _row_add_python  # noqa: F811
 
 
 # An intrinsic can only be called from compiled code: these two let Python (tests, a
@@ -582,6 +615,11 @@ def _interleave_via_jit(src, s0, s1, dst, d_off):
 @njit(cache=True)
 def _row_out_via_jit(dst, d_off, src, s_off, n, b):
     _row_out(dst, d_off, src, s_off, n, b)
+
+
+@njit(cache=True)
+def _row_add_via_jit(dst, d_off, src, s_off, n):
+    _row_add(dst, d_off, src, s_off, n)
 
 
 @njit(cache=True, nogil=True)
