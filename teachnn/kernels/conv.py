@@ -261,6 +261,8 @@ def _scatter(gq, qstride, out, n0, n1, last_done, geom, qshape, bias, has_bias, 
     xq = gq
     P = Dq * Hq * Wq                      # cells of one phase
     lanes = VECTOR_BYTES // gq.itemsize
+    nr = ROW_BYTES // gq.itemsize             # (_row_out copies up to nr numbers)
+    neg_zero = -gq.dtype.type(0)              # (x + -0.0 is x, -0.0 included)
     # (_pair_columns; zero_rows: some cells of a row of out are reached by no window, so
     # the rows are zeroed first; rest: the pairs leave columns to copy one by one)
     J, even_at, odd_at, zero_rows, rest = pairs
@@ -294,13 +296,13 @@ def _scatter(gq, qstride, out, n0, n1, last_done, geom, qshape, bias, has_bias, 
                                 t_lo = (2 * J - pe + pw + 1) // 2      # after the pairs)
                             src = q0 + ((((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq
                                         + u * Hq + v) * Wq
-                            src_v = xq[src + t_lo:src + t_hi]
                             dst = row + pe - pw                           # x column of t = 0
-                            if sw == 1:
-                                dst_v = xf[dst + t_lo:dst + t_hi]
-                                for t in range(t_hi - t_lo):
-                                    dst_v[t] = src_v[t]
+                            if sw == 1:          # (masked vector copies: rows are short)
+                                for t in range(t_lo, t_hi, nr):
+                                    _row_out(xf, dst + t, xq, src + t, min(nr, t_hi - t),
+                                             neg_zero)
                             else:
+                                src_v = xq[src + t_lo:src + t_hi]
                                 dst_s = xf[dst + t_lo * sw:dst + t_hi * sw]
                                 for t in range(t_hi - t_lo):
                                     dst_s[t * sw] = src_v[t]
