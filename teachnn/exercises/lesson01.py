@@ -20,6 +20,7 @@ q1 = ModuleProblem(
     reference=_TwoLayerReference,
     inputs=[tensor_case(((5, 4), 21)), tensor_case(((1, 4), 22))],
     structure_types={"Linear"},        # nn.ReLU() in __init__ or F.relu in forward: both fine
+    require_subclass=True,             # the lesson is about inheriting nn.Module: no nn.Sequential
     title="nn.Module을 상속한 두 층 신경망",
     hints=["class TwoLayer(nn.Module): 로 상속하고, __init__의 첫 줄에서 super().__init__()을 부르세요.",
            "__init__에 self.fc1 = nn.Linear(4, 8), self.fc2 = nn.Linear(8, 3)을 만들고, "

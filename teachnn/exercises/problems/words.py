@@ -21,20 +21,23 @@ from ..display import INCORRECT, WRITTEN, Result, _Note, show
 from .base import Problem
 
 # a clause ends at punctuation or at a contrasting connective
-_CLAUSE_SPLIT = re.compile(r"[.!?;,\n]|지만|그러나|하지만|반면")
+_CLAUSE_SPLIT = re.compile(r"[.!?;,\n]|지만|그러나|하지만|반면|(?<=[고며])\s|면서")
 _NEGATION = re.compile(r"않|없|아니|아닙|아님|아닌|못|\b안 |\bnot\b|\bno\b|n't|\bnever\b|cannot")
 
 
 class Claim:
     """One claim of the model answer: ``terms`` (any of them) with a polarity."""
 
-    def __init__(self, terms, affirmed, note):
+    def __init__(self, terms, affirmed, note, unless=()):
         self.terms = [t.casefold() for t in terms]
         self.affirmed = affirmed
         self.note = note
+        self.unless = [u.casefold() for u in unless]    # clauses about something else
 
     def contradicted_by(self, text):
         for clause in _CLAUSE_SPLIT.split(text.casefold()):
+            if any(u in clause for u in self.unless):
+                continue
             if any(t in clause for t in self.terms):
                 negated = bool(_NEGATION.search(clause))
                 if negated == self.affirmed:
@@ -42,14 +45,15 @@ class Claim:
         return False
 
 
-def says(*terms, note):
-    """The model answer affirms this: a clause that mentions a term *negated* gets ``note``."""
-    return Claim(terms, True, note)
+def says(*terms, note, unless=()):
+    """The model answer affirms this: a clause that mentions a term *negated* gets ``note``
+    (clauses that mention a word of ``unless`` are about something else and skipped)."""
+    return Claim(terms, True, note, unless)
 
 
-def says_not(*terms, note):
+def says_not(*terms, note, unless=()):
     """The model answer denies this: a clause that affirms a term gets ``note``."""
-    return Claim(terms, False, note)
+    return Claim(terms, False, note, unless)
 
 
 class WordsProblem(Problem):
