@@ -221,15 +221,18 @@ def watch_backward(classes):
     try:
         for cls in classes:
             attr = cls.__dict__.get("backward")
-            if not isinstance(attr, staticmethod):
+            if isinstance(attr, staticmethod):
+                original = attr.__func__
+            elif isinstance(attr, types.FunctionType):   # @staticmethod forgotten: still works
+                original = attr
+            else:
                 continue
-            original = attr.__func__
 
             def backward(*args, _cls=cls, _original=original, **kwargs):
                 ran.append(_cls)
                 return _original(*args, **kwargs)
             saved.append((cls, attr))
-            setattr(cls, "backward", staticmethod(backward))
+            setattr(cls, "backward", staticmethod(backward) if attr is not original else backward)
         yield ran
     finally:
         for cls, attr in saved:

@@ -73,6 +73,8 @@ q3 = FunctionProblem(
     cases=[_per_class_small, _per_class_case(0, 12)],
     hidden_cases=[_per_class_case(1, 50), _per_class_case(2, 10, classes=10),
                   _per_class_case(3, 41, classes=5)],
+    draw=lambda rng: _per_class_case(int(rng.integers(0, 2 ** 31)), int(rng.integers(12, 60)),
+                                     classes=int(rng.integers(2, 11))),
     title="클래스별 정확도 함수",
     hints=["먼저 예측: predicted = logits.argmax(dim=1). 그다음 클래스 c마다 정답이 c인 샘플만 골라 봅니다.",
            "mask = labels == c 로 고른 뒤 (predicted[mask] == c).float().mean().item(). 결과를 리스트에 모으세요."],

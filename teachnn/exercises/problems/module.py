@@ -77,13 +77,16 @@ def _trace(model, args):
         if list(m.children()):
             continue
 
-        def hook(module, inputs, output, _name=name):
+        has_params = any(True for _ in m.parameters())
+
+        def hook(module, inputs, output, _name=name, _has_params=has_params):
             try:
-                records.append((_name or "(모델 자체)", type(module).__name__, snapshot(output)))
+                snap = snapshot(output)
             except NotAttemptedError:
                 raise
             except Exception:
-                records.append((_name, type(module).__name__, None))
+                snap = None
+            records.append((_name or "(모델 자체)", type(module).__name__, snap, _has_params))
         handles.append(m.register_forward_hook(hook))
     try:
         out, problem = call_safely(model, *args)
@@ -252,8 +255,13 @@ class ModuleProblem(Problem):
         _, ref_trace, problem = _trace(ref, args)
         if problem is not None or not got_trace:
             return ["forward의 계산 순서나 활성화 함수를 확인하세요."]
+        # layers without parameters (ReLU, pooling, Flatten) may just as well be function
+        # calls in forward (F.relu): pair only the layers with parameters, when there are any
+        if any(r[3] for r in got_trace) and any(r[3] for r in ref_trace):
+            got_trace = [r for r in got_trace if r[3]]
+            ref_trace = [r for r in ref_trace if r[3]]
         previous = None
-        for (name, kind, got), (_, ref_kind, exp) in zip(got_trace, ref_trace):
+        for (name, kind, got, _), (_, ref_kind, exp, _) in zip(got_trace, ref_trace):
             if kind != ref_kind:
                 return [f"실행 순서로 같은 자리의 레이어가 다릅니다: 제출한 모델의 `{name}`은(는) {kind}인데, "
                         f"이 자리에 기대한 레이어는 {ref_kind}입니다."]
