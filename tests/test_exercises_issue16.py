@@ -532,3 +532,23 @@ def test_every_solution_passes_and_placeholder_is_not_attempted(problem):
     exec(problem.solution_text, ns)
     r = problem.evaluate(ns)
     assert r.status == CORRECT, r.text()
+
+
+def test_a_problem_subclass_written_before_seeds_still_works():
+    class Old(ValueProblem):
+        def _collect(self, value, include_hidden):
+            return value * 2
+
+        def _grade(self, payload):
+            return core.Result(CORRECT if payload == 6 else INCORRECT, "old")
+    q = Old("v", expected=6)
+    assert q.evaluate({"v": 3}).status == CORRECT
+    assert q.evaluate({"v": 4}, seed=5).status == INCORRECT
+
+
+def test_a_backward_error_gets_the_gist_despite_its_korean_prefix():
+    code = MY_RELU_FUNCTION.format(decorator="@staticmethod").replace(
+        "grad_output * (x > 0)", "grad_output.no_such_method()")
+    r = _evaluate(_module("lesson12").q1, code)
+    assert r.status == INCORRECT and "없는 속성이나 메서드" in r.text(), r.text()
+    assert r.text().index("없는 속성이나 메서드") < r.text().index("AttributeError")

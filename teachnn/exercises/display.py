@@ -163,8 +163,11 @@ _HANGUL = re.compile("[가-힣]")
 
 
 def error_gist(type_name, message=""):
-    """A Korean one-line summary of an exception (None when the message is Korean already)."""
-    if message and _HANGUL.search(message):
+    """A Korean one-line summary of an exception (None when the message is Korean already:
+    mostly Hangul, not just a Korean prefix before an English error)."""
+    hangul = len(_HANGUL.findall(message or ""))
+    latin = len(re.findall("[A-Za-z]", message or ""))
+    if hangul and hangul >= latin:
         return None
     for pattern, gist in _GIST_BY_TEXT:
         if re.search(pattern, message or ""):

@@ -8,12 +8,23 @@ the grader uses, so the notebook sees exactly the grade the teacher will.
 """
 from __future__ import annotations
 
+import inspect
 import sys
 
 from ..display import INCORRECT, UNATTEMPTED, Result, _Note, error_lines, show
 from ..placeholder import _is_not_attempted, contains_placeholder
 from ..running import _error_text
 from ..transport import ErrorSnap, NotAttempted, roundtrip, snapshot
+
+
+def _with_seed(method, *args, seed):
+    """Call ``method(*args, seed)``, or ``method(*args)`` for a subclass written before
+    seeds existed (its ``_grade(self, payload)`` keeps working)."""
+    try:
+        takes_seed = len(inspect.signature(method).parameters) > len(args)
+    except (TypeError, ValueError):
+        takes_seed = True
+    return method(*args, seed) if takes_seed else method(*args)
 
 
 class Problem:
@@ -60,7 +71,7 @@ class Problem:
         if isinstance(value, NotAttempted):
             return value
         try:
-            return self._collect(value, include_hidden, seed)
+            return _with_seed(self._collect, value, include_hidden, seed=seed)
         except RecursionError:
             return ErrorSnap("RecursionError", "재귀 호출이 너무 깊습니다")
         except Exception as exc:
@@ -83,7 +94,7 @@ class Problem:
                 "코드를 실행하다가 오류가 났습니다", payload) + [
                 f"힌트: 오류 메시지가 알려 주는 곳을 고쳐 보세요. 막히면 {self.name or 'q'}.hint()를 실행해 보세요."])
         try:
-            return self._grade(payload, seed)
+            return _with_seed(self._grade, payload, seed=seed)
         except Exception as exc:      # a bug in a problem definition must not hide the rest
             return Result(INCORRECT, self._label(),
                           [f"채점 중 문제가 생겼습니다({type(exc).__name__}: {_error_text(exc)}). "
