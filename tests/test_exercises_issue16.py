@@ -552,3 +552,19 @@ def test_a_backward_error_gets_the_gist_despite_its_korean_prefix():
     r = _evaluate(_module("lesson12").q1, code)
     assert r.status == INCORRECT and "없는 속성이나 메서드" in r.text(), r.text()
     assert r.text().index("없는 속성이나 메서드") < r.text().index("AttributeError")
+
+
+@pytest.mark.parametrize("code", [
+    # a pass-through Function around autograd's own x ** 3: autograd did the real work
+    "class Identity(Function):\n"
+    "    @staticmethod\n    def forward(ctx, x):\n        return x.clone()\n"
+    "    @staticmethod\n    def backward(ctx, g):\n        return g\n"
+    "def my_cube(x):\n    return Identity.apply(x ** 3)",
+    "class Identity(Function):\n"
+    "    @staticmethod\n    def forward(ctx, x):\n        return x.clone()\n"
+    "    @staticmethod\n    def backward(ctx, g):\n        return g\n"
+    "def my_cube(x):\n    return Identity.apply(x) * x * x",
+])
+def test_lesson12_a_function_wrapped_around_autograd_is_refused(code):
+    r = _evaluate(_module("lesson12").q2, code)
+    assert r.status == INCORRECT and "라이브러리의 연산" in r.text() and "Backward" in r.text(), r.text()

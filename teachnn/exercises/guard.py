@@ -195,8 +195,9 @@ def _is_learners_function_class(cls):
             and not (cls.__module__ or "").startswith("teachnn"))
 
 
-def learner_functions_in_graph(out):
-    """The learner's own ``Function`` subclasses found in the backward graph of ``out``."""
+def learner_functions_in_graph(out, others=None):
+    """The learner's own ``Function`` subclasses found in the backward graph of ``out``;
+    the names of the library's nodes found there are appended to ``others``."""
     found, seen = [], set()
     stack = [getattr(out, "grad_fn", None)]
     while stack:
@@ -205,8 +206,11 @@ def learner_functions_in_graph(out):
             continue
         seen.add(id(node))
         cls = getattr(node, "_function", None)
-        if _is_learners_function_class(cls) and cls not in found:
-            found.append(cls)
+        if _is_learners_function_class(cls):
+            if cls not in found:
+                found.append(cls)
+        elif cls is not None and others is not None:
+            others.append(type(node).__name__)
         for edge in getattr(node, "next_functions", ()) or ():
             stack.append(edge[0] if isinstance(edge, tuple) else edge)
     return found

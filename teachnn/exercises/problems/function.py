@@ -79,9 +79,12 @@ class FunctionProblem(Problem):
         if not getattr(out, "requires_grad", False):
             return {"out": snap, "grads": [], "detached": True}
         check_own = self.own_function and learner
-        own = learner_functions_in_graph(out) if check_own else []
+        library_nodes = []
+        own = learner_functions_in_graph(out, library_nodes) if check_own else []
         if check_own and not own:
             return {"own_function": "missing"}
+        if check_own and library_nodes:       # autograd, not the learner's backward, did part
+            return {"own_function": "mixed", "nodes": sorted(set(library_nodes))}
         with watch_backward(own) as ran:
             _, problem = call_safely(lambda: out.sum().backward())
         if problem is not None:
@@ -184,6 +187,13 @@ class FunctionProblem(Problem):
                 "이 문제는 autograd가 아니라 여러분이 쓴 backward로 기울기를 계산하는 연습입니다. "
                 "class ...(Function): 에 forward와 backward를 staticmethod로 쓰고, 함수 안에서 "
                 "`클래스이름.apply(x)`로 부르세요."]
+        elif got["own_function"] == "mixed":
+            nodes = ", ".join(f"`{n}`" for n in got.get("nodes", []))
+            lines = [
+                f"결과의 계산 그래프에 직접 만든 Function 말고 라이브러리의 연산({nodes})도 들어 있습니다: "
+                "기울기의 일부를 여러분의 backward가 아니라 autograd가 계산합니다.",
+                "forward 안에서 모든 계산을 하고(forward 안의 연산은 그래프에 남지 않습니다), 함수는 "
+                "`클래스이름.apply(x)`의 결과를 그대로 돌려주세요."]
         else:
             lines = [
                 "직접 만든 Function 클래스는 계산 그래프에 있지만, 역전파 때 그 클래스의 backward가 "
