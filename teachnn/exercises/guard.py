@@ -135,7 +135,10 @@ class Forbidden:
 
     @property
     def labels(self):
-        return [label for label, *_ in self.resolved()]
+        """The names to show a learner: the library's autograd Functions behind them are
+        tripped too but not listed (a learner never calls them by name)."""
+        return [label for (label, *_), item in zip(self.resolved(), self._items)
+                if not _is_library_function_class(_resolve(item[1] if isinstance(item, tuple) else item))]
 
     def identity(self, fn):
         """The label of the forbidden function ``fn`` *is* (or wraps), else None."""
@@ -181,6 +184,14 @@ class Forbidden:
         finally:
             for f, code in reversed(saved):
                 f.__code__ = code
+
+
+def _is_library_function_class(obj):
+    try:
+        from teachnn.autograd import Function
+    except Exception:
+        return False
+    return inspect.isclass(obj) and issubclass(obj, Function)
 
 
 # ----------------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ class FunctionProblem(Problem):
         names = ", ".join(f"`{l}`" for l in dict.fromkeys(self.forbid.labels))
         return Result(INCORRECT, self._label(), [
             f"{what}. 이 문제는 그 계산을 직접 작성하는 연습이라 {names}은(는) 쓸 수 없습니다.",
-            "문제에서 허용한 기본 연산(@, +, 인덱싱, 텐서 메서드 등)으로 식을 직접 적어 보세요. "
+            "문제에서 허용한 기본 연산으로 식을 직접 적어 보세요. "
             f"막히면 {self.name or 'q'}.hint()를 실행해 보세요."])
 
     def _grade(self, payload, seed=None):
