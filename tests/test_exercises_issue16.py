@@ -568,3 +568,15 @@ def test_a_backward_error_gets_the_gist_despite_its_korean_prefix():
 def test_lesson12_a_function_wrapped_around_autograd_is_refused(code):
     r = _evaluate(_module("lesson12").q2, code)
     assert r.status == INCORRECT and "라이브러리의 연산" in r.text() and "Backward" in r.text(), r.text()
+
+
+def test_putting_the_original_code_back_during_the_run_is_caught():
+    code = ("saved = F.linear.__code__\n"
+            "def my_linear(x, A, b):\n"
+            "    F.linear.__code__ = saved\n"
+            "    return F.linear(x, A, b)")
+    r = _evaluate(_module("lesson06").q1, code)
+    assert r.status == INCORRECT and "F.linear" in r.text(), r.text()
+    x, A, b = teachnn.randn(3, 4), teachnn.randn(2, 4), teachnn.randn(2)
+    np.testing.assert_allclose(F.linear(x, A, b).numpy(), x.numpy() @ A.numpy().T + b.numpy(),
+                               rtol=1e-5, atol=1e-6)

@@ -176,13 +176,16 @@ class Forbidden:
                     hits.append(_label)
                     raise ForbiddenCallError(f"{_label}은(는) 이 문제에서 쓸 수 없습니다")
                 for f in funcs:
-                    if any(f is g for g, _ in saved):
+                    if any(f is g for g, *_ in saved):
                         continue
-                    saved.append((f, f.__code__))
-                    f.__code__ = _tripwire_code(len(f.__code__.co_freevars), hook)
+                    trip = _tripwire_code(len(f.__code__.co_freevars), hook)
+                    saved.append((f, f.__code__, trip, label))
+                    f.__code__ = trip
             yield hits
         finally:
-            for f, code in reversed(saved):
+            for f, code, trip, label in reversed(saved):
+                if f.__code__ is not trip:       # the learner's code put something back
+                    hits.append(label)
                 f.__code__ = code
 
 
