@@ -1,6 +1,4 @@
 """Exercises of lesson 08 (activation functions: nn.ReLU() in __init__ vs F.relu in forward)."""
-import numpy as np
-
 import teachnn
 import teachnn.nn as nn
 import teachnn.nn.functional as F
