@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from teachnn.exercises import core
-from teachnn.exercises.core import (CORRECT, INCORRECT, UNATTEMPTED, FunctionProblem,
+from teachnn.exercises.core import (CORRECT, INCORRECT, UNATTEMPTED, WRITTEN, FunctionProblem,
                                     ValueProblem, WordsProblem, ____)
 
 
@@ -99,10 +99,16 @@ def test_value_arrays_shape_then_values():
     bad = np.arange(6.0).reshape(2, 3)
     bad[1, 2] = 50
     r = ev(q, a=bad)
-    assert "1개 원소가 다르고" in r.text() and "[1, 2]" in r.text()
-    hidden = ValueProblem("a", expected=lambda: np.zeros((2, 3)), reveal_shape=False)
-    r = ev(hidden, a=np.zeros((3, 2)))
+    # a value exercise is a hand calculation: neither the expected shape nor the size of
+    # the gap (your value + the gap = the answer) is shown
+    assert "1개 원소가 다릅니다" in r.text() and "[1, 2]" in r.text()
+    assert "차이" not in r.text() and "45" not in r.text()
+    r = ev(q, a=np.zeros((3, 2)))
     assert "[2, 3]" not in r.text() and "[3, 2]" in r.text()
+    shown = ValueProblem("a", expected=lambda: np.arange(6.0).reshape(2, 3), reveal_shape=True)
+    r = ev(shown, a=bad)
+    assert "1개 원소가 다르고" in r.text() and "가장 큰 차이는 45" in r.text()
+    assert "[2, 3]" in ev(shown, a=np.zeros((3, 2))).text()
 
 
 def test_strings_and_dicts():
@@ -163,9 +169,12 @@ def test_words_problem():
     assert ev(q, a=____).status == UNATTEMPTED
     assert "너무 짧습니다" in ev(q, a="몰라요").text()
     r = ev(q, a="레이어를 정해진 순서대로 쌓을 때 씁니다")
-    assert r.status == CORRECT and "모범 답안입니다" in r.text()
+    assert r.status == WRITTEN and not r.correct and "정답" not in r.text()
+    assert r.answer_text == "레이어를 정해진 순서대로 쌓을 때 씁니다"
+    assert r.model_answer == "모범 답안입니다" and "모범 답안입니다" in r.text()
+    assert "보이지 않는" not in r.text()
     r = ev(q, a="잘 모르겠지만 길게 적어 봅니다")
-    assert r.status == INCORRECT and "모범 답안입니다" not in r.text()
+    assert r.status == WRITTEN and "핵심 개념 중 답에 보이지 않는 것" in r.text()
     assert "문자열" in ev(q, a=42).text()
 
 
@@ -277,11 +286,13 @@ def test_lesson00_solutions_pass_and_mistakes_explain():
     for p in L.PROBLEMS:
         exec(p.solution_text, ns)
     for p in L.PROBLEMS:
-        assert p.evaluate(ns).status == CORRECT, p.name
+        want = WRITTEN if isinstance(p, WordsProblem) else CORRECT
+        assert p.evaluate(ns).status == want, p.name
     assert "00부터" in ev(L.q1, n_lessons=12).text()
     assert "순서가 바뀌었습니다" in ev(L.q2, grid_shape=(3, 2)).text()
     assert "공개되지 않은" in ev(L.q3, double=lambda x: {3: 6, -1.5: -3.0}[x] if x in (3, -1.5) else x).text()
-    assert ev(L.q4, what_changes="모든 줄을 다시 써야 한다").status == INCORRECT
+    r = ev(L.q4, what_changes="모든 줄을 다시 써야 한다")
+    assert r.status == WRITTEN and "보이지 않는" in r.text()
 
 
 # ----------------------------------------------------------------------------------------
@@ -321,7 +332,8 @@ def test_reference_solutions_pass_and_placeholders_read_not_attempted(lesson):
         assert p.evaluate(dict(ns, **{p.var: ____})).status == UNATTEMPTED, p.qualname
         exec(p.solution_text, ns)
         result = p.evaluate(ns)
-        assert result.status == CORRECT, (p.qualname, result.text())
+        want = WRITTEN if isinstance(p, WordsProblem) else CORRECT
+        assert result.status == want, (p.qualname, result.text())
 
 
 def _src(code):
@@ -350,10 +362,9 @@ WRONG = {
         "    def forward(self, x):\n"
         "        return x\n"
         "model = TwoLayer"), "오류"),
-    ("lesson01", "q1c"): (_src("model = nn.Linear(4, 3)"), "레이어 구성이 다릅니다"),
+    ("lesson01", "q1c"): (_src("model = nn.Linear(4, 3)"), "nn.Module`을 상속한 클래스를 직접"),
     ("lesson01", "q2"): (_src("right_keyword = 'kernels'"), "노트에 적힌 틀린 이름"),
     ("lesson01", "q3"): (_src("conv1_out_shape = (1, 16, 26, 26)"), "stride=2를 빠뜨렸습니다"),
-    ("lesson01", "q4"): (_src("why_super = '그냥 원래 그렇게 쓰는 코드라서요'"), "핵심 개념"),
     ("lesson06", "q1"): (_src("def my_linear(x, A, b):\n    return x @ A + b"), "오류"),
     ("lesson06", "q1b"): (_src("def my_linear(x, A, b):\n    return x @ A.T"), "값이 다릅니다"),
     ("lesson06", "q2"): (_src("n_params = 1024 * 32"), "편향(bias)도 파라미터"),
@@ -372,9 +383,8 @@ WRONG = {
         "        self.fc2 = nn.Linear(20, 10)\n"
         "    def forward(self, x):\n"
         "        return self.fc2(torch.sigmoid(self.fc1(x)))\n"
-        "model_f = N()"), "활성화 함수를 확인"),
+        "model_f = N()"), "`fc1`의 출력까지는 같고, `fc2`(Linear)의 출력부터 다릅니다"),
     ("lesson08", "q3"): (_src("act_values = (0.5, 0.0, 0.0, 0.0)"), "작은 기울기(0.01)"),
-    ("lesson08", "q4"): (_src("when_which = '둘 다 아무거나 쓰면 됩니다 그렇죠'"), "핵심 개념"),
     ("lesson09", "q1"): (_src("mse = 0.5"), "L1Loss(MAE)"),
     ("lesson09", "q2"): (_src("mae = 0.375"), "MSELoss"),
     ("lesson09", "q3"): (_src("def my_cross_entropy(output, target):\n"
@@ -382,7 +392,6 @@ WRONG = {
                               "    return logp[torch.arange(len(target)), target].mean()"),
                          "값이 다릅니다"),
     ("lesson09", "q4"): (_src("none_shape = ()"), "reduction='mean'"),
-    ("lesson09", "q5"): (_src("class_vs_function = '똑같은 것이고 아무 차이가 없습니다'"), "핵심 개념"),
     ("lesson10", "q1"): (_src("seq = nn.Sequential(nn.Linear(8, 16), nn.Linear(16, 4))"),
                          "ReLU 레이어가 0개"),
     ("lesson10", "q2"): (_src(
@@ -394,7 +403,7 @@ WRONG = {
         "        for layer in self.layers:\n"
         "            x = F.relu(layer(x))\n"
         "        return x\n"
-        "stack = Stack()"), "Linear 레이어가 0개"),
+        "stack = Stack()"), "`self.layers`에 레이어를 파이썬 list로 담았습니다"),
     ("lesson10", "q3"): (_src("state_keys = ['encoder.weight', 'encoder.bias', "
                               "'decoder.weight', 'decoder.bias']"), "속성 이름(self.layers)"),
     ("lesson10", "q4"): (_src("which_container = {'a': 'Sequential', 'b': 'ModuleDict', "
@@ -422,7 +431,6 @@ WRONG = {
         "        return grad_output * 3 * x\n"                              # 3x, not 3x^2
         "def my_cube(x):\n    return MyCube.apply(x)"), "기울기가 다릅니다"),
     ("lesson12", "q3"): (_src("numeric_grad = 8.0"), "f(2) 값"),
-    ("lesson12", "q4"): (_src("why_float64 = '그게 기본값이라서 그렇습니다'"), "핵심 개념"),
 }
 
 
@@ -450,7 +458,8 @@ def test_every_problem_of_my_lessons_has_a_wrong_answer_test():
     for lesson in MY_LESSONS[1:]:
         module = importlib.import_module(f"teachnn.exercises.{lesson}")
         for p in module.PROBLEMS:
-            assert (lesson, p.name) in covered, p.qualname
+            if not isinstance(p, WordsProblem):      # free text: see test_exercises_issue16.py
+                assert (lesson, p.name) in covered, p.qualname
 
 
 def test_module_problem_rejects_non_modules_and_unbuildable_classes():

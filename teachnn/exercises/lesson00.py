@@ -34,6 +34,7 @@ q3 = FunctionProblem(
     reference=_double_reference,
     cases=[(3,), (-1.5,)],
     hidden_cases=[(0,), (1000,), (0.25,)],
+    draw=lambda rng: (float(rng.integers(-4000, 4000)) / 4,),
     title="함수 문제 연습: 두 배 하기",
     hints=["함수는 입력 x를 받아 무엇을 돌려주어야 할까요?",
            "return 뒤에 x에 2를 곱한 값을 적으면 됩니다."],

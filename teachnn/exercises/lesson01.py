@@ -20,6 +20,7 @@ q1 = ModuleProblem(
     reference=_TwoLayerReference,
     inputs=[tensor_case(((5, 4), 21)), tensor_case(((1, 4), 22))],
     structure_types={"Linear"},        # nn.ReLU() in __init__ or F.relu in forward: both fine
+    require_subclass=True,             # the lesson is about inheriting nn.Module: no nn.Sequential
     title="nn.Module을 상속한 두 층 신경망",
     hints=["class TwoLayer(nn.Module): 로 상속하고, __init__의 첫 줄에서 super().__init__()을 부르세요.",
            "__init__에 self.fc1 = nn.Linear(4, 8), self.fc2 = nn.Linear(8, 3)을 만들고, "
@@ -55,7 +56,7 @@ q3 = ValueProblem(
            "H = 28, padding = 1, kernel_size = 5, stride = 2: (28 + 2 - 5) // 2 + 1. 채널 수는 out_channels=16."],
     solution="conv1_out_shape = (1, 16, 13, 13)   # (28 + 2*1 - 5) // 2 + 1 = 13",
     mistakes=[((1, 16, 26, 26), "stride=2를 빠뜨렸습니다. 나눈 뒤 내림하고 1을 더합니다."),
-              ((1, 16, 12, 12), "(28 + 2 - 5) / 2 = 12.5를 내림한 12에 1을 더해야 합니다."),
+              ((1, 16, 12, 12), "나눈 값을 내림한 것까지는 맞습니다. 공식의 마지막 단계(+ 1)를 빠뜨리지 않았는지 확인하세요."),
               ((1, 1, 13, 13), "채널 수는 out_channels(16)가 됩니다.")],
 )
 

@@ -58,11 +58,19 @@ _Q3_CASES = [(10, 3), (10, 3, 2), (10, 3, 1, 1), (10, 3, 1, 0, 2), (7, 7)]
 _Q3_HIDDEN = [(100, 5, 3, 2, 1), (20, 4, 2, 1, 3), (9, 2, 4, 0, 1), (32, 3, 1, 1, 1),
               (15, 5, 2, 2, 2), (1, 1)]
 
+def _q3_draw(rng):
+    k, d, s, p = (int(rng.integers(1, 8)), int(rng.integers(1, 4)), int(rng.integers(1, 5)),
+                  int(rng.integers(0, 4)))
+    shortest = max(1, d * (k - 1) + 1 - 2 * p)
+    return (int(rng.integers(shortest, shortest + 60)), k, s, p, d)
+
+
 q3 = FunctionProblem(
     "conv1d_out_len",
     reference=_out_len,
     cases=_Q3_CASES,
     hidden_cases=_Q3_HIDDEN,
+    draw=_q3_draw,
     title="출력 길이 함수",
     hints=["공식: (L + 2p - d(k-1) - 1) / s 를 내림한 뒤 1을 더합니다.",
            "파이썬에서 음이 아닌 수의 내림 나눗셈은 // 입니다. 결과는 정수여야 합니다."],

@@ -5,7 +5,7 @@ Expected values are computed here with plain NumPy loops (never with teachnn's k
 import numpy as np
 
 from teachnn.exercises.core import (FunctionProblem, ModuleProblem, ValueProblem,
-                                    WordsProblem, finalize, ____)  # noqa: F401
+                                    WordsProblem, finalize, says, ____)  # noqa: F401
 
 
 def _conv2d_naive(x, w):
@@ -59,12 +59,21 @@ q2 = ValueProblem(
                "커널을 뒤집어 곱했습니다. PyTorch의 합성곱은 커널을 뒤집지 않습니다: w[0, 0]이 창의 왼쪽 위와 곱해집니다.")],
 )
 
+def _q3_draw(rng):
+    k, s, p = int(rng.integers(1, 8)), int(rng.integers(1, 4)), int(rng.integers(0, 4))
+    shortest = max(1, k - 2 * p)
+    h, w = (int(rng.integers(shortest, shortest + 60)) for _ in range(2))
+    shape = (int(rng.integers(1, 33)), int(rng.integers(1, 65)), h, w)
+    return (shape, int(rng.integers(1, 129)), k, s, p)
+
+
 q3 = FunctionProblem(
     "conv2d_output_shape",
     reference=_conv2d_output_shape,
     cases=[((1, 3, 32, 32), 16, 3), ((8, 3, 28, 28), 6, 5, 1, 2), ((4, 1, 28, 28), 8, 3, 2, 1)],
     hidden_cases=[((2, 3, 224, 224), 64, 7, 2, 3), ((5, 16, 13, 17), 32, 3, 2, 0),
                   ((1, 1, 5, 9), 1, 5), ((3, 8, 10, 6), 4, 4, 3, 1), ((16, 64, 56, 56), 128, 1, 2, 0)],
+    draw=_q3_draw,
     title="출력 모양 함수",
     hints=["(N, out_channels, H_out, W_out)을 돌려주세요. H_out과 W_out은 같은 공식을 씁니다.",
            "H_out = (h + 2 * padding - kernel_size) // stride + 1"],
@@ -105,6 +114,10 @@ q5 = WordsProblem(
     "answer",
     model_answer=_Q5_MODEL_ANSWER,
     keywords=[["절반", "줄", "작아", "감소", "1/2", "1/4", "half", "축소"]],
+    claims=[says("줄", "작아", "감소", "축소", "shrink", "smaller",
+                 unless=("파라미터", "가중치", "parameter", "weight"),
+                 note="모범 답안은 스트라이드 2가 출력 크기(과 계산량)를 줄인다고 말합니다. "
+                      "답에는 줄지 않는다고 적혀 있는 것 같습니다.")],
     title="스트라이드 2의 효과",
     hints=["출력 크기 공식에서 s가 1에서 2로 바뀌면 H_out은 어떻게 변하나요? 출력 칸 하나를 만드는 곱셈 수는 변하나요?"],
     solution=_Q5_MODEL_ANSWER,

@@ -5,7 +5,7 @@ Expected values are computed here with plain Python/NumPy (never with teachnn's 
 import numpy as np
 
 from teachnn.exercises.core import (FunctionProblem, ModuleProblem, ValueProblem,
-                                    WordsProblem, finalize, ____)  # noqa: F401
+                                    WordsProblem, finalize, says_not, ____)  # noqa: F401
 
 
 def _conv_transpose1d_naive(x, w, stride=1):
@@ -51,12 +51,22 @@ q2 = ValueProblem(
                "겹치는 칸에서는 값을 덮어쓰지 않고 더합니다.")],
 )
 
+def _q3_draw(rng):
+    while True:
+        k, s, p, d = (int(rng.integers(1, 8)), int(rng.integers(1, 5)), int(rng.integers(0, 4)),
+                      int(rng.integers(1, 4)))
+        case = (int(rng.integers(1, 40)), k, s, p, int(rng.integers(0, max(s, d))), d)
+        if _out_len(*case) > 0:
+            return case
+
+
 q3 = FunctionProblem(
     "conv_transpose_out_len",
     reference=_out_len,
     cases=[(4, 3), (4, 3, 2), (7, 4, 2, 1), (8, 3, 2, 1, 1)],
     hidden_cases=[(5, 2, 3, 0, 1), (10, 5, 1, 2), (3, 3, 2, 0, 0, 2), (6, 4, 3, 2, 2, 1),
                   (1, 1), (16, 7, 4, 3, 3, 1)],
+    draw=_q3_draw,
     title="전치 합성곱 출력 길이 함수",
     hints=["공식: (L - 1) * s - 2 * p + d * (k - 1) + output_padding + 1",
            "합성곱과 달리 나눗셈이 없습니다. 곱셈과 덧셈만 있습니다."],
@@ -102,6 +112,9 @@ q5 = WordsProblem(
     model_answer=_Q5_MODEL_ANSWER,
     keywords=[["전치", "transpose", "C^T", "C^⊤", "Cᵀ", "행렬"],
               ["역연산", "역행렬", "되돌", "inverse", "복원", "원래", "돌아오"]],
+    claims=[says_not("역연산", "역행렬", "되돌", "inverse", "복원", "돌아오",
+                     note="모범 답안은 전치 합성곱이 역연산이 아니라고(원래 입력으로 되돌아오지 "
+                          "않는다고) 말합니다. 답은 되돌린다고 말하는 것 같습니다.")],
     title="왜 '전치'인가",
     hints=["5절의 행렬 C를 떠올려 보세요. 전치 합성곱은 C의 무엇을 곱했나요? 4절에서 입력이 되돌아왔나요?"],
     solution=_Q5_MODEL_ANSWER,

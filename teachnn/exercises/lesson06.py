@@ -3,8 +3,10 @@ import numpy as np
 
 import teachnn
 import teachnn.nn as nn
+import teachnn.nn.functional as F
 from teachnn.exercises.core import (FunctionProblem, ModuleProblem, ValueProblem,
                                     finalize, tensor_case, ____)  # noqa: F401
+from teachnn.nn._functional import linear as _linear_impl
 
 
 def _linear_reference(x, A, b):
@@ -14,12 +16,22 @@ def _linear_reference(x, A, b):
     return teachnn.tensor(y.astype(np.float32))
 
 
+def _q1_draw(rng):
+    lead = tuple(int(n) for n in rng.integers(1, 6, size=int(rng.integers(1, 3))))
+    n_in, n_out = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+    seeds = [int(s) for s in rng.integers(0, 2 ** 31, size=3)]
+    return tensor_case((lead + (n_in,), seeds[0]), ((n_out, n_in), seeds[1]), ((n_out,), seeds[2]))
+
+
 q1 = FunctionProblem(
     "my_linear",
     reference=_linear_reference,
     cases=[tensor_case(((4, 3), 1), ((2, 3), 2), ((2,), 3))],
     hidden_cases=[tensor_case(((1, 5), 4), ((7, 5), 5), ((7,), 6)),
                   tensor_case(((2, 3, 4), 7), ((6, 4), 8), ((6,), 9))],
+    draw=_q1_draw,
+    # the exercise is y = x A^T + b by hand: F.linear (and nn.Linear, which calls it) is refused
+    forbid=[F.linear, nn.Linear, _linear_impl.LinearFunction, _linear_impl.LinearNoBiasFunction],
     atol=1e-5, rtol=1e-4,
     title="y = x A^T + b 를 @로 직접 계산하기",
     hints=["A의 모양은 [out_features, in_features]입니다. x와 곱하려면 A를 전치(transpose)해야 합니다.",

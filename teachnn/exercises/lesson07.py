@@ -67,6 +67,10 @@ q3 = FunctionProblem(
     reference=_adaptive_windows,
     cases=[(4, 2), (5, 3), (3, 5)],
     hidden_cases=[(7, 3), (10, 4), (6, 6), (1, 3), (10, 1), (13, 5), (2, 7)],
+    draw=lambda rng: (int(rng.integers(1, 40)), int(rng.integers(1, 16))),
+    # the lesson shows teachnn's own window functions: writing the formula is the exercise
+    forbid=["teachnn.geometry:adaptive_range", "teachnn.geometry:adaptive_ranges",
+            "teachnn.kernels.pool:adaptive_windows"],
     title="적응형 풀링 창 함수",
     hints=["창 i = (floor(i * L / O), ceil((i + 1) * L / O)), i = 0 .. O-1. 결과는 (시작, 끝) 튜플의 리스트입니다.",
            "math.floor, math.ceil을 쓰거나, 정수만으로: 시작 = (i * L) // O, 끝 = -((-(i + 1) * L) // O)."],
@@ -94,11 +98,19 @@ def _q4_input_other():
     return (teachnn.randn(1, 16, 7, 3),)
 
 
+def _q4_global_max():
+    import teachnn.nn as nn
+    return nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(16, 4))
+
+
 q4 = ModuleProblem(
     "head",
     reference=_q4_reference,
     inputs=[_q4_input_square, _q4_input_other],
     check_structure=False,     # AdaptiveAvgPool2d(1) or ((1, 1)), Flatten or a hand-written mean: all fine
+    mistakes=[(_q4_global_max,
+               "전역 최대 풀링(`AdaptiveMaxPool2d`)으로 계산한 출력입니다. 문제는 6절의 전역 '평균' "
+               "풀링을 이어 붙이라고 합니다: `nn.AdaptiveAvgPool2d(1)`을 써 보세요.")],
     title="크기와 상관없는 분류 머리",
     hints=["세 단계입니다: 전역 평균 풀링 [N, 16, H, W] -> [N, 16, 1, 1], 평탄화 -> [N, 16], 선형 레이어 -> [N, 4].",
            "nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(...)) 의 빈칸을 채워 보세요."],

@@ -1,7 +1,11 @@
 """Exercises of lesson 08 (activation functions: nn.ReLU() in __init__ vs F.relu in forward)."""
+import teachnn
 import teachnn.nn as nn
+import teachnn.nn.functional as F
+from teachnn.autograd import ops as _ops
 from teachnn.exercises.core import (FunctionProblem, ModuleProblem, ValueProblem,
                                     WordsProblem, finalize, tensor_case, ____)  # noqa: F401
+from teachnn.nn._functional import activation as _activation
 
 
 def _relu_reference(x):
@@ -14,11 +18,24 @@ def _grad_case(shape, seed, dtype="float64"):
                             avoid_zero=True))
 
 
+def _q1_draw(rng):
+    shape = tuple(int(n) for n in rng.integers(1, 6, size=int(rng.integers(1, 4))))
+    return _grad_case(shape, int(rng.integers(0, 2 ** 31)))
+
+
+# "without F.relu or nn.ReLU, with tensor operations only": every ReLU of the library is
+# refused (F.relu, x.relu(), teachnn.relu, nn.ReLU and the autograd Functions behind them);
+# x.clamp(min=0), torch.maximum and a mask are tensor operations and stay allowed.
+_RELUS = [F.relu, F.relu_, teachnn.relu, teachnn.Tensor.relu, teachnn.Tensor.relu_, nn.ReLU,
+          _activation.ReLUFunction, _ops.Relu]
+
 q1 = FunctionProblem(
     "my_relu",
     reference=_relu_reference,
     cases=[_grad_case((2, 3), 31)],
     hidden_cases=[_grad_case((5,), 32), _grad_case((2, 2, 3), 33)],
+    draw=_q1_draw,
+    forbid=_RELUS,
     check_grad=True,
     title="텐서 연산만으로 ReLU 만들기",
     hints=["ReLU(x) = max(x, 0): 음수는 0으로, 양수는 그대로 둡니다.",

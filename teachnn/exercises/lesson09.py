@@ -2,6 +2,8 @@
 import numpy as np
 
 import teachnn
+import teachnn.nn as nn
+import teachnn.nn.functional as F
 from teachnn.exercises.core import (FunctionProblem, ValueProblem, WordsProblem, finalize,
                                     random_tensor, ____)  # noqa: F401
 
@@ -62,11 +64,19 @@ def _ce_case(n, c, seed):
     return make
 
 
+def _q3_draw(rng):
+    return _ce_case(int(rng.integers(1, 16)), int(rng.integers(2, 11)), int(rng.integers(0, 2 ** 30)))
+
+
 q3 = FunctionProblem(
     "my_cross_entropy",
     reference=_ce_reference,
     cases=[_ce_case(10, 5, 41)],
     hidden_cases=[_ce_case(1, 3, 42), _ce_case(7, 2, 43)],
+    draw=_q3_draw,
+    # the question forbids F.cross_entropy (nn.CrossEntropyLoss calls it); F.nll_loss after
+    # F.log_softmax is what the question allows, so it stays allowed
+    forbid=[F.cross_entropy, nn.CrossEntropyLoss],
     check_dtype=False, atol=1e-6, rtol=1e-6,
     title="F.cross_entropy를 log_softmax로 직접 만들기",
     hints=["cross entropy = 정답 클래스의 -log(softmax 확률)을 배치에 대해 평균낸 값입니다.",

@@ -73,6 +73,8 @@ q3 = FunctionProblem(
     cases=[_per_class_small, _per_class_case(0, 12)],
     hidden_cases=[_per_class_case(1, 50), _per_class_case(2, 10, classes=10),
                   _per_class_case(3, 41, classes=5)],
+    draw=lambda rng: _per_class_case(int(rng.integers(0, 2 ** 31)), int(rng.integers(12, 60)),
+                                     classes=int(rng.integers(2, 11))),
     title="클래스별 정확도 함수",
     hints=["먼저 예측: predicted = logits.argmax(dim=1). 그다음 클래스 c마다 정답이 c인 샘플만 골라 봅니다.",
            "mask = labels == c 로 고른 뒤 (predicted[mask] == c).float().mean().item(). 결과를 리스트에 모으세요."],
@@ -115,6 +117,46 @@ def _q4_reference():
     return _my_model_28_class()()
 
 
+def _q4_variants():
+    """Every MyModel28 the question allows: the notes' model with layers that shrink the
+    maps added so that 64 x 4 x 4 comes out of a 28 x 28 input.  Max or average pooling,
+    before or after the ReLU, after the first convolution, the second or both (an adaptive
+    pooling to the same size gives the same windows here)."""
+    import teachnn.nn as nn
+
+    cls = _my_model_28_class()
+
+    def pool(kind, k):
+        return nn.MaxPool2d(k) if kind == "max" else nn.AvgPool2d(k)
+
+    def block(conv, kind, k, before_relu):
+        if kind is None:
+            return [conv, nn.ReLU()]
+        return [conv, pool(kind, k), nn.ReLU()] if before_relu else [conv, nn.ReLU(), pool(kind, k)]
+
+    def build(first, second):
+        def make():
+            model = cls()
+            model.layers = nn.Sequential(*block(nn.Conv2d(1, 20, 5), *first),
+                                         *block(nn.Conv2d(20, 64, 5), *second))
+            return model
+        return make
+
+    variants = []
+    kinds = ("max", "avg")
+    orders = (False, True)
+    for k1 in kinds:                                   # 28 -> 24 -> 12 -> 8 -> 4
+        for k2 in kinds:
+            for o1 in orders:
+                for o2 in orders:
+                    variants.append(build((k1, 2, o1), (k2, 2, o2)))
+    for kind in kinds:
+        for order in orders:
+            variants.append(build((kind, 3, order), (None, 0, False)))   # 24 -> 8 -> 4
+            variants.append(build((None, 0, False), (kind, 5, order)))   # 20 -> 4
+    return variants
+
+
 def _q4_input():
     import teachnn
     teachnn.manual_seed(11)
@@ -126,6 +168,7 @@ q4 = ModuleProblem(
     reference=_q4_reference,
     inputs=[_q4_input],
     check_structure=False,     # nn.MaxPool2d in the Sequential or F.max_pool2d in forward: both fine
+    also_accept=_q4_variants,  # "add only the layers that shrink the maps": any such pooling
     title="28x28에서도 64*4*4가 되는 MyModel",
     hints=["각 합성곱 뒤에 크기를 절반으로 줄이는 nn.MaxPool2d(2)를 넣으면 28 -> 24 -> 12 -> 8 -> 4 가 됩니다.",
            "나머지(x * 2, Sequential, view, fc1, relu, fc2, softmax)는 노트의 MyModel과 똑같이 둡니다."],

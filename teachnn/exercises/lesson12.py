@@ -12,11 +12,18 @@ def _relu_reference(x):
     return x.clamp(min=0.0)
 
 
+def _draw(rng):
+    shape = tuple(int(n) for n in rng.integers(1, 6, size=int(rng.integers(1, 4))))
+    return _grad_case(shape, int(rng.integers(0, 2 ** 31)))
+
+
 q1 = FunctionProblem(
     "my_relu",
     reference=_relu_reference,
     cases=[_grad_case((3, 4), 61)],
     hidden_cases=[_grad_case((7,), 62), _grad_case((2, 3, 2), 63)],
+    draw=_draw,
+    own_function=True,     # the result must come from the learner's Function and its backward
     check_grad=True,
     title="MyReLU의 backward 완성하기",
     hints=["ReLU의 미분은 x > 0인 곳에서 1, 나머지에서 0입니다. 연쇄 법칙으로 grad_output에 곱합니다.",
@@ -44,6 +51,8 @@ q2 = FunctionProblem(
     reference=_cube_reference,
     cases=[_grad_case((2, 3), 64)],
     hidden_cases=[_grad_case((5,), 65), _grad_case((1, 1), 66)],
+    draw=_draw,
+    own_function=True,
     check_grad=True,
     title="세제곱 레이어를 처음부터 만들기",
     hints=["forward는 x ** 3, backward는 (x ** 3)' = 3 x^2 에 grad_output을 곱합니다.",
