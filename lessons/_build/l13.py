@@ -17,9 +17,12 @@ CELLS = [
       기준 반복문의 어느 부분을 바꾼 것인지 표로 정리합니다.
 
     > 시간 측정은 컴퓨터마다, 실행할 때마다 다릅니다. 아래 숫자는 여러분의 컴퓨터에서 잰 값이고, 크기를 작게 잡아서 몇 초 안에 끝납니다.
-    > 비율(몇 배 빠른가)을 보세요.
+    > 비율(몇 배 빠른가)을 보세요. 방법끼리 공정하게 비교하려고 처음에는 모두 **CPU 코어 하나**로 잽니다. 코어를 여럿 쓰는 것은 마지막 단계입니다.
     """),
-    code(IMPORTS + """
+    code("""
+import os
+os.environ["OPENBLAS_NUM_THREADS"] = "1"     # NumPy의 행렬 곱(OpenBLAS)도 코어 하나만 쓰게: NumPy를 불러오기 전에 정합니다
+""" + IMPORTS + """
 import time
 import numpy as np
 import matplotlib.pyplot as plt
@@ -41,7 +44,8 @@ def gmacs(macs, seconds):
     \"\"\"1초에 곱셈-덧셈을 몇 십억(10^9) 번 했는지.\"\"\"
     return macs / seconds / 1e9
 
-print("준비 완료")"""),
+torch.set_num_threads(1)                    # teachnn의 커널도 코어 하나로 (6절의 마지막 단계 전까지)
+print("준비 완료, 스레드:", torch.get_num_threads())"""),
     md("""
     ## 1. 기준 반복문: 정의 그대로
 
@@ -119,7 +123,7 @@ print("준비 완료")"""),
     for name in ["@njit loops", "F.conv2d"]:
         print(f"{name:20s}: {macs / (timings[name] * 1e9) * 1e3:8.1f} ms  ({timings[name]:.2f} GMAC/s)")"""),
     md("""
-    `@njit`만으로 파이썬보다 수백 배 빨라졌지만, `F.conv2d`는 그보다도 수십 배 빠릅니다. 둘 다 같은 곱셈-덧셈을 같은 횟수만큼 합니다.
+    `@njit`만으로 파이썬보다 수백 배 빨라졌지만, `F.conv2d`는 그보다도 수십 배 이상 빠릅니다(둘 다 코어 하나). 둘 다 같은 곱셈-덧셈을 같은 횟수만큼 합니다.
     차이는 **어떤 순서로, 한 번에 몇 개씩** 하느냐에서 옵니다.
 
     ## 2. 왜 느릴까?
@@ -128,14 +132,14 @@ print("준비 완료")"""),
     - **레지스터 (register)**: 계산이 실제로 일어나는 곳. 아주 빠르지만 몇십 개뿐입니다. 요즘 CPU의 **벡터 레지스터**는 float32를
       한 번에 **8개**(AVX2), **16개**(AVX-512) 또는 4개(ARM NEON) 담고, 명령 하나로 그 8개나 16개를 한꺼번에 곱해 더합니다(벡터 명령, SIMD).
     - **캐시 (cache)**: 최근에 읽은 메모리를 가까이 두는 작은 저장소. 1단계 캐시(L1)는 수십 KB, 2단계(L2)는 1 MB 안팎입니다.
-      메모리는 64바이트(float32 16개) 묶음으로 캐시에 올라옵니다.
+      메모리는 보통 64바이트(float32 16개) 묶음으로 캐시에 올라옵니다.
     - **메인 메모리 (RAM)**: 크지만 멀어서, 캐시에 없는 값을 가져오는 데 곱셈-덧셈 수백 번의 시간이 걸립니다.
 
     이 그림으로 기준 반복문을 보면 느린 이유가 셋 보입니다.
     1. **가장 안쪽 반복문이 너무 짧습니다.** `for v in range(kw)`는 3번만 돕니다. 반복문을 시작하고 끝내는 비용과 `if` 검사(패딩인가?)가
        곱셈-덧셈보다 더 많습니다.
-    2. **메모리를 읽는 순서가 나쁩니다.** 가장 안쪽에서 `c`가 바뀌면 `x[n, c, r, q]`는 H*W칸을 건너뜁니다. 같은 입력 값을 출력 채널마다,
-       커널 칸마다 다시 메모리에서 읽습니다.
+    2. **메모리를 읽는 순서가 나쁩니다.** 안쪽 세 반복 `c, u, v`가 창 하나를 훑는 동안 `x`는 행이 바뀔 때마다 W칸, 채널이 바뀔 때마다
+       H*W칸씩 건너뛰며 읽힙니다. 그리고 같은 입력 값을 출력 채널 `m`마다, 그 값을 덮는 창마다 다시 읽습니다.
     3. **벡터 명령을 못 씁니다.** 합 `total` 하나에 차례로 더하므로, 곱셈-덧셈 8개를 한꺼번에 할 수가 없습니다.
 
     **예상해 보기.** 같은 계산에서 반복문의 순서만 바꿔, 가장 안쪽에서 **출력의 열 `j`** 가 움직이게 하면 어떨까요?
@@ -305,12 +309,12 @@ print("준비 완료")"""),
     print("A @ B와의 차이:", np.abs(matmul_blocked_numpy(A, B) - A @ B).max())
     print(f"B의 블록 하나: 192 x 48 x 4 바이트 = {192 * 48 * 4 / 1024:.0f} KB  (1단계 캐시: 32~48 KB)")"""),
     md("""
-    B의 블록(192 x 48, 36 KB)은 1단계 캐시에 들어갑니다. A의 모든 행이 이 블록을 지나가는 동안 블록은 캐시에 머물러 있으므로,
-    메인 메모리에서는 한 번만 읽힙니다. (teachnn의 `tiles.py`도 합을 192걸음씩 자르고, 48열 조각을 씁니다.)
+    B의 블록(192 x 48, 36 KB)은 1단계 캐시 크기 정도입니다. A의 모든 행이 이 블록을 지나가는 동안 블록은 캐시에 머물러 있으므로,
+    B의 값은 메인 메모리에서 한 번만 읽힙니다. (teachnn의 `tiles.py`도 합을 192걸음씩 자르고, 48열 조각을 씁니다.)
 
     **레지스터 타일 (register tile).** 블록 안에서는 한 단계 더 작게, 결과 `C`의 작은 타일(예: 8행 x 48열)을 계산하는 동안
     **레지스터에** 붙잡아 둡니다. 한 걸음 `k`마다 A의 숫자 8개와 B의 숫자 48개를 읽고, 그 바깥 곱(outer product) 8 x 48 = 384번의
-    곱셈-덧셈을 타일에 더합니다. 48열은 16칸 벡터 3개이므로 타일은 벡터 레지스터 8 x 3 = **24개**를 차지하고(AVX-512에는 32개가 있습니다),
+    곱셈-덧셈을 타일에 더합니다. AVX-512에서 48열은 16칸 벡터 3개이므로 타일은 벡터 레지스터 8 x 3 = **24개**를 차지하고(모두 32개가 있습니다),
     한 걸음은 "B 벡터 3개 읽기, A 숫자 8개 퍼뜨리기, 벡터 곱셈-덧셈(FMA) 24번"입니다. 읽는 것보다 계산이 훨씬 많아서, CPU가 메모리를
     기다리지 않고 거의 매 순간 계산합니다. 아래는 이 타일의 NumPy 쌍둥이입니다(teachnn의 `tiles.py`에도 같은 NumPy 쌍둥이가 있습니다).
     """),
@@ -370,6 +374,7 @@ print("준비 완료")"""),
 
     fig, ax = plt.subplots(figsize=(6, 2.6))
     ax.barh(list(mm), list(mm.values()), color=["tab:blue", "tab:blue", "tab:green"])
+    ax.invert_yaxis()
     ax.set_xlabel("GMAC/s (higher is faster)")
     ax.set_title("One matrix product, 32x288 @ 288x1024")
     plt.tight_layout()
@@ -385,16 +390,24 @@ print("준비 완료")"""),
 
     지금까지 잰 합성곱의 속도를 한 그림에 모아 봅시다. 가로축은 로그 눈금입니다(한 칸이 10배).
     `matmul alone`은 `col`이 이미 있다고 치고 행렬 곱만 잰 것입니다. im2col을 거의 공짜로 하거나 아예 하지 않을 때 닿을 수 있는 속도이고,
-    `F.conv2d`(teachnn의 빠른 커널)는 `col`을 만들지 않고, 직접 만든 레지스터 타일로, 샘플들을 여러 코어에 나눠 그 근처까지 갑니다.
+    `F.conv2d`(teachnn의 빠른 커널)는 `col`을 만들지 않고 직접 만든 레지스터 타일로 계산해 코어 하나로도 그보다 빠르고,
+    마지막 막대처럼 샘플들을 여러 코어에 나누면 코어 수에 가까운 배수만큼 더 빨라집니다(다른 프로그램이 코어를 쓰고 있으면 덜 빨라집니다).
     """),
     code("""
-    order = ["Python loops", "@njit loops", "@njit, j innermost", "im2col + matmul", "matmul alone", "F.conv2d"]
+    cores = os.cpu_count()
+    torch.set_num_threads(cores)                # 마지막 단계: 샘플들을 모든 코어에 나눕니다
+    timings[f"F.conv2d, {cores} threads"] = gmacs(macs, best_time(lambda: F.conv2d(x_t, w_t)))
+    torch.set_num_threads(1)
+
+    order = ["Python loops", "@njit loops", "@njit, j innermost", "im2col + matmul", "matmul alone", "F.conv2d",
+             f"F.conv2d, {cores} threads"]
     values = [timings[name] for name in order]
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.barh(order, values, color=["tab:gray"] * 5 + ["tab:green"])
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    ax.barh(order, values, color=["tab:gray"] * 5 + ["tab:green"] * 2)
     ax.set_xscale("log")
+    ax.set_xlim(right=max(values) * 8)          # 막대 끝의 숫자가 들어갈 자리
     ax.set_xlabel("GMAC/s (log scale, higher is faster)")
-    ax.set_title("Conv2d (8, 32, 34, 34) -> 32 channels, 3x3, on this machine")
+    ax.set_title("Conv2d (8, 32, 34, 34) -> 32 channels, 3x3, one core unless noted")
     for position, value in enumerate(values):
         ax.text(value, position, f" {value:.3g}", va="center")
     ax.invert_yaxis()
@@ -414,7 +427,7 @@ print("준비 완료")"""),
     | 계획 (plan) | `fast_conv/plans.py` | 반복문의 범위와 인덱스 공식(`oH`, `oW`, `r = i*s + u*d - p`)을 `teachnn.geometry`에서 한 번 계산해, 순전파·역전파·전치 합성곱의 계획(Forward / Backward / Transpose plan)에 담습니다. |
     | 페이즈 (layout) | `fast_conv/layout.py` | 안쪽의 `if 0 <= r < H` 검사와 스트라이드 `s`만큼 건너뛰는 읽기를 없앱니다. 입력을 0으로 패딩하고 스트라이드에 따라 나눈 "페이즈"로 한 번 모으면(gather) 모든 커널 칸이 보폭 1로, 연속해서 읽힙니다. 역방향에서는 거꾸로 흩어 놓습니다(scatter). |
     | 구간 표 (runs) | `fast_conv/runs.py` | 합 쪽 반복 `c, u, v`: `col`의 행 `(c, u, v)`가 페이즈 안의 연속된 구간이라는 사실을 (시작, 길이) 표로 만듭니다. im2col이 복사가 아니라 "주소 목록"이 됩니다. |
-    | 합친 곱 (products) | `fast_conv/products.py` | `c, u, v`에 대한 합 전체를 행렬 곱으로 계산합니다. 순전파는 모으기 + 곱(`col`을 만들지 않고 페이즈에서 바로 읽음), 입력 기울기는 곱 + 흩기(col2im, im2col의 반대), 그리고 가중치 기울기. |
+    | 합친 곱 (products) | `fast_conv/products.py` | `c, u, v`에 대한 합 전체를 행렬 곱으로 계산합니다. 순전파는 모으기 + 곱(`col`을 만들지 않고 페이즈에서 바로 읽음), 입력 기울기는 대개 곱 + 흩기(col2im, im2col의 반대), 그리고 가중치 기울기. |
     | 레지스터 타일 (tiles) | `fast_conv/tiles.py` | 가장 안쪽 곱셈-덧셈: 결과의 8 x 48 타일을 벡터 레지스터 24개에 두고 한 걸음에 벡터 곱셈-덧셈 24번. LLVM IR 생성기와 그 NumPy 쌍둥이가 나란히 있습니다. |
     | 깊이별 합성곱 (depthwise) | `fast_conv/depthwise.py` | `groups == C_in`(채널마다 커널 하나)이면 행렬 곱의 행이 하나뿐이라 im2col이 이득이 없습니다. 이때는 2절처럼 안쪽 반복이 긴 직접 반복문을 씁니다. |
     | 스레드 (threads) | `fast_conv/threads.py` | 가장 바깥 반복 `n`(샘플): 샘플을 CPU 코어들에 나눠 동시에 계산합니다. 두 스레드가 같은 메모리에 쓰는 일이 없습니다. |
