@@ -135,6 +135,26 @@ print("준비 완료, 스레드:", torch.get_num_threads())"""),
       메모리는 보통 64바이트(float32 16개) 묶음으로 캐시에 올라옵니다.
     - **메인 메모리 (RAM)**: 크지만 멀어서, 캐시에 없는 값을 가져오는 데 곱셈-덧셈 수백 번의 시간이 걸립니다.
 
+    여러분의 CPU는 벡터 하나에 float32를 몇 개 담을까요? Numba가 쓰는 컴파일러(LLVM)에게 물어봅시다.
+    """),
+    code("""
+    import llvmlite.binding as llvm
+
+    cpu = llvm.get_host_cpu_name()
+    try:
+        features = llvm.get_host_cpu_features()
+    except RuntimeError:                       # 기능 목록을 알려 주지 않는 컴퓨터도 있습니다
+        features = {}
+    if features.get("avx512f"):
+        lanes = "AVX-512: 벡터 레지스터 32개, 하나에 float32 16개"
+    elif features.get("avx2"):
+        lanes = "AVX2: 벡터 레지스터 16개, 하나에 float32 8개"
+    elif features.get("neon") or "arm" in cpu or "apple" in cpu:
+        lanes = "ARM NEON: 벡터 레지스터 32개, 하나에 float32 4개"
+    else:
+        lanes = "알 수 없음 (적어도 하나에 float32 4개)"
+    print("CPU:", cpu, "->", lanes)"""),
+    md("""
     이 그림으로 기준 반복문을 보면 느린 이유가 셋 보입니다.
     1. **가장 안쪽 반복문이 너무 짧습니다.** `for v in range(kw)`는 3번만 돕니다. 반복문을 시작하고 끝내는 비용과 `if` 검사(패딩인가?)가
        곱셈-덧셈보다 더 많습니다.
