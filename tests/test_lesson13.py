@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from teachnn.exercises import lesson13
-from teachnn.exercises.core import CORRECT, INCORRECT, UNATTEMPTED, ____  # noqa: F401
+from teachnn.exercises.core import CORRECT, INCORRECT, UNATTEMPTED, WRITTEN, ____  # noqa: F401
 from tests.parity import requires_torch, torch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +95,8 @@ def test_solution_is_accepted(problem):
     if problem.kind == "words":
         result = problem.evaluate(_namespace(f"{problem.var} = {problem.model_answer!r}"))
         # free text is never judged right: it is shown beside the model answer
-        assert result.status != INCORRECT and result.code == problem.model_answer, result.text()
+        assert result.status == WRITTEN and not result.correct, result.text()
+        assert result.model_answer == problem.model_answer
     else:
         result = _evaluate(problem, problem.solution_text)
         assert result.status == CORRECT, result.text()
@@ -221,8 +222,11 @@ def test_wrong_col_size_gets_the_intended_message():
 
 
 def test_words_answer_without_reason_is_not_accepted_silently():
+    # free text is left to the teacher: a reason-less answer is shown beside the model
+    # answer with a note that key ideas are missing, and it earns no point
     result = _evaluate(lesson13.q3, 'faster_order = "B가 빠릅니다. 그냥요."')
-    assert result.status == INCORRECT, result.text()
+    assert result.status == WRITTEN and not result.correct, result.text()
+    assert "참고:" in result.text() and "모범 답안" in result.text()
 
 
 def test_guard_leaves_no_profiler_behind():
