@@ -6,6 +6,8 @@ One test per notebook, so ``pytest -n 2`` spreads them over both cores.
 """
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -14,6 +16,8 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
+BUILDER = ROOT / "tools" / "lessons" / "build.py"
+NOTES = "스터디 노트 『PyTorch 공부 0 - torch.nn (1)』(thon, 2024-07-22)"
 NOTEBOOKS = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
 CHECK_CALL = re.compile(r"\bq\d+\.check\(\)")
 CELL_TIMEOUT = 120          # seconds per cell; no wall-clock assertion (tests stay deterministic:
@@ -37,6 +41,29 @@ def _text_of(output):
 
 def test_all_thirteen_lessons_are_present():
     assert [p.stem for p in NOTEBOOKS] == EXPECTED_LESSONS
+
+
+def test_every_notebook_is_what_the_one_builder_writes(tmp_path):
+    # the builder runs as a learner-independent script: fresh interpreter, its own folder
+    subprocess.run([sys.executable, str(BUILDER), "--out", str(tmp_path)], check=True,
+                   cwd=ROOT, capture_output=True, timeout=120)
+    generated = sorted(p.name for p in tmp_path.glob("*.ipynb"))
+    assert generated == [p.name for p in NOTEBOOKS]
+    for path in NOTEBOOKS:
+        assert (tmp_path / path.name).read_text(encoding="utf-8") == \
+            path.read_text(encoding="utf-8"), f"{path.name} differs from tools/lessons; rerun build.py"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_lesson_has_the_one_template_and_attribution(path):
+    nb = nbformat.read(str(path), as_version=4)
+    first = nb.cells[0].source
+    assert first.startswith(f"# {path.stem[:2]}. ") and "**이번 강의의 목표**" in first
+    assert f"> 바탕: {NOTES} — " in first or f"> 보충 강의: {NOTES}에는 없는 내용입니다." in first
+    text = "\n".join(c.source for c in nb.cells)
+    # a learner with the installed package has neither the notes' file nor the repository's tests
+    for unshipped in ("notes/", "tests/", "benchmarks/", "tools/"):
+        assert unshipped not in text, f"{path.name} cites {unshipped}, which is not shipped"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -1,7 +1,7 @@
 import csv
 from pathlib import Path
 
-from common import SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 _BATCH_CSV = Path(__file__).resolve().parents[2] / "tests" / "grading_batch" / "expected_grades.csv"
 
@@ -18,15 +18,15 @@ def grades_table():
 FILENAME, PREFIX = "00_start.ipynb", "l00"
 
 CELLS = [
-    md("""
-    # 00. 시작하기 — 읽고, 돌려 보고, 지켜보는 `torch.nn`
-
-    **이번 강의의 목표**
-    - teachnn이 무엇이고 왜 만들었는지 압니다.
-    - 강의 노트북을 어떻게 실행하고, 연습 문제를 어떻게 푸는지 익힙니다.
-    - 앞으로 배울 13개 강의의 순서를 훑어봅니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "00. 시작하기 — 읽고, 돌려 보고, 지켜보는 `torch.nn`",
+        goals=[
+            "teachnn이 무엇이고 왜 만들었는지 압니다.",
+            "강의 노트북을 어떻게 실행하고, 연습 문제를 어떻게 푸는지 익힙니다.",
+            "앞으로 배울 13개 강의의 순서를 훑어봅니다.",
+        ],
+        source=from_notes("과정 전체의 순서는 노트의 목차(레이어, 활성화 함수, 손실 함수, 컨테이너)를 따릅니다"),
+    ),
     md("""
     ## teachnn이란?
 
@@ -180,14 +180,14 @@ CELLS = [
     ```
 
     결과는 `grades.csv`(학습자마다 한 줄, 문제마다 한 열, 합계)와 학습자별 피드백 파일(`grades_feedback/이름.txt`)입니다.
-    저장소의 예시 제출물(`tests/grading_batch/`)을 채점하면 다음 표가 나옵니다
+    teachnn 소스 저장소에 있는 예시 제출물 묶음을 채점하면 다음 표가 나옵니다
     (`status`: 정상 `ok`, 오류 셀 있음 `cell_errors`, 시간 초과로 중단한 셀 있음 `cell_timeout`,
     노트북 전체 시간 초과 `timeout`, 커널이 죽음 `kernel_died`, 파일을 읽을 수 없음 `unreadable`.
     마지막 세 경우는 채점하지 못해 모두 0점입니다).
 
     {GRADES_TABLE}
 
-    (이 표는 `tests/grading_batch/expected_grades.csv`에서 만들었고, `tests/test_grade.py`가 매번 실제로 채점해 이 표와 같은지 확인합니다.)
+    (이 표는 그 예시 묶음의 기대 결과에서 만들었고, teachnn의 테스트가 매번 실제로 채점해 이 표와 같은지 확인합니다.)
     """),
 ]
 

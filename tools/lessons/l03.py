@@ -1,21 +1,20 @@
 """Lesson 03 — Conv2d."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME = "03_conv2d.ipynb"
 PREFIX = "l03"
 
 CELLS = [
-md("""
-# 03. 2차원 합성곱 — `nn.Conv2d`
-
-> 이 강의의 흐름은 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)의 목차를 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 이미지가 `[배치 크기, 채널, 높이, 너비]` = `[N, C, H, W]` 텐서라는 것을 알고, `nn.Conv2d`의 커널 모양을 읽습니다.
-- 커널이 가로·세로 **두 방향**으로 미끄러지며, 여러 입력 채널의 곱을 **모두 더해** 출력 한 칸을 만든다는 것을 확인합니다.
-- 스트라이드 (보폭)와 패딩이 출력 크기를 어떻게 바꾸는지 공식으로 계산합니다.
-- 합성곱을 파이썬 반복문으로 직접 구현해 `F.conv2d`와 값이 같은지 확인합니다.
-"""),
+header(
+    "03. 2차원 합성곱 — `nn.Conv2d`",
+    goals=[
+        "이미지가 `[배치 크기, 채널, 높이, 너비]` = `[N, C, H, W]` 텐서라는 것을 알고, `nn.Conv2d`의 커널 모양을 읽습니다.",
+        "커널이 가로·세로 **두 방향**으로 미끄러지며, 여러 입력 채널의 곱을 **모두 더해** 출력 한 칸을 만든다는 것을 확인합니다.",
+        "스트라이드 (보폭)와 패딩이 출력 크기를 어떻게 바꾸는지 공식으로 계산합니다.",
+        "합성곱을 파이썬 반복문으로 직접 구현해 `F.conv2d`와 값이 같은지 확인합니다.",
+    ],
+    source=from_notes("`nn.Conv2d` 부분을 따릅니다"),
+),
 code(IMPORTS + """
 import numpy as np
 import matplotlib.pyplot as plt

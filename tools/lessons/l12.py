@@ -1,18 +1,18 @@
-from common import IMPORTS, SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME, PREFIX = "12_custom_function.ipynb", "l12"
 
 CELLS = [
-    md("""
-    # 12. 더 나아가기: `autograd.Function`으로 나만의 레이어 만들기
-
-    **이번 강의의 목표**
-    - 자동 미분(autograd)이 연산마다 **순전파(forward)와 역전파(backward) 한 쌍**을 기록한다는 것을 이해합니다.
-    - `torch.autograd.Function`을 상속해 forward와 backward를 직접 쓰고, `ctx.save_for_backward`로 값을 넘깁니다.
-    - 직접 쓴 backward가 맞는지 `gradcheck`로 수치 미분과 비교해 확인합니다.
-    - 만든 함수를 `nn.Module`로 감싸 보통 레이어처럼 씁니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "12. 더 나아가기: `autograd.Function`으로 나만의 레이어 만들기",
+        goals=[
+            "자동 미분(autograd)이 연산마다 **순전파(forward)와 역전파(backward) 한 쌍**을 기록한다는 것을 이해합니다.",
+            "`torch.autograd.Function`을 상속해 forward와 backward를 직접 쓰고, `ctx.save_for_backward`로 값을 넘깁니다.",
+            "직접 쓴 backward가 맞는지 `gradcheck`로 수치 미분과 비교해 확인합니다.",
+            "만든 함수를 `nn.Module`로 감싸 보통 레이어처럼 씁니다.",
+        ],
+        source=beyond_notes("노트의 모든 레이어 뒤에서 일하는 자동 미분을 직접 만들어 보는 더 나아가기 강의입니다."),
+    ),
     code(IMPORTS + "\nfrom teachnn.autograd import Function, gradcheck"
          "    # PyTorch라면: from torch.autograd import Function, gradcheck"),
     md("""

@@ -1,21 +1,19 @@
 """Lesson 05 — transposed convolution."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME = "05_conv_transpose.ipynb"
 PREFIX = "l05"
 
 CELLS = [
-md("""
-# 05. 전치 합성곱 — `nn.ConvTranspose1d/2d/3d`
-
-> 이 강의의 흐름은 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)의 목차를 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 전치 합성곱 (transposed convolution)이 디코더 (decoder)에서 작은 특성 맵을 크게 만드는 **업샘플링**에 쓰인다는 것을 압니다.
-- 입력 한 칸이 커널 모양의 "도장"을 출력에 찍고 겹친 곳은 더해진다는 것을 계산과 애니메이션으로 확인합니다.
-- 노트의 한 문장 — *"역방향으로 수행하는 것이지 역연산이 아니다"* — 을 숫자로 확인합니다.
-  합성곱 뒤에 전치 합성곱을 해도 입력이 돌아오지 않고, 대신 $\\langle \\mathrm{conv}(x), y\\rangle = \\langle x, \\mathrm{conv\\_transpose}(y)\\rangle$ 가 성립합니다.
-"""),
+header(
+    "05. 전치 합성곱 — `nn.ConvTranspose1d/2d/3d`",
+    goals=[
+        "전치 합성곱 (transposed convolution)이 디코더 (decoder)에서 작은 특성 맵을 크게 만드는 **업샘플링**에 쓰인다는 것을 압니다.",
+        "입력 한 칸이 커널 모양의 \"도장\"을 출력에 찍고 겹친 곳은 더해진다는 것을 계산과 애니메이션으로 확인합니다.",
+        "노트의 한 문장 — *\"역방향으로 수행하는 것이지 역연산이 아니다\"* — 을 숫자로 확인합니다.\n  합성곱 뒤에 전치 합성곱을 해도 입력이 돌아오지 않고, 대신 $\\langle \\mathrm{conv}(x), y\\rangle = \\langle x, \\mathrm{conv\\_transpose}(y)\\rangle$ 가 성립합니다.",
+    ],
+    source=from_notes("`nn.ConvTranspose1d, 2d, 3d` 부분(업샘플링, 디코더, \"역방향이지 역연산이 아님\")을 따릅니다"),
+),
 code(IMPORTS + """
 import numpy as np
 import matplotlib.pyplot as plt

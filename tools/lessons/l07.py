@@ -1,21 +1,20 @@
 """Lesson 07 — pooling."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME = "07_pooling.ipynb"
 PREFIX = "l07"
 
 CELLS = [
-md("""
-# 07. 풀링 — 최대 풀링, 평균 풀링, 적응형 풀링
-
-> 이 강의의 흐름과 4x4 예제는 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)를 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 풀링 (pooling)이 구역마다 대표값 하나를 골라 특성 맵을 줄이는 레이어라는 것을 이해합니다.
-- 최대 풀링 / 평균 풀링의 값을 손으로 계산하고, 출력 크기 공식이 합성곱과 같다는 것을 확인합니다.
-- 적응형 풀링 (adaptive pooling)이 **출력 크기를 먼저 정하고** 창을 거꾸로 계산한다는 것을, 노트의 4x4 예제로 확인합니다.
-- 전역 평균 풀링이 어떤 크기의 입력이든 채널마다 숫자 하나로 줄인다는 것을 봅니다.
-"""),
+header(
+    "07. 풀링 — 최대 풀링, 평균 풀링, 적응형 풀링",
+    goals=[
+        "풀링 (pooling)이 구역마다 대표값 하나를 골라 특성 맵을 줄이는 레이어라는 것을 이해합니다.",
+        "최대 풀링 / 평균 풀링의 값을 손으로 계산하고, 출력 크기 공식이 합성곱과 같다는 것을 확인합니다.",
+        "적응형 풀링 (adaptive pooling)이 **출력 크기를 먼저 정하고** 창을 거꾸로 계산한다는 것을, 노트의 4x4 예제로 확인합니다.",
+        "전역 평균 풀링이 어떤 크기의 입력이든 채널마다 숫자 하나로 줄인다는 것을 봅니다.",
+    ],
+    source=from_notes("풀링 레이어 부분과 `AdaptiveAvgPool2d`의 4x4 예제를 따릅니다"),
+),
 code(IMPORTS + """
 import numpy as np
 import matplotlib.pyplot as plt

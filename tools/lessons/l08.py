@@ -1,17 +1,17 @@
-from common import IMPORTS, SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME, PREFIX = "08_activations.ipynb", "l08"
 
 CELLS = [
-    md("""
-    # 08. 활성화 함수: `nn.ReLU()`와 `F.relu`
-
-    **이번 강의의 목표**
-    - 활성화 함수(activation function)가 왜 필요한지 이해하고, 자주 쓰는 함수의 모양을 그려 봅니다.
-    - 같은 ReLU를 `nn.ReLU()`(클래스)와 `F.relu`(함수) 두 가지로 쓸 수 있다는 것을 확인합니다.
-    - 노트의 두 `NeuralNetwork` 버전이 **같은 가중치에서 완전히 같은 결과**를 낸다는 것을 직접 보입니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "08. 활성화 함수: `nn.ReLU()`와 `F.relu`",
+        goals=[
+            "활성화 함수(activation function)가 왜 필요한지 이해하고, 자주 쓰는 함수의 모양을 그려 봅니다.",
+            "같은 ReLU를 `nn.ReLU()`(클래스)와 `F.relu`(함수) 두 가지로 쓸 수 있다는 것을 확인합니다.",
+            "노트의 두 `NeuralNetwork` 버전이 **같은 가중치에서 완전히 같은 결과**를 낸다는 것을 직접 보입니다.",
+        ],
+        source=from_notes("활성화 함수 부분과 두 `NeuralNetwork` 예제(`nn.ReLU()`와 `F.relu`)를 따릅니다"),
+    ),
     code(IMPORTS),
     md("""
     ## 1. 왜 활성화 함수가 필요할까요?

@@ -1,20 +1,19 @@
 """Lesson 04 — Conv3d."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME = "04_conv3d.ipynb"
 PREFIX = "l04"
 
 CELLS = [
-md("""
-# 04. 3차원 합성곱 — `nn.Conv3d`
-
-> 이 강의의 흐름은 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)의 목차를 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 부피 데이터(MRI·CT)와 동영상이 `[N, C, D, H, W]` 텐서가 된다는 것을 이해합니다.
-- Conv3d의 커널이 깊이·높이·너비 **세 방향**으로 움직인다는 것을 깊이 조각(slice) 애니메이션으로 봅니다.
-- 시간 방향 커널로 동영상의 **움직임**을 찾아보고, Conv2d가 Conv3d의 특별한 경우임을 확인합니다.
-"""),
+header(
+    "04. 3차원 합성곱 — `nn.Conv3d`",
+    goals=[
+        "부피 데이터(MRI·CT)와 동영상이 `[N, C, D, H, W]` 텐서가 된다는 것을 이해합니다.",
+        "Conv3d의 커널이 깊이·높이·너비 **세 방향**으로 움직인다는 것을 깊이 조각(slice) 애니메이션으로 봅니다.",
+        "시간 방향 커널로 동영상의 **움직임**을 찾아보고, Conv2d가 Conv3d의 특별한 경우임을 확인합니다.",
+    ],
+    source=from_notes("`nn.Conv3d` 부분(의료 영상, 비디오)을 따릅니다"),
+),
 code(IMPORTS + """
 import numpy as np
 import matplotlib.pyplot as plt

@@ -1,21 +1,20 @@
 """Lesson 11 — a custom forward, and training a small CNN end to end."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME = "11_custom_forward_cnn.ipynb"
 PREFIX = "l11"
 
 CELLS = [
-md("""
-# 11. `forward`를 직접 쓰는 모델과 작은 CNN 훈련하기
-
-> 이 강의의 흐름과 `MyModel` 예제는 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)의 "배운 점 요약"을 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 노트의 `MyModel`처럼 `nn.Sequential`을 쓰면서도 `forward`를 직접 정의하는 이유(전처리, 평탄화, 후처리)를 이해합니다.
-- `nn.Linear(64 * 4 * 4, 128)`의 `64 * 4 * 4`가 어디서 오는지 계산하고 `viz.summary`로 확인합니다.
-- 생성 데이터 세트로 작은 CNN을 처음부터 끝까지 훈련합니다: 진행 막대, 손실 곡선, 최종 정확도.
-- `viz.feature_maps`로 훈련된 모델이 각 레이어에서 무엇을 만드는지 들여다봅니다.
-"""),
+header(
+    "11. `forward`를 직접 쓰는 모델과 작은 CNN 훈련하기",
+    goals=[
+        "노트의 `MyModel`처럼 `nn.Sequential`을 쓰면서도 `forward`를 직접 정의하는 이유(전처리, 평탄화, 후처리)를 이해합니다.",
+        "`nn.Linear(64 * 4 * 4, 128)`의 `64 * 4 * 4`가 어디서 오는지 계산하고 `viz.summary`로 확인합니다.",
+        "생성 데이터 세트로 작은 CNN을 처음부터 끝까지 훈련합니다: 진행 막대, 손실 곡선, 최종 정확도.",
+        "`viz.feature_maps`로 훈련된 모델이 각 레이어에서 무엇을 만드는지 들여다봅니다.",
+    ],
+    source=from_notes("\"배운 점 요약\"의 `MyModel` 예제를 따릅니다. 훈련 과정은 노트에 없는 보충 내용입니다"),
+),
 code(IMPORTS + """
 import time
 import numpy as np

@@ -1,17 +1,17 @@
-from common import IMPORTS, SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME, PREFIX = "06_linear.ipynb", "l06"
 
 CELLS = [
-    md("""
-    # 06. 선형 레이어 `nn.Linear`: `y = xA^T + b`
-
-    **이번 강의의 목표**
-    - 완전 연결 레이어(fully connected layer), 곧 선형 레이어(linear layer)가 계산하는 식 $y = xA^T + b$를 이해합니다.
-    - `nn.Linear`의 결과를 행렬 곱 연산자 `@`로 **직접** 계산해 똑같은지 확인합니다.
-    - 가중치(weight)와 편향(bias)의 모양, 파라미터 수, 기본 초기화를 살펴봅니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "06. 선형 레이어 `nn.Linear`: `y = xA^T + b`",
+        goals=[
+            "완전 연결 레이어(fully connected layer), 곧 선형 레이어(linear layer)가 계산하는 식 $y = xA^T + b$를 이해합니다.",
+            "`nn.Linear`의 결과를 행렬 곱 연산자 `@`로 **직접** 계산해 똑같은지 확인합니다.",
+            "가중치(weight)와 편향(bias)의 모양, 파라미터 수, 기본 초기화를 살펴봅니다.",
+        ],
+        source=from_notes("`nn.Linear` 부분(식 $y = xA^T + b$와 `nn.Linear(in_features=1024, out_features=32)`)을 따릅니다. 나머지 예제는 새로 만들었습니다"),
+    ),
     code(IMPORTS),
     md("""
     ## 1. 아이디어

@@ -1,17 +1,17 @@
-from common import IMPORTS, SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME, PREFIX = "09_losses.ipynb", "l09"
 
 CELLS = [
-    md("""
-    # 09. 손실 함수: `CrossEntropyLoss`, `MSELoss`, `L1Loss`
-
-    **이번 강의의 목표**
-    - 손실 함수(loss function)가 "예측이 정답에서 얼마나 먼가"를 숫자 하나로 만든다는 것을 이해합니다.
-    - 노트의 예제로 `nn.CrossEntropyLoss()`(클래스)와 `F.cross_entropy`(함수)가 같은 값을 내는지 확인합니다.
-    - 회귀에 쓰는 `MSELoss`와 `L1Loss`(MAE)를 손으로 계산해 봅니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "09. 손실 함수: `CrossEntropyLoss`, `MSELoss`, `L1Loss`",
+        goals=[
+            "손실 함수(loss function)가 \"예측이 정답에서 얼마나 먼가\"를 숫자 하나로 만든다는 것을 이해합니다.",
+            "노트의 예제로 `nn.CrossEntropyLoss()`(클래스)와 `F.cross_entropy`(함수)가 같은 값을 내는지 확인합니다.",
+            "회귀에 쓰는 `MSELoss`와 `L1Loss`(MAE)를 손으로 계산해 봅니다.",
+        ],
+        source=from_notes("손실 함수 부분과 `CrossEntropyLoss`/`F.cross_entropy` 예제를 따릅니다"),
+    ),
     code(IMPORTS),
     md("""
     ## 1. 노트의 예제: 클래스로 쓰는 손실 함수

@@ -1,21 +1,20 @@
 """Lesson 02 — Conv1d."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME = "02_conv1d.ipynb"
 PREFIX = "l02"
 
 CELLS = [
-md("""
-# 02. 1차원 합성곱 — `nn.Conv1d`
-
-> 이 강의의 흐름과 예제는 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)의 목차를 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 1차원 합성곱 (convolution)이 입력을 **`[batch_size, num_channels, sequence_length]`** 모양으로 받는다는 것을 이해합니다.
-- 커널 (필터)이 채널(임베딩 차원) 전체를 한 번에 덮고 **길이 방향으로만** 미끄러진다는 것을 눈으로 확인합니다.
-- 스트라이드 (보폭), 패딩, 팽창 (dilation)이 출력 길이를 어떻게 바꾸는지 계산합니다.
-- 시계열 예제와 텍스트 예제를 직접 돌려 봅니다.
-"""),
+header(
+    "02. 1차원 합성곱 — `nn.Conv1d`",
+    goals=[
+        "1차원 합성곱 (convolution)이 입력을 **`[batch_size, num_channels, sequence_length]`** 모양으로 받는다는 것을 이해합니다.",
+        "커널 (필터)이 채널(임베딩 차원) 전체를 한 번에 덮고 **길이 방향으로만** 미끄러진다는 것을 눈으로 확인합니다.",
+        "스트라이드 (보폭), 패딩, 팽창 (dilation)이 출력 길이를 어떻게 바꾸는지 계산합니다.",
+        "시계열 예제와 텍스트 예제를 직접 돌려 봅니다.",
+    ],
+    source=from_notes("`nn.Conv1d` 부분(입력 모양, 한 방향으로만 움직이는 커널, `dilation`)을 따릅니다"),
+),
 code(IMPORTS + """
 import numpy as np
 import matplotlib.pyplot as plt

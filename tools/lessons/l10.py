@@ -1,18 +1,18 @@
-from common import IMPORTS, SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME, PREFIX = "10_containers.ipynb", "l10"
 
 CELLS = [
-    md("""
-    # 10. 컨테이너: `Sequential`, `ModuleList`, `ModuleDict`
-
-    **이번 강의의 목표**
-    - 여러 레이어를 한데 묶어 관리하는 컨테이너(container) 세 가지를 익힙니다.
-    - `nn.Sequential`을 만드는 세 가지 방법을 실행해 보고, 결과가 같은 모양인지 확인합니다.
-    - `nn.ModuleList`는 반복문이 있는 `forward`와, `nn.ModuleDict`는 이름으로 고르는 레이어와 함께 씁니다.
-    - 각 컨테이너가 어떤 상황에 맞는지 판단합니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "10. 컨테이너: `Sequential`, `ModuleList`, `ModuleDict`",
+        goals=[
+            "여러 레이어를 한데 묶어 관리하는 컨테이너(container) 세 가지를 익힙니다.",
+            "`nn.Sequential`을 만드는 세 가지 방법을 실행해 보고, 결과가 같은 모양인지 확인합니다.",
+            "`nn.ModuleList`는 반복문이 있는 `forward`와, `nn.ModuleDict`는 이름으로 고르는 레이어와 함께 씁니다.",
+            "각 컨테이너가 어떤 상황에 맞는지 판단합니다.",
+        ],
+        source=from_notes("컨테이너 부분(`Sequential`을 만드는 세 가지 방법, `ModuleList`, `ModuleDict` 예제)을 따릅니다"),
+    ),
     code(IMPORTS),
     md("""
     ## 1. `nn.Sequential`: 순서대로 통과시키기

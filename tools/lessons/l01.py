@@ -1,18 +1,18 @@
-from common import IMPORTS, SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md
 
 FILENAME, PREFIX = "01_module.ipynb", "l01"
 
 CELLS = [
-    md("""
-    # 01. `nn.Module`과 클래스 상속
-
-    **이번 강의의 목표**
-    - 신경망을 **클래스**로 정의할 때 왜 `nn.Module`을 상속(inheritance)하는지 이해합니다.
-    - `super().__init__()`이 하는 일을 직접 확인합니다.
-    - 레이어(layer)는 `__init__`에 만들어 두고, 데이터가 흐르는 길은 `forward`에 적는다는 규칙을 익힙니다.
-    - 노트에 나온 `CNN` 클래스를 실행해 보고, 노트의 작은 실수(`kernels = 5`)를 에러 메시지를 따라 고칩니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "01. `nn.Module`과 클래스 상속",
+        goals=[
+            "신경망을 **클래스**로 정의할 때 왜 `nn.Module`을 상속(inheritance)하는지 이해합니다.",
+            "`super().__init__()`이 하는 일을 직접 확인합니다.",
+            "레이어(layer)는 `__init__`에 만들어 두고, 데이터가 흐르는 길은 `forward`에 적는다는 규칙을 익힙니다.",
+            "노트에 나온 `CNN` 클래스를 실행해 보고, 노트의 작은 실수(`kernels = 5`)를 에러 메시지를 따라 고칩니다.",
+        ],
+        source=from_notes("`nn.Module` 상속과 `super()`의 설명, `CNN` 클래스 예제(`kernels = 5` 포함)를 따릅니다"),
+    ),
     code(IMPORTS),
     md("""
     ## 1. 상속이란?
