@@ -278,7 +278,7 @@ def test_lesson00_solutions_pass_and_mistakes_explain():
         exec(p.solution_text, ns)
     for p in L.PROBLEMS:
         assert p.evaluate(ns).status == CORRECT, p.name
-    assert "00부터" in ev(L.q1, n_lessons=12).text()
+    assert "00부터" in ev(L.q1, n_lessons=14).text()
     assert "순서가 바뀌었습니다" in ev(L.q2, grid_shape=(3, 2)).text()
     assert "공개되지 않은" in ev(L.q3, double=lambda x: {3: 6, -1.5: -3.0}[x] if x in (3, -1.5) else x).text()
     assert ev(L.q4, what_changes="모든 줄을 다시 써야 한다").status == INCORRECT

@@ -7,6 +7,7 @@ re-running the builder gives a byte-identical file when the text did not change.
 """
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -22,8 +23,38 @@ import teachnn.nn as nn                 # PyTorch라면: import torch.nn as nn
 import teachnn.nn.functional as F       # PyTorch라면: import torch.nn.functional as F"""
 
 
+# code spans, maths and fenced blocks are left exactly as written by tidy()
+_PROTECTED = re.compile(r"『[^』]*』|```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$", re.S)
+# one space between a word and "(": Korean writing attaches the bracket to the word
+# (arithmetic such as "(1+2)/4" and maths are left alone)
+_SPACE_PAREN = re.compile(r"(?<=[가-힣A-Za-z*`]) \((?=[가-힣A-Za-z`]|\d+강)")
+
+
+def tidy(text: str) -> str:
+    """The lessons' one spacing rule: "합성곱(convolution)", never "합성곱 (convolution)"."""
+    protected = [m.span() for m in _PROTECTED.finditer(text)]
+    drop = [m.start() for m in _SPACE_PAREN.finditer(text)
+            if not any(a <= m.start() < b for a, b in protected)]
+    for i in reversed(drop):
+        text = text[:i] + text[i + 1:]
+    return text
+
+
 def md(text: str) -> tuple[str, str]:
-    return ("markdown", textwrap.dedent(text).strip("\n"))
+    return ("markdown", tidy(textwrap.dedent(text).strip("\n")))
+
+
+def predict(question: str) -> tuple[str, str]:
+    """A "predict, then run" prompt placed just before the cell that answers it."""
+    return md("**예측해 보세요.** " + textwrap.dedent(question).strip()
+              + "\n\n먼저 답을 정한 다음, 아래 셀을 실행해 맞았는지 확인하세요.")
+
+
+def next_lesson(filename: str | None, what: str) -> tuple[str, str]:
+    """The link every lesson ends its summary with."""
+    if filename is None:
+        return md(f"**다음 강의:** {what}")
+    return md(f"**다음 강의:** [{filename[:-len('.ipynb')]}]({filename}) — {what}")
 
 
 def code(text: str) -> tuple[str, str]:
@@ -47,7 +78,7 @@ def header(title: str, goals: list[str], source: str, uses: list[str] | None = N
     if uses:
         parts.append("**이 강의에서 쓰는 것**\n" + "\n".join(f"- {u}" for u in uses))
     parts.append(source)
-    return ("markdown", "\n\n".join(parts))
+    return ("markdown", tidy("\n\n".join(parts)))
 
 
 def write_notebook(filename: str, prefix: str, cells: list[tuple[str, str]],
