@@ -423,6 +423,9 @@ WRONG = {
         "def my_cube(x):\n    return MyCube.apply(x)"), "기울기가 다릅니다"),
     ("lesson12", "q3"): (_src("numeric_grad = 8.0"), "f(2) 값"),
     ("lesson12", "q4"): (_src("why_float64 = '그게 기본값이라서 그렇습니다'"), "핵심 개념"),
+    # lesson01 q5-q6 (autograd primer): more cases in tests/test_exercises_course.py
+    ("lesson01", "q5"): (_src("w_grad = torch.tensor([2.0, -4.0, 6.0])"), "3도 더해집니다"),
+    ("lesson01", "q6"): (_src("p_after = 2.0 + 0.1 * 0.5"), "빼야 합니다"),
 }
 
 

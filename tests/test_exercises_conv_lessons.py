@@ -180,6 +180,13 @@ WRONG = {
                          "        return F.softmax(self.fc2(F.relu(self.fc1(x))), dim=1)\n",
                          "오류가 났습니다"),
     ("lesson11", "q5"): ('answer = "학습이 잘 안 될 수 있습니다. 주의해야 합니다."', "핵심 개념이 하나 빠진 것 같습니다"),
+    # added for issue 20 (more cases in tests/test_exercises_course.py)
+    ("lesson02", "q6"): ("weight_shape = (16, 50, 50)", "임베딩 차원이 아닙니다"),
+    ("lesson02", "q7"): ("trigram_conv = nn.Conv1d(300, 8, kernel_size=300)", "파라미터 수가 다릅니다"),
+    ("lesson05", "q6"): ("up3 = nn.ConvTranspose3d(16, 8, kernel_size=4, stride=2)", "출력 모양이"),
+    ("lesson07", "q7"): ("y_max1d = torch.tensor([4.0, 8.0])", "stride=2입니다"),
+    ("lesson07", "q8"): ("y_avg1d = torch.tensor([2.5, 5.5, 4.0, 5.0])", "버려집니다"),
+    ("lesson07", "q9"): ("flat_shape = (8192,)", "배치 축을 남깁니다"),
 }
 
 

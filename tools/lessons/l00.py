@@ -18,9 +18,11 @@ def lesson_table():
         if path.stem == "l00":
             continue
         module = importlib.import_module(path.stem)
-        first_line = module.CELLS[0][1].splitlines()[0]
-        number, title = re.match(r"# (\d\d)\. (.*)", first_line).groups()
         stem = module.FILENAME[:-len(".ipynb")]
+        first_line = module.CELLS[0][1].splitlines()[0]
+        match = re.match(r"# \d\d\. (.*)", first_line)
+        title = match.group(1) if match else first_line.lstrip("# ")
+        number = stem[:2]
         rows.append(f"| {number} | [{stem}]({module.FILENAME}) | {title} |")
     return "\n".join(rows)
 
@@ -195,6 +197,12 @@ CELLS = [
 
     ```bash
     teachnn-grade 제출물/*.ipynb --out grades.csv --workers 2 --timeout 300
+    ```
+
+    Windows PowerShell은 `*.ipynb`를 파일 이름으로 펼쳐 주지 않으므로 목록을 직접 넘깁니다.
+
+    ```powershell
+    teachnn-grade (Get-ChildItem 제출물\*.ipynb).FullName --out grades.csv --workers 2 --timeout 300
     ```
 
     결과는 `grades.csv`(학습자마다 한 줄, 문제마다 한 열, 합계)와 학습자별 피드백 파일(`grades_feedback/이름.txt`)입니다.

@@ -217,6 +217,6 @@ CELLS = [
     md("""
     ---
     **선생님께.** 학습자의 노트북은 `teachnn-grade 제출물/*.ipynb --out grades.csv`로 한꺼번에 채점할 수 있습니다.
-    예시 제출물로 만든 결과 표와 자세한 설명은 [00_start](00_start.ipynb)의 마지막 절에 있습니다.
+    예시 제출물로 만든 결과 표, Windows PowerShell에서 쓰는 법과 자세한 설명은 [00_start](00_start.ipynb)의 마지막 절에 있습니다.
     """),
 ]
