@@ -46,11 +46,11 @@ code("""
 bn = nn.BatchNorm1d(1)
 x = torch.tensor([[2.0], [4.0], [6.0]])              # [N=3, C=1]
 print(bn)
-print("출력       :", bn(x).view(-1).tolist())
+print("출력       :", [round(v, 4) for v in bn(x).view(-1).tolist()])
 
 mean = x.mean(dim=0)                                   # 채널마다 배치 평균
 var = ((x - mean) ** 2).mean(dim=0)                    # N으로 나눈 분산
-print("손 계산    :", ((x - mean) / (var + 1e-5) ** 0.5).view(-1).tolist())"""),
+print("손 계산    :", [round(v, 4) for v in ((x - mean) / (var + 1e-5) ** 0.5).view(-1).tolist()])"""),
 md("""
 정규화하면 평균이 0, 분산이 1이 됩니다. 그런데 평가할 때는 샘플이 **하나뿐**일 수도 있습니다. 샘플 하나의 "배치 평균"은 그 샘플 자신이라,
 정규화하면 모든 값이 0이 되어 버립니다. 그래서 배치 정규화는 훈련하는 동안 평균과 분산의 **이동 평균**을 기억해 둡니다.
@@ -64,8 +64,8 @@ predict("""
 방금 배치 하나(평균 4)를 넣었습니다. `bn.running_mean`은 지금 얼마일까요? 4일까요?
 """),
 code("""
-print("running_mean:", bn.running_mean.tolist(), "  <- 0.9 * 0 + 0.1 * 4")
-print("running_var :", bn.running_var.tolist(), "  <- 0.9 * 1 + 0.1 * 4 (N-1로 나눈 분산 8/2 = 4)")
+print("running_mean:", round(bn.running_mean.item(), 4), "  <- 0.9 * 0 + 0.1 * 4")
+print("running_var :", round(bn.running_var.item(), 4), "  <- 0.9 * 1 + 0.1 * 4 (N-1로 나눈 분산 8/2 = 4)")
 print("파라미터     :", [name for name, _ in bn.named_parameters()])
 print("state_dict  :", list(bn.state_dict().keys()))"""),
 md("""
@@ -84,10 +84,10 @@ bn.eval()
 print("training:", bn.training)
 print("평가 모드 출력:", [round(v, 4) for v in bn(x).view(-1).tolist()])
 print("손 계산       :", [round((v - 0.4) / (1.3 + 1e-5) ** 0.5, 4) for v in [2.0, 4.0, 6.0]])
-print("running_mean 그대로:", bn.running_mean.tolist())
+print("running_mean 그대로:", round(bn.running_mean.item(), 4))
 
 single = torch.tensor([[5.0]])                          # 샘플 하나도 평가할 수 있습니다
-print("샘플 하나:", bn(single).view(-1).tolist())"""),
+print("샘플 하나:", round(bn(single).item(), 4))"""),
 md("""
 2차원 특성 맵에는 `nn.BatchNorm2d`를 씁니다. 보통 합성곱 바로 뒤, 활성화 함수 앞에 둡니다.
 채널마다 $\\gamma, \\beta$가 하나씩이므로 파라미터는 `2 * 채널 수`개입니다.
