@@ -98,7 +98,7 @@ def test_jupyterlab_starts_and_lists_the_lessons(lab_server):
     listing = json.loads(body)
     names = {item["name"] for item in listing["content"]}
     expected = {p.name for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb")}
-    assert len(expected) >= 13
+    assert len(expected) >= 14
     assert expected == names
     kinds = {item["name"]: item["type"] for item in listing["content"]}
     assert kinds["00_start.ipynb"] == "notebook"

@@ -18,7 +18,8 @@ header(
         "00강: 텐서와 모양, `torch.manual_seed`",
         "01강: `nn.Module`과 레이어 객체, 맛보기로 본 `F.relu`",
         "처음 보는 것: `nn.Conv1d`와 같은 계산을 함수로 부르는 `F.conv1d`(레이어와 함수의 차이는 08강), "
-        "`viz`의 애니메이션과 슬라이더(`viz.explore`), 텐서의 `view`, `transpose`, `max(dim=...)`",
+        "`viz`의 애니메이션과 슬라이더(`viz.explore`), 텐서를 만드는 `torch.arange`, `torch.full`, "
+        "`torch.from_numpy`(NumPy 배열에서), 텐서의 `view`, `transpose`, `max(dim=...)`",
     ],
     source=from_notes("`nn.Conv1d` 부분(입력 모양, 한 방향으로만 움직이는 커널, `dilation`)을 따릅니다"),
 ),

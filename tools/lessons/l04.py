@@ -15,7 +15,7 @@ header(
     uses=[
         '00강: 텐서와 모양; 01강: `nn.Module`',
         '02·03강: 합성곱, 출력 크기 공식, `F.conv2d`, 텐서의 `stack`, `viz` 애니메이션',
-        '처음 보는 것: `F.conv3d`, 텐서를 NumPy 배열에서 만드는 `torch.from_numpy`',
+        '처음 보는 것: `F.conv3d`와 `nn.Conv3d`',
     ],
     source=from_notes("`nn.Conv3d` 부분(의료 영상, 비디오)을 따릅니다"),
 ),

@@ -15,7 +15,7 @@ header(
     uses=[
         '01강: 자동 미분 맛보기(`requires_grad`, `backward()`, `.grad`) — 6절에서 씁니다',
         '02~04강: 합성곱(`F.conv1d`, `F.conv2d`, `nn.Conv2d`, `nn.Conv3d`)과 출력 크기 공식, `viz` 애니메이션',
-        '처음 보는 것: `nn.Sequential`로 레이어를 차례로 잇기(맛보기; 10강에서 자세히), `nn.ReLU()`(08강), 행렬 곱 연산자 `@`와 `.t()`(06강에서 다시), `torch.eye`',
+        '처음 보는 것: `nn.Sequential`로 레이어를 차례로 잇기(맛보기; 10강에서 자세히), `nn.ReLU()`(08강), 행렬 곱 연산자 `@`와 `.t()`(06강에서 다시), `torch.eye`, 이미 만든 텐서의 기울기를 켜는 `requires_grad_()`',
     ],
     source=from_notes("`nn.ConvTranspose1d, 2d, 3d` 부분(업샘플링, 디코더, \"역방향이지 역연산이 아님\")을 따릅니다"),
 ),
