@@ -100,7 +100,7 @@ print("블록 출력 모양:", tuple(block(images).shape))
 normed = block[1](block[0](images))                    # 합성곱 -> 배치 정규화까지만
 print(block)
 print("BatchNorm2d 파라미터 수:", sum(p.numel() for p in block[1].parameters()))
-print("채널마다 평균(거의 0):", [round(v, 3) for v in normed.mean(dim=(0, 2, 3)).tolist()])"""),
+print("채널마다 평균(거의 0):", [round(v, 3) + 0.0 for v in normed.mean(dim=(0, 2, 3)).tolist()])"""),
 md("""
 ## 3. 드롭아웃: 훈련할 때만 무작위로 끄기
 **드롭아웃**(`nn.Dropout(p)`)은 훈련 모드에서 각 값을 확률 `p`로 0으로 만듭니다. 매번 다른 일부가 꺼지므로 모델이 특정 값 몇 개에만
