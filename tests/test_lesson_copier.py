@@ -62,6 +62,12 @@ def test_reset_restores_the_original_and_keeps_the_learners_version(tmp_path):
     assert (tmp_path / "03_conv2d.ipynb").read_bytes() == (ROOT / "lessons" / "03_conv2d.ipynb").read_bytes()
 
 
+def test_an_unknown_option_copies_nothing(tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path / "course"), "--bogus"])
+    assert exit_info.value.code == 2 and not (tmp_path / "course").exists()
+
+
 def test_unknown_lesson_and_a_file_in_the_way_are_clear_errors(tmp_path, capsys):
     assert main([str(tmp_path), "--reset", "99"]) == 2
     assert "99" in capsys.readouterr().err

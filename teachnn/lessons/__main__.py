@@ -14,7 +14,8 @@ def main(argv=None) -> int:
         prog="python -m teachnn.lessons",
         description="Copy the teachnn lessons into a working folder (never overwriting your "
                     "answers) and optionally open them in JupyterLab. "
-                    "강의 노트북을 작업 폴더로 복사합니다 (이미 있는 파일은 덮어쓰지 않습니다).")
+                    "강의 노트북을 작업 폴더로 복사합니다 (이미 있는 파일은 덮어쓰지 않습니다).",
+        epilog="With --open, any other option (e.g. --port=8889, --no-browser) is passed to JupyterLab.")
     parser.add_argument("folder", nargs="?", default=str(DEFAULT_FOLDER),
                         help=f"working folder (default: {DEFAULT_FOLDER})")
     parser.add_argument("--reset", action="append", default=[], metavar="NN",
@@ -23,6 +24,8 @@ def main(argv=None) -> int:
     parser.add_argument("--open", action="store_true",
                         help="then start JupyterLab there on 00_start.ipynb")
     args, jupyter_args = parser.parse_known_args(argv)
+    if jupyter_args and not args.open:
+        parser.error(f"unrecognized arguments: {' '.join(jupyter_args)}")
     try:
         report = copy_lessons(args.folder, reset=args.reset)
     except (ValueError, OSError) as exc:
@@ -30,8 +33,6 @@ def main(argv=None) -> int:
         return 2
     print(report.text())
     if not args.open:
-        if jupyter_args:
-            parser.error(f"unrecognized arguments: {' '.join(jupyter_args)}")
         return 0
     command = jupyter_command(report.folder) + jupyter_args
     sys.stdout.flush()
