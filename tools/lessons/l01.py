@@ -15,7 +15,7 @@ CELLS = [
         uses=[
             "00강: 텐서와 모양(`.shape`), `torch.manual_seed`, 맛보기로 본 `nn.Linear`",
             "처음 보는 것: `nn.Conv2d`(노트의 `CNN` 예제에서 잠깐; 03강에서 자세히), `viz.summary`, "
-            "ReLU `F.relu`(맛보기; 08강에서 자세히), 자동 미분과 옵티마이저(4절; 12강에서 더 깊이)",
+            "ReLU `F.relu`(맛보기; 08강에서 자세히), 자동 미분과 옵티마이저(4절; 12강에서 더 깊이), `torch.linspace`",
         ],
         source=from_notes("`nn.Module` 상속과 `super()`의 설명, `CNN` 클래스 예제(`kernels = 5` 포함)를 따릅니다"),
     ),

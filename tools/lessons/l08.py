@@ -12,7 +12,7 @@ CELLS = [
         ],
         uses=[
             '01강: `nn.Module`, `F.relu` 맛보기, `state_dict`; 06강: `nn.Linear`',
-            '처음 보는 것: `nn.ReLU`, `nn.LeakyReLU`, `nn.Sigmoid`, `nn.Tanh` 같은 활성화 레이어, `load_state_dict`로 가중치 옮겨 담기, `torch.equal`, `torch.linspace`',
+            '처음 보는 것: `nn.ReLU`, `nn.LeakyReLU`, `nn.Sigmoid`, `nn.Tanh` 같은 활성화 레이어, `load_state_dict`로 가중치 옮겨 담기, `torch.equal`',
         ],
         source=from_notes("활성화 함수 부분과 두 `NeuralNetwork` 예제(`nn.ReLU()`와 `F.relu`)를 따릅니다"),
     ),
