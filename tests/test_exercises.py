@@ -288,7 +288,7 @@ def test_lesson00_solutions_pass_and_mistakes_explain():
     for p in L.PROBLEMS:
         want = WRITTEN if isinstance(p, WordsProblem) else CORRECT
         assert p.evaluate(ns).status == want, p.name
-    assert "00부터" in ev(L.q1, n_lessons=12).text()
+    assert "00부터" in ev(L.q1, n_lessons=14).text()
     assert "순서가 바뀌었습니다" in ev(L.q2, grid_shape=(3, 2)).text()
     assert "공개되지 않은" in ev(L.q3, double=lambda x: {3: 6, -1.5: -3.0}[x] if x in (3, -1.5) else x).text()
     r = ev(L.q4, what_changes="모든 줄을 다시 써야 한다")
@@ -431,6 +431,9 @@ WRONG = {
         "        return grad_output * 3 * x\n"                              # 3x, not 3x^2
         "def my_cube(x):\n    return MyCube.apply(x)"), "기울기가 다릅니다"),
     ("lesson12", "q3"): (_src("numeric_grad = 8.0"), "f(2) 값"),
+    # lesson01 q5-q6 (autograd primer): more cases in tests/test_exercises_course.py
+    ("lesson01", "q5"): (_src("w_grad = torch.tensor([2.0, -4.0, 6.0])"), "3도 더해집니다"),
+    ("lesson01", "q6"): (_src("p_after = 2.0 + 0.1 * 0.5"), "빼야 합니다"),
 }
 
 

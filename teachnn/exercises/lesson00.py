@@ -6,12 +6,12 @@ from .core import ValueProblem, FunctionProblem, WordsProblem, finalize, ____  #
 
 q1 = ValueProblem(
     "n_lessons",
-    expected=13,
+    expected=15,
     title="강의는 모두 몇 개일까요?",
-    hints=["목차 표의 줄 수를 세어 보세요.",
-           "번호가 00부터 시작한다는 점에 주의하세요: 00, 01, ..., 12."],
-    solution="n_lessons = 13   # 00_start 부터 12_custom_function 까지",
-    mistakes=[(12, "번호가 00부터 시작합니다. 마지막 번호(12)가 곧 개수는 아닙니다.")],
+    hints=["00번부터 14번까지 번호가 몇 개인지 세어 보세요.",
+           "번호가 00부터 시작한다는 점에 주의하세요: 00, 01, ..., 14."],
+    solution="n_lessons = 15   # 00번부터 14번까지",
+    mistakes=[(14, "번호가 00부터 시작합니다. 마지막 번호(14)가 곧 개수는 아닙니다.")],
 )
 
 q2 = ValueProblem(
@@ -49,7 +49,7 @@ q4 = WordsProblem(
     keywords=[["import", "임포트"]],
     min_length=8,
     title="PyTorch 코드를 teachnn에서 돌리려면?",
-    hints=["강의 소개의 '약속' 부분을 다시 읽어 보세요.",
+    hints=["위의 'teachnn이란?' 부분의 첫 번째 항목을 다시 읽어 보세요.",
            "코드의 맨 윗줄에서 무엇을 불러오는지(import) 생각해 보세요."],
     solution='what_changes = "import 줄만 바꾸면 된다 (import teachnn as torch)"',
 )

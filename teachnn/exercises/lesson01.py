@@ -74,4 +74,43 @@ q4 = WordsProblem(
     solution='why_super = "부모 클래스 nn.Module을 초기화해서 파라미터와 레이어를 등록할 준비를 하기 위해서"',
 )
 
+def _q5_expected():
+    import teachnn
+    return teachnn.tensor([5.0, -1.0, 9.0])   # d/dw (w^2 + 3w) = 2w + 3 at w = [1, -2, 3]
+
+
+def _q5_forgot_linear():
+    import teachnn
+    return teachnn.tensor([2.0, -4.0, 6.0])
+
+
+def _q5_values_not_grad():
+    import teachnn
+    return teachnn.tensor([4.0, -2.0, 18.0])
+
+
+q5 = ValueProblem(
+    "w_grad",
+    expected=_q5_expected,
+    check_dtype=False,
+    title="backward()가 채우는 w.grad",
+    hints=["원소마다 따로 미분합니다: w_i^2 + 3 w_i 를 w_i로 미분하면?",
+           "2 * w + 3 에 w = [1, -2, 3]을 넣으세요."],
+    solution="w_grad = torch.tensor([5.0, -1.0, 9.0])   # 2w + 3",
+    mistakes=[(_q5_forgot_linear, "(w ** 2).sum()의 기울기 2w만 적었습니다. (3 * w).sum()의 기울기 3도 더해집니다."),
+              (_q5_values_not_grad, "기울기가 아니라 원소마다의 값 w^2 + 3w를 적었습니다. 미분한 식 2w + 3에 넣어 보세요.")],
+)
+
+q6 = ValueProblem(
+    "p_after",
+    expected=1.95,
+    check_dtype=False,
+    title="SGD 한 단계",
+    hints=["SGD의 step()은 p = p - lr * p.grad 입니다.",
+           "2.0 - 0.1 * 0.5"],
+    solution="p_after = 2.0 - 0.1 * 0.5   # 1.95",
+    mistakes=[(2.05, "기울기의 반대 방향으로 움직입니다: 빼야 합니다(p - lr * grad)."),
+              (1.5, "학습률 lr=0.1을 곱하는 것을 빠뜨렸습니다.")],
+)
+
 finalize(globals())

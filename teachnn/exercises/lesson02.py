@@ -119,4 +119,39 @@ q5 = WordsProblem(
     solution=_Q5_MODEL_ANSWER,
 )
 
+q6 = ValueProblem(
+    "weight_shape",
+    expected=(16, 50, 3),
+    title="Conv1d 가중치의 모양",
+    hints=["가중치는 [out_channels, in_channels, kernel_size] 순서입니다.",
+           "in_channels는 임베딩 차원(50), kernel_size는 한 번에 보는 단어 수(3)입니다."],
+    solution="weight_shape = (16, 50, 3)   # [out_channels, in_channels(임베딩 차원), kernel_size]",
+    mistakes=[((16, 50, 50), "kernel_size는 임베딩 차원이 아닙니다. 길이 방향으로 한 번에 보는 단어 수(3)입니다."),
+              ((16, 3, 50), "두 번째 축이 in_channels(임베딩 차원), 마지막 축이 kernel_size입니다."),
+              ((16, 3), "커널은 채널(임베딩 차원) 전체도 덮습니다: 가중치는 축이 세 개입니다."),
+              ((50, 16, 3), "합성곱의 가중치는 [out_channels, in_channels, ...] 순서입니다.")],
+)
+
+
+def _q7_reference():
+    import teachnn.nn as nn
+    return nn.Conv1d(300, 8, kernel_size=3)
+
+
+def _q7_input():
+    import teachnn
+    teachnn.manual_seed(7)
+    return (teachnn.randn(2, 300, 10),)
+
+
+q7 = ModuleProblem(
+    "trigram_conv",
+    reference=_q7_reference,
+    inputs=[_q7_input],
+    title="세 단어씩 읽는 Conv1d",
+    hints=["in_channels는 임베딩 차원입니다. '세 단어씩'은 어느 인자일까요?",
+           "kernel_size는 한 번에 보는 단어 수입니다: nn.Conv1d(300, 8, kernel_size=3)."],
+    solution="trigram_conv = nn.Conv1d(in_channels=300, out_channels=8, kernel_size=3)",
+)
+
 finalize(globals())

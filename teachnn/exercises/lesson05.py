@@ -120,4 +120,31 @@ q5 = WordsProblem(
     solution=_Q5_MODEL_ANSWER,
 )
 
+def _q6_reference():
+    import teachnn.nn as nn
+    return nn.ConvTranspose3d(16, 8, kernel_size=4, stride=2, padding=1)
+
+
+def _q6_input():
+    import teachnn
+    teachnn.manual_seed(16)
+    return (teachnn.randn(2, 16, 4, 8, 8),)
+
+
+def _q6_input_other():
+    import teachnn
+    teachnn.manual_seed(17)
+    return (teachnn.randn(1, 16, 3, 5, 6),)
+
+
+q6 = ModuleProblem(
+    "up3",
+    reference=_q6_reference,
+    inputs=[_q6_input, _q6_input_other],
+    title="부피를 두 배로 키우는 ConvTranspose3d",
+    hints=["크기를 두 배로 키우는 단골 조합은 kernel_size=4, stride=2, padding=1입니다(2차원과 같습니다).",
+           "(L - 1) * 2 - 2 * 1 + (4 - 1) + 1 = 2L. 가중치의 채널 순서는 [C_in, C_out, ...]입니다."],
+    solution="up3 = nn.ConvTranspose3d(16, 8, kernel_size=4, stride=2, padding=1)",
+)
+
 finalize(globals())

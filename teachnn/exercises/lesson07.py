@@ -146,4 +146,59 @@ q6 = WordsProblem(
     solution=_Q6_MODEL_ANSWER,
 )
 
+_SEQ = [4.0, 1.0, 3.0, 8.0, 2.0, 6.0, 5.0]
+
+
+def _pool1d_naive(x, k, s, reduce):
+    """Windows [i*s, i*s + k) that fit inside x (no padding), each reduced by ``reduce``."""
+    n = (len(x) - k) // s + 1
+    return [float(reduce(x[i * s:i * s + k])) for i in range(n)]
+
+
+def _as_tensor(values):
+    def make():
+        import teachnn
+        return teachnn.tensor(values)
+    return make
+
+
+q7 = ValueProblem(
+    "y_max1d",
+    expected=_as_tensor(_pool1d_naive(_SEQ, 3, 2, max)),
+    check_dtype=False,
+    title="MaxPool1d 손 계산",
+    hints=["출력 길이는 (7 - 3) // 2 + 1 입니다. 창은 [0, 3), [2, 5), [4, 7)입니다.",
+           "창마다 가장 큰 값: [4, 1, 3], [3, 8, 2], [2, 6, 5]"],
+    solution="y_max1d = torch.tensor([4.0, 8.0, 6.0])",
+    mistakes=[(_as_tensor(_pool1d_naive(_SEQ, 3, 3, max)),
+               "stride=2입니다. 창이 3칸이 아니라 2칸씩 움직이므로 창끼리 한 칸 겹칩니다."),
+              (_as_tensor(_pool1d_naive(_SEQ, 3, 2, lambda w: sum(w) / len(w))),
+               "평균이 아니라 최대 풀링입니다: 창에서 가장 큰 값을 고릅니다.")],
+)
+
+q8 = ValueProblem(
+    "y_avg1d",
+    expected=_as_tensor(_pool1d_naive(_SEQ, 2, 2, lambda w: sum(w) / len(w))),
+    check_dtype=False,
+    title="AvgPool1d 손 계산",
+    hints=["stride를 주지 않으면 kernel_size(2)와 같습니다. 출력 길이는 (7 - 2) // 2 + 1 = 3입니다.",
+           "창 [4, 1], [3, 8], [2, 6]의 평균. 마지막 5는 창이 다 들어가지 않아 버려집니다."],
+    solution="y_avg1d = torch.tensor([2.5, 5.5, 4.0])",
+    mistakes=[(_as_tensor([2.5, 5.5, 4.0, 5.0]),
+               "마지막 5는 창(2칸)이 다 들어가지 않아 버려집니다(ceil_mode=False가 기본값)."),
+              (_as_tensor(_pool1d_naive(_SEQ, 2, 1, lambda w: sum(w) / len(w))),
+               "stride의 기본값은 kernel_size입니다. 창은 겹치지 않고 2칸씩 움직입니다.")],
+)
+
+q9 = ValueProblem(
+    "flat_shape",
+    expected=(8, 64 * 4 * 4),
+    title="nn.Flatten의 출력 모양",
+    hints=["nn.Flatten()의 기본값은 start_dim=1입니다: 배치 축(0번)은 남깁니다.",
+           "1번 축부터 끝까지 64 * 4 * 4개를 한 줄로 폅니다."],
+    solution="flat_shape = (8, 1024)",
+    mistakes=[((8 * 64 * 4 * 4,), "nn.Flatten()은 배치 축을 남깁니다(start_dim=1). 배치까지 펴는 것은 torch.flatten(x)입니다."),
+              ((8, 64, 16), "1번 축부터 마지막 축까지 모두 한 줄로 합칩니다.")],
+)
+
 finalize(globals())

@@ -26,7 +26,7 @@ SUBMISSIONS = {
     # everything right
     "perfect.ipynb": [
         IMPORT,
-        "n_lessons = 13\nq1.check()",
+        "n_lessons = 15\nq1.check()",
         "grid_shape = (2, 3)\nq2.check()",
         "def double(x):\n    return x * 2\nq3.check()",
         "what_changes = 'import 줄만 바꾸면 된다: import teachnn as torch'\nq4.check()",
@@ -34,7 +34,7 @@ SUBMISSIONS = {
     # q1 right, q2 a typical mistake, q3 passes the visible cases only, q4 untouched
     "partial.ipynb": [
         IMPORT,
-        "n_lessons = 13\nq1.check()",
+        "n_lessons = 15\nq1.check()",
         "grid_shape = (3, 2)\nq2.check()",
         "def double(x):\n    if x == 3:\n        return 6\n    return x + x if x < 0 else x\nq3.check()",
         "what_changes = ____\nq4.check()",
@@ -50,7 +50,7 @@ SUBMISSIONS = {
     # q1 right; a syntax error in the q2 cell and in the q3 cell; q4 right
     "syntax_error.ipynb": [
         IMPORT,
-        "n_lessons = 13\nq1.check()",
+        "n_lessons = 15\nq1.check()",
         "grid_shape = (2, 3\nq2.check()",
         "def double(x)\n    return x * 2",
         "what_changes = '맨 위의 import 줄만 바꾼다'\nq4.check()",
@@ -58,7 +58,7 @@ SUBMISSIONS = {
     # q1 right, then a cell that never ends (interrupted), then q2 right
     "infinite_loop.ipynb": [
         IMPORT,
-        "n_lessons = 13",
+        "n_lessons = 15",
         "while True:\n    pass",
         "grid_shape = (2, 3)",
     ],
@@ -76,7 +76,7 @@ SUBMISSIONS = {
     # the kernel dies half way
     "kernel_crash.ipynb": [
         IMPORT,
-        "n_lessons = 13",
+        "n_lessons = 15",
         "import os\nos._exit(1)",
         "grid_shape = (2, 3)",
     ],

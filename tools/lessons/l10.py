@@ -1,18 +1,23 @@
-from common import IMPORTS, SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 FILENAME, PREFIX = "10_containers.ipynb", "l10"
 
 CELLS = [
-    md("""
-    # 10. 컨테이너: `Sequential`, `ModuleList`, `ModuleDict`
-
-    **이번 강의의 목표**
-    - 여러 레이어를 한데 묶어 관리하는 컨테이너(container) 세 가지를 익힙니다.
-    - `nn.Sequential`을 만드는 세 가지 방법을 실행해 보고, 결과가 같은 모양인지 확인합니다.
-    - `nn.ModuleList`는 반복문이 있는 `forward`와, `nn.ModuleDict`는 이름으로 고르는 레이어와 함께 씁니다.
-    - 각 컨테이너가 어떤 상황에 맞는지 판단합니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "10. 컨테이너: `Sequential`, `ModuleList`, `ModuleDict`",
+        goals=[
+            "여러 레이어를 한데 묶어 관리하는 컨테이너(container) 세 가지를 익힙니다.",
+            "`nn.Sequential`을 만드는 세 가지 방법을 실행해 보고, 결과가 같은 모양인지 확인합니다.",
+            "`nn.ModuleList`는 반복문이 있는 `forward`와, `nn.ModuleDict`는 이름으로 고르는 레이어와 함께 씁니다.",
+            "각 컨테이너가 어떤 상황에 맞는지 판단합니다.",
+        ],
+        uses=[
+            '01강: `nn.Module`, `state_dict`; 03강: `nn.Conv2d`; 05강: `nn.Sequential` 맛보기; 08강: `nn.ReLU()`',
+            '01강의 옵티마이저: 등록되지 않은 레이어는 `model.parameters()`에 없어서 학습되지 않습니다',
+            '처음 보는 것: `add_module`, `nn.ModuleList`, `nn.ModuleDict`, `viz.summary`로 모델 표 보기(01강에서 한 번 봄)',
+        ],
+        source=from_notes("컨테이너 부분(`Sequential`을 만드는 세 가지 방법, `ModuleList`, `ModuleDict` 예제)을 따릅니다"),
+    ),
     code(IMPORTS),
     md("""
     ## 1. `nn.Sequential`: 순서대로 통과시키기
@@ -104,6 +109,9 @@ CELLS = [
     그냥 파이썬 리스트를 쓰면 어떻게 될까요? 레이어가 등록되지 않아 파라미터가 보이지 않습니다.
     옵티마이저가 이 레이어들을 학습시키지 못하게 되는, 찾기 어려운 버그입니다.
     PyTorch는 조용히 넘어가지만, teachnn은 이럴 때 경고(UserWarning)를 띄워 알려 줍니다.
+    """),
+    predict("""
+    아래 `PlainList`는 레이어 두 개를 평범한 파이썬 리스트에 담았습니다. `list(model.parameters())`에는 파라미터가 몇 개 보일까요?
     """),
     code("""
     class PlainList(nn.Module):
@@ -228,7 +236,6 @@ CELLS = [
     2. `nn.Sequential`은 넣은 순서대로 적용하므로 `forward`가 필요 없습니다. 만드는 방법은 세 가지(인자, `add_module`, `*리스트`).
     3. `nn.ModuleList`는 반복되는 구조에, `nn.ModuleDict`는 이름으로 고르는 구조에 쓰고, 둘 다 `forward`를 직접 씁니다.
     4. 평범한 `list`나 `dict`에 레이어를 담으면 등록되지 않습니다. 꼭 `ModuleList`/`ModuleDict`를 쓰세요.
-
-    다음 강의 [11_custom_forward_cnn](11_custom_forward_cnn.ipynb)에서는 직접 쓴 `forward`로 작은 CNN을 끝까지 학습시킵니다.
     """),
+    next_lesson('11_custom_forward_cnn.ipynb', '직접 쓴 `forward`로 작은 CNN을 만들어 처음부터 끝까지 학습시킵니다.'),
 ]

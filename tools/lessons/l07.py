@@ -1,21 +1,25 @@
 """Lesson 07 — pooling."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 FILENAME = "07_pooling.ipynb"
 PREFIX = "l07"
 
 CELLS = [
-md("""
-# 07. 풀링 — 최대 풀링, 평균 풀링, 적응형 풀링
-
-> 이 강의의 흐름과 4x4 예제는 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)를 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 풀링 (pooling)이 구역마다 대표값 하나를 골라 특성 맵을 줄이는 레이어라는 것을 이해합니다.
-- 최대 풀링 / 평균 풀링의 값을 손으로 계산하고, 출력 크기 공식이 합성곱과 같다는 것을 확인합니다.
-- 적응형 풀링 (adaptive pooling)이 **출력 크기를 먼저 정하고** 창을 거꾸로 계산한다는 것을, 노트의 4x4 예제로 확인합니다.
-- 전역 평균 풀링이 어떤 크기의 입력이든 채널마다 숫자 하나로 줄인다는 것을 봅니다.
-"""),
+header(
+    "07. 풀링 — 최대 풀링, 평균 풀링, 적응형 풀링",
+    goals=[
+        "풀링 (pooling)이 구역마다 대표값 하나를 골라 특성 맵을 줄이는 레이어라는 것을 이해합니다.",
+        "최대 풀링 / 평균 풀링의 값을 손으로 계산하고, 출력 크기 공식이 합성곱과 같다는 것을 확인합니다.",
+        "적응형 풀링 (adaptive pooling)이 **출력 크기를 먼저 정하고** 창을 거꾸로 계산한다는 것을, 노트의 4x4 예제로 확인합니다.",
+        "전역 평균 풀링이 어떤 크기의 입력이든 채널마다 숫자 하나로 줄인다는 것을 봅니다.",
+    ],
+    uses=[
+        '00·01강: 텐서와 모양, `nn.Module`, 파라미터 세기',
+        '02·03강: 합성곱의 창과 출력 크기 공식, `F.conv2d`, `viz` 애니메이션; 06강: `nn.Linear`',
+        '처음 보는 것: `F.max_pool2d`, `teachnn.geometry`(출력 크기와 창을 계산하는 모듈), `nn.Flatten`',
+    ],
+    source=from_notes("풀링 레이어 부분과 `AdaptiveAvgPool2d`의 4x4 예제를 따릅니다"),
+),
 code(IMPORTS + """
 import numpy as np
 import matplotlib.pyplot as plt
@@ -58,6 +62,24 @@ a[0, 0, 0, 0] = 1.0          # 왼쪽 위 구역의 (0, 0)
 b[0, 0, 1, 1] = 1.0          # 같은 구역 안에서 한 칸 대각선 이동
 print("a 풀링:", F.max_pool2d(a, 2).view(-1).tolist())
 print("b 풀링:", F.max_pool2d(b, 2).view(-1).tolist())"""),
+md("""
+### 1차원 풀링: `nn.MaxPool1d`, `nn.AvgPool1d`
+노트의 목록에는 2차원 풀링과 나란히 `nn.MaxPool1d`, `nn.AvgPool1d`도 있습니다. 시계열이나 문장처럼 `[N, C, L]`인 입력
+(02강 Conv1d의 출력)을 **길이 방향으로만** 줄입니다. 창이 한 방향으로 움직인다는 것 말고는 2차원과 같습니다.
+"""),
+predict("""
+`[4, 1, 3, 8, 2, 6]`에 `nn.MaxPool1d(2)`와 `nn.AvgPool1d(2)`를 쓰면 각각 무엇이 나올까요?
+(`stride`를 주지 않으면 창이 겹치지 않게 2칸씩 움직입니다.)
+"""),
+code("""
+seq = torch.tensor([[[4.0, 1.0, 3.0, 8.0, 2.0, 6.0]]])          # [N=1, C=1, L=6]
+print(nn.MaxPool1d(2))
+print("MaxPool1d(2)          :", nn.MaxPool1d(2)(seq).view(-1).tolist())
+print("AvgPool1d(2)          :", nn.AvgPool1d(2)(seq).view(-1).tolist())
+print("MaxPool1d(3, stride=1):", nn.MaxPool1d(3, stride=1)(seq).view(-1).tolist(), " <- 창이 겹칩니다")
+
+features = torch.randn(16, 32, 100)          # Conv1d가 만든 특성 맵: 문장 16개, 채널 32, 길이 100
+print("[16, 32, 100] -> MaxPool1d(2) ->", tuple(nn.MaxPool1d(2)(features).shape))"""),
 md("""
 ## 3. 출력 크기: 합성곱과 같은 공식, 그리고 `ceil_mode`
 $$H_{out} = \\left\\lfloor \\frac{H + 2p - d\\,(k-1) - 1}{s} \\right\\rfloor + 1$$
@@ -133,10 +155,35 @@ for size in [(12, 12), (20, 31)]:
     print(f"입력 {tuple(features.shape)} -> 풀링 {tuple(pooled.shape)} -> 분류 {tuple(logits.shape)},"
           f" 평균과의 차이 {same_as_mean:.1e}")"""),
 md("""
-## 7. 연습 문제
+## 7. 평탄화: `nn.Flatten`
+풀링이나 합성곱이 만든 `[N, C, H, W]`를 선형 레이어에 넣으려면 샘플마다 한 줄, 곧 `[N, C*H*W]`로 펴야 합니다.
+6절은 `pooled.flatten(1)`을 썼습니다. 같은 일을 하는 방법은 셋입니다.
+- `x.flatten(1)`: 1번 축부터 끝까지를 하나로 합칩니다(0번 축인 배치는 그대로).
+- `x.view(x.size(0), -1)`: 노트의 `MyModel`이 쓴 방법입니다(11강).
+- `nn.Flatten()`: 같은 일을 하는 **레이어**입니다. 기본값이 `start_dim=1`이라 배치 축을 남기고,
+  레이어이므로 `nn.Sequential` 안에 다른 레이어와 나란히 넣을 수 있습니다.
+
+주의: 함수 `torch.flatten(x)`의 기본값은 `start_dim=0`이라서 배치 축까지 한 줄로 펴 버립니다.
+"""),
+predict("""
+`[8, 64, 4, 4]`에 `nn.Flatten()`을 쓰면 모양이 어떻게 될까요? `torch.flatten`을 쓰면요?
 """),
 code("""
-from teachnn.exercises.lesson07 import q1, q2, q3, q4, q5, q6, ____"""),
+maps = torch.randn(8, 64, 4, 4)
+print(nn.Flatten())
+print("nn.Flatten()       :", tuple(nn.Flatten()(maps).shape))
+print("maps.flatten(1)    :", tuple(maps.flatten(1).shape))
+print("maps.view(8, -1)   :", tuple(maps.view(maps.size(0), -1).shape))
+print("torch.flatten(maps):", tuple(torch.flatten(maps).shape), " <- 배치 축까지 펴졌습니다")
+
+classifier = nn.Sequential(nn.Flatten(), nn.Linear(64 * 4 * 4, 10))   # 평탄화도 레이어 하나
+print(classifier)
+print("분류 결과 모양:", tuple(classifier(maps).shape))"""),
+md("""
+## 8. 연습 문제
+"""),
+code("""
+from teachnn.exercises.lesson07 import q1, q2, q3, q4, q5, q6, q7, q8, q9, ____"""),
 md("""
 **문제 1 (최대 풀링 손 계산).** 아래 4x4 입력에 `nn.MaxPool2d(2)`를 적용한 결과를 2x2 텐서 `y`로 적으세요.
 ```
@@ -166,7 +213,7 @@ def adaptive_windows(in_size, out_size):
 q3.check()"""),
 md("""
 **문제 4 (모델 만들기).** 합성곱이 만든 특성 맵 `[N, 16, H, W]`를 **어떤 H, W이든** 받아 4개 클래스의 로짓 `[N, 4]`를 만드는
-분류 머리 `head`를 `nn.Sequential`로 만드세요. 6절의 전역 평균 풀링과 선형 레이어를 이어 붙이면 됩니다(사이에 평탄화가 필요합니다).
+분류 머리 `head`를 `nn.Sequential`로 만드세요. 6절의 전역 평균 풀링과 선형 레이어를 이어 붙이면 됩니다(사이에 7절의 평탄화 레이어가 필요합니다).
 """),
 code("""
 head = ____
@@ -184,11 +231,33 @@ code("""
 answer = ____
 q6.check()"""),
 md("""
+**문제 7(1차원 최대 풀링 손 계산).** 시퀀스 `[4, 1, 3, 8, 2, 6, 5]`(`[1, 1, 7]`)에 `nn.MaxPool1d(kernel_size=3, stride=2)`를
+적용한 결과를 1차원 텐서 `y_max1d`로 적으세요. 출력 길이부터 구해 보세요.
+"""),
+code("""
+y_max1d = ____
+q7.check()"""),
+md("""
+**문제 8(1차원 평균 풀링 손 계산).** 같은 시퀀스에 `nn.AvgPool1d(2)`를 적용한 결과를 1차원 텐서 `y_avg1d`로 적으세요.
+"""),
+code("""
+y_avg1d = ____
+q8.check()"""),
+md("""
+**문제 9(평탄화).** `(8, 64, 4, 4)` 모양의 특성 맵에 `nn.Flatten()`을 적용한 출력 모양을 튜플로 적으세요.
+"""),
+code("""
+flat_shape = ____
+q9.check()"""),
+md("""
 ## 배운 점 요약
 1. 풀링은 구역마다 대표값(최대 또는 평균) 하나를 남겨 특성 맵을 줄입니다. 파라미터가 없고 채널 수는 그대로입니다.
 2. 출력 크기 공식은 합성곱과 같고, `stride`의 기본값은 `kernel_size`입니다. `ceil_mode=True`는 자투리 창까지 출력으로 만듭니다.
 3. 최대 풀링은 구역 안의 작은 이동에 둔감하고, 다음 레이어의 크기를 줄여 과적합을 줄이는 데 도움이 됩니다.
 4. 적응형 풀링은 출력 크기를 정하면 창 $[\\lfloor iL/O \\rfloor, \\lceil (i+1)L/O \\rceil)$을 계산합니다. 나누어떨어지지 않으면 창이 겹칩니다.
 5. 노트의 4x4 예제는 `[[3.5, 5.5], [11.5, 13.5]]`이고, `output_size=1`인 적응형 평균 풀링이 전역 평균 풀링입니다.
+6. `nn.MaxPool1d`, `nn.AvgPool1d`는 `[N, C, L]`을 길이 방향으로 줄입니다.
+7. `nn.Flatten()`은 배치 축을 남기고 나머지를 한 줄로 펴는 레이어라서 `nn.Sequential` 안에 넣을 수 있습니다.
 """),
+next_lesson('08_activations.ipynb', '활성화 함수와, 같은 ReLU를 `nn.ReLU()`와 `F.relu` 두 가지로 쓰는 법을 배웁니다.'),
 ]

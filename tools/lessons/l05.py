@@ -1,21 +1,24 @@
 """Lesson 05 — transposed convolution."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 FILENAME = "05_conv_transpose.ipynb"
 PREFIX = "l05"
 
 CELLS = [
-md("""
-# 05. 전치 합성곱 — `nn.ConvTranspose1d/2d/3d`
-
-> 이 강의의 흐름은 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)의 목차를 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 전치 합성곱 (transposed convolution)이 디코더 (decoder)에서 작은 특성 맵을 크게 만드는 **업샘플링**에 쓰인다는 것을 압니다.
-- 입력 한 칸이 커널 모양의 "도장"을 출력에 찍고 겹친 곳은 더해진다는 것을 계산과 애니메이션으로 확인합니다.
-- 노트의 한 문장 — *"역방향으로 수행하는 것이지 역연산이 아니다"* — 을 숫자로 확인합니다.
-  합성곱 뒤에 전치 합성곱을 해도 입력이 돌아오지 않고, 대신 $\\langle \\mathrm{conv}(x), y\\rangle = \\langle x, \\mathrm{conv\\_transpose}(y)\\rangle$ 가 성립합니다.
-"""),
+header(
+    "05. 전치 합성곱 — `nn.ConvTranspose1d/2d/3d`",
+    goals=[
+        "전치 합성곱 (transposed convolution)이 디코더 (decoder)에서 작은 특성 맵을 크게 만드는 **업샘플링**에 쓰인다는 것을 압니다.",
+        "입력 한 칸이 커널 모양의 \"도장\"을 출력에 찍고 겹친 곳은 더해진다는 것을 계산과 애니메이션으로 확인합니다.",
+        "노트의 한 문장 — *\"역방향으로 수행하는 것이지 역연산이 아니다\"* — 을 숫자로 확인합니다.\n  합성곱 뒤에 전치 합성곱을 해도 입력이 돌아오지 않고, 대신 $\\langle \\mathrm{conv}(x), y\\rangle = \\langle x, \\mathrm{conv\\_transpose}(y)\\rangle$ 가 성립합니다.",
+    ],
+    uses=[
+        '01강: 자동 미분 맛보기(`requires_grad`, `backward()`, `.grad`) — 6절에서 씁니다',
+        '02~04강: 합성곱(`F.conv1d`, `F.conv2d`, `nn.Conv2d`, `nn.Conv3d`)과 출력 크기 공식, `viz` 애니메이션',
+        '처음 보는 것: `nn.Sequential`로 레이어를 차례로 잇기(맛보기; 10강에서 자세히), `nn.ReLU()`(08강), 행렬 곱 연산자 `@`와 `.t()`(06강에서 다시), `torch.eye`, 이미 만든 텐서의 기울기를 켜는 `requires_grad_()`',
+    ],
+    source=from_notes("`nn.ConvTranspose1d, 2d, 3d` 부분(업샘플링, 디코더, \"역방향이지 역연산이 아님\")을 따릅니다"),
+),
 code(IMPORTS + """
 import numpy as np
 import matplotlib.pyplot as plt
@@ -38,6 +41,10 @@ md("""
 $$L_{out} = (L - 1)\\,s - 2p + d\\,(k-1) + \\text{output\\_padding} + 1$$
 
 여기서 `padding` $p$는 합성곱과 달리 출력의 양 끝을 **잘라내는** 양입니다.
+"""),
+predict("""
+입력 `[1, 2]`, 커널 `[1, 2, 3]`, `stride=1`이면 출력 길이는 $(2-1)\\cdot 1 + 3 = 4$입니다. 출력의 네 값은 무엇일까요?
+(`1 x [1, 2, 3]`과 `2 x [1, 2, 3]`을 한 칸 어긋나게 놓고 더해 보세요.)
 """),
 code("""
 def transposed_by_hand(x, w, stride=1):
@@ -83,6 +90,24 @@ x = torch.randn(1, 8, 8, 8)
 print("output_padding=0:", up(x).shape)
 up_op = nn.ConvTranspose2d(8, 8, kernel_size=3, stride=2, padding=1, output_padding=1)
 print("output_padding=1:", up_op(x).shape)"""),
+md("""
+### 3차원도 같습니다: `nn.ConvTranspose3d`
+노트의 `nn.ConvTranspose1d, 2d, 3d` 중 마지막인 3차원 전치 합성곱은 부피와 동영상(04강의 `[N, C, D, H, W]`)을 키웁니다.
+출력 크기 공식이 깊이·높이·너비에 따로 적용되고, 가중치 모양은 `[C_in, C_out, kD, kH, kW]`입니다.
+"""),
+predict("""
+`[1, 8, 4, 4, 4]` 부피에 `nn.ConvTranspose3d(8, 4, kernel_size=4, stride=2, padding=1)`을 쓰면 출력 모양은 무엇일까요?
+"""),
+code("""
+up3d = nn.ConvTranspose3d(8, 4, kernel_size=4, stride=2, padding=1)
+volume = torch.randn(1, 8, 4, 4, 4)                    # [N, C, D, H, W]
+print(up3d)
+print("가중치 모양:", up3d.weight.shape, " <- [C_in, C_out, kD, kH, kW]")
+print("입력", tuple(volume.shape), "-> 출력", tuple(up3d(volume).shape))
+
+# 동영상처럼 깊이(시간)는 그대로 두고 높이·너비만 두 배로: 축마다 다른 값을 튜플로
+up_frames = nn.ConvTranspose3d(3, 3, kernel_size=(1, 4, 4), stride=(1, 2, 2), padding=(0, 1, 1))
+print("프레임 8장 16x16 ->", tuple(up_frames(torch.randn(1, 3, 8, 16, 16)).shape))"""),
 md("""
 ## 4. 역연산이 아니다: 합성곱 뒤 전치 합성곱
 8x8 입력에 합성곱(스트라이드 2)을 해서 4x4로 줄인 뒤, **같은 가중치**로 전치 합성곱을 해서 다시 8x8로 키워 봅니다.
@@ -156,7 +181,7 @@ md("""
 ## 8. 연습 문제
 """),
 code("""
-from teachnn.exercises.lesson05 import q1, q2, q3, q4, q5, ____"""),
+from teachnn.exercises.lesson05 import q1, q2, q3, q4, q5, q6, ____"""),
 md("""
 **문제 1 (출력 모양).** `nn.ConvTranspose2d(16, 8, kernel_size=4, stride=2, padding=1)`에 `(1, 16, 7, 7)` 입력을 넣은 출력 모양을 튜플로 적으세요.
 """),
@@ -191,6 +216,13 @@ code("""
 answer = ____
 q5.check()"""),
 md("""
+**문제 6(3차원 업샘플링).** 디코더의 마지막 단계로, 부피 `[N, 16, 4, 8, 8]`을 받아 **깊이·높이·너비를 모두 두 배로** 키운
+`[N, 8, 8, 16, 16]`을 만드는 `nn.ConvTranspose3d` 레이어 `up3`를 만드세요. `kernel_size=4`를 쓰세요.
+"""),
+code("""
+up3 = ____
+q6.check()"""),
+md("""
 ## 배운 점 요약
 1. 전치 합성곱은 입력 한 칸이 커널 모양으로 출력에 값을 흩뿌리고 겹친 곳을 더하는 연산으로, 디코더에서 특성 맵을 키우는 업샘플링에 씁니다.
 2. 출력 크기는 $(L-1)s - 2p + d(k-1) + \\text{output\\_padding} + 1$ 이고, `kernel_size=4, stride=2, padding=1`은 크기를 두 배로 만듭니다.
@@ -198,4 +230,5 @@ md("""
 4. 합성곱이 행렬 $C$라면 전치 합성곱은 $C^{\\top}$입니다. $C^{-1}$이 아니므로 합성곱을 되돌리지 못합니다. 그래서 "역방향이지 역연산이 아닌" 이 연산에는 "전치"라는 이름이 정확합니다.
 5. $\\langle \\mathrm{conv}(x), y\\rangle = \\langle x, \\mathrm{conv\\_transpose}(y)\\rangle$ 이고, 그래서 합성곱의 입력 기울기가 곧 전치 합성곱입니다.
 """),
+next_lesson('06_linear.ipynb', '모든 입력을 섞어 출력을 만드는 선형 레이어 `nn.Linear`를 배웁니다.'),
 ]

@@ -1,21 +1,25 @@
 """Lesson 03 — Conv2d."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 FILENAME = "03_conv2d.ipynb"
 PREFIX = "l03"
 
 CELLS = [
-md("""
-# 03. 2차원 합성곱 — `nn.Conv2d`
-
-> 이 강의의 흐름은 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)의 목차를 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 이미지가 `[배치 크기, 채널, 높이, 너비]` = `[N, C, H, W]` 텐서라는 것을 알고, `nn.Conv2d`의 커널 모양을 읽습니다.
-- 커널이 가로·세로 **두 방향**으로 미끄러지며, 여러 입력 채널의 곱을 **모두 더해** 출력 한 칸을 만든다는 것을 확인합니다.
-- 스트라이드 (보폭)와 패딩이 출력 크기를 어떻게 바꾸는지 공식으로 계산합니다.
-- 합성곱을 파이썬 반복문으로 직접 구현해 `F.conv2d`와 값이 같은지 확인합니다.
-"""),
+header(
+    "03. 2차원 합성곱 — `nn.Conv2d`",
+    goals=[
+        "이미지가 `[배치 크기, 채널, 높이, 너비]` = `[N, C, H, W]` 텐서라는 것을 알고, `nn.Conv2d`의 커널 모양을 읽습니다.",
+        "커널이 가로·세로 **두 방향**으로 미끄러지며, 여러 입력 채널의 곱을 **모두 더해** 출력 한 칸을 만든다는 것을 확인합니다.",
+        "스트라이드 (보폭)와 패딩이 출력 크기를 어떻게 바꾸는지 공식으로 계산합니다.",
+        "합성곱을 파이썬 반복문으로 직접 구현해 `F.conv2d`와 값이 같은지 확인합니다.",
+    ],
+    uses=[
+        '00강: 텐서와 모양; 01강: `nn.Module`, 노트의 `CNN`(`nn.Conv2d`를 처음 본 곳)',
+        '02강: 합성곱의 아이디어, 출력 길이 공식, `F.conv1d`, `viz`의 애니메이션과 `viz.explore`',
+        '처음 보는 것: `F.conv2d`, 이 과정의 생성 데이터 `teachnn.datasets.load_shapes`, 텐서의 `stack`, `unsqueeze`, `numpy()`',
+    ],
+    source=from_notes("`nn.Conv2d` 부분을 따릅니다"),
+),
 code(IMPORTS + """
 import numpy as np
 import matplotlib.pyplot as plt
@@ -36,6 +40,10 @@ Conv1d의 커널은 채널 전체를 덮은 채 길이 방향으로만 움직였
 $$y[o, i, j] = b[o] + \\sum_{c}\\sum_{u}\\sum_{v} w[o, c, u, v]\\; x[c,\\; i\\,s + u,\\; j\\,s + v]$$
 
 커널은 채널 방향으로는 이미 꽉 차 있으므로 높이와 너비, 두 방향으로만 움직입니다.
+"""),
+predict("""
+`nn.Conv2d(in_channels=3, out_channels=16, kernel_size=3)`의 파라미터는 모두 몇 개일까요?
+(커널 하나가 `3 x 3 x 3`개의 가중치를 갖고, 커널이 16개, 편향이 16개입니다.) 32x32 사진을 넣으면 출력의 높이와 너비는?
 """),
 code("""
 images = torch.randn(8, 3, 32, 32)          # 컬러 사진 8장: [N, C, H, W]
@@ -142,10 +150,13 @@ code("""
 scene = viz.conv2d(size=5, kernel=3, stride=2, padding=1)
 scene"""),
 md("""
-숫자를 바꿔 가며 보고 싶다면 `viz.explore("conv2d")`를 실행하세요. 불가능한 조합(예: 패딩 포함 입력보다 큰 커널)을 고르면 위젯이 이유를 알려 줍니다.
+숫자를 바꿔 가며 봅시다. 아래 `viz.explore("conv2d")`의 슬라이더를 움직여 보세요. 불가능한 조합(예: 패딩 포함 입력보다 큰 커널)을 고르면 위젯이 이유를 알려 줍니다.
+"""),
+predict("""
+입력 5x5, 커널 3에서 스트라이드를 2로, 패딩을 1로 두면 출력은 몇 x 몇일까요? 패딩을 0으로 되돌리면요? 슬라이더로 확인하세요.
 """),
 code("""
-# viz.explore("conv2d")    # 주석을 풀고 실행해 보세요"""),
+viz.explore("conv2d")"""),
 md("""
 ## 6. 연습 문제
 `____`를 바꾸고 셀을 실행하세요. `q1.hint()`, `q1.solution()`도 쓸 수 있습니다.
@@ -195,7 +206,6 @@ md("""
 3. 출력 크기는 축마다 $\\lfloor (H + 2p - d(k-1) - 1)/s \\rfloor + 1$ 이고, 나누어떨어지지 않으면 내림합니다.
 4. 패딩은 가장자리를 살리고 크기를 유지하는 데, 스트라이드는 크기를 줄이는 데 씁니다.
 5. `F.conv2d`는 반복문 네 겹으로 쓸 수 있는 계산을 빠르게 한 것일 뿐입니다.
-
-다음 강의에서는 한 차원을 더 늘려, 부피와 동영상을 다루는 `nn.Conv3d`를 봅니다.
 """),
+next_lesson('04_conv3d.ipynb', '한 차원을 더 늘려, 부피와 동영상을 다루는 `nn.Conv3d`를 봅니다.'),
 ]

@@ -1,17 +1,22 @@
-from common import IMPORTS, SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 FILENAME, PREFIX = "09_losses.ipynb", "l09"
 
 CELLS = [
-    md("""
-    # 09. 손실 함수: `CrossEntropyLoss`, `MSELoss`, `L1Loss`
-
-    **이번 강의의 목표**
-    - 손실 함수(loss function)가 "예측이 정답에서 얼마나 먼가"를 숫자 하나로 만든다는 것을 이해합니다.
-    - 노트의 예제로 `nn.CrossEntropyLoss()`(클래스)와 `F.cross_entropy`(함수)가 같은 값을 내는지 확인합니다.
-    - 회귀에 쓰는 `MSELoss`와 `L1Loss`(MAE)를 손으로 계산해 봅니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "09. 손실 함수: `CrossEntropyLoss`, `MSELoss`, `L1Loss`",
+        goals=[
+            "손실 함수(loss function)가 \"예측이 정답에서 얼마나 먼가\"를 숫자 하나로 만든다는 것을 이해합니다.",
+            "노트의 예제로 `nn.CrossEntropyLoss()`(클래스)와 `F.cross_entropy`(함수)가 같은 값을 내는지 확인합니다.",
+            "회귀에 쓰는 `MSELoss`와 `L1Loss`(MAE)를 손으로 계산해 봅니다.",
+        ],
+        uses=[
+            '01강: 직선 맞추기에서 손으로 쓴 제곱 평균 손실, `backward()`',
+            '08강: 같은 계산을 클래스(`nn.ReLU()`)와 함수(`F.relu`)로 쓰는 두 방식',
+            '처음 보는 것: `torch.randint`, `reduction=` 인자, 손실 함수 클래스와 `F.cross_entropy`',
+        ],
+        source=from_notes("손실 함수 부분과 `CrossEntropyLoss`/`F.cross_entropy` 예제를 따릅니다"),
+    ),
     code(IMPORTS),
     md("""
     ## 1. 노트의 예제: 클래스로 쓰는 손실 함수
@@ -71,6 +76,10 @@ CELLS = [
     숫자 자체를 맞히는 회귀 문제에서는 예측과 정답의 차이를 직접 봅니다.
     - `nn.MSELoss()`: 차이의 **제곱**의 평균 (Mean Squared Error)
     - `nn.L1Loss()`: 차이의 **절댓값**의 평균 (Mean Absolute Error, MAE)
+    """),
+    predict("""
+    예측 `[2.5, 0.0, 2.0, 8.0]`, 정답 `[3.0, -0.5, 2.0, 7.0]`의 차이는 `[-0.5, 0.5, 0, 1]`입니다.
+    MSE(제곱의 평균)와 MAE(절댓값의 평균)는 각각 얼마일까요?
     """),
     code("""
     pred = torch.tensor([2.5, 0.0, 2.0, 8.0])
@@ -154,7 +163,6 @@ CELLS = [
     2. `nn.CrossEntropyLoss()`는 객체를 만든 뒤 호출하고, `F.cross_entropy`는 함수로 바로 계산합니다. 값은 같습니다.
     3. 교차 엔트로피 = softmax 확률 중 정답 클래스의 $-\\log$를 평균낸 값. softmax 전의 점수를 넣습니다.
     4. `MSELoss`는 제곱 오차의 평균, `L1Loss`(MAE)는 절대 오차의 평균입니다. MSE가 큰 오차에 더 민감합니다.
-
-    다음 강의 [10_containers](10_containers.ipynb)에서는 레이어를 한데 묶는 컨테이너를 배웁니다.
     """),
+    next_lesson('10_containers.ipynb', '레이어를 한데 묶는 컨테이너 `Sequential`, `ModuleList`, `ModuleDict`를 배웁니다.'),
 ]

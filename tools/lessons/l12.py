@@ -1,18 +1,23 @@
-from common import IMPORTS, SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 FILENAME, PREFIX = "12_custom_function.ipynb", "l12"
 
 CELLS = [
-    md("""
-    # 12. 더 나아가기: `autograd.Function`으로 나만의 레이어 만들기
-
-    **이번 강의의 목표**
-    - 자동 미분(autograd)이 연산마다 **순전파(forward)와 역전파(backward) 한 쌍**을 기록한다는 것을 이해합니다.
-    - `torch.autograd.Function`을 상속해 forward와 backward를 직접 쓰고, `ctx.save_for_backward`로 값을 넘깁니다.
-    - 직접 쓴 backward가 맞는지 `gradcheck`로 수치 미분과 비교해 확인합니다.
-    - 만든 함수를 `nn.Module`로 감싸 보통 레이어처럼 씁니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "12. 더 나아가기: `autograd.Function`으로 나만의 레이어 만들기",
+        goals=[
+            "자동 미분(autograd)이 연산마다 **순전파(forward)와 역전파(backward) 한 쌍**을 기록한다는 것을 이해합니다.",
+            "`torch.autograd.Function`을 상속해 forward와 backward를 직접 쓰고, `ctx.save_for_backward`로 값을 넘깁니다.",
+            "직접 쓴 backward가 맞는지 `gradcheck`로 수치 미분과 비교해 확인합니다.",
+            "만든 함수를 `nn.Module`로 감싸 보통 레이어처럼 씁니다.",
+        ],
+        uses=[
+            '01강: 자동 미분 맛보기(`requires_grad`, `backward()`, `.grad`)',
+            '05강: 합성곱의 입력 기울기가 전치 합성곱이라는 것; 06강: `nn.Linear`; 10강: `nn.Sequential`',
+            '처음 보는 것: `torch.autograd.Function`, `ctx.save_for_backward`, `gradcheck`, `torch.sigmoid`, `viz.graph`',
+        ],
+        source=beyond_notes("노트의 모든 레이어 뒤에서 일하는 자동 미분을 직접 만들어 보는 더 나아가기 강의입니다."),
+    ),
     code(IMPORTS + "\nfrom teachnn.autograd import Function, gradcheck"
          "    # PyTorch라면: from torch.autograd import Function, gradcheck"),
     md("""
@@ -20,6 +25,9 @@ CELLS = [
 
     `requires_grad=True`인 텐서로 계산하면, 결과 텐서의 `grad_fn`에 "나를 만든 연산"이 기록됩니다.
     `backward()`를 부르면 이 기록을 거꾸로 따라가며 각 연산의 backward를 불러 기울기(gradient)를 구합니다.
+    """),
+    predict("""
+    `a = [1, 2, 3]`, `b = (a * a).sum()`일 때 `b.backward()` 뒤 `a.grad`는 무엇일까요? `b.grad_fn`에는 어떤 연산이 적혀 있을까요?
     """),
     code("""
     a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -105,6 +113,9 @@ CELLS = [
 
     `Function`은 파라미터를 갖지 않는 "연산"입니다. 모델 안에서 레이어처럼 쓰려면 `nn.Module`로 한 번 감쌉니다.
     그러면 `nn.Sequential` 안에도 넣을 수 있습니다.
+    """),
+    predict("""
+    직접 만든 `MySigmoid`를 가운데에 끼운 `nn.Sequential`에서 `backward()`를 부르면, 첫 번째 `nn.Linear`의 가중치에도 기울기가 생길까요?
     """),
     code("""
     class SigmoidLayer(nn.Module):
@@ -200,11 +211,12 @@ CELLS = [
     4. `gradcheck`는 float64에서 수치 미분과 비교해 backward의 실수를 잡아 줍니다.
     5. `Function`을 `nn.Module`로 감싸면 다른 레이어와 똑같이 모델 안에서 쓸 수 있습니다.
 
-    축하합니다! 이것으로 모든 강의를 마쳤습니다. [00_start](00_start.ipynb)의 목차로 돌아가 복습해 보세요.
+    축하합니다! 자동 미분의 안쪽까지 살펴보았습니다. 남은 두 강의에서는 합성곱이 빨라지는 원리와 BatchNorm·Dropout을 배웁니다. [00_start](00_start.ipynb)의 목차로 돌아가 복습해도 좋습니다.
     """),
+    next_lesson('13_fast_conv.ipynb', '더 나아가기: 합성곱이 어떻게 빨라지는지, 기준 반복문에서 teachnn의 빠른 커널까지 한 단계씩 재 봅니다.'),
     md("""
     ---
     **선생님께.** 학습자의 노트북은 `teachnn-grade 제출물/*.ipynb --out grades.csv`로 한꺼번에 채점할 수 있습니다.
-    예시 제출물로 만든 결과 표와 자세한 설명은 [00_start](00_start.ipynb)의 마지막 절에 있습니다.
+    예시 제출물로 만든 결과 표, Windows PowerShell에서 쓰는 법과 자세한 설명은 [00_start](00_start.ipynb)의 마지막 절에 있습니다.
     """),
 ]

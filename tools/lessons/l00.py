@@ -1,9 +1,30 @@
 import csv
 from pathlib import Path
 
-from common import SOURCE_NOTE, code, md
+import importlib
+import re
+
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 _BATCH_CSV = Path(__file__).resolve().parents[2] / "tests" / "grading_batch" / "expected_grades.csv"
+
+
+def lesson_table():
+    """The table of contents, from the first line ("# NN. title") of every lesson module, so a
+    new lesson module appears here without editing this file."""
+    rows = ["| 번호 | 노트북 | 내용 |", "|---|---|---|",
+            "| 00 | [00_start](00_start.ipynb) | 시작하기: teachnn 소개, 노트북과 연습 문제 사용법 |"]
+    for path in sorted(Path(__file__).resolve().parent.glob("l[0-9][0-9]*.py")):
+        if path.stem == "l00":
+            continue
+        module = importlib.import_module(path.stem)
+        stem = module.FILENAME[:-len(".ipynb")]
+        first_line = module.CELLS[0][1].splitlines()[0]
+        match = re.match(r"# \d\d\. (.*)", first_line)
+        title = match.group(1) if match else first_line.lstrip("# ")
+        number = stem[:2]
+        rows.append(f"| {number} | [{stem}]({module.FILENAME}) | {title} |")
+    return "\n".join(rows)
 
 
 def grades_table():
@@ -18,15 +39,20 @@ def grades_table():
 FILENAME, PREFIX = "00_start.ipynb", "l00"
 
 CELLS = [
-    md("""
-    # 00. 시작하기 — 읽고, 돌려 보고, 지켜보는 `torch.nn`
-
-    **이번 강의의 목표**
-    - teachnn이 무엇이고 왜 만들었는지 압니다.
-    - 강의 노트북을 어떻게 실행하고, 연습 문제를 어떻게 푸는지 익힙니다.
-    - 앞으로 배울 13개 강의의 순서를 훑어봅니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "00. 시작하기 — 읽고, 돌려 보고, 지켜보는 `torch.nn`",
+        goals=[
+            "teachnn이 무엇이고 왜 만들었는지 압니다.",
+            "강의 노트북을 어떻게 실행하고, 연습 문제를 어떻게 푸는지 익힙니다.",
+            "앞으로 배울 강의의 순서를 훑어봅니다.",
+        ],
+        uses=[
+            "파이썬 기초(변수, 리스트, 함수 정의)만 있으면 됩니다.",
+            "처음 보는 것: 텐서 `torch.tensor`와 모양 `.shape`, 그리고 맛보기로 선형 레이어 `nn.Linear`"
+            "(01강에서 한 번 더 쓰고, 06강에서 자세히 배웁니다).",
+        ],
+        source=from_notes("과정 전체의 순서는 노트의 목차(레이어, 활성화 함수, 손실 함수, 컨테이너)를 따릅니다"),
+    ),
     md("""
     ## teachnn이란?
 
@@ -47,6 +73,10 @@ CELLS = [
     3. 막히면 메뉴의 *Kernel → Restart Kernel and Run All Cells*로 처음부터 다시 실행할 수 있습니다.
 
     먼저 teachnn을 불러옵니다. 주석에 적힌 것처럼, PyTorch로 옮길 때는 이 세 줄만 바꾸면 됩니다.
+    그리고 숫자 여섯 개를 두 줄로 적은 텐서(tensor) `x`를 만듭니다.
+    """),
+    predict("""
+    `x`는 `[[1, 2, 3], [4, 5, 6]]`입니다. 출력될 모양(shape)은 `[2, 3]`일까요, `[3, 2]`일까요, `[6]`일까요?
     """),
     code("""
     import teachnn as torch                 # PyTorch라면: import torch
@@ -63,7 +93,12 @@ CELLS = [
     텐서의 **모양(shape)** 은 바깥 괄호부터 안쪽 괄호 순서로 원소 수를 센 것입니다.
     위의 `x`는 행이 2개, 각 행에 숫자가 3개이므로 `[2, 3]`입니다. 앞으로 모든 강의에서 모양을 자주 따져 볼 거예요.
 
-    작은 선형 레이어(linear layer) 하나를 만들어 `x`를 통과시켜 보겠습니다. 자세한 내용은 06강에서 다룹니다.
+    작은 선형 레이어(linear layer) 하나를 만들어 `x`를 통과시켜 보겠습니다. `nn.Linear(3, 2)`는 숫자 3개짜리
+    입력 한 줄마다, 세 숫자에 가중치를 곱해 더한 값을 **2개** 만듭니다(가중치는 처음에 무작위로 정해집니다).
+    자세한 내용은 06강에서 다룹니다.
+    """),
+    predict("""
+    `x`에는 줄이 2개, 줄마다 숫자가 3개 있습니다. `layer(x)`의 출력 모양은 무엇일까요?
     """),
     code("""
     torch.manual_seed(0)          # 난수를 고정하면 누가 실행해도 같은 숫자가 나옵니다
@@ -94,28 +129,14 @@ CELLS = [
     md("""
     ## 강의 목차
 
-    | 번호 | 노트북 | 내용 |
-    |---|---|---|
-    | 00 | [00_start](00_start.ipynb) | 시작하기: teachnn 소개, 노트북과 연습 문제 사용법 |
-    | 01 | [01_module](01_module.ipynb) | `nn.Module`과 클래스 상속, `super().__init__()`, `forward` |
-    | 02 | [02_conv1d](02_conv1d.ipynb) | 1차원 합성곱 `nn.Conv1d`: 시계열과 텍스트 |
-    | 03 | [03_conv2d](03_conv2d.ipynb) | 2차원 합성곱 `nn.Conv2d`: 이미지, 스트라이드, 패딩, 출력 크기 공식 |
-    | 04 | [04_conv3d](04_conv3d.ipynb) | 3차원 합성곱 `nn.Conv3d`: 부피 데이터와 비디오 |
-    | 05 | [05_conv_transpose](05_conv_transpose.ipynb) | 전치 합성곱(transposed convolution)과 업샘플링 |
-    | 06 | [06_linear](06_linear.ipynb) | 선형 레이어 `nn.Linear`: `y = xA^T + b` |
-    | 07 | [07_pooling](07_pooling.ipynb) | 최대 풀링, 평균 풀링, 적응형 풀링(adaptive pooling) |
-    | 08 | [08_activations](08_activations.ipynb) | 활성화 함수: `nn.ReLU()`와 `F.relu` |
-    | 09 | [09_losses](09_losses.ipynb) | 손실 함수: `CrossEntropyLoss`, `MSELoss`, `L1Loss` |
-    | 10 | [10_containers](10_containers.ipynb) | 컨테이너: `Sequential`, `ModuleList`, `ModuleDict` |
-    | 11 | [11_custom_forward_cnn](11_custom_forward_cnn.ipynb) | 직접 쓰는 `forward`와 작은 CNN 끝까지 학습하기 |
-    | 12 | [12_custom_function](12_custom_function.ipynb) | 더 나아가기: `autograd.Function`으로 나만의 레이어와 `gradcheck` |
+    {LESSON_TABLE}
 
-    강의는 모두 13개입니다. 번호가 00부터 시작한다는 점을 기억해 두세요. (첫 번째 연습 문제의 힌트입니다!)
+    번호는 01이 아니라 **00**부터 시작합니다.
     """),
     md("""
     ## 연습 문제
 
-    **문제 1.** 이 강좌의 강의는 모두 몇 개인가요? 정수로 적으세요.
+    **문제 1.** 강의 번호는 00부터 시작하고, 마지막 강의는 14번입니다. 강의는 모두 몇 개인가요? 정수로 적으세요.
     """),
     code("""
     n_lessons = ____
@@ -164,9 +185,8 @@ CELLS = [
     1. teachnn은 `torch.nn`을 학습용으로 다시 만든 라이브러리입니다. **import 줄만 바꾸면** 같은 코드가 같은 숫자를 냅니다.
     2. 노트북은 위에서 아래로 실행합니다. 텐서의 **모양(shape)** 은 바깥 괄호부터 센 원소 수입니다.
     3. 연습 문제는 `____`를 채우고 `q.check()`로 확인합니다. 막히면 `q.hint()`, `q.hint(2)`, 마지막으로 `q.solution()`.
-
-    다음 강의 [01_module](01_module.ipynb)에서는 신경망을 클래스로 정의하는 방법, `nn.Module` 상속을 배웁니다.
     """),
+    next_lesson("01_module.ipynb", "신경망을 클래스로 정의하는 방법(`nn.Module` 상속)과, 파라미터가 학습되는 원리(자동 미분과 옵티마이저)를 배웁니다."),
     md("""
     ---
     ## 선생님께: 제출물 채점하기
@@ -179,16 +199,23 @@ CELLS = [
     teachnn-grade 제출물/*.ipynb --out grades.csv --workers 2 --timeout 300
     ```
 
+    Windows PowerShell은 `*.ipynb`를 파일 이름으로 펼쳐 주지 않으므로 목록을 직접 넘깁니다.
+
+    ```powershell
+    teachnn-grade (Get-ChildItem 제출물\*.ipynb).FullName --out grades.csv --workers 2 --timeout 300
+    ```
+
     결과는 `grades.csv`(학습자마다 한 줄, 문제마다 한 열, 합계)와 학습자별 피드백 파일(`grades_feedback/이름.txt`)입니다.
-    저장소의 예시 제출물(`tests/grading_batch/`)을 채점하면 다음 표가 나옵니다
+    teachnn 소스 저장소에 있는 예시 제출물 묶음을 채점하면 다음 표가 나옵니다
     (`status`: 정상 `ok`, 오류 셀 있음 `cell_errors`, 시간 초과로 중단한 셀 있음 `cell_timeout`,
     노트북 전체 시간 초과 `timeout`, 커널이 죽음 `kernel_died`, 파일을 읽을 수 없음 `unreadable`.
     마지막 세 경우는 채점하지 못해 모두 0점입니다).
 
     {GRADES_TABLE}
 
-    (이 표는 `tests/grading_batch/expected_grades.csv`에서 만들었고, `tests/test_grade.py`가 매번 실제로 채점해 이 표와 같은지 확인합니다.)
+    (이 표는 그 예시 묶음의 기대 결과에서 만들었고, teachnn의 테스트가 매번 실제로 채점해 이 표와 같은지 확인합니다.)
     """),
 ]
 
-CELLS = [(kind, text.replace("{GRADES_TABLE}", grades_table())) for kind, text in CELLS]
+CELLS = [(kind, text.replace("{GRADES_TABLE}", grades_table()).replace("{LESSON_TABLE}", lesson_table()))
+         for kind, text in CELLS]

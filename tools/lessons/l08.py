@@ -1,17 +1,21 @@
-from common import IMPORTS, SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 FILENAME, PREFIX = "08_activations.ipynb", "l08"
 
 CELLS = [
-    md("""
-    # 08. 활성화 함수: `nn.ReLU()`와 `F.relu`
-
-    **이번 강의의 목표**
-    - 활성화 함수(activation function)가 왜 필요한지 이해하고, 자주 쓰는 함수의 모양을 그려 봅니다.
-    - 같은 ReLU를 `nn.ReLU()`(클래스)와 `F.relu`(함수) 두 가지로 쓸 수 있다는 것을 확인합니다.
-    - 노트의 두 `NeuralNetwork` 버전이 **같은 가중치에서 완전히 같은 결과**를 낸다는 것을 직접 보입니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "08. 활성화 함수: `nn.ReLU()`와 `F.relu`",
+        goals=[
+            "활성화 함수(activation function)가 왜 필요한지 이해하고, 자주 쓰는 함수의 모양을 그려 봅니다.",
+            "같은 ReLU를 `nn.ReLU()`(클래스)와 `F.relu`(함수) 두 가지로 쓸 수 있다는 것을 확인합니다.",
+            "노트의 두 `NeuralNetwork` 버전이 **같은 가중치에서 완전히 같은 결과**를 낸다는 것을 직접 보입니다.",
+        ],
+        uses=[
+            '01강: `nn.Module`, `F.relu` 맛보기, `state_dict`; 06강: `nn.Linear`',
+            '처음 보는 것: `nn.ReLU`, `nn.LeakyReLU`, `nn.Sigmoid`, `nn.Tanh` 같은 활성화 레이어, `load_state_dict`로 가중치 옮겨 담기, `torch.equal`',
+        ],
+        source=from_notes("활성화 함수 부분과 두 `NeuralNetwork` 예제(`nn.ReLU()`와 `F.relu`)를 따릅니다"),
+    ),
     code(IMPORTS),
     md("""
     ## 1. 왜 활성화 함수가 필요할까요?
@@ -106,6 +110,10 @@ CELLS = [
     ReLU에는 파라미터가 없으므로 두 모델의 `state_dict` 키는 똑같습니다. 그래서 첫 번째 모델의 가중치를
     두 번째 모델에 그대로 옮겨 담을 수 있고, 그러면 결과도 완전히 같아야 합니다.
     """),
+    predict("""
+    같은 가중치를 옮겨 담은 두 모델에 같은 `x`를 넣으면, 결과가 **비트 하나까지** 똑같을까요(`torch.equal`),
+    아니면 반올림 오차만큼 다를까요?
+    """),
     code("""
     print(list(model_a.state_dict().keys()))
     print(list(model_b.state_dict().keys()))
@@ -171,7 +179,6 @@ CELLS = [
     2. `torch.nn`의 활성화 함수는 **클래스**: `__init__`에서 객체로 만들어 두면 모델 구조가 명확해집니다.
     3. `torch.nn.functional`의 활성화 함수는 **함수**: `forward`에서 바로 불러 유연하게 씁니다.
     4. 파라미터가 없는 ReLU는 두 방식의 계산 결과가 완전히 같습니다 (`torch.equal`로 확인).
-
-    다음 강의 [09_losses](09_losses.ipynb)에서는 손실 함수를 같은 관점(클래스 vs 함수)으로 살펴봅니다.
     """),
+    next_lesson('09_losses.ipynb', '손실 함수를 같은 관점(클래스와 함수)으로 살펴봅니다.'),
 ]

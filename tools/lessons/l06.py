@@ -1,17 +1,22 @@
-from common import IMPORTS, SOURCE_NOTE, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 FILENAME, PREFIX = "06_linear.ipynb", "l06"
 
 CELLS = [
-    md("""
-    # 06. 선형 레이어 `nn.Linear`: `y = xA^T + b`
-
-    **이번 강의의 목표**
-    - 완전 연결 레이어(fully connected layer), 곧 선형 레이어(linear layer)가 계산하는 식 $y = xA^T + b$를 이해합니다.
-    - `nn.Linear`의 결과를 행렬 곱 연산자 `@`로 **직접** 계산해 똑같은지 확인합니다.
-    - 가중치(weight)와 편향(bias)의 모양, 파라미터 수, 기본 초기화를 살펴봅니다.
-
-    """ + SOURCE_NOTE),
+    header(
+        "06. 선형 레이어 `nn.Linear`: `y = xA^T + b`",
+        goals=[
+            "완전 연결 레이어(fully connected layer), 곧 선형 레이어(linear layer)가 계산하는 식 $y = xA^T + b$를 이해합니다.",
+            "`nn.Linear`의 결과를 행렬 곱 연산자 `@`로 **직접** 계산해 똑같은지 확인합니다.",
+            "가중치(weight)와 편향(bias)의 모양, 파라미터 수, 기본 초기화를 살펴봅니다.",
+        ],
+        uses=[
+            '00·01강: 텐서와 모양, `nn.Module`, `named_parameters()`, `nn.Linear` 맛보기',
+            '05강: 행렬 곱 연산자 `@`와 전치',
+            '처음 보는 것: `nn.Parameter`로 가중치 바꿔 끼우기, `torch.allclose`, `.detach()`',
+        ],
+        source=from_notes("`nn.Linear` 부분(식 $y = xA^T + b$와 `nn.Linear(in_features=1024, out_features=32)`)을 따릅니다. 나머지 예제는 새로 만들었습니다"),
+    ),
     code(IMPORTS),
     md("""
     ## 1. 아이디어
@@ -76,6 +81,9 @@ CELLS = [
 
     노트에 나온 레이어를 만들어 파라미터 수를 세어 봅니다. 원소 수는 모양의 곱입니다.
     """),
+    predict("""
+    `nn.Linear(in_features=1024, out_features=32)`의 파라미터는 모두 몇 개일까요? (가중치 `[32, 1024]`와 편향 `[32]`)
+    """),
     code("""
     fc = nn.Linear(in_features=1024, out_features=32)
     for name, p in fc.named_parameters():
@@ -85,6 +93,9 @@ CELLS = [
     md("""
     입력이 3차원 이상이면 어떻게 될까요? `nn.Linear`는 **마지막 축만** 바꾸고, 앞의 축은 그대로 둡니다.
     예를 들어 문장 8개, 단어 10개, 단어마다 특성 1024개인 입력이라면:
+    """),
+    predict("""
+    `[8, 10, 1024]` 입력을 `fc`에 넣으면 출력 모양은 무엇일까요?
     """),
     code("""
     tokens = torch.randn(8, 10, 1024)
@@ -152,7 +163,6 @@ CELLS = [
     2. 결과는 `x @ layer.weight.T + layer.bias`와 똑같습니다. 레이어는 행렬 곱에 이름을 붙인 것일 뿐입니다.
     3. 파라미터 수는 `in * out + out`입니다. `bias=False`이면 편향이 빠집니다.
     4. 입력이 몇 차원이든 **마지막 축만** `in_features`에서 `out_features`로 바뀝니다.
-
-    다음 강의 [07_pooling](07_pooling.ipynb)에서는 풀링 레이어를 배웁니다.
     """),
+    next_lesson('07_pooling.ipynb', '특성 맵을 줄이는 풀링 레이어와, 평탄화 레이어 `nn.Flatten`을 배웁니다.'),
 ]

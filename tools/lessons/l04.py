@@ -1,20 +1,24 @@
 """Lesson 04 — Conv3d."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 FILENAME = "04_conv3d.ipynb"
 PREFIX = "l04"
 
 CELLS = [
-md("""
-# 04. 3차원 합성곱 — `nn.Conv3d`
-
-> 이 강의의 흐름은 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)의 목차를 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 부피 데이터(MRI·CT)와 동영상이 `[N, C, D, H, W]` 텐서가 된다는 것을 이해합니다.
-- Conv3d의 커널이 깊이·높이·너비 **세 방향**으로 움직인다는 것을 깊이 조각(slice) 애니메이션으로 봅니다.
-- 시간 방향 커널로 동영상의 **움직임**을 찾아보고, Conv2d가 Conv3d의 특별한 경우임을 확인합니다.
-"""),
+header(
+    "04. 3차원 합성곱 — `nn.Conv3d`",
+    goals=[
+        "부피 데이터(MRI·CT)와 동영상이 `[N, C, D, H, W]` 텐서가 된다는 것을 이해합니다.",
+        "Conv3d의 커널이 깊이·높이·너비 **세 방향**으로 움직인다는 것을 깊이 조각(slice) 애니메이션으로 봅니다.",
+        "시간 방향 커널로 동영상의 **움직임**을 찾아보고, Conv2d가 Conv3d의 특별한 경우임을 확인합니다.",
+    ],
+    uses=[
+        '00강: 텐서와 모양; 01강: `nn.Module`',
+        '02·03강: 합성곱, 출력 크기 공식, `F.conv2d`, 텐서의 `stack`, `viz` 애니메이션',
+        '처음 보는 것: `F.conv3d`와 `nn.Conv3d`',
+    ],
+    source=from_notes("`nn.Conv3d` 부분(의료 영상, 비디오)을 따릅니다"),
+),
 code(IMPORTS + """
 import numpy as np
 import matplotlib.pyplot as plt
@@ -26,11 +30,15 @@ md("""
 ## 1. 아이디어: 한 축이 더 생겼을 뿐
 | 데이터 | C (채널) | D (깊이) | H, W |
 |---|---|---|---|
-| CT·MRI | 1 (흑백 밝기) | 촬영한 단면(slice) 수 | 단면의 높이·너비 |
-| 동영상 | 3 (RGB) | 프레임 수(시간) | 프레임의 높이·너비 |
+| CT·MRI | 1(흑백 밝기) | 촬영한 단면(slice) 수 | 단면의 높이·너비 |
+| 동영상 | 3(RGB) | 프레임 수(시간) | 프레임의 높이·너비 |
 
 커널 모양은 `[C_out, C_in, kD, kH, kW]`입니다. Conv2d의 커널이 사각형 창이었다면 Conv3d의 커널은 **상자**입니다.
 상자는 모든 입력 채널을 덮은 채 깊이·높이·너비 세 방향으로 움직이고, 출력 크기 공식은 축마다 Conv2d와 똑같이 적용됩니다.
+"""),
+predict("""
+8프레임짜리 32x32 동영상에 `kernel_size=(3, 5, 5), stride=(1, 2, 2), padding=(1, 2, 2)`인 Conv3d를 쓰면
+출력의 (깊이, 높이, 너비)는 무엇일까요? 축마다 03강의 공식을 따로 적용하세요.
 """),
 code("""
 video = torch.randn(2, 3, 8, 32, 32)                  # 동영상 2개: RGB, 8프레임, 32x32
@@ -97,6 +105,9 @@ md("""
 ## 4. Conv2d는 깊이 1짜리 Conv3d
 커널 깊이가 1이면 Conv3d는 각 프레임에 같은 Conv2d를 따로 적용한 것과 같습니다. 숫자로 확인해 봅니다.
 """),
+predict("""
+두 방법의 결과 차이는 얼마일까요? 정확히 0일까요, 작은 반올림 오차일까요, 큰 차이일까요?
+"""),
 code("""
 video = torch.randn(2, 3, 5, 8, 8)                      # [N, C, D, H, W]
 w3 = torch.randn(4, 3, 1, 3, 3)                         # 깊이 1짜리 3D 커널
@@ -159,4 +170,5 @@ md("""
 4. 깊이가 1인 Conv3d는 프레임마다 Conv2d를 적용한 것과 같습니다. 그래서 1·2·3차원 합성곱은 같은 계산의 다른 모습입니다.
 5. 파라미터 수는 $C_{out} \\cdot C_{in} \\cdot k_D k_H k_W + C_{out}$ 로 빠르게 늘어나므로, 3차원 커널은 작게 씁니다.
 """),
+next_lesson('05_conv_transpose.ipynb', '반대 방향으로, 작은 특성 맵을 크게 만드는 전치 합성곱을 배웁니다.'),
 ]

@@ -1,21 +1,28 @@
 """Lesson 02 — Conv1d."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 FILENAME = "02_conv1d.ipynb"
 PREFIX = "l02"
 
 CELLS = [
-md("""
-# 02. 1차원 합성곱 — `nn.Conv1d`
-
-> 이 강의의 흐름과 예제는 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)의 목차를 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 1차원 합성곱 (convolution)이 입력을 **`[batch_size, num_channels, sequence_length]`** 모양으로 받는다는 것을 이해합니다.
-- 커널 (필터)이 채널(임베딩 차원) 전체를 한 번에 덮고 **길이 방향으로만** 미끄러진다는 것을 눈으로 확인합니다.
-- 스트라이드 (보폭), 패딩, 팽창 (dilation)이 출력 길이를 어떻게 바꾸는지 계산합니다.
-- 시계열 예제와 텍스트 예제를 직접 돌려 봅니다.
-"""),
+header(
+    "02. 1차원 합성곱 — `nn.Conv1d`",
+    goals=[
+        "1차원 합성곱 (convolution)이 입력을 **`[batch_size, num_channels, sequence_length]`** 모양으로 받는다는 것을 이해합니다.",
+        "커널 (필터)이 채널(임베딩 차원) 전체를 한 번에 덮고 **길이 방향으로만** 미끄러진다는 것을 눈으로 확인합니다.",
+        "스트라이드 (보폭), 패딩, 팽창 (dilation)이 출력 길이를 어떻게 바꾸는지 계산합니다.",
+        "시계열 예제와 텍스트 예제를 직접 돌려 봅니다.",
+        "노트의 오해 하나를 바로잡습니다: `kernel_size`는 임베딩 차원이 아니라 **한 번에 보는 시점(단어) 수**입니다.",
+    ],
+    uses=[
+        "00강: 텐서와 모양, `torch.manual_seed`",
+        "01강: `nn.Module`과 레이어 객체, 맛보기로 본 `F.relu`",
+        "처음 보는 것: `nn.Conv1d`와 같은 계산을 함수로 부르는 `F.conv1d`(레이어와 함수의 차이는 08강), "
+        "`viz`의 애니메이션과 슬라이더(`viz.explore`), 텐서를 만드는 `torch.arange`, `torch.full`, "
+        "`torch.from_numpy`(NumPy 배열에서), 텐서의 `view`, `transpose`, `max(dim=...)`",
+    ],
+    source=from_notes("`nn.Conv1d` 부분(입력 모양, 한 방향으로만 움직이는 커널, `dilation`)을 따릅니다"),
+),
 code(IMPORTS + """
 import numpy as np
 import matplotlib.pyplot as plt
@@ -48,6 +55,10 @@ md("""
 
 임베딩 차원이 6인 단어 7개짜리 문장 2개를 생각해 봅시다. 입력은 `[2, 6, 7]`입니다.
 """),
+predict("""
+`nn.Conv1d(in_channels=6, out_channels=4, kernel_size=3)`에 `[2, 6, 7]`을 넣으면 출력 모양은 무엇일까요?
+커널이 길이 7 위를 한 칸씩 움직이면 몇 자리에 놓일 수 있는지 세어 보세요.
+"""),
 code("""
 x = torch.randn(2, 6, 7)                 # [batch_size, num_channels(임베딩 차원), sequence_length]
 conv = nn.Conv1d(in_channels=6, out_channels=4, kernel_size=3)
@@ -69,6 +80,34 @@ try:
     conv(torch.randn(2, 7, 6))           # 채널과 길이 축을 바꿔 넣은 실수
 except RuntimeError as error:
     print(type(error).__name__, ":", error)"""),
+md("""
+### 바로잡기: `kernel_size`는 임베딩 차원이 아닙니다
+노트에는 "Conv1d는 한 커널(필터)의 너비가 임베딩 벡터의 차원과 동일하게 설정됨"이라고 적혀 있고, 요약에도
+"임베딩 차원과 kernel의 크기는 항상 동일"이라고 되어 있습니다. 커널이 임베딩 차원 **전체를 덮는다**는 것은 맞지만,
+그 폭은 `kernel_size`가 아니라 **`in_channels`** 가 정하며 우리가 고르는 값이 아닙니다(언제나 입력 채널 수와 같습니다).
+
+- `in_channels` = 임베딩 차원: 커널이 세로로 덮는 폭. 입력이 정합니다.
+- `kernel_size` = **한 번에 보는 단어(시점) 수**: 커널이 길이 방향으로 덮는 폭. 보통 2, 3, 5처럼 작게 고릅니다.
+
+그래서 커널 하나의 모양은 `[in_channels, kernel_size]` = `[임베딩 차원, 한 번에 보는 단어 수]`이고, 레이어의 가중치는
+`[out_channels, in_channels, kernel_size]`입니다.
+"""),
+predict("""
+임베딩 차원 50, 단어 12개인 문장 4개에 `nn.Conv1d(50, 16, kernel_size=3)`을 쓰면 가중치 모양은 무엇일까요?
+노트처럼 `kernel_size=50`(임베딩 차원)으로 두면 어떻게 될까요?
+"""),
+code("""
+text = torch.randn(4, 50, 12)                      # 문장 4개, 임베딩 차원 50, 단어 12개
+conv3 = nn.Conv1d(50, 16, kernel_size=3)
+print("가중치:", conv3.weight.shape, " <- [out_channels, in_channels(임베딩 차원), kernel_size(단어 3개)]")
+print("출력  :", conv3(text).shape, " <- 세 단어 묶음 10개")
+try:
+    nn.Conv1d(50, 16, kernel_size=50)(text)        # 임베딩 차원을 kernel_size로 잘못 쓰면
+except RuntimeError as error:
+    print(type(error).__name__, ":", error)"""),
+md("""
+`kernel_size=50`은 "단어 50개를 한 번에 보는 커널"이라는 뜻이어서, 단어가 12개뿐인 문장에는 놓일 자리가 없습니다.
+"""),
 md("""
 ## 3. 출력 길이 공식
 
@@ -113,10 +152,14 @@ code("""
 scene = viz.conv1d(size=7, channels=3, kernel=3, dilation=2)
 scene"""),
 md("""
-직접 숫자를 바꿔 보고 싶다면 `viz.explore("conv1d")`를 실행해 보세요. 슬라이더로 길이, 커널, 스트라이드, 패딩, 팽창을 바꿀 수 있습니다. (위젯은 JupyterLab에서 보입니다.)
+직접 숫자를 바꿔 봅시다. 아래 `viz.explore("conv1d")`의 슬라이더로 길이, 커널, 스트라이드, 패딩, 팽창을 바꾸면 그림과 출력 길이가 바로 바뀝니다.
+(위젯은 JupyterLab에서 보입니다.)
+"""),
+predict("""
+길이 7, `kernel_size=3`에서 `dilation`을 1에서 3으로 올리면 출력 길이는 몇이 될까요? 슬라이더로 확인해 보세요.
 """),
 code("""
-# viz.explore("conv1d")    # 주석을 풀고 실행해 보세요"""),
+viz.explore("conv1d")"""),
 md("""
 ## 6. 시계열 예제: 잡음 섞인 신호 다듬기
 
@@ -187,7 +230,7 @@ md("""
 `____`를 그대로 두면 "아직 풀지 않았습니다"라고 나옵니다.
 """),
 code("""
-from teachnn.exercises.lesson02 import q1, q2, q3, q4, q5, ____"""),
+from teachnn.exercises.lesson02 import q1, q2, q3, q4, q5, q6, q7, ____"""),
 md("""
 **문제 1 (입력 모양).** 문장 4개가 있고, 모두 단어 12개로 맞춰져 있으며, 단어마다 크기 50인 임베딩 벡터가 있습니다.
 이 배치를 `nn.Conv1d(50, 16, kernel_size=3)`에 넣으려면 입력 모양이 어떠해야 할까요? 튜플로 답하세요. 예: `(1, 2, 3)`
@@ -224,13 +267,27 @@ code("""
 answer = ____            # 예: answer = "..."
 q5.check()"""),
 md("""
+**문제 6(가중치 모양).** 임베딩 차원 50인 문장을 받는 `nn.Conv1d(in_channels=50, out_channels=16, kernel_size=3)`의
+가중치 `weight`의 모양을 튜플로 적으세요. 코드로 확인하기 전에 먼저 답을 정하세요.
+"""),
+code("""
+weight_shape = ____
+q6.check()"""),
+md("""
+**문제 7(레이어 만들기).** 단어마다 크기 300인 임베딩 벡터가 있는 문장을 **세 단어씩** 읽어 특성 맵 8개를 만드는
+`nn.Conv1d` 레이어 `trigram_conv`를 만드세요(패딩 없음).
+"""),
+code("""
+trigram_conv = ____
+q7.check()"""),
+md("""
 ## 배운 점 요약
 1. Conv1d의 입력은 `[batch_size, num_channels, sequence_length]`입니다. 시계열이면 채널 = 특성 수, 텍스트면 채널 = 임베딩 차원입니다.
 2. 커널 모양은 `[out_channels, in_channels, kernel_size]`이고, 커널은 채널 전체를 덮으므로 길이 방향으로만 움직입니다.
 3. 출력 길이는 $\\lfloor (L + 2p - d(k-1) - 1)/s \\rfloor + 1$ 입니다.
 4. 팽창 (dilation)은 파라미터 수는 그대로 두고 커널이 보는 범위를 넓힙니다.
 5. 텍스트는 `[배치, 단어, 임베딩]`으로 만들어지므로 `transpose(1, 2)`로 채널 축을 가운데로 옮긴 뒤 Conv1d에 넣습니다.
-
-다음 강의에서는 가로·세로 두 방향으로 움직이는 `nn.Conv2d`를 봅니다.
+6. `kernel_size`는 임베딩 차원이 아니라 한 번에 보는 단어(시점) 수입니다. 임베딩 차원은 `in_channels`입니다.
 """),
+next_lesson("03_conv2d.ipynb", "가로·세로 두 방향으로 움직이는 `nn.Conv2d`를 봅니다."),
 ]

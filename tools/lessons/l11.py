@@ -1,21 +1,26 @@
 """Lesson 11 — a custom forward, and training a small CNN end to end."""
-from convnb import IMPORTS, code, md
+from common import IMPORTS, beyond_notes, code, from_notes, header, md, next_lesson, predict
 
 FILENAME = "11_custom_forward_cnn.ipynb"
 PREFIX = "l11"
 
 CELLS = [
-md("""
-# 11. `forward`를 직접 쓰는 모델과 작은 CNN 훈련하기
-
-> 이 강의의 흐름과 `MyModel` 예제는 스터디 노트 *PyTorch 공부 0 — torch.nn (1)* (thon, 2024)의 "배운 점 요약"을 따릅니다. 설명 문장은 새로 썼습니다.
-
-## 이번 강의의 목표
-- 노트의 `MyModel`처럼 `nn.Sequential`을 쓰면서도 `forward`를 직접 정의하는 이유(전처리, 평탄화, 후처리)를 이해합니다.
-- `nn.Linear(64 * 4 * 4, 128)`의 `64 * 4 * 4`가 어디서 오는지 계산하고 `viz.summary`로 확인합니다.
-- 생성 데이터 세트로 작은 CNN을 처음부터 끝까지 훈련합니다: 진행 막대, 손실 곡선, 최종 정확도.
-- `viz.feature_maps`로 훈련된 모델이 각 레이어에서 무엇을 만드는지 들여다봅니다.
-"""),
+header(
+    "11. `forward`를 직접 쓰는 모델과 작은 CNN 훈련하기",
+    goals=[
+        "노트의 `MyModel`처럼 `nn.Sequential`을 쓰면서도 `forward`를 직접 정의하는 이유(전처리, 평탄화, 후처리)를 이해합니다.",
+        "`nn.Linear(64 * 4 * 4, 128)`의 `64 * 4 * 4`가 어디서 오는지 계산하고 `viz.summary`로 확인합니다.",
+        "생성 데이터 세트로 작은 CNN을 처음부터 끝까지 훈련합니다: 진행 막대, 손실 곡선, 최종 정확도.",
+        "`viz.feature_maps`로 훈련된 모델이 각 레이어에서 무엇을 만드는지 들여다봅니다.",
+    ],
+    uses=[
+        '01강: `nn.Module`, 자동 미분과 옵티마이저(`zero_grad` → `backward` → `step`, Adam), `torch.no_grad()`',
+        '03강: `nn.Conv2d`, `load_shapes` 데이터; 06강: `nn.Linear`; 07강: `nn.MaxPool2d`, 평탄화(`view`, `nn.Flatten`)',
+        '08강: `F.relu`; 09강: `nn.CrossEntropyLoss`; 10강: `nn.Sequential`',
+        '처음 보는 것: `F.softmax`, `argmax`, 미니배치를 만들어 주는 `TensorDataset`과 `DataLoader`, `viz.feature_maps`',
+    ],
+    source=from_notes("\"배운 점 요약\"의 `MyModel` 예제를 따릅니다. 훈련 과정은 노트에 없는 보충 내용입니다"),
+),
 code(IMPORTS + """
 import time
 import numpy as np
@@ -78,6 +83,9 @@ table = viz.summary(model, (1, 1, 12, 12))     # 표를 출력하고, 같은 내
 md("""
 MNIST 같은 28x28 입력을 넣으면 어떻게 될까요? 합성곱 뒤 특성 맵은 20x20이 되고, 평탄화한 길이는 `64 * 20 * 20 = 25600`이라 `fc1`과 맞지 않습니다.
 teachnn은 무엇이 어긋났는지 알려 줍니다.
+"""),
+predict("""
+28x28 입력을 넣으면 어느 레이어에서 무엇이 어긋났다는 오류가 날까요? `fc1`이 기대하는 길이(1024)와 실제 길이를 계산해 보세요.
 """),
 code("""
 try:
@@ -150,7 +158,17 @@ md("""
 3. `loss.backward()` — 역전파 (backward)로 모든 파라미터의 기울기 계산
 4. `optimizer.step()` — 기울기를 따라 파라미터 갱신 (그 전에 `optimizer.zero_grad()`로 지난 기울기를 지웁니다)
 
+훈련 데이터 800장을 한 번에 넣지 않고 64장씩 **미니배치**로 나눠 넣습니다. `TensorDataset(x_train, y_train)`은
+그림과 정답을 한 쌍씩 묶고, `DataLoader(..., batch_size=64, shuffle=True)`는 매 에포크(epoch, 데이터 전체를 한 번 도는 것)마다
+순서를 섞어 `(images, labels)` 묶음을 차례로 내줍니다. 묶음의 수는 `len(loader)`입니다.
+
+`cnn.train()`과 `cnn.eval()`은 모델을 "훈련 모드"와 "평가 모드"로 바꿉니다. 이 모델에서는 결과가 같지만,
+`Dropout`이나 `BatchNorm`이 든 모델에서는 꼭 필요합니다(14강). 평가할 때는 기울기가 필요 없으므로 `torch.no_grad()` 안에서 계산합니다(01강).
+
 진행 막대는 외부 패키지 없이 텍스트로 그립니다. 첫 단계는 Numba가 커널을 컴파일하느라 조금 느릴 수 있습니다.
+"""),
+predict("""
+800장을 64장씩 나누면 한 에포크는 몇 단계일까요? 6 에포크면 모두 몇 단계일까요?
 """),
 code("""
 from IPython.display import display, Pretty
@@ -281,4 +299,5 @@ md("""
 4. `nn.CrossEntropyLoss`에는 softmax 전의 로짓을 넣습니다.
 5. `viz.feature_maps`로 훈련된 합성곱 레이어가 무엇에 반응하는지 직접 볼 수 있습니다.
 """),
+next_lesson('12_custom_function.ipynb', '자동 미분 안으로 들어가, `autograd.Function`으로 나만의 연산과 backward를 직접 만듭니다.'),
 ]
