@@ -198,3 +198,17 @@ def test_lesson14_words_needs_both_layers():
     assert half.status == WRITTEN and not half.correct and "참고:" in half.text()
     both = ev(q6, answer="배치 정규화는 배치 평균을 쓰고 드롭아웃은 무작위로 값을 끈다")
     assert both.status == WRITTEN and not both.correct and "참고:" not in both.text()
+
+
+@pytest.mark.parametrize("body", [
+    "import teachnn.nn.functional as F\n"
+    "def batch_norm_train(x):\n    return F.batch_norm(x, None, None, training=True)",
+    "import teachnn.nn as nn\n"
+    "def batch_norm_train(x):\n    return nn.BatchNorm1d(x.shape[1], affine=False)(x)",
+])
+def test_lesson14_batch_norm_by_hand_refuses_the_library(body):
+    q5 = _problem("lesson14", "q5")
+    ns = {}
+    exec(body, ns)
+    result = q5.evaluate(ns)
+    assert result.status == INCORRECT and "쓸 수 없습니다" in result.text(), result.text()

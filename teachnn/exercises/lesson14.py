@@ -4,6 +4,9 @@ Expected values are computed here with plain NumPy (never with teachnn's layers)
 """
 import numpy as np
 
+import teachnn.nn as nn
+import teachnn.nn.functional as F
+from teachnn.nn._functional import normalization as _normalization
 from teachnn.exercises.core import (FunctionProblem, ModuleProblem, ValueProblem,
                                     WordsProblem, finalize, tensor_case, ____)  # noqa: F401
 
@@ -120,6 +123,8 @@ q5 = FunctionProblem(
     reference=_bn_train_reference,
     cases=[tensor_case(((6, 3), 51))],
     hidden_cases=[tensor_case(((2, 5), 52)), tensor_case(((10, 1), 53)), _small_spread],
+    # the exercise is batch normalisation by hand: the library's batch norm is refused
+    forbid=[F.batch_norm, nn.BatchNorm1d, _normalization.BatchNormFunction],
     atol=1e-4, rtol=1e-3,
     title="배치 정규화를 직접",
     hints=["평균과 분산은 배치 축(dim=0)을 따라 구합니다: 특성(열)마다 하나씩.",

@@ -126,7 +126,7 @@ CELLS = [
     from teachnn.exercises.lesson06 import q1, q2, q3, q4, ____
     """),
     md("""
-    **문제 1.** `nn.Linear`를 쓰지 않고, 입력 `x`, 가중치 `A`(`[out, in]`), 편향 `b`를 받아
+    **문제 1.** `nn.Linear`나 `F.linear`를 쓰지 않고 `@`로, 입력 `x`, 가중치 `A`(`[out, in]`), 편향 `b`를 받아
     $y = xA^T + b$를 계산하는 함수 `my_linear`를 완성하세요. 공개되지 않은 테스트에는 3차원 입력도 있습니다.
     """),
     code("""

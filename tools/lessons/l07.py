@@ -204,7 +204,7 @@ y2 = ____
 q2.check()"""),
 md("""
 **문제 3 (함수 만들기).** 입력 크기 `in_size`와 출력 크기 `out_size`를 받아 적응형 풀링의 창 `(시작, 끝)` 목록을 돌려주는 함수를 쓰세요.
-예: `adaptive_windows(5, 3)`은 `[(0, 2), (1, 4), (3, 5)]`. 숨은 사례로도 채점합니다.
+예: `adaptive_windows(5, 3)`은 `[(0, 2), (1, 4), (3, 5)]`. 숨은 사례로도 채점합니다. `teachnn.geometry`의 함수를 부르지 말고 공식으로 직접 쓰세요.
 """),
 code("""
 def adaptive_windows(in_size, out_size):
