@@ -19,7 +19,7 @@ import numpy as np
 from ... import geometry
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
-from ...kernels import conv as _k
+from ... import kernels as _kernels
 from ...tensor import Tensor
 
 __all__ = [
@@ -161,7 +161,8 @@ class _Convolution(Function):
         x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))       # (N, C, D, H, W)
         w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
         b = None if bias is None else np.ascontiguousarray(bias.data)
-        out5 = _k.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups)
+        ctx.kernels = _kernels.active             # the tier now; backward runs on it too
+        out5 = ctx.kernels.conv.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups)
         ctx.save_for_backward(x, weight)
         ctx.geometry = (stride, pad_lr, dilation, groups)
         ctx.has_bias = bias is not None
@@ -178,9 +179,9 @@ class _Convolution(Function):
         w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
         g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
             _shape5(grad_out.shape, n))
-        gx, gw, gb = _k.conv_backward(g5, x5, w5, stride, pad_lr, dilation, groups,
-                                      need_x=need_x, need_w=need_w,
-                                      need_b=need_b and ctx.has_bias)
+        gx, gw, gb = ctx.kernels.conv.conv_backward(g5, x5, w5, stride, pad_lr, dilation,
+                                                    groups, need_x=need_x, need_w=need_w,
+                                                    need_b=need_b and ctx.has_bias)
         gx = None if gx is None else gx.reshape(x.shape)
         gw = None if gw is None else gw.reshape(weight.shape)
         return gx, gw, gb, None, None, None, None
@@ -299,8 +300,9 @@ class _ConvolutionTranspose(Function):
         x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
         w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
         b = None if bias is None else np.ascontiguousarray(bias.data)
-        out5 = _k.conv_transpose_forward(x5, w5, b, stride, padding, dilation, groups,
-                                         out_spatial)
+        ctx.kernels = _kernels.active             # the tier now; backward runs on it too
+        out5 = ctx.kernels.conv.conv_transpose_forward(x5, w5, b, stride, padding, dilation,
+                                                       groups, out_spatial)
         ctx.save_for_backward(x, weight)
         ctx.geometry = (stride, padding, dilation, groups)
         ctx.has_bias = bias is not None
@@ -316,9 +318,9 @@ class _ConvolutionTranspose(Function):
         w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
         g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
             _shape5(grad_out.shape, n))
-        gx, gw, gb = _k.conv_transpose_backward(g5, x5, w5, stride, padding, dilation, groups,
-                                                need_x=need_x, need_w=need_w,
-                                                need_b=need_b and ctx.has_bias)
+        gx, gw, gb = ctx.kernels.conv.conv_transpose_backward(
+            g5, x5, w5, stride, padding, dilation, groups, need_x=need_x, need_w=need_w,
+            need_b=need_b and ctx.has_bias)
         gx = None if gx is None else gx.reshape(x.shape)
         gw = None if gw is None else gw.reshape(weight.shape)
         return gx, gw, gb, None, None, None, None, None

@@ -29,7 +29,7 @@ import numpy as np
 from ... import geometry
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
-from ...kernels import pool as kernels
+from ... import kernels as _kernels
 from ...tensor import Tensor
 
 __all__ = [
@@ -150,13 +150,13 @@ def _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode):
             f"{rounding}((L + 2p - d(k-1) - 1) / s) + 1; here " + "; ".join(lines) + ". "
             "The (dilated) kernel is larger than the padded input: use a smaller "
             "kernel_size, add padding, or pool a larger input.")
-    axes = [kernels.pool_windows(L, k, s, p, d, bool(ceil_mode))
+    axes = [_kernels.active.pool.pool_windows(L, k, s, p, d, bool(ceil_mode))
             for L, k, s, p, d in zip(spatial, kernel, stride, pad, dil)]
     return _pad_axes(axes)
 
 
 def _pad_axes(axes):
-    dummy = kernels.pool_windows(1, 1, 1, 0, 1, False)      # one cell, one window
+    dummy = _kernels.active.pool.pool_windows(1, 1, 1, 0, 1, False)     # one cell, one window
     return tuple([dummy] * (3 - len(axes)) + list(axes))
 
 
@@ -184,7 +184,8 @@ class _MaxPool(Function):
     @staticmethod
     def forward(ctx, input, axes, n):
         x = _to_planes(input.data, n)                        # (N, C, *S) -> (P, D, H, W)
-        out, idx = kernels.max_pool_forward(x, axes)         # (P, OD, OH, OW) twice
+        ctx.kernels = _kernels.active                        # backward runs on it too
+        out, idx = ctx.kernels.pool.max_pool_forward(x, axes)   # (P, OD, OH, OW) twice
         lead = input.data.shape[:-n]
         ctx.n, ctx.in_shape, ctx.indices = n, input.data.shape, idx
         ctx.spatial = x.shape[1:]
@@ -195,7 +196,7 @@ class _MaxPool(Function):
     @staticmethod
     def backward(ctx, grad_out, grad_indices):
         g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
-        grad_in = kernels.max_pool_backward(g, ctx.indices, ctx.spatial)   # (P, D, H, W)
+        grad_in = ctx.kernels.pool.max_pool_backward(g, ctx.indices, ctx.spatial)  # (P, D, H, W)
         return grad_in.reshape(ctx.in_shape), None, None
 
 
@@ -208,7 +209,8 @@ class _AvgPool(Function):
     @staticmethod
     def forward(ctx, input, axes, n, count_include_pad, divisor_override):
         x = _to_planes(input.data, n)                        # (P, D, H, W)
-        out = kernels.avg_pool_forward(x, axes, count_include_pad, divisor_override)
+        ctx.kernels = _kernels.active                        # backward runs on it too
+        out = ctx.kernels.pool.avg_pool_forward(x, axes, count_include_pad, divisor_override)
         ctx.n, ctx.in_shape, ctx.axes = n, input.data.shape, axes
         ctx.count_include_pad, ctx.divisor_override = count_include_pad, divisor_override
         return Tensor(_from_planes(out, input.data.shape[:-n], n))
@@ -216,8 +218,8 @@ class _AvgPool(Function):
     @staticmethod
     def backward(ctx, grad_out):
         g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
-        grad_in = kernels.avg_pool_backward(g, ctx.axes, ctx.count_include_pad,
-                                            ctx.divisor_override)
+        grad_in = ctx.kernels.pool.avg_pool_backward(g, ctx.axes, ctx.count_include_pad,
+                                                     ctx.divisor_override)
         return grad_in.reshape(ctx.in_shape), None, None, None, None
 
 
@@ -232,14 +234,15 @@ class _MaxUnpool(Function):
         x = _to_planes(input.data, n)                        # (P, ID, IH, IW)
         idx = _to_planes(indices.data, n)
         out3 = (1,) * (3 - n) + tuple(out_spatial)
-        out = kernels.max_unpool_forward(x, idx, out3)       # (P, D, H, W)
+        ctx.kernels = _kernels.active                        # backward runs on it too
+        out = ctx.kernels.pool.max_unpool_forward(x, idx, out3)   # (P, D, H, W)
         ctx.n, ctx.in_shape, ctx.indices = n, input.data.shape, idx
         return Tensor(_from_planes(out, input.data.shape[:-n], n))
 
     @staticmethod
     def backward(ctx, grad_out):
         g = _to_planes(grad_out.data, ctx.n)                 # (P, D, H, W)
-        grad_in = kernels.max_unpool_backward(g, ctx.indices)
+        grad_in = ctx.kernels.pool.max_unpool_backward(g, ctx.indices)
         return grad_in.reshape(ctx.in_shape), None, None, None
 
 
@@ -423,8 +426,8 @@ def _adaptive_axes(fname, input, n, output_size):
     if any(o < 0 for o in sizes):
         raise RuntimeError(f"{fname}: elements of output_size must be greater than or equal "
                            f"to 0, but got output_size={tuple(sizes)}.")
-    axes = [kernels.adaptive_windows(int(L), o) for L, o in zip(spatial, sizes)]
-    dummy = kernels.adaptive_windows(1, 1)
+    axes = [_kernels.active.pool.adaptive_windows(int(L), o) for L, o in zip(spatial, sizes)]
+    dummy = _kernels.active.pool.adaptive_windows(1, 1)
     return tuple([dummy] * (3 - n) + axes)
 
 
