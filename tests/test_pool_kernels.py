@@ -130,7 +130,7 @@ def test_pool_windows_match_the_formulas_written_out(L, k, s, d, ceil_mode, data
             (math.floor(i * L / O), math.ceil((i + 1) * L / O)) for i in range(O)]
 
 
-# ----------------------------------------------------------------------- fast kernels vs the reference
+# ------------------------------------------------------------- fast kernels vs the reference
 @st.composite
 def pool_config(draw, max_dim=3):
     n = draw(st.integers(1, max_dim))

@@ -247,3 +247,30 @@ def test_every_op_gives_the_same_numbers_under_both_tiers(dtype):
         for fast, ref in zip(results["fast"], results["reference"]):
             assert fast.dtype == ref.dtype == np.dtype(dtype), name
             np.testing.assert_allclose(fast, ref, err_msg=name, **tol)
+
+
+def test_im2col_and_col2im_of_both_tiers():
+    from teachnn.kernels import conv as K
+    x = np.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 1, 1, 1, 4)
+    col = R.im2col(x, (1, 1, 2), (1, 1, 1), (0, 0, 1), (1, 1, 1), (1, 1, 4))
+    assert col.tolist() == [[0, 1, 2, 3], [1, 2, 3, 4]]     # windows [pad, 1], [1, 2], ...
+    rng = np.random.default_rng(0)
+    geom = ((2, 2, 3), (2, 1, 2), (1, 0, 2), (1, 2, 1))
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal((2, 3, 4, 5, 6)).astype(dtype)
+        col = R.im2col(x, *geom, (3, 2, 4))
+        np.testing.assert_array_equal(col, K.im2col(x, *geom, (3, 2, 4)))
+        c = rng.standard_normal(col.shape).astype(dtype)
+        back = R.col2im(c, x.shape, *geom, (3, 2, 4))
+        np.testing.assert_allclose(back, K.col2im(c, x.shape, *geom, (3, 2, 4)), rtol=1e-5,
+                                   atol=1e-5)
+        out = np.empty_like(x)
+        assert R.col2im(c, x.shape, *geom, (3, 2, 4), out=out) is out
+        np.testing.assert_array_equal(out, back)
+        # adjoint: <im2col(x), c> == <x, col2im(c)>
+        np.testing.assert_allclose(np.vdot(col.astype(np.float64), c.astype(np.float64)),
+                                   np.vdot(x.astype(np.float64), back.astype(np.float64)),
+                                   rtol=1e-5)
+    with pytest.raises(ValueError, match="col has shape"):
+        R.col2im(np.zeros((5, 5)), (1, 1, 1, 4, 4), (1, 3, 3), (1, 1, 1), (0, 1, 1),
+                 (1, 1, 1), (1, 4, 4))

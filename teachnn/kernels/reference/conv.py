@@ -33,8 +33,8 @@ import numpy as np
 from numba import njit
 
 # The validation is shared with the fast kernels, so both refuse the same input the same way.
-from ..conv import (_check_array, _check_conv_operands, _check_transpose_operands,  # noqa: F401
-                    _conv_geometry, col2im, im2col)
+from ..conv import (_check_array, _check_conv_operands, _check_geometry,
+                    _check_out_spatial, _check_transpose_operands, _conv_geometry)
 
 __all__ = [
     "im2col",
@@ -134,6 +134,51 @@ def _conv_weight_grad_loop(grad_out, x, grad_w, stride, pad_left, dilation, grou
                                                 grad_out[n, o, i, j, k] * x[n, g * Cg + c, z, y, u])
 
 
+@njit(cache=True)
+def _im2col_loop(x, col, stride, pad_left, dilation):
+    """col[c*K + tap, n*L + position] = x[n, c, i*sd + a*dd - pd, j*sh + b*dh - ph, ...]:
+    every window laid out as one column (0 where the window reads padding). Then the
+    convolution is one matrix product: out[n, o] = w.reshape(O, C*K) @ col[:, n*L:(n+1)*L]."""
+    # x: (N, C, D, H, W)   col: (C, kd, kh, kw, N, oD, oH, oW), zeros
+    N, C, D, H, W = x.shape
+    _, kd, kh, kw, _, oD, oH, oW = col.shape
+    for c in range(C):
+        for a in range(kd):
+            for b in range(kh):
+                for e in range(kw):
+                    for n in range(N):
+                        for i in range(oD):
+                            for j in range(oH):
+                                for k in range(oW):
+                                    z = i * stride[0] + a * dilation[0] - pad_left[0]
+                                    y = j * stride[1] + b * dilation[1] - pad_left[1]
+                                    u = k * stride[2] + e * dilation[2] - pad_left[2]
+                                    if 0 <= z < D and 0 <= y < H and 0 <= u < W:
+                                        col[c, a, b, e, n, i, j, k] = x[n, c, z, y, u]
+
+
+@njit(cache=True)
+def _col2im_loop(col, x, stride, pad_left, dilation):
+    """The adjoint of _im2col_loop: every entry of col is added back to the x cell it was
+    copied from, x[n, c, i*sd + a*dd - pd, ...] += col[c*K + tap, n*L + position]."""
+    # col: (C, kd, kh, kw, N, oD, oH, oW)   x: (N, C, D, H, W), zeros
+    N, C, D, H, W = x.shape
+    _, kd, kh, kw, _, oD, oH, oW = col.shape
+    for c in range(C):
+        for a in range(kd):
+            for b in range(kh):
+                for e in range(kw):
+                    for n in range(N):
+                        for i in range(oD):
+                            for j in range(oH):
+                                for k in range(oW):
+                                    z = i * stride[0] + a * dilation[0] - pad_left[0]
+                                    y = j * stride[1] + b * dilation[1] - pad_left[1]
+                                    u = k * stride[2] + e * dilation[2] - pad_left[2]
+                                    if 0 <= z < D and 0 <= y < H and 0 <= u < W:
+                                        x[n, c, z, y, u] += col[c, a, b, e, n, i, j, k]
+
+
 # --------------------------------------------------------------------------------------
 # The public functions: validate, run a loop in float64, round once to the input's dtype
 # --------------------------------------------------------------------------------------
@@ -196,6 +241,44 @@ def conv_backward(grad_out, x, w, stride, pad_lr, dilation, groups,
     if need_b:
         gb = _bias_grad(grad_out)
     return gx, gw, gb
+
+
+def im2col(x, kernel, stride, pad_left, dilation, out_spatial):
+    """x (N, C, D, H, W) -> col (C*kd*kh*kw, N*oD*oH*oW): row ``c*K + tap`` is channel c
+    seen through kernel tap (a, b, e), column ``n*L + position`` one output position of
+    sample n. ``pad_left``: zeros before each axis (cells past the end read as zero).
+    The loop: :func:`_im2col_loop`."""
+    _check_array("x", x, 5)
+    _check_geometry(kernel, stride, pad_left, dilation)
+    out_spatial = _check_out_spatial(out_spatial)
+    N, C = x.shape[:2]
+    col = np.zeros((C,) + _ints(kernel) + (N,) + out_spatial)    # (C, kd, kh, kw, N, oD, oH, oW)
+    _im2col_loop(_f64(x), col, _ints(stride), _ints(pad_left), _ints(dilation))
+    return col.reshape(C * int(np.prod(kernel)), -1).astype(x.dtype)
+
+
+def col2im(col, x_shape, kernel, stride, pad_left, dilation, out_spatial, out=None):
+    """col (C*kd*kh*kw, N*oD*oH*oW) -> x (N, C, D, H, W), the adjoint of :func:`im2col`:
+    each column entry added back into the input cell it came from. ``out``: an optional
+    C-contiguous array of shape x_shape to write into. The loop: :func:`_col2im_loop`."""
+    _check_array("col", col, 2)
+    _check_geometry(kernel, stride, pad_left, dilation)
+    out_spatial = _check_out_spatial(out_spatial)
+    N, C = int(x_shape[0]), int(x_shape[1])
+    if col.shape != (C * int(np.prod(kernel)), N * int(np.prod(out_spatial))):
+        raise ValueError(f"col has shape {col.shape}, expected "
+                         f"{(C * int(np.prod(kernel)), N * int(np.prod(out_spatial)))}")
+    if out is not None:
+        _check_array("out", out, 5, col.dtype)
+        if out.shape != tuple(int(s) for s in x_shape):
+            raise ValueError(f"out has shape {out.shape}, expected {tuple(x_shape)}")
+    x = np.zeros(tuple(int(s) for s in x_shape))
+    _col2im_loop(_f64(col).reshape((C,) + _ints(kernel) + (N,) + out_spatial), x,
+                 _ints(stride), _ints(pad_left), _ints(dilation))
+    if out is None:
+        return x.astype(col.dtype)
+    out[...] = x
+    return out
 
 
 # --------------------------------------------------------------------------------------
