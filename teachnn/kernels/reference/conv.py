@@ -51,8 +51,10 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
 def _conv_forward_loop(x, w, out, stride, pad_left, dilation, groups):
-    """out[n, o, i, j, k] += sum_{c, a, b, e} w[o, c, a, b, e]
-                             * x[n, g*C/G + c, i*sd + a*dd - pd, j*sh + b*dh - ph, k*sw + e*dw - pw]
+    """out[n, o, i, j, k] = bias[o] + sum_{c, a, b, e} w[o, c, a, b, e]
+                          * x[n, g*C/G + c, i*sd + a*dd - pd, j*sh + b*dh - ph, k*sw + e*dw - pw]
+
+    (``out`` arrives holding the bias; each product of the sum is added to it.)
     """
     # x: (N, C, D, H, W)   w: (O, C/G, kd, kh, kw)   out: (N, O, oD, oH, oW), float64
     N, C, D, H, W = x.shape
