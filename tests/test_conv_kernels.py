@@ -187,7 +187,8 @@ def test_im2col_col2im_are_adjoint_and_match_hand_example():
                                                                      out_spatial)), rtol=1e-12)
 
 
-def test_kernels_reject_bad_arrays_before_the_jitted_call():
+@pytest.mark.parametrize("K", [K, R], ids=["fast", "reference"])
+def test_kernels_reject_bad_arrays_before_the_jitted_call(K):
     x = np.zeros((1, 2, 1, 4, 4), np.float32)
     w = np.zeros((3, 2, 1, 3, 3), np.float32)
     pads = ((0, 0), (1, 1), (1, 1))
