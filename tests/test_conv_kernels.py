@@ -1,67 +1,38 @@
-"""The Numba convolution kernels against naive reference loops written here.
+"""The fast convolution kernels against the reference loops (teachnn/kernels/reference/conv.py).
 
-Oracles: plain Python loops over every output cell (obviously correct, slow, so the shapes
-are small), the adjoint identity <im2col(x), c> == <x, col2im(c)>, and finite differences
-are left to the gradcheck tests in test_conv.py. No teachnn Tensor is involved.
+Oracles: the reference kernels (plain loops over every output cell and kernel tap, run in
+float64; they are checked themselves against PyTorch, by gradcheck and by hand examples in
+test_reference_kernels.py and the parity suite under the reference tier), and the adjoint
+identity <im2col(x), c> == <x, col2im(c)>. No teachnn Tensor is involved.
 """
 from __future__ import annotations
 
 import contextlib
-import itertools
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from teachnn.kernels import conv as K
+from teachnn.kernels.reference import conv as R
 
 
 # ---------------------------------------------------------------------------------------
-# Naive references: one output cell at a time
+# The oracle: the reference loops, in float64
 # ---------------------------------------------------------------------------------------
+def _f64(a):
+    return None if a is None else np.ascontiguousarray(a, dtype=np.float64)
+
+
 def naive_conv3d(x, w, b, stride, pad_lr, dilation, groups):
-    """out[n, o, i, j, k] = b[o] + sum_{c, a, bb, e} w[o, c, a, bb, e] * x_pad[...]."""
-    N, C, D, H, W = x.shape
-    O, Cg, kd, kh, kw = w.shape
-    (pdl, pdr), (phl, phr), (pwl, pwr) = pad_lr
-    xp = np.zeros((N, C, D + pdl + pdr, H + phl + phr, W + pwl + pwr), dtype=np.float64)
-    xp[:, :, pdl:pdl + D, phl:phl + H, pwl:pwl + W] = x
-    sd, sh, sw = stride
-    dd, dh, dw = dilation
-    oD = (xp.shape[2] - dd * (kd - 1) - 1) // sd + 1
-    oH = (xp.shape[3] - dh * (kh - 1) - 1) // sh + 1
-    oW = (xp.shape[4] - dw * (kw - 1) - 1) // sw + 1
-    out = np.zeros((N, O, oD, oH, oW))
-    Og = O // groups
-    for n, o, i, j, k in itertools.product(range(N), range(O), range(oD), range(oH), range(oW)):
-        g = o // Og
-        total = 0.0 if b is None else float(b[o])
-        for c, a, bb, e in itertools.product(range(Cg), range(kd), range(kh), range(kw)):
-            total += w[o, c, a, bb, e] * xp[n, g * Cg + c, i * sd + a * dd, j * sh + bb * dh,
-                                              k * sw + e * dw]
-        out[n, o, i, j, k] = total
-    return out
+    """conv_forward by the reference loop, in float64."""
+    return R.conv_forward(_f64(x), _f64(w), _f64(b), stride, pad_lr, dilation, groups)
 
 
 def naive_conv_transpose3d(x, w, b, stride, padding, dilation, groups, out_spatial):
-    """Scatter: out[n, g*Cog + o, i*s + a*d - p, ...] += x[n, c, i, ...] * w[c, o, a, ...]."""
-    N, Cin, D, H, W = x.shape
-    _, Cog, kd, kh, kw = w.shape
-    Cig = Cin // groups
-    full = [(L - 1) * s + d * (k - 1) + 1 for L, s, d, k in
-            zip((D, H, W), stride, dilation, (kd, kh, kw))]
-    big = np.zeros((N, Cog * groups) + tuple(f + 2 * max(padding) + 8 for f in full))
-    for n, c, i, j, k in itertools.product(range(N), range(Cin), range(D), range(H), range(W)):
-        g = c // Cig
-        for o, a, bb, e in itertools.product(range(Cog), range(kd), range(kh), range(kw)):
-            big[n, g * Cog + o, i * stride[0] + a * dilation[0], j * stride[1] + bb * dilation[1],
-                k * stride[2] + e * dilation[2]] += x[n, c, i, j, k] * w[c, o, a, bb, e]
-    pd, ph, pw = padding
-    oD, oH, oW = out_spatial
-    out = big[:, :, pd:pd + oD, ph:ph + oH, pw:pw + oW].copy()
-    if b is not None:
-        out += b.reshape(1, -1, 1, 1, 1)
-    return out
+    """conv_transpose_forward by the reference loops, in float64."""
+    return R.conv_transpose_forward(_f64(x), _f64(w), _f64(b), stride, padding, dilation,
+                                    groups, out_spatial)
 
 
 # ---------------------------------------------------------------------------------------
@@ -117,7 +88,7 @@ def kernel_mode(split):
 
 @settings(max_examples=40, deadline=None)
 @given(cfg=conv_configs(), seed=st.integers(0, 2**16), parallel=st.booleans())
-def test_conv_forward_matches_naive_loops(cfg, seed, parallel):
+def test_conv_forward_matches_reference_loops(cfg, seed, parallel):
     N, C, O, spatial, kernel, stride, pad_lr, dilation, groups, dtype = cfg
     x, w, b = _arrays(seed, N, C, O, spatial, kernel, groups, dtype)
     with kernel_mode(parallel):
@@ -132,26 +103,35 @@ def test_conv_forward_matches_naive_loops(cfg, seed, parallel):
 @given(cfg=conv_configs(), seed=st.integers(0, 2**16), parallel=st.booleans())
 def test_conv_backward_is_the_adjoint_of_forward(cfg, seed, parallel):
     """<conv(x, w), g> is bilinear: its derivative in x (resp. w, b) paired with any dx
-    equals <conv(dx, w), g> (resp. <conv(x, dw), g>, <sum g, db>). Checked in float64."""
-    N, C, O, spatial, kernel, stride, pad_lr, dilation, groups, _ = cfg
+    equals <conv(dx, w), g> (resp. <conv(x, dw), g>, <sum g, db>). Checked in float64, for
+    the fast and the reference kernels, which must also agree entry by entry."""
+    N, C, O, spatial, kernel, stride, pad_lr, dilation, groups, dtype = cfg
     x, w, b = _arrays(seed, N, C, O, spatial, kernel, groups, np.float64)
     out = K.conv_forward(x, w, None, stride, pad_lr, dilation, groups)
     rng = np.random.default_rng(seed + 1)
     g = rng.standard_normal(out.shape)
-    with kernel_mode(parallel):
-        gx, gw, gb = K.conv_backward(g, x, w, stride, pad_lr, dilation, groups)
     dx = rng.standard_normal(x.shape)
     dw = rng.standard_normal(w.shape)
-    lhs_x = np.vdot(K.conv_forward(dx, w, None, stride, pad_lr, dilation, groups), g)
-    lhs_w = np.vdot(K.conv_forward(x, dw, None, stride, pad_lr, dilation, groups), g)
-    np.testing.assert_allclose(np.vdot(gx, dx), lhs_x, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(np.vdot(gw, dw), lhs_w, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3, 4)), rtol=1e-12)
+    for tier in (K, R):
+        with kernel_mode(parallel):
+            gx, gw, gb = tier.conv_backward(g, x, w, stride, pad_lr, dilation, groups)
+        lhs_x = np.vdot(tier.conv_forward(dx, w, None, stride, pad_lr, dilation, groups), g)
+        lhs_w = np.vdot(tier.conv_forward(x, dw, None, stride, pad_lr, dilation, groups), g)
+        np.testing.assert_allclose(np.vdot(gx, dx), lhs_x, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(np.vdot(gw, dw), lhs_w, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3, 4)), rtol=1e-12)
+    # fast against reference in the drawn dtype
+    xs, ws, gs = x.astype(dtype), w.astype(dtype), g.astype(dtype)
+    with kernel_mode(parallel):
+        fast = K.conv_backward(gs, xs, ws, stride, pad_lr, dilation, groups)
+    for got, want in zip(fast, R.conv_backward(gs, xs, ws, stride, pad_lr, dilation, groups)):
+        assert got.dtype == want.dtype == dtype
+        np.testing.assert_allclose(got, want, **_tol(dtype))
 
 
 @settings(max_examples=30, deadline=None)
 @given(cfg=conv_configs(), seed=st.integers(0, 2**16), data=st.data(), split=st.booleans())
-def test_conv_transpose_forward_matches_naive_scatter(cfg, seed, data, split):
+def test_conv_transpose_matches_reference_loops(cfg, seed, data, split):
     N, C, O, spatial, kernel, stride, _, dilation, groups, dtype = cfg
     padding = tuple(data.draw(st.integers(0, 1)) for _ in range(3))
     out_pad = tuple(data.draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
@@ -181,6 +161,10 @@ def test_conv_transpose_forward_matches_naive_scatter(cfg, seed, data, split):
     np.testing.assert_allclose(np.vdot(gx.astype(np.float64), dx), lhs_x, rtol=tol, atol=tol)
     np.testing.assert_allclose(np.vdot(gw.astype(np.float64), dw), lhs_w, rtol=tol, atol=tol)
     np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3, 4)), rtol=tol, atol=tol)
+    # and entry by entry against the reference loops
+    ref = R.conv_transpose_backward(g, x, w, stride, padding, dilation, groups)
+    for got, want in zip((gx, gw, gb), ref):
+        np.testing.assert_allclose(got, want, **_tol(dtype))
 
 
 def test_im2col_col2im_are_adjoint_and_match_hand_example():
@@ -203,7 +187,8 @@ def test_im2col_col2im_are_adjoint_and_match_hand_example():
                                                                      out_spatial)), rtol=1e-12)
 
 
-def test_kernels_reject_bad_arrays_before_the_jitted_call():
+@pytest.mark.parametrize("K", [K, R], ids=["fast", "reference"])
+def test_kernels_reject_bad_arrays_before_the_jitted_call(K):
     x = np.zeros((1, 2, 1, 4, 4), np.float32)
     w = np.zeros((3, 2, 1, 3, 3), np.float32)
     pads = ((0, 0), (1, 1), (1, 1))
@@ -255,11 +240,12 @@ def test_sweep_restores_blas_threads_and_agrees_across_thread_splits():
 
 
 @pytest.mark.parametrize("transpose", [False, True])
-def test_weight_gradient_with_inf_and_nan_inputs_matches_naive_loops(transpose):
+def test_weight_gradient_with_inf_and_nan_inputs_matches_reference_loops(transpose):
     """The sweep computes a few "wide" columns past the end of each output row and drops
     them; their products with the zero rows of the gradient must not turn an inf in the
-    input into NaN where the true sum is +-inf (0 * inf = NaN). Naive loops in float64 give
-    the exact IEEE pattern of inf, -inf and NaN."""
+    input into NaN where the true sum is +-inf (0 * inf = NaN). The reference loops in
+    float64 (which never touch a padding cell) give the exact IEEE pattern of inf, -inf
+    and NaN."""
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 2, 1, 5, 6))
     x[0, 1, 0, 2, 0] = np.inf            # first column: read by wide columns of the row above
@@ -270,11 +256,7 @@ def test_weight_gradient_with_inf_and_nan_inputs_matches_naive_loops(transpose):
         w = rng.standard_normal((3, 2, 1, 3, 3))
         g = rng.standard_normal((2, 3, 1, 5, 6))
         _, gw, _ = K.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 1)
-        xp = np.pad(x, ((0, 0), (0, 0), (0, 0), (1, 1), (1, 1)))
-        expected = np.zeros(w.shape)
-        for o, c, b, e in itertools.product(range(3), range(2), range(3), range(3)):
-            expected[o, c, 0, b, e] = sum(g[n, o, 0, i, j] * xp[n, c, 0, i + b, j + e]
-                                          for n in range(2) for i in range(5) for j in range(6))
+        expected = R.conv_backward(g, x, w, (1, 1, 1), pads, (1, 1, 1), 1)[1]
     else:
         # conv_transpose's weight gradient reads grad_out through the windows: put the
         # non-finite values in grad_out (the "big" side) instead
@@ -282,26 +264,16 @@ def test_weight_gradient_with_inf_and_nan_inputs_matches_naive_loops(transpose):
         xs = rng.standard_normal((2, 3, 1, 5, 6))
         g = x
         _, gw, _ = K.conv_transpose_backward(g, xs, w, (1, 1, 1), (0, 1, 1), (1, 1, 1), 1)
-        gp = np.pad(g, ((0, 0), (0, 0), (0, 0), (1, 1), (1, 1)))
-        expected = np.zeros(w.shape)
-        for c, o, b, e in itertools.product(range(3), range(2), range(3), range(3)):
-            expected[c, o, 0, b, e] = sum(xs[n, c, 0, i, j] * gp[n, o, 0, i + b, j + e]
-                                          for n in range(2) for i in range(5) for j in range(6))
+        expected = R.conv_transpose_backward(g, xs, w, (1, 1, 1), (0, 1, 1), (1, 1, 1), 1)[1]
     assert not np.isfinite(expected).all()
     np.testing.assert_allclose(gw, expected, rtol=1e-12, atol=1e-12)   # same inf/NaN pattern
 
 
 def naive_depthwise_grad_x(g, w, x_shape, pads):
-    """grad_x of a stride-1 depthwise convolution (groups = channels) by loops."""
-    N, C, D, H, W = x_shape
-    O, _, kd, kh, kw = w.shape
-    gx = np.zeros(x_shape)
-    for n, o, i, j, k in itertools.product(*map(range, g.shape)):
-        for a, b_, e in itertools.product(range(kd), range(kh), range(kw)):
-            z, y, c = i + a - pads[0][0], j + b_ - pads[1][0], k + e - pads[2][0]
-            if 0 <= z < D and 0 <= y < H and 0 <= c < W:
-                gx[n, o // (O // C), z, y, c] += float(g[n, o, i, j, k]) * float(w[o, 0, a, b_, e])
-    return gx
+    """grad_x of a stride-1 depthwise convolution (groups = channels) by the reference loop."""
+    x = np.zeros(x_shape)
+    return R.conv_backward(_f64(g), x, _f64(w), (1, 1, 1), pads, (1, 1, 1), x_shape[1],
+                           need_w=False, need_b=False)[0]
 
 
 @pytest.mark.parametrize("split", [False, True])
@@ -360,38 +332,12 @@ def test_bias_gradient_keeps_inf_and_nan(split):
 # ---------------------------------------------------------------------------------------
 # The register-tile products (tiles.py) on layers large enough to use all of their parts
 # ---------------------------------------------------------------------------------------
-def _tap_views(xp, kernel, stride, dilation, out_spatial):
-    """(tap, view of the padded array xp read by that tap for every output cell)."""
-    for tap in itertools.product(*[range(k) for k in kernel]):
-        yield tap, xp[(slice(None), slice(None)) + tuple(
-            slice(t * d, t * d + (o - 1) * s + 1, s)
-            for t, d, o, s in zip(tap, dilation, out_spatial, stride))]
-
-
-def numpy_conv3d_and_grads(x, w, g, stride, pad_lr, dilation, groups):
-    """Forward, grad_x and grad_w in float64 by one NumPy product per kernel tap and group
-    (no im2col, no teachnn code): out += w[:, :, tap] . x_pad[tap's view]."""
-    N, C = x.shape[:2]
-    O, Cg = w.shape[:2]
-    Og = O // groups
-    kernel = w.shape[2:]
-    xp = np.pad(x, [(0, 0), (0, 0)] + list(pad_lr))
-    out_spatial = tuple((L - d * (k - 1) - 1) // s + 1 for L, k, s, d in
-                        zip(xp.shape[2:], kernel, stride, dilation))
-    out = np.zeros((N, O) + out_spatial)
-    gxp = np.zeros_like(xp)
-    gw = np.zeros(w.shape)
-    gx_views = dict(_tap_views(gxp, kernel, stride, dilation, out_spatial))
-    for tap, view in _tap_views(xp, kernel, stride, dilation, out_spatial):
-        for q in range(groups):
-            o, c = slice(q * Og, (q + 1) * Og), slice(q * Cg, (q + 1) * Cg)
-            wt = w[(o, slice(None)) + tap]                                  # (Og, Cg)
-            out[:, o] += np.einsum("oc,ncdhw->nodhw", wt, view[:, c])
-            gx_views[tap][:, c] += np.einsum("oc,nodhw->ncdhw", wt, g[:, o])
-            gw[(o, slice(None)) + tap] += np.einsum("nodhw,ncdhw->oc", g[:, o], view[:, c])
-    crop = (slice(None), slice(None)) + tuple(slice(pl, pl + L) for (pl, _), L in
-                                              zip(pad_lr, x.shape[2:]))
-    return out, gxp[crop], gw
+def reference_conv3d_and_grads(x, w, g, stride, pad_lr, dilation, groups):
+    """Forward, grad_x and grad_w in float64 by the reference loops."""
+    out = naive_conv3d(x, w, None, stride, pad_lr, dilation, groups)
+    gx, gw, _ = R.conv_backward(_f64(g), _f64(x), _f64(w), stride, pad_lr, dilation, groups,
+                                need_b=False)
+    return out, gx, gw
 
 
 @pytest.mark.parametrize("split", [False, True])
@@ -413,7 +359,7 @@ def numpy_conv3d_and_grads(x, w, g, stride, pad_lr, dilation, groups):
     dict(x=(3, 16, 1, 1, 70), O=16, kernel=(1, 1, 5), stride=(1, 1, 1),
          pad=((0, 0), (0, 0), (3, 1)), dilation=(1, 1, 2), groups=2),
 ])
-def test_tiled_products_match_numpy_on_large_layers(case, dtype, split):
+def test_tiled_products_match_reference_on_large_layers(case, dtype, split):
     """Forward (_gather_gemm), grad_x and conv_transpose (_gemm_scatter) and grad_w
     (_wgrad_tiles) on layers that use every part of the tiles: sums cut into KC pieces,
     padded row tiles, groups, whole panels and panels made of several runs, both dtypes,
@@ -427,7 +373,7 @@ def test_tiled_products_match_numpy_on_large_layers(case, dtype, split):
     with kernel_mode(split):
         out = K.conv_forward(x, w, b, *geo)
     g = rng.standard_normal(out.shape).astype(dtype)
-    ref, gx_ref, gw_ref = numpy_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
+    ref, gx_ref, gw_ref = reference_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
                                                  g.astype(np.float64), *geo)
     # float32: sums of up to 216 products of N(0, 1) numbers (size ~15), rounding ~1e-6 each
     tol = dict(rtol=1e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
@@ -450,7 +396,7 @@ def test_tiled_products_match_numpy_on_large_layers(case, dtype, split):
 
 
 def _layer_and_reference(case, stride, dtype, seed):
-    """A random layer of ``case`` (x, w, grad_out g, geometry) and the per-tap reference's
+    """A random layer of ``case`` (x, w, grad_out g, geometry) and the reference loops's
     grad_x and grad_w in float64, with the tolerances for ``dtype``."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(case["x"]).astype(dtype)
@@ -459,7 +405,7 @@ def _layer_and_reference(case, stride, dtype, seed):
     geo = (stride, case["pad"], case["dilation"], G)
     g_shape = (x.shape[0], O) + K._out_sizes(x.shape[2:], case["kernel"], *geo[:3])
     g = rng.standard_normal(g_shape).astype(dtype)
-    _, gx_ref, gw_ref = numpy_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
+    _, gx_ref, gw_ref = reference_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
                                                g.astype(np.float64), *geo)
     tol = dict(rtol=1e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
     return x, w, g, geo, gx_ref, gw_ref, tol
@@ -481,8 +427,8 @@ def _layer_and_reference(case, stride, dtype, seed):
 ])
 def test_grad_x_as_a_convolution_with_the_turned_weight(case, dtype, monkeypatch):
     """With stride 1 conv_backward makes grad_x as a convolution of grad_out with the
-    weight's channels swapped and taps reversed, padded by d*(k-1) - p. Oracle: the NumPy
-    per-tap reference; the test also checks that this route was taken."""
+    weight's channels swapped and taps reversed, padded by d*(k-1) - p. Oracle: the
+    reference loops; the test also checks that this route was taken."""
     calls = []
     turned = K._turned_weight
     monkeypatch.setattr(K, "_turned_weight", lambda w, G: calls.append(G) or turned(w, G))
@@ -515,7 +461,7 @@ def test_grad_x_keeps_col2im_where_the_turned_convolution_does_not_apply():
         geo = ((1, 1, 1), pad, (1, 1, 1), 1)
         g = rng.standard_normal((2, 8) + K._out_sizes(xs[2:], kernel, *geo[:3]))
         gx = K.conv_backward(g, x, w, *geo)[0]
-        np.testing.assert_allclose(gx, numpy_conv3d_and_grads(x, w, g, *geo)[1], rtol=1e-10,
+        np.testing.assert_allclose(gx, reference_conv3d_and_grads(x, w, g, *geo)[1], rtol=1e-10,
                                    atol=1e-10)
 
 
@@ -534,7 +480,7 @@ def test_grad_x_keeps_col2im_where_the_turned_convolution_does_not_apply():
 def test_weight_gradient_with_grad_out_turned_round(case, dtype, monkeypatch):
     """With 32 output channels or more per group (16 in float64), the weight gradient is made
     by _wgrad_cols: col's rows read as numbers where they lie in the phases, grad_out turned
-    round. Oracle: the per-tap NumPy reference; the test checks that the route was taken."""
+    round. Oracle: the reference loops; the test checks that the route was taken."""
     calls = []
     cols = K._wgrad_cols
     monkeypatch.setattr(K, "_wgrad_cols", lambda *a: calls.append(1) or cols(*a))
@@ -580,13 +526,13 @@ def test_transposed_weight_gradient_with_many_input_channels_is_the_adjoint():
 def test_strided_phases_of_wide_rows(W, kw, pw, sw, dtype):
     """Strides along the rows: _gather splits each row of x into its column phases and
     _scatter merges them back; with stride 2, a vector of pairs at a time (_deinterleave,
-    _interleave) and the rest one by one. Oracle: the per-tap NumPy reference for the
+    _interleave) and the rest one by one. Oracle: the reference loops for the
     forward (which reads the phases) and grad_x (which comes out of _scatter), one block
     per sample and several threads."""
     case = dict(x=(3, 5, 1, 3, W), O=6, kernel=(1, 2, kw), pad=((0, 0), (0, 1), pw),
                 dilation=(1, 1, 1), groups=1)
     x, w, g, geo, gx_ref, gw_ref, tol = _layer_and_reference(case, (1, 1, sw), dtype, 23)
-    ref = numpy_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
+    ref = reference_conv3d_and_grads(x.astype(np.float64), w.astype(np.float64),
                                  g.astype(np.float64), *geo)[0]
     for split in (False, True):
         with kernel_mode(split):

@@ -4,8 +4,10 @@
 Each public function checks its arguments in Python (so a mistake gets a clear message, and
 the Numba kernels only ever see valid arrays), then calls one autograd ``Function``:
 
-* ``_Convolution`` (grad_fn ``ConvolutionBackward0``): forward and backward are in
-  ``teachnn/kernels/conv.py`` (im2col + matrix product, col2im for the input gradient);
+* ``_Convolution`` (grad_fn ``ConvolutionBackward0``): forward and backward run on the
+  kernel tier ``teachnn.kernels`` has selected -- the fast kernels (im2col + matrix
+  product, col2im for the input gradient) or the readable loops of
+  ``teachnn/kernels/reference/conv.py`` (``teachnn.kernels.use("reference")``);
 * ``_ConvolutionTranspose``: the same kernels with the roles swapped;
 * ``_Pad``: padding as an index map, differentiable.
 
@@ -19,7 +21,7 @@ import numpy as np
 from ... import geometry
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
-from ...kernels import conv as _k
+from ... import kernels as _kernels
 from ...tensor import Tensor
 
 __all__ = [
@@ -161,7 +163,8 @@ class _Convolution(Function):
         x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))       # (N, C, D, H, W)
         w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
         b = None if bias is None else np.ascontiguousarray(bias.data)
-        out5 = _k.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups)
+        ctx.kernels = _kernels.active             # the tier now; backward runs on it too
+        out5 = ctx.kernels.conv.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups)
         ctx.save_for_backward(x, weight)
         ctx.geometry = (stride, pad_lr, dilation, groups)
         ctx.has_bias = bias is not None
@@ -178,9 +181,9 @@ class _Convolution(Function):
         w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
         g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
             _shape5(grad_out.shape, n))
-        gx, gw, gb = _k.conv_backward(g5, x5, w5, stride, pad_lr, dilation, groups,
-                                      need_x=need_x, need_w=need_w,
-                                      need_b=need_b and ctx.has_bias)
+        gx, gw, gb = ctx.kernels.conv.conv_backward(g5, x5, w5, stride, pad_lr, dilation,
+                                                    groups, need_x=need_x, need_w=need_w,
+                                                    need_b=need_b and ctx.has_bias)
         gx = None if gx is None else gx.reshape(x.shape)
         gw = None if gw is None else gw.reshape(weight.shape)
         return gx, gw, gb, None, None, None, None
@@ -254,6 +257,11 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     input (N, C_in, L) or (C_in, L); weight (C_out, C_in/groups, k); bias (C_out,) or None
     -> (N, C_out, L_out) with L_out = floor((L + 2p - d(k-1) - 1)/s) + 1.
     ``padding`` may be an int, a 1-tuple, 'valid' or 'same' (stride 1 only).
+
+    The loop this computes: teachnn/kernels/reference/conv.py, ``conv_forward``
+    (``_conv_forward_loop``); its backward: ``conv_backward`` (``_conv_input_grad_loop``,
+    ``_conv_weight_grad_loop``). The default fast kernels give the same numbers; run the
+    loops themselves with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _convolution(1, input, weight, bias, stride, padding, dilation, groups,
                         "conv1d", "Conv1d")
@@ -268,6 +276,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
         out[n, o, i, j] = bias[o] + sum_{c, a, b} weight[o, c, a, b]
                           * x_padded[n, g(o)*C_in/groups + c, i*s_h + a*d_h, j*s_w + b*d_w]
+
+    The loop this computes: teachnn/kernels/reference/conv.py, ``conv_forward``
+    (``_conv_forward_loop``); its backward: ``conv_backward`` (``_conv_input_grad_loop``,
+    ``_conv_weight_grad_loop``). The default fast kernels give the same numbers; run the
+    loops themselves with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _convolution(2, input, weight, bias, stride, padding, dilation, groups,
                         "conv2d", "Conv2d")
@@ -279,6 +292,11 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     input (N, C_in, D, H, W) or (C_in, D, H, W); weight (C_out, C_in/groups, kd, kh, kw)
     -> (N, C_out, D_out, H_out, W_out).
+
+    The loop this computes: teachnn/kernels/reference/conv.py, ``conv_forward``
+    (``_conv_forward_loop``); its backward: ``conv_backward`` (``_conv_input_grad_loop``,
+    ``_conv_weight_grad_loop``). The default fast kernels give the same numbers; run the
+    loops themselves with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _convolution(3, input, weight, bias, stride, padding, dilation, groups,
                         "conv3d", "Conv3d")
@@ -299,8 +317,9 @@ class _ConvolutionTranspose(Function):
         x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
         w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
         b = None if bias is None else np.ascontiguousarray(bias.data)
-        out5 = _k.conv_transpose_forward(x5, w5, b, stride, padding, dilation, groups,
-                                         out_spatial)
+        ctx.kernels = _kernels.active             # the tier now; backward runs on it too
+        out5 = ctx.kernels.conv.conv_transpose_forward(x5, w5, b, stride, padding, dilation,
+                                                       groups, out_spatial)
         ctx.save_for_backward(x, weight)
         ctx.geometry = (stride, padding, dilation, groups)
         ctx.has_bias = bias is not None
@@ -316,9 +335,9 @@ class _ConvolutionTranspose(Function):
         w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
         g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
             _shape5(grad_out.shape, n))
-        gx, gw, gb = _k.conv_transpose_backward(g5, x5, w5, stride, padding, dilation, groups,
-                                                need_x=need_x, need_w=need_w,
-                                                need_b=need_b and ctx.has_bias)
+        gx, gw, gb = ctx.kernels.conv.conv_transpose_backward(
+            g5, x5, w5, stride, padding, dilation, groups, need_x=need_x, need_w=need_w,
+            need_b=need_b and ctx.has_bias)
         gx = None if gx is None else gx.reshape(x.shape)
         gw = None if gw is None else gw.reshape(weight.shape)
         return gx, gw, gb, None, None, None, None, None
@@ -391,6 +410,10 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     input (N, C_in, L) or (C_in, L); weight (C_in, C_out/groups, k)
     -> (N, C_out, L_out), L_out = (L-1)*s - 2p + d(k-1) + output_padding + 1.
     Each input cell i adds x[i]*weight[:, :, j] at output position i*s + j*d - p.
+
+    The loop this computes: teachnn/kernels/reference/conv.py, ``conv_transpose_forward``
+    (the convolution's input-gradient loop with the roles swapped); its backward:
+    ``conv_transpose_backward``. Run it with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _conv_transpose(1, input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose1d", "ConvTranspose1d")
@@ -403,6 +426,10 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     input (N, C_in, H, W) or (C_in, H, W); weight (C_in, C_out/groups, kh, kw)
     -> (N, C_out, H_out, W_out), each axis (L-1)*s - 2p + d(k-1) + output_padding + 1.
+
+    The loop this computes: teachnn/kernels/reference/conv.py, ``conv_transpose_forward``
+    (the convolution's input-gradient loop with the roles swapped); its backward:
+    ``conv_transpose_backward``. Run it with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _conv_transpose(2, input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose2d", "ConvTranspose2d")
@@ -412,7 +439,12 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """3-d transposed convolution. input (N, C_in, D, H, W) or (C_in, D, H, W);
-    weight (C_in, C_out/groups, kd, kh, kw) -> (N, C_out, D_out, H_out, W_out)."""
+    weight (C_in, C_out/groups, kd, kh, kw) -> (N, C_out, D_out, H_out, W_out).
+
+    The loop this computes: teachnn/kernels/reference/conv.py, ``conv_transpose_forward``
+    (the convolution's input-gradient loop with the roles swapped); its backward:
+    ``conv_transpose_backward``. Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _conv_transpose(3, input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose3d", "ConvTranspose3d")
 

@@ -7,7 +7,9 @@ Pooling shrinks a feature map by summarising each window with one number: its ma
 2. ask ``teachnn.geometry`` (through ``kernels.pool.pool_windows`` / ``adaptive_windows``)
    which input cells every output cell reads, one spatial axis at a time;
 3. call a ``Function`` whose ``forward`` runs a Numba kernel and whose ``backward`` runs
-   the matching backward kernel.
+   the matching backward kernel, on the tier ``teachnn.kernels`` has selected: the fast
+   kernels, or the readable loops of ``teachnn/kernels/reference/pool.py``
+   (``teachnn.kernels.use("reference")``).
 
 Shapes: 1-d pooling takes ``(N, C, L)`` or ``(C, L)``, 2-d ``(N, C, H, W)`` or ``(C, H, W)``,
 3-d ``(N, C, D, H, W)`` or ``(C, D, H, W)``. The kernels only ever see ``(P, D, H, W)`` with
@@ -29,7 +31,7 @@ import numpy as np
 from ... import geometry
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
-from ...kernels import pool as kernels
+from ... import kernels as _kernels
 from ...tensor import Tensor
 
 __all__ = [
@@ -150,13 +152,13 @@ def _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode):
             f"{rounding}((L + 2p - d(k-1) - 1) / s) + 1; here " + "; ".join(lines) + ". "
             "The (dilated) kernel is larger than the padded input: use a smaller "
             "kernel_size, add padding, or pool a larger input.")
-    axes = [kernels.pool_windows(L, k, s, p, d, bool(ceil_mode))
+    axes = [_kernels.active.pool.pool_windows(L, k, s, p, d, bool(ceil_mode))
             for L, k, s, p, d in zip(spatial, kernel, stride, pad, dil)]
     return _pad_axes(axes)
 
 
 def _pad_axes(axes):
-    dummy = kernels.pool_windows(1, 1, 1, 0, 1, False)      # one cell, one window
+    dummy = _kernels.active.pool.pool_windows(1, 1, 1, 0, 1, False)     # one cell, one window
     return tuple([dummy] * (3 - len(axes)) + list(axes))
 
 
@@ -184,7 +186,8 @@ class _MaxPool(Function):
     @staticmethod
     def forward(ctx, input, axes, n):
         x = _to_planes(input.data, n)                        # (N, C, *S) -> (P, D, H, W)
-        out, idx = kernels.max_pool_forward(x, axes)         # (P, OD, OH, OW) twice
+        ctx.kernels = _kernels.active                        # backward runs on it too
+        out, idx = ctx.kernels.pool.max_pool_forward(x, axes)   # (P, OD, OH, OW) twice
         lead = input.data.shape[:-n]
         ctx.n, ctx.in_shape, ctx.indices = n, input.data.shape, idx
         ctx.spatial = x.shape[1:]
@@ -195,7 +198,7 @@ class _MaxPool(Function):
     @staticmethod
     def backward(ctx, grad_out, grad_indices):
         g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
-        grad_in = kernels.max_pool_backward(g, ctx.indices, ctx.spatial)   # (P, D, H, W)
+        grad_in = ctx.kernels.pool.max_pool_backward(g, ctx.indices, ctx.spatial)  # (P, D, H, W)
         return grad_in.reshape(ctx.in_shape), None, None
 
 
@@ -208,7 +211,8 @@ class _AvgPool(Function):
     @staticmethod
     def forward(ctx, input, axes, n, count_include_pad, divisor_override):
         x = _to_planes(input.data, n)                        # (P, D, H, W)
-        out = kernels.avg_pool_forward(x, axes, count_include_pad, divisor_override)
+        ctx.kernels = _kernels.active                        # backward runs on it too
+        out = ctx.kernels.pool.avg_pool_forward(x, axes, count_include_pad, divisor_override)
         ctx.n, ctx.in_shape, ctx.axes = n, input.data.shape, axes
         ctx.count_include_pad, ctx.divisor_override = count_include_pad, divisor_override
         return Tensor(_from_planes(out, input.data.shape[:-n], n))
@@ -216,8 +220,8 @@ class _AvgPool(Function):
     @staticmethod
     def backward(ctx, grad_out):
         g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
-        grad_in = kernels.avg_pool_backward(g, ctx.axes, ctx.count_include_pad,
-                                            ctx.divisor_override)
+        grad_in = ctx.kernels.pool.avg_pool_backward(g, ctx.axes, ctx.count_include_pad,
+                                                     ctx.divisor_override)
         return grad_in.reshape(ctx.in_shape), None, None, None, None
 
 
@@ -232,14 +236,15 @@ class _MaxUnpool(Function):
         x = _to_planes(input.data, n)                        # (P, ID, IH, IW)
         idx = _to_planes(indices.data, n)
         out3 = (1,) * (3 - n) + tuple(out_spatial)
-        out = kernels.max_unpool_forward(x, idx, out3)       # (P, D, H, W)
+        ctx.kernels = _kernels.active                        # backward runs on it too
+        out = ctx.kernels.pool.max_unpool_forward(x, idx, out3)   # (P, D, H, W)
         ctx.n, ctx.in_shape, ctx.indices = n, input.data.shape, idx
         return Tensor(_from_planes(out, input.data.shape[:-n], n))
 
     @staticmethod
     def backward(ctx, grad_out):
         g = _to_planes(grad_out.data, ctx.n)                 # (P, D, H, W)
-        grad_in = kernels.max_unpool_backward(g, ctx.indices)
+        grad_in = ctx.kernels.pool.max_unpool_backward(g, ctx.indices)
         return grad_in.reshape(ctx.in_shape), None, None, None
 
 
@@ -277,6 +282,10 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     ``L_out = floor((L + 2p - d(k-1) - 1)/s) + 1`` (``stride`` defaults to ``kernel_size``).
     With ``return_indices=True`` also returns, per output, the position of the maximum in
     its input row (what ``max_unpool1d`` needs).
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode,
                      return_indices)
@@ -290,6 +299,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     Per axis ``O = floor((L + 2p - d(k-1) - 1)/s) + 1``; padding cells never win (they
     act as -inf). Indices (``return_indices=True``) are flat positions ``h*W + w`` in the
     input plane; ties go to the first maximum in row-major scan order, as in PyTorch.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode,
                      return_indices)
@@ -301,6 +314,10 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """3-d max pooling: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out).
 
     Indices are flat positions ``d*H*W + h*W + w`` in the input volume.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode,
                      return_indices)
@@ -309,21 +326,36 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 @check_kwargs
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False, return_indices=False):
-    """``max_pool1d`` that always returns ``(output, indices)``."""
+    """``max_pool1d`` that always returns ``(output, indices)``.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 @check_kwargs
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False, return_indices=False):
-    """``max_pool2d`` that always returns ``(output, indices)``."""
+    """``max_pool2d`` that always returns ``(output, indices)``.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 @check_kwargs
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False, return_indices=False):
-    """``max_pool3d`` that always returns ``(output, indices)``."""
+    """``max_pool3d`` that always returns ``(output, indices)``.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
@@ -361,6 +393,10 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     With ``count_include_pad=True`` (default) padding cells count as zeros in the mean;
     with ``False`` the sum is divided by the number of real input cells in the window.
     (PyTorch's 1-d version has no ``divisor_override``.)
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``avg_pool_forward``
+    (``_avg_pool_loop``; backward ``_avg_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _avg_pool(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      None)
@@ -374,6 +410,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     ``out = sum(window) / divisor`` with divisor ``kh*kw`` (cells beyond the padded edge
     never count), the number of real cells (``count_include_pad=False``), or
     ``divisor_override``.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``avg_pool_forward``
+    (``_avg_pool_loop``; backward ``_avg_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override)
@@ -382,7 +422,12 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 @check_kwargs
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    """3-d average pooling: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
+    """3-d average pooling: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out).
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``avg_pool_forward``
+    (``_avg_pool_loop``; backward ``_avg_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override)
 
@@ -423,8 +468,8 @@ def _adaptive_axes(fname, input, n, output_size):
     if any(o < 0 for o in sizes):
         raise RuntimeError(f"{fname}: elements of output_size must be greater than or equal "
                            f"to 0, but got output_size={tuple(sizes)}.")
-    axes = [kernels.adaptive_windows(int(L), o) for L, o in zip(spatial, sizes)]
-    dummy = kernels.adaptive_windows(1, 1)
+    axes = [_kernels.active.pool.adaptive_windows(int(L), o) for L, o in zip(spatial, sizes)]
+    dummy = _kernels.active.pool.adaptive_windows(1, 1)
     return tuple([dummy] * (3 - n) + axes)
 
 
@@ -445,7 +490,12 @@ def _adaptive_max(n, input, output_size, return_indices):
 
 @check_kwargs
 def adaptive_avg_pool1d(input, output_size):
-    """(N, C, L) -> (N, C, O): output i is the mean of ``x[floor(i*L/O) : ceil((i+1)*L/O)]``."""
+    """(N, C, L) -> (N, C, O): output i is the mean of ``x[floor(i*L/O) : ceil((i+1)*L/O)]``.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``avg_pool_forward``
+    (``_avg_pool_loop``; backward ``_avg_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _adaptive_avg(1, input, output_size)
 
 
@@ -457,49 +507,88 @@ def adaptive_avg_pool2d(input, output_size):
     ``L`` is not a multiple of ``O``. ``output_size`` is an int, a pair, or a pair with
     ``None`` (keep that axis). Example: 4x4 input 1..16 to (2, 2) gives
     ``[[3.5, 5.5], [11.5, 13.5]]``.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``avg_pool_forward``
+    (``_avg_pool_loop``; backward ``_avg_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _adaptive_avg(2, input, output_size)
 
 
 @check_kwargs
 def adaptive_avg_pool3d(input, output_size):
-    """(N, C, D, H, W) -> (N, C, OD, OH, OW); windows as in ``adaptive_avg_pool2d``."""
+    """(N, C, D, H, W) -> (N, C, OD, OH, OW); windows as in ``adaptive_avg_pool2d``.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``avg_pool_forward``
+    (``_avg_pool_loop``; backward ``_avg_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _adaptive_avg(3, input, output_size)
 
 
 @check_kwargs
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """(N, C, L) -> (N, C, O): output i is the max of ``x[floor(i*L/O) : ceil((i+1)*L/O)]``."""
+    """(N, C, L) -> (N, C, O): output i is the max of ``x[floor(i*L/O) : ceil((i+1)*L/O)]``.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _adaptive_max(1, input, output_size, return_indices)
 
 
 @check_kwargs
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """(N, C, H, W) -> (N, C, OH, OW): the max of each adaptive window (and its index)."""
+    """(N, C, H, W) -> (N, C, OH, OW): the max of each adaptive window (and its index).
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _adaptive_max(2, input, output_size, return_indices)
 
 
 @check_kwargs
 def adaptive_max_pool3d(input, output_size, return_indices=False):
-    """(N, C, D, H, W) -> (N, C, OD, OH, OW): the max of each adaptive window."""
+    """(N, C, D, H, W) -> (N, C, OD, OH, OW): the max of each adaptive window.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _adaptive_max(3, input, output_size, return_indices)
 
 
 @check_kwargs
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
-    """``adaptive_max_pool1d`` that always returns ``(output, indices)``."""
+    """``adaptive_max_pool1d`` that always returns ``(output, indices)``.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _adaptive_max(1, input, output_size, True)
 
 
 @check_kwargs
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
-    """``adaptive_max_pool2d`` that always returns ``(output, indices)``."""
+    """``adaptive_max_pool2d`` that always returns ``(output, indices)``.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _adaptive_max(2, input, output_size, True)
 
 
 @check_kwargs
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
-    """``adaptive_max_pool3d`` that always returns ``(output, indices)``."""
+    """``adaptive_max_pool3d`` that always returns ``(output, indices)``.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_pool_forward``
+    (``_max_pool_loop``; backward ``_max_pool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _adaptive_max(3, input, output_size, True)
 
 
@@ -578,7 +667,12 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
 @check_kwargs
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Partial inverse of ``max_pool1d``: (N, C, L_in) -> (N, C, L_out), zeros except at
-    the indices. ``L_out = (L_in - 1)*s - 2p + k`` unless ``output_size`` says otherwise."""
+    the indices. ``L_out = (L_in - 1)*s - 2p + k`` unless ``output_size`` says otherwise.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_unpool_forward``
+    (``_unpool_loop``; backward ``_unpool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
 
 
@@ -588,13 +682,22 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
     Every value goes to flat position ``indices`` of its output plane; every other cell
     is 0. Used in decoders (SegNet) to undo a max pooling.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_unpool_forward``
+    (``_unpool_loop``; backward ``_unpool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
     """
     return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
 
 
 @check_kwargs
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """Partial inverse of ``max_pool3d``: (N, C, D, H, W) in, larger volume out."""
+    """Partial inverse of ``max_pool3d``: (N, C, D, H, W) in, larger volume out.
+
+    The loop this computes: teachnn/kernels/reference/pool.py, ``max_unpool_forward``
+    (``_unpool_loop``; backward ``_unpool_backward_loop``).
+    Run it with ``with teachnn.kernels.use("reference"): ...``.
+    """
     return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)
 
 

@@ -178,6 +178,10 @@ class Conv1d(_Conv):
         >>> conv = nn.Conv1d(128, 64, kernel_size=3, padding=1)   # 128 = embedding size
         >>> conv(torch.randn(32, 128, 256)).shape
         torch.Size([32, 64, 256])
+
+    Computes ``F.conv1d``. The loops it runs, to read: teachnn/kernels/reference/conv.py
+    (``_conv_forward_loop``; backward ``_conv_input_grad_loop``,
+    ``_conv_weight_grad_loop``).
     """
     _n = 1
 
@@ -204,6 +208,10 @@ class Conv2d(_Conv):
         >>> conv = nn.Conv2d(3, 16, kernel_size=3, padding=1)
         >>> conv(torch.randn(32, 3, 32, 32)).shape
         torch.Size([32, 16, 32, 32])
+
+    Computes ``F.conv2d``. The loops it runs, to read: teachnn/kernels/reference/conv.py
+    (``_conv_forward_loop``; backward ``_conv_input_grad_loop``,
+    ``_conv_weight_grad_loop``).
     """
     _n = 2
 
@@ -221,6 +229,10 @@ class Conv3d(_Conv):
         input  (N, C_in, D, H, W) or (C_in, D, H, W)
         output (N, C_out, D_out, H_out, W_out)
         weight (C_out, C_in/groups, kd, kh, kw);  bias (C_out,)
+
+    Computes ``F.conv3d``. The loops it runs, to read: teachnn/kernels/reference/conv.py
+    (``_conv_forward_loop``; backward ``_conv_input_grad_loop``,
+    ``_conv_weight_grad_loop``).
     """
     _n = 3
 
@@ -292,6 +304,10 @@ class ConvTranspose1d(_ConvTranspose):
         input  (N, C_in, L_in) or (C_in, L_in)
         output (N, C_out, L_out), L_out = (L_in-1)s - 2p + d(k-1) + output_padding + 1
         weight (C_in, C_out/groups, k);  bias (C_out,)
+
+    Computes ``F.conv_transpose1d``. The loops it runs, to read:
+    teachnn/kernels/reference/conv.py (``conv_transpose_forward``: the convolution's
+    input-gradient loop with the roles swapped).
     """
     _n = 1
 
@@ -315,6 +331,10 @@ class ConvTranspose2d(_ConvTranspose):
         >>> up = nn.ConvTranspose2d(64, 32, kernel_size=4, stride=2, padding=1)
         >>> up(torch.randn(8, 64, 16, 16)).shape          # doubles height and width
         torch.Size([8, 32, 32, 32])
+
+    Computes ``F.conv_transpose2d``. The loops it runs, to read:
+    teachnn/kernels/reference/conv.py (``conv_transpose_forward``: the convolution's
+    input-gradient loop with the roles swapped).
     """
     _n = 2
 
@@ -332,6 +352,10 @@ class ConvTranspose3d(_ConvTranspose):
         input  (N, C_in, D, H, W) or (C_in, D, H, W)
         output (N, C_out, D_out, H_out, W_out)
         weight (C_in, C_out/groups, kd, kh, kw);  bias (C_out,)
+
+    Computes ``F.conv_transpose3d``. The loops it runs, to read:
+    teachnn/kernels/reference/conv.py (``conv_transpose_forward``: the convolution's
+    input-gradient loop with the roles swapped).
     """
     _n = 3
 

@@ -51,6 +51,9 @@ class MaxPool1d(_MaxPoolNd):
 
     Input ``(N, C, L_in)`` or ``(C, L_in)``; output ``(N, C, L_out)`` with
     ``L_out = floor((L_in + 2*padding - dilation*(kernel_size-1) - 1)/stride) + 1``.
+
+    Computes ``F.max_pool1d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_max_pool_loop``.
     """
 
     def forward(self, input):
@@ -65,6 +68,9 @@ class MaxPool2d(_MaxPoolNd):
     Input ``(N, C, H_in, W_in)`` or ``(C, H_in, W_in)``; output ``(N, C, H_out, W_out)`` with
     ``H_out = floor((H_in + 2*padding[0] - dilation[0]*(kernel_size[0]-1) - 1)/stride[0]) + 1``
     (same for W). ``stride`` defaults to ``kernel_size``: ``MaxPool2d(2)`` halves H and W.
+
+    Computes ``F.max_pool2d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_max_pool_loop``.
     """
 
     def forward(self, input):
@@ -74,7 +80,11 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class MaxPool3d(_MaxPoolNd):
-    """Max over sliding 3-d windows. Input ``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
+    """Max over sliding 3-d windows. Input ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+
+    Computes ``F.max_pool3d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_max_pool_loop``.
+    """
 
     def forward(self, input):
         return F.max_pool3d(input, self.kernel_size, self.stride, self.padding,
@@ -92,6 +102,9 @@ class AvgPool1d(_AvgPoolNd):
     """Mean over sliding windows of a sequence: ``(N, C, L_in) -> (N, C, L_out)``.
 
     ``L_out = floor((L_in + 2*padding - kernel_size)/stride) + 1``.
+
+    Computes ``F.avg_pool1d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_avg_pool_loop``.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -114,6 +127,9 @@ class AvgPool2d(_AvgPoolNd):
     ``H_out = floor((H_in + 2*padding[0] - kernel_size[0])/stride[0]) + 1``. The divisor is
     the window size (padding counted), the number of real cells
     (``count_include_pad=False``), or ``divisor_override``.
+
+    Computes ``F.avg_pool2d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_avg_pool_loop``.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -132,7 +148,11 @@ class AvgPool2d(_AvgPoolNd):
 
 
 class AvgPool3d(_AvgPoolNd):
-    """Mean over sliding 3-d windows: ``(N, C, D, H, W) -> (N, C, D_out, H_out, W_out)``."""
+    """Mean over sliding 3-d windows: ``(N, C, D, H, W) -> (N, C, D_out, H_out, W_out)``.
+
+    Computes ``F.avg_pool3d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_avg_pool_loop``.
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
@@ -163,6 +183,9 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Mean pooling to a chosen length: ``(N, C, L) -> (N, C, output_size)``.
 
     Output ``i`` averages ``x[floor(i*L/O) : ceil((i+1)*L/O)]``.
+
+    Computes ``F.adaptive_avg_pool1d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_avg_pool_loop``.
     """
 
     def forward(self, input):
@@ -175,6 +198,9 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     Along each axis window ``i`` is ``[floor(i*L/O), ceil((i+1)*L/O))``; ``None`` in
     ``output_size`` keeps that axis. A 4x4 input ``1..16`` pooled to ``(2, 2)`` gives
     ``[[3.5, 5.5], [11.5, 13.5]]``.
+
+    Computes ``F.adaptive_avg_pool2d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_avg_pool_loop``.
     """
 
     def forward(self, input):
@@ -182,7 +208,11 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
 
 
 class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
-    """Mean pooling to a chosen size: ``(N, C, D, H, W) -> (N, C, *output_size)``."""
+    """Mean pooling to a chosen size: ``(N, C, D, H, W) -> (N, C, *output_size)``.
+
+    Computes ``F.adaptive_avg_pool3d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_avg_pool_loop``.
+    """
 
     def forward(self, input):
         return F.adaptive_avg_pool3d(input, self.output_size)
@@ -199,21 +229,33 @@ class _AdaptiveMaxPoolNd(Module):
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
-    """Max pooling to a chosen length: ``(N, C, L) -> (N, C, output_size)``."""
+    """Max pooling to a chosen length: ``(N, C, L) -> (N, C, output_size)``.
+
+    Computes ``F.adaptive_max_pool1d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_max_pool_loop``.
+    """
 
     def forward(self, input):
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
-    """Max pooling to a chosen size: ``(N, C, H, W) -> (N, C, *output_size)``."""
+    """Max pooling to a chosen size: ``(N, C, H, W) -> (N, C, *output_size)``.
+
+    Computes ``F.adaptive_max_pool2d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_max_pool_loop``.
+    """
 
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
-    """Max pooling to a chosen size: ``(N, C, D, H, W) -> (N, C, *output_size)``."""
+    """Max pooling to a chosen size: ``(N, C, D, H, W) -> (N, C, *output_size)``.
+
+    Computes ``F.adaptive_max_pool3d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_max_pool_loop``.
+    """
 
     def forward(self, input):
         return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
@@ -229,6 +271,9 @@ class MaxUnpool1d(_MaxUnpoolNd):
     """Undo ``MaxPool1d`` as far as possible: ``(N, C, L_in) -> (N, C, L_out)``, each value
     put back at its index, zeros elsewhere. ``L_out = (L_in-1)*stride - 2*padding + kernel_size``.
     Call it as ``unpool(x, indices)`` or ``unpool(x, indices, output_size)``.
+
+    Computes ``F.max_unpool1d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_unpool_loop``.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0):
@@ -245,6 +290,9 @@ class MaxUnpool1d(_MaxUnpoolNd):
 class MaxUnpool2d(_MaxUnpoolNd):
     """Undo ``MaxPool2d`` as far as possible: ``(N, C, H_in, W_in) -> (N, C, H_out, W_out)``
     with ``H_out = (H_in-1)*stride[0] - 2*padding[0] + kernel_size[0]`` (or ``output_size``).
+
+    Computes ``F.max_unpool2d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_unpool_loop``.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0):
@@ -259,7 +307,11 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
-    """Undo ``MaxPool3d`` as far as possible: ``(N, C, D, H, W)`` in, larger volume out."""
+    """Undo ``MaxPool3d`` as far as possible: ``(N, C, D, H, W)`` in, larger volume out.
+
+    Computes ``F.max_unpool3d``; the loop it runs, to read:
+    teachnn/kernels/reference/pool.py, ``_unpool_loop``.
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
