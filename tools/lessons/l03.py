@@ -82,6 +82,41 @@ by_teachnn = F.conv2d(x, w)[0].numpy()
 print("출력 모양:", by_teachnn.shape)
 print("가장 큰 차이:", np.abs(by_hand - by_teachnn).max())"""),
 md("""
+### 합성곱(convolution)의 반복문을 teachnn 안에서 읽어 보기
+`nn.Conv2d`는 `F.conv2d`를 부르고, `F.conv2d`는 Numba 커널을 실행합니다. 기본 커널(`fast`)은 속도를 위해
+im2col·행렬 곱·레지스터 타일로 짜여 있어 읽기 어렵습니다(13강에서 한 단계씩 봅니다). 그래서 teachnn에는 **같은 값을 내는 참조 커널**이
+함께 있습니다: `teachnn/kernels/reference/conv.py`. 공식
+
+$$\\text{out}[n,o,i,j] = \\text{bias}[o] + \\sum_{c,a,b} w[o,c,a,b]\\cdot x[n,\\,c,\\,i s_h + a d_h - p_h,\\,j s_w + b d_w - p_w]$$
+
+을 그대로 옮긴 반복문으로, 위에서 여러분이 쓴 네 겹 반복문과 같은 생각입니다(패딩 칸은 0이므로 더하지 않습니다). 아래 셀에서 그 원문을 출력하고,
+`with torch.kernels.use("reference"):` 블록 안에서 같은 레이어를 참조 커널로 실행해 빠른 커널의 결과(출력과
+역전파의 기울기)와 비교해 봅시다. 차이는 부동소수점 반올림 정도입니다.
+"""),
+code("""
+import inspect
+from teachnn.kernels.reference import conv as ref_conv
+
+print(inspect.getsource(ref_conv._conv_forward_loop))     # 공식을 그대로 옮긴 반복문
+
+torch.manual_seed(0)
+conv = nn.Conv2d(3, 4, kernel_size=3, stride=2, padding=1)
+x = torch.randn(2, 3, 8, 8, requires_grad=True)
+
+y_fast = conv(x)                                  # 기본: 빠른 커널
+y_fast.sum().backward()
+grad_fast = x.grad.clone()
+
+x.grad = None
+with torch.kernels.use("reference"):              # 이 블록 안에서만 참조 커널
+    print("지금 쓰는 커널:", torch.kernels.current())
+    y_ref = conv(x)
+    y_ref.sum().backward()
+print("블록 밖:", torch.kernels.current())
+
+print("출력의 최대 차이:", (y_fast - y_ref).abs().max().item())
+print("기울기의 최대 차이:", (grad_fast - x.grad).abs().max().item())"""),
+md("""
 ## 3. 커널이 찾는 것: 가장자리
 학습된 커널은 무엇을 할까요? 손으로 만든 커널 두 개로 감을 잡아 봅시다. 이 과정의 생성 데이터(`teachnn.datasets`)에서 사각형 그림 하나를 꺼내
 - 세로 가장자리 커널 `[[-1, 0, 1]] * 3` (왼쪽이 어둡고 오른쪽이 밝으면 큰 값)

@@ -81,6 +81,34 @@ print("MaxPool1d(3, stride=1):", nn.MaxPool1d(3, stride=1)(seq).view(-1).tolist(
 features = torch.randn(16, 32, 100)          # Conv1d가 만든 특성 맵: 문장 16개, 채널 32, 길이 100
 print("[16, 32, 100] -> MaxPool1d(2) ->", tuple(nn.MaxPool1d(2)(features).shape))"""),
 md("""
+### 풀링(pooling)의 반복문 읽어 보기
+최대 풀링·평균 풀링과 적응형 풀링의 참조 커널은 `teachnn/kernels/reference/pool.py`에 있습니다.
+각 출력 칸이 읽는 창(window)은 `teachnn.geometry`가 정하고(일반 풀링: `o*s - p + t*d`, 적응형 풀링:
+`[floor(o*L/O), ceil((o+1)*L/O))`), 반복문은 그 창의 칸을 차례로 보며 최댓값과 그 위치(평면 안의 평탄화된
+인덱스 `h*W + w`)를 기억합니다. 같은 값이 여러 번 나오면 **처음** 것이 이깁니다 — PyTorch와 같은 규칙입니다.
+아래에서 원문을 읽고, 참조 커널과 빠른 커널의 값·인덱스가 같은지 확인해 봅시다.
+"""),
+code("""
+import inspect
+from teachnn.kernels.reference import pool as ref_pool
+
+print(inspect.getsource(ref_pool._max_pool_loop))
+
+torch.manual_seed(0)
+x = torch.randn(1, 2, 6, 6)
+pool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1, return_indices=True)
+gap = nn.AdaptiveAvgPool2d((4, 3))
+
+out_fast, idx_fast = pool(x)
+gap_fast = gap(x)
+with torch.kernels.use("reference"):
+    out_ref, idx_ref = pool(x)
+    gap_ref = gap(x)
+
+print("최대 풀링 값이 같은가:", bool((out_fast == out_ref).all()))
+print("최대값의 위치(인덱스)가 같은가:", bool((idx_fast == idx_ref).all()))
+print("적응형 평균 풀링의 최대 차이:", (gap_fast - gap_ref).abs().max().item())"""),
+md("""
 ## 3. 출력 크기: 합성곱과 같은 공식, 그리고 `ceil_mode`
 $$H_{out} = \\left\\lfloor \\frac{H + 2p - d\\,(k-1) - 1}{s} \\right\\rfloor + 1$$
 
