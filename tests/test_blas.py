@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from teachnn.kernels import blas
-from teachnn.kernels import conv as K
+from teachnn.kernels.fast_conv import blas
+from teachnn.kernels import fast_conv as K
 
 from tests.test_conv_kernels import naive_conv3d
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from teachnn.kernels import depthwise as DW
+from teachnn.kernels.fast_conv import depthwise as DW
 
 
 def naive_depthwise(x, w, geom):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from teachnn.kernels import tiles as T
+from teachnn.kernels.fast_conv import tiles as T
 
 
 def _tol(dtype):

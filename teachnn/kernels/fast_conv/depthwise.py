@@ -1,6 +1,6 @@
 """Depthwise convolution (one input channel per group): direct Numba loops, no im2col.
 
-Used by :mod:`teachnn.kernels.conv` when ``C/G == 1``; same conventions (3-d views,
+Used by :mod:`teachnn.kernels.fast_conv` when ``C/G == 1``; same conventions (3-d views,
 ``geom`` tuples, range kernels that release the GIL, validation done by the caller).
 
 With C/G == 1 each output channel is a weighted sum of K shifted copies of ONE input
@@ -48,9 +48,12 @@ notebook cell, and each separately compiled function and each extra loop adds to
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from numba import njit
+
+from . import threads
 
 
 # --------------------------------------------------------------------------------------
@@ -300,3 +303,47 @@ def _dw_grad_weight_range(g_out, x, gw, gb, want_b, geom, layout, tap_off, start
             gwf[oc * K + t] = total[t]
         if want_b:
             gb[oc] = total_b
+
+
+# --------------------------------------------------------------------------------------
+# Entry points (called by the package's API once the operands are checked)
+# --------------------------------------------------------------------------------------
+def depthwise_forward(x, w, bias, out, geom, min_work):
+    """out (N, O, oD, oH, oW) = the depthwise convolution of x with w (+ bias), the
+    (sample, channel) planes shared out among the threads."""
+    N, G = x.shape[:2]
+    has_bias = bias is not None
+    threads.run_split(_dw_forward_range,
+                      (x, w, bias if has_bias else w.reshape(-1), has_bias, out, geom,
+                       *dw_layout(geom, out.shape[2:])),
+                      N * G, out.size * math.prod(w.shape[2:]), min_work)
+
+
+def depthwise_backward(grad_out, x, w, geom, need_x, need_w, need_b, min_work):
+    """(grad_x, grad_w, grad_b), each None when not needed. Both gradients in one parallel
+    pass: thread t takes its share of the (sample, channel) planes of grad_x, then its
+    share of the output channels of grad_w (one hand-over to the threads instead of two).
+    The kernels write every cell of grad_x and sum the bias's gradient on the way."""
+    N, G = x.shape[:2]
+    O = w.shape[0]
+    work = grad_out.size * math.prod(w.shape[2:])
+    layout = dw_layout(geom, grad_out.shape[2:])
+    gx = np.empty(x.shape, dtype=x.dtype) if need_x else None
+    gw = np.zeros(w.shape, dtype=x.dtype) if need_w else None
+    sums = np.zeros(O)
+    n_threads = 1 if work < min_work else min(threads.thread_count(), N * G, O)
+
+    def both(t, first, last):
+        if need_x:
+            _dw_grad_input_range(grad_out, w, gx, geom, *layout, N * G * t // n_threads,
+                                 N * G * (t + 1) // n_threads)
+        if need_w:
+            _dw_grad_weight_range(grad_out, x, gw, sums, need_b, geom, *layout,
+                                  O * t // n_threads, O * (t + 1) // n_threads)
+
+    threads.run_parallel(both, list(range(n_threads + 1)))
+    if need_w:
+        gb = sums.astype(x.dtype) if need_b else None
+    else:
+        gb = grad_out.sum(axis=(0, 2, 3, 4)) if need_b else None
+    return gx, gw, gb
