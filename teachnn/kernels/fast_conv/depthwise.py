@@ -32,15 +32,14 @@ matrices, while im2col writes K copies of the input. Here the loops run directly
    from vectorising the loop. The loops therefore slice a view first (``xs =
    xp[off:off + Lq]``) and index it with ``q`` from ``range(Lq)``, which starts at 0.
    Copies and fills are plain loops too: Numba's slice assignment ``a[:] = b[...]``
-   was measured about 4x slower on these short rows.
+   was several times slower on these short rows.
 
 4. **Three taps per pass.** A pass over the grid that adds one tap loads and stores the
    sums once per multiply-add; adding three taps per pass does it once per three. (The
    input gradient is written as a gather for this: each padded cell collects its taps.)
    The bias is added where the sums start, and its gradient is summed from the copy of
-   grad_out that the weight gradient makes anyway: both were separate NumPy passes over
-   the whole output before. Depthwise (32,32,32,32) k3, 2 threads: forward 1.55 -> 0.87
-   ms, backward 2.5-3.5 -> 1.95-2.4 ms (same-process A/B).
+   grad_out that the weight gradient makes anyway (separate NumPy passes over the whole
+   output cost more: docs/performance.md).
 
 Few, small compiled functions on purpose: they are compiled in a learner's first
 notebook cell, and each separately compiled function and each extra loop adds to it.
@@ -63,7 +62,7 @@ from . import threads
 # literals 1 and 0: a jitted function called from another one is compiled once per
 # distinct argument type, and Numba types a literal 1 (or a global constant) as "the
 # integer 1", so calls with 1 and with a variable step made three compilations of
-# _copy_block (about 0.35 s each, in a learner's first cell) instead of one.
+# _copy_block (each paid in a learner's first cell) instead of one.
 @functools.lru_cache(maxsize=256)
 def dw_layout(geom, out_spatial):
     """((Dp, Hp, Wp, Lq), tap_off): what the three kernels need to know of the geometry.
@@ -72,9 +71,9 @@ def dw_layout(geom, out_spatial):
     (o-1)*s + (k-1)*d, so the size is that + 1). Lq: the grid length, the last window
     start + 1. tap_off[t] = (a*dd*Hp + b*dh)*Wp + e*dw for tap t = (a*kh + b)*kw + e,
     followed by up to two taps more (offset Dp*Hp*Wp, past the plane, where the kernels
-    keep zeros) so that the taps come in whole threes. Plain Python, worked out by the caller and remembered (as a jitted helper it cost
-    about 0.4 s of compilation in a learner's first cell); tap_off is shared: never
-    written to."""
+    keep zeros) so that the taps come in whole threes. Plain Python, remembered (as a
+    jitted helper it cost compile time in a learner's first cell); tap_off is shared:
+    never written to."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     oD, oH, oW = out_spatial
     Dp = (oD - 1) * sd + (kd - 1) * dd + 1
@@ -182,10 +181,8 @@ def _dw_grad_input_range(g_out, w, gx, geom, layout, tap_off, start, stop):
     a padded scratch plane gxp; written the other way round, each cell of gxp gathers
         gxp[r] = sum_tap w[oc, 0, tap] * gq[r - off_tap]        (0 where r - off < 0),
     so the grid is kept at an offset of the largest tap offset in gqp (zeros before and
-    after it) and the taps are added three per pass over gxp, like the forward. The
-    interior of gxp is finally copied to gx (the border collected the gradient of the
-    zero padding, which nobody needs).
-    """
+    after it) and the taps are added three per pass over gxp, like the forward; gxp's
+    interior is then copied to gx (its border holds the padding's gradient: dropped)."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     N, G, D, H, W = gx.shape
     Og = w.shape[0] // G
@@ -248,14 +245,9 @@ def _dw_grad_weight_range(g_out, x, gw, gb, want_b, geom, layout, tap_off, start
     g_out (N, O, oD, oH, oW), x (N, G, D, H, W), gw (O, 1, kd, kh, kw) fully overwritten.
     Loop order: channel -> sample (pad its plane, put grad_out on the grid) -> tap:
     one dot product of the grid with the shifted padded plane per tap, added up over
-    the samples in float64. The grid cells that are no window start hold 0, so they
-    add nothing.
-
-    ``fastmath={"reassoc"}`` lets LLVM add a dot product's terms in any order, so it
-    keeps several partial sums in the lanes of vector registers and adds them at the
-    end (a plain running sum must add one product after the other: several times
-    slower). The result is rounded differently from a left-to-right sum, but always
-    the same way (deterministic).
+    the samples in float64 (grid cells that are no window start hold 0). ``reassoc`` lets
+    LLVM keep partial sums in vector lanes (a running sum adds one product after the
+    other: much slower); rounded differently from a left-to-right sum, but deterministic.
     """
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     N, G, D, H, W = x.shape

@@ -59,13 +59,8 @@ def gather_phases(batch, n0, n1, load_first, xq, geom, qshape, qstride, pairs):
     already),
         xq[c, pa, pb, pe, u, v, t] = x[c, pa + sd*u - pd, pb + sh*v - ph, pe + sw*t - pw]
     (zero outside x; (C, sd, sh, sw, Dq, Hq, Wq) plus slack, flat, from xq[(n - n0)*qstride]
-    on: each sample of the block has its own, or all share one with qstride = 0). All
-    samples of a block are one call: Python calls it once per block (with several
-    threads, calls from Python queue for the GIL).
-
-    Only the cells that come from x are written: xq must start as zeros (np.zeros), and
-    the padding cells, the same for every sample, stay zero from then on. (Writing the
-    zeros of every phase row again for each sample took 17-40 % of this copy's time.)"""
+    on, or all share one with qstride = 0). Only x's cells are written: xq starts as zeros
+    and its padding cells, the same for every sample, stay zero (rewriting them was slow)."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     Dq, Hq, Wq = qshape
     C, D, H, W = batch.shape[1:]          # the big side: (N, C, D, H, W)
@@ -81,10 +76,8 @@ def gather_phases(batch, n0, n1, load_first, xq, geom, qshape, qstride, pairs):
             for pa in range(sd):
                 for pb in range(sh):
                     if sw == 2 and J > 0:
-                        # stride 2: x's rows in pairs of columns (2j, 2j + 1), j < J, a
-                        # vector of pairs at a time, split into evens and odds, which lie
-                        # in the two column phases (see pair_columns); the loop below
-                        # copies the rest
+                        # stride 2: column pairs (2j, 2j + 1), j < J, a vector at a time,
+                        # into the two column phases (pair_columns); the loop below: the rest
                         plane = q0 + ((c * sd + pa) * sh + pb) * 2 * P
                         for u in range(Dq):
                             zi = pa + sd * u - pd
@@ -99,9 +92,8 @@ def gather_phases(batch, n0, n1, load_first, xq, geom, qshape, qstride, pairs):
                                                   row_q + odd_at + j)
                     for pe in range(sw):
                         t_lo, t_hi = _valid_columns(pe - pw, sw, W, Wq)
-                        if J > 0 and t_lo < (2 * J - pe + pw + 1) // 2:   # (stride 2:
-                            t_lo = (2 * J - pe + pw + 1) // 2          # after the pairs; no
-                                                                       # max(): compile time)
+                        if J > 0 and t_lo < (2 * J - pe + pw + 1) // 2:   # (after the
+                            t_lo = (2 * J - pe + pw + 1) // 2          # pairs; no max())
                         if t_lo >= t_hi:
                             continue
                         plane = q0 + (((c * sd + pa) * sh + pb) * sw + pe) * Dq * Hq * Wq
@@ -159,9 +151,9 @@ def im2col_block(xq, C, n_samples, col, geom, qshape, oshape, r0, r1, zero_wide,
                             run = min(r1 - r, oH - j)      # rows of plane i in this block
                             src = plane + ((i + ua) * Hq + j + vb) * Wq + te
                             dst = row * Lt + c0 + (r - r0) * Wq
-                            # one contiguous run of `run` wide rows, copied through slice views with
-                            # a plain index (dst_v[k] = src_v[k]): LLVM vectorises that, while
-                            # ``cf[a:b] = xq[c:d]`` checks for overlap and went 3x slower
+                            # one run of `run` wide rows, through slice views with a plain
+                            # index: LLVM vectorises that (``cf[a:b] = xq[c:d]`` checks
+                            # for overlap and is slower)
                             src_v = xq[src:src + run * Wq]
                             dst_v = cf[dst:dst + run * Wq]
                             for k in range(run * Wq):
@@ -175,14 +167,11 @@ def im2col_block(xq, C, n_samples, col, geom, qshape, oshape, r0, r1, zero_wide,
 
 @njit(cache=True, nogil=True)
 def scatter_phases(gq, qstride, out, n0, n1, last_done, geom, qshape, bias, has_bias, pairs):
-    """col2im's last step, the adjoint of gather_phases: once the phases of a sample in
-    gq hold every column added into them (products.gemm_scatter), undo them into out
-    (N, C, D, H, W) (plus the bias per channel when ``has_bias``):
+    """col2im's last step, the adjoint of gather_phases: undo the phases of each complete
+    sample (every column added in: products.product_scatter) into out (N, C, D, H, W),
         out[n, c, zi, yi, xi] = gq[phase and position of padded cell (zi+pd, yi+ph, xi+pw)]
-    (zero for cells no window reaches), and zero them for the next sample. Sample n of
-    n0..n1-1 has its phases at gq[(n - n0)*qstride:]; all are complete except the last,
-    which is complete only with ``last_done`` (else later blocks add its other rows).
-    """
+    (+ bias[c] with ``has_bias``; zero where no window reaches), then zero them. Sample n
+    has its phases at gq[(n - n0)*qstride:]; the last is complete only with ``last_done``."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     Dq, Hq, Wq = qshape
     C, D, H, W = out.shape[1:]          # the big side: (N, C, D, H, W)
@@ -191,9 +180,7 @@ def scatter_phases(gq, qstride, out, n0, n1, last_done, geom, qshape, bias, has_
     lanes = VECTOR_BYTES // gq.itemsize
     nr = ROW_BYTES // gq.itemsize             # (_row_out copies up to nr numbers)
     neg_zero = -gq.dtype.type(0)              # (x + -0.0 is x, -0.0 included)
-    # (pair_columns; zero_rows: some cells of a row of out are reached by no window, so
-    # the rows are zeroed first; rest: the pairs leave columns to copy one by one)
-    J, even_at, odd_at, zero_rows, rest = pairs
+    J, even_at, odd_at, zero_rows, rest = pairs      # pair_columns
     for n in range(n0, n1):
         q0 = (n - n0) * qstride               # where sample n's phases start in gq
         if n < n1 - 1 or last_done:
@@ -208,10 +195,7 @@ def scatter_phases(gq, qstride, out, n0, n1, last_done, geom, qshape, bias, has_
                             xf[row:row + W] = 0
                         if u >= Dq or v >= Hq:
                             continue
-                        if sw == 2 and J > 0:
-                            # stride 2: pairs of out's columns (2j, 2j + 1), j < J, a vector
-                            # of pairs at a time, from the two column phases (see
-                            # pair_columns); the loop below copies the rest
+                        if sw == 2 and J > 0:       # stride 2: column pairs, as in gather
                             row_q = q0 + ((c * sd + pa) * sh + pb) * 2 * P + (u * Hq + v) * Wq
                             for j in range(0, J, lanes):
                                 _interleave(xq, row_q + even_at + j, row_q + odd_at + j, xf,
@@ -297,7 +281,7 @@ def pair_columns(geom, W, qshape, dtype):
     j < J, whole vectors of pairs, have both columns inside the phases (J = 0 for other
     strides); ``zero_rows``: some columns of x lie in no phase (no window reaches them);
     ``rest``: some lie in a phase but in no pair j < J. Worked out here and passed in:
-    inside the kernels it cost 0.1-0.3 s of compilation."""
+    inside the kernels it cost compile time."""
     sw, pw = geom[5], geom[8]
     Dq, Hq, Wq = qshape
     lanes = VECTOR_BYTES // np.dtype(dtype).itemsize

@@ -40,11 +40,9 @@ def gather_product(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, grou
     n0 + s, wide row r, column k < oW),
         out[n0 + s, m, (r0 + r)*oW + k] = sum over rows j of group g of wp[g, i, j] * col[j, q]
                                           (+ bias[m] with ``has_bias``).
-    Panel by panel (NR columns) and KC rows at a time, the packed weight wp
-    (G, m_pad/MR, C/G*K, MR) multiplies col's rows, read where they lie in the phases xq
-    when the panel is one run (runs.py), else packed into pbuf (KC*NR) first (row kk at
-    pbuf[pk_offs[kk]:]), into cpan (G*m_pad, NR); while cpan is still in the first-level
-    cache, its columns k < oW are copied into out, one piece of an output row at a time."""
+    Panel by panel (NR columns), KC rows at a time, the packed weight wp (G, m_pad/MR,
+    C/G*K, MR) times col's rows (in the phases xq when the panel is one run, else packed
+    into pbuf first) goes into cpan (G*m_pad, NR), then from cache into out."""
     nr = ROW_BYTES // cpan.itemsize            # tiles.tile_cols
     CgK = tap_at.size // groups
     piece = -(-CgK // -(-CgK // KC))             # KC or less, pieces of equal size
@@ -57,8 +55,7 @@ def gather_product(xq, tap_at, first, run_dst, run_src, run_len, wp, m_pad, grou
     n_cols = (first.size - 2) * nr + run_dst[last] + run_len[last]
     for p in range(first.size - 1):
         t0, t1 = first[p], first[p + 1]
-        # the usual case: the panel is one run of nr columns
-        whole = t1 == t0 + 1 and run_len[t0] == nr
+        whole = t1 == t0 + 1 and run_len[t0] == nr     # the usual case: one run
         for g in range(groups):
             for k0 in range(0, CgK, piece):
                 kc = min(piece, CgK - k0)

@@ -31,7 +31,7 @@ from .tiles import KC, ROW_BYTES
 def tap_offsets(geom, qshape, C):
     """(tap_at, tap_pad): tap_at (C*kd*kh*kw,) is where row (c, a, b, e) of col starts
     reading in the phases; tap_pad is tap_at followed by NR (48) copies of tap_at[0] (slack
-    that _wgrad_tiles reads for the unused columns of its last panel). Remembered per
+    that weight_grad_packed reads for the unused columns of its last panel). Remembered per
     layer: shared, never written to (a read-only flag would make Numba compile the kernels
     once more, for read-only arrays)."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
@@ -48,7 +48,7 @@ def tap_offsets(geom, qshape, C):
 def tap_major_offsets(geom, qshape, C, G):
     """tap_at in the order of col2im's product: each group's C/G*K rows taken tap by tap,
     all the group's channels of one tap after the other (row t*C/G + c of the product is
-    row c*K + t of col; _sweep orders the weight's rows the same way). _tile_add_rows adds
+    row c*K + t of col; plans.scatter_stage orders the weight's rows the same way). _tile_add_rows adds
     a tile's 8 rows into the phases one after the other; in col's own order they are
     neighbouring taps of one channel, whose runs overlap one cell apart, so every row's
     loads waited for the last row's stores to reach the cache. Eight channels of one tap
@@ -62,7 +62,7 @@ def tap_major_offsets(geom, qshape, C, G):
 @functools.lru_cache(maxsize=256)
 def tap_offsets_padded(geom, qshape, C, G, k_pad):
     """tap_at with each group's C/G*K rows followed by padding rows up to k_pad, which read
-    the group's first row (_wgrad_cols drops their sums). Shared, never written to."""
+    the group's first row (weight_grad_col_in_place drops their sums). Shared, never written to."""
     at = tap_offsets(geom, qshape, C)[0].reshape(G, -1)
     out = np.repeat(at[:, :1], k_pad, axis=1)
     out[:, :at.shape[1]] = at
@@ -82,9 +82,7 @@ def panel_runs(n_samples, r0, r1, oH, Wq, Hq, qstride, nr):
     returns (first, dst, src, length) with the runs of panel p at first[p]..first[p+1]-1;
     run t copies ``length[t]`` columns starting at column dst[t] of the panel from the
     phases at src[t] (+ tap_at[row]; sample s's phases start at s*qstride). Plain Python,
-    remembered: a layer's blocks share a few patterns, each worked out once (~1 ms for a
-    block of many samples), and Numba would spend most of a second compiling it. The
-    arrays returned are shared: never written to."""
+    remembered (see above). The arrays returned are shared: never written to."""
     Ls = (r1 - r0) * Wq
     Lb = n_samples * Ls
     panels = (Lb + nr - 1) // nr
