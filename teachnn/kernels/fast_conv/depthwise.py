@@ -1,12 +1,17 @@
 """Depthwise convolution (one input channel per group): direct Numba loops, no im2col.
 
+Reference loop: out[n, m, o] = sum over c, k of w[m, c, k] * x[n, c, o*s + k*d - p]. With
+one input channel per group the sum over c has a single term and there is no matrix
+product to speed up: these loops swap the loops over o and k instead, so that each tap k is
+ONE long vector loop over every position o of a padded plane, not a short sum per position.
+
 Used by :mod:`teachnn.kernels.fast_conv` when ``C/G == 1``; same conventions (3-d views,
 ``geom`` tuples, range kernels that release the GIL, validation done by the caller).
 
 With C/G == 1 each output channel is a weighted sum of K shifted copies of ONE input
 channel. The GEMM of the im2col route would be (O/G x K) @ (K x N*L) per group: tiny
 matrices, while im2col writes K copies of the input. Here the loops run directly, one
-(sample, channel) plane at a time, on flat 1-d arrays. Three ideas make them fast:
+(sample, channel) plane at a time, on flat 1-d arrays. Four ideas make them fast:
 
 1. **Pad once into a scratch plane.** Each input plane is copied into a zero-bordered
    scratch plane ``xp`` of size (Dp, Hp, Wp), just large enough for every window.
@@ -52,6 +57,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ... import geometry
 from . import threads
 
 
@@ -76,9 +82,9 @@ def dw_layout(geom, out_spatial):
     never written to."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     oD, oH, oW = out_spatial
-    Dp = (oD - 1) * sd + (kd - 1) * dd + 1
-    Hp = (oH - 1) * sh + (kh - 1) * dh + 1
-    Wp = (oW - 1) * sw + (kw - 1) * dw + 1
+    # the last window's last cell + 1, per axis (teachnn.geometry.window, no padding)
+    Dp, Hp, Wp = (geometry.window(o - 1, k, s, 0, d)[-1] + 1 for o, k, s, d in
+                  zip(out_spatial, (kd, kh, kw), (sd, sh, sw), (dd, dh, dw)))
     Lq = ((oD - 1) * sd * Hp + (oH - 1) * sh) * Wp + (oW - 1) * sw + 1
     a, b, e = np.meshgrid(np.arange(kd), np.arange(kh), np.arange(kw), indexing="ij")
     tap_off = ((a * dd * Hp + b * dh) * Wp + e * dw).reshape(-1)

@@ -155,6 +155,21 @@ def _tile(typingctx, ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate
     return sig, codegen
 
 
+def _tile_python(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
+    """What ``_tile`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    nr = tile_cols(c.dtype)
+    a = ap[a_off:a_off + steps * MR].reshape(steps, MR)
+    b = np.lib.stride_tricks.as_strided(bp[b_off:b_off + (steps - 1) * ldb + nr], (steps, nr),
+                                        (ldb * bp.itemsize, bp.itemsize))
+    view = c[c_off:c_off + (MR - 1) * ldc + nr]
+    rows = np.lib.stride_tricks.as_strided(view, (MR, nr), (ldc * c.itemsize, c.itemsize))
+    product = a.T @ b
+    if accumulate:
+        rows += product
+    else:
+        rows[...] = product
+
+
 @intrinsic
 def _tile_rows(typingctx, ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
     """Like _tile, with B's rows read where they lie instead of from a packed panel:
@@ -175,6 +190,14 @@ def _tile_rows(typingctx, ap, a_off, src, base, offs, o_idx, steps, c, c_off, ld
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+def _tile_rows_python(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
+    """What ``_tile_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    nr = tile_cols(c.dtype)
+    rows = base + np.asarray(offs[o_idx:o_idx + steps])
+    b = src[rows[:, None] + np.arange(nr)].reshape(-1)          # B's rows, packed
+    _tile_python(ap, a_off, b, 0, nr, steps, c, c_off, ldc, accumulate)
 
 
 @intrinsic
@@ -201,6 +224,16 @@ def _tile_add_rows(typingctx, ap, a_off, bp, b_off, ldb, steps, c, c_base, c_off
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+def _tile_add_rows_python(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx):
+    """What ``_tile_add_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    nr = tile_cols(c.dtype)
+    tile = np.zeros(MR * nr, c.dtype)
+    _tile_python(ap, a_off, bp, b_off, ldb, steps, tile, 0, nr, False)
+    for m in range(MR):
+        at = c_base + c_offs[o_idx + m]
+        c[at:at + nr] += tile[m * nr:(m + 1) * nr]
 
 
 # The weight gradient's tile: 12 rows of col (A, read as numbers where they lie in the
@@ -235,6 +268,16 @@ def _tile_acols(typingctx, src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_of
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+def _tile_acols_python(src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_off, ldc):
+    """What ``_tile_acols`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    nrw = NV_W * VECTOR_BYTES // c.itemsize
+    starts = a_base + np.asarray(a_offs[a_idx:a_idx + MR_W])
+    a = src[starts[:, None] + np.arange(steps)]                  # (MR_W, steps)
+    b = bp[b_off:b_off + steps * nrw].reshape(steps, nrw)
+    for m in range(MR_W):
+        c[c_off + m * ldc:c_off + m * ldc + nrw] += a[m] @ b
 
 
 @intrinsic
@@ -342,6 +385,14 @@ def _transpose8(typingctx, src, base, offs, o_idx, dst, d_off, ldd):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+def _transpose8_python(src, base, offs, o_idx, dst, d_off, ldd):
+    """What ``_transpose8`` does, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    lanes = VECTOR_BYTES // src.itemsize
+    for i in range(MR):
+        at = base + offs[o_idx + i]
+        dst[d_off + i:d_off + i + (lanes - 1) * ldd + 1:ldd] = src[at:at + lanes]
 
 
 @intrinsic
@@ -498,57 +549,6 @@ def _interleave_python(src, s0, s1, dst, d_off):
     lanes = VECTOR_BYTES // src.itemsize
     dst[d_off:d_off + 2 * lanes:2] = src[s0:s0 + lanes]
     dst[d_off + 1:d_off + 2 * lanes:2] = src[s1:s1 + lanes]
-
-
-def _transpose8_python(src, base, offs, o_idx, dst, d_off, ldd):
-    """What ``_transpose8`` does, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
-    lanes = VECTOR_BYTES // src.itemsize
-    for i in range(MR):
-        at = base + offs[o_idx + i]
-        dst[d_off + i:d_off + i + (lanes - 1) * ldd + 1:ldd] = src[at:at + lanes]
-
-
-def _tile_python(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
-    """What ``_tile`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
-    nr = tile_cols(c.dtype)
-    a = ap[a_off:a_off + steps * MR].reshape(steps, MR)
-    b = np.lib.stride_tricks.as_strided(bp[b_off:b_off + (steps - 1) * ldb + nr], (steps, nr),
-                                        (ldb * bp.itemsize, bp.itemsize))
-    view = c[c_off:c_off + (MR - 1) * ldc + nr]
-    rows = np.lib.stride_tricks.as_strided(view, (MR, nr), (ldc * c.itemsize, c.itemsize))
-    product = a.T @ b
-    if accumulate:
-        rows += product
-    else:
-        rows[...] = product
-
-
-def _tile_add_rows_python(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx):
-    """What ``_tile_add_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
-    nr = tile_cols(c.dtype)
-    tile = np.zeros(MR * nr, c.dtype)
-    _tile_python(ap, a_off, bp, b_off, ldb, steps, tile, 0, nr, False)
-    for m in range(MR):
-        at = c_base + c_offs[o_idx + m]
-        c[at:at + nr] += tile[m * nr:(m + 1) * nr]
-
-
-def _tile_acols_python(src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_off, ldc):
-    """What ``_tile_acols`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
-    nrw = NV_W * VECTOR_BYTES // c.itemsize
-    starts = a_base + np.asarray(a_offs[a_idx:a_idx + MR_W])
-    a = src[starts[:, None] + np.arange(steps)]                  # (MR_W, steps)
-    b = bp[b_off:b_off + steps * nrw].reshape(steps, nrw)
-    for m in range(MR_W):
-        c[c_off + m * ldc:c_off + m * ldc + nrw] += a[m] @ b
-
-
-def _tile_rows_python(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
-    """What ``_tile_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
-    nr = tile_cols(c.dtype)
-    rows = base + np.asarray(offs[o_idx:o_idx + steps])
-    b = src[rows[:, None] + np.arange(nr)].reshape(-1)          # B's rows, packed
-    _tile_python(ap, a_off, b, 0, nr, steps, c, c_off, ldc, accumulate)
 
 
 if numba.config.DISABLE_JIT:
