@@ -56,6 +56,7 @@ class PhaseLayout:
     qshape: tuple            # (Dq, Hq, Wq): one phase
     qsize: int               # cells of one sample's phases (plus slack)
     pairs: tuple             # layout.pair_columns
+    panel_cols: int          # NR: columns of a tile's panel (tiles.tile_cols)
 
     @property
     def rows(self):          # output rows oD*oH: a block is a range of them
@@ -74,7 +75,8 @@ def phase_layout(geom, big_shape, out_spatial, groups, dtype):
     qshape = phase_shape(geom, out_spatial)
     return PhaseLayout(geom, tuple(big_shape), tuple(out_spatial), groups, np.dtype(dtype),
                        qshape, phase_size(geom, big_shape[1], qshape),
-                       pair_columns(geom, big_shape[4], qshape, np.dtype(dtype)))
+                       pair_columns(geom, big_shape[4], qshape, np.dtype(dtype)),
+                       tile_cols(dtype))
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def cut_blocks(layout, sample_bytes, row_bytes, always_whole, products, blas_thr
     else:                            # thread t takes whole samples [N*t/T, N*(t+1)/T)
         bounds = [N * t // threads * len(row_blocks) for t in range(threads + 1)]
     widest = max((n1 - n0) * (r1 - r0) for n0, n1, r0, r1 in items) * Wq
-    nr = tile_cols(layout.dtype)
+    nr = layout.panel_cols
     return Blocks(items, bounds, whole_samples, max(n1 - n0 for n0, n1, _, _ in items),
                   widest, -(-widest // nr) * nr)
 
@@ -135,7 +137,7 @@ def _runs(layout, block):
     """The runs of a block's panels of NR columns (runs.panel_runs)."""
     n0, n1, r0, r1 = block
     return panel_runs(n1 - n0, r0, r1, layout.out_spatial[1], layout.qshape[2],
-                      layout.qshape[1], layout.qsize, tile_cols(layout.dtype))
+                      layout.qshape[1], layout.qsize, layout.panel_cols)
 
 
 def _widen(layout, rows3, wide, block, sums, add_sums):
@@ -174,19 +176,20 @@ class ProductStage:
     m_pad: int               # M rounded up to whole tiles
     bias: np.ndarray
     has_bias: bool
+    tap_at: np.ndarray       # where each row of col starts in the phases (runs.tap_offsets)
+    packed_starts: np.ndarray  # where each row of a packed panel piece starts
 
     def buffers(self, layout):
-        nr = tile_cols(layout.dtype)
+        nr = layout.panel_cols
         return (np.zeros(KC * nr, layout.dtype),                           # a packed panel piece
                 np.empty(layout.groups * self.m_pad * nr, layout.dtype))   # a product panel
 
     def run(self, layout, bufs, xq, runs, block):
         pbuf, cpan = bufs
         n0, n1, r0, r1 = block
-        gather_product(xq, tap_offsets(layout.geom, layout.qshape, layout.big_shape[1])[0],
-                       *runs, self.packed_weight, self.m_pad, layout.groups, pbuf,
-                       packed_row_starts(tile_cols(layout.dtype)), cpan, self.out_rows, n0, r0,
-                       r1, layout.out_spatial[2], layout.qshape[2], self.m_group, self.bias,
+        gather_product(xq, self.tap_at, *runs, self.packed_weight, self.m_pad, layout.groups,
+                       pbuf, self.packed_starts, cpan, self.out_rows, n0, r0, r1,
+                       layout.out_spatial[2], layout.qshape[2], self.m_group, self.bias,
                        self.has_bias)
 
 
@@ -196,7 +199,9 @@ def product_stage(layout, w3, out, bias):
     m_pad = padded_rows(m_group)
     return ProductStage(_rows_view(layout, out), pack_rows(w3, m_pad).reshape(-1), m_group,
                         m_pad, bias if bias is not None else np.zeros(1, layout.dtype),
-                        bias is not None)
+                        bias is not None,
+                        tap_offsets(layout.geom, layout.qshape, layout.big_shape[1])[0],
+                        packed_row_starts(layout.panel_cols))
 
 
 @dataclass(frozen=True)
@@ -212,9 +217,10 @@ class WeightGradStage:
     m_pad: int               # rows of the widened buffer per group
     j_pad: int               # col rows per group in acc (rounded up for the tiles)
     zero_wide: bool
+    tap_at: np.ndarray | None  # where col's rows start in the phases (padded for the tiles)
 
     def buffers(self, layout, blocks):
-        dt, G, nr = layout.dtype, layout.groups, tile_cols(layout.dtype)
+        dt, G, nr = layout.dtype, layout.groups, layout.panel_cols
         lanes = VECTOR_BYTES // dt.itemsize
         b = {"rows": np.zeros((G * self.m_pad, blocks.panel_width), dt),     # rows M.. stay 0
              "row_offs": np.arange(MR, dtype=np.int64) * blocks.panel_width}
@@ -242,15 +248,14 @@ class WeightGradStage:
         if self.method == "col_in_place":
             _, dst, src, length = panel_runs(n1 - n0, r0, r1, lay.out_spatial[1], lay.qshape[2],
                                              lay.qshape[1], lay.qsize, 1 << 40)
-            weight_grad_col_in_place(
-                xq, tap_offsets_padded(lay.geom, lay.qshape, C, G, self.j_pad), dst, src,
-                length, Lb, rows_flat, width, b["row_offs"], self.m_pad, G, self.j_pad,
-                b["bpack"], b["acc"])
+            weight_grad_col_in_place(xq, self.tap_at, dst, src, length, Lb, rows_flat, width,
+                                     b["row_offs"], self.m_pad, G, self.j_pad, b["bpack"],
+                                     b["acc"])
         elif self.method == "packed":
             lanes = VECTOR_BYTES // lay.dtype.itemsize
             runs = panel_runs(n1 - n0, r0, r1, lay.out_spatial[1], lay.qshape[2],
                               lay.qshape[1], lay.qsize, lanes)
-            weight_grad_packed(xq, tap_offsets(lay.geom, lay.qshape, C)[1], *runs, rows_flat,
+            weight_grad_packed(xq, self.tap_at, *runs, rows_flat,
                                width, b["row_offs"], self.m_pad, G, lay.col_rows_per_group,
                                b["apack"], b["bpack"], b["acc"], b["stage"], b["lane_offs"])
         else:
@@ -284,16 +289,20 @@ def weight_grad_stage(layout, rows, zero_wide=False):
     """rows (N, G*M, oD, oH, oW): the operand that is not im2col'ed."""
     G, CgK = layout.groups, layout.col_rows_per_group
     M = rows.shape[1] // G
-    nr = tile_cols(layout.dtype)
+    nr = layout.panel_cols
     nrw = NV_W * VECTOR_BYTES // layout.dtype.itemsize     # columns of _tile_acols
     tiled = not zero_wide and (G == 1 or M % MR == 0)
+    geom, qshape, C = layout.geom, layout.qshape, layout.big_shape[1]
     if tiled and M >= nrw and (G == 1 or M % nrw == 0):
         method, m_pad, j_pad = "col_in_place", -(-M // nrw) * nrw, -(-CgK // MR_W) * MR_W
+        tap_at = tap_offsets_padded(geom, qshape, C, G, j_pad)
     elif tiled:
         method, m_pad, j_pad = "packed", padded_rows(M), -(-CgK // nr) * nr
+        tap_at = tap_offsets(geom, qshape, C)[1]
     else:
-        method, m_pad, j_pad = "blas", M, CgK
-    return WeightGradStage(_rows_view(layout, rows), method, M, m_pad, j_pad, zero_wide)
+        method, m_pad, j_pad, tap_at = "blas", M, CgK, None
+    return WeightGradStage(_rows_view(layout, rows), method, M, m_pad, j_pad, zero_wide,
+                           tap_at)
 
 
 @dataclass(frozen=True)
@@ -306,12 +315,13 @@ class ScatterStage:
     packed_weight: np.ndarray  # w^T, its rows tap by tap: (G, k_pad/MR, M, MR), flat
     dst: np.ndarray          # (N, C, D, H, W)
     bias: np.ndarray | None
+    tap_at: np.ndarray       # col's rows in the product's order (runs.tap_major_offsets)
 
     def buffers(self, layout, blocks, shared_rows=None):
         """Phases to add into, one product panel, the widened src (or the weight gradient's
         widened copy of the same rows) and where to write (dst, or a private zeroed copy
         when a sample's blocks are shared among threads)."""
-        dt, nr = layout.dtype, tile_cols(layout.dtype)
+        dt, nr = layout.dtype, layout.panel_cols
         wide = shared_rows if shared_rows is not None else np.zeros(
             (self.src_rows.shape[1], blocks.panel_width), dt)
         dst = self.dst if blocks.whole_samples else np.zeros(layout.big_shape, dt)
@@ -323,9 +333,7 @@ class ScatterStage:
         if widen:
             _widen(layout, self.src_rows, wide, block, sums, add_sums)
         product_scatter(wide.reshape(-1), self.m_group, self.packed_weight, self.k_pad,
-                        layout.groups, tap_major_offsets(layout.geom, layout.qshape,
-                                                         layout.big_shape[1], layout.groups),
-                        *runs, cbuf, gq)
+                        layout.groups, self.tap_at, *runs, cbuf, gq)
         has_bias = whole_samples and self.bias is not None
         scatter_phases(gq, layout.qsize, dst, n0, n1, last_done, layout.geom, layout.qshape,
                        self.bias if self.bias is not None else np.zeros(1, layout.dtype),
@@ -350,7 +358,8 @@ def scatter_stage(layout, w3, src, dst, bias):
     w_taps = np.ascontiguousarray(w3.reshape(G, M, CgK // K, K).transpose(0, 1, 3, 2))
     k_pad = padded_rows(CgK)
     packed = pack_rows(w_taps.reshape(G, M, CgK).transpose(0, 2, 1), k_pad).reshape(-1)
-    return ScatterStage(_rows_view(layout, src), M, k_pad, packed, dst, bias)
+    return ScatterStage(_rows_view(layout, src), M, k_pad, packed, dst, bias,
+                        tap_major_offsets(layout.geom, layout.qshape, layout.big_shape[1], G))
 
 
 # --------------------------------------------------------------------------------------
