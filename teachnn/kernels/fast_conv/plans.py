@@ -21,6 +21,7 @@ A plan is built from small *stages*, each a frozen description of one fused prod
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,7 +72,9 @@ class PhaseLayout:
         return self.big_shape[1] // self.groups * self.taps
 
 
+@functools.lru_cache(maxsize=256)
 def phase_layout(geom, big_shape, out_spatial, groups, dtype):
+    """Remembered: a layer calls with the same shapes every time."""
     qshape = phase_shape(geom, out_spatial)
     return PhaseLayout(geom, tuple(big_shape), tuple(out_spatial), groups, np.dtype(dtype),
                        qshape, phase_size(geom, big_shape[1], qshape),
@@ -83,8 +86,8 @@ def phase_layout(geom, big_shape, out_spatial, groups, dtype):
 class Blocks:
     """The blocks (n0, n1, r0, r1): samples n0..n1-1 x output rows r0..r1-1, and which of
     them each thread takes (items[bounds[t]:bounds[t + 1]])."""
-    items: list
-    bounds: list
+    items: tuple
+    bounds: tuple
     whole_samples: bool      # every sample's blocks on one thread (else: private copies)
     most: int                # samples in the largest block
     widest: int              # wide columns of the largest block
@@ -98,8 +101,16 @@ def cut_blocks(layout, sample_bytes, row_bytes, always_whole, products, blas_thr
     sample and some of its rows at a time. ``products``: the rows of all products per
     group (their work decides whether threads pay); ``blas_threads``: False when a BLAS
     that cannot be held to one thread makes a product (then that BLAS does the threading)."""
-    N, rows, Wq = layout.big_shape[0], layout.rows, layout.qshape[2]
-    T = thread_count()
+    return _cut_blocks(layout.big_shape[0], layout.rows, layout.out_spatial[2],
+                       layout.qshape[2], layout.big_shape[1] * layout.taps, layout.panel_cols,
+                       sample_bytes, row_bytes, always_whole, products, blas_threads,
+                       block_bytes, min_work, thread_count())
+
+
+@functools.lru_cache(maxsize=512)
+def _cut_blocks(N, rows, oW, Wq, CK, nr, sample_bytes, row_bytes, always_whole, products,
+                blas_threads, block_bytes, min_work, T):
+    """cut_blocks, remembered (a layer cuts the same way every call)."""
     multi = N >= T and (always_whole or 2 * sample_bytes <= block_bytes)
     if multi:           # ... the same number of blocks for every thread, near equal
         cap = max(1, block_bytes // sample_bytes)         # samples per block at most
@@ -114,8 +125,7 @@ def cut_blocks(layout, sample_bytes, row_bytes, always_whole, products, blas_thr
         row_blocks = [(r0, min(rows, r0 + rb)) for r0 in range(0, rows, rb)]
         items = [(n, n + 1, r0, r1) for n in range(N) for r0, r1 in row_blocks]
     threads = min(T, len(items))
-    CK = layout.big_shape[1] * layout.taps
-    if N * rows * layout.out_spatial[2] * CK * products < min_work * 16 or not blas_threads:
+    if N * rows * oW * CK * products < min_work * 16 or not blas_threads:
         threads = 1
     whole_samples = N >= threads
     if multi or not whole_samples:   # every block is whole samples, or blocks are shared
@@ -123,9 +133,8 @@ def cut_blocks(layout, sample_bytes, row_bytes, always_whole, products, blas_thr
     else:                            # thread t takes whole samples [N*t/T, N*(t+1)/T)
         bounds = [N * t // threads * len(row_blocks) for t in range(threads + 1)]
     widest = max((n1 - n0) * (r1 - r0) for n0, n1, r0, r1 in items) * Wq
-    nr = layout.panel_cols
-    return Blocks(items, bounds, whole_samples, max(n1 - n0 for n0, n1, _, _ in items),
-                  widest, -(-widest // nr) * nr)
+    return Blocks(tuple(items), tuple(bounds), whole_samples,
+                  max(n1 - n0 for n0, n1, _, _ in items), widest, -(-widest // nr) * nr)
 
 
 def _rows_view(layout, a):
