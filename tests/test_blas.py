@@ -1,5 +1,5 @@
-"""teachnn.kernels.blas: the matrix products behind convolution (MKL when installed, else
-NumPy). Oracle: NumPy's own matmul in float64, and the naive convolution loops of
+"""teachnn.kernels.fast_conv.blas: the fallback matrix products behind convolution (MKL
+when installed, else NumPy). Oracle: NumPy's own matmul in float64, and the naive convolution loops of
 test_conv_kernels.py run through both backends."""
 from __future__ import annotations
 
