@@ -248,34 +248,46 @@ class WeightGradStage:
         return b
 
     def run(self, layout, b, xq, block, blocks, sums, add_sums):
-        n0, n1, r0, r1 = block
-        G, lay = layout.groups, layout
-        Lb = (n1 - n0) * (r1 - r0) * lay.qshape[2]                # columns of the block
-        _widen(lay, self.rows, b["rows"], block, sums, add_sums)
-        rows_flat, width = b["rows"].reshape(-1), blocks.panel_width
-        C = lay.big_shape[1]
+        """Widen the block's rows (adding up their sums with ``add_sums``: the bias
+        gradient), then add the block's product into b["acc"]."""
+        _widen(layout, self.rows, b["rows"], block, sums, add_sums)
         if self.method == "col_in_place":
-            _, dst, src, length = panel_runs(n1 - n0, r0, r1, lay.out_spatial[1], lay.qshape[2],
-                                             lay.qshape[1], lay.qsize, 1 << 40)
-            weight_grad_col_in_place(xq, self.tap_at, dst, src, length, Lb, rows_flat, width,
-                                     b["row_offs"], self.m_pad, G, self.j_pad, b["bpack"],
-                                     b["acc"])
+            self._col_in_place(layout, b, xq, block, blocks.panel_width)
         elif self.method == "packed":
-            lanes = VECTOR_BYTES // lay.dtype.itemsize
-            runs = panel_runs(n1 - n0, r0, r1, lay.out_spatial[1], lay.qshape[2],
-                              lay.qshape[1], lay.qsize, lanes)
-            weight_grad_packed(xq, self.tap_at, *runs, rows_flat,
-                               width, b["row_offs"], self.m_pad, G, lay.col_rows_per_group,
-                               b["apack"], b["bpack"], b["acc"], b["stage"], b["lane_offs"])
+            self._packed(layout, b, xq, block, blocks.panel_width)
         else:
-            col = b["col"][:C * lay.taps * Lb].reshape(C * lay.taps, Lb)
-            im2col_block(xq, C, n1 - n0, col, lay.geom, lay.qshape, lay.out_spatial, r0, r1,
-                         self.zero_wide, lay.qsize)
-            rows3 = b["rows"].reshape(G, self.m_group, width)[:, :, :Lb]
-            # acc += (G, C/G*K, Lb) @ (G, Lb, M): the long Lb axis is read along memory in
-            # both operands (faster than rows @ col^T here)
-            gemm_batched(col.reshape(G, lay.col_rows_per_group, Lb), rows3.transpose(0, 2, 1),
-                         b["acc"], accumulate=True)
+            self._blas(layout, b, xq, block, blocks.panel_width)
+
+    def _col_in_place(self, lay, b, xq, block, width):
+        n0, n1, r0, r1 = block
+        Lb = (n1 - n0) * (r1 - r0) * lay.qshape[2]                # columns of the block
+        _, dst, src, length = panel_runs(n1 - n0, r0, r1, lay.out_spatial[1], lay.qshape[2],
+                                         lay.qshape[1], lay.qsize, 1 << 40)   # one panel
+        weight_grad_col_in_place(xq, self.tap_at, dst, src, length, Lb, b["rows"].reshape(-1),
+                                 width, b["row_offs"], self.m_pad, lay.groups, self.j_pad,
+                                 b["bpack"], b["acc"])
+
+    def _packed(self, lay, b, xq, block, width):
+        n0, n1, r0, r1 = block
+        lanes = VECTOR_BYTES // lay.dtype.itemsize
+        runs = panel_runs(n1 - n0, r0, r1, lay.out_spatial[1], lay.qshape[2], lay.qshape[1],
+                          lay.qsize, lanes)                        # panels of LANES columns
+        weight_grad_packed(xq, self.tap_at, *runs, b["rows"].reshape(-1), width,
+                           b["row_offs"], self.m_pad, lay.groups, lay.col_rows_per_group,
+                           b["apack"], b["bpack"], b["acc"], b["stage"], b["lane_offs"])
+
+    def _blas(self, lay, b, xq, block, width):
+        n0, n1, r0, r1 = block
+        C, G = lay.big_shape[1], lay.groups
+        Lb = (n1 - n0) * (r1 - r0) * lay.qshape[2]                # columns of the block
+        col = b["col"][:C * lay.taps * Lb].reshape(C * lay.taps, Lb)
+        im2col_block(xq, C, n1 - n0, col, lay.geom, lay.qshape, lay.out_spatial, r0, r1,
+                     self.zero_wide, lay.qsize)
+        rows3 = b["rows"].reshape(G, self.m_group, width)[:, :, :Lb]
+        # acc += (G, C/G*K, Lb) @ (G, Lb, M): the long Lb axis is read along memory in both
+        # operands (faster than rows @ col^T here)
+        gemm_batched(col.reshape(G, lay.col_rows_per_group, Lb), rows3.transpose(0, 2, 1),
+                     b["acc"], accumulate=True)
 
     def result(self, layout, accs):
         """The threads' sums added up in place (they are this call's own arrays, and adding
