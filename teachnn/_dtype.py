@@ -117,3 +117,9 @@ def from_numpy_dtype(npd):
         return _BY_NUMPY[npd]
     raise TypeError(f"can't convert NumPy arrays of dtype {npd}; the supported types are: "
                     "float64, float32, float16, int64, int32, int16, int8, uint8, and bool")
+
+
+# x.type() names, PyTorch's legacy tensor classes (teachnn/_legacy_types.py)
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}

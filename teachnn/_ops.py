@@ -13,28 +13,10 @@ Conventions used below:
 """
 import numpy as np
 
-from .function import Context, Function
-from ..tensor import Tensor
+from .autograd.function import Context, Function, unbroadcast
+from .tensor import Tensor
 
 __all__ = ["unbroadcast"]
-
-
-def unbroadcast(grad, shape):
-    """Sum ``grad`` down to ``shape`` (the inverse of broadcasting ``shape`` to ``grad.shape``).
-
-    (2, 4, 3) -> (4, 1): sum over the leading axis (added by broadcasting), then over axis
-    2 with keepdims (it was size 1 and got stretched).
-    """
-    shape = tuple(shape)
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))   # (2, 4, 3) -> (4, 3)
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)   # (4, 3) -> (4, 1)
-    return grad
 
 
 # ----------------------------------------------------------------------------------------
