@@ -975,13 +975,13 @@ class Tensor:
     def softmax(self, dim, dtype=None):
         """exp(x) / exp(x).sum(dim), computed stably (the max is subtracted first)."""
         x = self._float_input() if dtype is None else self.to(dtype)
-        return teachnn._ops.Softmax.apply(x, _norm_dim(dim, self.data.ndim))
+        return teachnn._ops.Softmax.apply(x, _norm_dim(dim, self.data.ndim), x.data.dtype)
 
     @numpy_keywords
     def log_softmax(self, dim, dtype=None):
         """x - logsumexp(x, dim), computed stably."""
         x = self._float_input() if dtype is None else self.to(dtype)
-        return teachnn._ops.LogSoftmax.apply(x, _norm_dim(dim, self.data.ndim))
+        return teachnn._ops.LogSoftmax.apply(x, _norm_dim(dim, self.data.ndim), x.data.dtype)
 
     @numpy_keywords
     def logsumexp(self, dim, keepdim=False):
