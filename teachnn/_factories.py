@@ -16,7 +16,8 @@ from ._arguments import accepts_ndarrays
 from ._errors import numpy_keywords
 from ._promotion import _check_dtype_supported
 from .random import _np_rng
-from .tensor import Tensor, _check_device, _shape_args, device
+from ._shapes import _check_device, _shape_args, device
+from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
            "linspace", "zeros_like", "ones_like", "full_like", "empty_like",

@@ -6,7 +6,8 @@ import numpy as np
 
 from . import _dtype
 from ._dtype import _TYPE_NAMES
-from .tensor import Size, Tensor, _legacy_shape
+from ._shapes import Size, _legacy_shape
+from .tensor import Tensor
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
            "CharTensor", "ByteTensor", "BoolTensor", "typename"]

@@ -2,13 +2,15 @@
 
 A tensor operand outranks a Python number of the same kind (``int64 tensor + 2.5`` is
 float32, the default dtype), a float outranks an int, an int outranks a bool. Also the
-broadcasting check that gives PyTorch's error text.
+broadcasting check that gives PyTorch's error text, and the operands of ``a + b``, ``a < b``
+turned into tensors of the common dtype (``teachnn.Tensor`` is looked up when they run).
 """
 import builtins
 import numbers
 
 import numpy as np
 
+import teachnn
 from . import _dtype
 
 
@@ -102,3 +104,58 @@ def _scalar_array(value, dtype):
     if isinstance(value, numbers.Integral) and np.dtype(dtype).kind in "iu":
         return np.array(builtins.int(value)).astype(dtype)
     return np.asarray(value, dtype=dtype)
+
+
+# ----------------------------------------------------------------------------------------
+# operands of binary operations and comparisons
+# ----------------------------------------------------------------------------------------
+def _as_tensor_operand(other):
+    if isinstance(other, teachnn.Tensor):
+        return other
+    if isinstance(other, np.ndarray):
+        return teachnn.Tensor(other)
+    if isinstance(other, (numbers.Number, np.generic)):
+        return teachnn.Tensor(np.asarray(other))
+    if isinstance(other, (list, tuple)):
+        return teachnn.tensor(other)
+    raise TypeError(f"unsupported operand type: expected a Tensor or a number, got {type(other).__name__}")
+
+
+def _binary_operands(a, b, name, true_divide=False):
+    """Return (a, b) as Tensors of the common dtype, checking that the shapes broadcast."""
+    Tensor = teachnn.Tensor
+    if isinstance(b, Tensor):
+        if a.data.dtype == b.data.dtype and not true_divide:
+            _check_broadcast(a.data.shape, b.data.shape)
+            return a, b
+        dtype = _result_dtype([a, b], [], true_divide)
+        _check_broadcast(a.data.shape, b.data.shape)
+        return _cast(a, dtype), _cast(b, dtype)
+    if isinstance(b, (builtins.bool, numbers.Number)) and not isinstance(b, np.generic):
+        dtype = _result_dtype([a], [b], true_divide)
+        return _cast(a, dtype), Tensor(_scalar_array(b, dtype))
+    if isinstance(b, (np.ndarray, np.generic, list, tuple)):
+        return _binary_operands(a, _as_tensor_operand(np.asarray(b) if not isinstance(b, (list, tuple))
+                                                       else b), name, true_divide)
+    raise TypeError(f"unsupported operand type(s) for {name}: 'Tensor' and '{type(b).__name__}'")
+
+
+def _check_not_bool_sub(a, b):
+    """torch refuses subtraction when either side is a bool (tensor or Python bool)."""
+    if (a.data.dtype == np.bool_ or isinstance(b, (builtins.bool, np.bool_))
+            or (isinstance(b, teachnn.Tensor) and b.data.dtype == np.bool_)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead (or convert first: mask.float()).")
+
+
+def _comparison_operand(a, other):
+    if isinstance(other, teachnn.Tensor):
+        _check_broadcast(a.data.shape, other.data.shape)
+        return other.data
+    if isinstance(other, (list, tuple)):
+        return np.asarray(other)
+    if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
+        # torch compares in the promoted dtype: uint8 tensor < -1 compares with 255
+        return _scalar_array(other, _result_dtype([a], [other]))
+    return other

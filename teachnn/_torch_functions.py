@@ -18,24 +18,25 @@ from . import _dtype, _ops
 from ._arguments import accepts_ndarrays, accepts_out
 from ._errors import numpy_keywords
 from ._factories import as_tensor, tensor, zeros, zeros_like
-from ._promotion import _cast, _check_broadcast, _result_dtype, _scalar_array
+from ._promotion import (_as_tensor_operand, _binary_operands, _cast, _check_broadcast, _result_dtype,
+                         _scalar_array)
 from .autograd import grad_mode
-from .tensor import (Tensor, _SortResult, _TopkResult, _as_tensor_operand, _binary_operands,
-                     _norm_dim)
+from ._shapes import _SortResult, _TopkResult, _norm_dim
+from .tensor import Tensor
 
 __all__ = [
-    "cat", "concat", "concatenate", "stack", "is_tensor", "is_floating_point", "numel", "exp", "log", "sqrt",
-    "abs", "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var",
+    "cat", "concat", "concatenate", "stack", "is_tensor", "is_floating_point", "numel", "exp",
+    "log", "sqrt", "abs", "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var",
     "std", "matmul", "mm", "bmm", "dot", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
-    "flatten", "reshape", "transpose", "permute", "squeeze", "unsqueeze", "where", "clamp", "clip", "allclose",
-    "equal", "maximum", "minimum", "save", "load", "neg", "pow", "add", "sub", "mul",
-    "div", "square", "isclose", "isnan", "isinf", "isfinite", "sign", "t", "broadcast_to", "argsort",
-    "sort", "topk", "chunk", "split", "unbind", "clone", "detach", "lt", "le", "gt",
+    "flatten", "reshape", "transpose", "permute", "squeeze", "unsqueeze", "where", "clamp", "clip",
+    "allclose", "equal", "maximum", "minimum", "save", "load", "neg", "pow", "add", "sub", "mul",
+    "div", "square", "isclose", "isnan", "isinf", "isfinite", "sign", "t", "broadcast_to",
+    "argsort", "sort", "topk", "chunk", "split", "unbind", "clone", "detach", "lt", "le", "gt",
     "ge", "eq", "ne", "logical_not", "logical_and", "logical_or", "floor", "ceil", "round", "sin",
     "cos", "expand_copy", "outer", "prod", "cumsum", "any", "all", "count_nonzero", "tril", "triu",
     "diag", "logsumexp", "einsum", "flip", "roll", "unique", "log1p", "expm1", "gather", "scatter",
-    "scatter_add", "index_select", "masked_fill", "argwhere", "nonzero", "rsqrt", "reciprocal", "norm", "meshgrid", "bincount",
-    "set_num_threads", "get_num_threads",
+    "scatter_add", "index_select", "masked_fill", "argwhere", "nonzero", "rsqrt", "reciprocal",
+    "norm", "meshgrid", "bincount", "set_num_threads", "get_num_threads",
 ]
 
 

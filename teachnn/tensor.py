@@ -13,26 +13,27 @@ The names, arguments, dtypes and error types follow ``torch.Tensor``.
 
 The Tensor layer, file by file (``docs/architecture.md`` draws the arrows):
 
-* ``tensor.py``          this class: attributes, arithmetic, in-place updates, comparisons,
-                         elementwise functions, reductions, shape operations, indexing;
-* ``_ops.py``            the differentiable operations (forward + backward) the methods call;
-* ``_promotion.py``      type promotion (torch's rules) and broadcasting checks;
-* ``_tensor_str.py``     printing, following PyTorch's formatting rules;
-* ``_factories.py``      ``tensor``, ``zeros``, ``arange``, ``rand``, ...;
-* ``_torch_functions.py`` ``teachnn.exp(x)``, ``teachnn.cat``, ``teachnn.matmul``, ...;
-* ``_legacy_types.py``   ``FloatTensor``, ``LongTensor``, ... (PyTorch's old constructors).
+* ``tensor.py``             this class: the numbers, autograd attributes, arithmetic, in-place
+                            updates, comparisons, elementwise functions, reductions, shapes;
+* ``_tensor_indexing.py``   ``x[i]``, ``x[i] = v``, gather/scatter (a base class of Tensor);
+* ``_tensor_conversions.py`` ``item``, ``tolist``, ``float()``, pickling (a base class of Tensor);
+* ``_ops.py``               the differentiable operations (forward + backward) the methods call;
+* ``_promotion.py``         type promotion (torch's rules) and the operands of ``a + b``;
+* ``_shapes.py``            ``Size``, dims, shape arguments, ``device``;
+* ``_tensor_str.py``        printing, following PyTorch's formatting rules;
+* ``_factories.py``         ``tensor``, ``zeros``, ``arange``, ``rand``, ...;
+* ``_torch_functions.py``   ``teachnn.exp(x)``, ``teachnn.cat``, ``teachnn.matmul``, ...;
+* ``_legacy_types.py``      ``FloatTensor``, ``LongTensor``, ... (PyTorch's old constructors).
 
-Those modules import this one. Where a method needs one of them (``teachnn._ops.Exp``,
-``teachnn.matmul``) it looks it up in the package when it runs, as ``torch/_tensor.py`` calls
-``torch.*``: the imports stay one-way (tensor.py never imports them).
+Where a method needs a module that imports this one (``teachnn._ops.Exp``, ``teachnn.matmul``)
+it looks it up in the package when it runs, as ``torch/_tensor.py`` calls ``torch.*``: the
+imports stay one-way (tests/test_architecture.py checks that there is no import cycle).
 
 Try ``y = (x * 2).sum(); print(y.grad_fn, y.grad_fn.next_functions)`` to see the graph.
 """
 import builtins
 import math
 import numbers
-import pickle
-from collections import namedtuple
 
 import numpy as np
 
@@ -40,8 +41,12 @@ import teachnn
 from . import _dtype
 from ._dtype import _TYPE_NAMES
 from ._errors import numpy_keywords
-from ._promotion import (_cast, _check_broadcast, _check_dtype_supported, _check_inplace_cast,
-                         _is_float_array, _result_dtype, _scalar_array)
+from ._promotion import (_as_tensor_operand, _binary_operands, _cast, _check_inplace_cast, _check_not_bool_sub,
+                         _comparison_operand, _is_float_array, _result_dtype)
+from ._shapes import (Size, _MaxResult, _MinResult, _check_device, _Device, _infer_shape,  # noqa: F401
+                      _legacy_shape, _norm_dim, _norm_dims, _shape_args, device)
+from ._tensor_conversions import TensorConversions, _rebuild_tensor  # noqa: F401  (old pickles)
+from ._tensor_indexing import TensorIndexing
 from ._tensor_str import _tensor_repr
 from .autograd import engine, grad_mode
 from .autograd.function import AccumulateGrad, _RemovableHandle, register_tensor_class
@@ -50,48 +55,8 @@ from .random import _np_rng
 __all__ = ["Tensor", "Size", "device"]
 
 
-class Size(tuple):
-    """The shape of a tensor: a tuple of ints (``teachnn.Size([2, 3])``)."""
-
-    def __repr__(self):
-        return f"teachnn.Size({list(self)})"
-
-    def numel(self):
-        return int(np.prod(self, dtype=np.int64))
-
-    def __getitem__(self, item):
-        result = super().__getitem__(item)
-        return Size(result) if isinstance(item, slice) else result
-
-    def __add__(self, other):
-        return Size(tuple(self) + tuple(other))
-
-
-def _return_type(name):
-    """The result of max(dim) / min(dim) / sort / topk: a named pair (values, indices) that
-    prints like torch.return_types.max."""
-    base = namedtuple(name, ["values", "indices"])
-
-    def __repr__(self):
-        return f"teachnn.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
-
-    return type(name, (base,), {"__slots__": (), "__repr__": __repr__})
-
-
-_MaxResult = _return_type("max")
-
-
-_MinResult = _return_type("min")
-
-
-_SortResult = _return_type("sort")
-
-
-_TopkResult = _return_type("topk")
-
-
 @register_tensor_class          # autograd wraps gradients in this class without importing it
-class Tensor:
+class Tensor(TensorConversions, TensorIndexing):
     """A multi-dimensional array with automatic differentiation (see the module docstring).
 
     ``Tensor(ndarray, requires_grad=False)`` wraps the array as it is (no copy, no dtype
@@ -327,85 +292,8 @@ class Tensor:
     def data_ptr(self):
         return self.data.__array_interface__["data"][0]
 
-    # ------------------------------------------------------------------------------------
-    # conversion
-    # ------------------------------------------------------------------------------------
-    def numpy(self, force=False):
-        """The data as an ndarray (shared memory). Like torch, refuses if requires_grad."""
-        if self._requires_grad and not force:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self.data
-
-    def __array__(self, dtype=None, copy=None):
-        if dtype is not None:
-            return self.data.astype(dtype, copy=copy if copy is not None else True)
-        return self.data.copy() if copy else self.data
-
-    def item(self):
-        """The single value of a one-element tensor, as a Python number."""
-        if self.data.size != 1:
-            raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar: item() needs "
-                "exactly one element. Reduce first (e.g. t.sum().item()) or pick one (t[0].item()).")
-        return self.data.reshape(()).item()
-
-    def tolist(self):
-        return self.data.tolist()
-
-    def __float__(self):
-        return builtins.float(self.item())
-
-    def __int__(self):
-        return builtins.int(self.item())
-
-    def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
-        return builtins.int(self.item())
-
-    def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous (this one has "
-                f"{self.data.size} values). Use (t > 0).any() or (t > 0).all() to decide.")
-        return builtins.bool(self.data.reshape(()).item())
-
-    def __len__(self):
-        if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
-
-    def __iter__(self):
-        if self.data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
-
     def __hash__(self):
         return id(self)
-
-    def __contains__(self, element):
-        """``2 in t``: True if any element equals it (like torch)."""
-        value = element.data if isinstance(element, Tensor) else element
-        return builtins.bool(np.any(self.data == value))
-
-    def __reduce_ex__(self, protocol):
-        return (_rebuild_tensor, (self.data, self._requires_grad, type(self)))
-
-    def __deepcopy__(self, memo):
-        if not self.is_leaf:
-            raise RuntimeError(
-                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
-                "protocol at the moment. Use t.detach().clone() instead.")
-        new = type(self).__new__(type(self))
-        Tensor.__init__(new, self.data.copy(), self._requires_grad)
-        new.__dict__.update({k: v for k, v in self.__dict__.items()
-                             if k not in ("_data", "_grad", "grad_fn", "_requires_grad", "_accumulator",
-                                          "_hooks", "_version", "_output_nr")})
-        if self.grad is not None:
-            new.grad = Tensor(self.grad.data.copy())
-        memo[id(self)] = new
-        return new
 
     @numpy_keywords
     def to(self, *args, **kwargs):
@@ -432,43 +320,6 @@ class Tensor:
             return self
         return teachnn._ops.ToDtype.apply(self, np_dtype)
 
-    def type(self, dtype=None):
-        if dtype is None:
-            return f"teachnn.{_TYPE_NAMES.get(self.dtype.name, 'Tensor')}"
-        if isinstance(dtype, teachnn._legacy_types._LegacyTensorType):       # x.type(teachnn.LongTensor)
-            dtype = dtype.dtype
-        return self.to(dtype)
-
-    def float(self):
-        return self.to(_dtype.float32)
-
-    def double(self):
-        return self.to(_dtype.float64)
-
-    def half(self):
-        return self.to(_dtype.float16)
-
-    def long(self):
-        return self.to(_dtype.int64)
-
-    def int(self):
-        return self.to(_dtype.int32)
-
-    def short(self):
-        return self.to(_dtype.int16)
-
-    def bool(self):
-        return self.to(_dtype.bool)
-
-    def byte(self):
-        return self.to(_dtype.uint8)
-
-    def cpu(self):
-        return self
-
-    def cuda(self, *args, **kwargs):
-        raise RuntimeError("teachnn runs on the CPU only: remove .cuda() (or use .to('cpu'))")
-
     def clone(self, memory_format=None):
         return teachnn._ops.Clone.apply(self)
 
@@ -476,21 +327,6 @@ class Tensor:
         if self.data.flags.c_contiguous:
             return self
         return teachnn._ops.Clone.apply(self)
-
-    def new_tensor(self, data, dtype=None, requires_grad=False):
-        return teachnn.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_zeros(self, *size, dtype=None, requires_grad=False):
-        return teachnn.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_ones(self, *size, dtype=None, requires_grad=False):
-        return teachnn.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
-        return teachnn.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_empty(self, *size, dtype=None, requires_grad=False):
-        return teachnn.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     # ------------------------------------------------------------------------------------
     # printing
@@ -1315,77 +1151,6 @@ class Tensor:
     def triu(self, diagonal=0):
         return teachnn.triu(self, diagonal)
 
-    # ------------------------------------------------------------------------------------
-    # indexing
-    # ------------------------------------------------------------------------------------
-    def __getitem__(self, index):
-        index, advanced, kind = _convert_index(index, self.data.ndim)
-        _check_index_bounds(self.data, index)
-        cls = {"select": teachnn._ops.Select, "slice": teachnn._ops.Slice, "unsqueeze": teachnn._ops.UnsqueezeIndex,
-               "index": teachnn._ops.Index}[kind]
-        return cls.apply(self, index, advanced)
-
-    def __setitem__(self, index, value):
-        index, advanced, kind = _convert_index(index, self.data.ndim)
-        _check_index_bounds(self.data, index)
-        value_t = value if isinstance(value, Tensor) else None
-        self._check_inplace_allowed()
-        tracking = grad_mode._grad_enabled and (
-            self._requires_grad or (value_t is not None and value_t._requires_grad))
-        if not tracking:
-            v = value.data if isinstance(value, Tensor) else value
-            self.data[index] = v
-            self._version += 1
-            return
-        old = Tensor(self.data.copy())
-        old.grad_fn, old._output_nr, old._requires_grad = self.grad_fn, self._output_nr, self._requires_grad
-        old._accumulator = self._accumulator
-        if value_t is None:
-            value_t = Tensor(np.asarray(value, dtype=self.data.dtype))
-        result = teachnn._ops.CopySlices.apply(old, value_t.to(self.dtype), index)
-        np.copyto(self.data, result.data)
-        self._version += 1
-        self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, True
-
-    @numpy_keywords
-    def index_select(self, dim, index):
-        d = _norm_dim(dim, self.data.ndim)
-        idx = (slice(None),) * d + (index,)
-        return self[idx]
-
-    @numpy_keywords
-    def flip(self, *dims):
-        """Reverse the order of elements along ``dims``."""
-        dims = _norm_dims(_shape_args(dims, "flip"), self.data.ndim)
-        index = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(self.data.ndim))
-        return teachnn._ops.Flip.apply(self, index, False)
-
-    @numpy_keywords
-    def roll(self, shifts, dims=None):
-        """Shift elements cyclically: ``roll(1, 0)`` moves every row down by one."""
-        if dims is None:
-            return self.flatten().roll(shifts, 0).view(self.shape)
-        shifts = (shifts,) if isinstance(shifts, (builtins.int, np.integer)) else tuple(shifts)
-        dims = (dims,) if isinstance(dims, (builtins.int, np.integer)) else tuple(dims)
-        grids = list(np.indices(self.data.shape, sparse=True))
-        for shift, d in zip(shifts, dims):
-            d = _norm_dim(d, self.data.ndim)
-            grids[d] = (grids[d] - shift) % self.data.shape[d]
-        return teachnn._ops.Roll.apply(self, tuple(grids), True)
-
-    @numpy_keywords
-    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
-        """The distinct values (sorted); never part of the graph."""
-        if dim is not None:
-            raise NotImplementedError("unique(dim=...) is not supported by teachnn")
-        values, inverse, counts = np.unique(self.data, return_inverse=True, return_counts=True)
-        result = (Tensor(values),)
-        if return_inverse:
-            result += (Tensor(inverse.reshape(self.data.shape).astype(np.int64)),)
-        if return_counts:
-            result += (Tensor(counts.astype(np.int64)),)
-        return result[0] if len(result) == 1 else result
-
     def log1p(self):
         return teachnn._ops.Log1p.apply(self._float_input())
 
@@ -1398,100 +1163,10 @@ class Tensor:
     def argwhere(self):
         return self.nonzero()
 
-    @numpy_keywords
-    def gather(self, dim, index):
-        """``out[i][j][k] = self[index[i][j][k]][j][k]`` for dim=0 (likewise for other dims).
-
-        ``index`` (int64) has as many dims as self; out has index's shape.
-        Backward: the gradient is scatter-added back to the gathered positions."""
-        d, grids = _scatter_gather_grids(self, dim, index, None, "gather")
-        return teachnn._ops.Index.apply(self, grids, True)
-
-    def scatter(self, dim, index, src=None, value=None, reduce=None):
-        """Out-of-place ``scatter_``: a copy of self with ``out[index[i][j]][j] = src[i][j]``
-        (dim=0). ``src`` is a Tensor or a number (also accepted as ``value=``); only the part
-        of src with index's shape is used. Repeated indices: the result is one of the values."""
-        if reduce is not None:
-            raise NotImplementedError(
-                f"scatter(reduce={reduce!r}) is not implemented in teachnn (deprecated in torch); "
-                "use scatter_add for reduce='add'")
-        return self._scatter(dim, index, src, value, "scatter", add=False)
-
-    def scatter_(self, dim, index, src=None, value=None, reduce=None):
-        """In-place :meth:`scatter` (``x.scatter_(1, labels.unsqueeze(1), 1.0)`` makes one-hot rows)."""
-        return self._inplace(None, lambda a, _: Tensor.scatter(a, dim, index, src, value, reduce))
-
-    def scatter_add(self, dim, index, src):
-        """Like scatter, but adds: ``out[index[i][j]][j] += src[i][j]`` (repeats add up)."""
-        return self._scatter(dim, index, src, None, "scatter_add", add=True)
-
-    def scatter_add_(self, dim, index, src):
-        return self._inplace(None, lambda a, _: Tensor.scatter_add(a, dim, index, src))
-
-    def _scatter(self, dim, index, src, value, name, add):
-        if src is None and value is None:
-            raise TypeError(f"{name}() missing the values to write: pass src (a Tensor) or value (a number)")
-        if src is not None and not isinstance(src, Tensor):
-            if isinstance(src, np.ndarray):
-                src = teachnn.as_tensor(src)
-            elif isinstance(src, (numbers.Number, np.generic)) and not add:
-                src, value = None, src
-            else:
-                raise TypeError(f"{name}(): src must be a Tensor or a number, not {type(src).__name__}")
-        if src is not None and src.data.dtype != self.data.dtype:
-            raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype, but got {self.dtype} "
-                               f"and {src.dtype}; convert src with src.to({self.dtype})")
-        d, grids = _scatter_gather_grids(self, dim, index, src, name)
-        src_part = None
-        if src is not None:
-            src_part = tuple(slice(0, n) for n in grids_shape(grids))
-        cls = teachnn._ops.ScatterAdd if add else teachnn._ops.Scatter
-        return cls.apply(self, src, value, grids, src_part, add)
-
 
 # ----------------------------------------------------------------------------------------
-# helpers: devices, dims, shapes, operands
+# helpers: constructor data, operands
 # ----------------------------------------------------------------------------------------
-class _Device:
-    """``tensor.device``: always the CPU in teachnn."""
-
-    def __init__(self, type=None, index=None):      # noqa: A002  (torch's keyword name)
-        if isinstance(type, _Device):
-            type, index = type.type, type.index
-        if not isinstance(type, str):
-            raise TypeError(f"device() expects a device name such as 'cpu', got {type!r}")
-        if ":" in type:                                # 'cuda:0' -> ('cuda', 0)
-            type, _, number = type.partition(":")
-            index = builtins.int(number)
-        self.type = type
-        self.index = index
-
-    def __repr__(self):
-        if self.index is None:
-            return f"device(type='{self.type}')"
-        return f"device(type='{self.type}', index={self.index})"
-
-    def __str__(self):
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __eq__(self, other):
-        # torch compares a device with a string as False; teachnn allows x.device == 'cpu'
-        return str(other) == str(self)
-
-    def __hash__(self):
-        return hash(self.type)
-
-
-device = _Device
-
-
-def _check_device(device):
-    name = str(device)
-    if name != "cpu":
-        raise RuntimeError(f"teachnn runs on the CPU only, but device='{name}' was requested; "
-                           "use device='cpu' (or leave it out)")
-
-
 def _as_array(data):
     """What ``Tensor(data)`` stores when ``data`` is not a plain ndarray."""
     if isinstance(data, Tensor):
@@ -1503,195 +1178,6 @@ def _as_array(data):
     if isinstance(data, np.generic):
         return np.asarray(data)
     return np.asarray(data, dtype=_dtype.get_default_dtype().np)   # like torch.Tensor([...])
-
-
-def grids_shape(grids):
-    """The shape of the index the advanced-index ``grids`` were built from."""
-    return np.broadcast_shapes(*(g.shape for g in grids))
-
-
-def _scatter_gather_grids(t, dim, index, src, name):
-    """Check ``index`` like torch does for gather/scatter and build advanced-index grids:
-    for each element of index, its target position in ``t`` (index value along ``dim``,
-    the element's own coordinates along the other axes)."""
-    d = _norm_dim(dim, t.data.ndim)
-    if isinstance(index, np.ndarray):
-        index = teachnn.as_tensor(index)
-    if not isinstance(index, Tensor):
-        raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
-    idx = index.data
-    if idx.dtype != np.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index, but got {index.dtype}; "
-                           "convert it with index.long()")
-    if t.data.ndim == 0:
-        raise RuntimeError(f"{name}() needs a tensor with at least one dimension, got a 0-d tensor; "
-                           "use t.reshape(1) first")
-    if idx.ndim != t.data.ndim:
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor: "
-                           f"index has {idx.ndim}, input has {t.data.ndim} (shapes {list(idx.shape)} and "
-                           f"{list(t.shape)})")
-    if src is not None and src.data.ndim != t.data.ndim:
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as src tensor: "
-                           f"index has {idx.ndim}, src has {src.data.ndim}")
-    shape = t.data.shape
-    for axis in range(len(shape)):
-        if axis != d and idx.shape[axis] > shape[axis]:
-            raise RuntimeError(f"Size does not match at dimension {axis} expected index {list(idx.shape)} to be "
-                               f"smaller than self {list(t.shape)} apart from dimension {d}")
-        if src is not None and idx.shape[axis] > src.data.shape[axis]:
-            raise RuntimeError(f"Size does not match at dimension {axis} expected index {list(idx.shape)} to be "
-                               f"smaller than src {list(src.shape)}")
-    if idx.size and (idx.min() < 0 or idx.max() >= shape[d]):
-        bad = idx.min() if idx.min() < 0 else idx.max()
-        raise RuntimeError(f"{name}(): index {bad} is out of bounds for dimension {d} with size {shape[d]}")
-    grids = list(np.indices(idx.shape, sparse=True))
-    grids[d] = idx
-    return d, tuple(grids)
-
-
-def _legacy_shape(first, second, rest, name):
-    """Shape and requires_grad from legacy ``Tensor(2, 3)`` / ``Tensor(Size([2, 3]))`` calls."""
-    requires_grad = False
-    if isinstance(first, Size):
-        sizes = list(first)
-        if second is not False:
-            requires_grad = second
-    else:
-        sizes = [first]
-        if second.__class__ is builtins.int:              # Tensor(2, 3): the second size
-            sizes.append(second)
-        elif second is not False:
-            requires_grad = second
-    sizes += list(rest)
-    for n in sizes:
-        if n.__class__ is not builtins.int:
-            raise TypeError(f"{name}(*sizes) expects integer sizes, got {sizes!r}; to make a tensor from "
-                            "values pass one list: teachnn.tensor([1.0, 2.0])")
-        if n < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {sizes}")
-    if requires_grad.__class__ is not builtins.bool:
-        raise TypeError(f"{name}: requires_grad must be True or False, got {requires_grad!r}")
-    return tuple(sizes), requires_grad
-
-
-def _rebuild_tensor(data, requires_grad, cls=Tensor):
-    t = cls.__new__(cls)
-    Tensor.__init__(t, data, requires_grad)
-    return t
-
-
-def _norm_dim(dim, ndim):
-    """A possibly negative axis -> 0..ndim-1, or IndexError like torch's."""
-    if not isinstance(dim, (builtins.int, np.integer)) or isinstance(dim, builtins.bool):
-        raise TypeError(f"dim must be an int, but got {type(dim).__name__} ({dim!r})")
-    low, high = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
-    if not low <= dim <= high:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], but "
-                         f"got {dim}): this tensor has {ndim} dimension{'s' if ndim != 1 else ''}")
-    return builtins.int(dim) % ndim if ndim > 0 else 0
-
-
-def _norm_dims(dim, ndim):
-    """An int or a tuple of ints -> a sorted tuple of non-negative axes (none for a 0-d tensor)."""
-    if ndim == 0:
-        for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
-            _norm_dim(d, 0)          # only 0 and -1 are valid, as in torch
-        return ()
-    if isinstance(dim, (tuple, list)):
-        dims = tuple(_norm_dim(d, ndim) for d in dim)
-        if len(set(dims)) != len(dims):
-            raise RuntimeError(f"dim {list(dim)} appears multiple times in the list of dims")
-        return tuple(sorted(dims))
-    return (_norm_dim(dim, ndim),)
-
-
-def _shape_args(args, name):
-    """Accept both ``f(2, 3)`` and ``f((2, 3))`` / ``f([2, 3])`` / ``f(teachnn.Size)``."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    out = []
-    for a in args:
-        if isinstance(a, Tensor) and a.data.size == 1 and a.data.dtype.kind in "iu":
-            a = a.item()
-        if not isinstance(a, (builtins.int, np.integer)) or isinstance(a, builtins.bool):
-            raise TypeError(f"{name}(): sizes must be ints, but got {type(a).__name__} ({a!r}) in {list(args)}")
-        out.append(builtins.int(a))
-    return tuple(out)
-
-
-def _infer_shape(shape, numel, old_shape, name):
-    """Replace a single -1 in ``shape`` by whatever makes the element count match."""
-    if shape.count(-1) > 1:
-        raise RuntimeError(f"only one dimension can be inferred (got {list(shape)}: use -1 at most once)")
-    known = 1
-    for n in shape:
-        if n != -1:
-            if n < 0:
-                raise RuntimeError(f"invalid shape dimension {n} in {list(shape)}")
-            known *= n
-    if -1 in shape:
-        if known == 0 or numel % known != 0:
-            raise RuntimeError(
-                f"shape '{list(shape)}' is invalid for input of size {numel}: the other sizes multiply "
-                f"to {known}, which does not divide {numel}")
-        shape = tuple(numel // known if n == -1 else n for n in shape)
-    elif known != numel:
-        raise RuntimeError(
-            f"shape '{list(shape)}' is invalid for input of size {numel}: {name} keeps the number of "
-            f"elements ({list(old_shape)} has {numel}, the new shape has {known}). Use -1 for one size "
-            "to have it computed for you.")
-    return shape
-
-
-def _as_tensor_operand(other):
-    if isinstance(other, Tensor):
-        return other
-    if isinstance(other, np.ndarray):
-        return Tensor(other)
-    if isinstance(other, (numbers.Number, np.generic)):
-        return Tensor(np.asarray(other))
-    if isinstance(other, (list, tuple)):
-        return teachnn.tensor(other)
-    raise TypeError(f"unsupported operand type: expected a Tensor or a number, got {type(other).__name__}")
-
-
-def _binary_operands(a, b, name, true_divide=False):
-    """Return (a, b) as Tensors of the common dtype, checking that the shapes broadcast."""
-    if isinstance(b, Tensor):
-        if a.data.dtype == b.data.dtype and not true_divide:
-            _check_broadcast(a.data.shape, b.data.shape)
-            return a, b
-        dtype = _result_dtype([a, b], [], true_divide)
-        _check_broadcast(a.data.shape, b.data.shape)
-        return _cast(a, dtype), _cast(b, dtype)
-    if isinstance(b, (builtins.bool, numbers.Number)) and not isinstance(b, np.generic):
-        dtype = _result_dtype([a], [b], true_divide)
-        return _cast(a, dtype), Tensor(_scalar_array(b, dtype))
-    if isinstance(b, (np.ndarray, np.generic, list, tuple)):
-        return _binary_operands(a, _as_tensor_operand(np.asarray(b) if not isinstance(b, (list, tuple))
-                                                       else b), name, true_divide)
-    raise TypeError(f"unsupported operand type(s) for {name}: 'Tensor' and '{type(b).__name__}'")
-
-
-def _check_not_bool_sub(a, b):
-    """torch refuses subtraction when either side is a bool (tensor or Python bool)."""
-    if (a.data.dtype == np.bool_ or isinstance(b, (builtins.bool, np.bool_))
-            or (isinstance(b, Tensor) and b.data.dtype == np.bool_)):
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
-                           "instead (or convert first: mask.float()).")
-
-
-def _comparison_operand(a, other):
-    if isinstance(other, Tensor):
-        _check_broadcast(a.data.shape, other.data.shape)
-        return other.data
-    if isinstance(other, (list, tuple)):
-        return np.asarray(other)
-    if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
-        # torch compares in the promoted dtype: uint8 tensor < -1 compares with 255
-        return _scalar_array(other, _result_dtype([a], [other]))
-    return other
 
 
 def _arg_reduce(t, dim, keepdim, fn):
@@ -1709,75 +1195,3 @@ def _arg_reduce(t, dim, keepdim, fn):
     return Tensor(np.asarray(out).astype(np.int64))
 
 
-def _convert_index(index, ndim):
-    """Turn a Python index into a NumPy one; report whether it is 'advanced' (array-based)
-    and which grad_fn name PyTorch would show."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    converted = []
-    advanced = False
-    for item in index:
-        if isinstance(item, Tensor):
-            if item.data.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            item = item.data
-            if item.ndim == 0 and item.dtype.kind in "iu":
-                item = builtins.int(item)
-            else:
-                advanced = True
-        elif isinstance(item, (list, np.ndarray)):
-            item = np.asarray(item)
-            if item.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            advanced = True
-        elif isinstance(item, (builtins.bool, np.bool_)):
-            advanced = True
-        elif not (isinstance(item, (builtins.int, np.integer, slice)) or item is None or item is Ellipsis):
-            raise IndexError(
-                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-                f"valid indices (got {type(item).__name__})")
-        converted.append(item)
-    index = tuple(converted)
-    if advanced:
-        return index, True, "index"
-    kind = "slice"
-    for item in reversed(index):
-        if item is None:
-            kind = "unsqueeze"
-            break
-        if isinstance(item, (builtins.int, np.integer)):
-            kind = "select"
-            break
-        if isinstance(item, slice) and item != slice(None):
-            kind = "slice"
-            break
-    return index, False, kind
-
-
-def _check_index_bounds(data, index):
-    """Give torch's IndexError for out-of-range integers (NumPy's message is less helpful)."""
-    used = builtins.sum(1 for i in index if i is not None and i is not Ellipsis
-                        and not (isinstance(i, np.ndarray) and i.dtype == np.bool_))
-    bool_dims = builtins.sum(i.ndim for i in index if isinstance(i, np.ndarray) and i.dtype == np.bool_)
-    if used + bool_dims > data.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {data.ndim}")
-    axis = 0
-    for item in index:
-        if item is Ellipsis:
-            axis = data.ndim - builtins.sum(1 for i in index[index.index(Ellipsis) + 1:] if i is not None)
-            continue
-        if item is None:
-            continue
-        if isinstance(item, (builtins.int, np.integer)) and not isinstance(item, builtins.bool):
-            size = data.shape[axis]
-            if not -size <= item < size:
-                raise IndexError(f"index {item} is out of bounds for dimension {axis} with size {size}")
-        if isinstance(item, np.ndarray) and item.dtype.kind in "iu" and item.size:
-            size = data.shape[axis]
-            if item.max() >= size or item.min() < -size:
-                bad = item.max() if item.max() >= size else item.min()
-                raise IndexError(f"index {bad} is out of bounds for dimension {axis} with size {size}")
-        if isinstance(item, np.ndarray) and item.dtype == np.bool_:
-            axis += item.ndim
-        else:
-            axis += 1

@@ -153,3 +153,8 @@ def test_each_activation_is_one_function():
     for a, b in pairs:
         assert a.grad_fn._function is b.grad_fn._function, (a.grad_fn._function, b.grad_fn._function)
         np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_tensor_py_stays_readable():
+    lines = (PACKAGE / "tensor.py").read_text(encoding="utf-8").count("\n")
+    assert lines <= 1200, f"teachnn/tensor.py has {lines} lines"

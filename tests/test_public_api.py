@@ -126,3 +126,29 @@ def test_public_functions_still_functions():
     t = teachnn.tensor([1.0, 2.0])
     assert isinstance(t, teachnn.Tensor) and t.tolist() == [1.0, 2.0]
     assert teachnn.sum(t).item() == 3.0
+
+
+# pickle.dumps((t, p), protocol=4) made by the code before the split, with
+# t = teachnn.tensor([[1.5, -2.0], [0.25, 3.0]], requires_grad=True) and
+# p = nn.Parameter(teachnn.tensor([1.0, 2.0])): files saved with teachnn.save still load.
+OLD_PICKLE = (
+    b'\x80\x04\x95&\x01\x00\x00\x00\x00\x00\x00\x8c\x0eteachnn.tensor\x94\x8c\x0f_rebuild_tensor\x94\x93\x94'
+    b'\x8c\x16numpy._core.multiarray\x94\x8c\x0c_reconstruct\x94\x93\x94\x8c\x05numpy\x94\x8c\x07ndarray\x94'
+    b'\x93\x94K\x00\x85\x94C\x01b\x94\x87\x94R\x94(K\x01K\x02K\x02\x86\x94h\x06\x8c\x05dtype\x94\x93\x94'
+    b'\x8c\x02f4\x94\x89\x88\x87\x94R\x94(K\x03\x8c\x01<\x94NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t\x94b'
+    b'\x89C\x10\x00\x00\xc0?\x00\x00\x00\xc0\x00\x00\x80>\x00\x00@@\x94t\x94b\x88h\x00\x8c\x06Tensor\x94'
+    b'\x93\x94\x87\x94R\x94h\x02h\x05h\x08K\x00\x85\x94h\n\x87\x94R\x94(K\x01K\x02\x85\x94h\x12\x89C\x08'
+    b'\x00\x00\x80?\x00\x00\x00@\x94t\x94b\x88\x8c\x14teachnn.nn.parameter\x94\x8c\tParameter\x94\x93\x94'
+    b'\x87\x94R\x94\x86\x94.'
+)
+
+
+def test_tensors_pickled_before_the_split_still_load():
+    import pickle
+    t, p = pickle.loads(OLD_PICKLE)
+    assert type(t) is teachnn.Tensor and t.requires_grad and t.dtype == teachnn.float32
+    assert t.tolist() == [[1.5, -2.0], [0.25, 3.0]]
+    assert type(p) is teachnn.nn.Parameter and p.requires_grad and p.tolist() == [1.0, 2.0]
+    # and a round trip with the current code
+    t2, p2 = pickle.loads(pickle.dumps((t, p)))
+    assert t2.tolist() == t.tolist() and type(p2) is teachnn.nn.Parameter
