@@ -1165,7 +1165,7 @@ class Tensor(TensorConversions, TensorIndexing):
 
 
 # ----------------------------------------------------------------------------------------
-# helpers: constructor data, operands
+# helpers: constructor data, argmax/argmin
 # ----------------------------------------------------------------------------------------
 def _as_array(data):
     """What ``Tensor(data)`` stores when ``data`` is not a plain ndarray."""
