@@ -432,13 +432,15 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.positive = x.data > 0                       # (same shape as x), bool
         # np.maximum, not np.where(x > 0, x, 0): one fast pass, and NaN stays NaN as in PyTorch
-        return _as_out(np.maximum(x.data, 0), x.data.dtype)
+        out = Tensor(np.maximum(x.data, 0).astype(x.data.dtype, copy=False))
+        ctx.save_for_backward(out)               # the result, as torch saves it: in-place changes get caught
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.data * ctx.positive
+        (out,) = ctx.saved_tensors               # relu'(x) = 1 if x > 0 else 0
+        return grad_out.data * (out.data > 0)
 
 
 def _stable_sigmoid(a):
@@ -496,7 +498,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim, np_dtype):
-        a = x.data.astype(np_dtype, copy=False)
+        a = x.data if x.data.dtype == np_dtype else x.data.astype(np_dtype)
         shifted = a - a.max(axis=dim, keepdims=True)
         e = np.exp(shifted)
         out = _as_out(e / e.sum(axis=dim, keepdims=True), np_dtype)
@@ -521,7 +523,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim, np_dtype):
-        a = x.data.astype(np_dtype, copy=False)
+        a = x.data if x.data.dtype == np_dtype else x.data.astype(np_dtype)
         shifted = a - a.max(axis=dim, keepdims=True)                  # a new array
         shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))   # in place: y
         out = _as_out(shifted, np_dtype)

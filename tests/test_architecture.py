@@ -113,11 +113,14 @@ def test_cycle_finder_finds_a_planted_cycle():
 
 def test_edges_follow_relative_imports():
     graph = _graph()
-    # teachnn/nn/modules/linear.py: ``from .._functional.linear import linear``
-    assert "teachnn.nn._functional.linear" in graph["teachnn.nn.modules.linear"]
-    assert "teachnn.nn._functional" in graph["teachnn.nn.modules.linear"]
-    # a package's own parents are not edges (they are being imported already)
+    # teachnn/_tensor_indexing.py: ``from .autograd import grad_mode`` imports the package and the module
+    assert {"teachnn.autograd", "teachnn.autograd.grad_mode", "teachnn._shapes"} <= graph["teachnn._tensor_indexing"]
+    # teachnn/nn/modules/linear.py: ``from ..functional import linear`` (a function, not a module)
+    assert "teachnn.nn.functional" in graph["teachnn.nn.modules.linear"]
+    assert "teachnn.nn.functional.linear" not in graph["teachnn.nn.modules.linear"]
+    # a module's own parent packages are not edges (they are being imported already)
     assert "teachnn" not in graph["teachnn.nn.modules.linear"]
+    assert "teachnn.nn" not in graph["teachnn.nn.modules.linear"]
 
 
 def test_no_import_cycle_inside_teachnn():
