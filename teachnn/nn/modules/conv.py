@@ -29,6 +29,7 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
+
 def _check_device(device):
     if device is not None and not str(device).startswith("cpu"):
         raise RuntimeError(f"teachnn runs on the CPU only, but device '{device}' was "
