@@ -6,6 +6,7 @@
 * Nothing rewrites ``globals()`` at import time: the function a file defines is the one that runs.
 """
 import ast
+import functools
 import pathlib
 
 import numpy as np
@@ -75,12 +76,14 @@ def _imported_modules(name, tree, statements):
     return found
 
 
+@functools.lru_cache(maxsize=None)
+def _tree(name):
+    path = MODULES[name]
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
 def _graph(statements=_top_level_statements):
-    graph = {}
-    for name, path in MODULES.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        graph[name] = _imported_modules(name, tree, statements)
-    return graph
+    return {name: _imported_modules(name, _tree(name), statements) for name in MODULES}
 
 
 def _find_cycle(graph):
@@ -139,8 +142,8 @@ def test_autograd_never_imports_the_tensor_layer():
 
 def test_no_globals_rewriting():
     offenders = []
-    for name, path in MODULES.items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for name in MODULES:
+        for node in ast.walk(_tree(name)):
             if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Call)
                     and getattr(node.value.func, "id", None) == "globals"
                     and isinstance(node.ctx, ast.Store)):
