@@ -156,7 +156,7 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
         lookup = dict(named)
         missing = [n for n in layers if n not in lookup]
         if missing:
-            from teachnn._errors import suggest_name
+            from teachnn.errors import suggest_name
             raise ValueError(f"model has no layer {missing[0]!r}."
                              f"{suggest_name(missing[0], list(lookup))} "
                              f"Layers: {', '.join(lookup)}")

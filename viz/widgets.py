@@ -105,7 +105,7 @@ class Explorer:
         self.spec = SCENES[self.name]
         unknown = set(initial) - {p.name for p in self.spec.params}
         if unknown:
-            from teachnn._errors import suggest_name
+            from teachnn.errors import suggest_name
             bad = sorted(unknown)[0]
             raise TypeError(f"explore({self.name!r}) got an unexpected keyword argument "
                             f"{bad!r}.{suggest_name(bad, [p.name for p in self.spec.params])}")

@@ -162,7 +162,7 @@ ALIASES = {
 
 def resolve(name: str) -> str:
     """Canonical scene name, or a ValueError that lists the scenes and suggests one."""
-    from teachnn._errors import suggest_name
+    from teachnn.errors import suggest_name
 
     name = ALIASES.get(name, name)
     if name not in SCENES:
