@@ -149,6 +149,8 @@ _PHRASES = [
      "스트라이드 1"),
     (r"^input cell \[([^\]]*)\] scatters a weighted kernel copy$",
      r"입력 칸 [\1]이 가중된 커널을 흩뿌립니다"),
+    (r"^output = the sums at positions ", "출력 = 위치 "),
+    (r"\[channels=(\d+), length=(\d+)\]", r"[채널 \1, 길이 \2]"),
     (r"^region of output cell i:", "출력 칸 i의 영역:"),
     (r"^with ", ""),
     (r"\bdepth L=", "깊이 L="), (r"\brows L=", "행 L="), (r"\bcols L=", "열 L="),
@@ -176,7 +178,6 @@ _PHRASES = [
      r"reaches\)", "; 보라색 칸은 output_padding 때문에만 있습니다 (커널이 닿지 않으면 0)"),
     (r"\(padding is -inf: never the maximum\)", "(패딩은 -inf: 최댓값이 되지 않습니다)"),
     (r" scatters (\S+) × kernel:", r"이 \1 × 커널을 흩뿌립니다:"),
-    (r"^output = the sums at positions ", "출력 = 위치 "),
     (r"; hatched cells \(the outermost padding positions\) are cropped away",
      "의 합; 빗금 칸(맨 바깥 패딩 위치)은 잘려 나갑니다"),
 ]

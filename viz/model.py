@@ -197,7 +197,8 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
     maximum (the colour bar at the right), so channels of a layer can be compared and a
     channel that is all zero (a dead ReLU) looks different from a constant non-zero one;
     maps of at most 16 cells have their numbers written in. ``fig.feature_maps`` lists
-    (name, type, shape) and ``fig.colour_limits`` each row's (min, max).
+    (name, type, shape), ``fig.colour_limits`` each layer's (min, max), ``fig.layer_axes``
+    and ``fig.colour_bars`` the axes and colour bar of each row (``"x"``: the input).
     """
     import matplotlib.colors as mcolors
     from matplotlib import colormaps
@@ -247,7 +248,7 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
                             width_ratios=[1] * cols + [0.12], top=1 - 0.45 / fig.get_figheight(),
                             bottom=0.35 / fig.get_figheight(), left=0.03, right=0.93)
     colour_map = colormaps[cmap]
-    limits = []
+    limits, layer_axes, colour_bars = [], {}, {}
     for row, (name, kind, array) in enumerate(rows):
         sample = array[0] if array.ndim >= 2 else array[None]
         lo, hi = _layer_limits(sample)
@@ -277,6 +278,7 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
                 ax.set_axis_off()
                 continue
             image = images[c]
+            layer_axes.setdefault(name, []).append(ax)
             ax.imshow(image, cmap=colour_map, norm=norm, interpolation="nearest",
                       aspect="auto" if array.ndim != 4 else "equal")
             label = labels[c]
@@ -292,6 +294,7 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
         bar_ax = fig.add_subplot(grid[row, cols])
         from matplotlib.cm import ScalarMappable
         bar = fig.colorbar(ScalarMappable(norm=norm, cmap=colour_map), cax=bar_ax)
+        colour_bars[name] = bar
         if hi == lo:
             bar.set_ticks([lo])
         bar.ax.tick_params(labelsize=px(11))
@@ -300,6 +303,8 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
     fig.feature_maps = fig_maps
     fig.colour_limits = limits[1:]            # per layer, as fig.feature_maps
     fig.input_limits = limits[0]
+    fig.layer_axes = layer_axes              # name -> its image axes ("x": the input)
+    fig.colour_bars = colour_bars
     return fig
 
 
@@ -376,7 +381,9 @@ def graph(tensor, params=None, show_shapes: bool = True):
         layers.setdefault(item["depth"], []).append(item)
     n_layers = max(layers) + 1
     widest = max(len(v) for v in layers.values())
-    fig = VizFigure(figsize=(max(4.0, 2.5 * widest), 1.15 * n_layers + 0.4), dpi=80)
+    from viz.render import DISPLAY_DPI, SCALE, px
+    fig = VizFigure(figsize=(max(4.0, 2.5 * widest), 1.15 * n_layers + 0.4),
+                    dpi=DISPLAY_DPI * SCALE)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, widest)
@@ -388,7 +395,7 @@ def graph(tensor, params=None, show_shapes: bool = True):
         for k, item in enumerate(items):
             x = (k + 0.5) * widest / len(items)
             texts[item["id"]] = ax.text(
-                x, d + 0.45, item["label"], ha="center", va="center", fontsize=8.5,
+                x, d + 0.45, item["label"], ha="center", va="center", fontsize=px(12),
                 family=FONT, bbox=dict(boxstyle="round,pad=0.4", fc=colours[item["kind"]],
                                        ec="#555555"))
     for child, parent in edges:

@@ -117,7 +117,7 @@ class Scene:
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(self.to_jshtml())
         elif ext == ".png":
-            self.frame(0).savefig(path, dpi=DISPLAY_DPI)
+            self.frame(0).savefig(path, dpi=DISPLAY_DPI, metadata={"Software": None})
         else:
             raise ValueError(f"cannot save a scene as {ext or 'a file without extension'!r}: "
                              "use a name ending in .gif, .html or .png")

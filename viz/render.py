@@ -58,7 +58,8 @@ class VizFigure(Figure):
     def _repr_png_(self):
         import io
         buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=DISPLAY_DPI * SCALE)
+        self.savefig(buffer, format="png", dpi=DISPLAY_DPI * SCALE,
+                     metadata={"Software": None})          # no URL in viz's output
         width, height = self.get_size_inches() * DISPLAY_DPI
         return buffer.getvalue(), {"width": int(round(width)), "height": int(round(height))}
 
