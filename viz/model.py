@@ -155,9 +155,12 @@ def _value_text(value: float, digits: int = 2) -> str:
         return str(value)
     if abs(value) >= 1000:
         return f"{value:.1e}"
+    if value == 0:
+        return "0"
     text = f"{value:.{digits}f}"
-    text = text.rstrip("0").rstrip(".") if "." in text else text
-    return "0" if text in ("-0", "") else text
+    short = text.rstrip("0").rstrip(".") if "." in text else text
+    # a small non-zero value keeps its zeros ("0.00"), so it is not mistaken for an exact 0
+    return text.lstrip("-") if short in ("0", "-0") else short
 
 
 # Maps with at most this many cells (e.g. 4x4, or a 1x1 after AdaptiveAvgPool2d(1)) show
@@ -167,24 +170,30 @@ NUMBER_PX = 11.5
 CHAR_PX = 0.62 * NUMBER_PX        # width of a digit at that size
 
 
-def _write_numbers(ax, image, norm, colour_map, fig, sans, px):
-    """Write each value in its cell with 2, 1 or 0 decimals, whichever fits the cell's
-    width on screen; nothing if not even that fits."""
+def _write_numbers(maps, norm, colour_map, fig, sans, px):
+    """Write each value of the row's maps [(ax, image)] in its cell with 2 or 1 decimals,
+    the same for the whole row, whichever fits every cell's width on screen; nothing if
+    not even 1 decimal fits (a row shows numbers on all its maps or on none)."""
     from viz.render import DISPLAY_DPI
-    ax.apply_aspect()
-    box = ax.get_position()
-    cell_px = box.width * fig.get_figwidth() * DISPLAY_DPI / image.shape[1]
-    for digits in (2, 1, 0):
-        texts = {index: _value_text(v, digits) for index, v in np.ndenumerate(image)}
-        if max(len(t) for t in texts.values()) * CHAR_PX <= cell_px - 3:
+    widths = []
+    for ax, image in maps:
+        ax.apply_aspect()
+        widths.append(ax.get_position().width * fig.get_figwidth() * DISPLAY_DPI
+                      / image.shape[1])
+    for digits in (2, 1):                    # rounding to whole numbers would hide too much
+        texts = [{index: _value_text(v, digits) for index, v in np.ndenumerate(image)}
+                 for _, image in maps]
+        longest = max(len(t) for row in texts for t in row.values())
+        if longest * CHAR_PX <= min(widths) - 3:
             break
     else:
         return
-    for (r, k), text in texts.items():
-        red, green, blue, _ = colour_map(norm(image[r, k]))
-        light = 0.299 * red + 0.587 * green + 0.114 * blue > 0.5
-        ax.text(k, r, text, ha="center", va="center", fontsize=px(NUMBER_PX), family=sans,
-                color="black" if light else "white")
+    for (ax, image), row in zip(maps, texts):
+        for (r, k), text in row.items():
+            red, green, blue, _ = colour_map(norm(image[r, k]))
+            light = 0.299 * red + 0.587 * green + 0.114 * blue > 0.5
+            ax.text(k, r, text, ha="center", va="center", fontsize=px(NUMBER_PX),
+                    family=sans, color="black" if light else "white")
 
 
 def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viridis"):
@@ -269,6 +278,7 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
         else:
             images = [np.atleast_2d(sample.reshape(1, -1))]
             labels = [i18n.say(f"특성 {sample.size}개", f"{sample.size} features")]
+        small_maps = []
         for c in range(cols if array.ndim == 4 else 1):
             # channel maps side by side; a strip or a [C, L] image takes the whole row
             ax = fig.add_subplot(grid[row, c] if array.ndim == 4 else grid[row, :cols])
@@ -288,9 +298,11 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
                              f"  (all {_value_text(image.flat[0])})")
             ax.set_xlabel(label, fontsize=px(12), family=sans)
             if image.size <= NUMBERS_UP_TO:
-                _write_numbers(ax, image, norm, colour_map, fig, sans, px)
+                small_maps.append((ax, image))
             if c == 0:
                 ax.set_title(title, fontsize=px(13), family=sans, loc="left")
+        if small_maps:
+            _write_numbers(small_maps, norm, colour_map, fig, sans, px)
         bar_ax = fig.add_subplot(grid[row, cols])
         from matplotlib.cm import ScalarMappable
         bar = fig.colorbar(ScalarMappable(norm=norm, cmap=colour_map), cax=bar_ax)
