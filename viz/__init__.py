@@ -19,6 +19,7 @@ shape [channels, H, W] and ``weight`` of shape [channels, kh, kw], or a layer's 
 weight [out_channels, channels, kh, kw] and bias: ``viz.conv2d(x, conv.weight, conv.bias,
 out_channel=2)`` shows output channel 2, its bias added last.
 
+Figures are in Korean; ``viz.set_language("en")`` switches them to English.
 Interactive: ``viz.explore("conv2d")`` (ipywidgets sliders + Play button).
 Inside a model: ``viz.summary(model, input_size)``, ``viz.feature_maps(model, x)``,
 ``viz.graph(loss)``.
