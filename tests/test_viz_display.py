@@ -6,6 +6,7 @@ Warnings are errors here too: a glyph missing from the shipped fonts fails the t
 import base64
 import io
 import os
+import pathlib
 import re
 import traceback
 
@@ -72,11 +73,11 @@ def test_player_shows_its_frames_at_the_display_width_and_needs_no_network():
 
 def test_saved_html_and_figure_pngs_carry_no_url(tmp_path):
     path = viz.max_pool1d(size=4, kernel=2).save(tmp_path / "p.html")
-    assert not URL.search(open(path, encoding="utf-8").read())
+    assert not URL.search(pathlib.Path(path).read_text(encoding="utf-8"))
     png, _ = viz.avg_pool2d(size=4, kernel=2).frame(0)._repr_png_()
     assert b"http" not in png
     png_path = viz.avg_pool1d(size=4, kernel=2).save(tmp_path / "p.png")
-    assert b"http" not in open(png_path, "rb").read()
+    assert b"http" not in pathlib.Path(png_path).read_bytes()
 
 
 @pytest.mark.parametrize("language", ["ko", "en"])
