@@ -173,6 +173,16 @@ def test_player_errors_are_short_bilingual_and_of_pytorchs_type():
         viz.max_pool2d(x=object())
     with pytest.raises(ValueError, match=r"(?s)stride 값은 1 이상.*stride must be at least 1"):
         viz.max_pool1d(size=4, stride=0)
+    with pytest.raises(ValueError, match=r"(?s)^'conv2'라는 장면은 없습니다\.\nthere is no scene "
+                                         r"called 'conv2'\. Did you mean 'conv2d'\?"):
+        viz.scene("conv2", size=3)
+    with pytest.raises(TypeError, match=r"(?s)^explore\('conv2d'\)에는 'strides' 인자가 없습니다"
+                                        r".*Did you mean 'stride'"):
+        viz.explore("conv2d", strides=2)
+    with pytest.raises(IndexError, match=r"(?s)^9번 단계는 없습니다.*frame 9 does not exist"):
+        viz.conv2d().frame(9)
+    with pytest.raises(ValueError, match=r"(?s)\.gif, \.html, \.png.*cannot save a scene as '\.mp4'"):
+        viz.conv2d().save("a.mp4")
 
 
 # ---------------------------------------------------------------- feature_maps

@@ -41,8 +41,14 @@ __all__ = ["Scene", "Plan", "VizConfigError", "set_language", "get_language", "s
 
 def scene(name: str, *args, fps: float = 1.5, **params) -> Scene:
     """Build the scene called ``name`` (see ``viz.SCENES``) with the given parameters."""
-    spec = SCENES[resolve(name)]
-    return Scene(spec.plan(*args, **params), fps=fps)
+    __tracebackhide__ = True
+    try:
+        build = globals()[resolve(name)]
+    except ValueError as err:
+        error = err
+    else:
+        return build(*args, fps=fps, **params)
+    raise ValueError(str(error)) from None
 
 
 def _make_scene_function(name):

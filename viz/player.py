@@ -54,7 +54,8 @@ class Scene:
         """Frame ``i`` (negative counts from the end) as a matplotlib Figure."""
         n = len(self)
         if not -n <= i < n:
-            raise IndexError(f"frame {i} does not exist: this scene has {n} frames "
+            raise IndexError(f"{i}번 단계는 없습니다: 이 장면은 {n}단계입니다 (0부터 {n - 1}까지).\n"
+                             f"frame {i} does not exist: this scene has {n} frames "
                              f"(0 to {n - 1})")
         renderer = self.renderer()
         renderer.draw(i % n)
@@ -119,7 +120,8 @@ class Scene:
         elif ext == ".png":
             self.frame(0).savefig(path, dpi=DISPLAY_DPI, metadata={"Software": None})
         else:
-            raise ValueError(f"cannot save a scene as {ext or 'a file without extension'!r}: "
+            raise ValueError("장면은 .gif, .html, .png 파일로만 저장할 수 있습니다.\n"
+                             f"cannot save a scene as {ext or 'a file without extension'!r}: "
                              "use a name ending in .gif, .html or .png")
         return path
 

@@ -118,7 +118,8 @@ class Explorer:
         if unknown:
             from teachnn._errors import suggest_name
             bad = sorted(unknown)[0]
-            raise TypeError(f"explore({self.name!r}) got an unexpected keyword argument "
+            raise TypeError(f"explore({self.name!r})에는 '{bad}' 인자가 없습니다.\n"
+                            f"explore({self.name!r}) got an unexpected keyword argument "
                             f"{bad!r}.{suggest_name(bad, [p.name for p in self.spec.params])}")
         self.controls = {p.name: _control(widgets, p, initial.get(p.name, p.default),
                                           self.spec.dims)
