@@ -143,6 +143,17 @@ def test_set_language_switches_and_rejects_other_languages():
     assert viz.get_language() == "en"
 
 
+def test_without_the_korean_font_figures_fall_back_to_english(monkeypatch):
+    from viz import i18n
+    monkeypatch.setitem(i18n._state, "registered", False)      # as if not installed
+    assert viz.get_language() == "en" and i18n.sans() == ["DejaVu Sans"]
+    fig = viz.avg_pool1d(size=4, kernel=2).frame(0)
+    assert "step 1/2: output cell [0]" in {t.get_text() for t in texts_of(fig)}
+    fig.savefig(io.BytesIO(), format="png")                      # no missing glyph
+    with pytest.raises(RuntimeError, match="pip install koreanize-matplotlib"):
+        viz.set_language("ko")
+
+
 # ---------------------------------------------------------------- errors
 def _viz_frames(err):
     """Files of the traceback's frames that are inside the viz package."""

@@ -70,7 +70,10 @@ def set_language(language: str) -> None:
 
 
 def get_language() -> str:
-    """The language figures are drawn in: ``"ko"`` or ``"en"``."""
+    """The language figures are drawn in: ``"ko"`` or ``"en"`` (English also when the Korean
+    font is not installed, so that no figure shows empty boxes for Hangul)."""
+    if _state["language"] == "ko" and not _register_korean_font():
+        return "en"
     return _state["language"]
 
 
