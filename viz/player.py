@@ -141,7 +141,7 @@ class _BufferHTMLWriter(HTMLWriter):
     def grab_frame(self, **savefig_kwargs):
         buffer = io.BytesIO()
         rgba = self._renderer.fig.canvas.buffer_rgba()       # drawn by the frame function
-        Image.fromarray(np.asarray(rgba)).save(buffer, format="png")
+        Image.fromarray(np.asarray(rgba)[..., :3]).save(buffer, format="png")   # opaque: RGB
         self._saved_frames.append(base64.encodebytes(buffer.getvalue()).decode("ascii"))
 
 

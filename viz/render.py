@@ -547,5 +547,6 @@ class Renderer:
         import io
         from PIL import Image
         buffer = io.BytesIO()
-        Image.fromarray(self.rgba(i)).save(buffer, format="png")
+        # RGB: the figure is opaque, and a PNG without alpha is smaller and faster to write
+        Image.fromarray(self.rgba(i)[..., :3]).save(buffer, format="png")
         return buffer.getvalue()
