@@ -109,14 +109,26 @@ def test_korean_labels_in_the_glossary_vocabulary():
     fig.savefig(io.BytesIO(), format="png")            # no missing-glyph warning
 
 
-@pytest.mark.parametrize("name", list(SCENES))
-def test_no_english_word_is_left_in_a_korean_figure(name):
+@pytest.mark.parametrize("name,params", [(n, {}) for n in SCENES] + [
+    ("conv1d", dict(bias=1.0, out_channels=2, padding=1, channels=3)),
+    ("conv2d", dict(channels=2, out_channels=3, out_channel=1, bias=0.5, padding=1)),
+    ("conv3d", dict(channels=2, padding=1, out_channels=2, bias=1.0)),
+    ("max_pool3d", dict(padding=1, ceil_mode=True, size=5, kernel=2)),
+    ("avg_pool2d", dict(padding=1, count_include_pad=False)),
+    ("avg_pool2d", dict(size=5, kernel=2, ceil_mode=True)),
+    ("conv_transpose2d", dict(padding=1, output_padding=1)),
+    ("conv_transpose2d", dict(view="direct", padding=1, output_padding=1)),
+    ("conv_transpose1d", dict(padding=1, output_padding=1)),
+    ("adaptive_max_pool3d", dict(size=4, output_size=3)),
+])
+def test_no_english_word_is_left_in_a_korean_figure(name, params):
     """Apart from PyTorch's own names in the title line (Conv2d, kernel_size=...), every
     label and sentence is Korean."""
-    renderer = Renderer(SCENES[name].plan())
+    renderer = Renderer(SCENES[name].plan(**params))
     english = re.compile(r"\b(input|output|kernel|step|cell|cells|region|window|rows|cols|"
                          r"channel|channels|bias|padding|zeros?|maximum|read|written|size|"
-                         r"the|each|of|with|drawn|coloured)\b")
+                         r"the|each|of|with|drawn|coloured|hatched|cropped|edge|purple|"
+                         r"exist|scatters|view|depth|volume|slices?)\b")
     for i in range(len(renderer.plan.frames)):
         renderer.draw(i)
         title_line = renderer.title_text.get_text().split("\n")

@@ -154,6 +154,7 @@ _PHRASES = [
      r"입력 칸 [\1]이 가중된 커널을 흩뿌립니다"),
     (r"^output = the sums at positions ", "출력 = 위치 "),
     (r"\[channels=(\d+), length=(\d+)\]", r"[채널 \1, 길이 \2]"),
+    (r"\(hatched: cropped\)", "(빗금: 잘림)"),
     (r"^region of output cell i:", "출력 칸 i의 영역:"),
     (r"^with ", ""),
     (r"\bdepth L=", "깊이 L="), (r"\brows L=", "행 L="), (r"\bcols L=", "열 L="),
