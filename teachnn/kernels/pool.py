@@ -60,6 +60,7 @@ import numpy as np
 from numba import njit
 
 from .. import geometry
+from .._dtype import FLOAT_NUMPY_DTYPES
 from .fast_conv import threads
 
 __all__ = [
@@ -74,7 +75,7 @@ __all__ = [
     "max_unpool_backward",
 ]
 
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+FLOAT_DTYPES = FLOAT_NUMPY_DTYPES
 
 
 # --------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ import math
 import numpy as np
 
 from ... import geometry
+from ..._dtype import FLOAT_NUMPY_DTYPES
 from . import threads
 from .blas import _find_openblas_threads  # noqa: F401  (tests hold NumPy's BLAS with it)
 from .depthwise import depthwise_backward, depthwise_forward
@@ -71,7 +72,7 @@ __all__ = [
 PARALLEL_MIN_ELEMENTS = threads.PARALLEL_MIN_ELEMENTS
 BLOCK_BYTES = BLOCK_BYTES
 
-_FLOATS = (np.float32, np.float64)
+_FLOATS = FLOAT_NUMPY_DTYPES
 
 
 def _is_depthwise(x, w, groups):
@@ -91,7 +92,7 @@ def _check_array(name, a, ndim, dtype=None):
         raise TypeError(f"kernel argument {name} must be a numpy array, got {type(a).__name__}")
     if a.ndim != ndim:
         raise ValueError(f"kernel argument {name} must be {ndim}-d, got shape {a.shape}")
-    if a.dtype.type not in _FLOATS:
+    if a.dtype not in _FLOATS:
         raise TypeError(f"kernel argument {name} must be float32 or float64, got {a.dtype}")
     if dtype is not None and a.dtype != dtype:
         raise TypeError(f"kernel argument {name} has dtype {a.dtype}, expected {dtype}")

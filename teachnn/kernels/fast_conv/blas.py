@@ -28,6 +28,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ..._dtype import FLOAT_NUMPY_DTYPES
+
 __all__ = ["gemm", "backend"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112          # CBLAS enum values
@@ -93,7 +95,7 @@ def gemm(a, b, out, accumulate=False):
     M, K = a.shape
     N = b.shape[1]
     dtype = out.dtype
-    if a.dtype != dtype or b.dtype != dtype or dtype.type not in (np.float32, np.float64):
+    if a.dtype != dtype or b.dtype != dtype or dtype not in FLOAT_NUMPY_DTYPES:
         raise TypeError(f"gemm: dtypes {a.dtype}, {b.dtype}, {out.dtype} must be one float type")
     if backend() == "numpy":
         if accumulate:

@@ -44,6 +44,8 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from llvmlite import ir
 
+from ..._dtype import FLOAT_NUMPY_DTYPES
+
 MR = 8            # rows of a tile (numbers of A broadcast per step)
 NV = 3            # vectors per tile row
 VECTOR_BYTES = 64  # one AVX-512 register
@@ -675,7 +677,7 @@ def padded_rows(m):
 def tile_product(ap, bp, c, groups, m_pad, steps, n_cols, accumulate=False):
     """Checked entry point of ``_tile_product``: c (G*m_pad, ldc) (+)= A @ B as packed above."""
     dtype = c.dtype
-    if dtype.type not in (np.float32, np.float64):
+    if dtype not in FLOAT_NUMPY_DTYPES:
         raise TypeError(f"tile product needs float32 or float64, got {dtype}")
     nr = tile_cols(dtype)
     for name, arr in (("packed A", ap), ("packed B", bp), ("C", c)):
