@@ -13,7 +13,9 @@ Conventions used below:
 """
 import numpy as np
 
+from ._dtype import FLOAT_NUMPY_DTYPES
 from .autograd.function import Context, Function, unbroadcast
+from .kernels import elementwise
 from .tensor import Tensor
 
 __all__ = ["unbroadcast"]
@@ -432,15 +434,21 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        # np.maximum, not np.where(x > 0, x, 0): one fast pass, and NaN stays NaN as in PyTorch
-        out = Tensor(np.maximum(x.data, 0).astype(x.data.dtype, copy=False))
+        a = x._data
+        if a.dtype in FLOAT_NUMPY_DTYPES:        # one vectorised pass (teachnn/kernels/elementwise.py)
+            out = Tensor(elementwise.relu(a))
+        else:   # np.maximum, not np.where(x > 0, x, 0): one fast pass, and NaN stays NaN as in PyTorch
+            out = Tensor(np.maximum(a, 0).astype(a.dtype, copy=False))
         ctx.save_for_backward(out)               # the result, as torch saves it: in-place changes get caught
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors               # relu'(x) = 1 if x > 0 else 0
-        return grad_out.data * (out.data > 0)
+        y, g = out._data, grad_out._data
+        if y.dtype in FLOAT_NUMPY_DTYPES and g.dtype == y.dtype:
+            return elementwise.relu_backward(g, y)
+        return g * (y > 0)
 
 
 def _stable_sigmoid(a):
@@ -461,15 +469,14 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _as_out(_stable_sigmoid(x.data), x.data.dtype)
+        out = Tensor(elementwise.sigmoid(x._data))   # one pass (teachnn/kernels/elementwise.py)
         ctx.save_for_backward(out)        # saved as a Tensor: in-place changes get caught
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors
-        s = out.data
-        return grad_out.data * s * (1 - s)
+        return elementwise.sigmoid_backward(grad_out._data, out._data)   # g * s * (1 - s)
 
 
 class Tanh(Function):
