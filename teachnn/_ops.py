@@ -15,7 +15,7 @@ import numpy as np
 
 from ._dtype import FLOAT_NUMPY_DTYPES
 from .autograd.function import Context, Function, unbroadcast
-from .kernels import elementwise
+from .kernels import elementwise, normalization
 from .tensor import Tensor
 
 __all__ = ["unbroadcast"]
@@ -505,19 +505,17 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim, np_dtype):
-        a = x.data if x.data.dtype == np_dtype else x.data.astype(np_dtype)
-        shifted = a - a.max(axis=dim, keepdims=True)
-        e = np.exp(shifted)
-        out = _as_out(e / e.sum(axis=dim, keepdims=True), np_dtype)
+        a = x._data if x._data.dtype == np_dtype else x._data.astype(np_dtype)
+        # one kernel along each row of ``dim`` (teachnn/kernels/normalization.py)
+        out = Tensor(normalization.softmax_rows(a, dim))
         ctx.save_for_backward(out)
-        ctx.dim, ctx.in_dtype = dim, x.data.dtype
+        ctx.dim, ctx.in_dtype = dim, x._data.dtype
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors
-        g, y = grad_out.data, out.data
-        grad = y * (g - (g * y).sum(axis=ctx.dim, keepdims=True))
+        grad = normalization.softmax_rows_backward(grad_out._data, out._data, ctx.dim)
         return grad.astype(ctx.in_dtype, copy=False), None, None
 
 
@@ -530,21 +528,17 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim, np_dtype):
-        a = x.data if x.data.dtype == np_dtype else x.data.astype(np_dtype)
-        shifted = a - a.max(axis=dim, keepdims=True)                  # a new array
-        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))   # in place: y
-        out = _as_out(shifted, np_dtype)
+        a = x._data if x._data.dtype == np_dtype else x._data.astype(np_dtype)
+        # one kernel along each row of ``dim`` (teachnn/kernels/normalization.py)
+        out = Tensor(normalization.log_softmax_rows(a, dim))
         ctx.save_for_backward(out)
-        ctx.dim, ctx.in_dtype = dim, x.data.dtype
+        ctx.dim, ctx.in_dtype = dim, x._data.dtype
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        (out,) = ctx.saved_tensors
-        g, y = grad_out.data, out.data
-        grad = np.exp(y, out=np.empty_like(y))                        # softmax, a new array (0-d too)
-        grad *= g.sum(axis=ctx.dim, keepdims=True)                    # in place from here on
-        np.subtract(g, grad, out=grad)                                # g - softmax * sum(g)
+        (out,) = ctx.saved_tensors                                    # g - softmax * sum(g)
+        grad = normalization.log_softmax_rows_backward(grad_out._data, out._data, ctx.dim)
         return grad.astype(ctx.in_dtype, copy=False), None, None
 
 
