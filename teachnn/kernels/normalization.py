@@ -306,9 +306,12 @@ def layer_norm_rows_backward(g: np.ndarray, x: np.ndarray, n_cols: int, mean, in
 def _along_rows(x, dim, name):
     """x with axis ``dim`` moved last, as a contiguous float32/float64 (M, D) array (a view
     when dim is already last and x contiguous), and a function putting a result back."""
-    if not isinstance(x, np.ndarray) or x.dtype.kind != "f" or x.ndim == 0:
-        raise TypeError(f"softmax kernel: {name} must be a floating-point ndarray with at least "
-                        f"one axis, got {type(x).__name__} of shape {np.shape(x)}")
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        raise TypeError(f"softmax kernel: {name} must be a floating-point ndarray, got "
+                        f"{type(x).__name__} of dtype {getattr(x, 'dtype', None)}")
+    if x.ndim == 0:                                      # one number: a row of length 1
+        rows, back = _along_rows(x.reshape(1), 0, name)
+        return rows, (lambda a: back(a).reshape(()))
     moved = np.moveaxis(x, dim, -1)                      # (..., D)
     dtype = x.dtype if x.dtype in FLOAT_NUMPY_DTYPES else np.dtype(np.float64)
     rows = np.ascontiguousarray(moved, dtype=dtype).reshape(-1, x.shape[dim])
