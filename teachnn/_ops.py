@@ -35,9 +35,10 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, x, y, alpha=1):
-        ctx.shapes = (x.data.shape, y.data.shape)
+        a, b = x._data, y._data
+        ctx.shapes = (a.shape, b.shape)
         ctx.alpha = alpha
-        return Tensor(x.data + y.data if alpha == 1 else x.data + alpha * y.data)
+        return Tensor(a + b if alpha == 1 else a + alpha * b)
 
     @staticmethod
     def backward(ctx, grad_out):

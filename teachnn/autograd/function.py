@@ -326,9 +326,14 @@ class Function(metaclass=_FunctionMeta):
             grad_mode._grad_enabled = previous
 
         single = not isinstance(outputs, tuple)
-        if single and outputs.__class__ is Tensor and not any(outputs is a for a in args):
-            wrapped = [outputs]                  # the common case: a new Tensor, as it is
-        else:
+        wrapped = None
+        if single and outputs.__class__ is Tensor:
+            for a in args:
+                if outputs is a:
+                    break
+            else:
+                wrapped = [outputs]              # the common case: a new Tensor, as it is
+        if wrapped is None:
             wrapped = [_wrap_output(out, args, Tensor) for out in ((outputs,) if single else outputs)]
 
         if record:
