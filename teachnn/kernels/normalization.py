@@ -143,54 +143,61 @@ def _layer_norm_rows_backward(g2, x2, weight, mean, inv_std, grad2, grad_w, grad
 
 
 # ---------------------------------------------------------------------------------------
-# softmax and log_softmax along the rows of x2 (M, D): two passes forward (max, then
-# exp and its sum), one pass backward. float32 rows use the vectorised exp of
-# elementwise.py; the sums are float64 whatever the dtype.
+# softmax and log_softmax along the rows of x2 (M, D): the row's max (NumPy), then one
+# pass for exp and its sum and one to write; backward a sum and a write per row. float32
+# rows use the vectorised exp of elementwise.py and sum in float32 (in SIMD lanes, as
+# PyTorch does); float64 rows in float64.
 # ---------------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
-def _softmax_rows(x2, out2, log):
-    """out = exp(x - m) / sum(exp(x - m)), or with ``log`` x - m - log(sum(exp(x - m))),
-    m = the row's max (so no exp overflows)."""
-    n_rows, n_cols = x2.shape
-    for r in range(n_rows):
-        m = x2[r, 0]
-        for d in range(1, n_cols):
-            v = x2[r, d]
-            m = v if v > m else m               # a compare and select: vectorises
-        total = 0.0
-        if log:
-            for d in range(n_cols):
-                total += _exp(x2[r, d] - m)
-            shift = m + np.log(total)                      # float64: log-sum-exp of the row
-            for d in range(n_cols):
-                out2[r, d] = x2[r, d] - shift
-        else:
-            for d in range(n_cols):
-                e = _exp(x2[r, d] - m)
-                out2[r, d] = e
-                total += e
-            inv = 1.0 / total
-            for d in range(n_cols):
-                out2[r, d] *= inv
+def _softmax_rows(x2, row_max, out2):
+    """out = exp(x - m) / sum(exp(x - m)), m = row_max[r] (so no exp overflows)."""
+    for r in range(x2.shape[0]):
+        row, out, m = x2[r], out2[r], row_max[r]
+        total = row.dtype.type(0.0)
+        for d in range(row.shape[0]):
+            e = _exp(row[d] - m)
+            out[d] = e
+            total += e
+        inv = row.dtype.type(1.0) / total
+        for d in range(row.shape[0]):
+            out[d] *= inv
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
-def _softmax_rows_backward(g2, y2, grad2, log):
-    """softmax:     grad = y * (g - sum(g * y))          (y the output)
-    log_softmax: grad = g - exp(y) * sum(g)"""
-    n_rows, n_cols = g2.shape
-    for r in range(n_rows):
-        total = 0.0
-        if log:
-            for d in range(n_cols):
-                total += g2[r, d]
-            for d in range(n_cols):
-                grad2[r, d] = g2[r, d] - _exp(y2[r, d]) * total
-        else:
-            for d in range(n_cols):
-                total += g2[r, d] * y2[r, d]
-            for d in range(n_cols):
-                grad2[r, d] = y2[r, d] * (g2[r, d] - total)
+def _log_softmax_rows(x2, row_max, out2):
+    """out = x - m - log(sum(exp(x - m))), m = row_max[r]."""
+    for r in range(x2.shape[0]):
+        row, out, m = x2[r], out2[r], row_max[r]
+        total = row.dtype.type(0.0)
+        for d in range(row.shape[0]):
+            total += _exp(row[d] - m)
+        shift = m + np.log(total)                   # log-sum-exp of the row
+        for d in range(row.shape[0]):
+            out[d] = row[d] - shift
+
+
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+def _softmax_rows_backward(g2, y2, grad2):
+    """grad = y * (g - sum(g * y)), y the softmax output."""
+    for r in range(g2.shape[0]):
+        g, y, grad = g2[r], y2[r], grad2[r]
+        t = y.dtype.type(0.0)
+        for d in range(g.shape[0]):
+            t += g[d] * y[d]
+        for d in range(g.shape[0]):
+            grad[d] = y[d] * (g[d] - t)
+
+
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+def _log_softmax_rows_backward(g2, y2, grad2):
+    """grad = g - exp(y) * sum(g), y the log_softmax output (exp(y) is the softmax)."""
+    for r in range(g2.shape[0]):
+        g, y, grad = g2[r], y2[r], grad2[r]
+        t = y.dtype.type(0.0)
+        for d in range(g.shape[0]):
+            t += g[d]
+        for d in range(g.shape[0]):
+            grad[d] = g[d] - _exp(y[d]) * t
 
 
 # ---------------------------------------------------------------------------------------
@@ -325,7 +332,8 @@ def _softmax_call(x, dim, log):
     x2, back = _along_rows(x, dim, "x")
     out2 = np.empty_like(x2)
     if x2.size:
-        _softmax_rows(x2, out2, log)
+        # the row maxima by NumPy's SIMD reduction (NaN propagates, as in PyTorch)
+        (_log_softmax_rows if log else _softmax_rows)(x2, x2.max(axis=1), out2)
     return back(out2)
 
 
@@ -336,7 +344,7 @@ def _softmax_backward_call(g, y, dim, log):
     g2, _ = _along_rows(np.asarray(g, dtype=y2.dtype), dim, "g")
     grad2 = np.empty_like(y2)
     if y2.size:
-        _softmax_rows_backward(g2, y2, grad2, log)
+        (_log_softmax_rows_backward if log else _softmax_rows_backward)(g2, y2, grad2)
     return back(grad2)
 
 
