@@ -13,13 +13,24 @@ Backward, with g = dL/dy flattened to (M, out) and x flattened to (M, in):
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
+from ...kernels.fast_conv.blas import _one_thread_blas
 from ...tensor import Tensor
 
 __all__ = ["linear"]
+
+# products with fewer multiply-adds than this run on one OpenBLAS thread: for them a second
+# thread costs more than it saves, and its spinning slows the convolutions' threads after it
+_ONE_THREAD_MACS = 1 << 24
+
+
+def _blas_threads(macs):
+    return _one_thread_blas() if macs < _ONE_THREAD_MACS else nullcontext()
 
 
 class LinearFunction(Function):
@@ -38,7 +49,8 @@ class LinearFunction(Function):
         lead_shape = x.data.shape[:-1]
         m = int(np.prod(lead_shape))                          # M = number of rows
         x2 = x.data.reshape(m, x.data.shape[-1])              # (*, in) -> (M, in)
-        out = x2 @ weight.data.T                              # (M, in) @ (in, out) -> (M, out)
+        with _blas_threads(x2.size * weight._data.shape[0]):
+            out = x2 @ weight._data.T                         # (M, in) @ (in, out) -> (M, out)
         if bias is not None:
             out += bias.data                                  # (M, out) + (out,), in place
         out = out.reshape(*lead_shape, weight.data.shape[0])  # (M, out) -> (*, out)
@@ -50,11 +62,12 @@ class LinearFunction(Function):
         m = int(np.prod(x.data.shape[:-1]))
         g2 = grad_out.data.reshape(m, weight.data.shape[0])    # (*, out) -> (M, out)
         grad_x = grad_w = grad_b = None
-        if ctx.needs_input_grad[0]:
-            grad_x = (g2 @ weight.data).reshape(x.data.shape)  # (M, out) @ (out, in) -> (*, in)
-        if ctx.needs_input_grad[1]:
-            x2 = x.data.reshape(m, x.data.shape[-1])           # (M, in)
-            grad_w = g2.T @ x2                                 # (out, M) @ (M, in) -> (out, in)
+        with _blas_threads(x._data.size * weight._data.shape[0]):
+            if ctx.needs_input_grad[0]:                        # (M, out) @ (out, in) -> (*, in)
+                grad_x = (g2 @ weight._data).reshape(x._data.shape)
+            if ctx.needs_input_grad[1]:
+                x2 = x._data.reshape(m, x._data.shape[-1])     # (M, in)
+                grad_w = g2.T @ x2                             # (out, M) @ (M, in) -> (out, in)
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = g2.sum(axis=0)                            # (M, out) -> (out,)
         if not ctx.has_bias:
