@@ -171,9 +171,16 @@ def _log_softmax_rows(x2, row_max, out2):
         total = row.dtype.type(0.0)
         for d in range(row.shape[0]):
             total += _exp(row[d] - m)
-        shift = m + np.log(total)                   # log-sum-exp of the row
-        for d in range(row.shape[0]):
-            out[d] = row[d] - shift
+        _subtract_twice(row, m, row.dtype.type(np.log(total)), out)
+
+
+@njit(cache=True, error_model="numpy")
+def _subtract_twice(row, m, log_total, out):
+    """out = (x - m) - log_total, in that order: x - m is exact for x near m, where
+    x - (m + log_total) would lose the digits of log_total (no fastmath here, so LLVM may
+    not regroup the two subtractions)."""
+    for d in range(row.shape[0]):
+        out[d] = (row[d] - m) - log_total
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
