@@ -13,7 +13,6 @@ Conventions used below:
 """
 import numpy as np
 
-from ._dtype import FLOAT_NUMPY_DTYPES
 from .autograd.function import Context, Function, unbroadcast
 from .kernels import elementwise, normalization
 from .tensor import Tensor
@@ -435,21 +434,16 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        a = x._data
-        if a.dtype in FLOAT_NUMPY_DTYPES:        # one vectorised pass (teachnn/kernels/elementwise.py)
-            out = Tensor(elementwise.relu(a))
-        else:   # np.maximum, not np.where(x > 0, x, 0): one fast pass, and NaN stays NaN as in PyTorch
-            out = Tensor(np.maximum(a, 0).astype(a.dtype, copy=False))
+        # np.maximum, not np.where(x > 0, x, 0): one fast pass, and NaN stays NaN as in PyTorch
+        # (a Numba kernel gained little and added compile time to a first cell: docs/performance.md)
+        out = Tensor(np.maximum(x._data, 0).astype(x._data.dtype, copy=False))
         ctx.save_for_backward(out)               # the result, as torch saves it: in-place changes get caught
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors               # relu'(x) = 1 if x > 0 else 0
-        y, g = out._data, grad_out._data
-        if y.dtype in FLOAT_NUMPY_DTYPES and g.dtype == y.dtype:
-            return elementwise.relu_backward(g, y)
-        return g * (y > 0)
+        return grad_out._data * (out._data > 0)
 
 
 def _stable_sigmoid(a):

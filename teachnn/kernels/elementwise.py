@@ -1,4 +1,4 @@
-"""Numba kernels for the elementwise activations: one pass forward, one pass backward.
+"""Numba kernels for GELU and sigmoid: one pass forward, one pass backward.
 
 Why kernels
 -----------
@@ -44,7 +44,7 @@ from numba.extending import intrinsic, overload
 
 from .._dtype import FLOAT_NUMPY_DTYPES
 
-__all__ = ["gelu", "gelu_backward", "sigmoid", "sigmoid_backward", "relu", "relu_backward"]
+__all__ = ["gelu", "gelu_backward", "sigmoid", "sigmoid_backward"]
 
 # ---------------------------------------------------------------------------------------
 # scalar building blocks (inlined into the loops)
@@ -193,25 +193,6 @@ def _sigmoid_backward(g, s, grad):
         grad[i] = g[i] * s[i] * (one - s[i])
 
 
-@njit(cache=True, error_model="numpy")
-def _relu_forward(x, out):
-    """out = max(x, 0); NaN stays NaN (the comparison is false for NaN)."""
-    n = x.shape[0]
-    zero = x.dtype.type(0.0)
-    for i in range(n):
-        v = x[i]
-        out[i] = zero if v <= zero else v
-
-
-@njit(cache=True, error_model="numpy")
-def _relu_backward(g, out, grad):
-    """grad = g where the output is positive, else 0."""
-    n = out.shape[0]
-    zero = out.dtype.type(0.0)
-    for i in range(n):
-        grad[i] = g[i] if out[i] > zero else zero
-
-
 # ---------------------------------------------------------------------------------------
 # Python wrappers: validate, make contiguous 1-d views, call, reshape back
 # ---------------------------------------------------------------------------------------
@@ -266,13 +247,3 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def sigmoid_backward(g: np.ndarray, s: np.ndarray) -> np.ndarray:
     """dL/dx of sigmoid from dL/dy ``g`` and the output ``s``: ``g * s * (1 - s)``."""
     return _backward(_sigmoid_backward, g, s, "sigmoid")
-
-
-def relu(x: np.ndarray) -> np.ndarray:
-    """``max(x, 0)`` of every element (NaN stays NaN)."""
-    return _unary(_relu_forward, x, "relu")
-
-
-def relu_backward(g: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """dL/dx of relu from dL/dy ``g`` and the output: ``g`` where out > 0, else 0."""
-    return _backward(_relu_backward, g, out, "relu")
