@@ -2,8 +2,15 @@
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW
-from .rmsprop import RMSprop
+from .adamax import Adamax
+from .nadam import NAdam
+from .radam import RAdam
+from .adadelta import Adadelta
 from .adagrad import Adagrad
+from .rmsprop import RMSprop
+from .rprop import Rprop
+from .asgd import ASGD
 from . import lr_scheduler
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adadelta", "Adagrad",
+           "RMSprop", "Rprop", "ASGD", "lr_scheduler"]

@@ -45,6 +45,18 @@ def _check_number(name, value):
                         f"({type(value).__name__})")
 
 
+def _check_betas(betas):
+    """``betas=(beta1, beta2)``: two decay rates of moving averages, each in [0, 1)."""
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise TypeError(f"betas must be a pair of numbers like (0.9, 0.999), but got {betas!r}")
+    _check_number("betas[0]", betas[0])
+    _check_number("betas[1]", betas[1])
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]} (each beta is the "
+                             "decay of a moving average and must lie in [0, 1), e.g. 0.9)")
+
+
 class Optimizer:
     """Base class: parameter groups, ``state``, ``zero_grad``, ``state_dict``.
 
@@ -212,7 +224,7 @@ class Optimizer:
         for index, value in state_dict["state"].items():
             if index in param_of:
                 param = param_of[index]
-                self.state[param] = {k: _cast_like(v, param) for k, v in value.items()}
+                self.state[param] = {k: _cast_like(v, param, k) for k, v in value.items()}
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
             saved = dict(saved)
@@ -255,6 +267,17 @@ def _implementation_switches(name, foreach=None, fused=None, differentiable=Fals
     return dict(foreach=foreach, fused=fused, differentiable=differentiable, capturable=capturable)
 
 
+def _scalar_state(value):
+    """A 0-d Tensor for per-parameter scalars (``step``, NAdam's ``mu_product``, ASGD's ``eta``).
+
+    PyTorch keeps them as float32 tensors (float64 when the default dtype is float64), and the
+    rounding of that storage shows in the updates, so teachnn stores them the same way.
+    """
+    from teachnn._dtype import get_default_dtype
+    dtype = np.float64 if get_default_dtype().np == np.float64 else np.float32
+    return Tensor(np.array(value, dtype=dtype))
+
+
 def _changed_in_place(tensor):
     """Count an in-place update of ``tensor`` (its version counter, as every in-place operation
     does), so that a backward() that needs the old values raises instead of silently using
@@ -262,15 +285,18 @@ def _changed_in_place(tensor):
     tensor._version += 1
 
 
-def _cast_like(value, param):
-    """A loaded state entry as a teachnn Tensor; moment buffers follow the parameter's dtype.
+def _cast_like(value, param, key=None):
+    """A loaded state entry as a teachnn Tensor; floating entries follow the parameter's dtype.
 
     PyTorch tensors (from ``torch_optimizer.state_dict()``) are converted through NumPy, so a
-    PyTorch optimiser's state loads directly. The step counter keeps its own dtype.
+    PyTorch optimiser's state loads directly. As in PyTorch, the step counter keeps its own
+    dtype and every other floating entry (moments, NAdam's ``mu_product``, ...) takes the
+    parameter's.
     """
     if not isinstance(value, Tensor) and hasattr(value, "detach") and hasattr(value, "numpy"):
         value = Tensor(np.array(value.detach().cpu().numpy()))
-    if isinstance(value, Tensor) and value.data.shape == param.data.shape \
-            and np.issubdtype(value.data.dtype, np.floating):
+    if key != "step" and isinstance(value, Tensor) \
+            and np.issubdtype(value.data.dtype, np.floating) \
+            and np.issubdtype(param.data.dtype, np.floating):
         return Tensor(value.data.astype(param.data.dtype))
     return value
