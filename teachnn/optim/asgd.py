@@ -13,8 +13,8 @@ For each parameter ``p`` with gradient ``g`` at step ``t`` (PyTorch's algorithm)
     eta = lr / (1 + lambd * lr * t) ** alpha     next step size
     mu = 1 / max(1, t - t0)                      averaging starts after t0 steps
 
-``eta`` and ``mu`` are stored as 0-d float32 tensors (float64 if that is the default dtype),
-as PyTorch does; their rounding is part of the numbers.
+``eta`` and ``mu`` are computed in float32 (float64 if that is the default dtype) and stored
+as 0-d tensors, as PyTorch does; their rounding is part of the numbers.
 """
 from __future__ import annotations
 
@@ -40,8 +40,10 @@ def asgd_update(param, grad, ax, eta, mu, step, *, lr, lambd, alpha, t0, weight_
         ax += (param - ax) * mu
     else:
         ax[...] = param
-    eta[...] = lr / ((1 + lambd * lr * step) ** alpha)      # rounded to the state's dtype
-    mu[...] = 1 / max(1, step - t0)
+    # PyTorch makes each new value a tensor of the default dtype (float32) before copying it
+    # into the state, so both roundings happen even after a load made the state float64
+    eta[...] = _scalar_state(lr / ((1 + lambd * lr * step) ** alpha)).data
+    mu[...] = _scalar_state(1 / max(1, step - t0)).data
 
 
 class ASGD(Optimizer):

@@ -168,13 +168,14 @@ class Optimizer:
                 loss = closure()
         if not getattr(self, "_warned_no_grad", False) and all(
                 p.grad is None for group in self.param_groups for p in group["params"]):
-            # PyTorch silently does nothing here; for a learner it is nearly always a bug
+            # PyTorch silently does nothing here; for a learner it is nearly always a bug.
+            # (A scheduler wraps step() in one more call: the warning still points at the caller.)
             self._warned_no_grad = True
             warnings.warn(
                 f"{type(self).__name__}.step() found no gradient on any of its parameters, so "
                 "nothing changes. Call loss.backward() before optimizer.step(), and check that "
                 "the optimiser was created from this model's parameters (model.parameters()).",
-                UserWarning, stacklevel=3)
+                UserWarning, stacklevel=4 if hasattr(self.step, "_wrapped_by_lr_sched") else 3)
         return loss
 
     # ------------------------------------------------------------------ saving / loading
