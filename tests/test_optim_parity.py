@@ -530,3 +530,86 @@ def test_get_lr_outside_step_warns_like_torch():
     sched = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
     with pytest.warns(UserWarning, match="use `get_last_lr\\(\\)`"):
         sched.get_lr()
+
+
+# ----------------------------------------------------------------------------- LBFGS
+
+def lbfgs_run(lib, lib_optim, kwargs, steps=3):
+    """A small non-quadratic least-squares fit; the loss of every step() and the final weights."""
+    rng = np.random.default_rng(0)
+    A, b = lib.from_numpy(rng.standard_normal((6, 5))), lib.from_numpy(rng.standard_normal(6))
+    w = lib.nn.Parameter(lib.from_numpy(rng.standard_normal(5)))
+    c = lib.nn.Parameter(lib.from_numpy(np.array(0.3)))
+    opt = lib_optim.LBFGS([w, c], **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        r = A @ w + c - b
+        loss = (r * r).sum() + 0.1 * (w * w * w * w).sum()
+        loss.backward()
+        return loss
+
+    losses = [float(opt.step(closure).detach()) for _ in range(steps)]
+    state = opt.state[w]
+    return np.array(losses + list(w.detach().numpy()) + [float(c.detach())]), \
+        (state["func_evals"], state["n_iter"], len(state["old_dirs"]))
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", [
+    dict(max_iter=4), dict(lr=0.5, max_iter=7, history_size=3),
+    dict(line_search_fn="strong_wolfe", max_iter=4),
+    dict(line_search_fn="strong_wolfe", history_size=2, max_iter=5, max_eval=6),
+    dict(max_iter=50, tolerance_change=1e-6, tolerance_grad=1e-4),       # stops on a tolerance
+])
+def test_lbfgs_matches_torch(kwargs):
+    ours, our_counts = lbfgs_run(teachnn, optim, kwargs)
+    theirs, their_counts = lbfgs_run(torch, torch.optim, kwargs)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-13)
+    assert our_counts == their_counts            # the same evaluations, iterations, history
+
+
+@requires_torch
+def test_lbfgs_signature_repr_and_errors_match_torch():
+    import inspect
+    ours = optim.LBFGS([teachnn.nn.Parameter(teachnn.ones(2))])
+    theirs = torch.optim.LBFGS([torch.nn.Parameter(torch.ones(2))])
+    assert repr(ours) == repr(theirs) and list(ours.defaults) == list(theirs.defaults)
+    assert [p.name for p in inspect.signature(optim.LBFGS.__init__).parameters.values()] == \
+           [p.name for p in inspect.signature(torch.optim.LBFGS.__init__).parameters.values()]
+    for lib, lib_optim in ((teachnn, optim), (torch, torch.optim)):
+        w = lib.nn.Parameter(lib.ones(2))
+        with pytest.raises(ValueError, match="Invalid learning rate"):
+            lib_optim.LBFGS([w], lr=-1.0)
+        with pytest.raises(ValueError, match="doesn't support per-parameter options"):
+            lib_optim.LBFGS([{"params": [w]}, {"params": [lib.nn.Parameter(lib.ones(1))]}])
+        with pytest.raises(TypeError):
+            lib_optim.LBFGS([w]).step()
+        opt = lib_optim.LBFGS([w], line_search_fn="backtracking")
+
+        def closure():
+            opt.zero_grad()
+            loss = (w * w).sum()
+            loss.backward()
+            return loss
+        with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
+            opt.step(closure)
+
+
+def test_lbfgs_minimises_a_quadratic_exactly():
+    # on f(x) = 1/2 x.Ax - b.x (A symmetric positive definite, 3x3) L-BFGS with a line search
+    # reaches the solution of Ax = b in a few iterations
+    A = np.array([[3.0, 0.5, 0.0], [0.5, 2.0, 0.3], [0.0, 0.3, 1.0]])
+    b = np.array([1.0, -2.0, 0.5])
+    x = teachnn.nn.Parameter(teachnn.from_numpy(np.zeros(3)))
+    At, bt = teachnn.from_numpy(A), teachnn.from_numpy(b)
+    opt = optim.LBFGS([x], line_search_fn="strong_wolfe", tolerance_grad=1e-12,
+                      tolerance_change=0.0)         # stop on the gradient only
+
+    def closure():
+        opt.zero_grad()
+        loss = 0.5 * (x * (At @ x)).sum() - (bt * x).sum()
+        loss.backward()
+        return loss
+    opt.step(closure)
+    np.testing.assert_allclose(x.data, np.linalg.solve(A, b), rtol=1e-9, atol=1e-10)

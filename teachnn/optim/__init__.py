@@ -10,7 +10,8 @@ from .adagrad import Adagrad
 from .rmsprop import RMSprop
 from .rprop import Rprop
 from .asgd import ASGD
+from .lbfgs import LBFGS
 from . import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adadelta", "Adagrad",
-           "RMSprop", "Rprop", "ASGD", "lr_scheduler"]
+           "RMSprop", "Rprop", "ASGD", "LBFGS", "lr_scheduler"]

@@ -294,6 +294,8 @@ def _cast_like(value, param, key=None):
     dtype and every other floating entry (moments, NAdam's ``mu_product``, ...) takes the
     parameter's.
     """
+    if isinstance(value, list):                       # LBFGS keeps lists of tensors
+        return [_cast_like(v, param, key) for v in value]
     if not isinstance(value, Tensor) and hasattr(value, "detach") and hasattr(value, "numpy"):
         value = Tensor(np.array(value.detach().cpu().numpy()))
     if key != "step" and isinstance(value, Tensor) \
