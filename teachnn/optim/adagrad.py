@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from teachnn.tensor import Tensor
-from .optimizer import Optimizer, _changed_in_place, _check_number, _implementation_switches
+from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
+                        _scalar_state)
 
 __all__ = ["Adagrad"]
 
@@ -46,7 +47,7 @@ class Adagrad(Optimizer):
         # Adagrad creates its state at once (PyTorch does too): step 0, sum = initial value
         for group in self.param_groups:
             for p in group["params"]:
-                self.state[p]["step"] = Tensor(np.array(0.0, dtype=np.float32))
+                self.state[p]["step"] = _scalar_state(0.0)
                 self.state[p]["sum"] = Tensor(
                     np.full_like(p.data, group["initial_accumulator_value"]))
 

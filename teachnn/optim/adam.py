@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from teachnn.tensor import Tensor
-from .optimizer import Optimizer, _changed_in_place, _check_number, _implementation_switches
+from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
+                        _scalar_state)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -78,7 +79,7 @@ class Adam(Optimizer):
                     grad = -grad
                 state = self.state[p]
                 if len(state) == 0:                 # lazy state initialisation
-                    state["step"] = Tensor(np.array(0.0, dtype=np.float32))
+                    state["step"] = _scalar_state(0.0)
                     state["exp_avg"] = Tensor(np.zeros_like(p.data))
                     state["exp_avg_sq"] = Tensor(np.zeros_like(p.data))
                     if group["amsgrad"]:
