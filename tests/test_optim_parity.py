@@ -620,3 +620,43 @@ def test_lbfgs_minimises_a_quadratic_exactly():
         return loss
     opt.step(closure)
     np.testing.assert_allclose(x.data, np.linalg.solve(A, b), rtol=1e-9, atol=1e-10)
+
+
+# ----------------------------------------------------------------------------- published code
+
+def mnist_example_training(torch_like, epochs=3):
+    """pytorch/examples mnist/main.py's optimisation (Adadelta(lr=1.0) + StepLR(step_size=1,
+    gamma=0.7), nll_loss of log_softmax, optimizer.step() per batch, scheduler.step() per
+    epoch) on a small MLP and synthetic data; returns every batch loss and every epoch's lr."""
+    nn, F = torch_like.nn, torch_like.nn.functional
+    rng = np.random.default_rng(3)
+    model = nn.Sequential(nn.Linear(12, 16), nn.ReLU(), nn.Linear(16, 4))
+    with torch_like.no_grad():
+        for p in model.parameters():          # the same starting weights on both sides
+            p.copy_(torch_like.from_numpy(rng.standard_normal(tuple(p.shape)) * 0.3))
+    data = torch_like.from_numpy(rng.standard_normal((5, 8, 12)))
+    target = torch_like.from_numpy(rng.integers(0, 4, size=(5, 8)))
+    model = model.double()
+    optimizer = torch_like.optim.Adadelta(model.parameters(), lr=1.0)
+    scheduler = torch_like.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
+    losses, lrs = [], []
+    for _ in range(epochs):
+        for batch in range(5):
+            optimizer.zero_grad()
+            output = F.log_softmax(model(data[batch]), dim=1)
+            loss = F.nll_loss(output, target[batch])
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        scheduler.step()
+        lrs.append(scheduler.get_last_lr()[0])
+    return np.array(losses), np.array(lrs)
+
+
+@requires_torch
+def test_pytorch_examples_mnist_optimisation_runs_unchanged():
+    ours = mnist_example_training(teachnn)
+    theirs = mnist_example_training(torch)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(ours[1], [0.7, 0.49, 0.343], rtol=1e-15)
+    np.testing.assert_array_equal(ours[1], theirs[1])
