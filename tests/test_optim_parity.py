@@ -660,3 +660,20 @@ def test_pytorch_examples_mnist_optimisation_runs_unchanged():
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-11, atol=1e-13)
     np.testing.assert_allclose(ours[1], [0.7, 0.49, 0.343], rtol=1e-15)
     np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+def test_an_optimizer_with_a_scheduler_pickles_and_copies_like_torch():
+    # the scheduler wraps optimizer.step; pickling keeps defaults, state and param_groups only
+    import copy
+    p = [teachnn.nn.Parameter(teachnn.from_numpy(np.array([1.0, 2.0])))]
+    opt = optim.Adam(p, lr=0.1)
+    optim.lr_scheduler.StepLR(opt, 2)
+    p[0].grad = teachnn.from_numpy(np.array([0.5, -0.5]))
+    opt.step()
+    for clone in (pickle.loads(pickle.dumps(opt)), copy.deepcopy(opt)):
+        assert clone.param_groups[0]["lr"] == 0.1 and clone.param_groups[0]["initial_lr"] == 0.1
+        (state,) = clone.state.values()
+        np.testing.assert_allclose(state["exp_avg"].data, [0.05, -0.05], rtol=1e-15)   # (1-0.9) g
+        assert state["exp_avg"].data is not opt.state[p[0]]["exp_avg"].data
+        assert float(state["step"].data) == 1.0
+        assert "_opt_called" not in vars(clone) and "step" not in vars(clone)

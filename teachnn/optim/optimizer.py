@@ -98,6 +98,14 @@ class Optimizer:
         for group in param_groups:
             self.add_param_group(dict(group))
 
+    def __getstate__(self):
+        # only the data: a scheduler's wrapper around step() (an instance attribute) and other
+        # bookkeeping are not pickled, as in PyTorch
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
     def add_param_group(self, param_group):
         """Add a group (a dict with ``'params'`` and optional hyper-parameters)."""
         if not isinstance(param_group, dict):
