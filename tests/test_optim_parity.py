@@ -677,3 +677,108 @@ def test_an_optimizer_with_a_scheduler_pickles_and_copies_like_torch():
         assert state["exp_avg"].data is not opt.state[p[0]]["exp_avg"].data
         assert float(state["step"].data) == 1.0
         assert "_opt_called" not in vars(clone) and "step" not in vars(clone)
+
+
+# ----------------------------------------------------------------------------- swa_utils
+
+def swa_training(lib, lib_optim, averaging):
+    """SGD on a Linear-BatchNorm-ReLU-Linear model; AveragedModel updated and SWALR stepped
+    after each epoch; update_bn at the end. Returns the lrs, the averaged state_dict and the
+    averaged model's output."""
+    swa_utils = lib_optim.swa_utils
+    kwargs = {"swa": {}, "swa with buffers": dict(use_buffers=True),
+              "ema multi": dict(multi_avg_fn=swa_utils.get_ema_multi_avg_fn(0.9)),
+              "ema": dict(avg_fn=swa_utils.get_ema_avg_fn(0.9))}[averaging]
+    rng = np.random.default_rng(1)
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 2)).double()
+    with lib.no_grad():
+        for p in model.parameters():
+            p.copy_(lib.from_numpy(rng.standard_normal(tuple(p.shape))))
+    opt = lib_optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    swa_model = swa_utils.AveragedModel(model, **kwargs)
+    scheduler = swa_utils.SWALR(opt, swa_lr=0.02, anneal_epochs=3, anneal_strategy="cos")
+    x = lib.from_numpy(rng.standard_normal((4, 8, 4)))
+    lrs = []
+    for _ in range(4):
+        for batch in range(4):
+            opt.zero_grad()
+            (model(x[batch]) ** 2).mean().backward()
+            opt.step()
+        swa_model.update_parameters(model)
+        scheduler.step()
+        lrs.append(scheduler.get_last_lr()[0])
+    swa_utils.update_bn([(x[b], None) for b in range(4)], swa_model)
+    state = {k: np.array(v.detach().numpy()) for k, v in swa_model.state_dict().items()}
+    return lrs, state, swa_model(x[0]).detach().numpy()
+
+
+@requires_torch
+@pytest.mark.parametrize("averaging", ["swa", "swa with buffers", "ema multi", "ema"])
+def test_averaged_model_swalr_and_update_bn_match_torch(averaging):
+    our_lrs, our_state, our_out = swa_training(teachnn, optim, averaging)
+    their_lrs, their_state, their_out = swa_training(torch, torch.optim, averaging)
+    np.testing.assert_allclose(our_lrs, their_lrs, rtol=1e-15, atol=0)
+    assert list(our_state) == list(their_state)          # 'n_averaged', 'module.0.weight', ...
+    for key in their_state:
+        assert our_state[key].dtype == their_state[key].dtype, key
+        np.testing.assert_allclose(our_state[key], their_state[key], rtol=1e-12, atol=1e-13,
+                                   err_msg=key)
+    np.testing.assert_allclose(our_out, their_out, rtol=1e-12, atol=1e-13)
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", [dict(anneal_epochs=0), dict(anneal_epochs=4, anneal_strategy="linear"),
+                                    dict(swa_lr=[0.05, 0.5], anneal_epochs=2)])
+def test_swalr_sequence_matches_torch(kwargs):
+    kwargs = dict(dict(swa_lr=0.05), **kwargs)
+    make = lambda S, o: S.SWALR(o, **kwargs)             # noqa: E731
+    seqs = []
+    for lib, lib_optim in ((teachnn, optim), (torch, torch.optim)):
+        params = [lib.nn.Parameter(lib.ones(1)) for _ in range(2)]
+        opt = lib_optim.SGD([{"params": params[:1]}, {"params": params[1:], "lr": 0.3}], lr=0.1)
+        sched = make(lib_optim.swa_utils, opt)
+        seq = []
+        for _ in range(8):
+            seq.append([g["lr"] for g in opt.param_groups])
+            opt.step()
+            sched.step()
+        seqs.append(seq)
+    np.testing.assert_allclose(seqs[0], seqs[1], rtol=1e-15, atol=0)
+
+
+@requires_torch
+def test_swa_utils_errors_match_torch():
+    def cases(lib, lib_optim):
+        swa_utils = lib_optim.swa_utils
+        opt = lib_optim.SGD([lib.nn.Parameter(lib.ones(1))], lr=0.1)
+        model = lib.nn.Linear(2, 1)
+        return [lambda: swa_utils.SWALR(opt, 0.05, anneal_strategy="cosine"),
+                lambda: swa_utils.SWALR(opt, 0.05, anneal_epochs=-1),
+                lambda: swa_utils.SWALR(opt, 0.05, anneal_epochs=2.5),
+                lambda: swa_utils.SWALR(opt, [0.05, 0.1]),
+                lambda: swa_utils.get_ema_avg_fn(1.5),
+                lambda: swa_utils.get_ema_multi_avg_fn(-0.1),
+                lambda: swa_utils.AveragedModel(model, avg_fn=swa_utils.get_swa_avg_fn(),
+                                                multi_avg_fn=swa_utils.get_swa_multi_avg_fn())]
+    for ours, theirs in zip(cases(teachnn, optim), cases(torch, torch.optim)):
+        with pytest.raises(Exception) as their_error:
+            theirs()
+        with pytest.raises(their_error.type):
+            ours()
+
+
+def test_swa_average_by_hand():
+    # three weights 1, 2, 6 -> the running mean is 3; EMA with decay 0.5 gives 0.25*1+0.25*2+0.5*6
+    model = teachnn.nn.Linear(1, 1, bias=False).double()
+    swa = optim.swa_utils.AveragedModel(model)
+    ema = optim.swa_utils.AveragedModel(model, multi_avg_fn=optim.swa_utils.get_ema_multi_avg_fn(0.5))
+    for w in (1.0, 2.0, 6.0):
+        with teachnn.no_grad():
+            model.weight.copy_(teachnn.from_numpy(np.full((1, 1), w)))
+        swa.update_parameters(model)
+        ema.update_parameters(model)
+    assert swa.module.weight.item() == pytest.approx(3.0)
+    assert ema.module.weight.item() == pytest.approx(0.25 + 0.5 + 3.0)
+    assert swa.n_averaged.item() == 3
+    assert model.weight.item() == 6.0                       # the trained model is untouched

@@ -11,7 +11,8 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .asgd import ASGD
 from .lbfgs import LBFGS
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adadelta", "Adagrad",
-           "RMSprop", "Rprop", "ASGD", "LBFGS", "lr_scheduler"]
+           "RMSprop", "Rprop", "ASGD", "LBFGS", "lr_scheduler",
+           "swa_utils"]
