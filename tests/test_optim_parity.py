@@ -475,6 +475,25 @@ def test_invalid_scheduler_arguments_raise_torchs_exception_type():
 
 
 @requires_torch
+@pytest.mark.parametrize("make", [lambda S, o: S.StepLR(o, 0), lambda S, o: S.CosineAnnealingLR(o, 0),
+                                  lambda S, o: S.CyclicLR(o, 0.01, 0.1, step_size_up=0)],
+                         ids=["StepLR step_size=0", "CosineAnnealingLR T_max=0", "CyclicLR zero cycle"])
+def test_zero_length_schedules_fail_like_torch_with_a_reason(make):
+    # PyTorch fails with a bare ZeroDivisionError (at creation or first step); same type here,
+    # with the argument named
+    def first_steps(lib, lib_optim):
+        opt = lib_optim.SGD([lib.nn.Parameter(lib.ones(1))], lr=0.1, momentum=0.9)
+        sched = make(lib_optim.lr_scheduler, opt)
+        opt.step()
+        sched.step()
+
+    with pytest.raises(ZeroDivisionError):
+        first_steps(torch, torch.optim)
+    with pytest.raises(ZeroDivisionError, match="step_size|T_max"):
+        first_steps(teachnn, optim)
+
+
+@requires_torch
 def test_one_cycle_stepping_past_total_steps_raises_like_torch():
     for lib, lib_optim in ((teachnn, optim), (torch, torch.optim)):
         opt = lib_optim.SGD([lib.nn.Parameter(lib.ones(1))], lr=0.1, momentum=0.9)

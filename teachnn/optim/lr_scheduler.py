@@ -270,13 +270,22 @@ class StepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
+    def _check_step_size(self):
+        if self.step_size == 0:       # PyTorch fails on `epoch % 0` here; say why
+            raise ZeroDivisionError("StepLR(step_size=0): the lr changes every step_size epochs, "
+                                    "so step_size must be a positive whole number, e.g. "
+                                    "StepLR(optimizer, step_size=30)")
+
     def get_lr(self):
         self._warn_if_called_outside_step()
+        if self.last_epoch != 0:
+            self._check_step_size()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _group_values(self.optimizer, "lr")
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
+        self._check_step_size()
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
                 for base_lr in self.base_lrs]
 
@@ -417,10 +426,17 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 
+    def _check_T_max(self):
+        if self.T_max == 0:           # PyTorch fails on a division by T_max here; say why
+            raise ZeroDivisionError("CosineAnnealingLR(T_max=0): T_max is the number of epochs "
+                                    "of the half cosine and must be positive, e.g. the number "
+                                    "of training epochs")
+
     def get_lr(self):
         self._warn_if_called_outside_step()
         if self._is_initial:
             return _group_values(self.optimizer, "lr")
+        self._check_T_max()
         if self._step_count == 1 and self.last_epoch > 0:       # resuming: closed form
             return [self.eta_min + (base_lr - self.eta_min)
                     * (1 + math.cos(self.last_epoch * math.pi / self.T_max)) / 2
@@ -434,6 +450,7 @@ class CosineAnnealingLR(LRScheduler):
                 for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
+        self._check_T_max()
         return [self.eta_min + (base_lr - self.eta_min)
                 * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
                 for base_lr in self.base_lrs]
@@ -531,6 +548,10 @@ class CyclicLR(LRScheduler):
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
         self.total_size = step_size_up + step_size_down
+        if self.total_size == 0:      # PyTorch fails on 0 / 0 here; say why
+            raise ZeroDivisionError("CyclicLR: step_size_up + step_size_down is 0, so a cycle has "
+                                    "no length; give the number of batches of each half cycle, "
+                                    "e.g. step_size_up=2000")
         self.step_ratio = step_size_up / self.total_size
         if mode not in ["triangular", "triangular2", "exp_range"] and scale_fn is None:
             raise ValueError(f"mode is invalid and scale_fn is None (got mode={mode!r}; use "
