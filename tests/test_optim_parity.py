@@ -6,6 +6,7 @@ without PyTorch installed.
 """
 from __future__ import annotations
 
+import importlib
 import math
 import pickle
 import warnings
@@ -801,3 +802,55 @@ def test_swa_average_by_hand():
     assert ema.module.weight.item() == pytest.approx(0.25 + 0.5 + 3.0)
     assert swa.n_averaged.item() == 3
     assert model.weight.item() == 6.0                       # the trained model is untouched
+
+
+# ----------------------------------------------------------------------------- hooks
+
+def hook_trace(lib, lib_optim):
+    """Every optimiser hook PyTorch has, registered and fired; returns what they saw."""
+    seen = []
+    w = lib.nn.Parameter(lib.from_numpy(np.array([1.0, -2.0])))
+    opt = lib_optim.SGD([w], lr=0.5)
+    opt_mod = importlib.import_module(lib_optim.__name__ + ".optimizer")
+    handles = [
+        opt_mod.register_optimizer_step_pre_hook(lambda o, a, k: seen.append(("global pre", len(a)))),
+        opt_mod.register_optimizer_step_post_hook(lambda o, a, k: seen.append(("global post", len(a)))),
+        opt.register_step_pre_hook(lambda o, a, k: seen.append(("pre", type(o).__name__, sorted(k)))),
+        opt.register_step_post_hook(lambda o, a, k: seen.append(("post", w.detach().numpy().tolist()))),
+        opt.register_state_dict_pre_hook(lambda o: seen.append("sd pre")),
+        opt.register_state_dict_post_hook(lambda o, sd: dict(sd, extra=1)),
+        opt.register_state_dict_post_hook(lambda o, sd: seen.append(("sd post first", "extra" in sd)),
+                                          prepend=True),
+        opt.register_load_state_dict_pre_hook(lambda o, sd: seen.append(("load pre", sorted(sd)))),
+        opt.register_load_state_dict_post_hook(lambda o: seen.append(("load post", o.param_groups[0]["lr"]))),
+    ]
+    try:
+        w.grad = lib.from_numpy(np.array([1.0, 1.0]))
+        opt.step(closure=None)
+        state = opt.state_dict()
+        seen.append(("keys", sorted(state)))
+        state["param_groups"][0]["lr"] = 0.25
+        opt.load_state_dict(state)
+        replace = opt.register_step_pre_hook(lambda o, a, k: (a, {"closure": lambda: 7.0}))
+        seen.append(("closure result", opt.step()))
+        replace.remove()
+        bad = opt.register_step_pre_hook(lambda o, a, k: "not a pair")
+        with pytest.raises(RuntimeError, match="must return None or a tuple"):
+            opt.step()
+        bad.remove()
+        for handle in handles[2:4]:
+            handle.remove()
+        opt.step()                         # only the global hooks are left
+    finally:
+        for handle in handles[:2]:
+            handle.remove()
+    seen.append(("final", w.detach().numpy().tolist()))
+    return seen
+
+
+@requires_torch
+def test_optimizer_hooks_fire_like_torch():
+    ours = hook_trace(teachnn, optim)
+    theirs = hook_trace(torch, torch.optim)
+    assert ours == theirs
+    assert ("post", [0.5, -2.5]) in ours and ("closure result", 7.0) in ours

@@ -18,14 +18,40 @@ The training loop every lesson uses::
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from itertools import chain
 
 import numpy as np
 
 from teachnn.tensor import Tensor
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
+
+# hooks run around the step() of every optimiser (PyTorch's global optimizer hooks)
+_global_optimizer_pre_hooks = OrderedDict()
+_global_optimizer_post_hooks = OrderedDict()
+
+
+def _handle(hooks, hook, prepend=False):
+    from teachnn.nn.modules.module import RemovableHandle
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Run ``hook(optimizer, args, kwargs)`` before the ``step()`` of every optimiser."""
+    return _handle(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Run ``hook(optimizer, args, kwargs)`` after the ``step()`` of every optimiser."""
+    return _handle(_global_optimizer_post_hooks, hook)
 
 
 class _RequiredParameter:
@@ -43,6 +69,18 @@ def _check_number(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, but got {value!r} "
                         f"({type(value).__name__})")
+
+
+def _outside_optim_stacklevel():
+    """The ``stacklevel`` of a warning that points at the learner's line calling step()
+    (step() may be wrapped by hooks and by a scheduler, each adding a frame)."""
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == here:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _check_betas(betas):
@@ -68,6 +106,7 @@ class Optimizer:
     """
 
     def __init__(self, params, defaults):
+        self._init_hooks()
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups = []
@@ -97,6 +136,7 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for group in param_groups:
             self.add_param_group(dict(group))
+        self._patch_step_function()
 
     def __getstate__(self):
         # only the data: a scheduler's wrapper around step() (an instance attribute) and other
@@ -105,6 +145,71 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self._init_hooks()
+        self._patch_step_function()
+
+    # ------------------------------------------------------------------ hooks (as PyTorch)
+
+    def _init_hooks(self):
+        for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
+                     "_optimizer_state_dict_pre_hooks", "_optimizer_state_dict_post_hooks",
+                     "_optimizer_load_state_dict_pre_hooks", "_optimizer_load_state_dict_post_hooks"):
+            if name not in self.__dict__:
+                setattr(self, name, OrderedDict())
+
+    @staticmethod
+    def _hooked_step(func):
+        """``step`` wrapped so that the step pre- and post-hooks run around it. A pre-hook may
+        return ``(new_args, new_kwargs)`` to replace step()'s arguments."""
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            self = args[0]
+            for pre_hook in chain(_global_optimizer_pre_hooks.values(),
+                                  self._optimizer_step_pre_hooks.values()):
+                result = pre_hook(self, args, kwargs)
+                if result is not None:
+                    if isinstance(result, tuple) and len(result) == 2:
+                        args, kwargs = result
+                    else:
+                        raise RuntimeError(f"{func} must return None or a tuple of (new_args, "
+                                           f"new_kwargs), but got {result}.")
+            out = func(*args, **kwargs)
+            for post_hook in chain(self._optimizer_step_post_hooks.values(),
+                                   _global_optimizer_post_hooks.values()):
+                post_hook(self, args, kwargs)
+            return out
+        wrapper.hooked = True
+        return wrapper
+
+    def _patch_step_function(self):
+        # the concrete class's step is wrapped once, when its first optimiser is made (as
+        # PyTorch does), so subclasses written by learners get the hooks too
+        if not getattr(self.__class__.step, "hooked", False):
+            self.__class__.step = self._hooked_step(self.__class__.step)
+
+    def register_step_pre_hook(self, hook):
+        """``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` before each step()."""
+        return _handle(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """``hook(optimizer, args, kwargs) -> None`` after each step()."""
+        return _handle(self._optimizer_step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """``hook(optimizer) -> None`` before state_dict() builds the dict."""
+        return _handle(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """``hook(optimizer, state_dict) -> state_dict or None`` on the dict state_dict() returns."""
+        return _handle(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """``hook(optimizer, state_dict) -> state_dict or None`` before load_state_dict() loads."""
+        return _handle(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """``hook(optimizer) -> None`` after load_state_dict() has loaded."""
+        return _handle(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     def add_param_group(self, param_group):
         """Add a group (a dict with ``'params'`` and optional hyper-parameters)."""
@@ -176,14 +281,13 @@ class Optimizer:
                 loss = closure()
         if not getattr(self, "_warned_no_grad", False) and all(
                 p.grad is None for group in self.param_groups for p in group["params"]):
-            # PyTorch silently does nothing here; for a learner it is nearly always a bug.
-            # (A scheduler wraps step() in one more call: the warning still points at the caller.)
+            # PyTorch silently does nothing here; for a learner it is nearly always a bug
             self._warned_no_grad = True
             warnings.warn(
                 f"{type(self).__name__}.step() found no gradient on any of its parameters, so "
                 "nothing changes. Call loss.backward() before optimizer.step(), and check that "
                 "the optimiser was created from this model's parameters (model.parameters()).",
-                UserWarning, stacklevel=4 if hasattr(self.step, "_wrapped_by_lr_sched") else 3)
+                UserWarning, stacklevel=_outside_optim_stacklevel())
         return loss
 
     # ------------------------------------------------------------------ saving / loading
@@ -194,6 +298,8 @@ class Optimizer:
         Parameters are replaced by their position (counting through all groups), so the
         dict can be loaded into a new optimiser over a new model with the same layout.
         """
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
         index_of = {}
         groups = []
         next_index = 0
@@ -212,11 +318,21 @@ class Optimizer:
             for p in group["params"]:
                 if p in self.state:
                     state[index_of[id(p)]] = self.state[p]
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict):
         """Restore hyper-parameters and per-parameter state saved by :meth:`state_dict`
         (of a teachnn optimiser, or of the same PyTorch optimiser)."""
+        state_dict = state_dict.copy()
+        for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         state_dict = copy.deepcopy(state_dict)
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
@@ -240,6 +356,8 @@ class Optimizer:
             saved["params"] = group["params"]
             new_groups.append(saved)
         self.param_groups = new_groups
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
 
     def __repr__(self):
         text = type(self).__name__ + " ("
