@@ -2,6 +2,7 @@
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW
+from .adafactor import Adafactor
 from .adamax import Adamax
 from .nadam import NAdam
 from .radam import RAdam
@@ -13,6 +14,6 @@ from .asgd import ASGD
 from .lbfgs import LBFGS
 from . import lr_scheduler, swa_utils
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adadelta", "Adagrad",
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adafactor", "Adamax", "NAdam", "RAdam", "Adadelta", "Adagrad",
            "RMSprop", "Rprop", "ASGD", "LBFGS", "lr_scheduler",
            "swa_utils"]
