@@ -861,3 +861,19 @@ def test_optimizer_hooks_fire_like_torch():
     theirs = hook_trace(torch, torch.optim)
     assert ours == theirs
     assert ("post", [0.5, -2.5]) in ours and ("closure result", 7.0) in ours
+
+
+@requires_torch
+@pytest.mark.parametrize("make,suggestion", [
+    (lambda lib_optim, ps: lib_optim.SGD(ps, learning_rate=0.1), "lr"),
+    (lambda lib_optim, ps: lib_optim.Adam(ps, beta=(0.9, 0.99)), "betas"),
+    (lambda lib_optim, ps: lib_optim.NAdam(ps, momentum_decays=0.1), "momentum_decay"),
+    (lambda lib_optim, ps: lib_optim.lr_scheduler.StepLR(lib_optim.SGD(ps, lr=0.1), step=3), "step_size"),
+    (lambda lib_optim, ps: lib_optim.lr_scheduler.OneCycleLR(lib_optim.SGD(ps, lr=0.1), 0.1,
+                                                             total_step=10), "total_steps"),
+])
+def test_a_misspelt_keyword_suggests_the_right_one(make, suggestion):
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        make(torch.optim, [torch.nn.Parameter(torch.ones(1))])
+    with pytest.raises(TypeError, match=f"Did you mean '{suggestion}'"):
+        make(optim, [teachnn.nn.Parameter(teachnn.ones(1))])

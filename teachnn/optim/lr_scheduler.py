@@ -42,7 +42,7 @@ from collections import Counter
 from functools import partial, wraps
 from weakref import ref
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_optim_kwargs
 
 __all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
            "ExponentialLR", "SequentialLR", "CosineAnnealingLR", "ChainedScheduler",
@@ -91,6 +91,14 @@ class LRScheduler:
 
     _get_lr_called_within_step = False
     _is_initial = False
+
+    def __init_subclass__(cls, **kwargs):
+        """A misspelt keyword gets a suggestion: ``StepLR(opt, step=30)`` -> ``Did you mean
+        'step_size'?`` (still PyTorch's TypeError)."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_teachnn_checked", False):
+            cls.__init__ = _check_optim_kwargs(init)
 
     def __init__(self, optimizer, last_epoch=-1):
         _check_optimizer(optimizer, type(self).__name__)

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import warnings
 from collections import OrderedDict, defaultdict
 from itertools import chain
 
 import numpy as np
 
+from teachnn._errors import check_kwargs
 from teachnn.tensor import Tensor
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
@@ -71,6 +73,36 @@ def _check_number(name, value):
                         f"({type(value).__name__})")
 
 
+# names from other libraries and papers that a learner may type for PyTorch's keywords
+_KEYWORD_ALIASES = {"learning_rate": "lr", "learningrate": "lr", "wd": "weight_decay",
+                    "l2": "weight_decay", "decay": "weight_decay", "epsilon": "eps",
+                    "beta": "betas", "beta1": "betas", "beta2": "betas", "mom": "momentum"}
+
+
+def _check_optim_kwargs(init):
+    """``check_kwargs`` (nearest-name suggestions) plus the aliases above, for the ``__init__``
+    of optimisers and schedulers: ``learning_rate=0.1`` -> ``Did you mean 'lr'?``."""
+    checked = check_kwargs(init)
+    signature = inspect.signature(init)
+    if any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()):
+        return checked
+    valid = [name for name in signature.parameters if name != "self"]
+
+    @functools.wraps(init)
+    def wrapper(*args, **kwargs):
+        for key in kwargs:
+            alias = _KEYWORD_ALIASES.get(key.lower())
+            if key not in valid and alias in valid:
+                raise TypeError(f"{init.__qualname__}() got an unexpected keyword argument "
+                                f"'{key}'. Did you mean '{alias}'? Valid keywords: "
+                                + ", ".join(valid) + ".")
+        return checked(*args, **kwargs)
+
+    wrapper.__signature__ = signature
+    wrapper._teachnn_checked = True
+    return wrapper
+
+
 def _outside_optim_stacklevel():
     """The ``stacklevel`` of a warning that points at the learner's line calling step()
     (step() may be wrapped by hooks and by a scheduler, each adding a frame)."""
@@ -104,6 +136,14 @@ class Optimizer:
             ``[{'params': model.base.parameters()}, {'params': model.head.parameters(), 'lr': 1e-3}]``.
         defaults: hyper-parameters used by groups that do not set them.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        """A misspelt keyword gets a suggestion: ``SGD(params, learning_rate=0.1)`` ->
+        ``Did you mean 'lr'?`` (still PyTorch's TypeError)."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_teachnn_checked", False):
+            cls.__init__ = _check_optim_kwargs(init)
 
     def __init__(self, params, defaults):
         self._init_hooks()
