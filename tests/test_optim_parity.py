@@ -877,3 +877,29 @@ def test_a_misspelt_keyword_suggests_the_right_one(make, suggestion):
         make(torch.optim, [torch.nn.Parameter(torch.ones(1))])
     with pytest.raises(TypeError, match=f"Did you mean '{suggestion}'"):
         make(optim, [teachnn.nn.Parameter(teachnn.ones(1))])
+
+
+@requires_torch
+@pytest.mark.parametrize("name", NEW)
+def test_float32_parameters_stay_float32_and_follow_torch(name):
+    def run32(lib, lib_optim):
+        rng = np.random.default_rng(0)
+        params = [lib.nn.Parameter(lib.from_numpy(rng.standard_normal(s).astype(np.float32)))
+                  for s in SHAPES]
+        opt = getattr(lib_optim, name)(params)
+        for step in range(6):
+            g = np.random.default_rng(100 + step)
+            for p, s in zip(params, SHAPES):
+                p.grad = lib.from_numpy(g.standard_normal(s).astype(np.float32))
+            opt.step()
+        return [p.detach().numpy().copy() for p in params], opt
+
+    ours, our_opt = run32(teachnn, optim)
+    theirs, _ = run32(torch, torch.optim)
+    for a, b in zip(ours, theirs):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=2e-6, atol=2e-7)   # float32 rounding only
+    for entry in our_opt.state.values():
+        for key, value in entry.items():
+            if key not in ("step", "eta", "mu", "mu_product"):
+                assert value.data.dtype == np.float32, key
