@@ -59,10 +59,16 @@ EPOCH_DEPRECATION_WARNING = (
 )
 
 
-def _check_optimizer(optimizer, scheduler_name):
+def _check_optimizer(optimizer, scheduler_name, error=TypeError):
+    """The first argument must be the optimiser. ``error`` is the type PyTorch raises there:
+    TypeError from its own check, AttributeError where it first reads ``param_groups``."""
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer; pass the optimiser "
-                        f"whose learning rate should change, e.g. {scheduler_name}(optimizer, ...)")
+        text = (f"{type(optimizer).__name__} is not an Optimizer; pass the optimiser whose "
+                f"learning rate should change, e.g. {scheduler_name}(optimizer, ...)")
+        if error is AttributeError:
+            text = (f"'{type(optimizer).__name__}' object has no attribute 'param_groups': "
+                    + text)
+        raise error(text)
 
 
 def _format_param(name, optimizer, param):
@@ -235,7 +241,7 @@ class LambdaLR(_LambdasMixin, LRScheduler):
     """lr(epoch) = initial_lr * lr_lambda(epoch); one function, or one per parameter group."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        _check_optimizer(optimizer, "LambdaLR")
+        _check_optimizer(optimizer, "LambdaLR", AttributeError)
         self.optimizer = optimizer
         self._set_lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
@@ -250,7 +256,7 @@ class MultiplicativeLR(_LambdasMixin, LRScheduler):
     """lr(epoch) = lr(epoch - 1) * lr_lambda(epoch) for epoch >= 1 (epoch 0 keeps initial_lr)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        _check_optimizer(optimizer, "MultiplicativeLR")
+        _check_optimizer(optimizer, "MultiplicativeLR", AttributeError)
         self.optimizer = optimizer
         self._set_lambdas(optimizer, lr_lambda)
         for fn in self.lr_lambdas:

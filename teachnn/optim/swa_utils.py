@@ -28,7 +28,7 @@ from teachnn.nn.modules.module import Module
 from teachnn.nn.modules.normalization import _BatchNorm
 from teachnn.tensor import Tensor
 from .adam import _lerp_
-from .lr_scheduler import LRScheduler, _format_param
+from .lr_scheduler import LRScheduler, _check_optimizer, _format_param
 from .optimizer import _changed_in_place
 
 __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn",
@@ -191,6 +191,7 @@ class SWALR(LRScheduler):
     """
 
     def __init__(self, optimizer, swa_lr, anneal_epochs=10, anneal_strategy="cos", last_epoch=-1):
+        _check_optimizer(optimizer, "SWALR", AttributeError)
         swa_lrs = _format_param("swa_lr", optimizer, swa_lr)
         for lr, group in zip(swa_lrs, optimizer.param_groups):
             group["swa_lr"] = lr
