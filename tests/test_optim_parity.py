@@ -911,3 +911,28 @@ def test_float32_parameters_stay_float32_and_follow_torch(name):
         for key, value in entry.items():
             if key not in ("step", "eta", "mu", "mu_product"):
                 assert value.data.dtype == np.float32, key
+
+
+@requires_torch
+def test_d2l_learning_rate_scheduling_idioms():
+    # d2l.ai "Learning Rate Scheduling": built-in schedulers are told apart from the book's own
+    # by `scheduler.__module__ == lr_scheduler.__name__`, and plotted through this get_lr
+    def lrs_of(torch_like):
+        lr_scheduler = torch_like.optim.lr_scheduler
+        net = torch_like.nn.Linear(2, 1)
+        trainer = torch_like.optim.SGD(net.parameters(), lr=0.5)
+        scheduler = lr_scheduler.MultiStepLR(trainer, milestones=[15, 30], gamma=0.5)
+        assert scheduler.__module__ == lr_scheduler.__name__
+
+        def get_lr(trainer, scheduler):
+            lr = scheduler.get_last_lr()[0]
+            trainer.step()
+            scheduler.step()
+            return lr
+        return [get_lr(trainer, scheduler) for _ in range(40)]
+
+    ours = lrs_of(teachnn)
+    assert ours == lrs_of(torch)
+    assert ours[14:16] == [0.5, 0.25] and ours[29:31] == [0.25, 0.125]
+    for name in optim.lr_scheduler.__all__:
+        assert getattr(optim.lr_scheduler, name).__module__ == optim.lr_scheduler.__name__
