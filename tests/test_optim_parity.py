@@ -936,3 +936,29 @@ def test_d2l_learning_rate_scheduling_idioms():
     assert ours[14:16] == [0.5, 0.25] and ours[29:31] == [0.25, 0.125]
     for name in optim.lr_scheduler.__all__:
         assert getattr(optim.lr_scheduler, name).__module__ == optim.lr_scheduler.__name__
+
+
+@requires_torch
+@pytest.mark.parametrize("name", NEW + ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_a_tensor_lr_works_like_torch_and_schedulers_update_it_in_place(name):
+    # PyTorch accepts lr as a 1-element tensor; a float32 one rounds the step sizes computed
+    # from it to float32 there, and here too
+    results = []
+    for lib, lib_optim in ((teachnn, optim), (torch, torch.optim)):
+        params = make_params(lib)
+        lr = lib.tensor(0.05)                                     # float32
+        opt = getattr(lib_optim, name)(params, lr=lr)
+        sched = lib_optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        history = []
+        for step in range(5):
+            set_grads(lib, params, step)
+            opt.step()
+            sched.step()
+            history.append([np.array(p.detach().numpy(), copy=True) for p in params])
+        assert opt.param_groups[0]["lr"] is lr                    # updated in place
+        results.append((history, float(lr), [float(v) for v in sched.get_last_lr()]))
+    assert_same_history(results[0][0], results[1][0])
+    assert results[0][1:] == results[1][1:]
+    for lib, lib_optim in ((teachnn, optim), (torch, torch.optim)):
+        with pytest.raises(ValueError, match="Tensor lr must be 1-element"):
+            getattr(lib_optim, name)(make_params(lib), lr=lib.tensor([0.1, 0.2]))

@@ -15,7 +15,7 @@ import numpy as np
 
 from teachnn.tensor import Tensor
 from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
-                        _scalar_state)
+                        _scalar_state, _to_scalar)
 
 __all__ = ["Adadelta"]
 
@@ -72,7 +72,7 @@ class Adadelta(Optimizer):
                     state["acc_delta"] = Tensor(np.zeros_like(p.data))
                 state["step"].data = state["step"].data + 1
                 adadelta_update(p.data, p.grad.data, state["square_avg"].data,
-                                state["acc_delta"].data, lr=group["lr"], rho=group["rho"],
+                                state["acc_delta"].data, lr=_to_scalar(group["lr"]), rho=group["rho"],
                                 eps=group["eps"], weight_decay=group["weight_decay"],
                                 maximize=group["maximize"])
                 _changed_in_place(p)

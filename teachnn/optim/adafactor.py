@@ -25,7 +25,7 @@ import numpy as np
 from teachnn.tensor import Tensor
 from .adam import _lerp_
 from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
-                        _scalar_state)
+                        _scalar_state, _to_scalar)
 
 __all__ = ["Adafactor"]
 
@@ -117,7 +117,7 @@ class Adafactor(Optimizer):
                         state["variance"] = Tensor(np.zeros_like(grad))
                 state["step"].data = state["step"].data + 1
                 arrays = {k: v.data for k, v in state.items() if k != "step"}
-                adafactor_update(p.data, grad, arrays, float(state["step"].data), lr=group["lr"],
+                adafactor_update(p.data, grad, arrays, float(state["step"].data), lr=_to_scalar(group["lr"]),
                                  beta2_decay=group["beta2_decay"], eps1=eps1, eps2=eps2,
                                  d=group["d"], weight_decay=group["weight_decay"],
                                  maximize=group["maximize"])

@@ -14,7 +14,7 @@ import numpy as np
 
 from teachnn.tensor import Tensor
 from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
-                        _scalar_state)
+                        _scalar_state, _to_scalar)
 
 __all__ = ["Adagrad"]
 
@@ -66,7 +66,7 @@ class Adagrad(Optimizer):
                 step = float(state["step"].data)
                 if group["weight_decay"] != 0:
                     grad = grad + group["weight_decay"] * p.data
-                clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+                clr = _to_scalar(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
                 state_sum = state["sum"].data
                 state_sum += grad * grad
                 std = np.sqrt(state_sum) + group["eps"]

@@ -20,7 +20,7 @@ import numpy as np
 
 from teachnn.tensor import Tensor
 from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
-                        _scalar_state)
+                        _scalar_state, _to_scalar)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -67,7 +67,7 @@ class Adam(Optimizer):
         """Update every parameter that has a gradient. Returns ``closure()`` if given."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr = group["lr"]
+            lr = _to_scalar(group["lr"])
             beta1, beta2 = group["betas"]
             eps = group["eps"]
             weight_decay = group["weight_decay"]

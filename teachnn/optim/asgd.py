@@ -22,7 +22,7 @@ import numpy as np
 
 from teachnn.tensor import Tensor
 from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
-                        _scalar_state)
+                        _scalar_state, _to_scalar)
 
 __all__ = ["ASGD"]
 
@@ -74,12 +74,12 @@ class ASGD(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _scalar_state(0.0)
-                    state["eta"] = _scalar_state(group["lr"])
+                    state["eta"] = _scalar_state(_to_scalar(group["lr"]))
                     state["mu"] = _scalar_state(1.0)
                     state["ax"] = Tensor(np.zeros_like(p.data))
                 state["step"].data = state["step"].data + 1
                 asgd_update(p.data, p.grad.data, state["ax"].data, state["eta"].data,
-                            state["mu"].data, float(state["step"].data), lr=group["lr"],
+                            state["mu"].data, float(state["step"].data), lr=_to_scalar(group["lr"]),
                             lambd=group["lambd"], alpha=group["alpha"], t0=group["t0"],
                             weight_decay=group["weight_decay"], maximize=group["maximize"])
                 _changed_in_place(p)

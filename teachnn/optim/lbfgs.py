@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from teachnn.tensor import Tensor
-from .optimizer import Optimizer, _changed_in_place, _check_number
+from .optimizer import Optimizer, _changed_in_place, _check_number, _to_scalar
 
 __all__ = ["LBFGS"]
 
@@ -208,7 +208,7 @@ class LBFGS(Optimizer):
                             "computes the loss, calls loss.backward() and returns the loss; "
                             "call optimizer.step(closure)")
         group = self.param_groups[0]
-        lr = group["lr"]
+        lr = _to_scalar(group["lr"])
         max_iter, max_eval = group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         line_search_fn, history_size = group["line_search_fn"], group["history_size"]

@@ -21,7 +21,7 @@ import numpy as np
 from teachnn.tensor import Tensor
 from .adam import _lerp_
 from .optimizer import (Optimizer, _changed_in_place, _check_betas, _check_number,
-                        _implementation_switches, _scalar_state)
+                        _implementation_switches, _scalar_state, _to_scalar)
 
 __all__ = ["NAdam"]
 
@@ -92,7 +92,7 @@ class NAdam(Optimizer):
                     state["exp_avg_sq"] = Tensor(np.zeros_like(p.data))
                 state["step"].data = state["step"].data + 1
                 nadam_update(p.data, p.grad.data, state["exp_avg"].data, state["exp_avg_sq"].data,
-                             state["mu_product"].data, float(state["step"].data), lr=group["lr"],
+                             state["mu_product"].data, float(state["step"].data), lr=_to_scalar(group["lr"]),
                              beta1=beta1, beta2=beta2, eps=group["eps"],
                              weight_decay=group["weight_decay"],
                              momentum_decay=group["momentum_decay"],

@@ -67,7 +67,13 @@ required = _RequiredParameter()
 
 
 def _check_number(name, value):
-    """Hyper-parameters are plain numbers: ``lr=0.1``, not ``lr='0.1'``."""
+    """Hyper-parameters are plain numbers: ``lr=0.1``, not ``lr='0.1'``. (``lr`` may also be a
+    1-element tensor, as in PyTorch.)"""
+    if name == "lr" and isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError(f"Tensor lr must be 1-element, but got a tensor of shape "
+                             f"{list(value.shape)}; pass a number or teachnn.tensor(0.01)")
+        return
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, but got {value!r} "
                         f"({type(value).__name__})")
@@ -113,6 +119,13 @@ def _outside_optim_stacklevel():
     while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == here:
         frame, level = frame.f_back, level + 1
     return level
+
+
+def _to_scalar(value):
+    """A hyper-parameter as a number: ``lr`` may be a 1-element tensor."""
+    # a NumPy scalar of the tensor's dtype: NumPy then rounds what is computed from it the way
+    # PyTorch rounds arithmetic with a 0-d tensor (a float32 lr gives float32 step sizes)
+    return value.detach().data.reshape(())[()] if isinstance(value, Tensor) else value
 
 
 def _check_betas(betas):

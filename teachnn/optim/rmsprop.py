@@ -17,7 +17,7 @@ import numpy as np
 from teachnn.tensor import Tensor
 from .adam import _lerp_
 from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
-                        _scalar_state)
+                        _scalar_state, _to_scalar)
 
 __all__ = ["RMSprop"]
 
@@ -51,7 +51,7 @@ class RMSprop(Optimizer):
         """Update every parameter that has a gradient. Returns ``closure()`` if given."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            lr, alpha, eps = _to_scalar(group["lr"]), group["alpha"], group["eps"]
             weight_decay, momentum = group["weight_decay"], group["momentum"]
             for p in group["params"]:
                 if p.grad is None:

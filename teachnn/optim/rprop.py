@@ -22,7 +22,7 @@ import numpy as np
 
 from teachnn.tensor import Tensor
 from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
-                        _scalar_state)
+                        _scalar_state, _to_scalar)
 
 __all__ = ["Rprop"]
 
@@ -78,7 +78,7 @@ class Rprop(Optimizer):
                 if len(state) == 0:
                     state["step"] = _scalar_state(0.0)
                     state["prev"] = Tensor(np.zeros_like(p.data))
-                    state["step_size"] = Tensor(np.full_like(p.grad.data, group["lr"]))
+                    state["step_size"] = Tensor(np.full_like(p.grad.data, _to_scalar(group["lr"])))
                 state["step"].data = state["step"].data + 1
                 rprop_update(p.data, p.grad.data, state["prev"].data, state["step_size"].data,
                              etaminus=etaminus, etaplus=etaplus, step_size_min=step_size_min,
