@@ -14,7 +14,7 @@ import numpy as np
 
 from teachnn.tensor import Tensor
 
-__all__ = ["Parameter"]
+__all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer"]
 
 
 class Parameter(Tensor):
@@ -52,3 +52,7 @@ class Parameter(Tensor):
     def __str__(self):
         # print(model.weight) shows the same as repr, as in PyTorch
         return self.__repr__()
+
+
+# lazy layers' placeholders (defined beside, they subclass Parameter)
+from ._uninitialized import UninitializedBuffer, UninitializedParameter, is_lazy  # noqa: E402,F401

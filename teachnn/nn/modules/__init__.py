@@ -9,3 +9,4 @@ from .dropout import *         # noqa: F401,F403
 from .flatten import *         # noqa: F401,F403
 from .conv import *            # noqa: F401,F403
 from .pooling import *         # noqa: F401,F403
+from .lazy import *            # noqa: F401,F403
