@@ -1,0 +1,279 @@
+"""Resizing feature maps: ``F.interpolate`` (and the older ``F.upsample``).
+
+Every mode is *separable*: resizing an (N, C, D, H, W) input resizes one spatial axis at a
+time, and along one axis each output position i reads from the input as follows
+(L_in -> L_out, ``scale`` = 1/scale_factor when given, else L_in / L_out):
+
+    nearest        src = min(floor(i * scale), L_in - 1)                      (float32 math)
+    nearest-exact  src = min(floor((i + 0.5) * scale), L_in - 1)
+    linear         x = (i + 0.5) * scale - 0.5, clamped at 0        (align_corners=False)
+                   x = i * (L_in - 1) / (L_out - 1)                  (align_corners=True)
+                   i0 = floor(x), i1 = min(i0 + 1, L_in - 1), w = x - i0
+                   out[i] = (1 - w) * in[i0] + w * in[i1]
+    (bilinear and trilinear are linear along 2 and 3 axes.)
+
+Backward is the same map read the other way: each output gradient is added back to the
+input positions it was read from, with the same weights (a scatter-add per axis).
+'area' mode is adaptive average pooling (as in PyTorch).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ..._errors import check_kwargs
+from ...autograd import Function
+from ...tensor import Tensor
+from . import pooling
+
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+_LINEAR_RANK = {"linear": 3, "bilinear": 4, "trilinear": 5}
+
+
+def _nearest_plan(in_size, out_size, scale, exact):
+    """Source index of each output position along one axis (PyTorch's float32 arithmetic)."""
+    if out_size == in_size:
+        return np.arange(out_size)
+    s = np.float32(1.0 / scale) if scale is not None and scale > 0 \
+        else np.float32(in_size) / np.float32(out_size)
+    dst = np.arange(out_size, dtype=np.float32)
+    if exact:
+        dst = dst + np.float32(0.5)
+    src = np.floor(dst * s).astype(np.int64)
+    return np.minimum(src, in_size - 1)
+
+
+def _linear_plan(in_size, out_size, scale, align_corners, dtype):
+    """(i0, i1, w0, w1) along one axis: out[i] = w0[i] * in[i0[i]] + w1[i] * in[i1[i]]."""
+    if out_size == in_size:
+        idx = np.arange(out_size)
+        return idx, idx, np.ones(out_size, dtype), np.zeros(out_size, dtype)
+    dst = np.arange(out_size, dtype=dtype)
+    if align_corners:
+        ratio = dtype.type((in_size - 1) / (out_size - 1)) if out_size > 1 else dtype.type(0)
+        src = ratio * dst
+    else:
+        ratio = dtype.type(1.0 / scale) if scale is not None and scale > 0 \
+            else dtype.type(in_size) / dtype.type(out_size)
+        src = np.maximum(ratio * (dst + dtype.type(0.5)) - dtype.type(0.5), dtype.type(0))
+    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    w1 = np.clip(src - i0, 0, 1).astype(dtype)
+    i1 = i0 + (i0 < in_size - 1)
+    return i0, i1, (1 - w1).astype(dtype), w1
+
+
+def _along(weights, axis, ndim):
+    """Shape a per-position weight vector to broadcast along ``axis`` of an ndim array."""
+    shape = [1] * ndim
+    shape[axis] = weights.shape[0]
+    return weights.reshape(shape)
+
+
+def _scatter(grad, index, axis, in_size):
+    """The adjoint of ``np.take(x, index, axis)``: add every slice back where it came from."""
+    moved = np.moveaxis(grad, axis, 0)                        # (L_out, ...)
+    out = np.zeros((in_size,) + moved.shape[1:], dtype=grad.dtype)
+    np.add.at(out, index, moved)                              # (L_in, ...)
+    return np.moveaxis(out, 0, axis)
+
+
+class InterpolateFunction(Function):
+    """Resize each spatial axis in turn with its plan (see the module docstring)."""
+
+    @staticmethod
+    def forward(ctx, x, plans, linear):
+        out = x._data
+        for k, plan in enumerate(plans):
+            axis = 2 + k
+            if linear:
+                i0, i1, w0, w1 = plan
+                out = (np.take(out, i0, axis) * _along(w0, axis, out.ndim)
+                       + np.take(out, i1, axis) * _along(w1, axis, out.ndim))
+            else:
+                out = np.take(out, plan, axis)
+        ctx.plans, ctx.linear, ctx.in_shape = plans, linear, x._data.shape
+        return Tensor(np.ascontiguousarray(out, dtype=x._data.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = grad_out._data
+        for k in reversed(range(len(ctx.plans))):            # undo the last axis first
+            axis, in_size, plan = 2 + k, ctx.in_shape[2 + k], ctx.plans[k]
+            if ctx.linear:
+                i0, i1, w0, w1 = plan
+                g = (_scatter(g * _along(w0, axis, g.ndim), i0, axis, in_size)
+                     + _scatter(g * _along(w1, axis, g.ndim), i1, axis, in_size))
+            else:
+                g = _scatter(g, plan, axis, in_size)
+        return g.astype(grad_out._data.dtype, copy=False), None, None
+
+
+def _backward_name(mode, dims):
+    if mode in ("nearest", "nearest-exact"):
+        return ("UpsampleNearest" if mode == "nearest" else "UpsampleNearestExact") + f"{dims}DBackward0"
+    return {"linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
+            "trilinear": "UpsampleTrilinear3DBackward0"}[mode]
+
+
+_FUNCTIONS = {}
+
+
+def _function_for(name):
+    """One Function subclass per PyTorch node name, so grad_fn prints like PyTorch's."""
+    cls = _FUNCTIONS.get(name)
+    if cls is None:
+        cls = type(name.replace("Backward0", "Function"), (InterpolateFunction,),
+                   {"_backward_name": name})
+        _FUNCTIONS[name] = cls
+    return cls
+
+
+def _is_int(v):
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+@check_kwargs
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resize the spatial axes of ``input`` to ``size`` or by ``scale_factor``.
+
+    Args:
+        size: int or tuple, the output's spatial size.
+        scale_factor: float or tuple; output size = floor(input size * scale_factor).
+        mode: 'nearest' (default), 'nearest-exact', 'linear' (3-d input), 'bilinear'
+            (4-d), 'trilinear' (5-d), 'area' (adaptive average pooling).
+        align_corners: for the linear modes only; True maps the corner pixels' centres onto
+            each other, False (default) treats pixels as areas (see the module docstring).
+
+    Shapes: input (N, C, L) / (N, C, H, W) / (N, C, D, H, W) -> same N, C, new sizes.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"interpolate(): argument 'input' must be a Tensor, not "
+                        f"{type(input).__name__}")
+    if mode not in _MODES:
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+            f"{input._data.ndim}D) for the modes: nearest | linear | bilinear | bicubic | "
+            f"trilinear | area | nearest-exact (got mode={mode!r})")
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating "
+                             "modes: linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    ndim = input._data.ndim
+    dim = ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        scale_factors = None
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(
+                    "Input and output must have the same number of spatial dimensions, but got "
+                    f"input with spatial dimensions of {list(input._data.shape[2:])} and output "
+                    f"size of {size}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
+                    "format and output size in (o1, o2, ...,oK) format.")
+            if not all(_is_int(s) for s in size):
+                raise TypeError("expected size to be one of int or Tuple[int] or Tuple[int, "
+                                "int] or Tuple[int, int, int], but got size with types "
+                                f"{[type(s) for s in size]}")
+            output_size = [int(s) for s in size]
+        else:
+            if not _is_int(size):
+                raise TypeError(f"expected size to be an int or a tuple of ints, but got "
+                                f"{type(size).__name__}")
+            output_size = [int(size)] * dim
+    elif scale_factor is not None:
+        output_size = None
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError(
+                    "Input and scale_factor must have the same number of spatial dimensions, "
+                    f"but got input with spatial dimensions of {list(input._data.shape[2:])} "
+                    f"and scale_factor of shape {scale_factor}. Please provide input tensor in "
+                    "(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
+            scale_factors = [float(s) for s in scale_factor]
+        else:
+            scale_factors = [float(scale_factor)] * dim
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if ndim not in (3, 4, 5):
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {ndim}D) for the "
+            f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact "
+            f"(got mode={mode}). Give the input as [batch, channels, *spatial], e.g. "
+            "x.unsqueeze(0) for one image.")
+    if mode == "area" and output_size is None:
+        recompute_scale_factor = True
+    if output_size is None:
+        output_size = [int(math.floor(s * f)) for s, f in zip(input._data.shape[2:],
+                                                               scale_factors)]
+        if recompute_scale_factor:
+            scale_factors = None
+    else:
+        scale_factors = [None] * dim
+    if scale_factors is None:
+        scale_factors = [None] * dim
+    if antialias:
+        raise NotImplementedError("interpolate(antialias=True) is not implemented in teachnn; "
+                                  "use antialias=False.")
+    if mode in _LINEAR_RANK and ndim != _LINEAR_RANK[mode]:
+        raise NotImplementedError(f"Got {ndim}D input, but {mode} mode needs "
+                                  f"{_LINEAR_RANK[mode]}D input")
+    if mode == "bicubic":
+        raise NotImplementedError("interpolate(mode='bicubic') is not implemented in teachnn; "
+                                  "use 'bilinear' or 'nearest'.")
+    in_sizes = list(input._data.shape[2:])
+    if any(o <= 0 for o in output_size) or any(s <= 0 for s in in_sizes):
+        axes = "DHW"[3 - dim:]
+        raise RuntimeError(
+            "Input and output sizes should be greater than 0, but got input ("
+            + ", ".join(f"{a}: {s}" for a, s in zip(axes, in_sizes)) + ") output ("
+            + ", ".join(f"{a}: {s}" for a, s in zip(axes, output_size)) + ")")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"interpolate() is not implemented for dtype {input._data.dtype}: it computes "
+            "weighted averages of floating-point values; convert with x.float().")
+    if mode == "area":
+        pool = {1: pooling.adaptive_avg_pool1d, 2: pooling.adaptive_avg_pool2d,
+                3: pooling.adaptive_avg_pool3d}[dim]
+        return pool(input, tuple(output_size))
+    dtype = input._data.dtype
+    if mode in _LINEAR_RANK:
+        plans = tuple(_linear_plan(i, o, s, align_corners, dtype)
+                      for i, o, s in zip(in_sizes, output_size, scale_factors))
+    else:
+        plans = tuple(_nearest_plan(i, o, s, mode == "nearest-exact")
+                      for i, o, s in zip(in_sizes, output_size, scale_factors))
+    function = _function_for(_backward_name(mode, dim))
+    return function.apply(input, plans, mode in _LINEAR_RANK)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated name of ``interpolate`` (warns, as PyTorch does)."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)``."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
