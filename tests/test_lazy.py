@@ -176,7 +176,8 @@ def test_placeholder_errors_have_pytorch_types():
     uses = [lambda w: w.shape, lambda w: w.numel(), lambda w: w.dim(), lambda w: w * 2,
             lambda w: w.sum(), lambda w: w[0], lambda w: len(w), lambda w: w.size(),
             lambda w: w.dtype, lambda w: w.requires_grad, lambda w: w.double(),
-            lambda w: w.grad, lambda w: w.item(), lambda w: float(w), lambda w: w.view(-1)]
+            lambda w: w.grad, lambda w: w.item(), lambda w: float(w), lambda w: w.view(-1),
+            lambda w: w.is_leaf]
     ours, theirs = nn.LazyLinear(2).weight, torch.nn.LazyLinear(2).weight
     assert [kind(lambda: u(ours)) for u in uses] == [kind(lambda: u(theirs)) for u in uses]
 
@@ -196,6 +197,9 @@ def test_bad_inputs_raise_pytorch_types():
         (lambda lib: lib.nn.LazyLinear(3).double()(lib.ones(2, 2)), RuntimeError),
         (lambda lib: lib.nn.Linear(4, 3).load_state_dict(lib.nn.LazyLinear(3).state_dict()),
          RuntimeError),
+        # initialising before the first call (d2l's apply_init runs forward first)
+        (lambda lib: lib.nn.init.xavier_uniform_(lib.nn.LazyLinear(3).weight), ValueError),
+        (lambda lib: lib.nn.init.zeros_(lib.nn.LazyConv2d(3, 2).bias), ValueError),
     ]
     for make, error in cases:
         for lib in (teachnn, torch):
