@@ -207,6 +207,19 @@ def test_bad_inputs_raise_pytorch_types():
                 make(lib)
 
 
+def test_copies_and_pickles_of_a_lazy_model_materialise_on_their_own():
+    import pickle
+    original = nn.Sequential(nn.LazyLinear(3), nn.LazyBatchNorm1d())
+    for clone in (copy.deepcopy(original), pickle.loads(pickle.dumps(original))):
+        clone(teachnn.ones(2, 4))
+        clone(teachnn.ones(2, 4))                     # the second call runs no hook
+        assert repr(clone[0]) == "Linear(in_features=4, out_features=3, bias=True)"
+        assert type(clone[1]).__name__ == "BatchNorm1d"
+    assert original[0].has_uninitialized_params()      # the original is still lazy
+    original(teachnn.ones(2, 5))
+    assert repr(original[0]) == "Linear(in_features=5, out_features=3, bias=True)"
+
+
 def test_lazy_layer_after_load_reads_in_features_from_the_weights():
     layer = nn.LazyLinear(3)
     layer.load_state_dict(nn.Linear(4, 3).state_dict())

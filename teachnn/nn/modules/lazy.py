@@ -29,7 +29,7 @@ from ...tensor import Tensor
 from ..parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .linear import Linear
-from .module import _to_numpy
+from .module import RemovableHandle, _to_numpy
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, _BatchNorm
 
 __all__ = ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
@@ -107,6 +107,23 @@ class LazyModuleMixin:
         del module._initialize_hook
         if module.cls_to_become is not None:
             module.__class__ = module.cls_to_become
+
+    def __getstate__(self):
+        # the hook's handle holds a weak reference (not copyable); keep only its id, so a
+        # copy or a pickled lazy model removes the hook from its *own* hook table
+        state = self.__dict__.copy()
+        handle = state.pop("_initialize_hook", None)
+        if handle is not None:
+            state["_initialize_hook_id"] = handle.id
+        return state
+
+    def __setstate__(self, state):
+        hook_id = state.pop("_initialize_hook_id", None)
+        self.__dict__.update(state)
+        if hook_id is not None:
+            handle = RemovableHandle(self._forward_pre_hooks)
+            handle.id = hook_id
+            object.__setattr__(self, "_initialize_hook", handle)
 
     def _replicate_for_data_parallel(self):
         raise RuntimeError("Modules with uninitialized parameters can't be used with "
