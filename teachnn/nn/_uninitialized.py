@@ -1,4 +1,4 @@
-"""``UninitializedParameter`` and ``UninitializedBuffer``: placeholders whose shape is not known yet.
+"""``UninitializedParameter`` and ``UninitializedBuffer``: placeholders of unknown shape.
 
 A lazy layer (``nn.LazyLinear(10)``) cannot create its weight in ``__init__``: the weight's
 shape depends on the input's feature count, which is only seen at the first call. Until then

@@ -114,7 +114,8 @@ class InterpolateFunction(Function):
 
 def _backward_name(mode, dims):
     if mode in ("nearest", "nearest-exact"):
-        return ("UpsampleNearest" if mode == "nearest" else "UpsampleNearestExact") + f"{dims}DBackward0"
+        prefix = "UpsampleNearest" if mode == "nearest" else "UpsampleNearestExact"
+        return f"{prefix}{dims}DBackward0"
     return {"linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
             "trilinear": "UpsampleTrilinear3DBackward0"}[mode]
 
