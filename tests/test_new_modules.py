@@ -168,6 +168,11 @@ def test_embedding_one_hot_kl_instance_norm_match_pytorch():
             y = lib.nn.functional.instance_norm(x, rm, rv, momentum=0.3)
             return y, rm * 1, rv * 1             # the statistics after the in-place update
         assert_parity(with_running, [x, rm, rv], grad_inputs=[0])
+    # an empty batch gives empty results and gradients, as in PyTorch
+    for fn in (lambda lib, x: lib.nn.functional.instance_norm(x),
+               lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2),
+               lambda lib, x: lib.nn.functional.interpolate(x, size=5, mode="linear")):
+        assert_parity(fn, [np.zeros((0, 2, 3))])
 
 
 # -------------------------------------------------------------------------------- modules
@@ -308,6 +313,15 @@ def test_bad_inputs_raise_pytorch_types():
         lambda lib: lib.nn.functional.interpolate(lib.zeros(4, 4), scale_factor=2),
         lambda lib: lib.nn.functional.interpolate(lib.tensor(x4).long(), scale_factor=2),
         lambda lib: lib.nn.functional.interpolate(lib.tensor(x4), size=2.5),
+        lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 0, 2), scale_factor=2),
+        lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 2), scale_factor=2.0 ** 40),
+        lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 2), scale_factor=float("nan")),
+        lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 2), scale_factor="2"),
+        lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 2), size=3, mode="linear",
+                                                  align_corners="yes"),
+        lambda lib: lib.nn.functional.instance_norm(lib.ones(2, 3, 4, dtype=lib.int64)),
+        lambda lib: lib.nn.Embedding(-1, 2),
+        lambda lib: lib.nn.LazyLinear(-1)(lib.ones(2, 3)),
     ]
     for i, make in enumerate(cases):
         ours, theirs = both(make)

@@ -41,8 +41,8 @@ class InstanceNormFunction(Function):
                 eps):
         a = x._data
         n, c = a.shape[0], a.shape[1]
-        a3 = a.reshape(n, c, -1).astype(np.float64)                  # (N, C, *) -> (N, C, M)
-        m = a3.shape[2]
+        m = int(np.prod(a.shape[2:]))
+        a3 = a.reshape(n, c, m).astype(np.float64)                   # (N, C, *) -> (N, C, M)
         if use_input_stats:
             mean = a3.mean(axis=2, keepdims=True)                     # (N, C, 1)
             var = a3.var(axis=2, keepdims=True)                       # biased
@@ -74,7 +74,7 @@ class InstanceNormFunction(Function):
     def backward(ctx, grad_out):
         g = grad_out._data
         n, c = ctx.shape[0], ctx.shape[1]
-        g3 = g.reshape(n, c, -1).astype(np.float64)                   # (N, C, M)
+        g3 = g.reshape(n, c, ctx.x_hat.shape[2]).astype(np.float64)   # (N, C, M)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             gh = g3 if ctx.weight is None else g3 * ctx.weight.reshape(1, c, 1)
@@ -108,8 +108,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                          f"got a {input._data.ndim}-d tensor of shape "
                          f"{shape_str(input._data.shape)}")
     if input._data.dtype.kind != "f":
-        raise RuntimeError(f"instance_norm(): expected a floating-point input but got dtype "
-                           f"{input._data.dtype}; convert it with x.float().")
+        raise NotImplementedError(f"instance_norm() is not implemented for dtype "
+                                  f"{input._data.dtype}: it needs a floating-point input; "
+                                  "convert it with x.float().")
     if use_input_stats and int(np.prod(input._data.shape[2:])) == 1:
         raise ValueError(
             f"Expected more than 1 spatial element when training, got input size "

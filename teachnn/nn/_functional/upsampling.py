@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from ..._errors import check_kwargs
+from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
 from ...tensor import Tensor
 from . import pooling
@@ -133,6 +133,13 @@ def _function_for(name):
     return cls
 
 
+def _scale_value(f):
+    if isinstance(f, bool) or not isinstance(f, (int, float, np.integer, np.floating)):
+        raise TypeError(f"interpolate(): scale_factor must be a number or a tuple of numbers, "
+                        f"but got {f!r} ({type(f).__name__})")
+    return float(f)
+
+
 def _is_int(v):
     return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
@@ -161,6 +168,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
             f"{input._data.ndim}D) for the modes: nearest | linear | bilinear | bicubic | "
             f"trilinear | area | nearest-exact (got mode={mode!r})")
+    if align_corners is not None and not isinstance(align_corners, (bool, np.bool_)):
+        raise TypeError(f"interpolate(): align_corners must be True, False or None, but got "
+                        f"{align_corners!r}")
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating "
@@ -199,9 +209,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                     f"but got input with spatial dimensions of {list(input._data.shape[2:])} "
                     f"and scale_factor of shape {scale_factor}. Please provide input tensor in "
                     "(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
-            scale_factors = [float(s) for s in scale_factor]
+            scale_factors = [_scale_value(s) for s in scale_factor]
         else:
-            scale_factors = [float(scale_factor)] * dim
+            scale_factors = [_scale_value(scale_factor)] * dim
     else:
         raise ValueError("either size or scale_factor should be defined")
     if recompute_scale_factor and size is not None:
@@ -215,6 +225,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if mode == "area" and output_size is None:
         recompute_scale_factor = True
     if output_size is None:
+        if not all(math.isfinite(s * f) and abs(s * f) < 2 ** 62
+                   for s, f in zip(input._data.shape[2:], scale_factors)):
+            raise RuntimeError(f"value cannot be converted to type int64_t without overflow: "
+                               f"scale_factor={scale_factor} gives no finite output size")
         output_size = [int(math.floor(s * f)) for s, f in zip(input._data.shape[2:],
                                                                scale_factors)]
         if recompute_scale_factor:
@@ -239,6 +253,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             "Input and output sizes should be greater than 0, but got input ("
             + ", ".join(f"{a}: {s}" for a, s in zip(axes, in_sizes)) + ") output ("
             + ", ".join(f"{a}: {s}" for a, s in zip(axes, output_size)) + ")")
+    if 0 in input._data.shape[1:]:
+        raise RuntimeError(f"Non-empty {ndim}D data tensor expected but got a tensor with "
+                           f"sizes {shape_str(input._data.shape)}: only the batch axis may "
+                           "be empty.")
     if input._data.dtype.kind != "f":
         raise NotImplementedError(
             f"interpolate() is not implemented for dtype {input._data.dtype}: it computes "
@@ -247,6 +265,16 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         pool = {1: pooling.adaptive_avg_pool1d, 2: pooling.adaptive_avg_pool2d,
                 3: pooling.adaptive_avg_pool3d}[dim]
         return pool(input, tuple(output_size))
+    try:
+        return _resize(input, in_sizes, output_size, scale_factors, mode, align_corners)
+    except MemoryError:
+        raise RuntimeError(
+            f"interpolate(): not enough memory for an output of spatial size {output_size} "
+            f"(input {shape_str(input._data.shape)}); check size / scale_factor.") from None
+
+
+def _resize(input, in_sizes, output_size, scale_factors, mode, align_corners):
+    """Build one plan per spatial axis and run the Function named like PyTorch's node."""
     dtype = input._data.dtype
     if mode in _LINEAR_RANK:
         plans = tuple(_linear_plan(i, o, s, align_corners, dtype)
@@ -254,7 +282,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     else:
         plans = tuple(_nearest_plan(i, o, s, mode == "nearest-exact")
                       for i, o, s in zip(in_sizes, output_size, scale_factors))
-    function = _function_for(_backward_name(mode, dim))
+    function = _function_for(_backward_name(mode, len(in_sizes)))
     return function.apply(input, plans, mode in _LINEAR_RANK)
 
 

@@ -144,10 +144,12 @@ class LazyLinear(LazyModuleMixin, Linear):
     cls_to_become = Linear
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None):
-        if isinstance(out_features, bool) or not isinstance(out_features, (int, np.integer)) \
-                or out_features < 0:
-            raise TypeError(f"LazyLinear(): out_features must be a non-negative int, but got "
+        if isinstance(out_features, bool) or not isinstance(out_features, (int, np.integer)):
+            raise TypeError(f"LazyLinear(): out_features must be an int, but got "
                             f"{out_features!r}")
+        if out_features < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension "
+                               f"{out_features}: LazyLinear(): out_features must be >= 0")
         # bias=False here: no tensor that would be replaced at once
         super().__init__(0, 0, False, device=device)
         self.weight = UninitializedParameter(device=device, dtype=dtype)

@@ -42,9 +42,11 @@ class Embedding(Module):
         _check_device(device)
         for name, value in (("num_embeddings", num_embeddings),
                             ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise TypeError(f"Embedding(): {name} must be a non-negative int, but got "
-                                f"{value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"Embedding(): {name} must be an int, but got {value!r}")
+            if value < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {value}: "
+                                   f"Embedding(): {name} must be >= 0")
         if sparse:
             raise NotImplementedError(
                 "Embedding(sparse=True): teachnn has no sparse tensors, so it cannot make the "
