@@ -74,11 +74,25 @@ def _along(weights, axis, ndim):
 
 
 def _scatter(grad, index, axis, in_size):
-    """The adjoint of ``np.take(x, index, axis)``: add every slice back where it came from."""
-    moved = np.moveaxis(grad, axis, 0)                        # (L_out, ...)
-    out = np.zeros((in_size,) + moved.shape[1:], dtype=grad.dtype)
-    np.add.at(out, index, moved)                              # (L_in, ...)
-    return np.moveaxis(out, 0, axis)
+    """The adjoint of ``np.take(x, index, axis)``: add every slice back where it came from.
+
+    ``index`` never decreases along the output, so the output positions that read input
+    position j form one short run. The loop walks the offsets within a run (a few steps, at
+    most about L_out / L_in + 1); each step adds one whole slice per input position, masked
+    where a run is shorter, so every step is a plain vectorised take, multiply and add."""
+    rows, starts, counts = np.unique(index, return_index=True, return_counts=True)
+    acc = np.take(grad, starts, axis=axis)                       # offset 0 of every run
+    for offset in range(1, int(counts.max()) if counts.size else 0):
+        longer = counts > offset                                 # runs that reach this offset
+        picked = np.take(grad, np.where(longer, starts + offset, starts), axis=axis)
+        acc += picked * _along(longer.astype(grad.dtype), axis, grad.ndim)
+    if rows.size == in_size:                                     # every input position read
+        return acc
+    shape = list(grad.shape)
+    shape[axis] = in_size
+    out = np.zeros(shape, dtype=grad.dtype)                      # unread positions get 0
+    out[(slice(None),) * axis + (rows,)] = acc
+    return out
 
 
 class InterpolateFunction(Function):
