@@ -58,6 +58,8 @@ def test_hand_examples():
     ((1, 2, 3, 4), dict(size=(5, 3), mode="nearest-exact")),
     ((1, 2, 3, 4), dict(size=(5, 7), mode="bilinear")),
     ((1, 2, 3, 4), dict(scale_factor=1.5, mode="bilinear", align_corners=True)),
+    ((1, 1, 3, 4), dict(size=(5, 2), mode="bicubic")),
+    ((1, 1, 3, 4), dict(scale_factor=1.5, mode="bicubic", align_corners=True)),
     ((2, 1, 4), dict(size=7, mode="linear")),
     ((1, 1, 2, 3, 2), dict(scale_factor=2, mode="trilinear")),
     ((1, 1, 2, 3, 2), dict(size=(3, 2, 4))),
@@ -70,8 +72,8 @@ def test_interpolate_gradcheck(shape, kwargs):
 def test_other_gradchecks():
     w = t64(RNG.standard_normal((6, 3)))
     idx = teachnn.tensor(RNG.integers(0, 6, (2, 4)))
-    # (scale_grad_by_freq is a deliberate rescaling, not the derivative: PyTorch parity below)
-    assert gradcheck(lambda w: F.embedding(idx, w, padding_idx=1), (w,))
+    # (padding_idx and scale_grad_by_freq change the gradient on purpose: PyTorch parity below)
+    assert gradcheck(lambda w: F.embedding(idx, w), (w,))
     q, p = t64(RNG.standard_normal((3, 4))), t64(RNG.random((3, 4)) + 0.1)
     for reduction in ("batchmean", "none"):
         for log_target in (False, True):
@@ -89,14 +91,16 @@ def test_other_gradchecks():
 
 INTERPOLATE_CASES = [
     (shape, mode, kw, ac)
-    for shape, modes in (((2, 3, 5, 4), ("nearest", "nearest-exact", "bilinear", "area")),
+    for shape, modes in (((2, 3, 5, 4), ("nearest", "nearest-exact", "bilinear", "bicubic",
+                                         "area")),
                          ((2, 3, 7), ("nearest", "linear")),
                          ((1, 2, 3, 4, 3), ("nearest", "trilinear")))
     for mode in modes
     for kw in (dict(scale_factor=2), dict(scale_factor=1.7), dict(scale_factor=0.6),
                dict(size=(3, 11, 2)[:len(shape) - 2]),
                dict(scale_factor=1.7, recompute_scale_factor=True))
-    for ac in ((False, True) if mode in ("linear", "bilinear", "trilinear") else (None,))
+    for ac in ((False, True) if mode in ("linear", "bilinear", "bicubic", "trilinear")
+               else (None,))
 ]
 
 
@@ -308,6 +312,7 @@ def test_bad_inputs_raise_pytorch_types():
         lambda lib: lib.nn.functional.interpolate(lib.tensor(x4)),
         lambda lib: lib.nn.functional.interpolate(lib.tensor(x4), size=(2,)),
         lambda lib: lib.nn.functional.interpolate(lib.tensor(x4), size=3, mode="cubic"),
+        lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4), size=3, mode="bicubic"),
         lambda lib: lib.nn.functional.interpolate(lib.tensor(x4), scale_factor=(2, 2, 2)),
         lambda lib: lib.nn.functional.interpolate(lib.tensor(x4), scale_factor=0.1),
         lambda lib: lib.nn.functional.interpolate(lib.zeros(4, 4), scale_factor=2),

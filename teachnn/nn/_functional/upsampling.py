@@ -11,6 +11,12 @@ time, and along one axis each output position i reads from the input as follows
                    i0 = floor(x), i1 = min(i0 + 1, L_in - 1), w = x - i0
                    out[i] = (1 - w) * in[i0] + w * in[i1]
     (bilinear and trilinear are linear along 2 and 3 axes.)
+    bicubic        x as for linear but not clamped, i0 = floor(x), t = x - i0:
+                   out[i] = sum over k = -1..2 of cubic(k - t) * in[clamp(i0 + k)]
+                   (Keys' cubic convolution with A = -0.75, as PyTorch; 4-d input only)
+
+Each mode is a list of *taps* per axis: an index array and a weight array (nearest has one
+tap without weights, linear two, cubic four).
 
 Backward is the same map read the other way: each output gradient is added back to the
 input positions it was read from, with the same weights (a scatter-add per axis).
@@ -31,39 +37,60 @@ from . import pooling
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
-_LINEAR_RANK = {"linear": 3, "bilinear": 4, "trilinear": 5}
+_LINEAR_RANK = {"linear": 3, "bilinear": 4, "trilinear": 5, "bicubic": 4}
 
 
 def _nearest_plan(in_size, out_size, scale, exact):
-    """Source index of each output position along one axis (PyTorch's float32 arithmetic)."""
+    """One tap: the source index of each output position (PyTorch's float32 arithmetic)."""
     if out_size == in_size:
-        return np.arange(out_size)
+        return ((np.arange(out_size), None),)
     s = np.float32(1.0 / scale) if scale is not None and scale > 0 \
         else np.float32(in_size) / np.float32(out_size)
     dst = np.arange(out_size, dtype=np.float32)
     if exact:
         dst = dst + np.float32(0.5)
     src = np.floor(dst * s).astype(np.int64)
-    return np.minimum(src, in_size - 1)
+    return ((np.minimum(src, in_size - 1), None),)
 
 
-def _linear_plan(in_size, out_size, scale, align_corners, dtype):
-    """(i0, i1, w0, w1) along one axis: out[i] = w0[i] * in[i0[i]] + w1[i] * in[i1[i]]."""
-    if out_size == in_size:
-        idx = np.arange(out_size)
-        return idx, idx, np.ones(out_size, dtype), np.zeros(out_size, dtype)
+def _source_position(in_size, out_size, scale, align_corners, dtype, cubic):
+    """The (fractional) input position each output position samples, in the input's dtype."""
     dst = np.arange(out_size, dtype=dtype)
     if align_corners:
         ratio = dtype.type((in_size - 1) / (out_size - 1)) if out_size > 1 else dtype.type(0)
-        src = ratio * dst
-    else:
-        ratio = dtype.type(1.0 / scale) if scale is not None and scale > 0 \
-            else dtype.type(in_size) / dtype.type(out_size)
-        src = np.maximum(ratio * (dst + dtype.type(0.5)) - dtype.type(0.5), dtype.type(0))
+        return ratio * dst
+    ratio = dtype.type(1.0 / scale) if scale is not None and scale > 0 \
+        else dtype.type(in_size) / dtype.type(out_size)
+    src = ratio * (dst + dtype.type(0.5)) - dtype.type(0.5)
+    return src if cubic else np.maximum(src, dtype.type(0))
+
+
+def _linear_plan(in_size, out_size, scale, align_corners, dtype):
+    """Two taps: out[i] = w0[i] * in[i0[i]] + w1[i] * in[i1[i]]."""
+    if out_size == in_size:
+        idx = np.arange(out_size)
+        return ((idx, np.ones(out_size, dtype)), (idx, np.zeros(out_size, dtype)))
+    src = _source_position(in_size, out_size, scale, align_corners, dtype, cubic=False)
     i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
     w1 = np.clip(src - i0, 0, 1).astype(dtype)
     i1 = i0 + (i0 < in_size - 1)
-    return i0, i1, (1 - w1).astype(dtype), w1
+    return ((i0, (1 - w1).astype(dtype)), (i1, w1))
+
+
+def _cubic_plan(in_size, out_size, scale, align_corners, dtype, a=-0.75):
+    """Four taps at i0-1 .. i0+2 (clamped to the edge) with Keys' cubic weights."""
+    src = _source_position(in_size, out_size, scale, align_corners, dtype, cubic=True)
+    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    t = np.clip(src - i0, 0, 1).astype(dtype)
+
+    def near(x):                       # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):                        # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    return tuple((np.clip(i0 + k, 0, in_size - 1), w.astype(dtype))
+                 for k, w in zip((-1, 0, 1, 2), weights))
 
 
 def _along(weights, axis, ndim):
@@ -96,34 +123,32 @@ def _scatter(grad, index, axis, in_size):
 
 
 class InterpolateFunction(Function):
-    """Resize each spatial axis in turn with its plan (see the module docstring)."""
+    """Resize each spatial axis in turn with its taps (see the module docstring)."""
 
     @staticmethod
-    def forward(ctx, x, plans, linear):
+    def forward(ctx, x, plans):
         out = x._data
-        for k, plan in enumerate(plans):
+        for k, taps in enumerate(plans):
             axis = 2 + k
-            if linear:
-                i0, i1, w0, w1 = plan
-                out = (np.take(out, i0, axis) * _along(w0, axis, out.ndim)
-                       + np.take(out, i1, axis) * _along(w1, axis, out.ndim))
-            else:
-                out = np.take(out, plan, axis)
-        ctx.plans, ctx.linear, ctx.in_shape = plans, linear, x._data.shape
+            if taps[0][1] is None:                             # nearest: a plain gather
+                out = np.take(out, taps[0][0], axis)
+                continue
+            out = sum(np.take(out, index, axis) * _along(weight, axis, out.ndim)
+                      for index, weight in taps)
+        ctx.plans, ctx.in_shape = plans, x._data.shape
         return Tensor(np.ascontiguousarray(out, dtype=x._data.dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
         g = grad_out._data
         for k in reversed(range(len(ctx.plans))):            # undo the last axis first
-            axis, in_size, plan = 2 + k, ctx.in_shape[2 + k], ctx.plans[k]
-            if ctx.linear:
-                i0, i1, w0, w1 = plan
-                g = (_scatter(g * _along(w0, axis, g.ndim), i0, axis, in_size)
-                     + _scatter(g * _along(w1, axis, g.ndim), i1, axis, in_size))
-            else:
-                g = _scatter(g, plan, axis, in_size)
-        return g.astype(grad_out._data.dtype, copy=False), None, None
+            axis, in_size, taps = 2 + k, ctx.in_shape[2 + k], ctx.plans[k]
+            if taps[0][1] is None:
+                g = _scatter(g, taps[0][0], axis, in_size)
+                continue
+            g = sum(_scatter(g * _along(weight, axis, g.ndim), index, axis, in_size)
+                    for index, weight in taps)
+        return g.astype(grad_out._data.dtype, copy=False), None
 
 
 def _backward_name(mode, dims):
@@ -131,7 +156,8 @@ def _backward_name(mode, dims):
         prefix = "UpsampleNearest" if mode == "nearest" else "UpsampleNearestExact"
         return f"{prefix}{dims}DBackward0"
     return {"linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
-            "trilinear": "UpsampleTrilinear3DBackward0"}[mode]
+            "trilinear": "UpsampleTrilinear3DBackward0",
+            "bicubic": "UpsampleBicubic2DBackward0"}[mode]
 
 
 _FUNCTIONS = {}
@@ -168,7 +194,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         size: int or tuple, the output's spatial size.
         scale_factor: float or tuple; output size = floor(input size * scale_factor).
         mode: 'nearest' (default), 'nearest-exact', 'linear' (3-d input), 'bilinear'
-            (4-d), 'trilinear' (5-d), 'area' (adaptive average pooling).
+            (4-d), 'bicubic' (4-d), 'trilinear' (5-d), 'area' (adaptive average pooling).
         align_corners: for the linear modes only; True maps the corner pixels' centres onto
             each other, False (default) treats pixels as areas (see the module docstring).
 
@@ -257,9 +283,6 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if mode in _LINEAR_RANK and ndim != _LINEAR_RANK[mode]:
         raise NotImplementedError(f"Got {ndim}D input, but {mode} mode needs "
                                   f"{_LINEAR_RANK[mode]}D input")
-    if mode == "bicubic":
-        raise NotImplementedError("interpolate(mode='bicubic') is not implemented in teachnn; "
-                                  "use 'bilinear' or 'nearest'.")
     in_sizes = list(input._data.shape[2:])
     if any(o <= 0 for o in output_size) or any(s <= 0 for s in in_sizes):
         axes = "DHW"[3 - dim:]
@@ -290,14 +313,17 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
 def _resize(input, in_sizes, output_size, scale_factors, mode, align_corners):
     """Build one plan per spatial axis and run the Function named like PyTorch's node."""
     dtype = input._data.dtype
-    if mode in _LINEAR_RANK:
+    if mode == "bicubic":
+        plans = tuple(_cubic_plan(i, o, s, align_corners, dtype)
+                      for i, o, s in zip(in_sizes, output_size, scale_factors))
+    elif mode in _LINEAR_RANK:
         plans = tuple(_linear_plan(i, o, s, align_corners, dtype)
                       for i, o, s in zip(in_sizes, output_size, scale_factors))
     else:
         plans = tuple(_nearest_plan(i, o, s, mode == "nearest-exact")
                       for i, o, s in zip(in_sizes, output_size, scale_factors))
     function = _function_for(_backward_name(mode, len(in_sizes)))
-    return function.apply(input, plans, mode in _LINEAR_RANK)
+    return function.apply(input, plans)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
