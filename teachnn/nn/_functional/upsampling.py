@@ -133,8 +133,11 @@ class InterpolateFunction(Function):
             if taps[0][1] is None:                             # nearest: a plain gather
                 out = np.take(out, taps[0][0], axis)
                 continue
-            out = sum(np.take(out, index, axis) * _along(weight, axis, out.ndim)
-                      for index, weight in taps)
+            terms = [np.take(out, index, axis) * _along(weight, axis, out.ndim)
+                     for index, weight in taps]
+            out = terms[0]
+            for term in terms[1:]:
+                out += term                                    # in place: terms are fresh
         ctx.plans, ctx.in_shape = plans, x._data.shape
         return Tensor(np.ascontiguousarray(out, dtype=x._data.dtype))
 
@@ -146,8 +149,11 @@ class InterpolateFunction(Function):
             if taps[0][1] is None:
                 g = _scatter(g, taps[0][0], axis, in_size)
                 continue
-            g = sum(_scatter(g * _along(weight, axis, g.ndim), index, axis, in_size)
-                    for index, weight in taps)
+            parts = [_scatter(g * _along(weight, axis, g.ndim), index, axis, in_size)
+                     for index, weight in taps]
+            g = parts[0]
+            for part in parts[1:]:
+                g += part
         return g.astype(grad_out._data.dtype, copy=False), None
 
 
