@@ -236,3 +236,36 @@ def test_lazy_layer_after_load_reads_in_features_from_the_weights():
     bn = nn.LazyBatchNorm1d()
     bn.load_state_dict(nn.BatchNorm1d(3).state_dict())
     assert tuple(bn(teachnn.randn(4, 3)).shape) == (4, 3) and bn.num_features == 3
+
+
+def test_a_learners_own_lazy_module():
+    from teachnn.nn.modules.lazy import LazyModuleMixin
+
+    class LazyScale(LazyModuleMixin, nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.UninitializedParameter()
+
+        def initialize_parameters(self, x):
+            if self.has_uninitialized_params():
+                self.scale.materialize((x.shape[-1],))
+                nn.init.constant_(self.scale, 2.0)
+
+        def forward(self, x):
+            return x * self.scale
+
+    layer = LazyScale()
+    assert repr(layer.state_dict()["scale"]) == "<UninitializedParameter>"
+    np.testing.assert_array_equal(to_numpy(layer(teachnn.ones(2, 3))), np.full((2, 3), 2.0))
+    assert type(layer).__name__ == "LazyScale"          # cls_to_become None: keeps its class
+    assert tuple(layer.scale.shape) == (3,) and "_initialize_hook" not in vars(layer)
+
+    class Forgot(LazyModuleMixin, nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.UninitializedParameter()
+
+        def forward(self, x):
+            return x
+    with pytest.raises(NotImplementedError, match="initialize_parameters"):
+        Forgot()(teachnn.ones(1))
