@@ -333,3 +333,25 @@ def test_bad_inputs_raise_pytorch_types():
         assert ours == theirs, f"case {i}: teachnn raised {ours}, PyTorch {theirs}"
     with pytest.warns(UserWarning, match="does not match num_features"):
         nn.InstanceNorm1d(3)(teachnn.zeros(2, 4, 5))
+
+
+@requires_torch
+def test_grad_fn_names_match_pytorch():
+    cases = [
+        lambda lib, x: lib.nn.functional.interpolate(x[:, :, 0], scale_factor=2),
+        lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="nearest-exact"),
+        lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="bilinear"),
+        lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="bicubic"),
+        lambda lib, x: lib.nn.functional.interpolate(x[:, :, 0], size=5, mode="linear"),
+        lambda lib, x: lib.nn.functional.interpolate(x[None], scale_factor=2, mode="trilinear"),
+        lambda lib, x: lib.nn.functional.embedding(lib.tensor([1, 2]), x[0, 0]),
+        lambda lib, x: lib.nn.functional.kl_div(x, x.detach().exp(), reduction="batchmean"),
+        lambda lib, x: lib.nn.functional.kl_div(x, x.detach(), reduction="none",
+                                                log_target=True),
+        lambda lib, x: lib.nn.functional.instance_norm(x),
+    ]
+    x = RNG.standard_normal((1, 2, 3, 3)).astype(np.float32)
+    for make in cases:
+        names = [type(make(lib, lib.tensor(x, requires_grad=True)).grad_fn).__name__
+                 for lib in (teachnn, torch)]
+        assert names[0] == names[1]

@@ -34,7 +34,7 @@ __all__ = ["instance_norm"]
 
 class InstanceNormFunction(Function):
     """Statistics per (n, c) over the positions; affine part per channel."""
-    _backward_name = "NativeBatchNormBackward0"     # PyTorch runs batch_norm on (1, N*C, *)
+    _backward_name = "ViewBackward0"    # PyTorch runs batch_norm on (1, N*C, *), then a view
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, use_input_stats, momentum,

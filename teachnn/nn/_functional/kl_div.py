@@ -118,4 +118,18 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
             "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
             "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
             "major release.", UserWarning, stacklevel=2)
-    return KLDivFunction.apply(input, target, reduction, bool(log_target))
+    node = _NODES[(reduction, bool(log_target))]
+    return node.apply(input, target, reduction, bool(log_target))
+
+
+# PyTorch builds kl_div from small operations, so its grad_fn is the last one of them
+_NODES = {}
+for _reduction, _last in (("mean", "MeanBackward0"), ("sum", "SumBackward0"),
+                          ("batchmean", "DivBackward0")):
+    for _log_target in (False, True):
+        _NODES[(_reduction, _log_target)] = type(_last.replace("Backward0", "KLDivFunction"),
+                                                 (KLDivFunction,), {"_backward_name": _last})
+_NODES[("none", False)] = type("SubKLDivFunction", (KLDivFunction,),
+                               {"_backward_name": "SubBackward0"})
+_NODES[("none", True)] = type("MulKLDivFunction", (KLDivFunction,),
+                              {"_backward_name": "MulBackward0"})
