@@ -63,17 +63,17 @@ class _InstanceNorm(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"{type(self).__name__} expects a Tensor, but got "
                             f"{type(input).__name__}")
-        ndim = input.data.ndim
+        ndim = input.ndim
         if ndim not in (self._no_batch_dim, self._no_batch_dim + 1):
             raise ValueError(
                 f"expected {self._no_batch_dim}D or {self._no_batch_dim + 1}D input (got "
                 f"{ndim}D input): {type(self).__name__} takes {self._layout}, with or without "
-                f"the batch axis; got shape {shape_str(input.data.shape)}.")
+                f"the batch axis; got shape {shape_str(input.shape)}.")
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
-        feature_dim = input.data.ndim - self._no_batch_dim
-        channels = input.data.shape[feature_dim]
+        feature_dim = input.ndim - self._no_batch_dim
+        channels = input.shape[feature_dim]
         if channels != self.num_features:
             if self.affine:
                 raise ValueError(
@@ -83,7 +83,7 @@ class _InstanceNorm(Module):
                 f"input's size at dim={feature_dim} does not match num_features. You can "
                 "silence this warning by not passing in num_features, which is not used "
                 "because affine=False", UserWarning, stacklevel=2)
-        unbatched = input.data.ndim == self._no_batch_dim
+        unbatched = input.ndim == self._no_batch_dim
         x = input.unsqueeze(0) if unbatched else input
         y = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           self.training or not self.track_running_stats,

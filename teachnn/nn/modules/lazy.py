@@ -164,22 +164,22 @@ class LazyLinear(LazyModuleMixin, Linear):
     def initialize_parameters(self, input) -> None:
         """Infer ``in_features`` from ``input.shape[-1]`` and initialise the parameters."""
         _check_input_tensor(self, input)
-        if input.data.ndim == 0:
+        if input.ndim == 0:
             raise IndexError("LazyLinear got a 0-d tensor (a single number): it reads "
                              "in_features from the input's last dimension, which a 0-d tensor "
                              "does not have. Give it shape [batch, features].")
         if self.has_uninitialized_params():
-            self.in_features = int(input.data.shape[-1])
+            self.in_features = int(input.shape[-1])
             self.weight.materialize((self.out_features, self.in_features))
             if self.bias is not None:
                 self.bias.materialize((self.out_features,))
             self.reset_parameters()
         if self.in_features == 0:
             # the parameters came from load_state_dict: in_features is the weight's width
-            width = self.weight.data.shape[-1]
-            if input.data.shape[-1] != width:
+            width = self.weight.shape[-1]
+            if input.shape[-1] != width:
                 raise AssertionError(
-                    f"The in_features inferred from input: {input.data.shape[-1]} is not equal "
+                    f"The in_features inferred from input: {input.shape[-1]} is not equal "
                     f"to in_features from self.weight: {width}")
             self.in_features = int(width)
 
@@ -222,13 +222,13 @@ class _LazyConvXdMixin(LazyModuleMixin):
     def _get_in_channels(self, input) -> int:
         """The channel count: dim 1 of batched input, dim 0 of unbatched input."""
         no_batch = self._get_num_spatial_dims() + 1
-        if input.data.ndim not in (no_batch, no_batch + 1):
+        if input.ndim not in (no_batch, no_batch + 1):
             raise RuntimeError(
                 f"Expected {no_batch}D (unbatched) or {no_batch + 1}D (batched) input to "
                 f"{type(self).__name__}, but got input of size: "
-                f"torch.Size({shape_str(input.data.shape)})")
-        return int(input.data.shape[1] if input.data.ndim == no_batch + 1
-                   else input.data.shape[0])
+                f"torch.Size({shape_str(input.shape)})")
+        return int(input.shape[1] if input.ndim == no_batch + 1
+                   else input.shape[0])
 
     def initialize_parameters(self, input, *args, **kwargs) -> None:
         """Infer ``in_channels`` from the input and initialise weight and bias."""
@@ -249,7 +249,7 @@ class _LazyConvXdMixin(LazyModuleMixin):
         elif self.in_channels == 0:
             # loaded from a state_dict: the channel count is in the weight's shape
             # (PyTorch leaves in_channels=0 here; the weight's value is the true one)
-            w = self.weight.data.shape
+            w = self.weight.shape
             self.in_channels = int(w[0] if self.transposed else w[1] * self.groups)
 
 
@@ -379,13 +379,13 @@ class _LazyNormBase(LazyModuleMixin, _BatchNorm):
         """Infer ``num_features`` from ``input.shape[1]`` and create weight, bias and the
         running statistics (weight = 1, bias = 0, mean = 0, var = 1)."""
         _check_input_tensor(self, input)
-        if input.data.ndim < 2:
+        if input.ndim < 2:
             raise IndexError(
                 f"{type(self).__name__} reads num_features from dim 1 of its input, but got a "
-                f"{input.data.ndim}-d tensor of shape {shape_str(input.data.shape)}; add a "
+                f"{input.ndim}-d tensor of shape {shape_str(input.shape)}; add a "
                 "batch axis with x.unsqueeze(0).")
         if self.has_uninitialized_params():
-            self.num_features = int(input.data.shape[1])
+            self.num_features = int(input.shape[1])
             if self.affine:
                 self.weight.materialize((self.num_features,))
                 self.bias.materialize((self.num_features,))
@@ -397,8 +397,8 @@ class _LazyNormBase(LazyModuleMixin, _BatchNorm):
             # loaded from a state_dict, or nothing to learn (affine=False and no statistics):
             # the stored tensors' length, else the input's channels (PyTorch leaves 0 here)
             stored = [t for t in (self.weight, self.running_mean) if t is not None]
-            self.num_features = int(stored[0].data.shape[0] if stored
-                                    else input.data.shape[1])
+            self.num_features = int(stored[0].shape[0] if stored
+                                    else input.shape[1])
 
 
 class LazyBatchNorm1d(_LazyNormBase, BatchNorm1d):

@@ -114,9 +114,9 @@ class Embedding(Module):
         if not isinstance(embeddings, Tensor):
             raise TypeError(f"Embedding.from_pretrained expects a Tensor, but got "
                             f"{type(embeddings).__name__}")
-        if embeddings.data.ndim != 2:
+        if embeddings.ndim != 2:
             raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
-        rows, cols = embeddings.data.shape
+        rows, cols = embeddings.shape
         return cls(num_embeddings=rows, embedding_dim=cols, _weight=embeddings, _freeze=freeze,
                    padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
