@@ -60,6 +60,7 @@ def test_hand_examples():
     ((1, 2, 3, 4), dict(scale_factor=1.5, mode="bilinear", align_corners=True)),
     ((1, 1, 3, 4), dict(size=(5, 2), mode="bicubic")),
     ((1, 1, 3, 4), dict(scale_factor=1.5, mode="bicubic", align_corners=True)),
+    ((1, 1, 6, 5), dict(size=(2, 3), mode="bicubic", antialias=True)),
     ((2, 1, 4), dict(size=7, mode="linear")),
     ((1, 1, 2, 3, 2), dict(scale_factor=2, mode="trilinear")),
     ((1, 1, 2, 3, 2), dict(size=(3, 2, 4))),
@@ -111,6 +112,16 @@ def test_interpolate_matches_pytorch(shape, mode, kw, ac, dtype):
     assert_parity(lambda lib, x: lib.nn.functional.interpolate(x, mode=mode, align_corners=ac,
                                                                **kw),
                   [RNG.standard_normal(shape)], dtype=dtype)
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("kw", [dict(size=(5, 4)), dict(size=(20, 3)), dict(size=(1, 1)),
+                                dict(scale_factor=0.4), dict(size=(4, 6), align_corners=True)])
+def test_interpolate_antialias_matches_pytorch(mode, kw):
+    assert_parity(lambda lib, x: lib.nn.functional.interpolate(x, mode=mode, antialias=True,
+                                                               **kw),
+                  [RNG.standard_normal((2, 2, 13, 11))])
 
 
 @requires_torch
@@ -313,6 +324,9 @@ def test_bad_inputs_raise_pytorch_types():
         lambda lib: lib.nn.functional.interpolate(lib.tensor(x4), size=(2,)),
         lambda lib: lib.nn.functional.interpolate(lib.tensor(x4), size=3, mode="cubic"),
         lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4), size=3, mode="bicubic"),
+        lambda lib: lib.nn.functional.interpolate(lib.tensor(x4), size=3, antialias=True),
+        lambda lib: lib.nn.functional.interpolate(lib.zeros(1, 1, 4), size=3, mode="linear",
+                                                  antialias=True),
         lambda lib: lib.nn.functional.interpolate(lib.tensor(x4), scale_factor=(2, 2, 2)),
         lambda lib: lib.nn.functional.interpolate(lib.tensor(x4), scale_factor=0.1),
         lambda lib: lib.nn.functional.interpolate(lib.zeros(4, 4), scale_factor=2),
@@ -342,6 +356,7 @@ def test_grad_fn_names_match_pytorch():
         lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="nearest-exact"),
         lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="bilinear"),
         lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="bicubic"),
+        lambda lib, x: lib.nn.functional.interpolate(x, size=2, mode="bilinear", antialias=True),
         lambda lib, x: lib.nn.functional.interpolate(x[:, :, 0], size=5, mode="linear"),
         lambda lib, x: lib.nn.functional.interpolate(x[None], scale_factor=2, mode="trilinear"),
         lambda lib, x: lib.nn.functional.embedding(lib.tensor([1, 2]), x[0, 0]),

@@ -93,6 +93,40 @@ def _cubic_plan(in_size, out_size, scale, align_corners, dtype, a=-0.75):
                  for k, w in zip((-1, 0, 1, 2), weights))
 
 
+def _aa_plan(in_size, out_size, scale, align_corners, dtype, cubic):
+    """antialias=True (PIL's resampling, as PyTorch): when shrinking, each output position
+    averages every input position under a filter stretched by the shrink factor, so no
+    input pixel is skipped. Triangle filter for bilinear, cubic (A = -0.5) for bicubic."""
+    one = dtype.type(1)
+    if align_corners:
+        ratio = dtype.type((in_size - 1) / (out_size - 1)) if out_size > 1 else dtype.type(0)
+    else:
+        ratio = dtype.type(1.0 / scale) if scale is not None and scale > 0 \
+            else dtype.type(in_size) / dtype.type(out_size)
+    interp_size = 4 if cubic else 2
+    support = dtype.type(interp_size * 0.5) * (ratio if ratio >= 1 else one)
+    invscale = one / ratio if ratio >= 1 else one
+    center = ratio * (np.arange(out_size, dtype=dtype) + dtype.type(0.5))     # (O,)
+    xmin = np.maximum(np.trunc(center - support + dtype.type(0.5)).astype(np.int64), 0)
+    xsize = np.minimum(np.trunc(center + support + dtype.type(0.5)).astype(np.int64),
+                       in_size) - xmin
+    taps = int(xsize.max())
+    j = np.arange(taps)[:, None]                                              # (T, 1)
+    x = ((j + xmin - center + dtype.type(0.5)) * invscale).astype(dtype)      # (T, O)
+    ax = np.abs(x)
+    if cubic:
+        a = -0.5
+        w = np.where(ax < 1, ((a + 2) * ax - (a + 3)) * ax * ax + 1,
+                     np.where(ax < 2, (((ax - 5) * ax + 8) * ax - 4) * a, 0))
+    else:
+        w = np.where(ax < 1, 1 - ax, 0)
+    w = np.where(j < xsize, w, 0).astype(dtype)                               # (T, O)
+    total = w.sum(axis=0)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1), w).astype(dtype)
+    index = np.minimum(xmin + j, in_size - 1)                                 # (T, O)
+    return tuple((index[t], w[t]) for t in range(taps))
+
+
 def _along(weights, axis, ndim):
     """Shape a per-position weight vector to broadcast along ``axis`` of an ndim array."""
     shape = [1] * ndim
@@ -203,6 +237,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             (4-d), 'bicubic' (4-d), 'trilinear' (5-d), 'area' (adaptive average pooling).
         align_corners: for the linear modes only; True maps the corner pixels' centres onto
             each other, False (default) treats pixels as areas (see the module docstring).
+        antialias: bilinear / bicubic only; when shrinking, average every input pixel under
+            a widened filter instead of sampling a few (PIL's and torchvision's resize).
 
     Shapes: input (N, C, L) / (N, C, H, W) / (N, C, D, H, W) -> same N, C, new sizes.
     """
@@ -283,9 +319,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         scale_factors = [None] * dim
     if scale_factors is None:
         scale_factors = [None] * dim
-    if antialias:
-        raise NotImplementedError("interpolate(antialias=True) is not implemented in teachnn; "
-                                  "use antialias=False.")
+    if antialias and not (mode in ("bilinear", "bicubic") and ndim == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+                         "modes and requires a 4-D tensor as input")
     if mode in _LINEAR_RANK and ndim != _LINEAR_RANK[mode]:
         raise NotImplementedError(f"Got {ndim}D input, but {mode} mode needs "
                                   f"{_LINEAR_RANK[mode]}D input")
@@ -309,17 +345,21 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                 3: pooling.adaptive_avg_pool3d}[dim]
         return pool(input, tuple(output_size))
     try:
-        return _resize(input, in_sizes, output_size, scale_factors, mode, align_corners)
+        return _resize(input, in_sizes, output_size, scale_factors, mode, align_corners,
+                       antialias)
     except MemoryError:
         raise RuntimeError(
             f"interpolate(): not enough memory for an output of spatial size {output_size} "
             f"(input {shape_str(input._data.shape)}); check size / scale_factor.") from None
 
 
-def _resize(input, in_sizes, output_size, scale_factors, mode, align_corners):
+def _resize(input, in_sizes, output_size, scale_factors, mode, align_corners, antialias):
     """Build one plan per spatial axis and run the Function named like PyTorch's node."""
     dtype = input._data.dtype
-    if mode == "bicubic":
+    if antialias:
+        plans = tuple(_aa_plan(i, o, s, align_corners, dtype, mode == "bicubic")
+                      for i, o, s in zip(in_sizes, output_size, scale_factors))
+    elif mode == "bicubic":
         plans = tuple(_cubic_plan(i, o, s, align_corners, dtype)
                       for i, o, s in zip(in_sizes, output_size, scale_factors))
     elif mode in _LINEAR_RANK:
@@ -328,7 +368,8 @@ def _resize(input, in_sizes, output_size, scale_factors, mode, align_corners):
     else:
         plans = tuple(_nearest_plan(i, o, s, mode == "nearest-exact")
                       for i, o, s in zip(in_sizes, output_size, scale_factors))
-    function = _function_for(_backward_name(mode, len(in_sizes)))
+    name = _backward_name(mode, len(in_sizes))
+    function = _function_for(name.replace("2DBackward0", "2DAaBackward0") if antialias else name)
     return function.apply(input, plans)
 
 
