@@ -16,7 +16,8 @@ time, and along one axis each output position i reads from the input as follows
                    (Keys' cubic convolution with A = -0.75, as PyTorch; 4-d input only)
 
 Each mode is a list of *taps* per axis: an index array and a weight array (nearest has one
-tap without weights, linear two, cubic four).
+tap without weights, linear two, cubic four; antialias=True as many as the widened filter
+covers when shrinking).
 
 Backward is the same map read the other way: each output gradient is added back to the
 input positions it was read from, with the same weights (a scatter-add per axis).
