@@ -14,7 +14,7 @@ Scenarios:
               thread pool (as a large batch would be). (The notes and lessons never use
               groups.)
   family      the same plus depthwise conv2d (groups = channels), whose kernels of their
-              own (depthwise.py) add 3-5 s: the stricter measure earlier sessions kept.
+              own (fast_conv/depthwise.py) add several seconds: the stricter measure earlier sessions kept.
 
 Next to the wall time, "cpu" is the child process's CPU seconds (user + system): on a
 shared machine it is less disturbed by other processes than the wall time.
@@ -57,7 +57,7 @@ import time
 t0 = time.perf_counter()
 import teachnn as torch
 import teachnn.nn.functional as F
-from teachnn.kernels import conv as K
+from teachnn.kernels import fast_conv as K
 t_import = time.perf_counter() - t0
 
 def run_all():

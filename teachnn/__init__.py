@@ -9,14 +9,19 @@ from ._dtype import (dtype, float16, float32, float64, int8, int16, int32, int64
                      half, float, double, short, int, long, get_default_dtype, set_default_dtype)
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
                                  inference_mode)
-from .tensor import *  # noqa: F401,F403
-from .tensor import Tensor, Size, device  # noqa: F401
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
-                     get_rng_state, set_rng_state, rand, randn, randint, randperm, rand_like,
-                     randn_like, randint_like, normal, bernoulli, multinomial)
+                     get_rng_state, set_rng_state)
+# the Tensor layer, bottom up: each module imports only the ones above it in this list
+from .tensor import Tensor, Size, device  # noqa: F401
+from . import _ops  # noqa: F401  (the differentiable operations the methods call)
+from ._tensor_str import set_printoptions  # noqa: F401
+from ._legacy_types import *  # noqa: F401,F403
+from ._factories import *  # noqa: F401,F403
+from ._torch_functions import *  # noqa: F401,F403
 from . import autograd  # noqa: F401
 from . import random  # noqa: F401,E402
 from . import cuda, accelerator, backends  # noqa: F401,E402  (CPU-only device helpers)
+from . import errors  # noqa: F401,E402  (teaching-error helpers for viz and exercises)
 
 # nn imports teachnn.tensor, so it comes last (``teachnn.nn`` works right after ``import teachnn``)
 from . import nn  # noqa: F401,E402

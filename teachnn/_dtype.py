@@ -59,6 +59,10 @@ _BY_NAME.update({"half": float16, "float": float32, "double": float64, "short": 
 
 _default_float = float32
 
+# the floating dtypes teachnn computes in (float16 tensors can be stored, not computed with):
+# the one tuple to check an array against before a kernel runs
+FLOAT_NUMPY_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
 
 def get_default_dtype():
     """The dtype used for Python floats and by ``rand``/``zeros``/... (``teachnn.float32``)."""
@@ -69,7 +73,7 @@ def set_default_dtype(d):
     """Change the default floating dtype (only ``float32`` or ``float64``, as in PyTorch)."""
     global _default_float
     d = to_dtype(d)
-    if d not in (float32, float64):
+    if d.np not in FLOAT_NUMPY_DTYPES:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}; "
                         "use teachnn.float32 or teachnn.float64")
     _default_float = d
@@ -117,3 +121,9 @@ def from_numpy_dtype(npd):
         return _BY_NUMPY[npd]
     raise TypeError(f"can't convert NumPy arrays of dtype {npd}; the supported types are: "
                     "float64, float32, float16, int64, int32, int16, int8, uint8, and bool")
+
+
+# x.type() names, PyTorch's legacy tensor classes (teachnn/_legacy_types.py)
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}

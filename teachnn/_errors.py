@@ -9,7 +9,7 @@ import difflib
 import functools
 import inspect
 
-__all__ = ["suggest_name", "check_kwargs", "shape_str", "unexpected_keyword_message"]
+__all__ = ["suggest_name", "check_kwargs", "shape_str", "unexpected_keyword_message", "numpy_keywords"]
 
 
 def suggest_name(name: str, candidates) -> str:
@@ -74,4 +74,37 @@ def check_kwargs(func):
 
     wrapper.__signature__ = signature
     wrapper._teachnn_checked = True
+    return wrapper
+
+
+_NUMPY_ALIASES = {"axis": "dim", "keepdims": "keepdim", "axis0": "dim0", "axis1": "dim1"}
+
+
+def numpy_keywords(fn):
+    """Decorator: accept NumPy's keyword names as torch does (``x.sum(axis=1, keepdims=True)``
+    is ``x.sum(dim=1, keepdim=True)``) and answer an unknown keyword with the nearest valid one.
+
+    The wrapper does nothing but one ``if`` when no keyword is passed.
+    """
+    params = inspect.signature(fn).parameters
+    valid = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+             and n not in ("self", "input")]
+    takes_var_kwargs = any(p.kind == p.VAR_KEYWORD for p in params.values())
+    # methods are named like torch's: "Tensor.sum", functions plainly: "sum"
+    display_name = ("Tensor." if "." in fn.__qualname__ else "") + fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if kwargs:
+            for numpy_name, torch_name in _NUMPY_ALIASES.items():
+                if numpy_name in kwargs and torch_name in params:
+                    if torch_name in kwargs:
+                        raise TypeError(f"{fn.__name__}() got both '{torch_name}' and its alias '{numpy_name}'")
+                    kwargs[torch_name] = kwargs.pop(numpy_name)
+            if not takes_var_kwargs:
+                for key in kwargs:
+                    if key not in params:
+                        raise TypeError(unexpected_keyword_message(display_name, key, valid))
+        return fn(*args, **kwargs)
+
     return wrapper

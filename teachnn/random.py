@@ -7,6 +7,9 @@ Every random draw in teachnn (``rand``, ``randn``, ``randint``, ``randperm``,
 
 The numbers are NumPy's (PCG64), not PyTorch's: the same seed gives *different* values
 in teachnn and in PyTorch. Parity tests therefore copy data from one library to the other.
+
+The random tensor factories (``teachnn.rand``, ``randn``, ``randint``, ...) live with the
+other factories in ``teachnn/_factories.py``; this module knows nothing about tensors.
 """
 import numbers
 
@@ -15,8 +18,7 @@ import numpy as np
 from . import _dtype
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
-           "set_rng_state", "rand", "randn", "randint", "randperm", "rand_like", "randn_like",
-           "randint_like", "normal", "bernoulli", "multinomial"]
+           "set_rng_state"]
 
 _DEFAULT_SEED = 67280421310721    # the seed PyTorch starts with
 
@@ -92,116 +94,3 @@ def _np_rng(generator=None):
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be a teachnn.Generator, got {type(generator).__name__}")
     return generator.np_rng
-
-
-def _size(size, name):
-    from .tensor import _shape_args
-    return _shape_args(size, name)
-
-
-def _float_dtype(dtype, name):
-    d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
-    if not d.is_floating_point:
-        raise TypeError(f"{name}() only supports floating point dtypes, got {d}")
-    return d.np
-
-
-def _make(array, requires_grad, device):
-    from .tensor import Tensor, _check_device
-    if device is not None:
-        _check_device(device)
-    return Tensor(array, requires_grad=requires_grad)
-
-
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Uniform random numbers in [0, 1) of the given shape (float32 by default)."""
-    shape = _size(size, "rand")
-    npd = _float_dtype(dtype, "rand")
-    values = _np_rng(generator).random(shape, dtype=np.float64).astype(npd)
-    return _make(values, requires_grad, device)
-
-
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Standard normal random numbers (mean 0, std 1) of the given shape."""
-    shape = _size(size, "randn")
-    npd = _float_dtype(dtype, "randn")
-    values = _np_rng(generator).standard_normal(shape, dtype=np.float64).astype(npd)
-    return _make(values, requires_grad, device)
-
-
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """Random integers in [low, high) (int64 by default): ``randint(10, (3,))``, ``randint(2, 5, (3,))``."""
-    if size is None:
-        if isinstance(high, (tuple, list)):     # randint(high, size)
-            low, high, size = 0, low, high
-        else:
-            raise TypeError("randint() missing the 'size' argument: use randint(high, (n,)) or "
-                            "randint(low, high, (n,))")
-    if high is None:
-        low, high = 0, low
-    if high <= low:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    shape = _size(tuple(size) if isinstance(size, (tuple, list)) else (size,), "randint")
-    npd = np.int64 if dtype is None else _dtype.to_numpy(dtype)
-    values = _np_rng(generator).integers(low, high, size=shape).astype(npd)
-    return _make(values, requires_grad, device)
-
-
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """A random permutation of 0..n-1 (int64)."""
-    if n < 0:
-        raise RuntimeError(f"n must be non-negative, got {n}")
-    npd = np.int64 if dtype is None else _dtype.to_numpy(dtype)
-    return _make(_np_rng(generator).permutation(n).astype(npd), requires_grad, device)
-
-
-def rand_like(input, dtype=None, device=None, requires_grad=False):
-    return rand(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
-
-
-def randn_like(input, dtype=None, device=None, requires_grad=False):
-    return randn(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
-
-
-def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False):
-    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
-
-
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
-    """Normal random numbers: ``normal(mean, std, size)`` (means/stds may be tensors)."""
-    from .tensor import Tensor
-    m = mean.data if isinstance(mean, Tensor) else mean
-    s = std.data if isinstance(std, Tensor) else std
-    if size is None:
-        size = np.broadcast_shapes(np.shape(m), np.shape(s))
-    if isinstance(mean, Tensor):
-        npd = mean.data.dtype
-    elif isinstance(std, Tensor):
-        npd = std.data.dtype
-    else:
-        npd = _float_dtype(dtype, "normal")
-    values = _np_rng(generator).normal(m, s, size=tuple(size)).astype(npd)
-    return _make(values, requires_grad, None)
-
-
-def bernoulli(input, p=None, *, generator=None):
-    """1 with probability ``input`` (elementwise), else 0; same dtype as input."""
-    probs = input.data if p is None else np.full(input.data.shape, p)
-    values = (_np_rng(generator).random(input.data.shape) < probs).astype(input.data.dtype)
-    return _make(values, False, None)
-
-
-def multinomial(input, num_samples, replacement=False, *, generator=None):
-    """Draw indices with probabilities proportional to the rows of ``input`` (1-d or 2-d)."""
-    probs = np.asarray(input.data, dtype=np.float64)
-    rows = probs[None] if probs.ndim == 1 else probs
-    rng = _np_rng(generator)
-    out = []
-    for row in rows:
-        if np.any(row < 0) or row.sum() <= 0:
-            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0 or negative entries)")
-        if not replacement and num_samples > np.count_nonzero(row):
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-        out.append(rng.choice(len(row), size=num_samples, replace=replacement, p=row / row.sum()))
-    result = np.array(out, dtype=np.int64)
-    return _make(result[0] if probs.ndim == 1 else result, False, None)

@@ -1,13 +1,13 @@
-"""teachnn.kernels.blas: the matrix products behind convolution (MKL when installed, else
-NumPy). Oracle: NumPy's own matmul in float64, and the naive convolution loops of
+"""teachnn.kernels.fast_conv.blas: the fallback matrix products behind convolution (MKL
+when installed, else NumPy). Oracle: NumPy's own matmul in float64, and the naive convolution loops of
 test_conv_kernels.py run through both backends."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from teachnn.kernels import blas
-from teachnn.kernels import conv as K
+from teachnn.kernels.fast_conv import blas
+from teachnn.kernels import fast_conv as K
 
 from tests.test_conv_kernels import naive_conv3d
 

@@ -1,5 +1,5 @@
-"""The depthwise range kernels (teachnn/kernels/depthwise.py) called directly, against
-naive loops written here.
+"""The depthwise range kernels (teachnn/kernels/fast_conv/depthwise.py) called directly,
+against naive loops written here.
 
 Oracles: plain Python loops over every output cell and tap, with the bounds tested
 cell by cell (the kernels instead pad into a scratch plane and run each tap as one
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from teachnn.kernels import depthwise as DW
+from teachnn.kernels.fast_conv import depthwise as DW
 
 
 def naive_depthwise(x, w, geom):

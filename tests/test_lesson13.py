@@ -155,7 +155,7 @@ WRONG_CONV = {
         "    return F.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=stride,"
         " padding=padding).numpy()", "라이브러리 함수(teachnn"),
     "the kernel module": (
-        "from teachnn.kernels import conv as _k\n"
+        "from teachnn.kernels import fast_conv as _k\n"
         "def my_conv2d(x, w, stride, padding):\n"
         "    return _k.conv_forward(x[:, :, None], w[:, :, None], None, (1, stride, stride),\n"
         "                           ((0, 0), (padding, padding), (padding, padding)), (1, 1, 1), 1)[:, :, 0]",

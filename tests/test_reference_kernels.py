@@ -250,7 +250,7 @@ def test_every_op_gives_the_same_numbers_under_both_tiers(dtype):
 
 
 def test_im2col_and_col2im_of_both_tiers():
-    from teachnn.kernels import conv as K
+    from teachnn.kernels import fast_conv as K
     x = np.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 1, 1, 1, 4)
     col = R.im2col(x, (1, 1, 2), (1, 1, 1), (0, 0, 1), (1, 1, 1), (1, 1, 4))
     assert col.tolist() == [[0, 1, 2, 3], [1, 2, 3, 4]]     # windows [pad, 1], [1, 2], ...

@@ -1,4 +1,4 @@
-"""The register tiles of kernels/tiles.py against NumPy's matrix product.
+"""The register tiles of kernels/fast_conv/tiles.py against NumPy's matrix product.
 
 Oracles: ``np.matmul`` in float64 of the unpacked operands; the NumPy fallbacks used with
 NUMBA_DISABLE_JIT=1 must give what the compiled LLVM tiles give. (The convolutions built
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from teachnn.kernels import tiles as T
+from teachnn.kernels.fast_conv import tiles as T
 
 
 def _tol(dtype):

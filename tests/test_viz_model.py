@@ -82,12 +82,13 @@ def test_feature_maps_show_every_layer_with_its_shape():
                 ("body.1", "Linear", (1, 8)), ("body.2", "ReLU", (1, 8)),
                 ("head", "Linear", (1, 3))]
     assert fig.feature_maps == expected
-    assert fig._repr_png_()[:4] == b"\x89PNG"
+    assert fig._repr_png_()[0][:4] == b"\x89PNG"
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
-    assert titles[0] == "pool: MaxPool2d -> [1, 1, 4, 4]"
+    assert titles[:2] == ["x  (입력) [1, 1, 8, 8]", "pool: MaxPool2d → [1, 1, 4, 4]"]
     # the image of the pool layer holds exactly what the layer computes
     pooled = F.max_pool2d(x, 2).data[0, 0]
-    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), pooled)
+    np.testing.assert_allclose(fig.layer_axes["pool"][0].images[0].get_array(), pooled)
+    np.testing.assert_allclose(fig.layer_axes["x"][0].images[0].get_array(), x.data[0, 0])
     with pytest.raises(ValueError, match="Did you mean 'head'"):
         viz.feature_maps(model, x, layers=["haed"])
 

@@ -1,7 +1,9 @@
 """viz rendering, outputs, command line and widgets (headless, Agg).
 
-Warnings are errors in this module: a "Glyph ... missing from font" warning fails the test.
+Warnings are errors in this module: a "Glyph ... missing from font" warning fails the test,
+for DejaVu (English, numbers) and for NanumGothic (Korean) alike.
 """
+import functools
 import io
 import re
 
@@ -25,30 +27,53 @@ from viz.scenes import SCENES  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("error")
 
 
-def covered_characters(family):
-    path = font_manager.findfont(font_manager.FontProperties(family=family),
-                                 fallback_to_default=False)
-    return set(FT2Font(path).get_charmap())
+@pytest.fixture(autouse=True)
+def _korean_figures():
+    """Every test starts (and leaves) viz in its default language."""
+    viz.set_language("ko")
+    yield
+    viz.set_language("ko")
 
 
+@functools.lru_cache
+def covered_characters(families):
+    """Characters drawable by a text's font list (matplotlib falls back along the list)."""
+    chars = set()
+    for family in families:
+        path = font_manager.findfont(font_manager.FontProperties(family=[family]),
+                                     fallback_to_default=False)
+        chars |= set(FT2Font(path).get_charmap())
+    return chars
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
 @pytest.mark.parametrize("name", list(SCENES))
-def test_every_text_in_every_scene_is_covered_by_dejavu(name):
-    """All figure text must be drawable with DejaVu Sans / Mono (shipped with matplotlib)."""
+def test_every_text_in_every_scene_is_covered_by_its_fonts(name, language):
+    """All figure text must be drawable with the shipped fonts: DejaVu Sans / Mono (with
+    matplotlib) and, in Korean, NanumGothic (with koreanize-matplotlib)."""
+    viz.set_language(language)
     renderer = Renderer(SCENES[name].plan())
-    sans, mono = covered_characters(FONT), covered_characters(MONO)
     for i in range(len(renderer.plan.frames)):
         renderer.draw(i)
         for text in renderer.fig.findobj(Text):
-            chars = mono if text.get_fontfamily()[0] == MONO else sans
+            chars = covered_characters(tuple(text.get_fontfamily()))
             missing = {c for c in text.get_text() if ord(c) not in chars and c != "\n"}
             assert not missing, f"{name}: {missing} missing in {text.get_text()!r}"
     renderer.full_draw(0)          # and the actual draw raises on any warning
 
 
 def test_glyph_warnings_are_caught():
-    """The guard works: a Hangul label in a DejaVu figure warns, and warnings are errors."""
+    """The guard works: a Hangul label in a DejaVu-only text warns, an archaic jamo that
+    NanumGothic lacks warns in the Korean font list too, and warnings are errors."""
+    from viz import i18n
     fig = Figure()
     fig.text(0.5, 0.5, "\ud569\uc131\uacf1", family=FONT)
+    with pytest.raises(UserWarning, match="Glyph"):
+        fig.savefig(io.BytesIO(), format="png")
+    fig = Figure()
+    fig.text(0.5, 0.5, "\ud569\uc131\uacf1", family=i18n.sans())     # 합성곱: drawable
+    fig.savefig(io.BytesIO(), format="png")
+    fig.text(0.5, 0.2, "\ua960", family=i18n.sans())                  # not in NanumGothic
     with pytest.raises(UserWarning, match="Glyph"):
         fig.savefig(io.BytesIO(), format="png")
 
@@ -64,8 +89,9 @@ def test_glyph_warnings_are_caught():
 def test_incremental_frames_equal_full_redraws(name, params):
     """Drawing only the changed cells gives exactly the pixels of a full redraw."""
     plan = SCENES[name].plan(**params)
-    fast = list(Renderer(plan).frames(incremental=True))
-    full = list(Renderer(plan).frames(incremental=False))
+    scale = 2 if name == "conv2d" else 1        # the player's 2x once; 1x (GIFs) for speed
+    fast = list(Renderer(plan, scale=scale).frames(incremental=True))
+    full = list(Renderer(plan, scale=scale).frames(incremental=False))
     assert len(fast) == len(full) == len(plan.frames)
     for i, (a, b) in enumerate(zip(fast, full)):
         assert a.shape == b.shape
@@ -89,7 +115,7 @@ def test_gif_frames_show_the_rendered_pixels(tmp_path):
     """Palette conversion keeps the picture: frame 3 of the GIF ~ the RGBA frame 3."""
     scene = viz.max_pool1d(size=6, kernel=2)
     path = scene.save(tmp_path / "pool.gif")
-    expected = list(scene.renderer().frames())[2][..., :3].astype(int)
+    expected = list(scene.renderer(scale=1).frames())[2][..., :3].astype(int)   # GIF: 1x
     with Image.open(path) as gif:
         gif.seek(2)
         got = np.asarray(gif.convert("RGB")).astype(int)
@@ -110,10 +136,17 @@ def test_frame_returns_a_figure_and_checks_range():
     fig = scene.frame(2)
     assert isinstance(fig, Figure)
     texts = [t.get_text() for t in fig.findobj(Text)]
-    assert "step 3/4: output cell [1, 0]" in texts
+    assert "단계 3/4: 출력 칸 [1, 0]" in texts
     assert any(t.startswith("out[1, 0] = (") for t in texts)
-    assert any("output size" in t for t in texts)
-    assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"      # shows in Jupyter without pyplot
+    assert any(t.startswith("출력 크기: H_out = W_out = floor(") for t in texts)
+    png, size = fig._repr_png_()                      # shows in Jupyter without pyplot
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(io.BytesIO(png)) as im:          # 2x pixels, shown at the display size
+        assert im.size == (2 * size["width"], 2 * size["height"])
+    viz.set_language("en")
+    texts = [t.get_text() for t in scene.frame(2).findobj(Text)]
+    assert "step 3/4: output cell [1, 0]" in texts
+    assert any(t.startswith("output size: H_out = W_out = floor(") for t in texts)
     with pytest.raises(IndexError, match="4 frames"):
         scene.frame(4)
     assert scene.frame(-1) is not None
@@ -219,7 +252,7 @@ def test_widget_impossible_combination_shows_a_message():
     ex.controls["kernel"].value = 5
     assert ex.error is not None
     assert "cannot work" in ex.message.value and "불가능" in ex.message.value
-    assert ex.image.value == good_image               # the last good picture stays
+    assert ex.image.value != good_image               # the old picture is greyed out
     ex.controls["padding"].value = 1                  # 3 + 2 - 4 - 1 = 0 -> fits again
     assert ex.error is None and ex.plan.result.shape == (1, 1)
 

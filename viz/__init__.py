@@ -19,6 +19,7 @@ shape [channels, H, W] and ``weight`` of shape [channels, kh, kw], or a layer's 
 weight [out_channels, channels, kh, kw] and bias: ``viz.conv2d(x, conv.weight, conv.bias,
 out_channel=2)`` shows output channel 2, its bias added last.
 
+Figures are in Korean; ``viz.set_language("en")`` switches them to English.
 Interactive: ``viz.explore("conv2d")`` (ipywidgets sliders + Play button).
 Inside a model: ``viz.summary(model, input_size)``, ``viz.feature_maps(model, x)``,
 ``viz.graph(loss)``.
@@ -29,18 +30,25 @@ from __future__ import annotations
 
 import inspect
 
+from viz.i18n import get_language, set_language
 from viz.plan import Plan, VizConfigError
 from viz.player import Scene
 from viz.scenes import ALIASES, SCENES, resolve
 
-__all__ = ["Scene", "Plan", "VizConfigError", "scene", "explore", "summary", "feature_maps",
+__all__ = ["Scene", "Plan", "VizConfigError", "set_language", "get_language", "scene", "explore", "summary", "feature_maps",
            "graph", "SCENES"] + list(SCENES) + list(ALIASES)
 
 
 def scene(name: str, *args, fps: float = 1.5, **params) -> Scene:
     """Build the scene called ``name`` (see ``viz.SCENES``) with the given parameters."""
-    spec = SCENES[resolve(name)]
-    return Scene(spec.plan(*args, **params), fps=fps)
+    __tracebackhide__ = True
+    try:
+        build = globals()[resolve(name)]
+    except ValueError as err:
+        error = err
+    else:
+        return build(*args, fps=fps, **params)
+    raise ValueError(str(error)) from None
 
 
 def _make_scene_function(name):
@@ -48,10 +56,20 @@ def _make_scene_function(name):
     plan_function = SCENES[name].plan
     inner = getattr(plan_function, "func", plan_function)      # unwrap functools.partial
 
-    def build(*args, fps: float = 1.5, **params) -> Scene:
-        return Scene(plan_function(*args, **params), fps=fps)
-
     signature = inspect.signature(plan_function)
+
+    def build(*args, fps: float = 1.5, **params) -> Scene:
+        __tracebackhide__ = True                 # pytest / IPython: hide this frame too
+        try:
+            plan = plan_function(*args, **_bind(name, signature, args, params))
+        except (ValueError, TypeError) as err:
+            error = _short_error(err)
+        else:
+            return Scene(plan, fps=fps)
+        # raised here, outside the handler and ``from None``: the traceback is the
+        # learner's line and this one, not the plan's internals
+        raise error from None
+
     fps = inspect.Parameter("fps", inspect.Parameter.KEYWORD_ONLY, default=1.5)
     build.__signature__ = signature.replace(parameters=list(signature.parameters.values())
                                             + [fps], return_annotation=Scene)
@@ -62,6 +80,38 @@ def _make_scene_function(name):
                      "teachnn.nn.functional. fps: frames per second of the player/GIF.\n\n"
                      + (inner.__doc__ or ""))
     return build
+
+
+def _bind(name, signature, args, params) -> dict:
+    """Check the arguments against the scene's signature: a wrong keyword gets a short
+    bilingual TypeError with the nearest valid name (``kernel_size=`` -> ``kernel``)."""
+    try:
+        signature.bind(*args, **params)
+    except TypeError as err:
+        from teachnn.errors import suggest_name
+        names = [p for p in signature.parameters if p not in ("x", "weight", "bias")] + \
+            ["x", "weight", "bias"]
+        unknown = [k for k in params if k not in signature.parameters]
+        if unknown:
+            hint = suggest_name(unknown[0], names)
+            ko_hint = f" '{hint.split(chr(39))[1]}'을(를) 쓰려던 것인가요?" if hint else ""
+            raise TypeError(f"viz.{name}()에는 '{unknown[0]}' 인자가 없습니다.{ko_hint}\n"
+                            f"viz.{name}() got an unexpected keyword argument "
+                            f"'{unknown[0]}'.{hint} Arguments: {', '.join(names)}") from None
+        raise TypeError(f"viz.{name}()의 인자가 맞지 않습니다: {err}\n"
+                        f"viz.{name}(): {err}") from None
+    return params
+
+
+def _short_error(err: Exception) -> Exception:
+    """The same kind of exception with a Korean line first and the English one after."""
+    if isinstance(err, VizConfigError):
+        return VizConfigError(err.en, err.ko)
+    text = str(err)
+    if any("\uac00" <= ch <= "\ud7a3" for ch in text):      # already bilingual
+        return type(err)(text)
+    kind = ValueError if isinstance(err, ValueError) else TypeError
+    return kind(f"이 값으로는 장면을 만들 수 없습니다.\n{text}")
 
 
 for _name in SCENES:

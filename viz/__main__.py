@@ -111,7 +111,8 @@ def main(argv=None) -> int:
     if directory:
         os.makedirs(directory, exist_ok=True)
     if args.output.lower().endswith(".png"):
-        scene.frame(args.frame).savefig(args.output, dpi=scene.dpi)
+        scene.frame(args.frame).savefig(args.output, dpi=scene.dpi,
+                                        metadata={"Software": None})
     else:
         scene.save(args.output)
     print(f"wrote {args.output} ({len(scene)} frames)")

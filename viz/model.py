@@ -141,14 +141,80 @@ def summary(model, input_size, dtype=None, verbose: bool = True) -> Summary:
     return result
 
 
+def _layer_limits(array: np.ndarray) -> tuple[float, float]:
+    """(min, max) of a layer's output for the shown sample: its one colour scale."""
+    finite = array[np.isfinite(array)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    return float(finite.min()), float(finite.max())
+
+
+def _value_text(value: float, digits: int = 2) -> str:
+    """A number short enough for a small map cell: 3, -0.25, 1.2e+03."""
+    if not np.isfinite(value):
+        return str(value)
+    if abs(value) >= 1000:
+        return f"{value:.1e}"
+    if value == 0:
+        return "0"
+    text = f"{value:.{digits}f}"
+    short = text.rstrip("0").rstrip(".") if "." in text else text
+    # a small non-zero value keeps its zeros ("0.00"), so it is not mistaken for an exact 0
+    return text.lstrip("-") if short in ("0", "-0") else short
+
+
+# Maps with at most this many cells (e.g. 4x4, or a 1x1 after AdaptiveAvgPool2d(1)) show
+# their numbers where they fit at >= 11 px: a colour alone cannot tell 0.3 from 0.31.
+NUMBERS_UP_TO = 16
+NUMBER_PX = 11.5
+CHAR_PX = 0.62 * NUMBER_PX        # width of a digit at that size
+
+
+def _write_numbers(maps, norm, colour_map, fig, sans, px):
+    """Write each value of the row's maps [(ax, image)] in its cell with 2 or 1 decimals,
+    the same for the whole row, whichever fits every cell's width on screen; nothing if
+    not even 1 decimal fits (a row shows numbers on all its maps or on none)."""
+    from viz.render import DISPLAY_DPI
+    widths = []
+    for ax, image in maps:
+        ax.apply_aspect()
+        widths.append(ax.get_position().width * fig.get_figwidth() * DISPLAY_DPI
+                      / image.shape[1])
+    for digits in (2, 1):                    # rounding to whole numbers would hide too much
+        texts = [{index: _value_text(v, digits) for index, v in np.ndenumerate(image)}
+                 for _, image in maps]
+        longest = max(len(t) for row in texts for t in row.values())
+        if longest * CHAR_PX <= min(widths) - 3:
+            break
+    else:
+        return
+    for (ax, image), row in zip(maps, texts):
+        for (r, k), text in row.items():
+            red, green, blue, _ = colour_map(norm(image[r, k]))
+            light = 0.299 * red + 0.587 * green + 0.114 * blue > 0.5
+            ax.text(k, r, text, ha="center", va="center", fontsize=px(NUMBER_PX),
+                    family=sans, color="black" if light else "white")
+
+
 def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viridis"):
     """A Figure with one row per layer: what it outputs for the first sample of ``x``.
 
-    ``layers``: names (as in ``model.named_modules()``) to show; default every module
-    without children. 4-d outputs [N, C, H, W] show up to ``max_channels`` channel images;
-    3-d [N, C, L] one image with a row per channel; 2-d [N, F] one strip. Each row's
-    title gives the layer name, type and output shape.
+    The input comes first. ``layers``: names (as in ``model.named_modules()``) to show;
+    default every module without children. 4-d outputs [N, C, H, W] show up to
+    ``max_channels`` channel images; 3-d [N, C, L] one image with a row per channel; 2-d
+    [N, F] one strip. Each row is coloured on one scale, from the layer's minimum to its
+    maximum (the colour bar at the right), so channels of a layer can be compared and a
+    channel that is all zero (a dead ReLU) looks different from a constant non-zero one;
+    maps of at most 16 cells have their numbers written in. ``fig.feature_maps`` lists
+    (name, type, shape), ``fig.colour_limits`` each layer's (min, max), ``fig.layer_axes``
+    and ``fig.colour_bars`` the axes and colour bar of each row (``"x"``: the input).
     """
+    import matplotlib.colors as mcolors
+    from matplotlib import colormaps
+
+    from viz import i18n
+    from viz.render import DISPLAY_DPI, MAX_WIDTH_PX, SCALE, px
+
     named = [(n, m) for n, m in model.named_modules() if n]
     if layers is None:
         chosen = [(n, m) for n, m in named if not any(True for _ in m.children())]
@@ -156,8 +222,9 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
         lookup = dict(named)
         missing = [n for n in layers if n not in lookup]
         if missing:
-            from teachnn._errors import suggest_name
-            raise ValueError(f"model has no layer {missing[0]!r}."
+            from teachnn.errors import suggest_name
+            raise ValueError(f"모델에 '{missing[0]}' 레이어가 없습니다.\n"
+                             f"model has no layer {missing[0]!r}."
                              f"{suggest_name(missing[0], list(lookup))} "
                              f"Layers: {', '.join(lookup)}")
         chosen = [(n, lookup[n]) for n in layers]
@@ -166,39 +233,90 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
     def record(name, module, output):
         if hasattr(output, "shape"):
             captured.append((name, type(module).__name__, np.asarray(output.data if hasattr(
-                output, "data") else output)))
+                output, "data") else output, dtype=np.float64)))
 
     _run_with_hooks(model, x, chosen, record)
     if not captured:
-        raise ValueError("no layer produced a tensor output: nothing to show")
-    cols = max(1, min(max_channels, max(a.shape[1] if a.ndim == 4 else 1 for _, _, a in
-                                        captured)))
-    fig = VizFigure(figsize=(max(6.0, 1.6 * cols + 0.6), 1.75 * len(captured) + 0.3), dpi=80)
+        raise ValueError("텐서를 출력하는 레이어가 없어 보여 줄 것이 없습니다.\n"
+                         "no layer produced a tensor output: nothing to show")
+    fig_maps = [(name, kind, tuple(a.shape)) for name, kind, a in captured]
+    x_array = np.asarray(getattr(x, "data", x), dtype=np.float64)
+    rows = [("x", i18n.say("입력", "input"), x_array)] + captured
+
+    cols = max(1, min(max_channels, max(a.shape[1] if a.ndim == 4 else 1
+                                        for _, _, a in rows)))
+    width = MAX_WIDTH_PX / DISPLAY_DPI                       # inches, as shown
+    # rows as tall as a square map is wide (each map as large as the width allows), plus
+    # room for the title above and the label below
+    map_width = 0.9 * width / (cols + 0.12 + 0.3 * cols)
+    row_height = min(max(map_width, 0.9), 2.4) + 0.8
+    fig = VizFigure(figsize=(width, row_height * len(rows) + 0.2), dpi=DISPLAY_DPI * SCALE)
     FigureCanvasAgg(fig)
-    grid = fig.add_gridspec(len(captured), cols, hspace=0.9, wspace=0.25, top=0.93,
-                            bottom=0.03, left=0.05, right=0.97)
-    for row, (name, kind, array) in enumerate(captured):
+    sans = i18n.sans()
+    grid = fig.add_gridspec(len(rows), cols + 1, hspace=0.8 / (row_height - 0.8), wspace=0.3,
+                            width_ratios=[1] * cols + [0.12], top=1 - 0.45 / fig.get_figheight(),
+                            bottom=0.35 / fig.get_figheight(), left=0.03, right=0.93)
+    colour_map = colormaps[cmap]
+    limits, layer_axes, colour_bars = [], {}, {}
+    for row, (name, kind, array) in enumerate(rows):
         sample = array[0] if array.ndim >= 2 else array[None]
-        title = f"{name}: {kind} -> {_shape_text(list(array.shape))}"
+        lo, hi = _layer_limits(sample)
+        limits.append((lo, hi))
+        # one scale per row; a constant row gets a scale around its value so it still
+        # has a colour (the colour bar then shows that single value in the middle)
+        norm = mcolors.Normalize(lo, hi) if hi > lo else mcolors.Normalize(lo - 1, hi + 1)
+        shape = _shape_text(list(array.shape))
+        title = f"{name}: {kind} → {shape}" if name != "x" else f"x  ({kind}) {shape}"
         if array.ndim == 4:
             images = [sample[c] for c in range(min(cols, sample.shape[0]))]
-            labels = [f"channel {c}" for c in range(len(images))]
+            labels = [i18n.say(f"채널 {c}", f"channel {c}") for c in range(len(images))]
+            if sample.shape[0] > len(images):
+                title += i18n.say(f"   (채널 {sample.shape[0]}개 중 {len(images)}개)",
+                                  f"   ({len(images)} of {sample.shape[0]} channels)")
         elif array.ndim == 3:
-            images, labels = [sample], ["channels x length"]
+            images, labels = [sample], [i18n.say("채널 × 길이", "channels × length")]
         else:
-            images, labels = [np.atleast_2d(sample.reshape(1, -1))], ["features"]
-        for c in range(cols):
-            ax = fig.add_subplot(grid[row, c])
+            images = [np.atleast_2d(sample.reshape(1, -1))]
+            labels = [i18n.say(f"특성 {sample.size}개", f"{sample.size} features")]
+        small_maps = []
+        for c in range(cols if array.ndim == 4 else 1):
+            # channel maps side by side; a strip or a [C, L] image takes the whole row
+            ax = fig.add_subplot(grid[row, c] if array.ndim == 4 else grid[row, :cols])
             ax.set_xticks([])
             ax.set_yticks([])
-            if c < len(images):
-                ax.imshow(images[c], cmap=cmap, aspect="auto" if array.ndim != 4 else "equal")
-                ax.set_xlabel(labels[c], fontsize=7, family=FONT)
-            else:
+            if c >= len(images):
                 ax.set_axis_off()
+                continue
+            image = images[c]
+            layer_axes.setdefault(name, []).append(ax)
+            ax.imshow(image, cmap=colour_map, norm=norm, interpolation="nearest",
+                      aspect="auto" if array.ndim != 4 else "equal")
+            label = labels[c]
+            if array.ndim == 4 and image.size > 1 and np.all(image == image.flat[0]):
+                label += i18n.say("  (모두 0)", "  (all 0)") if image.flat[0] == 0 else \
+                    i18n.say(f"  (모두 {_value_text(image.flat[0])})",
+                             f"  (all {_value_text(image.flat[0])})")
+            ax.set_xlabel(label, fontsize=px(12), family=sans)
+            if image.size <= NUMBERS_UP_TO:
+                small_maps.append((ax, image))
             if c == 0:
-                ax.set_title(title, fontsize=9, family=FONT, loc="left")
-    fig.feature_maps = [(name, kind, tuple(a.shape)) for name, kind, a in captured]
+                ax.set_title(title, fontsize=px(13), family=sans, loc="left")
+        if small_maps:
+            _write_numbers(small_maps, norm, colour_map, fig, sans, px)
+        bar_ax = fig.add_subplot(grid[row, cols])
+        from matplotlib.cm import ScalarMappable
+        bar = fig.colorbar(ScalarMappable(norm=norm, cmap=colour_map), cax=bar_ax)
+        colour_bars[name] = bar
+        if hi == lo:
+            bar.set_ticks([lo])
+        bar.ax.tick_params(labelsize=px(11))
+        for tick in bar.ax.get_yticklabels():
+            tick.set_family(sans)
+    fig.feature_maps = fig_maps
+    fig.colour_limits = limits[1:]            # per layer, as fig.feature_maps
+    fig.input_limits = limits[0]
+    fig.layer_axes = layer_axes              # name -> its image axes ("x": the input)
+    fig.colour_bars = colour_bars
     return fig
 
 
@@ -275,7 +393,9 @@ def graph(tensor, params=None, show_shapes: bool = True):
         layers.setdefault(item["depth"], []).append(item)
     n_layers = max(layers) + 1
     widest = max(len(v) for v in layers.values())
-    fig = VizFigure(figsize=(max(4.0, 2.5 * widest), 1.15 * n_layers + 0.4), dpi=80)
+    from viz.render import DISPLAY_DPI, SCALE, px
+    fig = VizFigure(figsize=(max(4.0, 2.5 * widest), 1.15 * n_layers + 0.4),
+                    dpi=DISPLAY_DPI * SCALE)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, widest)
@@ -287,7 +407,7 @@ def graph(tensor, params=None, show_shapes: bool = True):
         for k, item in enumerate(items):
             x = (k + 0.5) * widest / len(items)
             texts[item["id"]] = ax.text(
-                x, d + 0.45, item["label"], ha="center", va="center", fontsize=8.5,
+                x, d + 0.45, item["label"], ha="center", va="center", fontsize=px(12),
                 family=FONT, bbox=dict(boxstyle="round,pad=0.4", fc=colours[item["kind"]],
                                        ec="#555555"))
     for child, parent in edges:

@@ -34,11 +34,15 @@ KIND_EXTRA = 4      # an output cell that exists only because of output_padding
 class VizConfigError(ValueError):
     """A combination of sizes that cannot work (e.g. the kernel does not fit).
 
-    ``str(err)`` is the English explanation; ``err.ko`` the same in Korean, for widgets.
+    ``str(err)`` is the Korean sentence, then the English one on the next line;
+    ``err.ko`` and ``err.en`` hold each alone (the widgets show them side by side).
     """
 
+    __module__ = "viz"                  # shown as viz.VizConfigError in tracebacks
+
     def __init__(self, message: str, ko: str = ""):
-        super().__init__(message)
+        super().__init__(f"{ko}\n{message}" if ko else message)
+        self.en = message
         self.ko = ko
 
 

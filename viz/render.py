@@ -11,8 +11,14 @@ them twice gives the same pixels) and every cell is opaque; tests/test_viz_rende
 that the result equals a full redraw pixel for pixel. It makes GIFs, the notebook player
 and widget steps several times faster (see benchmarks/bench_viz.py).
 
-All figure text is numbers and English words in DejaVu Sans (shipped with matplotlib), so
-no "Glyph missing" warnings can appear whatever fonts the machine has.
+Sizes are given for the figure as shown: ``DISPLAY_DPI`` CSS pixels per inch, so a figure
+of 9 inches is shown 864 px wide and a 12 px label is 12 px on screen; the pixels are drawn
+at ``scale`` times that density (2 by default) for sharp high-density screens, and the
+player, the widgets and ``VizFigure`` tell the browser the display size.
+
+Texts come from the plan in English and go through ``viz.i18n.tr`` (Korean by default) and
+are drawn with ``viz.i18n.sans()`` / ``mono()``: NanumGothic (shipped by the
+``koreanize-matplotlib`` package) for Hangul, DejaVu Sans (shipped with matplotlib) for the rest.
 """
 from __future__ import annotations
 
@@ -26,24 +32,37 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from viz import i18n
 from viz.plan import (Panel, KIND_EXTRA, KIND_OUTSIDE, KIND_PADDING, KIND_VALUE, KIND_ZERO, fmt)
 
-__all__ = ["Renderer", "VizFigure", "COLOURS", "FONT"]
+__all__ = ["Renderer", "VizFigure", "COLOURS", "FONT", "MONO", "DISPLAY_DPI", "SCALE", "px"]
+
+FONT = "DejaVu Sans"
+MONO = "DejaVu Sans Mono"
+DISPLAY_DPI = 96      # CSS pixels per inch of a figure as shown in the notebook
+SCALE = 2             # drawn pixels per CSS pixel (sharp on high-density screens)
+MAX_WIDTH_PX = 900    # a JupyterLab notebook cell is about 900-1000 px wide at 100 % zoom
+
+
+def px(size: float) -> float:
+    """A font size in CSS pixels on screen -> matplotlib points at DISPLAY_DPI."""
+    return size * 72 / DISPLAY_DPI
 
 
 class VizFigure(Figure):
     """A matplotlib Figure that shows itself as a PNG in Jupyter even though viz never
     imports pyplot (so no inline backend is registered and no figure piles up in pyplot's
-    global list)."""
+    global list). The PNG has ``SCALE`` times the pixels of its display size, which is
+    passed to Jupyter as the image's width and height."""
 
     def _repr_png_(self):
         import io
         buffer = io.BytesIO()
-        self.savefig(buffer, format="png")
-        return buffer.getvalue()
+        self.savefig(buffer, format="png", dpi=DISPLAY_DPI * SCALE,
+                     metadata={"Software": None})          # no URL in viz's output
+        width, height = self.get_size_inches() * DISPLAY_DPI
+        return buffer.getvalue(), {"width": int(round(width)), "height": int(round(height))}
 
-FONT = "DejaVu Sans"
-MONO = "DejaVu Sans Mono"
 
 # Colour-blind-friendly enough: the states differ in lightness as well as hue.
 COLOURS = {
@@ -68,28 +87,60 @@ REGION_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17bec
 _KIND_COLOUR = {KIND_VALUE: "input", KIND_PADDING: "padding", KIND_ZERO: "zero",
                 KIND_OUTSIDE: "outside", KIND_EXTRA: "extra"}
 
-CELL = 0.42         # inches per cell
+CELL = 0.42         # inches per cell (40 px)
 GAP = 0.45          # inches between panels of a group
 GROUP_GAP = 0.8     # inches between groups
-MAX_LINE = 13.0     # inches: wider rows of panels are wrapped
+MAX_LINE = MAX_WIDTH_PX / DISPLAY_DPI - 0.7     # inches: wider rows of panels are wrapped
 MARGIN = 0.35
 HEAD = 0.55         # inches above each panel for its title and column indices
 ROW_LABEL = 0.3     # inches left of each panel for row indices
-ARITH_SIZE = 10     # points, monospace arithmetic line
-TITLE_SIZE = 11     # points, the scene's title on top
+ARITH_SIZE = px(13)     # points, monospace arithmetic line
+TITLE_SIZE = px(15)     # points, the scene's title on top
+PANEL_TITLE_SIZE = px(13)
+INDEX_SIZE = px(11)     # the tensor indices beside rows and columns
+LEGEND_SIZE = px(12)
+FORMULA_SIZE = px(12.5)
+STEP_SIZE = px(14)
 N_BOXES = 2         # dashed boxes available per panel
 BAR_LANE = 0.4      # cells per lane of range bars
 N_MARKS = 2         # red 'chosen maximum' marks available per panel
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced line: a Hangul syllable takes two."""
+    return sum(2 if "\u1100" <= ch <= "\ud7a3" else 1 for ch in text)
+
+
+def _wrap_wide(text: str, width: int, indent: str = "") -> list[str]:
+    """``textwrap.wrap`` by words, counting Hangul as two columns."""
+    if _width(text) <= width:
+        return [text] if text else []
+    body = text.lstrip(" ")
+    lead = text[:len(text) - len(body)]             # keep the alignment of "+ ..." lines
+    lines, line = [], lead
+    for word in body.split(" "):
+        candidate = f"{line} {word}" if line.strip() else line + word
+        if line.strip() and _width(candidate) > width:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    return lines
+
+
 class Renderer:
     """Draw a Plan frame by frame on one long-lived Figure."""
 
-    def __init__(self, plan, dpi: int = 80):
+    def __init__(self, plan, scale: float = SCALE):
         self.plan = plan
-        self.dpi = dpi
+        self.scale = scale
+        self.dpi = DISPLAY_DPI * scale
+        self.language = i18n.get_language()             # the language at build time
+        self.sans, self.mono = i18n.sans(), i18n.mono()
         self._layout()
-        self.fig = VizFigure(figsize=(self.width, self.height), dpi=dpi)
+        self.fig = VizFigure(figsize=(self.width, self.height), dpi=self.dpi)
         FigureCanvasAgg(self.fig)
         self.fig.patch.set_facecolor("white")
         self._build()
@@ -106,10 +157,13 @@ class Renderer:
         rows, cols = panel.shape
         cols_total = cols + self._extra(panel.row_bars)
         rows_total = rows + self._extra(panel.col_bars)
-        return ROW_LABEL + cols_total * CELL, HEAD + rows_total * CELL
+        return ROW_LABEL + cols_total * self.cell, HEAD + rows_total * self.cell
 
     def _layout(self):
         plan = self.plan
+        # long numbers (-0.25, 12.75) get wider cells so that they stay >= 11 px
+        self.longest = max(self._longest(panel) for panel in plan.panels)
+        self.cell = CELL if self.longest <= 5 else CELL * 1.2
         groups = []
         for panel in plan.panels:
             if not groups or groups[-1][0] != panel.group:
@@ -138,21 +192,26 @@ class Renderer:
                     line.append((p, False))
                 lines.append(line)
         widths = [line_width(line) for line in lines]
-        # wide enough for the panels and for every line of the title (measured in points)
-        self.width = max(max(widths) + 2 * MARGIN, 7.5, self._title_width() + 2 * MARGIN)
+        # wide enough for the panels (wider only if the panels need it) and the title,
+        # whose lines are wrapped at the notebook's width
+        limit = MAX_WIDTH_PX / DISPLAY_DPI
+        self.title = self._wrap_title(self._tr(plan.title), limit - 2 * MARGIN)
+        title_width = max(self._text_width(line, TITLE_SIZE) for line in self.title.split("\n"))
+        self.width = max(max(widths) + 2 * MARGIN, 7.5, title_width + 2 * MARGIN)
 
         # Text areas: title on top, arithmetic + formula + legend below.
-        self.title_lines = plan.title.count("\n") + 1
-        # DejaVu Sans Mono advances 0.602 em per character, rounded up to whole pixels.
-        char_px = math.ceil(0.602 * ARITH_SIZE * self.dpi / 72)
-        chars = int((self.width - 2 * MARGIN) * self.dpi / char_px) - 2
-        self.wrap_width = max(chars, 30)
-        self.arith_lines = max([len(self._wrap(f.arithmetic)) for f in plan.frames] + [1])
-        self.formula_lines = [textwrap.wrap(line, self.wrap_width + 10) or [""]
-                              for line in plan.formula.split("\n")]
+        self.title_lines = self.title.count("\n") + 1
+        # DejaVu Sans Mono advances 0.602 em per character (a Hangul syllable: two).
+        char_inches = 0.602 * ARITH_SIZE / 72
+        self.wrap_width = max(int((self.width - 2 * MARGIN) / char_inches) - 2, 30)
+        self.arith_lines = max([len(self._wrap(self._tr(f.arithmetic))) for f in plan.frames]
+                               + [1])
+        formula_chars = int((self.width - 2 * MARGIN) / (0.55 * FORMULA_SIZE / 72))
+        self.formula_lines = [_wrap_wide(line, formula_chars) or [""]
+                              for line in self._tr(plan.formula).split("\n")]
         n_formula = sum(len(x) for x in self.formula_lines)
         top = 0.3 + 0.24 * self.title_lines + 0.3
-        bottom = 0.25 + 0.2 * self.arith_lines + 0.2 * n_formula + 0.2 + \
+        bottom = 0.25 + 0.2 * self.arith_lines + 0.21 * n_formula + 0.2 + \
             0.27 * len(self._legend_rows())
         heights = [max(self._panel_size(p)[1] for p, _ in line) for line in lines]
         self.height = top + sum(heights) + 0.25 * (len(lines) - 1) + bottom + 0.2
@@ -171,31 +230,54 @@ class Renderer:
                 x += pw
             y += lh + 0.25
 
-    def _title_width(self) -> float:
-        """Inches the widest line of the plan's title needs at the title's font size."""
+    def _tr(self, text: str) -> str:
+        return i18n.tr(text, self.language)
+
+    def _text_width(self, text: str, size: float) -> float:
+        """Inches ``text`` needs at ``size`` points in the figure's sans-serif fonts."""
+        from matplotlib.backends.backend_agg import RendererAgg
         from matplotlib.font_manager import FontProperties
-        from matplotlib.textpath import TextToPath
-        font = FontProperties(family=FONT, size=TITLE_SIZE)
-        measure = TextToPath()
-        return max(measure.get_text_width_height_descent(line, font, ismath=False)[0]
-                   for line in self.plan.title.split("\n")) / 72
+        if not text:
+            return 0.0
+        measure = RendererAgg(1, 1, 72)
+        font = FontProperties(family=self.sans, size=size)
+        return measure.get_text_width_height_descent(text, font, ismath=False)[0] / 72
+
+    def _wrap_title(self, title: str, width: float) -> str:
+        """Lines of the title longer than ``width`` inches broken after commas."""
+        lines = []
+        for line in title.split("\n"):
+            while self._text_width(line, TITLE_SIZE) > width and ", " in line:
+                parts = line.split(", ")
+                k = len(parts) - 1
+                while k > 1 and self._text_width(", ".join(parts[:k]) + ",",
+                                                 TITLE_SIZE) > width:
+                    k -= 1
+                lines.append(", ".join(parts[:k]) + ",")
+                line = "    " + ", ".join(parts[k:])
+            lines.append(line)
+        return "\n".join(lines)
 
     def _wrap(self, text):
         lines = []
         for part in text.split("\n"):
-            lines += textwrap.wrap(part, self.wrap_width, break_on_hyphens=False,
-                                   subsequent_indent="    ") or [""]
+            lines += _wrap_wide(part, self.wrap_width, "    ") or [""]
         return lines
 
     # ------------------------------------------------------------------ artists
-    def _font_size(self, panel):
+    def _longest(self, panel) -> int:
+        """Characters of the longest number the panel shows in any frame."""
         texts = [fmt(v) for v in panel.values.ravel()]
         for frame in self.plan.frames:
             grid = frame.values.get(panel.key)
             if grid is not None:
                 texts += [fmt(v) for v in np.asarray(grid).ravel()]
-        longest = max([len(t) for t in texts] + [1])
-        return 10 if longest <= 3 else 8.5 if longest <= 4 else 7 if longest <= 5 else 6
+        return max([len(t) for t in texts] + [1])
+
+    def _font_size(self, panel):
+        longest = self._longest(panel)
+        return px(15) if longest <= 3 else px(13) if longest <= 4 else px(11.5) \
+            if longest <= 5 else px(11)
 
     def _build(self):
         fig, W, H = self.fig, self.width, self.height
@@ -264,15 +346,16 @@ class Renderer:
                 marks.append(mark)
             # Title and tensor indices (padding indices are negative or past the end).
             title = ax.text(cols / 2, -0.62 if panel.col_index is not None else -0.25,
-                            panel.title, ha="center", va="bottom", fontsize=9.5, family=FONT,
+                            self._tr(panel.title), ha="center", va="bottom",
+                            fontsize=PANEL_TITLE_SIZE, family=self.sans,
                             clip_on=False)
             if panel.col_index is not None and cols <= 20:
                 for c, idx in enumerate(panel.col_index):
-                    ax.text(c + 0.5, -0.12, str(idx), ha="center", va="bottom", fontsize=7,
+                    ax.text(c + 0.5, -0.12, str(idx), ha="center", va="bottom", fontsize=INDEX_SIZE,
                             color="#777777", family=FONT, clip_on=False)
             if panel.row_index is not None and rows <= 20:
                 for r, idx in enumerate(panel.row_index):
-                    ax.text(-0.15, r + 0.5, str(idx), ha="right", va="center", fontsize=7,
+                    ax.text(-0.15, r + 0.5, str(idx), ha="right", va="center", fontsize=INDEX_SIZE,
                             color="#777777", family=FONT, clip_on=False)
             self.cells[panel.key] = dict(panel=panel, ax=ax, rects=rects, texts=texts, title=title,
                                          base=base, boxes=boxes, marks=marks, grid=grid,
@@ -280,34 +363,36 @@ class Renderer:
                                          box_cells=set(), dirty=set())
 
         y = 0.22 / H
-        self.title_text = fig.text(0.5, 1 - 0.2 / H, self.plan.title, ha="center", va="top",
-                                   fontsize=TITLE_SIZE, family=FONT, linespacing=1.3)
+        self.title_text = fig.text(0.5, 1 - 0.2 / H, self.title, ha="center", va="top",
+                                   fontsize=TITLE_SIZE, family=self.sans, linespacing=1.4)
         step_y = 1 - (0.2 + 0.24 * self.title_lines + 0.08) / H
         self.step_bg = Rectangle((0, step_y - 0.26 / H), 1, 0.27 / H, facecolor="white",
                                  edgecolor="none", antialiased=False,
                                  transform=fig.transFigure, figure=fig)
         fig.patches.append(self.step_bg)
-        self.step_text = fig.text(0.5, step_y, "", ha="center", va="top", fontsize=10,
-                                  family=FONT, color="#2e6b2e", weight="bold")
+        self.step_text = fig.text(0.5, step_y, "", ha="center", va="top", fontsize=STEP_SIZE,
+                                  family=self.sans, color="#2e6b2e")
         # Bottom block, from the bottom up: legend, formula, arithmetic.
         y = self._build_legend(y) + 0.11 / H
         formula = "\n".join(line for part in self.formula_lines for line in part)
         self.formula_text = fig.text(MARGIN / W, y, formula, ha="left", va="bottom",
-                                     fontsize=9.5, family=FONT, color="#333333")
-        y += (0.2 * sum(len(x) for x in self.formula_lines) + 0.12) / H
+                                     fontsize=FORMULA_SIZE, family=self.sans,
+                                     color="#333333", linespacing=1.45)
+        y += (0.21 * sum(len(x) for x in self.formula_lines) + 0.12) / H
         arith_h = (0.2 * self.arith_lines + 0.1) / H
         self.arith_bg = Rectangle((0, y - 0.03 / H), 1, arith_h, facecolor="white",
                                   edgecolor="none", antialiased=False,
                                   transform=fig.transFigure, figure=fig)
         fig.patches.append(self.arith_bg)
         self.arith_text = fig.text(MARGIN / W, y, "", ha="left", va="bottom",
-                                   fontsize=ARITH_SIZE, family=MONO, linespacing=1.25)
+                                   fontsize=ARITH_SIZE, family=self.mono, linespacing=1.25)
 
     def _legend_rows(self):
         """Legend entries split into rows that fit the figure width."""
         rows, row, x = [], [], MARGIN
         for colour_key, label in self._legend_entries():
-            width = 0.22 + 0.075 * len(label) + 0.3
+            label = self._tr(label)
+            width = 0.24 + self._text_width(label, LEGEND_SIZE) + 0.3
             if row and x + width > self.width - MARGIN:
                 rows.append(row)
                 row, x = [], MARGIN
@@ -341,7 +426,7 @@ class Renderer:
                     hatch="///" if colour_key == "outside" else None, hatchcolor="#b0b0b0",
                     transform=fig.transFigure, figure=fig))
                 fig.text((x + 0.22) / W, y + 0.08 / H, label, ha="left", va="center",
-                         fontsize=8.5, family=FONT)
+                         fontsize=LEGEND_SIZE, family=self.sans)
             y += 0.27 / H
         return y
 
@@ -404,8 +489,9 @@ class Renderer:
                     mark.set_visible(False)
             dirty |= covered
             cell["box_cells"] = covered
-        self.step_text.set_text(f"step {i + 1}/{len(frames)}: {frame.title}")
-        self.arith_text.set_text("\n".join(self._wrap(frame.arithmetic)))
+        step = "단계" if self.language == "ko" else "step"
+        self.step_text.set_text(f"{step} {i + 1}/{len(frames)}: {self._tr(frame.title)}")
+        self.arith_text.set_text("\n".join(self._wrap(self._tr(frame.arithmetic))))
         self.current = i
         return []
 
@@ -461,5 +547,6 @@ class Renderer:
         import io
         from PIL import Image
         buffer = io.BytesIO()
-        Image.fromarray(self.rgba(i)).save(buffer, format="png")
+        # RGB: the figure is opaque, and a PNG without alpha is smaller and faster to write
+        Image.fromarray(self.rgba(i)[..., :3]).save(buffer, format="png")
         return buffer.getvalue()

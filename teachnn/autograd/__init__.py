@@ -16,8 +16,7 @@ from .gradcheck import gradcheck, GradcheckError
 def Variable(data, requires_grad=False, volatile=False):
     """Old PyTorch API (before 0.4): a Variable is just a Tensor now. Returns ``data`` with
     ``requires_grad`` set, so old tutorials keep working."""
-    from ..tensor import Tensor
-    if not isinstance(data, Tensor):
+    if not isinstance(data, function._tensor_class()):
         raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
     if requires_grad:
         data.requires_grad_(True)

@@ -16,14 +16,9 @@ Algorithm (reverse-mode automatic differentiation):
 import numpy as np
 
 from . import grad_mode
-from .function import AccumulateGrad, BackwardNode
+from .function import AccumulateGrad, BackwardNode, _tensor_class
 
 __all__ = ["run_backward", "backward", "grad"]
-
-
-def _tensor_class():
-    from ..tensor import Tensor
-    return Tensor
 
 
 def _root_edge(t, index):

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import grad_mode
 
-__all__ = ["Function", "Context", "Node", "AccumulateGrad", "BackwardNode"]
+__all__ = ["Function", "Context", "Node", "AccumulateGrad", "BackwardNode", "unbroadcast"]
 
 _SECOND_BACKWARD_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -34,15 +34,20 @@ _SECOND_BACKWARD_MESSAGE = (
     "calling backward.")
 
 
-_Tensor = None
+_Tensor = None     # the Tensor class; teachnn/tensor.py registers it (autograd never imports it)
+
+
+def register_tensor_class(cls):
+    """Called once by ``teachnn/tensor.py`` right after ``class Tensor``: the engine wraps
+    gradients in this class. autograd sits below the Tensor layer and never imports it."""
+    global _Tensor
+    _Tensor = cls
+    return cls
 
 
 def _tensor_class():
-    # tensor.py imports this module, so we look Tensor up when it is first needed
-    global _Tensor
     if _Tensor is None:
-        from ..tensor import Tensor
-        _Tensor = Tensor
+        raise RuntimeError("teachnn.autograd is used before teachnn.tensor defined Tensor; import teachnn first")
     return _Tensor
 
 
@@ -249,8 +254,25 @@ def _reduce_to_shape(grad, shape, name, position):
             f"Function {name} returned an invalid gradient at index {position} - got "
             f"{list(grad.shape)} but expected shape compatible with {list(shape)}: the gradient "
             "for an input must have that input's shape")
-    from .ops import unbroadcast
     return unbroadcast(grad, shape)
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape`` (the inverse of broadcasting ``shape`` to ``grad.shape``).
+
+    (2, 4, 3) -> (4, 1): sum over the leading axis (added by broadcasting), then over axis
+    2 with keepdims (it was size 1 and got stretched).
+    """
+    shape = tuple(shape)
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))   # (2, 4, 3) -> (4, 3)
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)   # (4, 3) -> (4, 1)
+    return grad
 
 
 class _FunctionMeta(type):

@@ -11,6 +11,8 @@ within ``atol + rtol * |numerical|``. Use float64 inputs: float32 is too coarse.
 import numpy as np
 
 from . import grad_mode
+from .engine import grad as autograd_grad
+from .function import _tensor_class
 
 __all__ = ["gradcheck", "GradcheckError"]
 
@@ -24,7 +26,7 @@ def _as_tuple(x):
 
 
 def _outputs(func, inputs):
-    from ..tensor import Tensor
+    Tensor = _tensor_class()
     out = _as_tuple(func(*inputs))
     return [o for o in out if isinstance(o, Tensor)]
 
@@ -39,7 +41,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     ``requires_grad=True`` are checked. Returns True, or raises ``GradcheckError``
     (``raise_exception=True``) naming the input, the entries and both values.
     """
-    from ..tensor import Tensor
+    Tensor = _tensor_class()
     inputs = _as_tuple(inputs)
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
@@ -52,7 +54,6 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                           "(float64). gradcheck's finite differences need float64 to be accurate; "
                           "create the input with dtype=teachnn.float64.", UserWarning, stacklevel=2)
 
-    from .engine import grad as autograd_grad
     outputs = _outputs(func, inputs)          # one forward with the graph kept for all backwards
     failure = None
     for out_index, out in enumerate(outputs):

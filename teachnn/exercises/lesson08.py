@@ -2,7 +2,7 @@
 import teachnn
 import teachnn.nn as nn
 import teachnn.nn.functional as F
-from teachnn.autograd import ops as _ops
+from teachnn import _ops
 from teachnn.exercises.core import (FunctionProblem, ModuleProblem, ValueProblem,
                                     WordsProblem, finalize, tensor_case, ____)  # noqa: F401
 from teachnn.nn._functional import activation as _activation

@@ -1,6 +1,6 @@
 """Numba kernels (ndarrays in, ndarrays out) and the switch between their two tiers.
 
-* ``"fast"`` (the default): the tuned kernels -- ``kernels/conv.py`` (im2col, register
+* ``"fast"`` (the default): the tuned kernels -- ``kernels/fast_conv/`` (im2col, register
   tiles, threads) and ``kernels/pool.py``.
 * ``"reference"``: the readable loops in ``kernels/reference/`` -- the formulas as plain
   ``@njit`` loops, the text a learner opens and the oracle the tests trust.
@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from types import SimpleNamespace
 
-from . import conv as _fast_conv
+from . import fast_conv as _fast_conv
 from . import pool as _fast_pool
 from .reference import conv as _reference_conv
 from .reference import pool as _reference_pool

@@ -28,6 +28,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .._dtype import FLOAT_NUMPY_DTYPES
+
 __all__ = ["gelu_erf"]
 
 _SQRT_2 = math.sqrt(2.0)
@@ -59,7 +61,7 @@ def _kernel_dtype(x: np.ndarray):
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError(f"GELU kernel: expected a floating-point ndarray, got "
                         f"{type(x).__name__} of dtype {getattr(x, 'dtype', None)}")
-    return x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    return x.dtype if x.dtype in FLOAT_NUMPY_DTYPES else np.dtype(np.float64)
 
 
 def gelu_erf(x: np.ndarray):

@@ -35,6 +35,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .._dtype import FLOAT_NUMPY_DTYPES
+
 __all__ = ["group_stats", "normalize", "normalize_backward", "layer_norm_rows",
            "layer_norm_rows_backward"]
 
@@ -148,7 +150,7 @@ def _as_groups(x, groups_shape, name):
     if min(a, g, b) < 0 or a * g * b != x.size:
         raise ValueError(f"normalisation kernel: cannot view {name} of shape {x.shape} as "
                          f"(A, G, B) = {groups_shape}")
-    dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    dtype = x.dtype if x.dtype in FLOAT_NUMPY_DTYPES else np.dtype(np.float64)
     return np.ascontiguousarray(x, dtype=dtype).reshape(a, g, b)
 
 

@@ -55,13 +55,13 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
-from concurrent.futures import ThreadPoolExecutor
-
-import numba
+import numba  # noqa: F401  (tests patch numba.get_num_threads through this module)
 import numpy as np
 from numba import njit
 
 from .. import geometry
+from .._dtype import FLOAT_NUMPY_DTYPES
+from .fast_conv import threads
 
 __all__ = [
     "AxisWindows",
@@ -75,7 +75,7 @@ __all__ = [
     "max_unpool_backward",
 ]
 
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+FLOAT_DTYPES = FLOAT_NUMPY_DTYPES
 
 
 # --------------------------------------------------------------------------------------
@@ -366,25 +366,12 @@ def _gather_range(source, idx, out, start, stop):
 # Below this many array elements one thread is faster than handing out pieces (learners'
 # examples are small).
 PARALLEL_MIN_ELEMENTS = 1 << 18
-_POOL = None
 
 
 def _run_split(kernel, args, n_planes, work):
     """Call ``kernel(*args, start, stop)`` over the planes [0, n_planes), in one contiguous
-    piece per Numba thread (``numba.get_num_threads()``) when ``work`` is large."""
-    global _POOL
-    threads = min(max(1, numba.get_num_threads()), n_planes)
-    if threads <= 1 or work < PARALLEL_MIN_ELEMENTS:
-        kernel(*args, 0, n_planes)
-        return
-    if _POOL is None or _POOL._max_workers < threads - 1:
-        _POOL = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="teachnn-pool")
-    bounds = [n_planes * t // threads for t in range(threads + 1)]
-    futures = [_POOL.submit(kernel, *args, bounds[t], bounds[t + 1])
-               for t in range(1, threads)]
-    kernel(*args, bounds[0], bounds[1])          # this thread does the first piece
-    for f in futures:
-        f.result()
+    piece per thread when ``work`` is large, on the thread pool the convolutions use."""
+    threads.run_split(kernel, args, n_planes, work, PARALLEL_MIN_ELEMENTS)
 
 
 # --------------------------------------------------------------------------------------

@@ -162,11 +162,12 @@ ALIASES = {
 
 def resolve(name: str) -> str:
     """Canonical scene name, or a ValueError that lists the scenes and suggests one."""
-    from teachnn._errors import suggest_name
+    from teachnn.errors import suggest_name
 
     name = ALIASES.get(name, name)
     if name not in SCENES:
         names = list(SCENES) + list(ALIASES)
-        raise ValueError(f"there is no scene called {name!r}.{suggest_name(name, names)} "
+        raise ValueError(f"'{name}'라는 장면은 없습니다.\n"
+                         f"there is no scene called {name!r}.{suggest_name(name, names)} "
                          f"Scenes: {', '.join(SCENES)}.")
     return name

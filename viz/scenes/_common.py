@@ -19,7 +19,9 @@ def to_numpy(value, name: str) -> np.ndarray:
     try:
         return np.array(data, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a tensor, a numpy array or nested lists of numbers, "
+        raise TypeError(f"{name}에는 텐서, numpy 배열 또는 숫자의 중첩 리스트를 넣어야 합니다 "
+                        f"(입력: {type(value).__name__}).\n"
+                        f"{name} must be a tensor, a numpy array or nested lists of numbers, "
                         f"but got {type(value).__name__}") from None
 
 

@@ -1,7 +1,7 @@
 """Convolution as the formula says it: the readable loops (teaching text and test oracle).
 
 Open this file to see what ``F.conv1d/2d/3d`` and ``F.conv_transpose1d/2d/3d`` compute.
-The fast kernels (``teachnn.kernels.conv``) give the same numbers with im2col, matrix
+The fast kernels (``teachnn.kernels.fast_conv``) give the same numbers with im2col, matrix
 products and register tiles; select these loops instead with ``TEACHNN_KERNELS=reference``
 or ``with teachnn.kernels.use("reference"): ...``.
 
@@ -33,8 +33,8 @@ import numpy as np
 from numba import njit
 
 # The validation is shared with the fast kernels, so both refuse the same input the same way.
-from ..conv import (_check_array, _check_conv_operands, _check_geometry,
-                    _check_out_spatial, _check_transpose_operands, _conv_geometry)
+from ..fast_conv import (_check_array, _check_conv_operands, _check_geometry,
+                         _check_out_spatial, _check_transpose_operands, _conv_geometry)
 
 __all__ = [
     "im2col",

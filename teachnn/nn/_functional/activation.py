@@ -33,6 +33,8 @@ import numpy as np
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
 from ...kernels import elementwise
+from ..._ops import LogSoftmax as LogSoftmaxFunction, Relu as ReLUFunction, Sigmoid as SigmoidFunction
+from ..._ops import Softmax as SoftmaxFunction, Tanh as TanhFunction, _stable_sigmoid
 from ...tensor import Tensor
 
 __all__ = [
@@ -100,21 +102,6 @@ def _normalize_dim(dim, ndim, func_name):
 # ---------------------------------------------------------------------------------------
 # ReLU family
 # ---------------------------------------------------------------------------------------
-class ReLUFunction(Function):
-    """relu(x) = max(x, 0); gradient 1 where x > 0, else 0."""
-    _backward_name = "ReluBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.positive = x.data > 0                       # (same shape as x), bool
-        # np.maximum, not np.where(x > 0, x, 0): one fast pass, and NaN stays NaN as in PyTorch
-        return _as_out(np.maximum(x.data, 0), x.data.dtype)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return grad_out.data * ctx.positive
-
-
 @check_kwargs
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """Rectified linear unit, elementwise: ``max(x, 0)``. Shape: any -> same."""
@@ -257,35 +244,6 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------------------
 # squashing functions
 # ---------------------------------------------------------------------------------------
-def _stable_sigmoid(a: np.ndarray) -> np.ndarray:
-    """1/(1+exp(-a)) without overflow: exp is only ever taken of a non-positive number.
-
-    With e = exp(-|a|) in (0, 1]:  low = sigmoid(-|a|) = e / (1 + e)  is the answer for
-    a < 0, and sigmoid(|a|) = 1 - low for a >= 0. Choosing by multiplying with the mask
-    (low + mask * (1 - 2 low)) is several times faster than np.where or a ``where=`` ufunc.
-    """
-    e = np.exp(-np.abs(a))                       # in (0, 1]
-    low = e / (1 + e)                            # sigmoid(-|a|)
-    return low + (a >= 0) * (1 - 2 * low)        # a >= 0: 1 - low;  a < 0: low exactly
-
-
-class SigmoidFunction(Function):
-    """s = 1 / (1 + exp(-x)); ds/dx = s * (1 - s)."""
-    _backward_name = "SigmoidBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        out = _as_out(_stable_sigmoid(x.data), x.data.dtype)
-        ctx.save_for_backward(out)        # saved as a Tensor: in-place changes get caught
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        (out,) = ctx.saved_tensors
-        s = out.data
-        return grad_out.data * s * (1 - s)
-
-
 @check_kwargs
 def sigmoid(input: Tensor) -> Tensor:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, squashes to (0, 1). Shape: any -> same."""
@@ -293,23 +251,6 @@ def sigmoid(input: Tensor) -> Tensor:
     if input.data.dtype.kind in "biu":       # integers give floats, as in PyTorch
         input = Tensor(input.data.astype(np.float32))
     return SigmoidFunction.apply(input)
-
-
-class TanhFunction(Function):
-    """t = tanh(x); dt/dx = 1 - t^2."""
-    _backward_name = "TanhBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        out = _as_out(np.tanh(x.data), x.data.dtype)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        (out,) = ctx.saved_tensors
-        t = out.data
-        return grad_out.data * (1 - t * t)
 
 
 @check_kwargs
@@ -330,58 +271,6 @@ def _implicit_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
         f"Implicit dimension choice for {name} has been deprecated. Change the call to "
         "include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
     return 0 if ndim in (0, 1, 3) else 1
-
-
-class SoftmaxFunction(Function):
-    """y_i = exp(x_i - m) / sum_j exp(x_j - m), m = max_j x_j (subtracting m avoids overflow).
-
-    Backward (Jacobian-vector product): dx_i = y_i * (g_i - sum_j g_j y_j).
-    """
-    _backward_name = "SoftmaxBackward0"
-
-    @staticmethod
-    def forward(ctx, x, dim, np_dtype):
-        a = x.data.astype(np_dtype, copy=False)
-        shifted = a - a.max(axis=dim, keepdims=True)
-        e = np.exp(shifted)
-        out = _as_out(e / e.sum(axis=dim, keepdims=True), np_dtype)
-        ctx.save_for_backward(out)
-        ctx.dim, ctx.in_dtype = dim, x.data.dtype
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        (out,) = ctx.saved_tensors
-        g, y = grad_out.data, out.data
-        grad = y * (g - (g * y).sum(axis=ctx.dim, keepdims=True))
-        return grad.astype(ctx.in_dtype, copy=False), None, None
-
-
-class LogSoftmaxFunction(Function):
-    """y_i = x_i - m - log(sum_j exp(x_j - m)) (log-sum-exp trick, stable for huge logits).
-
-    Backward: dx_i = g_i - exp(y_i) * sum_j g_j.
-    """
-    _backward_name = "LogSoftmaxBackward0"
-
-    @staticmethod
-    def forward(ctx, x, dim, np_dtype):
-        a = x.data.astype(np_dtype, copy=False)
-        shifted = a - a.max(axis=dim, keepdims=True)                  # a new array
-        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))   # in place: y
-        out = _as_out(shifted, np_dtype)
-        ctx.save_for_backward(out)
-        ctx.dim, ctx.in_dtype = dim, x.data.dtype
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        (out,) = ctx.saved_tensors
-        g, y = grad_out.data, out.data
-        grad = np.exp(y)                                              # softmax, a new array
-        grad *= g.sum(axis=ctx.dim, keepdims=True)                    # in place from here on
-        np.subtract(g, grad, out=grad)                                # g - softmax * sum(g)
-        return grad.astype(ctx.in_dtype, copy=False), None, None
 
 
 def _softmax_args(input, dim, dtype, name, stacklevel):

@@ -30,6 +30,7 @@ import numpy as np
 
 from ... import geometry
 from ..._errors import check_kwargs, shape_str
+from ..._dtype import FLOAT_NUMPY_DTYPES
 from ...autograd import Function
 from ... import kernels as _kernels
 from ...tensor import Tensor
@@ -48,7 +49,7 @@ __all__ = [
 
 _AXES = {1: "[length]", 2: "[height, width]", 3: "[depth, height, width]"}
 _AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOATS = FLOAT_NUMPY_DTYPES
 
 
 # --------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ learnable parameter. Every layer keeps the input's shape: input (*) -> output (*
 from __future__ import annotations
 
 from ...tensor import Tensor
-from .._functional import activation as F
+from .. import functional as F
 from ..parameter import Parameter
 from .linear import _check_device, _full
 from .module import Module

@@ -14,7 +14,8 @@ import numpy as np
 from ... import _dtype, geometry
 from ...tensor import Tensor
 from .. import init
-from .._functional import conv as _F
+from .. import functional as F
+from .._functional.conv import _check_input_dims   # the input-shape check F and the layers share
 from ..parameter import Parameter
 from .module import Module
 
@@ -22,6 +23,11 @@ __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+# the public functions the layers call, by number of spatial dims
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
 def _check_device(device):
@@ -150,12 +156,10 @@ class _Conv(_ConvNd):
         if self.padding_mode != "zeros":
             # pad with the chosen rule first, then convolve without padding (as PyTorch)
             if isinstance(input, Tensor):
-                _F._check_input_dims(input, n, who, layer)
-            input = _F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return _F._convolution(n, input, weight, bias, self.stride, 0, self.dilation,
-                                   self.groups, who, layer)
-        return _F._convolution(n, input, weight, bias, self.stride, self.padding,
-                               self.dilation, self.groups, who, layer)
+                _check_input_dims(input, n, who, layer)
+            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return _CONV[n](input, weight, bias, self.stride, 0, self.dilation, self.groups)
+        return _CONV[n](input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def forward(self, input: Tensor) -> Tensor:
         return self._conv_forward(input, self.weight, self.bias)
@@ -268,7 +272,7 @@ class _ConvTranspose(_ConvNd):
         n, layer = self._n, type(self).__name__
         if not isinstance(input, Tensor):
             raise TypeError(f"{layer}.forward() expects a Tensor, got {type(input).__name__}")
-        batched = _F._check_input_dims(input, n, f"conv_transpose{n}d", layer)
+        batched = _check_input_dims(input, n, f"conv_transpose{n}d", layer)
         leading = 2 if batched else 1
         output_size = [int(s) for s in output_size]
         if len(output_size) == leading + n:
@@ -292,9 +296,8 @@ class _ConvTranspose(_ConvNd):
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         n = self._n
         output_padding = self._output_padding(input, output_size)
-        return _F._conv_transpose(n, input, self.weight, self.bias, self.stride, self.padding,
-                                  output_padding, self.groups, self.dilation,
-                                  f"conv_transpose{n}d", type(self).__name__)
+        return _CONV_TRANSPOSE[n](input, self.weight, self.bias, self.stride, self.padding,
+                                  output_padding, self.groups, self.dilation)
 
 
 class ConvTranspose1d(_ConvTranspose):

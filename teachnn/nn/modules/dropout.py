@@ -6,7 +6,7 @@ identity. Formulas are in ``teachnn/nn/_functional/dropout.py``.
 from __future__ import annotations
 
 from ...tensor import Tensor
-from .._functional import dropout as F
+from .. import functional as F
 from .module import Module
 
 __all__ = ["Dropout", "Dropout1d", "Dropout2d"]

@@ -10,7 +10,7 @@ from ..._errors import shape_str
 from ...tensor import Tensor
 from .. import init
 from ..parameter import Parameter
-from .._functional.linear import linear
+from ..functional import linear
 from .module import Module
 
 __all__ = ["Identity", "Linear"]

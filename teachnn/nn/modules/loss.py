@@ -7,7 +7,7 @@ as buffers, so they appear in ``state_dict()`` and follow ``.double()``, as in P
 from __future__ import annotations
 
 from ...tensor import Tensor
-from .._functional import loss as F
+from .. import functional as F
 from .._functional.loss import _legacy_reduction, _check_reduction
 from .module import Module
 

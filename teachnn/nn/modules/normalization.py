@@ -12,7 +12,7 @@ import numpy as np
 from ..._errors import shape_str
 from ...tensor import Tensor
 from .. import init
-from .._functional.normalization import batch_norm, group_norm, layer_norm
+from ..functional import batch_norm, group_norm, layer_norm
 from ..parameter import Parameter
 from .linear import _check_device, _empty
 from .module import Module

@@ -1,17 +1,12 @@
-"""Matrix products for the convolution kernels: Intel MKL when it is installed, else NumPy.
+"""A BLAS matrix product, the fallback of the fused products: Intel MKL when it is
+installed, else NumPy.
 
-The convolution's products run on teachnn's own register tiles (``kernels/tiles.py``); BLAS
-makes the weight gradient's product only in two cases (see ``kernels/conv.py``): the rerun
-for inputs holding inf or NaN, and several groups whose output channels are not whole tiles
-of 8. Measured on a 2-core
-AVX-512 Xeon, one thread, float32, for the products a convolution makes (M x K @ K x N):
-(64 x 576 @ 576 x 406) NumPy's OpenBLAS 128 GFLOPS, MKL 160; (32 x 144 @ 144 x 1088) 107 vs
-149; (16 x 216 @ 216 x 1184) 87 vs 140.
-
-Whole convolutions (forward + backward) ran 1.04-1.21x faster with MKL than with OpenBLAS in
-the same process when every product went through BLAS: worth having, but not worth a 700 MB
-download for every learner. So MKL
-is an optional extra (``pip install -e '.[mkl]'``, x86-64 Linux and Windows). When the
+Reference loop: out[n, m, o] = sum over c, k of w[m, c, k] * x[n, c, o*s + k*d - p]. The
+sum over (c, k) is a matrix product; the convolution makes it with its own register tiles
+(tiles.py, products.py) and asks a BLAS only in two cases (plans.WeightGradStage): the
+rerun of the weight gradient for inputs holding inf or NaN, and several groups whose output
+channels are not whole tiles of 8. MKL was faster than NumPy's OpenBLAS on these products
+(docs/performance.md) but is a large download, so it is an optional extra (``pip install -e '.[mkl]'``, x86-64 Linux and Windows). When the
 ``mkl`` wheel is installed, teachnn calls its ``cblas_sgemm``/``cblas_dgemm`` directly
 through ``ctypes`` (which releases the GIL, so our threads run products at the same time),
 with MKL switched to its sequential layer: each call runs on the calling thread, and the
@@ -32,6 +27,8 @@ import sys
 from contextlib import contextmanager
 
 import numpy as np
+
+from ..._dtype import FLOAT_NUMPY_DTYPES
 
 __all__ = ["gemm", "backend"]
 
@@ -98,7 +95,7 @@ def gemm(a, b, out, accumulate=False):
     M, K = a.shape
     N = b.shape[1]
     dtype = out.dtype
-    if a.dtype != dtype or b.dtype != dtype or dtype.type not in (np.float32, np.float64):
+    if a.dtype != dtype or b.dtype != dtype or dtype not in FLOAT_NUMPY_DTYPES:
         raise TypeError(f"gemm: dtypes {a.dtype}, {b.dtype}, {out.dtype} must be one float type")
     if backend() == "numpy":
         if accumulate:
@@ -132,11 +129,10 @@ def gemm_batched(a, b, out, accumulate=False):
 # NumPy's OpenBLAS held to one thread (the NumPy backend's threading)
 # --------------------------------------------------------------------------------------
 # NumPy's OpenBLAS starts its own worker threads for a large matrix product. Our threads
-# already share out the samples, so during a sweep OpenBLAS is switched to one thread
-# (measured on a shared 2-core machine: OpenBLAS's own threads on top of ours were slower,
-# and even alone they lost to one-thread GEMMs on our threads). Only NumPy's bundled
-# OpenBLAS is recognised; with another BLAS the sweep runs on one of our threads and
-# leaves the threading to that BLAS.
+# already share out the samples, so during a plan's run OpenBLAS is switched to one thread
+# (its own threads on top of ours were slower). Only NumPy's bundled OpenBLAS is
+# recognised; with another BLAS the plan runs on one of our threads and leaves the
+# threading to that BLAS.
 def _find_openblas_threads():
     """(get, set) ctypes functions of NumPy's OpenBLAS thread count, or None."""
     try:

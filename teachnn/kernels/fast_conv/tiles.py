@@ -1,46 +1,40 @@
-# Loop order and why
-# ------------------
-# The matrix products of the convolutions, written out here instead of left to a BLAS.
-# Every fast matrix product (OpenBLAS, MKL, BLIS) is built around one small "micro-kernel":
-#
-#     C[m0:m0+MR, l0:l0+NR] (+)= sum over k of  A[m0:m0+MR, k]  (outer product)  B[k, l0:l0+NR]
-#
-# The MR x NR tile of C lives in vector registers for the whole sum: with AVX-512 and float32,
-# MR = 8 rows of NR = 48 columns (3 vectors of 16 lanes) are 24 of the 32 registers. Each step
-# k loads 3 vectors of B, broadcasts 8 numbers of A and does 24 fused multiply-adds, so the
-# core does arithmetic almost every cycle instead of waiting for memory. (Each C entry sees
-# its k terms in order, one fused multiply-add each, so results match a plain loop up to the
-# rounding of those multiply-adds.)
-#
-# Both operands are "packed" so that each step reads contiguous memory:
-#     A packed: (Mp/MR, K, MR)        ap[i, k, m] = A[i*MR + m, k]   (rows zero-padded to Mp)
-#     B packed: (Lp/NR, K, NR)        bp[j, k, l] = B[k, j*NR + l]   ("panels" of NR columns)
-# (B may also be read straight from a row-major matrix: ``ldb`` is its row length.) Two
-# variants serve the convolutions (conv.py): ``_tile_rows`` reads B's row k from its own
-# offset, so the forward reads its column matrix's rows where they lie in the zero-padded
-# input (no packing at all), and ``_tile_add_rows`` adds row m of the tile into C at its own
-# offset, so col2im adds its product into the input at each row's tap straight from the
-# registers. A is a weight, packed once per call. The weight gradient's tile,
-# ``_tile_acols``, is shaped 12 x 32 and takes A's numbers where they lie (col's rows).
-# Three small vector helpers serve the copies around the products: ``_row_out`` writes a
-# row of a product panel into the output (masked stores, so a row may end anywhere), and
-# ``_deinterleave`` / ``_interleave`` split a row into its even and odd numbers and merge
-# them back (stride 2's phases).
-# The sum over k is cut into pieces of KC steps so that one panel piece (KC x NR) stays in
-# the core's first-level cache while all the rows of A pass over it.
-#
-# Why not a BLAS? Measured on the products convolutions make (M = 16-128 output channels,
-# K = C*kernel taps, a block of ~400-2000 positions), one thread, float32, AVX-512 Xeon:
-# this tile ran at 130-170 GFLOPS on packed operands, NumPy's OpenBLAS at 80-130 on the
-# same products (it packs B itself in every call, a copy of the whole column matrix). MKL
-# ran at 150-168 but is a 700 MB download.
-#
-# Numba has no vector types, so the tile is emitted as LLVM IR (``numba.extending.intrinsic``):
-# the code below builds exactly the loop in the comment above, with <16 x float> values
-# (<8 x double> for float64). LLVM turns each vector operation into one instruction where
-# the CPU has AVX-512 and into two or four where it has only AVX2 or SSE (correct, slower).
-# With ``NUMBA_DISABLE_JIT=1`` the same tile runs as the NumPy lines in ``_tile_python``.
-"""A register-blocked matrix-product tile for the convolution kernels (conv.py)."""
+"""The register tiles: the reference loop's sum over (c, k), at the core's peak.
+
+Reference loop: out[n, m, o] = sum over c, k of w[m, c, k] * x[n, c, o*s + k*d - p].
+Written as a matrix product C = A @ B (A the weight, B the column matrix), its sum over
+(c, k) is made here the way every fast matrix product (OpenBLAS, MKL, BLIS) makes it, by a
+small "micro-kernel" that keeps a block of C in vector registers for the whole sum:
+
+    C[m0:m0+MR, l0:l0+NR] (+)= sum over k of  A[m0:m0+MR, k]  (outer product)  B[k, l0:l0+NR]
+
+With AVX-512 and float32, MR = 8 rows of NR = 48 columns (3 vectors of 16 lanes) are 24 of
+the 32 registers. Each step k loads 3 vectors of B, broadcasts 8 numbers of A and does 24
+fused multiply-adds, so the core does arithmetic almost every cycle instead of waiting for
+memory. (Each C entry sees its k terms in order, one fused multiply-add each, so results
+match a plain loop up to the rounding of those multiply-adds.)
+
+Both operands are "packed" so that each step reads contiguous memory:
+    A packed: (Mp/MR, K, MR)        ap[i, k, m] = A[i*MR + m, k]   (rows zero-padded to Mp)
+    B packed: (Lp/NR, K, NR)        bp[j, k, l] = B[k, j*NR + l]   ("panels" of NR columns)
+(B may also be read straight from a row-major matrix: ``ldb`` is its row length.) Variants
+serve the fused products (products.py): ``_tile_rows`` reads B's row k from its own offset
+(the column matrix's rows where they lie in the phases: no packing at all),
+``_tile_add_rows`` adds row m of the tile into C at its own offset (col2im straight from
+the registers), and ``_tile_acols``, the weight gradient's 12 x 32 tile, takes A's numbers
+where they lie. Small vector helpers serve the copies around the products: ``_row_out`` /
+``_row_add`` / ``_row_move`` (masked or whole rows of a panel), ``_deinterleave`` /
+``_interleave`` (stride 2's phases) and ``_transpose8`` (8 rows transposed in registers).
+The sum over k is cut into pieces of KC steps so that one panel piece (KC x NR) stays in
+the core's first-level cache while all the rows of A pass over it.
+
+Numba has no vector types, so each tile is emitted as LLVM IR (``numba.extending.intrinsic``):
+the code below builds exactly the loop above, with <16 x float> values (<8 x double> for
+float64). LLVM turns each vector operation into one instruction where the CPU has AVX-512
+and into two or four where it has only AVX2 or SSE (correct, slower). Beside each IR
+generator is its NumPy twin (``_tile_python`` ...): the same computation in a few NumPy
+lines, which runs instead with ``NUMBA_DISABLE_JIT=1`` and which the tests compare against.
+Why not call a BLAS: docs/performance.md.
+"""
 from __future__ import annotations
 
 import numba
@@ -50,14 +44,16 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from llvmlite import ir
 
+from ..._dtype import FLOAT_NUMPY_DTYPES
+
 MR = 8            # rows of a tile (numbers of A broadcast per step)
 NV = 3            # vectors per tile row
 VECTOR_BYTES = 64  # one AVX-512 register
-KC = 192          # steps of k per piece: a 192 x 48 float32 panel piece is 36 KB (L1 is 48 KB)
+KC = 192          # steps of k per piece: a KC x 48 float32 panel piece fits the L1 cache
 ROW_BYTES = NV * VECTOR_BYTES   # bytes of one tile row: NR = ROW_BYTES // itemsize
 # Numba's cache (cache=True) sees only the file of a cached function: after changing a
-# constant or the tiles here, delete teachnn/kernels/__pycache__, or conv.py's cached
-# kernels keep the old ones.
+# constant or the tiles here, delete teachnn/kernels/fast_conv/__pycache__, or the other
+# modules' cached kernels keep the old ones.
 
 
 def tile_cols(dtype):
@@ -161,12 +157,27 @@ def _tile(typingctx, ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate
     return sig, codegen
 
 
+def _tile_python(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
+    """What ``_tile`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    nr = tile_cols(c.dtype)
+    a = ap[a_off:a_off + steps * MR].reshape(steps, MR)
+    b = np.lib.stride_tricks.as_strided(bp[b_off:b_off + (steps - 1) * ldb + nr], (steps, nr),
+                                        (ldb * bp.itemsize, bp.itemsize))
+    view = c[c_off:c_off + (MR - 1) * ldc + nr]
+    rows = np.lib.stride_tricks.as_strided(view, (MR, nr), (ldc * c.itemsize, c.itemsize))
+    product = a.T @ b
+    if accumulate:
+        rows += product
+    else:
+        rows[...] = product
+
+
 @intrinsic
 def _tile_rows(typingctx, ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
     """Like _tile, with B's rows read where they lie instead of from a packed panel:
         sum over k < steps of ap[a_off + k*MR + m] * src[base + offs[o_idx + k] + l].
     The convolutions' column matrix needs no packing this way when a panel is one run of
-    the phases (row k of col is the phases from tap_at[k] on: conv.py)."""
+    the phases (row k of col is the phases from tap_at[k] on: runs.py)."""
     sig = types.void(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate)
 
     def codegen(context, builder, signature, args):
@@ -183,11 +194,19 @@ def _tile_rows(typingctx, ap, a_off, src, base, offs, o_idx, steps, c, c_off, ld
     return sig, codegen
 
 
+def _tile_rows_python(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
+    """What ``_tile_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    nr = tile_cols(c.dtype)
+    rows = base + np.asarray(offs[o_idx:o_idx + steps])
+    b = src[rows[:, None] + np.arange(nr)].reshape(-1)          # B's rows, packed
+    _tile_python(ap, a_off, b, 0, nr, steps, c, c_off, ldc, accumulate)
+
+
 @intrinsic
 def _tile_add_rows(typingctx, ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx):
     """Like _tile with ``accumulate``, with C's rows added where they lie: row m of the
     tile is added into c[c_base + c_offs[o_idx + m]:... + NR]. col2im adds each row of its
-    product into the phases at that row's tap (conv.py, _gemm_scatter): this way the tile
+    product into the phases at that row's tap (products.product_scatter): this way the tile
     adds it straight from its registers instead of through a buffer. The rows may overlap
     (neighbouring taps read overlapping runs of the phases): they are added one after the
     other, as the loop in _tile_add_rows_python does."""
@@ -209,8 +228,18 @@ def _tile_add_rows(typingctx, ap, a_off, bp, b_off, ldb, steps, c, c_base, c_off
     return sig, codegen
 
 
+def _tile_add_rows_python(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx):
+    """What ``_tile_add_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    nr = tile_cols(c.dtype)
+    tile = np.zeros(MR * nr, c.dtype)
+    _tile_python(ap, a_off, bp, b_off, ldb, steps, tile, 0, nr, False)
+    for m in range(MR):
+        at = c_base + c_offs[o_idx + m]
+        c[at:at + nr] += tile[m * nr:(m + 1) * nr]
+
+
 # The weight gradient's tile: 12 rows of col (A, read as numbers where they lie in the
-# phases) x 32 output channels (B: grad_out turned round, packed), 24 registers.
+# phases) x 32 output channels (B: grad_out transposed, packed), 24 registers.
 MR_W = 12
 NV_W = 2
 
@@ -219,7 +248,7 @@ NV_W = 2
 def _tile_acols(typingctx, src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_off, ldc):
     """C[c_off + m*ldc + l] += sum over k < steps of src[a_base + a_offs[a_idx + m] + k]
     * bp[b_off + k*NRW + l] for m < MR_W, l < NRW (NRW = NV_W vectors: 32 float32): A's
-    rows are read where they lie (col's rows in the phases: conv.py, _wgrad_cols), B is a
+    rows are read where they lie (col's rows in the phases: products.weight_grad_col_in_place), B is a
     packed panel."""
     sig = types.void(src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_off, ldc)
 
@@ -243,12 +272,22 @@ def _tile_acols(typingctx, src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_of
     return sig, codegen
 
 
+def _tile_acols_python(src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_off, ldc):
+    """What ``_tile_acols`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    nrw = NV_W * VECTOR_BYTES // c.itemsize
+    starts = a_base + np.asarray(a_offs[a_idx:a_idx + MR_W])
+    a = src[starts[:, None] + np.arange(steps)]                  # (MR_W, steps)
+    b = bp[b_off:b_off + steps * nrw].reshape(steps, nrw)
+    for m in range(MR_W):
+        c[c_off + m * ldc:c_off + m * ldc + nrw] += a[m] @ b
+
+
 @intrinsic
 def _row_move(typingctx, dst, d_off, src, s_off, add):
     """dst[d_off:d_off + NR] = (or += with ``add``) src[s_off:s_off + NR], as NV vector
     loads and stores. (A plain loop does the same, but LLVM cannot prove that dst and src
     do not overlap, and its checked vector loop handles 64 elements at a time: the 48 of a
-    panel row went one by one, 3x slower than this.)"""
+    panel row went one by one.)"""
     sig = types.void(dst, d_off, src, s_off, add)
 
     def codegen(context, builder, signature, args):
@@ -282,7 +321,7 @@ def _row_move_python(dst, d_off, src, s_off, add):
 
 
 def _butterfly(lanes):
-    """How _transpose8 turns MR = 8 vectors of ``lanes`` numbers (rows 0..7) round: three
+    """How _transpose8 transposes MR = 8 vectors of ``lanes`` numbers (rows 0..7): three
     rounds of interleaving (rows 0-1, 2-3, ...; then pairs of pairs; then fours), each a
     list of (vector a, vector b, mask) for one shufflevector; and, for every final vector,
     the position each of its groups of 8 (rows 0..7 at one position) belongs to.
@@ -312,7 +351,7 @@ def _butterfly(lanes):
 
 @intrinsic
 def _transpose8(typingctx, src, base, offs, o_idx, dst, d_off, ldd):
-    """Turn 8 rows of LANES numbers round: row i is src[base + offs[o_idx + i]:][:LANES];
+    """Transpose 8 rows of LANES numbers: row i is src[base + offs[o_idx + i]:][:LANES];
     for every position q < LANES, dst[d_off + q*ldd + i] = row i's number q. Done in
     vector registers (loads, 24 shuffles, stores of 8): copying one number at a time cost
     the weight gradient's tiles what they saved."""
@@ -350,12 +389,20 @@ def _transpose8(typingctx, src, base, offs, o_idx, dst, d_off, ldd):
     return sig, codegen
 
 
+def _transpose8_python(src, base, offs, o_idx, dst, d_off, ldd):
+    """What ``_transpose8`` does, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
+    lanes = VECTOR_BYTES // src.itemsize
+    for i in range(MR):
+        at = base + offs[o_idx + i]
+        dst[d_off + i:d_off + i + (lanes - 1) * ldd + 1:ldd] = src[at:at + lanes]
+
+
 @intrinsic
 def _row_out(typingctx, dst, d_off, src, s_off, n, b):
     """dst[d_off + l] = src[s_off + l] + b for l < n (n <= NR), as NV masked vector loads
     and stores: the forward writes each row of a panel of its product into the output
     this way (n is where a wide row's columns end). The plain loop that did it, with its
-    two slices and overlap checks, cost the small layers' forward 8-20 %."""
+    two slices and overlap checks, was a visible part of small layers' forward."""
     sig = types.void(dst, d_off, src, s_off, n, b)
 
     def codegen(context, builder, signature, args):
@@ -506,57 +553,6 @@ def _interleave_python(src, s0, s1, dst, d_off):
     dst[d_off + 1:d_off + 2 * lanes:2] = src[s1:s1 + lanes]
 
 
-def _transpose8_python(src, base, offs, o_idx, dst, d_off, ldd):
-    """What ``_transpose8`` does, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
-    lanes = VECTOR_BYTES // src.itemsize
-    for i in range(MR):
-        at = base + offs[o_idx + i]
-        dst[d_off + i:d_off + i + (lanes - 1) * ldd + 1:ldd] = src[at:at + lanes]
-
-
-def _tile_python(ap, a_off, bp, b_off, ldb, steps, c, c_off, ldc, accumulate):
-    """What ``_tile`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
-    nr = tile_cols(c.dtype)
-    a = ap[a_off:a_off + steps * MR].reshape(steps, MR)
-    b = np.lib.stride_tricks.as_strided(bp[b_off:b_off + (steps - 1) * ldb + nr], (steps, nr),
-                                        (ldb * bp.itemsize, bp.itemsize))
-    view = c[c_off:c_off + (MR - 1) * ldc + nr]
-    rows = np.lib.stride_tricks.as_strided(view, (MR, nr), (ldc * c.itemsize, c.itemsize))
-    product = a.T @ b
-    if accumulate:
-        rows += product
-    else:
-        rows[...] = product
-
-
-def _tile_add_rows_python(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o_idx):
-    """What ``_tile_add_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
-    nr = tile_cols(c.dtype)
-    tile = np.zeros(MR * nr, c.dtype)
-    _tile_python(ap, a_off, bp, b_off, ldb, steps, tile, 0, nr, False)
-    for m in range(MR):
-        at = c_base + c_offs[o_idx + m]
-        c[at:at + nr] += tile[m * nr:(m + 1) * nr]
-
-
-def _tile_acols_python(src, a_base, a_offs, a_idx, bp, b_off, steps, c, c_off, ldc):
-    """What ``_tile_acols`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
-    nrw = NV_W * VECTOR_BYTES // c.itemsize
-    starts = a_base + np.asarray(a_offs[a_idx:a_idx + MR_W])
-    a = src[starts[:, None] + np.arange(steps)]                  # (MR_W, steps)
-    b = bp[b_off:b_off + steps * nrw].reshape(steps, nrw)
-    for m in range(MR_W):
-        c[c_off + m * ldc:c_off + m * ldc + nrw] += a[m] @ b
-
-
-def _tile_rows_python(ap, a_off, src, base, offs, o_idx, steps, c, c_off, ldc, accumulate):
-    """What ``_tile_rows`` computes, in NumPy (used with NUMBA_DISABLE_JIT=1)."""
-    nr = tile_cols(c.dtype)
-    rows = base + np.asarray(offs[o_idx:o_idx + steps])
-    b = src[rows[:, None] + np.arange(nr)].reshape(-1)          # B's rows, packed
-    _tile_python(ap, a_off, b, 0, nr, steps, c, c_off, ldc, accumulate)
-
-
 if numba.config.DISABLE_JIT:
     _tile = _tile_python  # noqa: F811
     _tile_rows = _tile_rows_python  # noqa: F811
@@ -650,9 +646,8 @@ def pack_rows(a, m_pad):
     if m_pad % MR or m_pad < M:
         raise ValueError(f"m_pad={m_pad} must be a multiple of {MR} and >= {M}")
     at = a.transpose(0, 2, 1)                 # (G, K, M)
-    if at.flags.c_contiguous:                 # a is a turned weight, w^T: take w's rows
-        # as they lie, MR numbers at a time (ConvTranspose2d (8,64,16,16)->32 k4's packing:
-        # 96 -> 46 us, of a forward of about 1 ms)
+    if at.flags.c_contiguous:                 # a is a transposed weight, w^T: take w's
+        # rows as they lie, MR numbers at a time (faster than a general copy)
         if m_pad > M:
             padded = np.zeros((G, K, m_pad), a.dtype)
             padded[:, :, :M] = at
@@ -682,7 +677,7 @@ def padded_rows(m):
 def tile_product(ap, bp, c, groups, m_pad, steps, n_cols, accumulate=False):
     """Checked entry point of ``_tile_product``: c (G*m_pad, ldc) (+)= A @ B as packed above."""
     dtype = c.dtype
-    if dtype.type not in (np.float32, np.float64):
+    if dtype not in FLOAT_NUMPY_DTYPES:
         raise TypeError(f"tile product needs float32 or float64, got {dtype}")
     nr = tile_cols(dtype)
     for name, arr in (("packed A", ap), ("packed B", bp), ("C", c)):

@@ -13,28 +13,16 @@ Conventions used below:
 """
 import numpy as np
 
-from .function import Context, Function
-from ..tensor import Tensor
+from .autograd.function import Context, Function, unbroadcast
+from .tensor import Tensor
 
 __all__ = ["unbroadcast"]
 
 
-def unbroadcast(grad, shape):
-    """Sum ``grad`` down to ``shape`` (the inverse of broadcasting ``shape`` to ``grad.shape``).
 
-    (2, 4, 3) -> (4, 1): sum over the leading axis (added by broadcasting), then over axis
-    2 with keepdims (it was size 1 and got stretched).
-    """
-    shape = tuple(shape)
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))   # (2, 4, 3) -> (4, 3)
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)   # (4, 3) -> (4, 1)
-    return grad
+def _as_out(array, dtype):
+    """Wrap a NumPy result as a Tensor of the given dtype (NumPy scalars become 0-d arrays)."""
+    return Tensor(np.asarray(array, dtype=dtype))
 
 
 # ----------------------------------------------------------------------------------------
@@ -439,12 +427,14 @@ class Clamp(Function):
 
 
 class Relu(Function):
+    """relu(x) = max(x, 0); gradient 1 where x > 0, else 0."""
     _backward_name = "ReluBackward0"
 
     @staticmethod
     def forward(ctx, x):
+        # np.maximum, not np.where(x > 0, x, 0): one fast pass, and NaN stays NaN as in PyTorch
         out = Tensor(np.maximum(x.data, 0).astype(x.data.dtype, copy=False))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(out)               # the result, as torch saves it: in-place changes get caught
         return out
 
     @staticmethod
@@ -453,79 +443,102 @@ class Relu(Function):
         return grad_out.data * (out.data > 0)
 
 
+def _stable_sigmoid(a):
+    """1/(1+exp(-a)) without overflow: exp is only ever taken of a non-positive number.
+
+    With e = exp(-|a|) in (0, 1]:  low = sigmoid(-|a|) = e / (1 + e)  is the answer for
+    a < 0, and sigmoid(|a|) = 1 - low for a >= 0. Choosing by multiplying with the mask
+    (low + mask * (1 - 2 low)) is several times faster than np.where or a ``where=`` ufunc.
+    """
+    e = np.exp(-np.abs(a))                       # in (0, 1]
+    low = e / (1 + e)                            # sigmoid(-|a|)
+    return low + (a >= 0) * (1 - 2 * low)        # a >= 0: 1 - low;  a < 0: low exactly
+
+
 class Sigmoid(Function):
+    """s = 1 / (1 + exp(-x)); ds/dx = s * (1 - s)."""
     _backward_name = "SigmoidBackward0"
 
     @staticmethod
     def forward(ctx, x):
-        a = x.data
-        # stable for large |x|: never computes exp of a large positive number
-        e = np.exp(-np.abs(a))
-        out = Tensor(np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False))
-        ctx.save_for_backward(out)
+        out = _as_out(_stable_sigmoid(x.data), x.data.dtype)
+        ctx.save_for_backward(out)        # saved as a Tensor: in-place changes get caught
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        (out,) = ctx.saved_tensors               # s'(x) = s(x) (1 - s(x))
+        (out,) = ctx.saved_tensors
         s = out.data
         return grad_out.data * s * (1 - s)
 
 
 class Tanh(Function):
+    """t = tanh(x); dt/dx = 1 - t^2."""
     _backward_name = "TanhBackward0"
 
     @staticmethod
     def forward(ctx, x):
-        out = Tensor(np.tanh(x.data))
+        out = _as_out(np.tanh(x.data), x.data.dtype)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        (out,) = ctx.saved_tensors               # tanh'(x) = 1 - tanh(x)^2
-        return grad_out.data * (1 - out.data * out.data)
+        (out,) = ctx.saved_tensors
+        t = out.data
+        return grad_out.data * (1 - t * t)
 
 
 class Softmax(Function):
-    """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x)   along ``dim``."""
+    """y_i = exp(x_i - m) / sum_j exp(x_j - m), m = max_j x_j (subtracting m avoids overflow).
+
+    Backward (Jacobian-vector product): dx_i = y_i * (g_i - sum_j g_j y_j).
+    """
     _backward_name = "SoftmaxBackward0"
 
     @staticmethod
-    def forward(ctx, x, dim):
-        shifted = x.data - x.data.max(axis=dim, keepdims=True)   # subtracting the max avoids overflow
+    def forward(ctx, x, dim, np_dtype):
+        a = x.data if x.data.dtype == np_dtype else x.data.astype(np_dtype)
+        shifted = a - a.max(axis=dim, keepdims=True)
         e = np.exp(shifted)
-        out = Tensor(e / e.sum(axis=dim, keepdims=True))
+        out = _as_out(e / e.sum(axis=dim, keepdims=True), np_dtype)
         ctx.save_for_backward(out)
-        ctx.dim = dim
+        ctx.dim, ctx.in_dtype = dim, x.data.dtype
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors
-        s, g = out.data, grad_out.data
-        # dL/dx_i = s_i * (g_i - sum_j g_j s_j)
-        return s * (g - (g * s).sum(axis=ctx.dim, keepdims=True)), None
+        g, y = grad_out.data, out.data
+        grad = y * (g - (g * y).sum(axis=ctx.dim, keepdims=True))
+        return grad.astype(ctx.in_dtype, copy=False), None, None
 
 
 class LogSoftmax(Function):
-    """log_softmax(x)_i = (x_i - max x) - log sum_j exp(x_j - max x)   along ``dim``."""
+    """y_i = x_i - m - log(sum_j exp(x_j - m)) (log-sum-exp trick, stable for huge logits).
+
+    Backward: dx_i = g_i - exp(y_i) * sum_j g_j.
+    """
     _backward_name = "LogSoftmaxBackward0"
 
     @staticmethod
-    def forward(ctx, x, dim):
-        shifted = x.data - x.data.max(axis=dim, keepdims=True)
-        out = Tensor(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
+    def forward(ctx, x, dim, np_dtype):
+        a = x.data if x.data.dtype == np_dtype else x.data.astype(np_dtype)
+        shifted = a - a.max(axis=dim, keepdims=True)                  # a new array
+        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))   # in place: y
+        out = _as_out(shifted, np_dtype)
         ctx.save_for_backward(out)
-        ctx.dim = dim
+        ctx.dim, ctx.in_dtype = dim, x.data.dtype
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors
-        g = grad_out.data
-        # dL/dx_i = g_i - softmax_i * sum_j g_j
-        return g - np.exp(out.data) * g.sum(axis=ctx.dim, keepdims=True), None
+        g, y = grad_out.data, out.data
+        grad = np.exp(y, out=np.empty_like(y))                        # softmax, a new array (0-d too)
+        grad *= g.sum(axis=ctx.dim, keepdims=True)                    # in place from here on
+        np.subtract(g, grad, out=grad)                                # g - softmax * sum(g)
+        return grad.astype(ctx.in_dtype, copy=False), None, None
 
 
 class Maximum(Function):

@@ -1,12 +1,17 @@
 """Depthwise convolution (one input channel per group): direct Numba loops, no im2col.
 
-Used by :mod:`teachnn.kernels.conv` when ``C/G == 1``; same conventions (3-d views,
+Reference loop: out[n, m, o] = sum over c, k of w[m, c, k] * x[n, c, o*s + k*d - p]. With
+one input channel per group the sum over c has a single term and there is no matrix
+product to speed up: these loops swap the loops over o and k instead, so that each tap k is
+ONE long vector loop over every position o of a padded plane, not a short sum per position.
+
+Used by :mod:`teachnn.kernels.fast_conv` when ``C/G == 1``; same conventions (3-d views,
 ``geom`` tuples, range kernels that release the GIL, validation done by the caller).
 
 With C/G == 1 each output channel is a weighted sum of K shifted copies of ONE input
 channel. The GEMM of the im2col route would be (O/G x K) @ (K x N*L) per group: tiny
 matrices, while im2col writes K copies of the input. Here the loops run directly, one
-(sample, channel) plane at a time, on flat 1-d arrays. Three ideas make them fast:
+(sample, channel) plane at a time, on flat 1-d arrays. Four ideas make them fast:
 
 1. **Pad once into a scratch plane.** Each input plane is copied into a zero-bordered
    scratch plane ``xp`` of size (Dp, Hp, Wp), just large enough for every window.
@@ -32,15 +37,14 @@ matrices, while im2col writes K copies of the input. Here the loops run directly
    from vectorising the loop. The loops therefore slice a view first (``xs =
    xp[off:off + Lq]``) and index it with ``q`` from ``range(Lq)``, which starts at 0.
    Copies and fills are plain loops too: Numba's slice assignment ``a[:] = b[...]``
-   was measured about 4x slower on these short rows.
+   was several times slower on these short rows.
 
 4. **Three taps per pass.** A pass over the grid that adds one tap loads and stores the
    sums once per multiply-add; adding three taps per pass does it once per three. (The
    input gradient is written as a gather for this: each padded cell collects its taps.)
    The bias is added where the sums start, and its gradient is summed from the copy of
-   grad_out that the weight gradient makes anyway: both were separate NumPy passes over
-   the whole output before. Depthwise (32,32,32,32) k3, 2 threads: forward 1.55 -> 0.87
-   ms, backward 2.5-3.5 -> 1.95-2.4 ms (same-process A/B).
+   grad_out that the weight gradient makes anyway (separate NumPy passes over the whole
+   output cost more: docs/performance.md).
 
 Few, small compiled functions on purpose: they are compiled in a learner's first
 notebook cell, and each separately compiled function and each extra loop adds to it.
@@ -48,9 +52,13 @@ notebook cell, and each separately compiled function and each extra loop adds to
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from numba import njit
+
+from ... import geometry
+from . import threads
 
 
 # --------------------------------------------------------------------------------------
@@ -60,7 +68,7 @@ from numba import njit
 # literals 1 and 0: a jitted function called from another one is compiled once per
 # distinct argument type, and Numba types a literal 1 (or a global constant) as "the
 # integer 1", so calls with 1 and with a variable step made three compilations of
-# _copy_block (about 0.35 s each, in a learner's first cell) instead of one.
+# _copy_block (each paid in a learner's first cell) instead of one.
 @functools.lru_cache(maxsize=256)
 def dw_layout(geom, out_spatial):
     """((Dp, Hp, Wp, Lq), tap_off): what the three kernels need to know of the geometry.
@@ -69,14 +77,14 @@ def dw_layout(geom, out_spatial):
     (o-1)*s + (k-1)*d, so the size is that + 1). Lq: the grid length, the last window
     start + 1. tap_off[t] = (a*dd*Hp + b*dh)*Wp + e*dw for tap t = (a*kh + b)*kw + e,
     followed by up to two taps more (offset Dp*Hp*Wp, past the plane, where the kernels
-    keep zeros) so that the taps come in whole threes. Plain Python, worked out by the caller and remembered (as a jitted helper it cost
-    about 0.4 s of compilation in a learner's first cell); tap_off is shared: never
-    written to."""
+    keep zeros) so that the taps come in whole threes. Plain Python, remembered (as a
+    jitted helper it cost compile time in a learner's first cell); tap_off is shared:
+    never written to."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     oD, oH, oW = out_spatial
-    Dp = (oD - 1) * sd + (kd - 1) * dd + 1
-    Hp = (oH - 1) * sh + (kh - 1) * dh + 1
-    Wp = (oW - 1) * sw + (kw - 1) * dw + 1
+    # the last window's last cell + 1, per axis (teachnn.geometry.window, no padding)
+    Dp, Hp, Wp = (geometry.window(o - 1, k, s, 0, d)[-1] + 1 for o, k, s, d in
+                  zip(out_spatial, (kd, kh, kw), (sd, sh, sw), (dd, dh, dw)))
     Lq = ((oD - 1) * sd * Hp + (oH - 1) * sh) * Wp + (oW - 1) * sw + 1
     a, b, e = np.meshgrid(np.arange(kd), np.arange(kh), np.arange(kw), indexing="ij")
     tap_off = ((a * dd * Hp + b * dh) * Wp + e * dw).reshape(-1)
@@ -179,10 +187,8 @@ def _dw_grad_input_range(g_out, w, gx, geom, layout, tap_off, start, stop):
     a padded scratch plane gxp; written the other way round, each cell of gxp gathers
         gxp[r] = sum_tap w[oc, 0, tap] * gq[r - off_tap]        (0 where r - off < 0),
     so the grid is kept at an offset of the largest tap offset in gqp (zeros before and
-    after it) and the taps are added three per pass over gxp, like the forward. The
-    interior of gxp is finally copied to gx (the border collected the gradient of the
-    zero padding, which nobody needs).
-    """
+    after it) and the taps are added three per pass over gxp, like the forward; gxp's
+    interior is then copied to gx (its border holds the padding's gradient: dropped)."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     N, G, D, H, W = gx.shape
     Og = w.shape[0] // G
@@ -245,14 +251,9 @@ def _dw_grad_weight_range(g_out, x, gw, gb, want_b, geom, layout, tap_off, start
     g_out (N, O, oD, oH, oW), x (N, G, D, H, W), gw (O, 1, kd, kh, kw) fully overwritten.
     Loop order: channel -> sample (pad its plane, put grad_out on the grid) -> tap:
     one dot product of the grid with the shifted padded plane per tap, added up over
-    the samples in float64. The grid cells that are no window start hold 0, so they
-    add nothing.
-
-    ``fastmath={"reassoc"}`` lets LLVM add a dot product's terms in any order, so it
-    keeps several partial sums in the lanes of vector registers and adds them at the
-    end (a plain running sum must add one product after the other: several times
-    slower). The result is rounded differently from a left-to-right sum, but always
-    the same way (deterministic).
+    the samples in float64 (grid cells that are no window start hold 0). ``reassoc`` lets
+    LLVM keep partial sums in vector lanes (a running sum adds one product after the
+    other: much slower); rounded differently from a left-to-right sum, but deterministic.
     """
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom
     N, G, D, H, W = x.shape
@@ -300,3 +301,47 @@ def _dw_grad_weight_range(g_out, x, gw, gb, want_b, geom, layout, tap_off, start
             gwf[oc * K + t] = total[t]
         if want_b:
             gb[oc] = total_b
+
+
+# --------------------------------------------------------------------------------------
+# Entry points (called by the package's API once the operands are checked)
+# --------------------------------------------------------------------------------------
+def depthwise_forward(x, w, bias, out, geom, min_work):
+    """out (N, O, oD, oH, oW) = the depthwise convolution of x with w (+ bias), the
+    (sample, channel) planes shared out among the threads."""
+    N, G = x.shape[:2]
+    has_bias = bias is not None
+    threads.run_split(_dw_forward_range,
+                      (x, w, bias if has_bias else w.reshape(-1), has_bias, out, geom,
+                       *dw_layout(geom, out.shape[2:])),
+                      N * G, out.size * math.prod(w.shape[2:]), min_work)
+
+
+def depthwise_backward(grad_out, x, w, geom, need_x, need_w, need_b, min_work):
+    """(grad_x, grad_w, grad_b), each None when not needed. Both gradients in one parallel
+    pass: thread t takes its share of the (sample, channel) planes of grad_x, then its
+    share of the output channels of grad_w (one hand-over to the threads instead of two).
+    The kernels write every cell of grad_x and sum the bias's gradient on the way."""
+    N, G = x.shape[:2]
+    O = w.shape[0]
+    work = grad_out.size * math.prod(w.shape[2:])
+    layout = dw_layout(geom, grad_out.shape[2:])
+    gx = np.empty(x.shape, dtype=x.dtype) if need_x else None
+    gw = np.zeros(w.shape, dtype=x.dtype) if need_w else None
+    sums = np.zeros(O)
+    n_threads = 1 if work < min_work else min(threads.thread_count(), N * G, O)
+
+    def both(t, first, last):
+        if need_x:
+            _dw_grad_input_range(grad_out, w, gx, geom, *layout, N * G * t // n_threads,
+                                 N * G * (t + 1) // n_threads)
+        if need_w:
+            _dw_grad_weight_range(grad_out, x, gw, sums, need_b, geom, *layout,
+                                  O * t // n_threads, O * (t + 1) // n_threads)
+
+    threads.run_parallel(both, list(range(n_threads + 1)))
+    if need_w:
+        gb = sums.astype(x.dtype) if need_b else None
+    else:
+        gb = grad_out.sum(axis=(0, 2, 3, 4)) if need_b else None
+    return gx, gw, gb

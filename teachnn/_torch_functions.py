@@ -1,0 +1,865 @@
+"""Torch-level functions: ``teachnn.exp(x)``, ``teachnn.sum(x, dim=1)``, ``teachnn.cat([a, b])``,
+``teachnn.matmul(a, b)``, ... Most are one line that calls the Tensor method of the same name;
+the others (cat, stack, split, sort, topk, matmul, where, ...) are written here and the Tensor
+methods call them.
+
+The decorators above a function are what makes it take its arguments like torch
+(``teachnn/_arguments.py``, ``teachnn/_errors.py``): ``@numpy_keywords`` (``axis=`` for ``dim=``,
+suggestions for unknown keywords), ``@accepts_ndarrays`` (``teachnn.max(outputs.data, 1)``),
+``@accepts_out`` (``out=``). The function under them is the one that runs.
+"""
+import builtins
+import math
+import pickle
+
+import numpy as np
+
+from . import _dtype, _ops
+from ._arguments import accepts_ndarrays, accepts_out
+from ._errors import numpy_keywords
+from ._factories import as_tensor, tensor, zeros, zeros_like
+from ._promotion import (_as_tensor_operand, _binary_operands, _cast, _check_broadcast, _result_dtype,
+                         _scalar_array)
+from .autograd import grad_mode
+from ._shapes import _SortResult, _TopkResult, _norm_dim
+from .tensor import Tensor
+
+__all__ = [
+    "cat", "concat", "concatenate", "stack", "is_tensor", "is_floating_point", "numel", "exp",
+    "log", "sqrt", "abs", "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var",
+    "std", "matmul", "mm", "bmm", "dot", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
+    "flatten", "reshape", "transpose", "permute", "squeeze", "unsqueeze", "where", "clamp", "clip",
+    "allclose", "equal", "maximum", "minimum", "save", "load", "neg", "pow", "add", "sub", "mul",
+    "div", "square", "isclose", "isnan", "isinf", "isfinite", "sign", "t", "broadcast_to",
+    "argsort", "sort", "topk", "chunk", "split", "unbind", "clone", "detach", "lt", "le", "gt",
+    "ge", "eq", "ne", "logical_not", "logical_and", "logical_or", "floor", "ceil", "round", "sin",
+    "cos", "expand_copy", "outer", "prod", "cumsum", "any", "all", "count_nonzero", "tril", "triu",
+    "diag", "logsumexp", "einsum", "flip", "roll", "unique", "log1p", "expm1", "gather", "scatter",
+    "scatter_add", "index_select", "masked_fill", "argwhere", "nonzero", "rsqrt", "reciprocal",
+    "norm", "meshgrid", "bincount", "set_num_threads", "get_num_threads",
+]
+
+
+def _check_tensor_list(tensors, name):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' must be a tuple or list of Tensors, "
+                        f"not {type(tensors).__name__}")
+    if len(tensors) == 0:
+        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    # NumPy arrays (for example ``t.data``) are accepted and wrapped, sharing memory
+    tensors = [as_tensor(t) if t.__class__ is np.ndarray else t for t in tensors]
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    dtype = _result_dtype(list(tensors), [])
+    return [_cast(t, dtype) for t in tensors]
+
+
+@accepts_out
+@numpy_keywords
+def cat(tensors, dim=0, out=None):
+    """Join tensors along an existing axis; all other sizes must match."""
+    tensors = _check_tensor_list(tensors, "cat")
+    # torch skips 1-d empty tensors in cat (legacy behaviour)
+    tensors = [t for t in tensors if not (t.data.ndim == 1 and t.data.size == 0)] or tensors[:1]
+    ref = tensors[0]
+    d = _norm_dim(dim, ref.data.ndim)
+    for i, t in enumerate(tensors):
+        if t.data.ndim != ref.data.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.data.ndim} and {t.data.ndim}")
+        for axis in range(ref.data.ndim):
+            if axis != d and t.data.shape[axis] != ref.data.shape[axis]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{ref.data.shape[axis]} but got size {t.data.shape[axis]} for tensor number {i} in "
+                    f"the list (shapes {[list(x.shape) for x in tensors]})")
+    return _ops.Cat.apply(d, *tensors)
+
+
+concat = cat
+
+
+concatenate = cat
+
+
+@accepts_out
+@numpy_keywords
+def stack(tensors, dim=0, out=None):
+    """Join tensors of equal shape along a new axis ``dim``."""
+    tensors = _check_tensor_list(tensors, "stack")
+    ref = tensors[0]
+    for i, t in enumerate(tensors):
+        if t.data.shape != ref.data.shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref.shape)} at "
+                               f"entry 0 and {list(t.shape)} at entry {i}")
+    d = _norm_dim(dim, ref.data.ndim + 1)
+    return _ops.Stack.apply(d, *tensors)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def chunk(input, chunks, dim=0):
+    d = _norm_dim(dim, input.data.ndim)
+    size = math.ceil(input.data.shape[d] / chunks)
+    return split(input, builtins.max(size, 1), d)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def split(input, split_size_or_sections, dim=0):
+    d = _norm_dim(dim, input.data.ndim)
+    n = input.data.shape[d]
+    if isinstance(split_size_or_sections, (builtins.int, np.integer)):
+        bounds = list(range(0, n, split_size_or_sections)) + [n]
+    else:
+        bounds = [0] + list(np.cumsum(split_size_or_sections))
+        if bounds[-1] != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                               f"(input tensor's size at dimension {d}), but got split_sizes={list(split_size_or_sections)}")
+    pieces = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        pieces.append(input[(slice(None),) * d + (slice(builtins.int(a), builtins.int(b)),)])
+    return tuple(pieces)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def unbind(input, dim=0):
+    d = _norm_dim(dim, input.data.ndim)
+    return tuple(input[(slice(None),) * d + (i,)] for i in range(input.data.shape[d]))
+
+
+@accepts_ndarrays
+def tril(input, diagonal=0):
+    mask = np.tril(np.ones(input.data.shape[-2:], dtype=bool), diagonal)
+    return where(Tensor(mask), input, zeros_like(input))
+
+
+@accepts_ndarrays
+def triu(input, diagonal=0):
+    mask = np.triu(np.ones(input.data.shape[-2:], dtype=bool), diagonal)
+    return where(Tensor(mask), input, zeros_like(input))
+
+
+@accepts_ndarrays
+def diag(input, diagonal=0):
+    """1-d input: a square matrix with it on the ``diagonal``; 2-d input: that diagonal."""
+    if input.data.ndim == 2:
+        rows = np.arange(input.data.shape[0])
+        cols = rows + diagonal
+        keep = (cols >= 0) & (cols < input.data.shape[1])
+        return input[rows[keep], cols[keep]]
+    if input.data.ndim != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.data.ndim}D")
+    n = input.data.shape[0] + builtins.abs(diagonal)
+    out = zeros(n, n, dtype=input.dtype)
+    rows = np.arange(input.data.shape[0]) + builtins.max(-diagonal, 0)
+    out[rows, rows + diagonal] = input      # recorded as CopySlices when input requires grad
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# module-level functions mirroring torch.*
+# ----------------------------------------------------------------------------------------
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+@accepts_ndarrays
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+@accepts_ndarrays
+def numel(input):
+    return input.numel()
+
+
+def _check_tensor_arg(x, name, arg="input"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
+
+
+@accepts_out
+@accepts_ndarrays
+def exp(input):
+    return input.exp()
+
+
+@accepts_out
+@accepts_ndarrays
+def log(input):
+    return input.log()
+
+
+@accepts_out
+@accepts_ndarrays
+def sqrt(input):
+    return input.sqrt()
+
+
+@accepts_out
+@accepts_ndarrays
+def abs(input):
+    return input.abs()
+
+
+@accepts_out
+@accepts_ndarrays
+def neg(input):
+    return input.neg()
+
+
+@accepts_out
+@accepts_ndarrays
+def sign(input):
+    return input.sign()
+
+
+@accepts_out
+@accepts_ndarrays
+def square(input):
+    return input.square()
+
+
+@accepts_out
+@accepts_ndarrays
+def sin(input):
+    return input.sin()
+
+
+@accepts_out
+@accepts_ndarrays
+def cos(input):
+    return input.cos()
+
+
+@accepts_out
+@accepts_ndarrays
+def floor(input):
+    return input.floor()
+
+
+@accepts_out
+@accepts_ndarrays
+def ceil(input):
+    return input.ceil()
+
+
+@accepts_out
+@accepts_ndarrays
+def round(input, decimals=0):
+    return input.round(decimals)
+
+
+@accepts_out
+@accepts_ndarrays
+def pow(input, exponent):
+    if isinstance(input, Tensor):
+        return input.pow(exponent)
+    return exponent.__rpow__(input)
+
+
+@accepts_out
+@accepts_ndarrays
+def add(input, other, *, alpha=1):
+    return _as_tensor_operand(input).add(other, alpha=alpha)
+
+
+@accepts_out
+@accepts_ndarrays
+def sub(input, other, *, alpha=1):
+    return _as_tensor_operand(input).sub(other, alpha=alpha)
+
+
+@accepts_out
+@accepts_ndarrays
+def mul(input, other):
+    return _as_tensor_operand(input) * other
+
+
+@accepts_out
+@accepts_ndarrays
+def div(input, other, *, rounding_mode=None):
+    return _as_tensor_operand(input).div(other, rounding_mode=rounding_mode)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def sum(input, dim=None, keepdim=False, dtype=None):
+    return input.sum(dim, keepdim=keepdim, dtype=dtype)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def mean(input, dim=None, keepdim=False, dtype=None):
+    return input.mean(dim, keepdim=keepdim, dtype=dtype)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def prod(input, dim=None, keepdim=False, dtype=None):
+    return input.prod(dim, keepdim, dtype=dtype)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def cumsum(input, dim, dtype=None):
+    return input.cumsum(dim, dtype=dtype)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return input.var(dim, unbiased, keepdim, correction=correction)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return input.std(dim, unbiased, keepdim, correction=correction)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def max(input, dim=None, keepdim=False):
+    """``max(x)``, ``max(x, dim)`` -> (values, indices), or ``max(x, y)`` elementwise."""
+    return input.max(dim, keepdim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def min(input, dim=None, keepdim=False):
+    return input.min(dim, keepdim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def amax(input, dim=(), keepdim=False):
+    return input.amax(dim, keepdim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def amin(input, dim=(), keepdim=False):
+    return input.amin(dim, keepdim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def argmax(input, dim=None, keepdim=False):
+    return input.argmax(dim, keepdim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def argmin(input, dim=None, keepdim=False):
+    return input.argmin(dim, keepdim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def logsumexp(input, dim, keepdim=False):
+    return input.logsumexp(dim, keepdim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def any(input, dim=None, keepdim=False):
+    return input.any(dim, keepdim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def all(input, dim=None, keepdim=False):
+    return input.all(dim, keepdim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def count_nonzero(input, dim=None):
+    return input.count_nonzero(dim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def sort(input, dim=-1, descending=False, stable=False):
+    d = _norm_dim(dim, input.data.ndim)
+    key = -input.data if descending and input.data.dtype != np.bool_ else input.data
+    order = np.argsort(key, axis=d, kind="stable")
+    if descending and input.data.dtype == np.bool_:
+        order = np.flip(np.argsort(input.data, axis=d, kind="stable"), axis=d)
+    values = gather_along(input, d, order)
+    return _SortResult(values, Tensor(order.astype(np.int64)))
+
+
+@accepts_ndarrays
+@numpy_keywords
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim=dim, descending=descending, stable=stable).indices
+
+
+@accepts_ndarrays
+@numpy_keywords
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    d = _norm_dim(dim, input.data.ndim)
+    if not 0 <= k <= input.data.shape[d]:
+        raise RuntimeError(f"selected index k out of range: k={k} but dimension {d} has size {input.data.shape[d]}")
+    res = sort(input, dim=d, descending=largest, stable=True)
+    idx = np.take(res.indices.data, np.arange(k), axis=d)
+    return _TopkResult(gather_along(input, d, idx), Tensor(idx))
+
+
+def gather_along(input, dim, indices):
+    grids = list(np.indices(indices.shape, sparse=True))
+    grids[dim] = indices
+    return _ops.Index.apply(input, tuple(grids), True)
+
+
+def _matmul_checks(a, b, name):
+    _check_tensor_arg(a, name)
+    _check_tensor_arg(b, name, "other")
+    if a.data.ndim == 0 or b.data.ndim == 0:
+        raise RuntimeError(f"both arguments to {name} need to be at least 1D, but they are "
+                           f"{a.data.ndim}D and {b.data.ndim}D; use * to multiply by a scalar")
+
+
+@accepts_out
+@accepts_ndarrays
+def matmul(input, other):
+    """Matrix product with NumPy/torch rules: 1-d vectors, 2-d matrices, batched stacks."""
+    _matmul_checks(input, other, "matmul")
+    a, b = input.data, other.data
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        if a.ndim == 1 and b.ndim == 1:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have "
+                "the same number of elements, but got different numbers of elements")
+        left = "x".join(str(n) for n in (a.shape if a.ndim > 1 else (1,) + a.shape)[-2:])
+        right = "x".join(str(n) for n in (b.shape if b.ndim > 1 else b.shape + (1,))[-2:])
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({left} and {right}): the last size of the first "
+            f"({k_a}) must equal the first size of the second ({k_b}). Shapes were {list(a.shape)} and "
+            f"{list(b.shape)}; check the layer sizes or transpose one operand.")
+    if a.ndim > 2 and b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise RuntimeError(f"matmul: the batch dimensions {list(a.shape[:-2])} and {list(b.shape[:-2])} "
+                               "cannot be broadcast together") from None
+    if a.dtype != b.dtype:
+        # torch does not promote in matrix products: float32 @ float64 is an error
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES.get(a.dtype.name, a.dtype.name)} "
+            f"!= {_C_NAMES.get(b.dtype.name, b.dtype.name)}. Convert one of them first, e.g. x.float() "
+            "(NumPy arrays are float64: use teachnn.tensor(array, dtype=teachnn.float32) or x.float()).")
+    name = _ops.matmul_backward_name(a.ndim, b.ndim)
+    return _ops.MATMUL_BY_NAME[name].apply(input, other)
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
+
+
+@accepts_out
+@accepts_ndarrays
+def mm(input, mat2):
+    _matmul_checks(input, mat2, "mm")
+    if input.data.ndim != 2 or mat2.data.ndim != 2:
+        raise RuntimeError(f"mm(): both arguments must be 2-d matrices, but got {input.data.ndim}-d and "
+                           f"{mat2.data.ndim}-d tensors; use matmul (or @) for other shapes")
+    return matmul(input, mat2)
+
+
+@accepts_out
+@accepts_ndarrays
+def bmm(input, mat2):
+    _matmul_checks(input, mat2, "bmm")
+    if input.data.ndim != 3 or mat2.data.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor (got {input.data.ndim}-d and {mat2.data.ndim}-d)")
+    if input.data.shape[0] != mat2.data.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {input.data.shape[0]} "
+                           f"and {mat2.data.shape[0]}")
+    return matmul(input, mat2)
+
+
+@accepts_out
+@accepts_ndarrays
+def dot(input, other):
+    _matmul_checks(input, other, "dot")
+    if input.data.ndim != 1 or other.data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.data.ndim}D and {other.data.ndim}D tensors")
+    return matmul(input, other)
+
+
+@accepts_out
+@accepts_ndarrays
+def outer(input, vec2):
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+def einsum(equation, *operands):
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if builtins.any(o.requires_grad for o in operands) and grad_mode._grad_enabled:
+        raise NotImplementedError("einsum() with gradients is not implemented in teachnn; use matmul")
+    return Tensor(np.einsum(equation, *[o.data for o in operands]))
+
+
+@accepts_ndarrays
+def relu(input):
+    return input.relu()
+
+
+@accepts_out
+@accepts_ndarrays
+def sigmoid(input):
+    return input.sigmoid()
+
+
+@accepts_out
+@accepts_ndarrays
+def tanh(input):
+    return input.tanh()
+
+
+@accepts_ndarrays
+@numpy_keywords
+def softmax(input, dim, dtype=None):
+    return input.softmax(dim, dtype=dtype)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def log_softmax(input, dim, dtype=None):
+    return input.log_softmax(dim, dtype=dtype)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def flatten(input, start_dim=0, end_dim=-1):
+    return input.flatten(start_dim, end_dim)
+
+
+@accepts_ndarrays
+def reshape(input, shape):
+    return input.reshape(shape)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def transpose(input, dim0, dim1):
+    return input.transpose(dim0, dim1)
+
+
+@accepts_ndarrays
+def t(input):
+    return input.t()
+
+
+@accepts_ndarrays
+def permute(input, dims):
+    return input.permute(dims)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def squeeze(input, dim=None):
+    return input.squeeze(dim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def unsqueeze(input, dim):
+    return input.unsqueeze(dim)
+
+
+@accepts_ndarrays
+def broadcast_to(input, size):
+    return input.expand(size)
+
+
+@accepts_ndarrays
+def expand_copy(input, size):
+    return input.expand(size).clone()
+
+
+@accepts_ndarrays
+def clone(input, memory_format=None):
+    return input.clone()
+
+
+@accepts_ndarrays
+def detach(input):
+    return input.detach()
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def where(condition, input=None, other=None):
+    """``where(cond, x, y)``: x where cond is True, else y (broadcast); gradients flow to x and y."""
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_dtype.from_numpy_dtype(cond.dtype)}; compare first, e.g. where(x > 0, x, y)")
+    scalars = [v for v in (input, other) if not isinstance(v, Tensor)]
+    tensors = [v for v in (input, other) if isinstance(v, Tensor)]
+    dtype = _result_dtype(tensors, scalars)
+    x = _cast(input, dtype) if isinstance(input, Tensor) else Tensor(_scalar_array(input, dtype))
+    y = _cast(other, dtype) if isinstance(other, Tensor) else Tensor(_scalar_array(other, dtype))
+    _check_broadcast(cond.shape, x.data.shape)
+    _check_broadcast(np.broadcast_shapes(cond.shape, x.data.shape), y.data.shape)
+    return _ops.Where.apply(cond, x, y)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def clamp(input, min=None, max=None):
+    return input.clamp(min, max)
+
+
+clip = clamp
+
+
+@accepts_out
+@accepts_ndarrays
+def maximum(input, other):
+    """Elementwise larger value of two tensors (broadcast)."""
+    _check_tensor_arg(other, "maximum", "other")
+    x, y = _binary_operands(input, other, "maximum")
+    return _ops.Maximum.apply(x, y)
+
+
+@accepts_out
+@accepts_ndarrays
+def minimum(input, other):
+    _check_tensor_arg(other, "minimum", "other")
+    x, y = _binary_operands(input, other, "minimum")
+    return _ops.Minimum.apply(x, y)
+
+
+@accepts_out
+@accepts_ndarrays
+def lt(input, other):
+    return input < other
+
+
+@accepts_out
+@accepts_ndarrays
+def le(input, other):
+    return input <= other
+
+
+@accepts_out
+@accepts_ndarrays
+def gt(input, other):
+    return input > other
+
+
+@accepts_out
+@accepts_ndarrays
+def ge(input, other):
+    return input >= other
+
+
+@accepts_out
+@accepts_ndarrays
+def eq(input, other):
+    return input == other
+
+
+@accepts_out
+@accepts_ndarrays
+def ne(input, other):
+    return input != other
+
+
+@accepts_out
+@accepts_ndarrays
+def logical_not(input):
+    return input.logical_not()
+
+
+@accepts_out
+@accepts_ndarrays
+def logical_and(input, other):
+    return input.logical_and(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def logical_or(input, other):
+    return input.logical_or(other)
+
+
+@accepts_ndarrays
+def isnan(input):
+    return input.isnan()
+
+
+@accepts_ndarrays
+def isinf(input):
+    return input.isinf()
+
+
+@accepts_ndarrays
+def isfinite(input):
+    return input.isfinite()
+
+
+@accepts_ndarrays
+@numpy_keywords
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return input.isclose(other, rtol, atol, equal_nan)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True if |input - other| <= atol + rtol * |other| everywhere (shapes must broadcast)."""
+    o = other.data if isinstance(other, Tensor) else np.asarray(other)
+    _check_broadcast(input.data.shape, np.shape(o))
+    return builtins.bool(np.allclose(input.data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+@accepts_ndarrays
+def equal(input, other):
+    """True if both tensors have the same shape and the same values."""
+    return input.data.shape == other.data.shape and builtins.bool(np.array_equal(input.data, other.data))
+
+
+def save(obj, f, pickle_protocol=pickle.DEFAULT_PROTOCOL, **kwargs):
+    """Save any picklable object (tensors, state_dicts, ...) to a path or a file object."""
+    if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
+        with open(f, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle_protocol)
+    else:
+        pickle.dump(obj, f, protocol=pickle_protocol)
+
+
+def load(f, map_location=None, weights_only=None, **kwargs):
+    """Load an object written by ``teachnn.save`` (only load files you trust: it is pickle)."""
+    if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
+        with open(f, "rb") as fh:
+            return pickle.load(fh)
+    return pickle.load(f)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def flip(input, dims):
+    return input.flip(dims)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def roll(input, shifts, dims=None):
+    return input.roll(shifts, dims)
+
+
+@accepts_ndarrays
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    return input.unique(sorted, return_inverse, return_counts, dim)
+
+
+@accepts_out
+@accepts_ndarrays
+def log1p(input):
+    return input.log1p()
+
+
+@accepts_out
+@accepts_ndarrays
+def expm1(input):
+    return input.expm1()
+
+
+@accepts_ndarrays
+@numpy_keywords
+def gather(input, dim, index):
+    return input.gather(dim, index)
+
+
+@accepts_ndarrays
+def scatter(input, dim, index, src=None, value=None, reduce=None):
+    return input.scatter(dim, index, src, value, reduce)
+
+
+@accepts_ndarrays
+def scatter_add(input, dim, index, src):
+    return input.scatter_add(dim, index, src)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def index_select(input, dim, index):
+    return input.index_select(dim, index)
+
+
+@accepts_ndarrays
+def masked_fill(input, mask, value):
+    return input.masked_fill(mask, value)
+
+
+@accepts_ndarrays
+def argwhere(input):
+    return input.nonzero()
+
+
+@accepts_ndarrays
+def nonzero(input, as_tuple=False):
+    return input.nonzero(as_tuple)
+
+
+@accepts_out
+@accepts_ndarrays
+def rsqrt(input):
+    return input.rsqrt()
+
+
+@accepts_out
+@accepts_ndarrays
+def reciprocal(input):
+    return input.reciprocal()
+
+
+@accepts_ndarrays
+@numpy_keywords
+def norm(input, p=2, dim=None, keepdim=False):
+    return input.norm(p, dim, keepdim)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids (no gradient). Like torch, ``indexing`` defaults to 'ij'."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    return tuple(Tensor(g.copy()) for g in np.meshgrid(*[t.data for t in tensors], indexing=indexing))
+
+
+def set_num_threads(n):
+    """Threads used by the Numba kernels (``numba.set_num_threads``)."""
+    import numba
+    numba.set_num_threads(builtins.max(1, builtins.min(builtins.int(n), numba.config.NUMBA_NUM_THREADS)))
+
+
+def get_num_threads():
+    import numba
+    return numba.get_num_threads()
+
+
+@accepts_ndarrays
+def bincount(input, weights=None, minlength=0):
+    w = None if weights is None else weights.data
+    return Tensor(np.bincount(input.data, weights=w, minlength=minlength).astype(
+        np.int64 if w is None else w.dtype))
