@@ -25,7 +25,7 @@ import numpy as np
 import teachnn.random
 from teachnn.autograd import no_grad
 from teachnn.tensor import Tensor
-from teachnn.nn._uninitialized import is_lazy
+from teachnn.nn.parameter import is_lazy
 
 __all__ = [
     "calculate_gain", "calculate_fan_in_and_fan_out", "uniform_", "normal_", "trunc_normal_",
