@@ -269,3 +269,13 @@ def test_a_learners_own_lazy_module():
             return x
     with pytest.raises(NotImplementedError, match="initialize_parameters"):
         Forgot()(teachnn.ones(1))
+
+
+@requires_torch
+def test_adagrad_on_an_uninitialised_lazy_model_is_refused_as_in_pytorch():
+    """Adagrad makes its state at construction, so a lazy layer without a shape is refused
+    at once (PyTorch: ValueError), not at the first step with a raw NumPy message."""
+    with pytest.raises(ValueError):
+        torch.optim.Adagrad(torch.nn.LazyLinear(3).parameters())
+    with pytest.raises(ValueError, match="dummy batch"):
+        teachnn.optim.Adagrad(nn.LazyLinear(3).parameters())

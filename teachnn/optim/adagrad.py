@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from teachnn.tensor import Tensor
+from teachnn.nn.parameter import is_lazy
 from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
                         _scalar_state, _to_scalar)
 
@@ -47,6 +48,11 @@ class Adagrad(Optimizer):
         # Adagrad creates its state at once (PyTorch does too): step 0, sum = initial value
         for group in self.param_groups:
             for p in group["params"]:
+                if is_lazy(p):
+                    raise ValueError(
+                        "Attempted to use an uninitialized parameter in Adagrad: Adagrad makes its "
+                        "state from every parameter's shape at once, and a lazy layer has none yet. "
+                        "Call the model once on a dummy batch first, then create the optimiser.")
                 self.state[p]["step"] = _scalar_state(0.0)
                 self.state[p]["sum"] = Tensor(
                     np.full_like(p.data, group["initial_accumulator_value"]))
