@@ -114,7 +114,9 @@ def _limits_code(limits: Limits) -> str:
     """Python run just before the kernel starts: set every limit, then exec the kernel."""
     mb = 1024 * 1024
     return (
-        "import os, resource, sys\n"
+        "import ctypes, os, resource, sys\n"
+        # SIGKILL when the worker dies (the kernel outside a sandbox has no pid namespace)
+        "ctypes.CDLL(None).prctl(1, 9)\n"
         f"resource.setrlimit(resource.RLIMIT_AS, ({limits.memory_mb * mb}, {limits.memory_mb * mb}))\n"
         f"resource.setrlimit(resource.RLIMIT_CPU, ({limits.cpu_seconds}, {limits.cpu_seconds + 5}))\n"
         f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limits.file_mb * mb}, {limits.file_mb * mb}))\n"

@@ -16,6 +16,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 
 import _collector
 import _sandbox
@@ -47,10 +48,32 @@ def _make_client_class():
     return _Client
 
 
+_REPLY_NONCE = ""
+
+
+def _reply(result):
+    sys.stdout.write("\n" + _REPLY_NONCE + " " + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+def _watch_kernel(km, done, run_dir):
+    """End the worker with ``kernel_died`` when the kernel's process exits mid-notebook.
+
+    (nbclient can wait for the outputs of a dead kernel for ever.)"""
+    while not done.wait(0.5):
+        provisioner = getattr(km, "provisioner", None)
+        proc = getattr(provisioner, "process", None)
+        if proc is not None and proc.poll() is not None and not done.is_set():
+            shutil.rmtree(run_dir, ignore_errors=True)
+            _reply({"status": "kernel_died", "detail": f"kernel exited ({proc.returncode})"})
+            os._exit(0)
+
+
 def run(job) -> dict:
     import nbformat
-    from jupyter_client import KernelManager
+    from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpec
+    from jupyter_core.utils import run_sync
     from nbclient.exceptions import DeadKernelError
 
     mode = job["mode"]
@@ -69,25 +92,29 @@ def run(job) -> dict:
     os.mkdir(conn_dir, 0o700)
     os.mkdir(work_dir, 0o700)
     try:
-        km = KernelManager(transport="ipc", ip=os.path.join(conn_dir, "k"),
+        km = AsyncKernelManager(transport="ipc", ip=os.path.join(conn_dir, "k"),
                            connection_file=os.path.join(conn_dir, "kernel.json"))
         env = _sandbox.none_env(work_dir) if mode == "none" else {}
         km._kernel_spec = KernelSpec(argv=_sandbox.kernel_argv(mode, conn_dir, limits),
                                      display_name="teachnn grading sandbox",
-                                     language="python", env=env)
+                                     language="python", env=env, interrupt_mode="message")
         Client = _make_client_class()
         client = Client(nb, km=km, timeout=job["cell_timeout"], allow_errors=True,
                         interrupt_on_timeout=True, startup_timeout=120,
                         resources={"metadata": {"path": work_dir}})
+        done = threading.Event()
+        threading.Thread(target=_watch_kernel, args=(km, done, run_dir), daemon=True).start()
         try:
             client.execute(env=env) if mode == "none" else client.execute()
+            done.set()
         except DeadKernelError:
             return {"status": "kernel_died", "detail": "kernel died"}
         except Exception as exc:
             return {"status": "error", "detail": f"{type(exc).__name__}: {str(exc)[:200]}"}
         finally:
-            try:
-                km.shutdown_kernel(now=True)
+            done.set()
+            try:                     # kills bubblewrap, and with it the pid namespace
+                run_sync(km.shutdown_kernel)(now=True)
             except Exception:
                 pass
     finally:
@@ -122,14 +149,14 @@ def main():
     _die_with_parent()
     if os.getppid() == 1:
         return 1
+    global _REPLY_NONCE
     job = json.loads(sys.stdin.readline())
-    reply_nonce = job.pop("reply_nonce")
+    _REPLY_NONCE = job.pop("reply_nonce")
     try:
         result = run(job)
     except Exception as exc:
         result = {"status": "error", "detail": f"{type(exc).__name__}: {str(exc)[:200]}"}
-    sys.stdout.write("\n" + reply_nonce + " " + json.dumps(result) + "\n")
-    sys.stdout.flush()
+    _reply(result)
     return 0
 
 

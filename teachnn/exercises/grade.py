@@ -259,7 +259,7 @@ class _Runner:
         with self.lock:
             if self.stopping:
                 return {"status": "interrupted"}
-            proc = subprocess.Popen([sys.executable, "-I", str(worker)], stdin=subprocess.PIPE,
+            proc = subprocess.Popen([sys.executable, str(worker)], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     start_new_session=True, preexec_fn=limit_worker)
             self.procs.add(proc)
