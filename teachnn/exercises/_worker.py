@@ -14,8 +14,8 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
-import tempfile
 import threading
 
 import _collector
@@ -85,8 +85,7 @@ def run(job) -> dict:
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    run_dir = tempfile.mkdtemp(prefix="teachnn-grade-")
-    os.chmod(run_dir, 0o700)
+    run_dir = job["run_dir"]             # made (and removed) by the grader
     conn_dir = os.path.join(run_dir, "conn")
     work_dir = os.path.join(run_dir, "work")
     os.mkdir(conn_dir, 0o700)
@@ -105,7 +104,10 @@ def run(job) -> dict:
         done = threading.Event()
         threading.Thread(target=_watch_kernel, args=(km, done, run_dir), daemon=True).start()
         try:
-            client.execute(env=env) if mode == "none" else client.execute()
+            # the kernel's own stdout/stderr are not the worker's: nothing it writes to
+            # its file descriptors can reach the grader
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            client.execute(env=env, **quiet) if mode == "none" else client.execute(**quiet)
             done.set()
         except DeadKernelError:
             return {"status": "kernel_died", "detail": "kernel died"}

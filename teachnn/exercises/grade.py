@@ -46,11 +46,12 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
-import time
 from pathlib import Path
 
 from . import _sandbox
@@ -256,8 +257,10 @@ class _Runner:
             import resource
             resource.setrlimit(resource.RLIMIT_AS, (memory * 2**20, memory * 2**20))
 
+        job["run_dir"] = tempfile.mkdtemp(prefix="teachnn-grade-")
         with self.lock:
             if self.stopping:
+                shutil.rmtree(job["run_dir"], ignore_errors=True)
                 return {"status": "interrupted"}
             proc = subprocess.Popen([sys.executable, str(worker)], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -270,6 +273,7 @@ class _Runner:
             return {"status": "timeout", "detail": f"over {total_timeout:g} s"}
         finally:
             _kill_group(proc)
+            shutil.rmtree(job["run_dir"], ignore_errors=True)
             with self.lock:
                 self.procs.discard(proc)
         if self.stopping:
