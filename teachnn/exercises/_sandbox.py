@@ -33,7 +33,7 @@ class Limits:
     cpu_seconds: int = 600        # RLIMIT_CPU of each process (a GIL-holding C loop dies too)
     tmp_mb: int = 256             # size of the private /tmp and of the home tmpfs (sandbox)
     file_mb: int = 256            # RLIMIT_FSIZE: the largest file the notebook may write
-    nproc: int = 4096             # RLIMIT_NPROC (counted per real user; stops fork bombs)
+    nproc: int = 512              # pids.max of the tree's cgroup (tasks: processes and threads)
 
 
 def bwrap_path():
@@ -45,8 +45,12 @@ def bwrap_works() -> bool:
     exe = bwrap_path()
     if exe is None:
         return False
-    cmd = [exe, *_system_binds(), "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID),
-           "--gid", str(SANDBOX_UID), "--die-with-parent", "--", "/bin/sh", "-c", "exit 0"]
+    # the same options as kernel_argv (an older bubblewrap lacks --disable-userns or --size)
+    cmd = [exe, "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
+           "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--disable-userns",
+           "--cap-drop", "ALL", *_system_binds(), "--proc", "/proc", "--dev", "/dev",
+           "--size", str(2**20), "--tmpfs", "/tmp", "--remount-ro", "/", "--clearenv",
+           "--", "/bin/sh", "-c", "exit 0"]
     try:
         return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, timeout=20).returncode == 0
@@ -120,7 +124,8 @@ def _limits_code(limits: Limits) -> str:
         f"resource.setrlimit(resource.RLIMIT_AS, ({limits.memory_mb * mb}, {limits.memory_mb * mb}))\n"
         f"resource.setrlimit(resource.RLIMIT_CPU, ({limits.cpu_seconds}, {limits.cpu_seconds + 5}))\n"
         f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limits.file_mb * mb}, {limits.file_mb * mb}))\n"
-        f"resource.setrlimit(resource.RLIMIT_NPROC, ({limits.nproc}, {limits.nproc}))\n"
+        # RLIMIT_NPROC counts all of the user's processes (and not root's): a coarse bound
+        f"resource.setrlimit(resource.RLIMIT_NPROC, ({limits.nproc * 8}, {limits.nproc * 8}))\n"
         "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
         "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1]])\n"
     )
@@ -169,3 +174,78 @@ def none_env(workdir: str) -> dict:
     env = kernel_env(workdir)
     env["PYTHONPATH"] = str(package_root())
     return env
+
+
+class PidsCgroup:
+    """A pids cgroup for one kernel's tree, when this user may make one (root, usually).
+
+    ``RLIMIT_NPROC`` is not enforced for processes of the host's root user, so when the
+    grader runs as root a fork bomb is stopped by ``pids.max`` here instead; the cgroup also
+    lists every process of the tree, so ``kill_all`` reaches them without a pid namespace."""
+
+    def __init__(self, path):
+        self.path = path
+
+    @classmethod
+    def create(cls, max_pids, name):
+        for base in ("/sys/fs/cgroup/pids", "/sys/fs/cgroup"):   # cgroup v1, then v2
+            if base == "/sys/fs/cgroup":
+                try:
+                    with open(os.path.join(base, "cgroup.controllers")) as fh:
+                        if "pids" not in fh.read().split():
+                            continue
+                except OSError:
+                    continue
+            if not os.path.isdir(base) or not os.access(base, os.W_OK):
+                continue
+            path = os.path.join(base, name)
+            try:
+                os.mkdir(path)
+                with open(os.path.join(path, "pids.max"), "w") as fh:
+                    fh.write(str(max_pids))
+                return cls(path)
+            except OSError:
+                try:
+                    os.rmdir(path)
+                except OSError:
+                    pass
+        return None
+
+    def wrap(self, argv):
+        """``argv`` started from inside the cgroup (the process joins, then execs)."""
+        join = ("import os, sys\n"
+                "open(sys.argv[1], 'w').write(str(os.getpid()))\n"
+                "os.execv(sys.argv[2], sys.argv[2:])\n")
+        return [sys.executable, "-c", join, os.path.join(self.path, "cgroup.procs"), *argv]
+
+    def kill_all(self):
+        for _ in range(50):
+            try:
+                with open(os.path.join(self.path, "cgroup.procs")) as fh:
+                    pids = [int(p) for p in fh.read().split()]
+            except OSError:
+                return
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, 9)
+                except OSError:
+                    pass
+            import time
+            time.sleep(0.05)
+
+    def remove(self):
+        self.kill_all()
+        try:
+            os.rmdir(self.path)
+        except OSError:
+            pass
+
+
+def remove_cgroup(name):
+    """Kill what is left in the cgroup ``name`` and remove it (after a worker was killed)."""
+    for base in ("/sys/fs/cgroup/pids", "/sys/fs/cgroup"):
+        path = os.path.join(base, name)
+        if os.path.isdir(path):
+            PidsCgroup(path).remove()

@@ -56,7 +56,7 @@ def _reply(result):
     sys.stdout.flush()
 
 
-def _watch_kernel(km, done, run_dir):
+def _watch_kernel(km, done, run_dir, cgroup):
     """End the worker with ``kernel_died`` when the kernel's process exits mid-notebook.
 
     (nbclient can wait for the outputs of a dead kernel for ever.)"""
@@ -64,6 +64,8 @@ def _watch_kernel(km, done, run_dir):
         provisioner = getattr(km, "provisioner", None)
         proc = getattr(provisioner, "process", None)
         if proc is not None and proc.poll() is not None and not done.is_set():
+            if cgroup is not None:
+                cgroup.remove()
             shutil.rmtree(run_dir, ignore_errors=True)
             _reply({"status": "kernel_died", "detail": f"kernel exited ({proc.returncode})"})
             os._exit(0)
@@ -94,7 +96,11 @@ def run(job) -> dict:
         km = AsyncKernelManager(transport="ipc", ip=os.path.join(conn_dir, "k"),
                            connection_file=os.path.join(conn_dir, "kernel.json"))
         env = _sandbox.none_env(work_dir) if mode == "none" else {}
-        km._kernel_spec = KernelSpec(argv=_sandbox.kernel_argv(mode, conn_dir, limits),
+        argv = _sandbox.kernel_argv(mode, conn_dir, limits)
+        cgroup = _sandbox.PidsCgroup.create(limits.nproc, os.path.basename(run_dir))
+        if cgroup is not None:
+            argv = cgroup.wrap(argv)
+        km._kernel_spec = KernelSpec(argv=argv,
                                      display_name="teachnn grading sandbox",
                                      language="python", env=env, interrupt_mode="message")
         Client = _make_client_class()
@@ -102,7 +108,7 @@ def run(job) -> dict:
                         interrupt_on_timeout=True, startup_timeout=120,
                         resources={"metadata": {"path": work_dir}})
         done = threading.Event()
-        threading.Thread(target=_watch_kernel, args=(km, done, run_dir), daemon=True).start()
+        threading.Thread(target=_watch_kernel, args=(km, done, run_dir, cgroup), daemon=True).start()
         try:
             # the kernel's own stdout/stderr are not the worker's: nothing it writes to
             # its file descriptors can reach the grader
@@ -119,6 +125,8 @@ def run(job) -> dict:
                 run_sync(km.shutdown_kernel)(now=True)
             except Exception:
                 pass
+            if cgroup is not None:
+                cgroup.remove()
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
     cell_errors = []

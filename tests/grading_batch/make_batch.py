@@ -209,6 +209,19 @@ SUBMISSIONS = {
         "n_lessons = 13",
         "sum(range(10 ** 15))",
     ],
+    # a detached fork bomb for 3 s: q2 is right only if the process limit held (512 tasks)
+    "fork_bomb.ipynb": [
+        IMPORT,
+        "import os, signal, subprocess, time\n"
+        "bomb = subprocess.Popen(['sh', '-c', 'while true; do sleep 60 & done', "
+        f"'{SURVIVOR_MARK}'], start_new_session=True)\n"
+        "time.sleep(3)\n"
+        "n = len([p for p in os.listdir('/proc') if p.isdigit()])\n"
+        "os.killpg(bomb.pid, signal.SIGKILL)\n"
+        "time.sleep(1)\n"
+        "n_lessons = 13\n"
+        "grid_shape = (2, 3) if n <= 512 else (n, n)",
+    ],
     # touches 30 GB (in the kernel and in a detached child), then answers q1 right
     "memory_hog.ipynb": [
         IMPORT,
@@ -230,13 +243,15 @@ def _numeric_sources():
         code([RIGHT_Q1_Q2 + "\n"]), code(RIGHT_Q3)]}
 
 
-def main():
+def main(names=None):
     for name, cells in SUBMISSIONS.items():
-        write(name, cells)
+        if names is None or name in names:
+            write(name, cells)
     (HERE / "not_a_notebook.ipynb").write_text("{ this is not json", encoding="utf-8")
     (HERE / "numeric_source.ipynb").write_text(json.dumps(_numeric_sources(), indent=1),
                                                encoding="utf-8")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main(sys.argv[1:] or None)      # e.g. make_batch.py fork_bomb.ipynb: only that one
