@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,12 +85,8 @@ needs_bwrap = pytest.mark.skipif(not _sandbox.bwrap_works(),
                                         "(.ci/run installs it)")
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def _run_batch(base):
     """Run the real command line once on the whole batch (2 workers, the sandbox)."""
-    if not _sandbox.bwrap_works():
-        pytest.fail("bubblewrap is needed to run hostile notebooks: apt-get install bubblewrap")
-    base = tmp_path_factory.mktemp("batch")
     subs = base / "submissions"
     subs.mkdir()
     notebooks = [str(p) for p in sorted(BATCH.glob("*.ipynb"))]
@@ -101,8 +98,9 @@ def graded(tmp_path_factory):
     shutil.copy(BATCH / "perfect.ipynb", euc)
     notebooks.append(os.fsdecode(euc))
     out = base / "out" / "grades.csv"
-    tmpdir = base / "tmp"                     # the sandboxes' run folders: found in /proc
-    tmpdir.mkdir()
+    # the sandboxes' run folders, to find their processes in /proc (a short path: the
+    # kernels' Unix sockets live there)
+    tmpdir = Path(tempfile.mkdtemp(prefix="tgb-", dir="/tmp"))
     env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONPATH=str(ROOT))
     start = time.monotonic()
     proc = subprocess.run(
@@ -112,8 +110,32 @@ def graded(tmp_path_factory):
         cwd=base, capture_output=True, text=True, timeout=600, env=env)
     elapsed = time.monotonic() - start
     assert proc.returncode == 0, proc.stderr
-    return {"out": out, "proc": proc, "elapsed": elapsed, "tmpdir": tmpdir,
-            "count": len(notebooks), "after": _snapshot(out.parent)}
+    return {"out": str(out), "elapsed": elapsed, "tmpdir": str(tmpdir), "count": len(notebooks),
+            "after": {str(p): b.hex() for p, b in _snapshot(out.parent).items()}}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The batch's results, run once per test run even when pytest-xdist spreads these
+    tests over several processes (the first one runs it, the others wait and read)."""
+    import fcntl
+    if not _sandbox.bwrap_works():
+        pytest.fail("bubblewrap is needed to run hostile notebooks: apt-get install bubblewrap")
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent / ("grading-batch-" + os.environ.get("PYTEST_XDIST_TESTRUNUID", "x"))
+        shared.mkdir(exist_ok=True)
+    record = shared / "batch.json"
+    with open(shared / "batch.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            base = shared / "batch"
+            base.mkdir()
+            record.write_text(json.dumps(_run_batch(base)), encoding="utf-8")
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["out"], data["tmpdir"] = Path(data["out"]), Path(data["tmpdir"])
+    data["after"] = {Path(p): bytes.fromhex(h) for p, h in data["after"].items()}
+    return data
 
 
 def test_batch_gives_the_expected_csv(graded):
@@ -145,6 +167,7 @@ def test_nothing_survives_and_nothing_is_rewritten_afterwards(graded):
     time.sleep(3)
     assert _snapshot(graded["out"].parent) == graded["after"]
     assert list(graded["tmpdir"].iterdir()) == []                 # run folders removed
+    graded["tmpdir"].rmdir()
     text = graded["out"].read_text(encoding="utf-8")
     assert "EVERYONE" not in text and "me,100" not in text
     assert "EVERYONE" not in "".join(b.decode("utf-8", "replace") for b in graded["after"].values())

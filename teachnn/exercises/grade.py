@@ -257,7 +257,7 @@ class _Runner:
             import resource
             resource.setrlimit(resource.RLIMIT_AS, (memory * 2**20, memory * 2**20))
 
-        job["run_dir"] = tempfile.mkdtemp(prefix="teachnn-grade-")
+        job["run_dir"] = _make_run_dir()
         with self.lock:
             if self.stopping:
                 shutil.rmtree(job["run_dir"], ignore_errors=True)
@@ -287,6 +287,17 @@ class _Runner:
                     break
         tail = err.decode("utf-8", "replace").strip().splitlines() or ["worker failed"]
         return {"status": "error", "detail": tail[-1][:200]}
+
+
+def _make_run_dir():
+    """A private folder for one notebook's kernel sockets, with a short path: a Unix
+    socket's path must fit in 107 bytes."""
+    base = tempfile.gettempdir()
+    if len(base) > 60 and os.path.isdir("/tmp"):
+        base = "/tmp"
+    path = tempfile.mkdtemp(prefix="teachnn-grade-", dir=base)
+    os.chmod(path, 0o700)
+    return path
 
 
 def _kill_group(proc):
