@@ -271,6 +271,18 @@ def test_rows_are_on_disk_as_soon_as_each_notebook_finishes(tmp_path):
                       "does_not_exist": "unreadable"}
 
 
+def test_without_the_sandbox_notebooks_still_get_their_rows(tmp_path):
+    """--sandbox none (no isolation): same engine, same rows for honest and broken files."""
+    out = tmp_path / "g.csv"
+    rows = grade.grade_batch([BATCH / "perfect.ipynb", BATCH / "kernel_crash.ipynb",
+                              BATCH / "numeric_source.ipynb"], out, workers=2, timeout=90,
+                             cell_timeout=30, sandbox="none", log=lambda m: None)
+    got = {r["learner"]: (r["status"], r["total"]) for r in rows}
+    full = 3 if _free_text_is_left_to_the_teacher() else 4
+    assert got == {"perfect": ("ok", full), "kernel_crash": ("kernel_died", 0),
+                   "numeric_source": ("ok", 3)}
+
+
 @needs_bwrap
 def test_ctrl_c_stops_at_once_keeps_rows_and_leaves_nothing_running(tmp_path):
     import nbformat
@@ -386,6 +398,10 @@ def test_read_notebook_refuses_what_is_not_a_notebook(tmp_path):
             grade.read_notebook(tmp_path / "x.ipynb")
     with pytest.raises(grade.Unreadable):
         grade.read_notebook(tmp_path / "missing.ipynb")
+    os.mkfifo(tmp_path / "fifo.ipynb")                 # would block a plain read for ever
+    for odd in (tmp_path / "fifo.ipynb", tmp_path, "/dev/zero"):
+        with pytest.raises(grade.Unreadable):
+            grade.read_notebook(odd)
 
 
 def test_grade_result_for_a_dead_notebook_marks_every_exercise_zero():

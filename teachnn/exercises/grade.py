@@ -48,6 +48,7 @@ import re
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,8 @@ def read_notebook(path):
     Cells whose source is not text (a number, a list holding non-strings) and cells of
     unknown types are skipped with a note; the rest run in the order of the file."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):     # a FIFO or a device would block
+            raise Unreadable("not a regular file")
         with open(path, "rb") as fh:
             raw = fh.read(_MAX_NOTEBOOK_BYTES + 1)
     except OSError as exc:
