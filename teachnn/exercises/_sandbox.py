@@ -35,6 +35,10 @@ class Limits:
     file_mb: int = 256            # RLIMIT_FSIZE: the largest file the notebook may write
     nproc: int = 512              # pids.max of the tree's cgroup (tasks: processes and threads)
 
+    def tree_memory_bytes(self) -> int:
+        """The whole tree's memory (its cgroup): one process's worth plus both tmpfs."""
+        return (self.memory_mb + 2 * self.tmp_mb) * 1024 * 1024
+
 
 def bwrap_path():
     return shutil.which("bwrap")
@@ -176,55 +180,102 @@ def none_env(workdir: str) -> dict:
     return env
 
 
-class PidsCgroup:
-    """A pids cgroup for one kernel's tree, when this user may make one (root, usually).
+class TreeCgroup:
+    """Cgroups for one kernel's whole process tree, when this user may make them (root).
 
-    ``RLIMIT_NPROC`` is not enforced for processes of the host's root user, so when the
-    grader runs as root a fork bomb is stopped by ``pids.max`` here instead; the cgroup also
-    lists every process of the tree, so ``kill_all`` reaches them without a pid namespace."""
+    ``pids.max`` bounds its tasks (``RLIMIT_NPROC`` does not bind the host root's
+    processes) and the memory limit bounds the tree's total memory, tmpfs included
+    (``RLIMIT_AS`` bounds each process only: thirty children of 1 GB each would pass it).
+    The cgroups also list every process of the tree, so ``kill_all`` reaches all of them
+    even without a pid namespace.  Made under the grader's own cgroup, so the machine's
+    or the container's limits still apply above them.  cgroup v1 (``pids`` and ``memory``
+    hierarchies) or v2 (a child with the ``pids`` and ``memory`` controllers)."""
 
-    def __init__(self, path):
-        self.path = path
+    def __init__(self, paths):
+        self.paths = paths            # the cgroup folders the tree joins
+
+    @staticmethod
+    def _own_paths():
+        """{controller or "": path in its hierarchy} from /proc/self/cgroup."""
+        own = {}
+        try:
+            with open("/proc/self/cgroup") as fh:
+                for line in fh:
+                    _, controllers, path = line.rstrip("\n").split(":", 2)
+                    for c in (controllers.split(",") if controllers else [""]):
+                        own[c] = path
+        except OSError:
+            pass
+        return own
 
     @classmethod
-    def create(cls, max_pids, name):
-        for base in ("/sys/fs/cgroup/pids", "/sys/fs/cgroup"):   # cgroup v1, then v2
-            if base == "/sys/fs/cgroup":
-                try:
-                    with open(os.path.join(base, "cgroup.controllers")) as fh:
-                        if "pids" not in fh.read().split():
-                            continue
-                except OSError:
-                    continue
-            if not os.path.isdir(base) or not os.access(base, os.W_OK):
-                continue
-            path = os.path.join(base, name)
+    def create(cls, name, max_pids, memory_bytes):
+        own, paths = cls._own_paths(), []
+        limits = {"pids": {"pids.max": str(max_pids)},
+                  "memory": {"memory.limit_in_bytes": str(memory_bytes)}}
+        for controller in ("pids", "memory"):                        # cgroup v1
+            base = os.path.join("/sys/fs/cgroup", controller)
+            if controller in own and os.path.isdir(base) and \
+                    not os.path.exists(os.path.join("/sys/fs/cgroup", "cgroup.controllers")):
+                path = cls._make(os.path.join(base + own[controller], name), limits[controller])
+                if path:
+                    paths.append(path)
+        if not paths and "" in own and os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+            parent = "/sys/fs/cgroup" + own[""]                       # cgroup v2
             try:
-                os.mkdir(path)
-                with open(os.path.join(path, "pids.max"), "w") as fh:
-                    fh.write(str(max_pids))
-                return cls(path)
+                with open(os.path.join(parent, "cgroup.subtree_control"), "w") as fh:
+                    fh.write("+pids +memory")
             except OSError:
-                try:
-                    os.rmdir(path)
-                except OSError:
-                    pass
-        return None
+                pass
+            path = cls._make(os.path.join(parent, name),
+                             {"pids.max": str(max_pids), "memory.max": str(memory_bytes),
+                              "memory.swap.max": "0"})
+            if path:
+                paths.append(path)
+        return cls(paths) if paths else None
+
+    @staticmethod
+    def _make(path, settings):
+        try:
+            os.mkdir(path)
+        except OSError:
+            return None
+        done = False
+        for key, value in settings.items():
+            try:
+                with open(os.path.join(path, key), "w") as fh:
+                    fh.write(value)
+                done = True
+            except OSError:
+                pass
+        if not done:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+            return None
+        return path
 
     def wrap(self, argv):
-        """``argv`` started from inside the cgroup (the process joins, then execs)."""
+        """``argv`` started from inside the cgroups (the process joins, then execs)."""
         join = ("import os, sys\n"
-                "open(sys.argv[1], 'w').write(str(os.getpid()))\n"
-                "os.execv(sys.argv[2], sys.argv[2:])\n")
-        return [sys.executable, "-c", join, os.path.join(self.path, "cgroup.procs"), *argv]
+                "n = int(sys.argv[1])\n"
+                "for procs in sys.argv[2:2 + n]:\n"
+                "    open(procs, 'w').write(str(os.getpid()))\n"
+                "os.execv(sys.argv[2 + n], sys.argv[2 + n:])\n")
+        procs = [os.path.join(p, "cgroup.procs") for p in self.paths]
+        return [sys.executable, "-c", join, str(len(procs)), *procs, *argv]
 
     def kill_all(self):
-        for _ in range(50):
-            try:
-                with open(os.path.join(self.path, "cgroup.procs")) as fh:
-                    pids = [int(p) for p in fh.read().split()]
-            except OSError:
-                return
+        import time
+        for _ in range(100):
+            pids = set()
+            for path in self.paths:
+                try:
+                    with open(os.path.join(path, "cgroup.procs")) as fh:
+                        pids.update(int(p) for p in fh.read().split())
+                except OSError:
+                    pass
             if not pids:
                 return
             for pid in pids:
@@ -232,20 +283,24 @@ class PidsCgroup:
                     os.kill(pid, 9)
                 except OSError:
                     pass
-            import time
             time.sleep(0.05)
 
     def remove(self):
         self.kill_all()
-        try:
-            os.rmdir(self.path)
-        except OSError:
-            pass
+        for path in self.paths:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
 
 
-def remove_cgroup(name):
-    """Kill what is left in the cgroup ``name`` and remove it (after a worker was killed)."""
-    for base in ("/sys/fs/cgroup/pids", "/sys/fs/cgroup"):
-        path = os.path.join(base, name)
-        if os.path.isdir(path):
-            PidsCgroup(path).remove()
+def remove_cgroups(name):
+    """Kill what is left in the cgroups called ``name`` and remove them (after a worker
+    was killed before it could)."""
+    own, paths = TreeCgroup._own_paths(), []
+    for controller in ("pids", "memory"):
+        if controller in own:
+            paths.append(os.path.join("/sys/fs/cgroup", controller + own[controller], name))
+    if "" in own:
+        paths.append(os.path.join("/sys/fs/cgroup" + own[""], name))
+    TreeCgroup([p for p in paths if os.path.isdir(p)]).remove()

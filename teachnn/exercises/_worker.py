@@ -97,7 +97,8 @@ def run(job) -> dict:
                            connection_file=os.path.join(conn_dir, "kernel.json"))
         env = _sandbox.none_env(work_dir) if mode == "none" else {}
         argv = _sandbox.kernel_argv(mode, conn_dir, limits)
-        cgroup = _sandbox.PidsCgroup.create(limits.nproc, os.path.basename(run_dir))
+        cgroup = _sandbox.TreeCgroup.create(os.path.basename(run_dir), limits.nproc,
+                                            limits.tree_memory_bytes())
         if cgroup is not None:
             argv = cgroup.wrap(argv)
         km._kernel_spec = KernelSpec(argv=argv,

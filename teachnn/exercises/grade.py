@@ -276,7 +276,7 @@ class _Runner:
             return {"status": "timeout", "detail": f"over {total_timeout:g} s"}
         finally:
             _kill_group(proc)
-            _sandbox.remove_cgroup(os.path.basename(job["run_dir"]))
+            _sandbox.remove_cgroups(os.path.basename(job["run_dir"]))
             shutil.rmtree(job["run_dir"], ignore_errors=True)
             with self.lock:
                 self.procs.discard(proc)

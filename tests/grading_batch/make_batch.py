@@ -230,6 +230,17 @@ SUBMISSIONS = {
         "    blocks.append(b'x' * (100 * 2**20))",
         "blocks = None\nn_lessons = 13",
     ],
+    # six children of 400 MB each: every one is under the per-process limit, together they
+    # pass the tree's memory limit; q2 is right only if some child was killed for it
+    "memory_children.ipynb": [
+        IMPORT,
+        "import subprocess, sys\n"
+        "code = 'import time; block = b\"x\" * (400 * 2**20); time.sleep(5)'\n"
+        "kids = [subprocess.Popen([sys.executable, '-c', code]) for _ in range(6)]\n"
+        "killed = [k.wait() == -9 for k in kids]\n"
+        "n_lessons = 13\n"
+        "grid_shape = (2, 3) if any(killed) else (0, 0)",
+    ],
 }
 
 
