@@ -149,6 +149,13 @@ def test_batch_gives_the_expected_csv(graded):
         header = fh.readline().strip().split(",")
     assert header == ["learner", "notebook", "status", "lesson00.q1", "lesson00.q2",
                       "lesson00.q3", "lesson00.q4", "written", "total", "max", "note"]
+    # the free-text answers, for the teacher to read beside the model answer
+    answers = _read_csv(out.with_name("grades_answers.csv"))
+    written = sorted(r["learner"] for r in rows for _ in range(int(r["written"])))
+    assert sorted(a["learner"] for a in answers) == written
+    from teachnn.exercises import lesson00
+    assert all(a["exercise"] == "lesson00.q4" and a["model_answer"] == lesson00.q4.model_answer
+               for a in answers)
 
 
 def test_start_page_shows_the_same_table_as_the_expected_csv():
@@ -174,7 +181,7 @@ def test_nothing_survives_and_nothing_is_rewritten_afterwards(graded):
 
 
 def test_the_batch_ends_in_bounded_time(graded):
-    # 24 notebooks, two at a time, one of them killed at the 30 s limit (about 75-95 s here)
+    # 22 notebooks, two at a time, one of them killed at the 30 s limit (about 75-95 s here)
     assert graded["elapsed"] < 240, graded["elapsed"]
 
 
