@@ -153,6 +153,8 @@ def test_batch_gives_the_expected_csv(graded):
     answers = _read_csv(out.with_name("grades_answers.csv"))
     written = sorted(r["learner"] for r in rows for _ in range(int(r["written"])))
     assert sorted(a["learner"] for a in answers) == written
+    assert out.with_name("grades_answers.csv").read_text(encoding="utf-8").splitlines()[0] \
+        == "learner,exercise,text,model_answer"
     from teachnn.exercises import lesson00
     assert all(a["exercise"] == "lesson00.q4" and a["model_answer"] == lesson00.q4.model_answer
                for a in answers)
@@ -229,6 +231,31 @@ def test_tampering_in_the_notebook_gains_nothing(graded):
         assert rows[learner]["total"] == "0", rows[learner]
     text = graded["out"].with_name("grades_feedback").joinpath("tamper.txt").read_text(encoding="utf-8")
     assert "99" in text and "튜플(tuple)이 필요한데" in text
+
+
+def test_written_answers_count_apart_and_go_to_the_answers_file(tmp_path, monkeypatch):
+    """A "written" result (free text, left to the teacher) is never a point: it is counted
+    in ``written``, left out of ``max``, and its text goes to <out>_answers.csv."""
+    from teachnn.exercises import lesson00
+
+    class Written(Result):
+        answer_text = "import 줄만 바꾼다"
+
+    def fake_grade(worker_result, lessons, seed=None):
+        results = {p.qualname: Result("correct") for p in lesson00.PROBLEMS}
+        results["lesson00.q4"] = Written("written")
+        return "ok", results, []
+
+    monkeypatch.setattr(grade, "grade_result", fake_grade)
+    monkeypatch.setattr(grade, "_counts_as_points", lambda p: p.var != "what_changes")
+    monkeypatch.setattr(grade._Runner, "run", lambda self, job, timeout: {"status": "ok"})
+    out = tmp_path / "g.csv"
+    (row,) = grade.grade_batch([BATCH / "perfect.ipynb"], out, sandbox="none",
+                               log=lambda m: None)
+    assert (row["lesson00.q4"], row["written"], row["total"], row["max"]) == (0, 1, 3, 3)
+    assert _read_csv(tmp_path / "g_answers.csv") == [
+        {"learner": "perfect", "exercise": "lesson00.q4", "text": "import 줄만 바꾼다",
+         "model_answer": lesson00.q4.model_answer}]
 
 
 def test_lessons_come_from_the_notebook_itself_not_from_comments_or_others(tmp_path):
