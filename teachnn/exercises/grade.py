@@ -17,7 +17,8 @@ the grades) is in ``docs/grading.md``; in short:
 2. A worker process (``_worker.py``, the grader's side) runs the code cells in a fresh
    kernel in a bubblewrap sandbox (``_sandbox.py``): no network, no view of other
    processes or of any host folder but read-only system, Python and teachnn files, a
-   private size-limited home and /tmp, address-space and CPU-time limits.
+   private size-limited home and /tmp, address-space and CPU-time limits per process, and
+   (when the grader may make cgroups: root) task and memory limits for the whole tree.
 3. A last cell, written by the grader (``_collector.py``), runs its own copy of the
    exercise engine and sends the answers back as data with a per-run nonce; the grader
    computes every expected value and every score itself.
@@ -559,6 +560,9 @@ def main(argv=None):
     parser.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default="auto",
                         help="auto: bubblewrap when it works here, else none (default auto)")
     args = parser.parse_args(argv)
+    # SIGINT stops the batch even when started from a script's background job (which
+    # starts with SIGINT ignored)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     lessons = None
     if args.lessons:
         lessons = [l.strip() for l in args.lessons.split(",") if l.strip()]
