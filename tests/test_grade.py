@@ -4,7 +4,7 @@ The expected CSVs were written by hand from what each submission does:
 ``expected_grades.csv`` (honest and broken notebooks; lesson 00 shows it as a table) and
 ``expected_hostile.csv`` (notebooks that attack the grade, plus the names a repository
 should not hold, made here).  The batch runs once, through the real command line, in the
-bubblewrap sandbox, two notebooks at a time, with small limits (8 s a cell, 30 s a
+bubblewrap sandbox, two notebooks at a time, with small limits (15 s a cell, 30 s a
 notebook, 1 GB of address space) so that it takes one to two minutes on 2 cores.
 """
 import csv
@@ -105,7 +105,7 @@ def _run_batch(base):
     start = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "teachnn.exercises.grade", *notebooks, "--out", str(out),
-         "--workers", "2", "--cell-timeout", "8", "--timeout", str(TIME_LIMIT),
+         "--workers", "2", "--cell-timeout", "15", "--timeout", str(TIME_LIMIT),
          "--memory-mb", "1024", "--lessons", "lesson00", "--seed", "7", "--sandbox", "bwrap"],
         cwd=base, capture_output=True, text=True, timeout=600, env=env)
     elapsed = time.monotonic() - start

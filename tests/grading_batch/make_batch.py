@@ -235,7 +235,7 @@ SUBMISSIONS = {
     "memory_children.ipynb": [
         IMPORT,
         "import subprocess, sys\n"
-        "code = 'import time; block = b\"x\" * (400 * 2**20); time.sleep(5)'\n"
+        "code = 'import time; block = b\"x\" * (400 * 2**20); time.sleep(2)'\n"
         "kids = [subprocess.Popen([sys.executable, '-c', code]) for _ in range(6)]\n"
         "killed = [k.wait() == -9 for k in kids]\n"
         "n_lessons = 13\n"
