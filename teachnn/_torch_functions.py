@@ -14,7 +14,7 @@ import pickle
 
 import numpy as np
 
-from . import _dtype, _ops
+from . import _dtype, _math_ops, _ops
 from ._arguments import accepts_ndarrays, accepts_out
 from ._errors import numpy_keywords
 from ._factories import as_tensor, tensor, zeros, zeros_like
@@ -506,11 +506,50 @@ def outer(input, vec2):
 
 
 def einsum(equation, *operands):
+    """Sum of products over the letters of ``equation`` (NumPy's notation, with '...'), e.g.
+    ``einsum('ij,jk->ik', a, b)`` is ``a @ b``. Differentiable in every operand."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    if builtins.any(o.requires_grad for o in operands) and grad_mode._grad_enabled:
-        raise NotImplementedError("einsum() with gradients is not implemented in teachnn; use matmul")
-    return Tensor(np.einsum(equation, *[o.data for o in operands]))
+    operands = tuple(as_tensor(o) if o.__class__ is np.ndarray else o for o in operands)
+    for i, o in enumerate(operands):
+        if not isinstance(o, Tensor):
+            raise TypeError(f"einsum(): operand {i} must be a Tensor, not {type(o).__name__}")
+    inputs, output = _einsum_subscripts(equation, operands)
+    dtype = _result_dtype(list(operands), [])
+    return _math_ops.Einsum.apply(inputs, output, *[_cast(o, dtype) for o in operands])
+
+
+def _einsum_subscripts(equation, operands):
+    """'...ij,jk' -> (['ABij', 'jk'], 'ABik'): '...' spelt out in unused letters, output made explicit."""
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(f"einsum(): more operands were provided than specified in the equation"
+                         if len(operands) > len(terms) else
+                         "einsum(): fewer operands were provided than specified in the equation")
+    if not builtins.all(c.isalpha() or c == "." for c in lhs.replace(",", "") + rhs):
+        raise RuntimeError(f"einsum(): invalid subscript given in equation {equation!r}: use letters a-z, A-Z")
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in equation]
+    n_ellipsis = 0
+    expanded = []
+    for term, o in zip(terms, operands):
+        if "..." in term:
+            n = o._data.ndim - (len(term) - 3)
+            n_ellipsis = builtins.max(n_ellipsis, n)
+            term = term.replace("...", "".join(spare[len(spare) - n:]) if n > 0 else "")
+        if len(term) != o._data.ndim:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not "
+                               f"match the number of dimensions ({o._data.ndim}) for operand "
+                               f"{len(expanded)}{'' if '...' in lhs else ' and no ellipsis was given'}")
+        expanded.append(term)
+    batch = "".join(spare[len(spare) - n_ellipsis:])
+    if arrow:
+        output = rhs.replace("...", batch)
+    else:       # implicit output: the ellipsis, then every letter used once, in alphabetical order
+        letters = "".join(expanded)
+        output = batch + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in batch))
+    return expanded, output
 
 
 @accepts_ndarrays

@@ -16,6 +16,7 @@ The Tensor layer, file by file (``docs/architecture.md`` draws the arrows):
 * ``tensor.py``             this class: the numbers, autograd attributes, arithmetic, in-place
                             updates, comparisons, elementwise functions, reductions, shapes;
 * ``_tensor_indexing.py``   ``x[i]``, ``x[i] = v``, gather/scatter (a base class of Tensor);
+* ``_tensor_math.py``        ``sinh``, ``erf``, ``floor``, ``atan2``, ``lerp``, ``cumprod``, ... (a base class);
 * ``_tensor_conversions.py`` ``item``, ``tolist``, ``float()``, pickling (a base class of Tensor);
 * ``_ops.py``               the differentiable operations (forward + backward) the methods call;
 * ``_promotion.py``         type promotion (torch's rules) and the operands of ``a + b``;
@@ -47,6 +48,7 @@ from ._shapes import (Size, _MaxResult, _MinResult, _check_device, _Device, _inf
                       _legacy_shape, _norm_dim, _norm_dims, _shape_args, device)
 from ._tensor_conversions import TensorConversions, _rebuild_tensor  # noqa: F401  (old pickles)
 from ._tensor_indexing import TensorIndexing
+from ._tensor_math import TensorMath
 from ._tensor_str import _tensor_repr
 from .autograd import engine, grad_mode
 from .autograd.function import AccumulateGrad, _RemovableHandle, register_tensor_class
@@ -56,7 +58,7 @@ __all__ = ["Tensor", "Size", "device"]
 
 
 @register_tensor_class          # autograd wraps gradients in this class without importing it
-class Tensor(TensorConversions, TensorIndexing):
+class Tensor(TensorConversions, TensorIndexing, TensorMath):
     """A multi-dimensional array with automatic differentiation (see the module docstring).
 
     ``Tensor(ndarray, requires_grad=False)`` wraps the array as it is (no copy, no dtype
@@ -718,18 +720,6 @@ class Tensor(TensorConversions, TensorIndexing):
         axis = None if dim is None else _norm_dims(dim, self.data.ndim)
         return Tensor(np.asarray(np.all(self.data, axis=axis, keepdims=keepdim)))
 
-    def sign(self):
-        return Tensor(np.sign(self.data))
-
-    def floor(self):
-        return Tensor(np.floor(self.data))
-
-    def ceil(self):
-        return Tensor(np.ceil(self.data))
-
-    def round(self, decimals=0):
-        return Tensor(np.round(self.data, decimals))
-
     def nonzero(self, as_tuple=False):
         idx = np.nonzero(self.data)
         if as_tuple:
@@ -756,9 +746,6 @@ class Tensor(TensorConversions, TensorIndexing):
 
     def sqrt(self):
         return teachnn._ops.Sqrt.apply(self._float_input())
-
-    def rsqrt(self):
-        return 1 / self.sqrt()
 
     def abs(self):
         return teachnn._ops.Abs.apply(self)

@@ -1,0 +1,314 @@
+"""Torch-level math functions: ``teachnn.sinh(x)``, ``teachnn.atan2(y, x)``, ``teachnn.lerp``,
+``teachnn.cumprod``, ``teachnn.kthvalue``, ``teachnn.dist``, ... Each calls the Tensor method of
+the same name (``teachnn/_tensor_math.py``); the decorators are those of ``_torch_functions.py``.
+"""
+from ._arguments import accepts_ndarrays, accepts_out
+from ._errors import numpy_keywords
+from .tensor import Tensor
+
+__all__ = [
+    "sinh", "cosh", "tan", "asin", "acos", "atan", "asinh", "acosh", "atanh", "log2", "log10",
+    "exp2", "erf", "erfc", "erfinv", "trunc", "frac", "sgn", "positive", "deg2rad", "rad2deg",
+    "signbit", "atan2", "hypot", "logaddexp", "fmax", "fmin", "fmod", "floor_divide", "remainder",
+    "true_divide", "logical_xor", "clamp_min", "clamp_max", "arcsin", "arccos", "arctan", "arctan2",
+    "arcsinh", "arccosh", "arctanh", "fix", "lerp", "cumprod", "kthvalue", "dist", "msort",
+    "addcmul", "addcdiv"
+]
+
+
+def _check_input(x, name):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+
+
+@accepts_out
+@accepts_ndarrays
+def sinh(input):
+    _check_input(input, "sinh")
+    return input.sinh()
+
+
+@accepts_out
+@accepts_ndarrays
+def cosh(input):
+    _check_input(input, "cosh")
+    return input.cosh()
+
+
+@accepts_out
+@accepts_ndarrays
+def tan(input):
+    _check_input(input, "tan")
+    return input.tan()
+
+
+@accepts_out
+@accepts_ndarrays
+def asin(input):
+    _check_input(input, "asin")
+    return input.asin()
+
+
+@accepts_out
+@accepts_ndarrays
+def acos(input):
+    _check_input(input, "acos")
+    return input.acos()
+
+
+@accepts_out
+@accepts_ndarrays
+def atan(input):
+    _check_input(input, "atan")
+    return input.atan()
+
+
+@accepts_out
+@accepts_ndarrays
+def asinh(input):
+    _check_input(input, "asinh")
+    return input.asinh()
+
+
+@accepts_out
+@accepts_ndarrays
+def acosh(input):
+    _check_input(input, "acosh")
+    return input.acosh()
+
+
+@accepts_out
+@accepts_ndarrays
+def atanh(input):
+    _check_input(input, "atanh")
+    return input.atanh()
+
+
+@accepts_out
+@accepts_ndarrays
+def log2(input):
+    _check_input(input, "log2")
+    return input.log2()
+
+
+@accepts_out
+@accepts_ndarrays
+def log10(input):
+    _check_input(input, "log10")
+    return input.log10()
+
+
+@accepts_out
+@accepts_ndarrays
+def exp2(input):
+    _check_input(input, "exp2")
+    return input.exp2()
+
+
+@accepts_out
+@accepts_ndarrays
+def erf(input):
+    _check_input(input, "erf")
+    return input.erf()
+
+
+@accepts_out
+@accepts_ndarrays
+def erfc(input):
+    _check_input(input, "erfc")
+    return input.erfc()
+
+
+@accepts_out
+@accepts_ndarrays
+def erfinv(input):
+    _check_input(input, "erfinv")
+    return input.erfinv()
+
+
+@accepts_out
+@accepts_ndarrays
+def trunc(input):
+    _check_input(input, "trunc")
+    return input.trunc()
+
+
+@accepts_out
+@accepts_ndarrays
+def frac(input):
+    _check_input(input, "frac")
+    return input.frac()
+
+
+@accepts_out
+@accepts_ndarrays
+def sgn(input):
+    _check_input(input, "sgn")
+    return input.sgn()
+
+
+@accepts_out
+@accepts_ndarrays
+def positive(input):
+    _check_input(input, "positive")
+    return input.positive()
+
+
+@accepts_out
+@accepts_ndarrays
+def deg2rad(input):
+    _check_input(input, "deg2rad")
+    return input.deg2rad()
+
+
+@accepts_out
+@accepts_ndarrays
+def rad2deg(input):
+    _check_input(input, "rad2deg")
+    return input.rad2deg()
+
+
+@accepts_out
+@accepts_ndarrays
+def signbit(input):
+    _check_input(input, "signbit")
+    return input.signbit()
+
+
+@accepts_out
+@accepts_ndarrays
+def atan2(input, other):
+    _check_input(input, "atan2")
+    return input.atan2(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def hypot(input, other):
+    _check_input(input, "hypot")
+    return input.hypot(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def logaddexp(input, other):
+    _check_input(input, "logaddexp")
+    return input.logaddexp(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def fmax(input, other):
+    _check_input(input, "fmax")
+    return input.fmax(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def fmin(input, other):
+    _check_input(input, "fmin")
+    return input.fmin(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def fmod(input, other):
+    _check_input(input, "fmod")
+    return input.fmod(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def floor_divide(input, other):
+    _check_input(input, "floor_divide")
+    return input.floor_divide(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def remainder(input, other):
+    _check_input(input, "remainder")
+    return input.remainder(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def true_divide(input, other):
+    _check_input(input, "true_divide")
+    return input.true_divide(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def logical_xor(input, other):
+    _check_input(input, "logical_xor")
+    return input.logical_xor(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def clamp_min(input, min):
+    _check_input(input, "clamp_min")
+    return input.clamp_min(min)
+
+
+@accepts_out
+@accepts_ndarrays
+def clamp_max(input, max):
+    _check_input(input, "clamp_max")
+    return input.clamp_max(max)
+
+
+# NumPy's names, as in torch
+arcsin, arccos, arctan, arctan2, arcsinh, arccosh, arctanh, fix = asin, acos, atan, atan2, asinh, acosh, atanh, trunc
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def lerp(input, end, weight):
+    """input + weight * (end - input)."""
+    _check_input(input, "lerp")
+    return input.lerp(end, weight)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def cumprod(input, dim, *, dtype=None):
+    _check_input(input, "cumprod")
+    return input.cumprod(dim, dtype=dtype)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def kthvalue(input, k, dim=-1, keepdim=False):
+    _check_input(input, "kthvalue")
+    return input.kthvalue(k, dim, keepdim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def dist(input, other, p=2):
+    _check_input(input, "dist")
+    return input.dist(other, p)
+
+
+@accepts_ndarrays
+def msort(input):
+    return input.msort()
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return input.addcmul(tensor1, tensor2, value=value)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return input.addcdiv(tensor1, tensor2, value=value)
+

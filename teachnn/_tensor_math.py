@@ -1,0 +1,196 @@
+"""``Tensor``'s further math methods: ``sinh``, ``asin``, ``erf``, ``log2``, ``floor``,
+``trunc``, ``atan2``, ``hypot``, ``lerp``, ``cumprod``, ``kthvalue``, ``dist``, ... and their
+in-place ``_`` forms. The differentiable cores are in ``_math_ops.py``.
+
+``class Tensor(TensorConversions, TensorIndexing, TensorMath)`` in ``tensor.py`` inherits
+these methods. ``teachnn.Tensor`` and ``teachnn._math_ops`` are looked up when a method runs
+(this module is imported before they exist).
+"""
+import builtins
+import numbers
+
+import numpy as np
+
+import teachnn
+from . import _dtype
+from ._errors import numpy_keywords
+from ._promotion import _binary_operands, _is_float_array
+from ._shapes import _norm_dim, _return_type
+
+__all__ = ["TensorMath", "FLOAT_UNARY", "ROUNDING_UNARY", "SIGN_UNARY"]
+
+_KthvalueResult = _return_type("kthvalue")
+
+# integer and bool inputs become the default float dtype first (as in PyTorch)
+FLOAT_UNARY = ("sinh", "cosh", "tan", "asin", "acos", "atan", "asinh", "acosh", "atanh", "log2", "log10",
+               "exp2", "erf", "erfc", "erfinv", "rsqrt")
+# integer inputs stay integers (a copy); bool is refused
+ROUNDING_UNARY = ("floor", "ceil", "round", "trunc", "frac")
+# any dtype, same dtype out
+SIGN_UNARY = ("sign", "sgn")
+
+_C_TYPE = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _not_implemented(name, t):
+    kind = _C_TYPE.get(t._data.dtype.name, t._data.dtype.name)
+    return NotImplementedError(f'"{name}_cpu" not implemented for \'{kind}\': {name}() needs a floating '
+                               f"point tensor; convert first with x.float()")
+
+
+def _unary(name):
+    def method(self):
+        x = self
+        if name in FLOAT_UNARY:
+            x = self if _is_float_array(self._data) else self.to(_dtype.get_default_dtype())
+        elif name in ROUNDING_UNARY:
+            if self._data.dtype == np.bool_ or (name == "frac" and not _is_float_array(self._data)):
+                raise _not_implemented(name if name == "frac" else f"{name}_vml", self)
+            if not _is_float_array(self._data):
+                return self.clone()
+        elif self._data.dtype == np.bool_:        # sign(True) is True
+            return self.clone()
+        return teachnn._math_ops.UNARY[name].apply(x)
+
+    method.__name__ = name
+    method.__doc__ = f"``{name}`` of every element (see ``teachnn._math_ops._UNARY`` for the formula)."
+    return method
+
+
+def _inplace(name):
+    def method(self, *args, **kwargs):
+        return self._inplace(None, lambda a, _: getattr(teachnn.Tensor, name)(a, *args, **kwargs))
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place :meth:`{name}`."
+    return method
+
+
+def _float_binary(self, other, name, allow_int=True):
+    """Both operands in their common dtype, integers promoted to the default float dtype."""
+    x, y = _binary_operands(self, other, name, true_divide=True)
+    if not allow_int and not (_is_float_array(self._data) or
+                              (isinstance(other, teachnn.Tensor) and _is_float_array(other._data))):
+        raise _not_implemented(name, self)
+    return x, y
+
+
+class TensorMath:
+    """Elementwise math, rounding and a few reductions of ``Tensor`` (a base class of it)."""
+
+    __slots__ = ()
+
+    def round(self, decimals=0):
+        """Round half to even; ``decimals`` digits after the point (negative: before it)."""
+        if decimals == 0:
+            return _unary("round")(self)
+        if self._data.dtype == np.bool_ or not _is_float_array(self._data):
+            raise _not_implemented("round", self)
+        return teachnn._math_ops.RoundDecimals.apply(self, decimals)
+
+    def atan2(self, other):
+        """Angle of the point (other, self): atan(self / other) in the right quadrant."""
+        return teachnn._math_ops.Atan2.apply(*_float_binary(self, other, "atan2"))
+
+    def hypot(self, other):
+        """sqrt(self**2 + other**2) without overflow."""
+        return teachnn._math_ops.Hypot.apply(*_float_binary(self, other, "hypot", allow_int=False))
+
+    def logaddexp(self, other):
+        """log(exp(self) + exp(other)) without overflow."""
+        return teachnn._math_ops.Logaddexp.apply(*_float_binary(self, other, "logaddexp", allow_int=False))
+
+    def fmax(self, other):
+        """Elementwise max where NaN loses (``maximum`` propagates NaN)."""
+        return teachnn._math_ops.Fmax.apply(*_binary_operands(self, other, "fmax"))
+
+    def fmin(self, other):
+        return teachnn._math_ops.Fmin.apply(*_binary_operands(self, other, "fmin"))
+
+    def fmod(self, other):
+        """Remainder with the sign of the dividend (C's fmod); ``remainder`` follows the divisor."""
+        return teachnn._math_ops.Fmod.apply(*_binary_operands(self, other, "fmod"))
+
+    def floor_divide(self, other):
+        return self // other
+
+    @numpy_keywords
+    def lerp(self, end, weight):
+        """self + weight * (end - self): linear interpolation."""
+        if isinstance(weight, teachnn.Tensor):
+            x, e = _binary_operands(self, end, "lerp")
+            return teachnn._math_ops.LerpTensor.apply(x, e, weight.to(x.dtype))
+        if not isinstance(end, teachnn.Tensor):
+            raise TypeError(f"lerp(): argument 'end' must be Tensor, not {type(end).__name__}")
+        x, e = _binary_operands(self, end, "lerp")
+        return teachnn._math_ops.Lerp.apply(x, e, weight)
+
+    @numpy_keywords
+    def cumprod(self, dim, dtype=None):
+        """Running product along ``dim``: [1, 2, 3] -> [1, 2, 6]. Ints and bools give int64."""
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and self._data.dtype.kind in "iub":
+            x = self.to(_dtype.int64)
+        if self._data.ndim == 0:
+            _norm_dim(dim, 0)
+            return x.clone()
+        return teachnn._math_ops.Cumprod.apply(x, _norm_dim(dim, self._data.ndim))
+
+    @numpy_keywords
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """(values, indices) of the k-th smallest element along ``dim`` (k counts from 1)."""
+        x = self if self._data.ndim else self.reshape(1)
+        d = _norm_dim(dim, self._data.ndim) if self._data.ndim else 0
+        n = x._data.shape[d]
+        if not isinstance(k, numbers.Integral) or not 1 <= k <= n:
+            raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}: k={k} but the "
+                             f"size is {n} (k counts from 1)")
+        values, indices = teachnn._math_ops.Kthvalue.apply(x, builtins.int(k), d, keepdim)
+        if self._data.ndim == 0:
+            values, indices = values.reshape(()), indices.reshape(())
+        return _KthvalueResult(values, indices)
+
+    def msort(self):
+        return teachnn.sort(self, dim=0).values
+
+    @numpy_keywords
+    def dist(self, other, p=2):
+        """The p-norm of self - other."""
+        return (self - other).norm(p)
+
+    def positive(self):
+        return self
+
+    def deg2rad(self):
+        return self * (np.pi / 180) if _is_float_array(self._data) else self.float() * (np.pi / 180)
+
+    def rad2deg(self):
+        return self * (180 / np.pi) if _is_float_array(self._data) else self.float() * (180 / np.pi)
+
+    def signbit(self):
+        return teachnn.Tensor(np.signbit(self._data))
+
+    def logical_xor(self, other):
+        o = other._data if isinstance(other, teachnn.Tensor) else other
+        return teachnn.Tensor(np.logical_xor(self._data, o))
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return self + value * tensor1 * tensor2
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return self + value * tensor1 / tensor2
+
+
+# the generated methods: one per elementwise function, and the in-place form of each
+for _name in FLOAT_UNARY + ROUNDING_UNARY + SIGN_UNARY:
+    if _name != "round":
+        setattr(TensorMath, _name, _unary(_name))
+for _name in FLOAT_UNARY + ROUNDING_UNARY + SIGN_UNARY + (
+        "atan2", "hypot", "lerp", "cumsum", "cumprod", "reciprocal", "log", "log1p", "expm1", "sin", "cos",
+        "tanh", "sigmoid", "square", "clamp_min", "clamp_max", "fmod", "remainder", "floor_divide",
+        "true_divide", "logaddexp", "fmax", "fmin", "deg2rad", "rad2deg", "addcmul"):
+    setattr(TensorMath, _name + "_", _inplace(_name))
+for _alias, _name in (("arcsin", "asin"), ("arccos", "acos"), ("arctan", "atan"), ("arctan2", "atan2"),
+                      ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"), ("fix", "trunc")):
+    setattr(TensorMath, _alias, getattr(TensorMath, _name))     # NumPy's names, as in torch
+del _name, _alias
