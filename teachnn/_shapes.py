@@ -13,7 +13,7 @@ import numpy as np
 
 import teachnn
 
-__all__ = ["Size", "device"]
+__all__ = ["Size", "device", "layout", "strided"]
 
 
 class Size(tuple):
@@ -155,11 +155,33 @@ class _Device:
 device = _Device
 
 
+class layout:
+    """How a tensor's elements are stored. teachnn has one layout: ``teachnn.strided`` (dense)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"teachnn.{self.name}"
+
+
+strided = layout("strided")
+
+
+NO_CUDA_MESSAGE = ("Torch not compiled with CUDA enabled: teachnn runs on the CPU only. Remove .cuda() "
+                   "and device='cuda', or write device = 'cuda' if torch.cuda.is_available() else 'cpu' "
+                   "and use .to(device)")
+
+
 def _check_device(device):
+    """Only the CPU exists. Like a CPU-only PyTorch, asking for CUDA fails an assertion."""
     name = str(device)
-    if name != "cpu":
-        raise RuntimeError(f"teachnn runs on the CPU only, but device='{name}' was requested; "
-                           "use device='cpu' (or leave it out)")
+    if name == "cpu" or name.startswith("cpu:"):
+        return
+    if name.startswith("cuda"):
+        raise AssertionError(NO_CUDA_MESSAGE)
+    raise RuntimeError(f"teachnn runs on the CPU only, but device='{name}' was requested; "
+                       "use device='cpu' (or leave it out)")
 
 
 def _return_type(name):

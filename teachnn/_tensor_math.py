@@ -29,7 +29,7 @@ ROUNDING_UNARY = ("floor", "ceil", "round", "trunc", "frac")
 # any dtype, same dtype out
 SIGN_UNARY = ("sign", "sgn")
 
-_C_TYPE = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_C_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _not_implemented(name, t):
@@ -149,6 +149,23 @@ class TensorMath:
         if self._data.ndim == 0:
             values, indices = values.reshape(()), indices.reshape(())
         return _KthvalueResult(values, indices)
+
+    def _view_as_dtype(self, dtype):
+        """``x.view(dtype)``: the same bytes read as another dtype (no copy, not differentiable).
+        With a different element size the last axis shrinks or grows (float64 -> int8: x8)."""
+        new, old = np.dtype(_dtype.to_numpy(dtype)), self._data.dtype
+        if new.itemsize != old.itemsize:
+            what = (f"to view {_C_TYPE.get(old.name, old.name)} as {_C_TYPE.get(new.name, new.name)} "
+                    "(different element sizes)")
+            if self._data.ndim == 0:
+                raise RuntimeError(f"self.dim() cannot be 0 {what}")
+            stride = self._data.strides[-1] // old.itemsize
+            if stride != 1 and self._data.shape[-1] != 1:
+                raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {stride}")
+            if new.itemsize > old.itemsize and self._data.shape[-1] % (new.itemsize // old.itemsize):
+                raise RuntimeError(f"self.size(-1) must be divisible by {new.itemsize // old.itemsize} {what}, "
+                                   f"but got {self._data.shape[-1]}")
+        return teachnn.Tensor(self._data.view(new))
 
     def msort(self):
         return teachnn.sort(self, dim=0).values

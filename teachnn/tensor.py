@@ -309,6 +309,8 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         for a in args:
             if isinstance(a, Tensor):
                 target = a.dtype
+            elif isinstance(a, builtins.bool):          # non_blocking given positionally
+                continue
             elif isinstance(a, (str, _Device)):
                 device = a
             elif a is not None:
@@ -985,7 +987,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     def view(self, *shape):
         """Same data, new shape (one entry may be -1: inferred). The number of elements must match."""
         if len(shape) == 1 and (isinstance(shape[0], _dtype.dtype)):
-            raise NotImplementedError("view(dtype) is not supported by teachnn; use .to(dtype)")
+            return self._view_as_dtype(shape[0])
         shape = _infer_shape(_shape_args(shape, "view"), self.data.size, self.data.shape, "view")
         return teachnn._ops.View.apply(self, shape)
 
