@@ -29,8 +29,22 @@ class Size(tuple):
         result = super().__getitem__(item)
         return Size(result) if isinstance(item, slice) else result
 
+    # like torch.Size: arithmetic with tuples gives a Size, a list is refused (as tuple + list is)
     def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
         return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        result = tuple.__mul__(self, n)
+        return NotImplemented if result is NotImplemented else Size(result)
+
+    __rmul__ = __mul__
 
 
 def _legacy_shape(first, second, rest, name):
