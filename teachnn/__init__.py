@@ -19,6 +19,7 @@ from ._legacy_types import *  # noqa: F401,F403
 from ._factories import *  # noqa: F401,F403
 from ._torch_functions import *  # noqa: F401,F403
 from ._math_functions import *  # noqa: F401,F403
+from . import linalg  # noqa: F401,E402
 from . import autograd  # noqa: F401
 from . import random  # noqa: F401,E402
 from . import cuda, accelerator, backends  # noqa: F401,E402  (CPU-only device helpers)

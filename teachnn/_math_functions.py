@@ -12,7 +12,7 @@ __all__ = [
     "signbit", "atan2", "hypot", "logaddexp", "fmax", "fmin", "fmod", "floor_divide", "remainder",
     "true_divide", "logical_xor", "clamp_min", "clamp_max", "arcsin", "arccos", "arctan", "arctan2",
     "arcsinh", "arccosh", "arctanh", "fix", "lerp", "cumprod", "kthvalue", "dist", "msort",
-    "addcmul", "addcdiv"
+    "addcmul", "addcdiv", "std_mean", "var_mean"
 ]
 
 
@@ -312,3 +312,20 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 def addcdiv(input, tensor1, tensor2, *, value=1):
     return input.addcdiv(tensor1, tensor2, value=value)
 
+
+@accepts_ndarrays
+@numpy_keywords
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) in one call."""
+    _check_input(input, "std_mean")
+    return (input.std(dim, unbiased, keepdim, correction=correction),
+            input.mean(dim, keepdim=keepdim) if dim is not None else input.mean())
+
+
+@accepts_ndarrays
+@numpy_keywords
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) in one call."""
+    _check_input(input, "var_mean")
+    return (input.var(dim, unbiased, keepdim, correction=correction),
+            input.mean(dim, keepdim=keepdim) if dim is not None else input.mean())

@@ -15,7 +15,7 @@ from .autograd.function import Function, unbroadcast
 from .tensor import Tensor
 
 __all__ = ["UNARY", "Atan2", "Hypot", "Logaddexp", "Fmax", "Fmin", "Fmod", "Lerp", "LerpTensor", "Cumprod",
-           "Kthvalue", "Einsum", "RoundDecimals", "erf", "erfinv"]
+           "Kthvalue", "VectorNorm", "Svdvals", "Einsum", "RoundDecimals", "erf", "erfinv"]
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
@@ -297,6 +297,67 @@ class Kthvalue(Function):
         g = grad_values._data.reshape(ctx.index.shape)
         np.put_along_axis(grad, ctx.index, g, axis=ctx.dim)
         return grad, None, None, None
+
+
+# ----------------------------------------------------------------------------------------
+# norms
+# ----------------------------------------------------------------------------------------
+class VectorNorm(Function):
+    """||x||_p over ``dims`` (None: every element): (sum |x|^p)^(1/p); p = inf: max |x|,
+    -inf: min |x|, 0: the number of non-zeros."""
+    _backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        a = np.abs(x._data)
+        if p == math.inf:
+            out = np.max(a, axis=dims, keepdims=True, initial=0)
+        elif p == -math.inf:
+            out = np.min(a, axis=dims, keepdims=True)
+        elif p == 0:
+            out = np.sum(a != 0, axis=dims, keepdims=True).astype(a.dtype)
+        elif p == 1:
+            out = np.sum(a, axis=dims, keepdims=True)
+        elif p == 2:
+            out = np.sqrt(np.sum(a * a, axis=dims, keepdims=True))
+        else:
+            out = np.sum(a ** p, axis=dims, keepdims=True) ** (1.0 / p)
+        ctx.x, ctx.p, ctx.out, ctx.dims, ctx.keepdim = x._data, p, out, dims, keepdim
+        return Tensor(np.asarray(out if keepdim else np.squeeze(out, axis=dims), dtype=x._data.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, p, out = ctx.x, ctx.p, ctx.out
+        g = grad_out._data if ctx.keepdim else np.expand_dims(grad_out._data, ctx.dims if ctx.dims is not None
+                                                              else tuple(range(x.ndim)))
+        with np.errstate(all="ignore"):
+            if p == 0:
+                local = np.zeros_like(x)
+            elif math.isinf(p):         # the gradient is shared by the entries that reach the max (min)
+                hit = np.abs(x) == out
+                local = np.sign(x) * hit / np.sum(hit, axis=ctx.dims, keepdims=True)
+            elif p == 1:
+                local = np.sign(x)
+            elif p == 2:
+                local = np.where(out == 0, 0, x / out)
+            else:               # d/dx (sum |x|^p)^(1/p) = sign(x) |x|^(p-1) / norm^(p-1)
+                local = np.where(out == 0, 0, np.sign(x) * np.abs(x) ** (p - 1) / out ** (p - 1))
+        return g * local, None, None, None
+
+
+class Svdvals(Function):
+    """The singular values of (a stack of) matrices, largest first; dL/dA = U diag(g) V^T."""
+    _backward_name = "LinalgSvdBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        u, s, vt = np.linalg.svd(x._data, full_matrices=False)
+        ctx.u, ctx.vt = u, vt
+        return Tensor(s.astype(x._data.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return (ctx.u * grad_out._data[..., None, :]) @ ctx.vt
 
 
 # ----------------------------------------------------------------------------------------

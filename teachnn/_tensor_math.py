@@ -167,6 +167,20 @@ class TensorMath:
                                    f"but got {self._data.shape[-1]}")
         return teachnn.Tensor(self._data.view(new))
 
+    @numpy_keywords
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """``torch.norm``: a vector norm over ``dim`` (all elements when None) for a number ``p``
+        or 'fro'; 'nuc' is the matrix nuclear norm (teachnn.linalg has every norm)."""
+        if p == "nuc":
+            return teachnn.linalg.matrix_norm(self, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+        if p == "fro":
+            if dim is not None and not isinstance(dim, numbers.Integral) and len(dim) > 2:
+                raise RuntimeError("norm(): the Frobenius norm takes at most two dims")
+            p = 2
+        if isinstance(p, str) and p.lstrip("-") == "inf":
+            p = float(p)
+        return teachnn.linalg.vector_norm(self, p, dim, keepdim, dtype=dtype)
+
     def msort(self):
         return teachnn.sort(self, dim=0).values
 

@@ -875,8 +875,8 @@ def reciprocal(input):
 
 @accepts_ndarrays
 @numpy_keywords
-def norm(input, p=2, dim=None, keepdim=False):
-    return input.norm(p, dim, keepdim)
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    return input.norm(p, dim, keepdim, dtype=dtype)
 
 
 def meshgrid(*tensors, indexing="ij"):

@@ -33,7 +33,6 @@ imports stay one-way (tests/test_architecture.py checks that there is no import 
 Try ``y = (x * 2).sum(); print(y.grad_fn, y.grad_fn.next_functions)`` to see the graph.
 """
 import builtins
-import math
 import numbers
 
 import numpy as np
@@ -969,16 +968,6 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     @numpy_keywords
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return teachnn.topk(self, k, dim=dim, largest=largest, sorted=sorted)
-
-    @numpy_keywords
-    def norm(self, p=2, dim=None, keepdim=False):
-        if p == 2 or p == "fro":
-            return (self * self).sum(dim, keepdim=keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim=keepdim)
-        if p == math.inf or p == "inf":
-            return self.abs().amax(() if dim is None else dim, keepdim=keepdim)
-        return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
 
     # ------------------------------------------------------------------------------------
     # shape operations

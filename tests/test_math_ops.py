@@ -230,3 +230,46 @@ def test_erfinv_inverts_erf_and_handles_the_ends():
     y = teachnn.erfinv(teachnn.tensor(values)).numpy()
     assert y[0] == -np.inf and y[-2] == np.inf and np.isnan(y[-1])
     np.testing.assert_allclose(teachnn.erf(teachnn.tensor(y[1:-2])).numpy(), values[1:-2], rtol=1e-12, atol=1e-15)
+
+
+@requires_torch
+@pytest.mark.parametrize("ord_", [1, 2, 3.5, 0, float("inf"), float("-inf")])
+@pytest.mark.parametrize("dim", [None, 1, (0, 1)])
+def test_linalg_vector_norm_and_norm(ord_, dim):
+    a = Y.copy()
+    a[0, 1] = a[2, 3] = 5.0                      # a tie for the max: the gradient is shared
+    assert_parity(lambda lib, x: lib.linalg.vector_norm(x, ord_, dim), [a])
+    assert_parity(lambda lib, x: lib.linalg.vector_norm(x, ord_, dim, keepdim=True), [a])
+    assert_parity(lambda lib, x: lib.linalg.norm(x, ord_, 1), [a])
+    assert_parity(lambda lib, x: lib.linalg.norm(x, dim=dim), [a])
+    assert_parity(lambda lib, x: lib.norm(x, p=ord_, dim=dim), [a])
+
+
+@requires_torch
+@pytest.mark.parametrize("ord_", ["fro", "nuc", 2, -2, 1, -1, float("inf"), float("-inf")])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_linalg_matrix_norm(ord_, keepdim):
+    a = RNG.standard_normal((2, 3, 4))
+    assert_parity(lambda lib, x: lib.linalg.matrix_norm(x, ord_, keepdim=keepdim), [a])
+    assert_parity(lambda lib, x: lib.linalg.matrix_norm(x, ord_, dim=(0, 2)), [a])
+    assert_parity(lambda lib, x: lib.linalg.norm(x[0], ord_), [a])
+
+
+@requires_torch
+def test_norm_defaults_errors_and_gradcheck():
+    a = Y
+    assert_parity(lambda lib, x: lib.norm(x), [a])
+    assert_parity(lambda lib, x: x.norm(p="nuc"), [a])
+    assert_parity(lambda lib, x: x.norm(p="fro", dim=(0, 1), keepdim=True), [a])
+    assert_parity(lambda lib, x: lib.linalg.svdvals(x), [a])
+    for ord_ in (1, 2, 3, float("inf")):
+        assert gradcheck(lambda x: teachnn.linalg.vector_norm(x, ord_, 1),
+                         (teachnn.tensor(a, requires_grad=True),))
+    assert gradcheck(lambda x: teachnn.linalg.matrix_norm(x, "nuc"), (teachnn.tensor(a, requires_grad=True),))
+    for lib in (teachnn, torch):
+        with pytest.raises(RuntimeError):
+            lib.norm(lib.tensor([1, 2]))
+    ours = teachnn.std_mean(teachnn.tensor(a), dim=1)
+    theirs = torch.std_mean(torch.tensor(a), dim=1)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-12)
