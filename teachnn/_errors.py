@@ -37,6 +37,9 @@ def _nearest_ignoring_case(name: str, candidates) -> str:
         same = [c for c in candidates if key(c) == key(name)]
         if same:
             return f" Did you mean '{same[0]}'?"
+    swapped = [c for c in candidates if sorted(squash(c)) == sorted(squash(name))]   # SDG -> SGD
+    if swapped:
+        return f" Did you mean '{swapped[0]}'?"
     by_squashed = {}
     for c in candidates:
         by_squashed.setdefault(squash(c), c)
@@ -49,7 +52,10 @@ def missing_attribute(module_name: str, name: str, namespace) -> AttributeError:
     of the module (case-insensitively). A module's ``__getattr__`` raises it."""
     message = f"module '{module_name}' has no attribute '{name}'"
     if not name.startswith("__"):       # dunder probes (__path__, __wrapped__) are not typos
-        hint = _nearest_ignoring_case(name, [n for n in namespace if not n.startswith("_")])
+        public = [n for n, v in namespace.items() if not n.startswith("_") and not (
+            type(v).__name__ == "module" and v.__name__ != f"{module_name}.{n}")]   # not re-exported internals
+        public.sort(key=lambda n: type(namespace[n]).__name__ == "module")     # classes and functions first
+        hint = _nearest_ignoring_case(name, public)
         message += "." + hint if hint else ""
     return AttributeError(message)
 
