@@ -4,6 +4,7 @@ the same name (``teachnn/_tensor_math.py``); the decorators are those of ``_torc
 """
 from ._arguments import accepts_ndarrays, accepts_out
 from ._errors import numpy_keywords
+from ._torch_functions import einsum as _einsum
 from .tensor import Tensor
 
 __all__ = [
@@ -12,7 +13,8 @@ __all__ = [
     "signbit", "atan2", "hypot", "logaddexp", "fmax", "fmin", "fmod", "floor_divide", "remainder",
     "true_divide", "logical_xor", "clamp_min", "clamp_max", "arcsin", "arccos", "arctan", "arctan2",
     "arcsinh", "arccosh", "arctanh", "fix", "lerp", "cumprod", "kthvalue", "dist", "msort",
-    "addcmul", "addcdiv", "std_mean", "var_mean"
+    "addcmul", "addcdiv", "std_mean", "var_mean", "median", "nansum", "nanmean", "diff", "diagonal", "trace",
+    "logcumsumexp", "mv", "addmm", "inner", "tensordot"
 ]
 
 
@@ -329,3 +331,97 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _check_input(input, "var_mean")
     return (input.var(dim, unbiased, keepdim, correction=correction),
             input.mean(dim, keepdim=keepdim) if dim is not None else input.mean())
+
+
+@accepts_ndarrays
+@numpy_keywords
+def median(input, dim=None, keepdim=False):
+    _check_input(input, "median")
+    return input.median(dim, keepdim)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    _check_input(input, "nansum")
+    return input.nansum(dim, keepdim, dtype=dtype)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    _check_input(input, "nanmean")
+    return input.nanmean(dim, keepdim, dtype=dtype)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    _check_input(input, "diff")
+    return input.diff(n, dim, prepend, append)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    _check_input(input, "diagonal")
+    return input.diagonal(offset, dim1, dim2)
+
+
+@accepts_ndarrays
+def trace(input):
+    _check_input(input, "trace")
+    return input.trace()
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def logcumsumexp(input, dim):
+    _check_input(input, "logcumsumexp")
+    return input.logcumsumexp(dim)
+
+
+@accepts_out
+@accepts_ndarrays
+def mv(input, vec):
+    _check_input(input, "mv")
+    return input.mv(vec)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2)."""
+    product = mat1.mm(mat2)
+    return (input if beta == 1 else beta * input) + (product if alpha == 1 else alpha * product)
+
+
+@accepts_out
+@accepts_ndarrays
+def inner(input, other):
+    """Sum over the last axes of both: a dot product for vectors."""
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return input * other
+    return tensordot(input, other, ([-1], [-1]))
+
+
+@accepts_ndarrays
+@numpy_keywords
+def tensordot(a, b, dims=2):
+    """Contract the last ``dims`` axes of a with the first ``dims`` of b (or the listed axes)."""
+    if isinstance(dims, int):
+        axes_a, axes_b = list(range(a._data.ndim - dims, a._data.ndim)), list(range(dims))
+    else:
+        axes_a, axes_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    sa = list(letters[:a._data.ndim])
+    sb = list(letters[a._data.ndim:a._data.ndim + b._data.ndim])
+    for i, j in zip(axes_a, axes_b):
+        sb[j % b._data.ndim] = sa[i % a._data.ndim]
+    out = [c for c in sa if c not in sb] + [c for c in sb if c not in sa]
+    return _einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)

@@ -20,6 +20,7 @@ from ._shapes import _norm_dim, _return_type
 __all__ = ["TensorMath", "FLOAT_UNARY", "ROUNDING_UNARY", "SIGN_UNARY"]
 
 _KthvalueResult = _return_type("kthvalue")
+_MedianResult = _return_type("median")
 
 # integer and bool inputs become the default float dtype first (as in PyTorch)
 FLOAT_UNARY = ("sinh", "cosh", "tan", "asin", "acos", "atan", "asinh", "acosh", "atanh", "log2", "log10",
@@ -180,6 +181,72 @@ class TensorMath:
         if isinstance(p, str) and p.lstrip("-") == "inf":
             p = float(p)
         return teachnn.linalg.vector_norm(self, p, dim, keepdim, dtype=dtype)
+
+    @numpy_keywords
+    def median(self, dim=None, keepdim=False):
+        """The lower of the two middle values (PyTorch's choice): all elements, or (values,
+        indices) along ``dim``."""
+        if dim is None:
+            flat = self.reshape(-1)
+            return flat.kthvalue((flat._data.size - 1) // 2 + 1, 0).values
+        n = self._data.shape[_norm_dim(dim, self._data.ndim)] if self._data.ndim else 1
+        values, indices = self.kthvalue((n - 1) // 2 + 1, dim, keepdim)
+        return _MedianResult(values, indices)
+
+    @numpy_keywords
+    def nansum(self, dim=None, keepdim=False, dtype=None):
+        """sum, counting NaN as 0."""
+        x = self if not _is_float_array(self._data) else teachnn.where(self.isnan(), 0.0, self)
+        return x.sum(dim, keepdim=keepdim, dtype=dtype)
+
+    @numpy_keywords
+    def nanmean(self, dim=None, keepdim=False, dtype=None):
+        """mean over the elements that are not NaN."""
+        count = (~self.isnan()).sum(dim, keepdim=keepdim)
+        return self.nansum(dim, keepdim=keepdim, dtype=dtype) / count
+
+    @numpy_keywords
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """x[i+1] - x[i] along ``dim``, ``n`` times."""
+        d = _norm_dim(dim, self._data.ndim)
+        x = teachnn.cat([t for t in (prepend, self, append) if t is not None], d) \
+            if prepend is not None or append is not None else self
+        before = (slice(None),) * d
+        for _ in range(n):
+            x = x[before + (slice(1, None),)] - x[before + (slice(None, -1),)] if x._data.dtype != np.bool_ \
+                else x[before + (slice(1, None),)].logical_xor(x[before + (slice(None, -1),)])
+        return x
+
+    @numpy_keywords
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The diagonal of the matrices in axes (dim1, dim2), as a new last axis (a copy here)."""
+        a, b = _norm_dim(dim1, self._data.ndim), _norm_dim(dim2, self._data.ndim)
+        if a == b:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        rest = [d for d in range(self._data.ndim) if d not in (a, b)]
+        x = self.permute(*rest, a, b)
+        rows = np.arange(builtins.max(0, -offset), x._data.shape[-2])
+        rows = rows[rows + offset < x._data.shape[-1]]
+        return x[..., rows, rows + offset]
+
+    def trace(self):
+        """Sum of the main diagonal of a matrix."""
+        if self._data.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self._data.ndim}")
+        return self.diagonal().sum()
+
+    @numpy_keywords
+    def logcumsumexp(self, dim):
+        """log(cumsum(exp(x))) along ``dim`` without overflow (the maximum is taken out first)."""
+        d = _norm_dim(dim, self._data.ndim) if self._data.ndim else 0
+        top = teachnn.Tensor(np.nan_to_num(np.max(self._data, axis=d, keepdims=True) if self._data.ndim
+                                           else self._data, neginf=0.0, posinf=0.0))
+        return (self - top).exp().cumsum(d).log() + top
+
+    def mv(self, vec):
+        if self._data.ndim != 2 or vec._data.ndim != 1:
+            raise RuntimeError(f"vector + matrix @ vector expected, got {self._data.ndim}, {vec._data.ndim}")
+        return teachnn.matmul(self, vec)
 
     def msort(self):
         return teachnn.sort(self, dim=0).values

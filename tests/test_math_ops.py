@@ -273,3 +273,42 @@ def test_norm_defaults_errors_and_gradcheck():
     theirs = torch.std_mean(torch.tensor(a), dim=1)
     for o, t in zip(ours, theirs):
         np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-12)
+
+
+EXTRA = [
+    lambda lib, x: lib.median(x),
+    lambda lib, x: tuple(lib.median(x, 1)),
+    lambda lib, x: tuple(x.median(dim=0, keepdim=True)),
+    lambda lib, x: lib.diff(x, dim=0),
+    lambda lib, x: x.diff(n=2),
+    lambda lib, x: lib.diff(x, prepend=x[:, :1], append=x[:, -2:]),
+    lambda lib, x: x.diagonal(),
+    lambda lib, x: lib.diagonal(x, 1),
+    lambda lib, x: lib.diagonal(x, -1),
+    lambda lib, x: lib.diagonal(x.reshape(3, 2, 2), 0, 1, 2),
+    lambda lib, x: x.trace(),
+    lambda lib, x: lib.logcumsumexp(x, 1),
+    lambda lib, x: lib.logcumsumexp(x * 100, 0),
+    lambda lib, x: lib.mv(x, x[0]),
+    lambda lib, x: lib.addmm(x[:, :3], x, x.t()[:, :3], beta=0.5, alpha=2),
+    lambda lib, x: lib.inner(x, x),
+    lambda lib, x: lib.tensordot(x, x.t(), dims=1),
+    lambda lib, x: lib.tensordot(x, x, dims=([0, 1], [0, 1])),
+    lambda lib, x: lib.tensordot(x, x, dims=([0], [0])),
+    lambda lib, x: lib.nansum(x.sqrt()),
+    lambda lib, x: lib.nanmean(x.sqrt(), dim=1),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("k", range(len(EXTRA)))
+def test_further_reductions_match_torch(k):
+    assert_parity(EXTRA[k], [RNG.permutation(12).reshape(3, 4) / 7 - 0.5])
+
+
+@requires_torch
+def test_median_picks_the_lower_middle_and_diff_of_ints():
+    assert teachnn.tensor([4.0, 1, 3, 2]).median().item() == torch.tensor([4.0, 1, 3, 2]).median().item() == 2.0
+    ours = teachnn.diff(teachnn.tensor([1, 3, 6]), prepend=teachnn.tensor([0]))
+    assert ours.tolist() == torch.diff(torch.tensor([1, 3, 6]), prepend=torch.tensor([0])).tolist()
+    assert ours.dtype == teachnn.int64
