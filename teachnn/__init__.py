@@ -30,9 +30,9 @@ from . import nn  # noqa: F401,E402
 from . import optim  # noqa: F401,E402  (torch.optim.SGD works after ``import teachnn as torch``)
 from . import utils  # noqa: F401,E402  (torch.utils.data.DataLoader likewise)
 
-from ._errors import missing_attribute  # noqa: E402
+from ._errors import missing_attribute as _missing_attribute  # noqa: E402
 
 
 def __getattr__(name):
     """Only called for a name the module lacks: ``teachnn.Relu`` suggests the nearest name."""
-    raise missing_attribute(__name__, name, globals())
+    raise _missing_attribute(__name__, name, globals())

@@ -286,7 +286,7 @@ for _name in FLOAT_UNARY + ROUNDING_UNARY + SIGN_UNARY:
 for _name in FLOAT_UNARY + ROUNDING_UNARY + SIGN_UNARY + (
         "atan2", "hypot", "lerp", "cumsum", "cumprod", "reciprocal", "log", "log1p", "expm1", "sin", "cos",
         "tanh", "sigmoid", "square", "clamp_min", "clamp_max", "fmod", "remainder", "floor_divide",
-        "true_divide", "logaddexp", "fmax", "fmin", "deg2rad", "rad2deg", "addcmul"):
+        "true_divide", "deg2rad", "rad2deg", "addcmul"):
     setattr(TensorMath, _name + "_", _inplace(_name))
 for _alias, _name in (("arcsin", "asin"), ("arccos", "acos"), ("arctan", "atan"), ("arctan2", "atan2"),
                       ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"), ("fix", "trunc")):

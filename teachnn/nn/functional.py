@@ -10,9 +10,9 @@ from ._functional.dropout import *         # noqa: F401,F403
 from ._functional.conv import *            # noqa: F401,F403
 from ._functional.pooling import *         # noqa: F401,F403
 
-from .._errors import missing_attribute  # noqa: E402
+from .._errors import missing_attribute as _missing_attribute  # noqa: E402
 
 
 def __getattr__(name):
     """Only called for a name the module lacks: ``F.Relu`` suggests the nearest name."""
-    raise missing_attribute(__name__, name, globals())
+    raise _missing_attribute(__name__, name, globals())

@@ -8,9 +8,9 @@ from . import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
 
-from .._errors import missing_attribute  # noqa: E402
+from .._errors import missing_attribute as _missing_attribute  # noqa: E402
 
 
 def __getattr__(name):
     """Only called for a name the module lacks: ``optim.Relu`` suggests the nearest name."""
-    raise missing_attribute(__name__, name, globals())
+    raise _missing_attribute(__name__, name, globals())
