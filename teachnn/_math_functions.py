@@ -14,7 +14,8 @@ __all__ = [
     "true_divide", "logical_xor", "clamp_min", "clamp_max", "arcsin", "arccos", "arctan", "arctan2",
     "arcsinh", "arccosh", "arctanh", "fix", "lerp", "cumprod", "kthvalue", "dist", "msort",
     "addcmul", "addcdiv", "std_mean", "var_mean", "median", "nansum", "nanmean", "diff", "diagonal", "trace",
-    "logcumsumexp", "mv", "addmm", "inner", "tensordot"
+    "logcumsumexp", "mv", "addmm", "inner", "tensordot", "cummax", "cummin", "nan_to_num", "xlogy",
+    "logit", "isposinf", "isneginf", "vdot", "aminmax"
 ]
 
 
@@ -425,3 +426,67 @@ def tensordot(a, b, dims=2):
         sb[j % b._data.ndim] = sa[i % a._data.ndim]
     out = [c for c in sa if c not in sb] + [c for c in sb if c not in sa]
     return _einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def cummax(input, dim):
+    _check_input(input, "cummax")
+    return input.cummax(dim)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def cummin(input, dim):
+    _check_input(input, "cummin")
+    return input.cummin(dim)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    _check_input(input, "nan_to_num")
+    return input.nan_to_num(nan, posinf, neginf)
+
+
+@accepts_out
+@accepts_ndarrays
+def xlogy(input, other):
+    _check_input(input, "xlogy")
+    return input.xlogy(other)
+
+
+@accepts_out
+@accepts_ndarrays
+@numpy_keywords
+def logit(input, eps=None):
+    _check_input(input, "logit")
+    return input.logit(eps)
+
+
+@accepts_out
+@accepts_ndarrays
+def isposinf(input):
+    _check_input(input, "isposinf")
+    return input.isposinf()
+
+
+@accepts_out
+@accepts_ndarrays
+def isneginf(input):
+    _check_input(input, "isneginf")
+    return input.isneginf()
+
+
+@accepts_out
+@accepts_ndarrays
+def vdot(input, other):
+    _check_input(input, "vdot")
+    return input.vdot(other)
+
+
+@accepts_ndarrays
+def aminmax(input, *, dim=None, keepdim=False):
+    _check_input(input, "aminmax")
+    return input.aminmax(dim=dim, keepdim=keepdim)

@@ -15,7 +15,7 @@ from .autograd.function import Function, unbroadcast
 from .tensor import Tensor
 
 __all__ = ["UNARY", "Atan2", "Hypot", "Logaddexp", "Fmax", "Fmin", "Fmod", "Lerp", "LerpTensor", "Cumprod",
-           "Kthvalue", "VectorNorm", "Svdvals", "Einsum", "RoundDecimals", "erf", "erfinv"]
+           "Kthvalue", "Cummax", "NanToNum", "VectorNorm", "Svdvals", "Einsum", "RoundDecimals", "erf", "erfinv"]
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
@@ -297,6 +297,56 @@ class Kthvalue(Function):
         g = grad_values._data.reshape(ctx.index.shape)
         np.put_along_axis(grad, ctx.index, g, axis=ctx.dim)
         return grad, None, None, None
+
+
+class Cummax(Function):
+    """Running max along ``dim`` and where it was reached (the latest index at ties, as torch);
+    the gradient of each output goes to that index."""
+    _backward_name = "CummaxBackward0"
+    _better = staticmethod(np.greater_equal)
+
+    @classmethod
+    def forward(cls, ctx, x, dim):
+        a = np.moveaxis(x._data, dim, 0)                          # (L, ...)
+        values, index = np.empty_like(a), np.zeros(a.shape, dtype=np.int64)
+        for i in range(len(a)):
+            if i == 0:
+                values[0], index[0] = a[0], 0
+                continue
+            take = cls._better(a[i], values[i - 1]) | np.isnan(a[i])
+            values[i] = np.where(take, a[i], values[i - 1])
+            index[i] = np.where(take, i, index[i - 1])
+        ctx.index, ctx.dim, ctx.shape = np.moveaxis(index, 0, dim), dim, x._data.shape
+        indices = Tensor(ctx.index)
+        ctx.mark_non_differentiable(indices)
+        return Tensor(np.moveaxis(values, 0, dim)), indices
+
+    @staticmethod
+    def backward(ctx, grad_values, grad_indices):
+        grad = np.zeros(ctx.shape, dtype=grad_values._data.dtype)
+        grids = list(np.indices(ctx.shape, sparse=True))
+        grids[ctx.dim] = ctx.index
+        np.add.at(grad, tuple(grids), grad_values._data)
+        return grad, None
+
+
+class Cummin(Cummax):
+    _backward_name = "CumminBackward0"
+    _better = staticmethod(np.less_equal)
+
+
+class NanToNum(Function):
+    """NaN -> nan, +inf -> posinf, -inf -> neginf; the gradient passes only where x was finite."""
+    _backward_name = "NanToNumBackward0"
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.finite = np.isfinite(x._data)
+        return Tensor(np.nan_to_num(x._data, nan=nan, posinf=posinf, neginf=neginf))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return np.where(ctx.finite, grad_out._data, 0), None, None, None
 
 
 # ----------------------------------------------------------------------------------------

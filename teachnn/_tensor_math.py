@@ -8,6 +8,7 @@ these methods. ``teachnn.Tensor`` and ``teachnn._math_ops`` are looked up when a
 """
 import builtins
 import numbers
+from collections import namedtuple
 
 import numpy as np
 
@@ -21,6 +22,9 @@ __all__ = ["TensorMath", "FLOAT_UNARY", "ROUNDING_UNARY", "SIGN_UNARY"]
 
 _KthvalueResult = _return_type("kthvalue")
 _MedianResult = _return_type("median")
+_CummaxResult = _return_type("cummax")
+_CumminResult = _return_type("cummin")
+_AminmaxResult = namedtuple("aminmax", ["min", "max"])
 
 # integer and bool inputs become the default float dtype first (as in PyTorch)
 FLOAT_UNARY = ("sinh", "cosh", "tan", "asin", "acos", "atan", "asinh", "acosh", "atanh", "log2", "log10",
@@ -248,6 +252,64 @@ class TensorMath:
             raise RuntimeError(f"vector + matrix @ vector expected, got {self._data.ndim}, {vec._data.ndim}")
         return teachnn.matmul(self, vec)
 
+    @numpy_keywords
+    def cummax(self, dim):
+        """(values, indices): the running maximum along ``dim`` and where it was reached."""
+        return self._cum_extreme(dim, teachnn._math_ops.Cummax, _CummaxResult)
+
+    @numpy_keywords
+    def cummin(self, dim):
+        return self._cum_extreme(dim, teachnn._math_ops.Cummin, _CumminResult)
+
+    def _cum_extreme(self, dim, function, result):
+        x = self if self._data.ndim else self.reshape(1)
+        values, indices = function.apply(x, _norm_dim(dim, self._data.ndim) if self._data.ndim else 0)
+        if self._data.ndim == 0:
+            values, indices = values.reshape(()), indices.reshape(())
+        return result(values, indices)
+
+    @numpy_keywords
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN -> ``nan``, infinities -> ``posinf`` / ``neginf`` (default: the dtype's largest values)."""
+        if not _is_float_array(self._data):
+            return self.clone()
+        info = np.finfo(self._data.dtype)
+        return teachnn._math_ops.NanToNum.apply(self, nan, info.max if posinf is None else posinf,
+                                                info.min if neginf is None else neginf)
+
+    def xlogy(self, other):
+        """self * log(other), and 0 where self == 0 and other is not NaN (even where other is 0)."""
+        x, y = _float_binary(self, other, "xlogy")
+        with teachnn.no_grad():
+            zero = (x == 0) & ~y.isnan()
+        return teachnn.where(zero, 0.0, x * teachnn.where(zero, 1.0, y).log())
+
+    def logit(self, eps=None):
+        """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
+        p = self if _is_float_array(self._data) else self.to(_dtype.get_default_dtype())
+        if eps is not None:
+            p = p.clamp(eps, 1 - eps)
+        return (p / (1 - p)).log()
+
+    def isposinf(self):
+        return teachnn.Tensor(np.isposinf(self._data))
+
+    def isneginf(self):
+        return teachnn.Tensor(np.isneginf(self._data))
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return teachnn.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def inner(self, other):
+        return teachnn.inner(self, other)
+
+    def vdot(self, other):
+        return teachnn.dot(self, other)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return _AminmaxResult(self.amin(() if dim is None else dim, keepdim),
+                              self.amax(() if dim is None else dim, keepdim))
+
     def msort(self):
         return teachnn.sort(self, dim=0).values
 
@@ -286,7 +348,7 @@ for _name in FLOAT_UNARY + ROUNDING_UNARY + SIGN_UNARY:
 for _name in FLOAT_UNARY + ROUNDING_UNARY + SIGN_UNARY + (
         "atan2", "hypot", "lerp", "cumsum", "cumprod", "reciprocal", "log", "log1p", "expm1", "sin", "cos",
         "tanh", "sigmoid", "square", "clamp_min", "clamp_max", "fmod", "remainder", "floor_divide",
-        "true_divide", "deg2rad", "rad2deg", "addcmul"):
+        "true_divide", "deg2rad", "rad2deg", "addcmul", "nan_to_num", "xlogy", "logit", "addmm"):
     setattr(TensorMath, _name + "_", _inplace(_name))
 for _alias, _name in (("arcsin", "asin"), ("arccos", "acos"), ("arctan", "atan"), ("arctan2", "atan2"),
                       ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"), ("fix", "trunc")):

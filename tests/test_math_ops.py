@@ -312,3 +312,30 @@ def test_median_picks_the_lower_middle_and_diff_of_ints():
     ours = teachnn.diff(teachnn.tensor([1, 3, 6]), prepend=teachnn.tensor([0]))
     assert ours.tolist() == torch.diff(torch.tensor([1, 3, 6]), prepend=torch.tensor([0])).tolist()
     assert ours.dtype == teachnn.int64
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+@pytest.mark.parametrize("dim", [0, 1])
+def test_cummax_cummin_with_ties_and_nan(name, dim):
+    a = np.array([[1.0, 3, 3, 2], [np.nan, 0, -1, 5], [2, 2, 7, 7]])
+    ours, theirs = assert_parity(lambda lib, x: tuple(getattr(lib, name)(x, dim)), [a])
+    assert ours[1].dtype == teachnn.int64
+
+
+@requires_torch
+def test_nan_to_num_xlogy_logit_and_friends():
+    special = np.array([[1.5, np.nan, np.inf], [-np.inf, 0.0, -2.0]])
+    assert_parity(lambda lib, x: lib.nan_to_num(x, nan=0.5), [special])
+    assert_parity(lambda lib, x: x.nan_to_num(posinf=9.0, neginf=-9.0), [special])
+    assert_parity(lambda lib, x, y: lib.xlogy(x, y), [X, POS])
+    assert_parity(lambda lib, x, y: lib.xlogy(x * 0, y - 2), [X, POS], grad=False)
+    assert_parity(lambda lib, x: lib.logit(x.abs()), [X])
+    assert_parity(lambda lib, x: lib.logit(x, eps=0.05), [np.array([0.0, 0.01, 0.5, 0.99, 1.0])])
+    for name in ("isposinf", "isneginf"):
+        assert getattr(teachnn, name)(teachnn.tensor(special)).tolist() == \
+            getattr(torch, name)(torch.tensor(special)).tolist()
+    assert teachnn.vdot(teachnn.tensor([1.0, 2]), teachnn.tensor([3.0, 4])).item() == 11.0
+    ours, theirs = teachnn.aminmax(teachnn.tensor(X), dim=1), torch.aminmax(torch.tensor(X), dim=1)
+    np.testing.assert_array_equal(ours.min.numpy(), theirs.min.numpy())
+    np.testing.assert_array_equal(ours.max.numpy(), theirs.max.numpy())
