@@ -140,6 +140,9 @@ GRAPHS = [
     lambda lib, x, w, b: lib.nn.functional.cross_entropy(x, lib.tensor([0, 2])),
     lambda lib, x, w, b: ((x / 3 - 1) ** 2).sum(),
     lambda lib, x, w, b: lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 1))(x).sum(),
+    lambda lib, x, w, b: lib.nn.functional.max_pool2d(
+        lib.nn.BatchNorm2d(2)(lib.nn.Conv2d(1, 2, 2)(x.reshape(1, 1, 2, 3))).relu(), (1, 2)).flatten(1).sum(),
+    lambda lib, x, w, b: lib.nn.functional.mse_loss(lib.softmax(x.view(3, 2), dim=1), lib.zeros(3, 2)),
 ]
 
 
