@@ -300,26 +300,25 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to('cpu')``, ``to(other_tensor)``; returns self if nothing changes."""
         target = kwargs.pop("dtype", None)
-        kwargs.pop("copy", None)
-        kwargs.pop("non_blocking", None)
+        flags = [kwargs.pop("non_blocking", False)]                 # then copy
+        copy = kwargs.pop("copy", False)
         device = kwargs.pop("device", None)
+        kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
         for a in args:
             if isinstance(a, Tensor):
                 target = a.dtype
-            elif isinstance(a, builtins.bool):          # non_blocking given positionally
-                continue
+            elif isinstance(a, builtins.bool):          # non_blocking, copy given positionally
+                flags.append(a)
             elif isinstance(a, (str, _Device)):
                 device = a
             elif a is not None:
                 target = a
         if device is not None:
             _check_device(device)
-        if target is None:
-            return self
-        np_dtype = _dtype.to_numpy(target)
-        if np_dtype == self.data.dtype:
+        np_dtype = self._data.dtype if target is None else _dtype.to_numpy(target)
+        if np_dtype == self._data.dtype and not (copy or flags[2:3] == [True]):     # nothing to change
             return self
         return teachnn._ops.ToDtype.apply(self, np_dtype)
 

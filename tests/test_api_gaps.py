@@ -67,6 +67,9 @@ def test_module_and_tensor_to_accept_every_form():
         assert x.to(device="cpu", dtype=lib.float64).dtype == lib.float64
         assert x.to(lib.zeros(1, dtype=lib.int64)).dtype == lib.int64
         assert x.to("cpu", lib.float64, True).dtype == lib.float64
+        # copy=True always copies; positional booleans are non_blocking, then copy
+        assert x.to("cpu", copy=True) is not x and x.to(lib.float32, False, True) is not x
+        assert x.to("cpu", lib.float32, True) is x and x.to(x, copy=False) is x
 
 
 @requires_torch
