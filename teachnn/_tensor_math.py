@@ -34,7 +34,9 @@ ROUNDING_UNARY = ("floor", "ceil", "round", "trunc", "frac")
 # any dtype, same dtype out
 SIGN_UNARY = ("sign", "sgn")
 
-_C_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+# PyTorch's C type names, used in its error messages
+_C_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+           "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _not_implemented(name, t):

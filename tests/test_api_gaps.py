@@ -154,7 +154,7 @@ GRAPHS = [
 def test_next_functions_in_torchs_order(k):
     graphs = []
     for lib in (teachnn, torch):
-        x, w, b = lib.ones(2, 3, requires_grad=True), lib.ones(4, 3, requires_grad=True), lib.ones(4, requires_grad=True)
+        x, w, b = (lib.ones(*shape, requires_grad=True) for shape in ((2, 3), (4, 3), (4,)))
         graphs.append(_structure(lib, GRAPHS[k](lib, x, w, b)))
     assert graphs[0] == graphs[1]
 
@@ -166,7 +166,8 @@ EINSUM = [("ij,jk->ik", [(2, 3), (3, 4)]), ("ii->i", [(3, 3)]), ("ii", [(3, 3)])
           ("...ij,...jk", [(2, 2, 3), (2, 3, 2)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
           ("ij->", [(2, 3)]), ("ij,k->ijk", [(2, 3), (2,)]), ("iij->j", [(2, 2, 3)]),
           ("i...->...", [(2, 3, 4)]), ("ij,ij->i", [(2, 3), (2, 3)]), ("ijk->kji", [(2, 3, 4)]),
-          ("ba", [(2, 3)]), ("b i d, b j d -> b i j", [(2, 3, 4), (2, 5, 4)]), ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]),
+          ("ba", [(2, 3)]), ("b i d, b j d -> b i j", [(2, 3, 4), (2, 5, 4)]),
+          ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]),
           ("i,j->", [(2,), (3,)])]
 
 
@@ -220,7 +221,8 @@ def test_view_dtype_errors_match_torch():
 @pytest.mark.parametrize("namespace,name,suggestion", [
     (nn, "Relu", "ReLU"), (F, "Relu", "relu"), (teachnn, "Sofmax", "softmax"), (F, "maxpool2d", "max_pool2d"),
     (nn, "Conv2D", "Conv2d"), (nn, "CrossEntropyLos", "CrossEntropyLoss"), (teachnn.optim, "adam", None),
-    (teachnn.optim, "SDG", "SGD"), (nn.init, "kaiming_normal", "kaiming_normal_"), (nn.functional, "Softmax", "softmax"),
+    (teachnn.optim, "SDG", "SGD"), (nn.init, "kaiming_normal", "kaiming_normal_"),
+    (nn.functional, "Softmax", "softmax"),
     (teachnn, "xyzzy", None)])
 def test_misspelt_names_suggest_the_nearest(namespace, name, suggestion):
     if suggestion is None and hasattr(namespace, name):       # teachnn.optim.adam is the module
