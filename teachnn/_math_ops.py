@@ -11,11 +11,12 @@ import math
 
 import numpy as np
 
+from ._ops import Index
 from .autograd.function import Function, unbroadcast
 from .tensor import Tensor
 
 __all__ = ["UNARY", "Atan2", "Hypot", "Logaddexp", "Fmax", "Fmin", "Fmod", "Lerp", "LerpTensor", "Cumprod",
-           "Kthvalue", "Cummax", "NanToNum", "VectorNorm", "Svdvals", "Einsum", "RoundDecimals", "erf", "erfinv"]
+           "Kthvalue", "SortValues", "TopkValues", "Cummax", "NanToNum", "VectorNorm", "Svdvals", "Einsum", "RoundDecimals", "erf", "erfinv"]
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
@@ -297,6 +298,15 @@ class Kthvalue(Function):
         g = grad_values._data.reshape(ctx.index.shape)
         np.put_along_axis(grad, ctx.index, g, axis=ctx.dim)
         return grad, None, None, None
+
+
+class SortValues(Index):
+    """The values of ``sort``: picked by the sorting order, so the gradient goes back there."""
+    _backward_name = "SortBackward0"
+
+
+class TopkValues(Index):
+    _backward_name = "TopkBackward0"
 
 
 class Cummax(Function):

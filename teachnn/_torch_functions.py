@@ -393,7 +393,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     order = np.argsort(key, axis=d, kind="stable")
     if descending and input.data.dtype == np.bool_:
         order = np.flip(np.argsort(input.data, axis=d, kind="stable"), axis=d)
-    values = gather_along(input, d, order)
+    values = gather_along(input, d, order, _math_ops.SortValues)
     return _SortResult(values, Tensor(order.astype(np.int64)))
 
 
@@ -411,13 +411,13 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError(f"selected index k out of range: k={k} but dimension {d} has size {input.data.shape[d]}")
     res = sort(input, dim=d, descending=largest, stable=True)
     idx = np.take(res.indices.data, np.arange(k), axis=d)
-    return _TopkResult(gather_along(input, d, idx), Tensor(idx))
+    return _TopkResult(gather_along(input, d, idx, _math_ops.TopkValues), Tensor(idx))
 
 
-def gather_along(input, dim, indices):
+def gather_along(input, dim, indices, function=_ops.Index):
     grids = list(np.indices(indices.shape, sparse=True))
     grids[dim] = indices
-    return _ops.Index.apply(input, tuple(grids), True)
+    return function.apply(input, tuple(grids), True)
 
 
 def _matmul_checks(a, b, name):

@@ -184,6 +184,8 @@ def test_reductions_already_present_match_torch():
     assert_parity(lambda lib, x: lib.where(x > 0, x, 0.0), [a])
     assert_parity(lambda lib, x: lib.where(x > 0, 1.0, x), [a])
     assert_parity(lambda lib, x: lib.msort(x), [a])
+    x = teachnn.tensor(a, requires_grad=True)
+    assert x.sort().values.grad_fn.name() == "SortBackward0" and x.topk(2).values.grad_fn.name() == "TopkBackward0"
 
 
 @requires_torch
