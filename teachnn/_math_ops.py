@@ -16,7 +16,7 @@ from .autograd.function import Function, unbroadcast
 from .tensor import Tensor
 
 __all__ = ["UNARY", "Atan2", "Hypot", "Logaddexp", "Fmax", "Fmin", "Fmod", "Lerp", "LerpTensor", "Cumprod",
-           "Kthvalue", "SortValues", "TopkValues", "Cummax", "NanToNum", "VectorNorm", "Svdvals", "Einsum", "RoundDecimals", "erf", "erfinv"]
+           "Kthvalue", "SortValues", "TopkValues", "Cummax", "NanToNum", "VectorNorm", "Dist", "Svdvals", "Einsum", "RoundDecimals", "erf", "erfinv"]
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
@@ -403,6 +403,21 @@ class VectorNorm(Function):
             else:               # d/dx (sum |x|^p)^(1/p) = sign(x) |x|^(p-1) / norm^(p-1)
                 local = np.where(out == 0, 0, np.sign(x) * np.abs(x) ** (p - 1) / out ** (p - 1))
         return g * local, None, None, None
+
+
+class Dist(Function):
+    """||x - y||_p over every element (x and y broadcast): the vector norm of the difference."""
+    _backward_name = "DistBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y, p):
+        ctx.shapes = (x._data.shape, y._data.shape)
+        return VectorNorm.forward(ctx, Tensor(x._data - y._data), p, None, False)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = VectorNorm.backward(ctx, grad_out)[0]                  # dL/d(x - y)
+        return unbroadcast(g, ctx.shapes[0]), unbroadcast(-g, ctx.shapes[1]), None
 
 
 class Svdvals(Function):

@@ -317,8 +317,11 @@ class TensorMath:
 
     @numpy_keywords
     def dist(self, other, p=2):
-        """The p-norm of self - other."""
-        return (self - other).norm(p)
+        """The p-norm of self - other (every element; the shapes broadcast)."""
+        x, y = _float_binary(self, other, "dist")
+        if not _is_float_array(self._data):
+            raise RuntimeError(f"dist(): expected a floating point tensor, got {self.dtype}")
+        return teachnn._math_ops.Dist.apply(x, y, float(p))
 
     def positive(self):
         return self

@@ -166,8 +166,10 @@ def test_norm_and_dist(p):
     assert_parity(lambda lib, x: lib.norm(x, p=p), [a])
     assert_parity(lambda lib, x: x.norm(p, dim=1, keepdim=True), [a])
     assert_parity(lambda lib, x, y: lib.dist(x, y, p), [a, b])
+    assert_parity(lambda lib, x, y: x.dist(y[0], p=p), [a, b])          # broadcasting
     assert gradcheck(lambda x, y: teachnn.dist(x, y, p), (teachnn.tensor(a, requires_grad=True),
                                                           teachnn.tensor(b, requires_grad=True)))
+    assert teachnn.dist(teachnn.tensor(a, requires_grad=True), teachnn.tensor(b)).grad_fn.name() == "DistBackward0"
 
 
 @requires_torch
