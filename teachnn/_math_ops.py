@@ -16,7 +16,7 @@ from .autograd.function import Function, unbroadcast
 from .tensor import Tensor
 
 __all__ = ["UNARY", "Atan2", "Hypot", "Logaddexp", "Fmax", "Fmin", "Fmod", "Lerp", "LerpTensor", "Cumprod",
-           "Kthvalue", "SortValues", "TopkValues", "Cummax", "NanToNum", "VectorNorm", "Dist", "Svdvals", "Einsum", "RoundDecimals", "erf", "erfinv"]
+           "Kthvalue", "MedianDim", "MedianAll", "Trace", "SortValues", "TopkValues", "Cummax", "NanToNum", "VectorNorm", "Dist", "Svdvals", "Einsum", "RoundDecimals", "erf", "erfinv"]
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
@@ -298,6 +298,43 @@ class Kthvalue(Function):
         g = grad_values._data.reshape(ctx.index.shape)
         np.put_along_axis(grad, ctx.index, g, axis=ctx.dim)
         return grad, None, None, None
+
+
+class MedianDim(Kthvalue):
+    """median(dim): the ((n - 1) // 2 + 1)-th smallest value, PyTorch's lower median."""
+    _backward_name = "MedianBackward1"
+
+
+class MedianAll(Function):
+    """The lower median of every element; its gradient goes to the element it came from."""
+    _backward_name = "MedianBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        flat = x._data.reshape(-1)
+        position = int(np.argsort(flat, kind="stable")[(flat.size - 1) // 2])
+        ctx.shape, ctx.position = x._data.shape, position
+        return Tensor(np.asarray(flat[position]))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        grad = np.zeros(int(np.prod(ctx.shape)), dtype=grad_out._data.dtype)
+        grad[ctx.position] = grad_out._data
+        return grad.reshape(ctx.shape)
+
+
+class Trace(Function):
+    """Sum of the main diagonal; dL/dx is g on the diagonal, 0 elsewhere."""
+    _backward_name = "TraceBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.shape = x._data.shape
+        return Tensor(np.asarray(np.trace(x._data), dtype=x._data.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return np.eye(*ctx.shape, dtype=grad_out._data.dtype) * grad_out._data
 
 
 class SortValues(Index):

@@ -193,10 +193,14 @@ class TensorMath:
         """The lower of the two middle values (PyTorch's choice): all elements, or (values,
         indices) along ``dim``."""
         if dim is None:
-            flat = self.reshape(-1)
-            return flat.kthvalue((flat._data.size - 1) // 2 + 1, 0).values
-        n = self._data.shape[_norm_dim(dim, self._data.ndim)] if self._data.ndim else 1
-        values, indices = self.kthvalue((n - 1) // 2 + 1, dim, keepdim)
+            if self._data.size == 0:
+                return teachnn.tensor(float("nan"), dtype=self.dtype)
+            return teachnn._math_ops.MedianAll.apply(self)
+        x = self if self._data.ndim else self.reshape(1)
+        d = _norm_dim(dim, self._data.ndim) if self._data.ndim else 0
+        values, indices = teachnn._math_ops.MedianDim.apply(x, (x._data.shape[d] - 1) // 2 + 1, d, keepdim)
+        if self._data.ndim == 0:
+            values, indices = values.reshape(()), indices.reshape(())
         return _MedianResult(values, indices)
 
     @numpy_keywords
@@ -239,7 +243,7 @@ class TensorMath:
         """Sum of the main diagonal of a matrix."""
         if self._data.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self._data.ndim}")
-        return self.diagonal().sum()
+        return teachnn._math_ops.Trace.apply(self)
 
     @numpy_keywords
     def logcumsumexp(self, dim):
