@@ -7,6 +7,7 @@ draw from ``teachnn.random.default_generator``.
 """
 import builtins
 import functools
+import inspect
 import math
 import numbers
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from . import _dtype
 from ._arguments import _write_out, accepts_ndarrays
-from ._errors import numpy_keywords
+from ._errors import numpy_keywords, unexpected_keyword_message
 from ._promotion import _check_dtype_supported
 from .random import _np_rng
 from ._shapes import _check_device, _shape_args, device, layout, strided
@@ -32,9 +33,15 @@ def _creation_keywords(takes_sizes):
     default), ``layout=teachnn.strided`` and ``pin_memory=False`` (the only ones a CPU has)."""
     def decorate(fn):
         name = fn.__name__
+        params = inspect.signature(fn).parameters
+        valid = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                 and n != "input"] + (["size"] if takes_sizes else []) + ["out", "layout", "pin_memory"]
 
         @functools.wraps(fn)
         def wrapper(*args, out=None, layout=None, pin_memory=False, **kwargs):
+            for key in kwargs:
+                if key not in valid:
+                    raise TypeError(unexpected_keyword_message(name, key, valid))
             if takes_sizes and "size" in kwargs:
                 if args:
                     raise TypeError(f"{name}() got multiple values for argument 'size': give the sizes "

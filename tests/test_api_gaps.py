@@ -36,6 +36,13 @@ def test_factories_take_every_keyword_form(name):
         assert str(ours.dtype)[8:] == str(theirs.dtype)[6:] and ours.tolist() == theirs.tolist()
 
 
+def test_factory_keyword_typos_suggest_the_keyword():
+    with pytest.raises(TypeError, match="'sise'. Did you mean 'size'?"):
+        teachnn.zeros(2, sise=(3,))
+    with pytest.raises(TypeError, match="Did you mean 'requires_grad'?"):
+        teachnn.rand(2, requires_gard=True)
+
+
 def test_random_factories_follow_the_generator_with_size_keyword():
     for name in ("rand", "randn"):
         fn = getattr(teachnn, name)
