@@ -508,6 +508,8 @@ def outer(input, vec2):
 def einsum(equation, *operands):
     """Sum of products over the letters of ``equation`` (NumPy's notation, with '...'), e.g.
     ``einsum('ij,jk->ik', a, b)`` is ``a @ b``. Differentiable in every operand."""
+    if not isinstance(equation, str):          # einsum(a, [0, 1], b, [1, 2], [0, 2])
+        equation, operands = _einsum_sublists((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     operands = tuple(as_tensor(o) if o.__class__ is np.ndarray else o for o in operands)
@@ -517,6 +519,20 @@ def einsum(equation, *operands):
     inputs, output = _einsum_subscripts(equation, operands)
     dtype = _result_dtype(list(operands), [])
     return _math_ops.Einsum.apply(inputs, output, *[_cast(o, dtype) for o in operands])
+
+
+def _einsum_sublists(args):
+    """The sublist form (operand, [axis ids], operand, [axis ids], ..., [output ids]) as an equation."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def spell(ids):
+        return "".join("..." if i is Ellipsis else letters[i] for i in ids)
+
+    operands, terms = args[0::2], [spell(ids) for ids in args[1::2]]
+    output = ""
+    if len(args) % 2:                       # a trailing output sublist
+        operands, output = operands[:-1], "->" + spell(args[-1])
+    return ",".join(terms) + output, operands
 
 
 def _einsum_subscripts(equation, operands):

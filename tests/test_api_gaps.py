@@ -190,6 +190,14 @@ def test_einsum_values_and_gradients_match_torch(equation, shapes):
 
 
 @requires_torch
+def test_einsum_sublist_form():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    assert_parity(lambda lib, x, y: lib.einsum(x, [0, 1], y, [1, 2], [0, 2]), [a, b])
+    assert_parity(lambda lib, x: lib.einsum(x, [Ellipsis, 1], x, [Ellipsis, 1]), [a])
+
+
+@requires_torch
 def test_einsum_errors():
     for lib in (teachnn, torch):
         a = lib.ones(2, 3)
