@@ -51,7 +51,7 @@ def missing_attribute(module_name: str, name: str, namespace) -> AttributeError:
     """The AttributeError for ``teachnn.nn.Relu``: Python's wording plus the nearest public name
     of the module (case-insensitively). A module's ``__getattr__`` raises it."""
     message = f"module '{module_name}' has no attribute '{name}'"
-    if not name.startswith("__"):       # dunder probes (__path__, __wrapped__) are not typos
+    if not name.startswith("_"):        # probes (__path__, _repr_html_, _ipython_...) are not typos
         public = [n for n, v in namespace.items() if not n.startswith("_") and not (
             type(v).__name__ == "module" and v.__name__ != f"{module_name}.{n}")]   # not re-exported internals
         public.sort(key=lambda n: type(namespace[n]).__name__ == "module")     # classes and functions first
