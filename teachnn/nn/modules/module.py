@@ -121,6 +121,8 @@ def _warn_if_unregistered_modules(owner, name, value):
         return
     if items and any(isinstance(item, Module) for item in items):
         warnings.warn(
+            f"{owner}.{name}은(는) 레이어를 담은 보통 파이썬 {kind}입니다: 그 안의 파라미터가 등록되지 "
+            f"않아 model.parameters(), state_dict(), 옵티마이저가 보지 못합니다. {fix}를 쓰세요.\n"
             f"{owner}.{name} is a plain Python {kind} of layers: their parameters are not "
             f"registered, so model.parameters(), state_dict() and the optimiser do not see them. "
             f"Use {fix} instead.",
