@@ -71,15 +71,24 @@ def _check_input_dims(x, n, who, layer):
     raise RuntimeError(msg)
 
 
+def _native(array):
+    """The array in the machine's byte order (Numba compiles native-order arrays only)."""
+    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
+
+
+def _native_dtype(t):
+    return t._data.dtype.newbyteorder("=")
+
+
 def _check_float_pair(x, weight, who):
     """Input and weight must be the same floating dtype (float32 or float64)."""
     for name, t in (("input", x), ("weight", weight)):
-        if t.data.dtype.kind != "f" or t.data.dtype.itemsize not in (4, 8):
+        if t._data.dtype.kind != "f" or t._data.dtype.itemsize not in (4, 8):
             raise RuntimeError(
                 f"{who}() needs a floating-point {name} (float32 or float64), but got "
-                f"{name} of dtype {t.data.dtype}. Convert it with {name}.float() (images "
+                f"{name} of dtype {t._data.dtype}. Convert it with {name}.float() (images "
                 "stored as integers should also be scaled, e.g. x.float() / 255)")
-    if x.data.dtype != weight.data.dtype:
+    if _native_dtype(x) != _native_dtype(weight):
         raise RuntimeError(
             f"{who}(): input is {x.data.dtype} but weight is {weight.data.dtype}; they must "
             f"match. Use input.to(weight.dtype) or convert the layer with .double()/.float()")
@@ -115,7 +124,7 @@ def _check_bias(bias, out_channels, weight, x, who):
             f"Given weight of size {shape_str(weight.shape)}, expected bias to be 1-dimensional "
             f"with {out_channels} elements (one per output channel), but got bias of size "
             f"{shape_str(bias.shape)} instead")
-    if bias.data.dtype != x.data.dtype:
+    if _native_dtype(bias) != _native_dtype(x):
         raise RuntimeError(f"{who}(): bias is {bias.data.dtype} but input is {x.data.dtype}; "
                            "they must match")
     return bias
@@ -160,9 +169,9 @@ class _Convolution(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups):
         n = weight.ndim - 2
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))       # (N, C, D, H, W)
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        b = None if bias is None else np.ascontiguousarray(bias.data)
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))       # (N, C, D, H, W)
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        b = None if bias is None else np.ascontiguousarray(_native(bias._data))
         ctx.kernels = _kernels.active             # the tier now; backward runs on it too
         out5 = ctx.kernels.conv.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups)
         ctx.save_for_backward(x, weight)
@@ -177,9 +186,9 @@ class _Convolution(Function):
         stride, pad_lr, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
             _shape5(grad_out.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_backward(g5, x5, w5, stride, pad_lr, dilation,
                                                     groups, need_x=need_x, need_w=need_w,
@@ -240,6 +249,10 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"actual input size. The (dilated) kernel must fit inside the padded input: use a "
             f"smaller kernel_size or dilation, more padding, or a larger input")
 
+    # A stride longer than the padded input gives the same single window as a stride of
+    # (padded - span + 1): use that, so no kernel sizes a buffer by a huge stride.
+    stride = tuple(min(s, L + pl + pr - (d * (k - 1) + 1) + 1) for s, L, (pl, pr), k, d
+                   in zip(stride, spatial, pad_lr, kernel, dilation))
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
@@ -314,9 +327,9 @@ class _ConvolutionTranspose(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_spatial):
         n = weight.ndim - 2
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        b = None if bias is None else np.ascontiguousarray(bias.data)
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        b = None if bias is None else np.ascontiguousarray(_native(bias._data))
         ctx.kernels = _kernels.active             # the tier now; backward runs on it too
         out5 = ctx.kernels.conv.conv_transpose_forward(x5, w5, b, stride, padding, dilation,
                                                        groups, out_spatial)
@@ -331,9 +344,9 @@ class _ConvolutionTranspose(Function):
         stride, padding, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
             _shape5(grad_out.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_transpose_backward(
             g5, x5, w5, stride, padding, dilation, groups, need_x=need_x, need_w=need_w,

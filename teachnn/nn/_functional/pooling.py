@@ -55,11 +55,33 @@ _FLOATS = FLOAT_NUMPY_DTYPES
 # --------------------------------------------------------------------------------------
 # Validation helpers: every message says what was expected, what was given, what to do
 # --------------------------------------------------------------------------------------
-def _check_input(input, n: int, fname: str) -> None:
-    """``input`` must be a float Tensor of shape (C, *spatial) or (N, C, *spatial)."""
+def _check_tensor(input, fname: str) -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"{fname}(): argument 'input' must be a Tensor, not "
                         f"{type(input).__name__}; wrap your data with teachnn.tensor(...)")
+
+
+def _native(array: np.ndarray) -> np.ndarray:
+    """The array in the machine's byte order (Numba compiles native-order arrays only)."""
+    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
+
+
+def _check_flag(value, name: str, fname: str) -> bool:
+    """A bool argument, strictly: PyTorch refuses ``ceil_mode="False"`` (a non-empty string
+    is truthy, so accepting it would silently turn the option on)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{fname}(): argument '{name}' must be bool, not "
+                        f"{type(value).__name__} ({value!r}); write {name}=True or "
+                        f"{name}=False")
+    return bool(value)
+
+
+def _check_input(input, n: int, fname: str, empty_channels: bool = False) -> None:
+    """``input`` must be a float Tensor of shape (C, *spatial) or (N, C, *spatial).
+
+    ``empty_channels``: the operation accepts zero channels too (PyTorch's adaptive average
+    pooling returns an empty result for them)."""
+    _check_tensor(input, fname)
     spatial = _AXES[n][1:-1]
     ndim = input.data.ndim
     if ndim not in (n + 1, n + 2):
@@ -75,12 +97,14 @@ def _check_input(input, n: int, fname: str) -> None:
             f"{fname}() expected a {n + 1}D (unbatched) or {n + 2}D (batch mode) tensor for "
             f"input: [channels, {spatial}] or [batch, channels, {spatial}], but got a "
             f"{ndim}-d tensor of shape {shape_str(input.shape)}; {hint}.")
-    if input.data.dtype not in _FLOATS:
+    if input._data.dtype.newbyteorder("=") not in _FLOATS:
         raise RuntimeError(
             f"{fname}() is implemented for float32 and float64 tensors, but the input has "
-            f"dtype {input.data.dtype}; convert it with x.float() (or x.double()).")
-    shape = input.data.shape
+            f"dtype {input._data.dtype}; convert it with x.float() (or x.double()).")
+    shape = input._data.shape
     first_nonbatch = 1 if ndim == n + 2 else 0
+    if empty_channels and 0 not in shape[first_nonbatch + 1:]:
+        first_nonbatch += 1                     # only the channel axis may be empty too
     for axis in range(first_nonbatch, ndim):
         if shape[axis] == 0:
             raise RuntimeError(
@@ -101,6 +125,12 @@ def _tuple_arg(value, n: int, name: str, fname: str) -> tuple[int, ...]:
 
 def _window_args(fname, n, kernel_size, stride, padding, dilation=1):
     """Parse and check kernel_size / stride / padding / dilation; return four n-tuples."""
+    kernel, stride, pad, dil = _parse_window(fname, n, kernel_size, stride, padding, dilation)
+    return _check_window(fname, kernel, stride, pad, dil)
+
+
+def _parse_window(fname, n, kernel_size, stride, padding, dilation=1):
+    """The argument parsing alone (TypeError/RuntimeError for the form of each value)."""
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         stride = kernel                      # PyTorch's default: windows do not overlap
@@ -108,6 +138,11 @@ def _window_args(fname, n, kernel_size, stride, padding, dilation=1):
         stride = _tuple_arg(stride, n, "stride", fname)
     pad = _tuple_arg(padding, n, "padding", fname)
     dil = _tuple_arg(dilation, n, "dilation", fname)
+    return kernel, stride, pad, dil
+
+
+def _check_window(fname, kernel, stride, pad, dil):
+    """The values of the parsed window arguments (RuntimeError, as PyTorch's kernels)."""
     if any(k <= 0 for k in kernel):
         raise RuntimeError(f"{fname}: kernel size should be greater than zero, but got "
                            f"kernel_size={kernel}; a window must cover at least one cell.")
@@ -164,10 +199,12 @@ def _pad_axes(axes):
 
 
 def _to_planes(array: np.ndarray, n: int) -> np.ndarray:
-    """(N, C, *spatial) or (C, *spatial) -> (P, D, H, W), contiguous, P = N*C (or C)."""
+    """(N, C, *spatial) or (C, *spatial) -> (P, D, H, W), contiguous, native byte order,
+    P = N*C (or C)."""
     spatial = array.shape[-n:]
     planes = int(np.prod(array.shape[:-n]))
-    return np.ascontiguousarray(array).reshape((planes,) + (1,) * (3 - n) + tuple(spatial))
+    return np.ascontiguousarray(_native(array)).reshape(
+        (planes,) + (1,) * (3 - n) + tuple(spatial))
 
 
 def _from_planes(array: np.ndarray, lead_shape, n: int) -> np.ndarray:
@@ -186,20 +223,25 @@ class _MaxPool(Function):
 
     @staticmethod
     def forward(ctx, input, axes, n):
-        x = _to_planes(input.data, n)                        # (N, C, *S) -> (P, D, H, W)
+        x = _to_planes(input._data, n)                       # (N, C, *S) -> (P, D, H, W)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out, idx = ctx.kernels.pool.max_pool_forward(x, axes)   # (P, OD, OH, OW) twice
-        lead = input.data.shape[:-n]
-        ctx.n, ctx.in_shape, ctx.indices = n, input.data.shape, idx
+        lead = input._data.shape[:-n]
+        ctx.n, ctx.in_shape = n, input._data.shape
         ctx.spatial = x.shape[1:]
         indices = Tensor(_from_planes(idx, lead, n))
         ctx.mark_non_differentiable(indices)
+        # saved as a Tensor: the learner gets the same array, and an in-place change to it
+        # must make backward fail (as in PyTorch) instead of routing gradients elsewhere
+        ctx.save_for_backward(indices)
         return Tensor(_from_planes(out, lead, n)), indices
 
     @staticmethod
     def backward(ctx, grad_out, grad_indices):
-        g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
-        grad_in = ctx.kernels.pool.max_pool_backward(g, ctx.indices, ctx.spatial)  # (P, D, H, W)
+        indices, = ctx.saved_tensors
+        g = _to_planes(grad_out._data, ctx.n)                # (P, OD, OH, OW)
+        grad_in = ctx.kernels.pool.max_pool_backward(g, _to_planes(indices._data, ctx.n),
+                                                     ctx.spatial)  # (P, D, H, W)
         return grad_in.reshape(ctx.in_shape), None, None
 
 
@@ -211,7 +253,7 @@ class _AvgPool(Function):
 
     @staticmethod
     def forward(ctx, input, axes, n, count_include_pad, divisor_override):
-        x = _to_planes(input.data, n)                        # (P, D, H, W)
+        x = _to_planes(input._data, n)                       # (P, D, H, W)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out = ctx.kernels.pool.avg_pool_forward(x, axes, count_include_pad, divisor_override)
         ctx.n, ctx.in_shape, ctx.axes = n, input.data.shape, axes
@@ -220,7 +262,7 @@ class _AvgPool(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
+        g = _to_planes(grad_out._data, ctx.n)                # (P, OD, OH, OW)
         grad_in = ctx.kernels.pool.avg_pool_backward(g, ctx.axes, ctx.count_include_pad,
                                                      ctx.divisor_override)
         return grad_in.reshape(ctx.in_shape), None, None, None, None
@@ -234,8 +276,8 @@ class _MaxUnpool(Function):
 
     @staticmethod
     def forward(ctx, input, indices, out_spatial, n):
-        x = _to_planes(input.data, n)                        # (P, ID, IH, IW)
-        idx = _to_planes(indices.data, n)
+        x = _to_planes(input._data, n)                       # (P, ID, IH, IW)
+        idx = _to_planes(indices._data, n)
         out3 = (1,) * (3 - n) + tuple(out_spatial)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out = ctx.kernels.pool.max_unpool_forward(x, idx, out3)   # (P, D, H, W)
@@ -244,7 +286,7 @@ class _MaxUnpool(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = _to_planes(grad_out.data, ctx.n)                 # (P, D, H, W)
+        g = _to_planes(grad_out._data, ctx.n)                # (P, D, H, W)
         grad_in = ctx.kernels.pool.max_unpool_backward(g, ctx.indices)
         return grad_in.reshape(ctx.in_shape), None, None, None
 
@@ -268,8 +310,12 @@ _MAX_UNPOOL = {n: _named(_MaxUnpool, f"MaxUnpool{n}DBackward0") for n in (1, 2, 
 # --------------------------------------------------------------------------------------
 def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     fname = f"max_pool{n}d"
+    _check_tensor(input, fname)
+    parsed = _parse_window(fname, n, kernel_size, stride, padding, dilation)
+    ceil_mode = _check_flag(ceil_mode, "ceil_mode", fname)
+    _check_flag(return_indices, "return_indices", fname)
     _check_input(input, n, fname)
-    kernel, stride, pad, dil = _window_args(fname, n, kernel_size, stride, padding, dilation)
+    kernel, stride, pad, dil = _check_window(fname, *parsed)
     axes = _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
     out, indices = _MAX_POOL[n].apply(input, axes, n)
     return (out, indices) if return_indices else out
@@ -366,10 +412,20 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
     fname = f"avg_pool{n}d"
-    _check_input(input, n, fname)
-    kernel, stride, pad, dil = _window_args(fname, n, kernel_size, stride, padding)
+    _check_tensor(input, fname)
+    parsed = _parse_window(fname, n, kernel_size, stride, padding)
+    ceil_mode = _check_flag(ceil_mode, "ceil_mode", fname)
+    count_include_pad = _check_flag(count_include_pad, "count_include_pad", fname)
     if divisor_override is not None:
-        divisor_override = operator.index(divisor_override)
+        if isinstance(divisor_override, (bool, np.bool_)) or \
+                not isinstance(divisor_override, (int, np.integer)):
+            raise TypeError(f"{fname}(): argument 'divisor_override' must be int, not "
+                            f"{type(divisor_override).__name__} ({divisor_override!r}); the "
+                            "divisor replaces the window's cell count, a whole number")
+        divisor_override = int(divisor_override)
+    _check_input(input, n, fname)
+    kernel, stride, pad, dil = _check_window(fname, *parsed)
+    if divisor_override is not None:
         if divisor_override == 0:
             raise RuntimeError(f"{fname}: divisor must be not zero (divisor_override=0 would "
                                "divide every window sum by 0); use None for the default.")
@@ -438,34 +494,9 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 # --------------------------------------------------------------------------------------
 def _adaptive_axes(fname, input, n, output_size):
     """Resolve ``output_size`` (int, tuple, None entries = keep) and build window tables."""
-    spatial = input.data.shape[-n:]
-    if output_size is None or isinstance(output_size, (int, np.integer)) or n == 1:
-        if isinstance(output_size, (tuple, list)) and n == 1 and len(output_size) == 1:
-            output_size = output_size[0]
-        if output_size is None or isinstance(output_size, bool) or \
-                not isinstance(output_size, (int, np.integer)):
-            raise TypeError(f"{fname}(): argument 'output_size' must be an int or a tuple of "
-                            f"{n} ints, but got {output_size!r}" +
-                            ("; the 1-d version does not accept None" if n == 1 else ""))
-        sizes = [int(output_size)] * n
-    else:
-        try:
-            items = list(output_size)
-        except TypeError:
-            raise TypeError(f"{fname}(): argument 'output_size' must be an int or a tuple of "
-                            f"{n} ints, but got {type(output_size).__name__}") from None
-        if len(items) != n:
-            raise RuntimeError(f"{fname}: output_size must be {n} (one size per spatial axis "
-                               f"{_AXES[n]}), but got {len(items)} values: {tuple(items)}")
-        sizes = []
-        for L, o in zip(spatial, items):
-            if o is None:
-                sizes.append(int(L))                         # None: keep this axis' size
-            elif isinstance(o, bool) or not isinstance(o, (int, np.integer)):
-                raise TypeError(f"{fname}(): output_size entries must be ints or None, "
-                                f"but got {o!r}")
-            else:
-                sizes.append(int(o))
+    items = _parse_output_size(fname, n, output_size)
+    spatial = input._data.shape[-n:]
+    sizes = [int(L) if o is None else o for L, o in zip(spatial, items)]
     if any(o < 0 for o in sizes):
         raise RuntimeError(f"{fname}: elements of output_size must be greater than or equal "
                            f"to 0, but got output_size={tuple(sizes)}.")
@@ -474,15 +505,49 @@ def _adaptive_axes(fname, input, n, output_size):
     return tuple([dummy] * (3 - n) + axes)
 
 
+def _parse_output_size(fname, n, output_size):
+    """``output_size`` as a list of n ints or None (= keep that axis), before any shape
+    check, as PyTorch's argument parser does."""
+    if output_size is None or isinstance(output_size, (int, np.integer)) or n == 1:
+        if isinstance(output_size, (tuple, list)) and n == 1 and len(output_size) == 1:
+            output_size = output_size[0]
+        if output_size is None or isinstance(output_size, bool) or \
+                not isinstance(output_size, (int, np.integer)):
+            raise TypeError(f"{fname}(): argument 'output_size' must be an int or a tuple of "
+                            f"{n} ints, but got {output_size!r}" +
+                            ("; the 1-d version does not accept None" if n == 1 else ""))
+        return [int(output_size)] * n
+    else:
+        try:
+            items = list(output_size)
+        except TypeError:
+            raise TypeError(f"{fname}(): argument 'output_size' must be an int or a tuple of "
+                            f"{n} ints, but got {type(output_size).__name__}") from None
+        for o in items:
+            if o is not None and (isinstance(o, bool) or not isinstance(o, (int, np.integer))):
+                raise TypeError(f"{fname}(): output_size entries must be ints or None, "
+                                f"but got {o!r}")
+        if len(items) != n:
+            raise RuntimeError(f"{fname}: output_size must be {n} (one size per spatial axis "
+                               f"{_AXES[n]}), but got {len(items)} values: {tuple(items)}")
+        return [None if o is None else int(o) for o in items]
+
+
 def _adaptive_avg(n, input, output_size):
     fname = f"adaptive_avg_pool{n}d"
-    _check_input(input, n, fname)
+    _check_tensor(input, fname)
+    _parse_output_size(fname, n, output_size)
+    # PyTorch's 1-d and 2-d adaptive average pooling return an empty result for 0 channels
+    _check_input(input, n, fname, empty_channels=n < 3)
     axes = _adaptive_axes(fname, input, n, output_size)
     return _ADAPTIVE_AVG[n].apply(input, axes, n, False, None)
 
 
 def _adaptive_max(n, input, output_size, return_indices):
     fname = f"adaptive_max_pool{n}d"
+    _check_tensor(input, fname)
+    _parse_output_size(fname, n, output_size)
+    _check_flag(return_indices, "return_indices", fname)
     _check_input(input, n, fname)
     axes = _adaptive_axes(fname, input, n, output_size)
     out, indices = _ADAPTIVE_MAX[n].apply(input, axes, n)
@@ -710,8 +775,10 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     ``avg_pool(x^p) * (kernel cells)``, then ``^(1/p)``; ``p = inf`` is max pooling of |x|.
     """
     fname = f"lp_pool{n}d"
-    _check_input(input, n, fname)
+    _check_tensor(input, fname)
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
+    _check_flag(ceil_mode, "ceil_mode", fname)
+    _check_input(input, n, fname)
     max_pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[n]
     avg_pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[n]
     if norm_type == float("inf"):
