@@ -106,6 +106,25 @@ def _int_tuple(value, n, name, who, minimum):
     return values
 
 
+def _check_arg_types(n, who, groups, **tuples):
+    """PyTorch parses every argument's type before it looks at any shape: a float stride
+    is a TypeError even when the input has the wrong shape too, so check the types first."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"{who}(): groups must be an int, but got {type(groups).__name__} "
+                        f"({groups!r})")
+    for name, value in tuples.items():
+        if name == "padding" and isinstance(value, str) and who.startswith("conv") and \
+                "transpose" not in who:
+            continue                              # 'same'/'valid': checked later
+        try:
+            geometry.ntuple(value, n, name)
+        except TypeError as err:
+            raise TypeError(f"{who}(): {err}; write it as an int or a tuple of {n} ints") \
+                from None
+        except ValueError:
+            pass                                  # a wrong length: RuntimeError later
+
+
 def _check_groups(groups, who):
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
         raise TypeError(f"{who}(): groups must be an int, but got {type(groups).__name__}")
@@ -202,6 +221,7 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     """Validate every argument of an n-d convolution, then run it (shared by F and nn)."""
     _as_tensor_arg(input, "input", who)
     _as_tensor_arg(weight, "weight", who)
+    _check_arg_types(n, who, groups, stride=stride, padding=padding, dilation=dilation)
     batched = _check_input_dims(input, n, who, layer)
     if weight.ndim != n + 2:
         raise RuntimeError(
@@ -361,6 +381,13 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
     """Validate every argument of an n-d transposed convolution, then run it."""
     _as_tensor_arg(input, "input", who)
     _as_tensor_arg(weight, "weight", who)
+    if isinstance(padding, str):
+        raise TypeError(f"{who}(): padding must be an int or a tuple of {n} ints, not the "
+                        f"string {padding!r} ('same'/'valid' exist only for ordinary "
+                        "convolutions); the output size is (L-1)*s - 2p + d(k-1) + "
+                        "output_padding + 1")
+    _check_arg_types(n, who, groups, stride=stride, padding=padding, dilation=dilation,
+                     output_padding=output_padding)
     batched = _check_input_dims(input, n, who, layer)
     if weight.ndim != n + 2:
         raise RuntimeError(
@@ -542,6 +569,14 @@ def pad(input, pad, mode="constant", value=None):
     crop. Differentiable: the gradient of every padded cell flows back to its source cell.
     """
     _as_tensor_arg(input, "input", "pad")
+    if isinstance(pad, (int, np.integer)) or isinstance(pad, str) or pad is None:
+        raise TypeError(f"pad(): pad must be a tuple of ints like (left, right), but got {pad!r}")
+    if any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in tuple(pad)):
+        raise TypeError(f"pad(): pad must contain ints, but got {tuple(pad)}")
+    if value is not None and (isinstance(value, (str, bytes)) or
+                              not isinstance(value, (int, float, np.number))):
+        raise TypeError(f"pad(): argument 'value' must be a number (the fill of the padded "
+                        f"cells), not {type(value).__name__} ({value!r})")
     if mode not in _PAD_MODES:
         raise NotImplementedError(
             f"Unrecognised padding mode {mode}: use one of {', '.join(map(repr, _PAD_MODES))}"
