@@ -188,6 +188,10 @@ def _conv_case(d, rng):
 
         def fn(lib, x, *rest):
             m = getattr(lib.nn, layer)(cin_arg, cout_arg, kernel_size, **mkwargs).double()
+            with lib.no_grad():               # the same weights in both libraries
+                for p in m.parameters():
+                    p.copy_(lib.tensor(np.cos(np.arange(p.numel()) * 0.7).reshape(
+                        tuple(p.shape))))
             return m(x.double() if x.dtype != lib.int64 else x)
 
         return f"nn.{layer}({cin}, {cout}, {kernel_size!r}, {mkwargs})(x{x_shape})", fn, \

@@ -102,9 +102,11 @@ def _check_input(input, n: int, fname: str, empty_channels: bool = False) -> Non
             f"{fname}() is implemented for float32 and float64 tensors, but the input has "
             f"dtype {input._data.dtype}; convert it with x.float() (or x.double()).")
     shape = input._data.shape
-    first_nonbatch = 1 if ndim == n + 2 else 0
-    if empty_channels and 0 not in shape[first_nonbatch + 1:]:
-        first_nonbatch += 1                     # only the channel axis may be empty too
+    # PyTorch lets adaptive pooling take an empty leading axis of an unbatched input, and
+    # adaptive average pooling (1-d, 2-d) an empty channel axis too
+    first_nonbatch = 1 if ndim == n + 2 or empty_channels else 0
+    if empty_channels == "all" and ndim == n + 2 and 0 not in shape[2:]:
+        first_nonbatch = 2
     for axis in range(first_nonbatch, ndim):
         if shape[axis] == 0:
             raise RuntimeError(
@@ -301,7 +303,24 @@ def _named(base, backward_name):
 _MAX_POOL = {n: _named(_MaxPool, f"MaxPool{n}DWithIndicesBackward0") for n in (1, 2, 3)}
 _ADAPTIVE_MAX = {n: _named(_MaxPool, f"AdaptiveMaxPool{n}DBackward0") for n in (1, 2, 3)}
 _AVG_POOL = {n: _named(_AvgPool, f"AvgPool{n}DBackward0") for n in (1, 2, 3)}
-_ADAPTIVE_AVG = {n: _named(_AvgPool, f"AdaptiveAvgPool{n}DBackward0") for n in (1, 2, 3)}
+class _AdaptiveAvgPool(_AvgPool):
+    """Adaptive average pooling: PyTorch's backward refuses an empty output (other than an
+    empty batch), so the same program fails at the same line here."""
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        if 0 in grad_out.shape[1:]:
+            raise RuntimeError(
+                f"adaptive_avg_pool{ctx.n}d backward: Expected grad_output to have non-zero "
+                f"size for non-batch dimensions, but grad_output has sizes "
+                f"{shape_str(grad_out.shape)}. An output_size of 0 (or an empty channel "
+                "axis) gives an empty result that PyTorch cannot differentiate; ask for at "
+                "least one cell per axis")
+        return _AvgPool.backward(ctx, grad_out)
+
+
+_ADAPTIVE_AVG = {n: _named(_AdaptiveAvgPool, f"AdaptiveAvgPool{n}DBackward0")
+                 for n in (1, 2, 3)}
 _MAX_UNPOOL = {n: _named(_MaxUnpool, f"MaxUnpool{n}DBackward0") for n in (1, 2, 3)}
 
 
@@ -505,9 +524,15 @@ def _adaptive_axes(fname, input, n, output_size):
     return tuple([dummy] * (3 - n) + axes)
 
 
-def _parse_output_size(fname, n, output_size):
+def _parse_output_size(fname, n, output_size, input=None):
     """``output_size`` as a list of n ints or None (= keep that axis), before any shape
     check, as PyTorch's argument parser does."""
+    if n > 1 and isinstance(output_size, (tuple, list)) and input is not None and \
+            input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}: "
+                         f"output_size={tuple(output_size)} names more axes than the "
+                         f"{input.ndim}-d input of shape {shape_str(input.shape)} has; give "
+                         f"{n} sizes, one per spatial axis {_AXES[n]}")
     if output_size is None or isinstance(output_size, (int, np.integer)) or n == 1:
         if isinstance(output_size, (tuple, list)) and n == 1 and len(output_size) == 1:
             output_size = output_size[0]
@@ -536,9 +561,9 @@ def _parse_output_size(fname, n, output_size):
 def _adaptive_avg(n, input, output_size):
     fname = f"adaptive_avg_pool{n}d"
     _check_tensor(input, fname)
-    _parse_output_size(fname, n, output_size)
+    _parse_output_size(fname, n, output_size, input)
     # PyTorch's 1-d and 2-d adaptive average pooling return an empty result for 0 channels
-    _check_input(input, n, fname, empty_channels=n < 3)
+    _check_input(input, n, fname, empty_channels="all" if n < 3 else "unbatched")
     axes = _adaptive_axes(fname, input, n, output_size)
     return _ADAPTIVE_AVG[n].apply(input, axes, n, False, None)
 
@@ -546,9 +571,9 @@ def _adaptive_avg(n, input, output_size):
 def _adaptive_max(n, input, output_size, return_indices):
     fname = f"adaptive_max_pool{n}d"
     _check_tensor(input, fname)
-    _parse_output_size(fname, n, output_size)
+    _parse_output_size(fname, n, output_size, input)
     _check_flag(return_indices, "return_indices", fname)
-    _check_input(input, n, fname)
+    _check_input(input, n, fname, empty_channels="unbatched")
     axes = _adaptive_axes(fname, input, n, output_size)
     out, indices = _ADAPTIVE_MAX[n].apply(input, axes, n)
     return (out, indices) if return_indices else out
@@ -776,7 +801,16 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     """
     fname = f"lp_pool{n}d"
     _check_tensor(input, fname)
+    if n > 1 and not isinstance(kernel_size, (int, np.integer)):
+        try:
+            count = len(kernel_size)
+        except TypeError:
+            count = None
+        if count is not None and count != n:
+            raise ValueError(f"{fname}: kernel_size must be an int or {n} ints (one per axis "
+                             f"{_AXES[n]}), but got {kernel_size!r} ({count} values)")
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
+    _parse_window(fname, n, kernel_size, stride, 0)
     _check_flag(ceil_mode, "ceil_mode", fname)
     _check_input(input, n, fname)
     max_pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[n]

@@ -70,7 +70,7 @@ class _ConvNd(Module):
         if out_channels % groups != 0:
             raise ValueError(f"out_channels must be divisible by groups: out_channels="
                              f"{out_channels}, groups={groups}")
-        if isinstance(padding, str):
+        if isinstance(padding, str) and not self._transposed:
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of "
                                  "{'same', 'valid'}")
@@ -86,12 +86,12 @@ class _ConvNd(Module):
             raise TypeError(f"{layer}(): groups must be an int, but got {groups!r}; the "
                             "weight has in_channels/groups channels per filter, a whole number")
         kernel_size = geometry.ntuple(kernel_size, n, "kernel_size")
-        stride = geometry.ntuple(stride, n, "stride")
-        dilation = geometry.ntuple(dilation, n, "dilation")
         if any(k < 0 for k in kernel_size):
             raise RuntimeError(f"{layer}(): kernel_size must not be negative, but got "
                                f"kernel_size={kernel_size}; the weight would need a negative "
                                "size")
+        stride = geometry.ntuple(stride, n, "stride")
+        dilation = geometry.ntuple(dilation, n, "dilation")
         if self._transposed and isinstance(padding, str):
             raise TypeError(f"{layer}(): padding must be an int or a tuple of ints, not "
                             f"{padding!r}; 'same'/'valid' exist only for ordinary "
@@ -275,7 +275,10 @@ class _ConvTranspose(_ConvNd):
         self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation,
                     output_padding, groups, bias, padding_mode, device, dtype)
         # checked after the constructor's own checks, as PyTorch does (its forward)
-        self.output_padding = geometry.ntuple(output_padding, self._n, "output_padding")
+        try:
+            self.output_padding = geometry.ntuple(output_padding, self._n, "output_padding")
+        except ValueError as err:
+            raise RuntimeError(f"{layer}(): {err}") from None
 
     def _output_padding(self, input, output_size):
         """The output_padding that gives ``output_size`` (PyTorch's rule), or the layer's."""
