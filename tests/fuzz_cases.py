@@ -194,6 +194,7 @@ def _conv_case(d, rng):
                         tuple(p.shape))))
             return m(x.double() if x.dtype != lib.int64 else x)
 
+        x = x.astype(x.dtype.newbyteorder("="))   # .double() needs a tensor's dtype
         return f"nn.{layer}({cin}, {cout}, {kernel_size!r}, {mkwargs})(x{x_shape})", fn, \
             [x], [True]
 

@@ -166,6 +166,20 @@ def _check_not_empty(x_shape, weight, groups, who):
                            "least one cell")
 
 
+def _allocating(who, shape, fn, *args):
+    """Run ``fn(*args)``; a failed allocation becomes PyTorch's RuntimeError with the size
+    that was asked for (NumPy raises MemoryError or ValueError "array is too big")."""
+    try:
+        return fn(*args)
+    except (MemoryError, ValueError) as err:
+        if isinstance(err, ValueError) and "too big" not in str(err):
+            raise
+        raise RuntimeError(
+            f"{who}(): not enough memory for a result of shape {shape_str(shape)} "
+            f"({int(np.prod(np.asarray(shape, dtype=float)))} numbers); check padding, "
+            "stride and output_padding, which set the output size") from None
+
+
 def _to3(values, fill):
     """Pad a per-axis tuple for n spatial axes in front to 3 axes (depth, height, width)."""
     return (fill,) * (3 - len(values)) + tuple(values)
@@ -276,10 +290,12 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
+    out_shape = (x_shape[0], out_channels) + out_spatial
     if batched:
-        return _Convolution.apply(input, weight, bias, stride3, pad3, dilation3, groups)
-    out = _Convolution.apply(input.unsqueeze(0), weight, bias, stride3, pad3, dilation3,
-                             groups)
+        return _allocating(who, out_shape, _Convolution.apply, input, weight, bias, stride3,
+                           pad3, dilation3, groups)
+    out = _allocating(who, out_shape, _Convolution.apply, input.unsqueeze(0), weight, bias,
+                      stride3, pad3, dilation3, groups)
     return out.squeeze(0)
 
 
@@ -437,9 +453,11 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
             "padding")
     args = (weight, bias, _to3(stride, 1), _to3(padding, 0), _to3(dilation, 1), groups,
             _to3(out_spatial, 1))
+    out_shape = (x_shape[0], out_channels) + out_spatial
     if batched:
-        return _ConvolutionTranspose.apply(input, *args)
-    return _ConvolutionTranspose.apply(input.unsqueeze(0), *args).squeeze(0)
+        return _allocating(who, out_shape, _ConvolutionTranspose.apply, input, *args)
+    return _allocating(who, out_shape, _ConvolutionTranspose.apply, input.unsqueeze(0),
+                       *args).squeeze(0)
 
 
 @check_kwargs
@@ -609,11 +627,18 @@ def pad(input, pad, mode="constant", value=None):
         axis = input.ndim - 1 - k
         left, right = int(pad[2 * k]), int(pad[2 * k + 1])
         size = input.shape[axis]
-        if size + left + right < 0 or (size + left + right == 0 and mode != "constant"):
+        # (PyTorch lets constant and circular padding crop an axis to nothing)
+        if size + left + right < 0 or (size + left + right == 0 and
+                                       mode not in ("constant", "circular")):
             raise RuntimeError(
                 f"The input size {size}, plus negative padding {left} and {right} resulted "
                 f"in a negative output size, which is invalid. Check dimension {axis} of "
                 f"your input.")
+        if mode == "constant" and size + min(left, 0) + min(right, 0) < 0:
+            raise RuntimeError(
+                f"narrow(): length must be non-negative: padding ({left}, {right}) crops "
+                f"{-min(left, 0) - min(right, 0)} cells from dimension {axis} of size {size}; "
+                "negative padding can remove at most the cells the axis has")
         if mode == "reflect" and (left >= size or right >= size):
             raise RuntimeError(
                 f"Argument #4: Padding size should be less than the corresponding input "
@@ -631,7 +656,12 @@ def pad(input, pad, mode="constant", value=None):
                 "circular padding can add at most that many cells per side")
         if left == 0 and right == 0:
             continue
-        maps.append((axis, _pad_index(size, left, right, mode)))
+        padded_shape = input.shape[:axis] + (size + left + right,) + input.shape[axis + 1:]
+        maps.append((axis, _allocating("pad", padded_shape, _pad_index, size, left, right,
+                                       mode)))
     if input.data.dtype.kind not in "fc" and mode == "constant" and maps:
         value = np.asarray(value).astype(input.data.dtype)
-    return _Pad.apply(input, tuple(maps), value)
+    out_shape = list(input.shape)
+    for axis, idx in maps:
+        out_shape[axis] = len(idx)
+    return _allocating("pad", tuple(out_shape), _Pad.apply, input, tuple(maps), value)

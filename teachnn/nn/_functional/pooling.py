@@ -133,6 +133,18 @@ def _window_args(fname, n, kernel_size, stride, padding, dilation=1):
 
 def _parse_window(fname, n, kernel_size, stride, padding, dilation=1):
     """The argument parsing alone (TypeError/RuntimeError for the form of each value)."""
+    # every argument's type first (PyTorch's parser), then a wrong length (its kernel)
+    for name, value in (("kernel_size", kernel_size), ("stride", stride),
+                        ("padding", padding), ("dilation", dilation)):
+        if name == "stride" and value is None:
+            continue
+        try:
+            geometry.ntuple(value, n, name)
+        except TypeError as err:
+            raise TypeError(f"{fname}(): {err}; write it as an int or a tuple of {n} ints "
+                            f"(one per spatial axis {_AXES[n]})") from None
+        except ValueError:
+            pass
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         stride = kernel                      # PyTorch's default: windows do not overlap
@@ -301,25 +313,39 @@ def _named(base, backward_name):
 # PyTorch implements the 1-d versions through the 2-d ones (its grad_fn shows
 # SqueezeBackward1); we name the 1-d nodes after what they do.
 _MAX_POOL = {n: _named(_MaxPool, f"MaxPool{n}DWithIndicesBackward0") for n in (1, 2, 3)}
-_ADAPTIVE_MAX = {n: _named(_MaxPool, f"AdaptiveMaxPool{n}DBackward0") for n in (1, 2, 3)}
 _AVG_POOL = {n: _named(_AvgPool, f"AvgPool{n}DBackward0") for n in (1, 2, 3)}
-class _AdaptiveAvgPool(_AvgPool):
-    """Adaptive average pooling: PyTorch's backward refuses an empty output (other than an
-    empty batch), so the same program fails at the same line here."""
+def _check_adaptive_grad(kind, n, grad_out):
+    """PyTorch's adaptive pooling backward refuses an empty output (other than an empty
+    batch), so the same program fails at the same line here. (A 1x1 average is PyTorch's
+    mean(), which has no such check.)"""
+    if kind == "avg" and all(s == 1 for s in grad_out.shape[-n:]):
+        return
+    if 0 in grad_out.shape[1:]:
+        raise RuntimeError(
+            f"adaptive_{kind}_pool{n}d backward: Expected grad_output to have non-zero "
+            f"size for non-batch dimensions, but grad_output has sizes "
+            f"{shape_str(grad_out.shape)}. An output_size of 0 (or an empty channel "
+            "axis) gives an empty result that PyTorch cannot differentiate; ask for at "
+            "least one cell per axis")
 
+
+class _AdaptiveAvgPool(_AvgPool):
     @staticmethod
     def backward(ctx, grad_out):
-        if 0 in grad_out.shape[1:]:
-            raise RuntimeError(
-                f"adaptive_avg_pool{ctx.n}d backward: Expected grad_output to have non-zero "
-                f"size for non-batch dimensions, but grad_output has sizes "
-                f"{shape_str(grad_out.shape)}. An output_size of 0 (or an empty channel "
-                "axis) gives an empty result that PyTorch cannot differentiate; ask for at "
-                "least one cell per axis")
+        _check_adaptive_grad("avg", ctx.n, grad_out)
         return _AvgPool.backward(ctx, grad_out)
 
 
+class _AdaptiveMaxPool(_MaxPool):
+    @staticmethod
+    def backward(ctx, grad_out, grad_indices):
+        _check_adaptive_grad("max", ctx.n, grad_out)
+        return _MaxPool.backward(ctx, grad_out, grad_indices)
+
+
 _ADAPTIVE_AVG = {n: _named(_AdaptiveAvgPool, f"AdaptiveAvgPool{n}DBackward0")
+                 for n in (1, 2, 3)}
+_ADAPTIVE_MAX = {n: _named(_AdaptiveMaxPool, f"AdaptiveMaxPool{n}DBackward0")
                  for n in (1, 2, 3)}
 _MAX_UNPOOL = {n: _named(_MaxUnpool, f"MaxUnpool{n}DBackward0") for n in (1, 2, 3)}
 
@@ -330,9 +356,9 @@ _MAX_UNPOOL = {n: _named(_MaxUnpool, f"MaxUnpool{n}DBackward0") for n in (1, 2, 
 def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     fname = f"max_pool{n}d"
     _check_tensor(input, fname)
-    parsed = _parse_window(fname, n, kernel_size, stride, padding, dilation)
     ceil_mode = _check_flag(ceil_mode, "ceil_mode", fname)
     _check_flag(return_indices, "return_indices", fname)
+    parsed = _parse_window(fname, n, kernel_size, stride, padding, dilation)
     _check_input(input, n, fname)
     kernel, stride, pad, dil = _check_window(fname, *parsed)
     axes = _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
@@ -432,9 +458,9 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
               divisor_override):
     fname = f"avg_pool{n}d"
     _check_tensor(input, fname)
-    parsed = _parse_window(fname, n, kernel_size, stride, padding)
     ceil_mode = _check_flag(ceil_mode, "ceil_mode", fname)
     count_include_pad = _check_flag(count_include_pad, "count_include_pad", fname)
+    parsed = _parse_window(fname, n, kernel_size, stride, padding)
     if divisor_override is not None:
         if isinstance(divisor_override, (bool, np.bool_)) or \
                 not isinstance(divisor_override, (int, np.integer)):
@@ -536,6 +562,9 @@ def _parse_output_size(fname, n, output_size, input=None):
     if output_size is None or isinstance(output_size, (int, np.integer)) or n == 1:
         if isinstance(output_size, (tuple, list)) and n == 1 and len(output_size) == 1:
             output_size = output_size[0]
+        elif isinstance(output_size, (tuple, list)) and n == 1:
+            raise RuntimeError(f"{fname}() argument 'output_size' should contain one int (got "
+                               f"{len(output_size)}): a 1-d pooling has one output length")
         if output_size is None or isinstance(output_size, bool) or \
                 not isinstance(output_size, (int, np.integer)):
             raise TypeError(f"{fname}(): argument 'output_size' must be an int or a tuple of "
@@ -752,7 +781,12 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
                 f"must lie in [0, {plane}) = one flat position in an output plane of shape "
                 f"{tuple(sizes)}; check kernel_size/stride/padding/output_size match the "
                 f"max_pool{n}d that produced the indices.")
-    return _MAX_UNPOOL[n].apply(input, indices, sizes, n)
+    try:
+        return _MAX_UNPOOL[n].apply(input, indices, sizes, n)
+    except MemoryError:
+        raise RuntimeError(f"{fname}: not enough memory for an output of spatial size "
+                           f"{tuple(sizes)}; check kernel_size, stride and output_size, "
+                           "which set it") from None
 
 
 @check_kwargs
@@ -809,9 +843,9 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
         if count is not None and count != n:
             raise ValueError(f"{fname}: kernel_size must be an int or {n} ints (one per axis "
                              f"{_AXES[n]}), but got {kernel_size!r} ({count} values)")
-    kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
-    _parse_window(fname, n, kernel_size, stride, 0)
     _check_flag(ceil_mode, "ceil_mode", fname)
+    _parse_window(fname, n, kernel_size, stride, 0)
+    kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
     _check_input(input, n, fname)
     max_pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[n]
     avg_pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[n]
@@ -820,6 +854,11 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     if norm_type == -float("inf"):
         return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    if n == 1 and (isinstance(kernel_size, bool) or
+                   not isinstance(kernel_size, (int, np.integer))):
+        # PyTorch multiplies the pooled sums by kernel_size itself, which needs an int
+        raise TypeError(f"lp_pool1d(): kernel_size must be an int, but got {kernel_size!r}; "
+                        "the 1-d version takes kernel_size=3, not (3,)")
     # sign(out) * |out| is out itself, but its gradient is 0 where the window sum is 0
     # (PyTorch writes sign(out) * relu(|out|): the same values and gradients)
     return (out.sign() * out.abs()).mul(math.prod(kernel)).pow(1.0 / norm_type)

@@ -90,8 +90,13 @@ class _ConvNd(Module):
             raise RuntimeError(f"{layer}(): kernel_size must not be negative, but got "
                                f"kernel_size={kernel_size}; the weight would need a negative "
                                "size")
-        stride = geometry.ntuple(stride, n, "stride")
-        dilation = geometry.ntuple(dilation, n, "dilation")
+        try:
+            stride = geometry.ntuple(stride, n, "stride")
+            dilation = geometry.ntuple(dilation, n, "dilation")
+            if not isinstance(padding, str):
+                padding = geometry.ntuple(padding, n, "padding")
+        except ValueError as err:              # a wrong length: PyTorch's RuntimeError
+            raise RuntimeError(f"{layer}(): {err}") from None
         if self._transposed and isinstance(padding, str):
             raise TypeError(f"{layer}(): padding must be an int or a tuple of ints, not "
                             f"{padding!r}; 'same'/'valid' exist only for ordinary "
