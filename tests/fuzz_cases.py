@@ -305,9 +305,10 @@ def _pad_case(d, rng):
     return f"F.pad(x{shape}:{x.dtype}, {pad!r}, {kwargs})", fn, [x], [True]
 
 
-def draw_case(d, seed=0):
+def draw_case(d, seed=0, family=None):
     rng = np.random.default_rng(seed)
-    family = d.choice(["conv", "conv", "pool", "pool", "pool", "pad"])
+    if family is None:
+        family = d.choice(["conv", "conv", "pool", "pool", "pool", "pad"])
     return {"conv": _conv_case, "pool": _pool_case, "pad": _pad_case}[family](d, rng)
 
 

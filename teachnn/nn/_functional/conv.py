@@ -149,14 +149,17 @@ def _check_bias(bias, out_channels, weight, x, who):
     return bias
 
 
-def _check_not_empty(x_shape, weight, groups, who):
+def _check_not_empty(x_shape, weight, groups, who, empty_channels=False):
     """An empty batch is fine (the result is empty too); an empty channel, spatial,
-    kernel or output-channel axis is refused."""
+    kernel or output-channel axis is refused (``empty_channels``: except an input with no
+    channels at all and a weight that expects none, which PyTorch maps to an empty result)."""
     if weight.shape[0] == 0:
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at "
                            f"dimension 0, but got weight of size {shape_str(weight.shape)} "
                            "instead")
-    if any(k < 1 for k in weight.shape[2:]) or weight.shape[1] == 0 or x_shape[1] == 0:
+    no_channels = empty_channels and x_shape[1] == 0 and weight.shape[1] == 0
+    if any(k < 1 for k in weight.shape[2:]) or (
+            (weight.shape[1] == 0 or x_shape[1] == 0) and not no_channels):
         raise RuntimeError(f"{who}(): the weight {shape_str(weight.shape)} or the input "
                            f"{shape_str(x_shape)} has no channels or an empty kernel; a "
                            "convolution needs at least one channel and one kernel cell")
@@ -269,7 +272,7 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"channels instead. The channel axis is axis {1 if batched else 0} of the input; "
             f"make in_channels of the layer equal to it (or check the order of the axes)")
     _check_bias(bias, out_channels, weight, input, who)
-    _check_not_empty(x_shape, weight, groups, who)
+    _check_not_empty(x_shape, weight, groups, who, empty_channels=True)
 
     spatial = x_shape[2:]
     out_spatial = tuple(geometry.conv_output_size(L, k, s, pl, pr, d)
@@ -287,6 +290,13 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     # (padded - span + 1): use that, so no kernel sizes a buffer by a huge stride.
     stride = tuple(min(s, L + pl + pr - (d * (k - 1) + 1) + 1) for s, L, (pl, pr), k, d
                    in zip(stride, spatial, pad_lr, kernel, dilation))
+    if C == 0:
+        # PyTorch returns an empty (N, 0, *out) result for an input without channels; the
+        # zero-weighted sums keep every argument in the graph (their gradients are zeros)
+        out = Tensor(np.zeros((x_shape[0], 0) + out_spatial, dtype=_native_dtype(input)))
+        links = input.sum() + weight.sum() + (0 if bias is None else bias.sum())
+        out = out + links * 0
+        return out if batched else out.squeeze(0)
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
@@ -545,7 +555,7 @@ class _Pad(Function):
     @staticmethod
     def forward(ctx, x, index_maps, value):
         # index_maps: tuple of (axis, index array) for each padded axis
-        out = x.data
+        out = _native(x._data)
         for axis, idx in index_maps:
             inside = idx >= 0
             out = np.take(out, np.where(inside, idx, 0), axis=axis)    # gather
