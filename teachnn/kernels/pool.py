@@ -117,21 +117,25 @@ def pool_windows(in_size: int, kernel: int, stride: int, padding: int = 0,
     out_size = geometry.pool_output_size(in_size, kernel, stride, padding, dilation, ceil_mode)
     lo, hi, count, count_with_pad = [], [], [], []
     for o in range(max(out_size, 0)):
-        taps = geometry.window(o, kernel, stride, padding, dilation)
-        inside = [t for t in taps if 0 <= t < in_size]
-        if inside:
-            lo.append(inside[0])
-            hi.append(inside[-1] + 1)
+        # taps j of geometry.window(o, ...) inside the input, found without listing them
+        # all (a kernel of a million cells must not cost a million steps per window)
+        start = o * stride - padding
+        first, last = geometry.window_taps_between(o, kernel, stride, padding, dilation,
+                                                   0, in_size)
+        if first <= last:
+            lo.append(start + first * dilation)
+            hi.append(start + last * dilation + 1)
         else:
             # A dilated window can skip over the whole input (L=1, k=2, d=2, p=1 reads
             # cells -1 and 1). The range is empty; like PyTorch we still remember the first
             # tap at or after 0, from which max pooling reports its (-inf) cell's index.
-            first = min(t for t in taps if t >= 0)
-            lo.append(first)
-            hi.append(first)
-        count.append(len(inside))
+            lo.append(start + first * dilation)
+            hi.append(start + first * dilation)
+        count.append(max(last - first + 1, 0))
         # PyTorch counts padding cells only up to the padded edge L + p (never beyond)
-        count_with_pad.append(len([t for t in taps if -padding <= t < in_size + padding]))
+        first_p, last_p = geometry.window_taps_between(o, kernel, stride, padding, dilation,
+                                                       -padding, in_size + padding)
+        count_with_pad.append(max(last_p - first_p + 1, 0))
     return AxisWindows(in_size, _freeze(lo), _freeze(hi), dilation,
                        _freeze(count), _freeze(count_with_pad))
 

@@ -183,6 +183,16 @@ def _allocating(who, shape, fn, *args):
             "stride and output_padding, which set the output size") from None
 
 
+def _empty_result(input, weight, bias, out_shape, batched):
+    """An empty output without running a kernel, as PyTorch does for an empty input (it
+    skips its kernels' own checks then: a zero dilation, a large output_padding); the
+    zero-weighted sums keep every argument in the graph, so their gradients are zeros."""
+    out = Tensor(np.zeros(out_shape, dtype=_native_dtype(input)))
+    links = input.sum() + weight.sum() + (0 if bias is None else bias.sum())
+    out = out + links * 0
+    return out if batched else out.squeeze(0)
+
+
 def _to3(values, fill):
     """Pad a per-axis tuple for n spatial axes in front to 3 axes (depth, height, width)."""
     return (fill,) * (3 - len(values)) + tuple(values)
@@ -248,7 +258,8 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     _check_float_pair(input, weight, who)
     groups = _check_groups(groups, who)
     stride = _int_tuple(stride, n, "stride", who, 1)
-    dilation = _int_tuple(dilation, n, "dilation", who, 1)
+    empty_batch = batched and input.shape[0] == 0     # PyTorch skips the kernel's checks
+    dilation = _int_tuple(dilation, n, "dilation", who, 0 if empty_batch else 1)
     kernel = tuple(weight.shape[2:])
     try:
         pad_lr = geometry.resolve_conv_padding(padding, kernel, dilation, stride, n)
@@ -290,13 +301,10 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     # (padded - span + 1): use that, so no kernel sizes a buffer by a huge stride.
     stride = tuple(min(s, L + pl + pr - (d * (k - 1) + 1) + 1) for s, L, (pl, pr), k, d
                    in zip(stride, spatial, pad_lr, kernel, dilation))
-    if C == 0:
-        # PyTorch returns an empty (N, 0, *out) result for an input without channels; the
-        # zero-weighted sums keep every argument in the graph (their gradients are zeros)
-        out = Tensor(np.zeros((x_shape[0], 0) + out_spatial, dtype=_native_dtype(input)))
-        links = input.sum() + weight.sum() + (0 if bias is None else bias.sum())
-        out = out + links * 0
-        return out if batched else out.squeeze(0)
+    if C == 0 or x_shape[0] == 0:
+        # PyTorch returns an empty (N, 0, *out) result for an input without channels
+        out_shape = (x_shape[0], 0 if C == 0 else out_channels) + out_spatial
+        return _empty_result(input, weight, bias, out_shape, batched)
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
@@ -427,10 +435,12 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
                         "convolutions); the output size is (L-1)*s - 2p + d(k-1) + "
                         "output_padding + 1")
     stride = _int_tuple(stride, n, "stride", who, 1)
-    dilation = _int_tuple(dilation, n, "dilation", who, 1)
+    empty_batch = batched and input.shape[0] == 0     # PyTorch skips the kernel's checks
+    dilation = _int_tuple(dilation, n, "dilation", who, 0 if empty_batch else 1)
     padding = _int_tuple(padding, n, "padding", who, 0)
     output_padding = _int_tuple(output_padding, n, "output_padding", who, 0)
-    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+    if not empty_batch and any(op >= s and op >= d
+                               for op, s, d in zip(output_padding, stride, dilation)):
         raise RuntimeError(
             f"output padding must be smaller than either stride or dilation, but got "
             f"output_padding={output_padding} with stride={stride} and dilation={dilation}. "
@@ -461,6 +471,8 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
             f"output size per channel: ({' x '.join(map(str, out_spatial))}). Output size is "
             "too small: (L-1)*s - 2p + d(k-1) + output_padding + 1 must be >= 1; use less "
             "padding")
+    if empty_batch:
+        return _empty_result(input, weight, bias, (0, out_channels) + out_spatial, True)
     args = (weight, bias, _to3(stride, 1), _to3(padding, 0), _to3(dilation, 1), groups,
             _to3(out_spatial, 1))
     out_shape = (x_shape[0], out_channels) + out_spatial

@@ -85,6 +85,13 @@ def _check_input(input, n: int, fname: str, empty_channels: bool = False) -> Non
     spatial = _AXES[n][1:-1]
     ndim = input.data.ndim
     if ndim not in (n + 1, n + 2):
+        if ndim < n + 1 and fname in ("avg_pool2d", "lp_pool2d"):
+            # PyTorch's 2-d average pooling reads the channel axis (dim -3) first
+            raise IndexError(
+                f"{fname}() expected a 3D (unbatched) or 4D (batch mode) tensor for input: "
+                f"[channels, height, width] or [batch, channels, height, width], but got a "
+                f"{ndim}-d tensor of shape {shape_str(input.shape)}, which has no dimension "
+                "-3 (channels); add the missing axis with x.unsqueeze(0).")
         if ndim < n + 1:
             hint = "add the missing axis with x.unsqueeze(0)"
         elif 1 <= ndim - 2 <= 3:
@@ -460,7 +467,6 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     _check_tensor(input, fname)
     ceil_mode = _check_flag(ceil_mode, "ceil_mode", fname)
     count_include_pad = _check_flag(count_include_pad, "count_include_pad", fname)
-    parsed = _parse_window(fname, n, kernel_size, stride, padding)
     if divisor_override is not None:
         if isinstance(divisor_override, (bool, np.bool_)) or \
                 not isinstance(divisor_override, (int, np.integer)):
@@ -468,6 +474,7 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
                             f"{type(divisor_override).__name__} ({divisor_override!r}); the "
                             "divisor replaces the window's cell count, a whole number")
         divisor_override = int(divisor_override)
+    parsed = _parse_window(fname, n, kernel_size, stride, padding)
     _check_input(input, n, fname)
     kernel, stride, pad, dil = _check_window(fname, *parsed)
     if divisor_override is not None:
@@ -590,7 +597,16 @@ def _parse_output_size(fname, n, output_size, input=None):
 def _adaptive_avg(n, input, output_size):
     fname = f"adaptive_avg_pool{n}d"
     _check_tensor(input, fname)
-    _parse_output_size(fname, n, output_size, input)
+    items = _parse_output_size(fname, n, output_size, input)
+    if n > 1 and input.ndim < n and all(o == 1 for o in items):
+        raise IndexError(f"{fname}() averages the last {n} axes of its input, but got a "
+                         f"{input.ndim}-d tensor of shape {shape_str(input.shape)}; give it "
+                         f"[channels, {_AXES[n][1:-1]}] or [batch, channels, {_AXES[n][1:-1]}]")
+    if n > 1 and input.ndim >= n and all(
+            (o if o is not None else L) == 1 for o, L in zip(items, input.shape[-n:])):
+        # PyTorch computes a 1x1 (1x1x1) adaptive average as mean() over the last n axes,
+        # for an input of any rank: so does teachnn, with the same values and gradients
+        return input.mean(tuple(range(-n, 0)), keepdim=True)
     # PyTorch's 1-d and 2-d adaptive average pooling return an empty result for 0 channels
     _check_input(input, n, fname, empty_channels="all" if n < 3 else "unbatched")
     axes = _adaptive_axes(fname, input, n, output_size)
