@@ -37,9 +37,10 @@ def _check(family, data):
     seed = d.integer(0, 2 ** 16)
     description, fn, arrays, grads = draw_case(d, seed=seed, family=family)
     kind, detail = run_case(description, fn, arrays, grads, seed=seed)
-    if kind == "teachnn_refuses" and INTEGER_POOLING in detail and \
-            any(a.dtype.kind == "i" for a in arrays):
-        return
+    teachnn_said = detail.split(" | teachnn ")[-1]
+    if any(a.dtype.kind == "i" for a in arrays) and INTEGER_POOLING in teachnn_said and \
+            kind in ("teachnn_refuses", "type"):
+        return       # teachnn refuses the integer input before PyTorch's own later error
     if kind == "type" and any(m in detail.split(" | teachnn ")[0] for m in PYTORCH_INTERNAL):
         return
     assert kind == "ok", f"{kind}: {description}\n{detail}"

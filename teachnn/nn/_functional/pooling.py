@@ -105,7 +105,10 @@ def _check_input(input, n: int, fname: str, empty_channels: bool = False) -> Non
             f"input: [channels, {spatial}] or [batch, channels, {spatial}], but got a "
             f"{ndim}-d tensor of shape {shape_str(input.shape)}; {hint}.")
     if input._data.dtype.newbyteorder("=") not in _FLOATS:
-        raise RuntimeError(
+        # PyTorch's type: NotImplementedError where it has no kernel for the dtype at all
+        none = fname.startswith("adaptive_max") or fname == "max_pool1d" or (
+            input._data.dtype.kind == "b" and fname[:3] in ("max", "avg"))
+        raise (NotImplementedError if none else RuntimeError)(
             f"{fname}() is implemented for float32 and float64 tensors, but the input has "
             f"dtype {input._data.dtype}; convert it with x.float() (or x.double()).")
     shape = input._data.shape
@@ -162,8 +165,17 @@ def _parse_window(fname, n, kernel_size, stride, padding, dilation=1):
     return kernel, stride, pad, dil
 
 
-def _check_window(fname, kernel, stride, pad, dil):
-    """The values of the parsed window arguments (RuntimeError, as PyTorch's kernels)."""
+def _check_window(fname, kernel, stride, pad, dil, int32=True):
+    """The values of the parsed window arguments (RuntimeError, as PyTorch's kernels).
+
+    ``int32``: PyTorch's pooling kernels keep these numbers in 32-bit ints (all but the
+    plain ``max_pool1d``), so a larger one is refused there as well."""
+    if int32 and any(abs(v) > 2 ** 31 - 1 for v in (*kernel, *stride, *pad, *dil)):
+        raise RuntimeError(
+            f"{fname}: value cannot be converted to type int without overflow: got "
+            f"kernel_size={kernel}, stride={stride}, padding={pad}, dilation={dil}; each "
+            "must fit in a 32-bit int (below 2**31), and a window larger than the input "
+            "is refused anyway")
     if any(k <= 0 for k in kernel):
         raise RuntimeError(f"{fname}: kernel size should be greater than zero, but got "
                            f"kernel_size={kernel}; a window must cover at least one cell.")
@@ -367,7 +379,8 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
     _check_flag(return_indices, "return_indices", fname)
     parsed = _parse_window(fname, n, kernel_size, stride, padding, dilation)
     _check_input(input, n, fname)
-    kernel, stride, pad, dil = _check_window(fname, *parsed)
+    kernel, stride, pad, dil = _check_window(fname, *parsed,
+                                             int32=n > 1 or bool(return_indices))
     axes = _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
     out, indices = _MAX_POOL[n].apply(input, axes, n)
     return (out, indices) if return_indices else out
@@ -778,8 +791,9 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
             f"{fname}: Expected shape of indices to be same as that of the input tensor "
             f"({shape_str(input.shape)}) but got indices tensor with shape: "
             f"{shape_str(indices.shape)}; indices and values come in pairs from max_pool{n}d.")
-    if input.data.dtype not in _FLOATS:
-        raise RuntimeError(f"{fname}() is implemented for float32 and float64 tensors, but "
+    if input._data.dtype.newbyteorder("=") not in _FLOATS:
+        raise (RuntimeError if input._data.dtype.kind == "f" else NotImplementedError)(
+                           f"{fname}() is implemented for float32 and float64 tensors, but "
                            f"the input has dtype {input.data.dtype}; use x.float().")
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
     stride = kernel if stride is None else _tuple_arg(stride, n, "stride", fname)
