@@ -396,7 +396,9 @@ def main(argv):
     count = int(argv[1]) if len(argv) > 1 else 500
     seed0 = int(argv[2]) if len(argv) > 2 else 0
     # a runaway allocation becomes an error instead of swapping the shared machine
-    resource.setrlimit(resource.RLIMIT_AS, (12 << 30, 12 << 30))
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = 12 << 30 if hard == resource.RLIM_INFINITY else min(12 << 30, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     torch.set_num_threads(1)
     kinds = collections.Counter()
     examples = collections.defaultdict(list)
