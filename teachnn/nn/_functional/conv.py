@@ -178,9 +178,9 @@ def _allocating(who, shape, fn, *args):
         if isinstance(err, ValueError) and "too big" not in str(err):
             raise
         raise RuntimeError(
-            f"{who}(): not enough memory for a result of shape {shape_str(shape)} "
-            f"({int(np.prod(np.asarray(shape, dtype=float)))} numbers); check padding, "
-            "stride and output_padding, which set the output size") from None
+            f"{who}(): cannot allocate a result of shape {shape_str(shape)} (too large for "
+            "memory, or for an array's size limit); check the padding, stride and "
+            "output_padding you gave: they set the output size") from None
 
 
 def _empty_result(input, weight, bias, out_shape, batched):
@@ -304,7 +304,8 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     if C == 0 or x_shape[0] == 0:
         # PyTorch returns an empty (N, 0, *out) result for an input without channels
         out_shape = (x_shape[0], 0 if C == 0 else out_channels) + out_spatial
-        return _empty_result(input, weight, bias, out_shape, batched)
+        return _allocating(who, out_shape, _empty_result, input, weight, bias, out_shape,
+                           batched)
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
@@ -472,7 +473,8 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
             "too small: (L-1)*s - 2p + d(k-1) + output_padding + 1 must be >= 1; use less "
             "padding")
     if empty_batch:
-        return _empty_result(input, weight, bias, (0, out_channels) + out_spatial, True)
+        return _allocating(who, (0, out_channels) + out_spatial, _empty_result, input,
+                           weight, bias, (0, out_channels) + out_spatial, True)
     args = (weight, bias, _to3(stride, 1), _to3(padding, 0), _to3(dilation, 1), groups,
             _to3(out_spatial, 1))
     out_shape = (x_shape[0], out_channels) + out_spatial
@@ -570,6 +572,11 @@ class _Pad(Function):
         out = _native(x._data)
         for axis, idx in index_maps:
             inside = idx >= 0
+            if out.shape[axis] == 0:        # nothing to gather from: all padding cells
+                shape = list(out.shape)
+                shape[axis] = len(idx)
+                out = np.full(shape, value, dtype=out.dtype)
+                continue
             out = np.take(out, np.where(inside, idx, 0), axis=axis)    # gather
             if not inside.all():                                        # constant cells
                 where = [slice(None)] * out.ndim
