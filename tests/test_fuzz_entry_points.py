@@ -47,21 +47,21 @@ def _check(family, data):
 
 
 @requires_torch
-@settings(max_examples=120)
+@settings(max_examples=200)
 @given(st.data())
 def test_fuzz_conv_entry_points(data):
     _check("conv", data)
 
 
 @requires_torch
-@settings(max_examples=160)
+@settings(max_examples=300)
 @given(st.data())
 def test_fuzz_pool_entry_points(data):
     _check("pool", data)
 
 
 @requires_torch
-@settings(max_examples=80)
+@settings(max_examples=150)
 @given(st.data())
 def test_fuzz_pad(data):
     _check("pad", data)
