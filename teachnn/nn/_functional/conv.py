@@ -215,7 +215,8 @@ class _Convolution(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups):
         n = weight.ndim - 2
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))       # (N, C, D, H, W)
+        # (N, C, D, H, W), native byte order (Numba compiles nothing else)
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
         w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
         b = None if bias is None else np.ascontiguousarray(_native(bias._data))
         ctx.kernels = _kernels.active             # the tier now; backward runs on it too

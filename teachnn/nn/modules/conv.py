@@ -101,8 +101,6 @@ class _ConvNd(Module):
             raise TypeError(f"{layer}(): padding must be an int or a tuple of ints, not "
                             f"{padding!r}; 'same'/'valid' exist only for ordinary "
                             "convolutions")
-        if not isinstance(padding, str):
-            padding = geometry.ntuple(padding, n, "padding")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
