@@ -163,7 +163,7 @@ def _check_not_empty(x_shape, weight, groups, who, empty_channels=False):
         raise RuntimeError(f"{who}(): the weight {shape_str(weight.shape)} or the input "
                            f"{shape_str(x_shape)} has no channels or an empty kernel; a "
                            "convolution needs at least one channel and one kernel cell")
-    if any(s < 1 for s in x_shape[2:]):
+    if any(s < 1 for s in x_shape[2:]) and x_shape[0] != 0 and x_shape[1] != 0:
         raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got "
                            f"input shape: {shape_str(x_shape)}; every spatial axis needs at "
                            "least one cell")
