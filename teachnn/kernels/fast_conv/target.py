@@ -38,10 +38,11 @@ TILES = {
         "32 zmm registers: 8 x 3 = 24 accumulators (12 x 2 for the weight gradient), 3 for "
         "B and 1 broadcast leave room, and AVX-512 has mask registers."),
     "avx2": TileShape(
-        "avx2", 32, 4, 3, 6, 2, True,
+        "avx2", 32, 4, 3, 6, 2, False,
         "16 ymm registers: 4 x 3 = 12 accumulators + 3 vectors of B + 1 broadcast = 16 "
         "(OpenBLAS's Haswell sgemm shape 4 x 24); 6 x 2 = 12 for the weight gradient "
-        "(BLIS's Haswell 6 x 16); vmaskmov makes masked copies one instruction."),
+        "(BLIS's Haswell 6 x 16); copies end in a scalar tail (vmaskmov stores are slow "
+        "microcode on AMD: docs/performance.md)."),
     "neon": TileShape(
         "neon", 16, 4, 4, 6, 4, False,
         "32 q registers of 128 bits: 4 x 4 = 16 accumulators + 4 of B + 1 of A (4 x 16 "
