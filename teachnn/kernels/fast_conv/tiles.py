@@ -9,10 +9,11 @@ small "micro-kernel" that keeps a block of C in vector registers for the whole s
 
 With AVX-512 and float32, MR = 8 rows of NR = 48 columns (3 vectors of 16 lanes) are 24 of
 the 32 registers; other CPUs get other shapes (AVX2: 4 x 24 in 16 registers), chosen at
-import from the CPU Numba compiles for (target.py, the one table). Each step k loads 3 vectors of B, broadcasts 8 numbers of A and does 24
-fused multiply-adds, so the core does arithmetic almost every cycle instead of waiting for
-memory. (Each C entry sees its k terms in order, one fused multiply-add each, so results
-match a plain loop up to the rounding of those multiply-adds.)
+import from the CPU Numba compiles for (target.py, the one table). Each step k loads 3
+vectors of B, broadcasts 8 numbers of A and does 24 fused multiply-adds, so the core does
+arithmetic almost every cycle instead of waiting for memory. (Each C entry sees its k terms
+in order, one fused multiply-add each, so results match a plain loop up to the rounding of
+those multiply-adds.)
 
 Both operands are "packed" so that each step reads contiguous memory:
     A packed: (Mp/MR, K, MR)        ap[i, k, m] = A[i*MR + m, k]   (rows zero-padded to Mp)
@@ -20,20 +21,21 @@ Both operands are "packed" so that each step reads contiguous memory:
 (B may also be read straight from a row-major matrix: ``ldb`` is its row length.) Variants
 serve the fused products (products.py): ``_tile_rows`` reads B's row k from its own offset
 (the column matrix's rows where they lie in the phases: no packing at all),
-``_tile_add_rows`` adds row m of the tile into C at its own offset (col2im straight from
-the registers), and ``_tile_acols``, the weight gradient's 12 x 32 tile, takes A's numbers
-where they lie. Small vector helpers serve the copies around the products: ``_row_out`` /
-``_row_add`` / ``_row_move`` (masked or whole rows of a panel), ``_deinterleave`` /
-``_interleave`` (stride 2's phases) and ``_transpose8`` (MR rows transposed in registers).
-The sum over k is cut into pieces of KC steps so that one panel piece (KC x NR) stays in
-the core's first-level cache while all the rows of A pass over it.
+``_tile_add_rows`` adds row m of the tile into C at its own offset (col2im straight from the
+registers), and ``_tile_acols``, the weight gradient's tile (AVX-512: 12 x 32), takes A's
+numbers where they lie. Small vector helpers serve the copies around the products:
+``_row_out`` / ``_row_add`` / ``_row_move`` (masked or whole rows of a panel),
+``_deinterleave`` / ``_interleave`` (stride 2's phases) and ``_transpose8`` (MR rows
+transposed in registers). The sum over k is cut into pieces of KC steps so that one panel
+piece (KC x NR) stays in the core's first-level cache while all the rows of A pass over it.
 
 Numba has no vector types, so each tile is emitted as LLVM IR (``numba.extending.intrinsic``):
 the code below builds exactly the loop above, with vectors of one register (<16 x float>
 with AVX-512, <8 x float> with AVX2, half as many doubles for float64). Masked copies are
-masked instructions where the CPU has them and whole vectors plus a scalar tail elsewhere. Beside each IR
-generator is its NumPy twin (``_tile_python`` ...): the same computation in a few NumPy
-lines, which runs instead with ``NUMBA_DISABLE_JIT=1`` and which the tests compare against.
+masked instructions with AVX-512 and whole vectors plus a scalar tail elsewhere. Beside
+each IR generator is its NumPy twin (``_tile_python`` ...): the same computation in a few
+NumPy lines, which runs instead with ``NUMBA_DISABLE_JIT=1`` and which the tests compare
+against.
 Why not call a BLAS: docs/performance.md.
 """
 from __future__ import annotations
