@@ -60,8 +60,16 @@ def match_threads() -> int:
 
 
 def machine_line(threads: int) -> str:
+    from teachnn.kernels.fast_conv.tiles import SHAPE
+    try:                              # what PyTorch's kernels use (ATEN_CPU_CAPABILITY)
+        import torch
+        isa = torch.backends.cpu.get_cpu_capability()
+    except ImportError:
+        isa = None
     return (f"CPU: {cpu_model()} | cores: {os.cpu_count()} | threads (numba = torch): {threads}"
-            f" | Python {platform.python_version()}")
+            f" | Python {platform.python_version()} | teachnn tile: {SHAPE.name}"
+            f" (NUMBA_CPU_NAME={os.environ.get('NUMBA_CPU_NAME', 'host')})"
+            + (f" | torch kernels: {isa}" if isa else ""))
 
 
 def print_table(rows, columns, title=""):

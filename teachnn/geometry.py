@@ -26,6 +26,7 @@ __all__ = [
     "pool_output_size",
     "resolve_conv_padding",
     "window",
+    "window_taps_between",
     "adaptive_range",
     "adaptive_ranges",
     "transposed_targets",
@@ -179,6 +180,25 @@ def window(out_index: int, kernel: int, stride: int = 1, pad_left: int = 0,
     """
     start = out_index * stride - pad_left
     return [start + j * dilation for j in range(kernel)]
+
+
+def window_taps_between(out_index: int, kernel: int, stride: int, pad_left: int,
+                        dilation: int, low: int, high: int) -> tuple[int, int]:
+    """Taps ``j`` of :func:`window` whose index lies in ``[low, high)``, as ``(first, last)``
+    (``first > last`` when there is none), computed without listing the taps, so the cost
+    does not grow with the kernel size.
+
+    >>> window_taps_between(0, 3, 1, 1, 1, 0, 5)      # window [-1, 0, 1]: taps 1 and 2
+    (1, 2)
+    """
+    start = out_index * stride - pad_left              # index of tap 0
+    first = 0 if start >= low else -((start - low) // dilation)    # ceil((low-start)/d)
+    last = kernel - 1
+    if start > high - 1:
+        last = -1
+    else:
+        last = min(last, (high - 1 - start) // dilation)
+    return first, last
 
 
 def adaptive_range(i: int, in_size: int, out_size: int) -> tuple[int, int]:

@@ -487,7 +487,7 @@ def test_dtype_conversion_keeps_objects_and_integer_buffers():
     assert m.to("cpu") is m and m.cpu() is m
     m.to(T(np.zeros(1, np.float64)))
     assert weight.data.dtype == np.float64
-    with pytest.raises(RuntimeError, match="CPU only"):
+    with pytest.raises(AssertionError, match="CPU only"):     # a CPU-only PyTorch's type
         m.to("cuda")
     with pytest.raises(TypeError, match="floating point"):
         m.to(teachnn.int64)
@@ -702,6 +702,8 @@ def test_plain_list_of_layers_warns_that_it_is_not_registered():
 
     with pytest.warns(UserWarning, match="Forgetful.layers is a plain Python list.*nn.ModuleList"):
         m = Forgetful()
+    with pytest.warns(UserWarning, match=r"보통 파이썬 list입니다: 그 안의 파라미터가 등록되지 않아.*nn\.ModuleList"):
+        Forgetful()                                     # Korean first, for the lessons' learners
     assert list(m.parameters()) == []                   # PyTorch's behaviour is kept
     with pytest.warns(UserWarning, match="nn.ModuleDict"):
         m.table = {"a": nn.Linear(1, 1)}

@@ -45,18 +45,20 @@ def test_tile_product_matches_matmul(dtype, G, M, K, L):
 
 def test_tile_product_leaves_panels_past_n_cols_alone():
     rng = np.random.default_rng(1)
+    nr = T.tile_cols(np.float32)           # (48 with AVX-512: the numbers in the comments)
     a = rng.standard_normal((1, 8, 5)).astype(np.float32)
-    b = rng.standard_normal((1, 5, 150)).astype(np.float32)                # 4 panels of 48
-    c = np.full((8, 192), -3.0, np.float32)
-    T.tile_product(T.pack_rows(a, 8), T.pack_panels(b), c, 1, 8, 5, 60)   # 2 panels
-    np.testing.assert_allclose(c[:, :96], (a[0] @ b[0])[:, :96], rtol=1e-5, atol=1e-5)
-    np.testing.assert_array_equal(c[:, 96:], -3.0)
+    b = rng.standard_normal((1, 5, 3 * nr + 6)).astype(np.float32)         # 4 panels of 48
+    c = np.full((8, 4 * nr), -3.0, np.float32)
+    n_cols = nr + min(12, nr - 1)                                           # 60: 2 panels
+    T.tile_product(T.pack_rows(a, 8), T.pack_panels(b), c, 1, 8, 5, n_cols)
+    np.testing.assert_allclose(c[:, :2 * nr], (a[0] @ b[0])[:, :2 * nr], rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(c[:, 2 * nr:], -3.0)
 
 
 def test_packing_layouts():
     a = np.arange(2 * 3 * 4, dtype=np.float64).reshape(2, 3, 4)            # (G, M, K)
     ap = T.pack_rows(a, 8)                                                  # (G, 1, K, MR)
-    assert ap.shape == (2, 1, 4, 8)
+    assert ap.shape == (2, 8 // T.MR, 4, T.MR)                              # MR = 8: (2, 1, 4, 8)
     np.testing.assert_array_equal(ap[1, 0, 2, :3], a[1, :, 2])             # ap[g,i,k,m] = A[g,m,k]
     np.testing.assert_array_equal(ap[:, :, :, 3:], 0)
     # a turned weight (a view w^T with w's rows along memory) packs to the same layout,
@@ -70,11 +72,13 @@ def test_packing_layouts():
             expected[g, m // T.MR, k, m % T.MR] = w[g, k, m]
         np.testing.assert_array_equal(ap, expected)
         assert ap.flags.c_contiguous
-    b = np.arange(1 * 2 * 30, dtype=np.float64).reshape(1, 2, 30)          # (G, K, L)
-    bp = T.pack_panels(b)                                                   # NR = 24 for float64
-    assert bp.shape == (1, 2, 2, 24)
-    np.testing.assert_array_equal(bp[0, 1, 1, :6], b[0, 1, 24:])           # bp[g,p,k,l] = B[g,k,p*NR+l]
-    np.testing.assert_array_equal(bp[0, 1, :, 6:], 0)
+    nr = T.tile_cols(np.float64)                                            # 24 with AVX-512
+    r = min(6, nr - 1)
+    b = np.arange(1 * 2 * (nr + r), dtype=np.float64).reshape(1, 2, nr + r)  # (G, K, L): L = 30
+    bp = T.pack_panels(b)
+    assert bp.shape == (1, 2, 2, nr)
+    np.testing.assert_array_equal(bp[0, 1, 1, :r], b[0, 1, nr:])    # bp[g,p,k,l] = B[g,k,p*NR+l]
+    np.testing.assert_array_equal(bp[0, 1, :, r:], 0)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -129,7 +133,7 @@ def test_row_out_writes_n_numbers_plus_bias_and_nothing_else(dtype, n):
     numbers around, before d_off and from d_off + n on, keep their values); n up to a
     whole tile row (NR). Against an explicit loop, and its NumPy twin."""
     nr = T.tile_cols(dtype)
-    n = nr if n == "nr" else n
+    n = nr if n == "nr" else min(n, nr)          # n <= NR (17 < NR with AVX-512)
     rng = np.random.default_rng(6)
     src = rng.standard_normal(120).astype(dtype)
     b = dtype(0.75)
@@ -151,7 +155,7 @@ def test_row_add_adds_n_numbers_and_leaves_the_rest(dtype, n):
     numbers around keep their values, inf and NaN included); n up to a whole tile row.
     Against an explicit loop, and its NumPy twin."""
     nr = T.tile_cols(dtype)
-    n = nr if n == "nr" else n
+    n = nr if n == "nr" else min(n, nr)          # n <= NR (17 < NR with AVX-512)
     rng = np.random.default_rng(7)
     src = rng.standard_normal(120).astype(dtype)
     src[31] = -0.0
@@ -285,16 +289,18 @@ def test_tile_acols_reads_a_where_it_lies(dtype):
 
 
 def test_tile_product_refuses_bad_operands_before_the_jitted_call():
+    nr = T.tile_cols(np.float32)           # (48 with AVX-512: the numbers in the comments)
     a = np.zeros((1, 8, 4), np.float32)
-    ap, bp = T.pack_rows(a, 8), T.pack_panels(np.zeros((1, 4, 48), np.float32))
-    c = np.zeros((8, 48), np.float32)
+    ap, bp = T.pack_rows(a, 8), T.pack_panels(np.zeros((1, 4, nr), np.float32))
+    c = np.zeros((8, nr), np.float32)
     with pytest.raises(TypeError, match="C-contiguous float32"):
-        T.tile_product(ap, bp.astype(np.float64), c, 1, 8, 4, 48)
+        T.tile_product(ap, bp.astype(np.float64), c, 1, 8, 4, nr)
+    bad = nr * 5 // 6                                                       # 40: not whole panels
     with pytest.raises(ValueError, match="C has shape"):
-        T.tile_product(ap, bp, np.zeros((8, 40), np.float32), 1, 8, 4, 40)
+        T.tile_product(ap, bp, np.zeros((8, bad), np.float32), 1, 8, 4, bad)
     with pytest.raises(ValueError, match="packed B"):
-        T.tile_product(ap, bp[:, :, :2], c, 1, 8, 4, 48)
+        T.tile_product(ap, bp[:, :, :2], c, 1, 8, 4, nr)
     with pytest.raises(ValueError, match="n_cols"):
-        T.tile_product(ap, bp, c, 1, 8, 4, 49)
+        T.tile_product(ap, bp, c, 1, 8, 4, nr + 1)
     with pytest.raises(ValueError, match="must be a multiple"):
-        T.pack_rows(a, 12)
+        T.pack_rows(a, T.MR + T.MR // 2)                                    # 12

@@ -117,21 +117,25 @@ def pool_windows(in_size: int, kernel: int, stride: int, padding: int = 0,
     out_size = geometry.pool_output_size(in_size, kernel, stride, padding, dilation, ceil_mode)
     lo, hi, count, count_with_pad = [], [], [], []
     for o in range(max(out_size, 0)):
-        taps = geometry.window(o, kernel, stride, padding, dilation)
-        inside = [t for t in taps if 0 <= t < in_size]
-        if inside:
-            lo.append(inside[0])
-            hi.append(inside[-1] + 1)
+        # taps j of geometry.window(o, ...) inside the input, found without listing them
+        # all (a kernel of a million cells must not cost a million steps per window)
+        start = o * stride - padding
+        first, last = geometry.window_taps_between(o, kernel, stride, padding, dilation,
+                                                   0, in_size)
+        if first <= last:
+            lo.append(start + first * dilation)
+            hi.append(start + last * dilation + 1)
         else:
             # A dilated window can skip over the whole input (L=1, k=2, d=2, p=1 reads
             # cells -1 and 1). The range is empty; like PyTorch we still remember the first
             # tap at or after 0, from which max pooling reports its (-inf) cell's index.
-            first = min(t for t in taps if t >= 0)
-            lo.append(first)
-            hi.append(first)
-        count.append(len(inside))
+            lo.append(start + first * dilation)
+            hi.append(start + first * dilation)
+        count.append(max(last - first + 1, 0))
         # PyTorch counts padding cells only up to the padded edge L + p (never beyond)
-        count_with_pad.append(len([t for t in taps if -padding <= t < in_size + padding]))
+        first_p, last_p = geometry.window_taps_between(o, kernel, stride, padding, dilation,
+                                                       -padding, in_size + padding)
+        count_with_pad.append(max(last_p - first_p + 1, 0))
     return AxisWindows(in_size, _freeze(lo), _freeze(hi), dilation,
                        _freeze(count), _freeze(count_with_pad))
 
@@ -382,15 +386,17 @@ def _check_float(name: str, array: np.ndarray, ndim: int) -> None:
         raise TypeError(f"{name} must be a numpy.ndarray, but got {type(array).__name__}")
     if array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-d, but got shape {array.shape}")
-    if array.dtype not in FLOAT_DTYPES:
-        raise TypeError(f"{name} must be float32 or float64, but got {array.dtype}")
+    if array.dtype not in FLOAT_DTYPES:     # '>f8' is not float64 here: Numba needs native
+        raise TypeError(f"{name} must be float32 or float64 in the machine's byte order, "
+                        f"but got {array.dtype} (convert with array.astype(array.dtype."
+                        "newbyteorder('=')))")
     if not array.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous (use np.ascontiguousarray)")
 
 
 def _check_indices(indices: np.ndarray, shape, plane_size: int | None) -> None:
     if not isinstance(indices, np.ndarray) or indices.dtype != np.int64:
-        raise TypeError("indices must be an int64 numpy.ndarray")
+        raise TypeError("indices must be an int64 numpy.ndarray in the machine's byte order")
     if indices.shape != tuple(shape):
         raise ValueError(f"indices must have shape {tuple(shape)}, but got {indices.shape}")
     if not indices.flags.c_contiguous:
@@ -481,7 +487,8 @@ def max_pool_backward(grad_out: np.ndarray, indices: np.ndarray, in_spatial) -> 
     _check_indices(indices, grad_out.shape, None)
     P = grad_out.shape[0]
     flat = np.empty((P, D * H * W), dtype=grad_out.dtype)
-    _run_split(_scatter_range, (grad_out.reshape(P, -1), indices.reshape(P, -1), flat, True),
+    M = int(np.prod(grad_out.shape[1:]))      # explicit: an empty batch has no -1 to infer
+    _run_split(_scatter_range, (grad_out.reshape(P, M), indices.reshape(P, M), flat, True),
                P, flat.size)
     return flat.reshape(P, D, H, W)
 
@@ -535,11 +542,12 @@ def avg_pool_backward(grad_out: np.ndarray, axes, count_include_pad: bool = True
                        P, grad_in.size)
             return grad_in.reshape(P, D, H, W)
         OD, OH, OW = grad_out.shape[1:]
-        _run_split(_avg_tiled_backward_range, (grad_out.reshape(P, -1), grad_in, D, H, W,
+        _run_split(_avg_tiled_backward_range, (grad_out.reshape(P, OD * OH * OW), grad_in, D, H, W,
                                                kd, kh, kw, OD, OH, OW, divisor),
                    P, grad_in.size)
         return grad_in.reshape(P, D, H, W)
-    _run_split(_avg_pool_backward_range, (grad_out.reshape(P, -1), grad_in, H, W, *ranges,
+    M = int(np.prod(grad_out.shape[1:]))      # explicit: an empty batch has no -1 to infer
+    _run_split(_avg_pool_backward_range, (grad_out.reshape(P, M), grad_in, H, W, *ranges,
                                           *counts, override), P, grad_in.size)
     return grad_in.reshape(P, D, H, W)
 
@@ -554,7 +562,8 @@ def max_unpool_forward(x: np.ndarray, indices: np.ndarray, out_spatial) -> np.nd
     _check_indices(indices, x.shape, D * H * W)
     P = x.shape[0]
     flat = np.empty((P, D * H * W), dtype=x.dtype)
-    _run_split(_scatter_range, (x.reshape(P, -1), indices.reshape(P, -1), flat, False),
+    M = int(np.prod(x.shape[1:]))             # explicit: an empty batch has no -1 to infer
+    _run_split(_scatter_range, (x.reshape(P, M), indices.reshape(P, M), flat, False),
                P, flat.size)
     return flat.reshape(P, D, H, W)
 
@@ -570,7 +579,8 @@ def max_unpool_backward(grad_out: np.ndarray, indices: np.ndarray) -> np.ndarray
     if indices.ndim != 4 or indices.shape[0] != P:
         raise ValueError(f"indices must be (P, ID, IH, IW) with P={P}, got {indices.shape}")
     _check_indices(indices, indices.shape, plane)
-    flat = np.empty((P, int(np.prod(indices.shape[1:]))), dtype=grad_out.dtype)
-    _run_split(_gather_range, (grad_out.reshape(P, plane), indices.reshape(P, -1), flat),
+    M = int(np.prod(indices.shape[1:]))       # explicit: an empty batch has no -1 to infer
+    flat = np.empty((P, M), dtype=grad_out.dtype)
+    _run_split(_gather_range, (grad_out.reshape(P, plane), indices.reshape(P, M), flat),
                P, flat.size)
     return flat.reshape(indices.shape)

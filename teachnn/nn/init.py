@@ -25,6 +25,7 @@ import numpy as np
 import teachnn.random
 from teachnn.autograd import no_grad
 from teachnn.tensor import Tensor
+from teachnn.nn.parameter import is_lazy
 
 __all__ = [
     "calculate_gain", "calculate_fan_in_and_fan_out", "uniform_", "normal_", "trunc_normal_",
@@ -44,6 +45,11 @@ def _check_tensor(tensor, fn_name):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"nn.init.{fn_name} expects a Tensor (for example layer.weight), but got "
                         f"{type(tensor).__name__}.")
+    if is_lazy(tensor):
+        raise ValueError(
+            f"Attempted to use an uninitialized parameter in nn.init.{fn_name}: a lazy layer "
+            "(nn.LazyLinear, nn.LazyConv2d, ...) creates its weights at its first call. Run the "
+            "model once on an example batch, then initialise (model(X); model.apply(init)).")
 
 
 def _fill(tensor, values):
@@ -247,3 +253,10 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     gain = calculate_gain(nonlinearity, a)
     std = gain / math.sqrt(fan)
     return normal_(tensor, 0.0, std, generator)
+
+from .._errors import missing_attribute as _missing_attribute  # noqa: E402
+
+
+def __getattr__(name):
+    """Only called for a name the module lacks: ``nn.init.Relu`` suggests the nearest name."""
+    raise _missing_attribute(__name__, name, globals())

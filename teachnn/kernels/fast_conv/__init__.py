@@ -12,8 +12,11 @@ module, each transforming one step of the loop:
                  "phases", after which each tap k reads its positions as ONE contiguous run
     runs.py      where each row and panel of the column matrix col[(c, k), o] lies in the
                  phases, so col is never built: the products read it where it lies
-    tiles.py     the sum over (c, k): register tiles (8 x 48 numbers of the product held in
-                 24 vector registers, emitted as LLVM IR) beside their NumPy twins
+    tiles.py     the sum over (c, k): register tiles (with AVX-512 8 x 48 numbers of the
+                 product held in 24 vector registers, emitted as LLVM IR) beside their
+                 NumPy twins
+    target.py    the tile's shape for the CPU Numba compiles for (AVX-512, AVX2, NEON or
+                 any other): the one table every stage takes it from
     products.py  the tiles fused with the copies around them: gather + product (forward),
                  product + scatter (col2im: input gradient, transposed forward), and the
                  weight gradient (a sum over o instead of over (c, k))

@@ -30,8 +30,8 @@ from .tiles import KC, ROW_BYTES
 @functools.lru_cache(maxsize=256)
 def tap_offsets(geom, qshape, C):
     """(tap_at, tap_pad): tap_at (C*kd*kh*kw,) is where row (c, a, b, e) of col starts
-    reading in the phases; tap_pad is tap_at followed by NR (48) copies of tap_at[0] (slack
-    that weight_grad_packed reads for the unused columns of its last panel). Remembered per
+    reading in the phases; tap_pad is tap_at followed by NR (float32's) copies of tap_at[0]
+    (slack that weight_grad_packed reads for the unused columns of its last panel). Remembered per
     layer: shared, never written to (a read-only flag would make Numba compile the kernels
     once more, for read-only arrays)."""
     kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw = geom

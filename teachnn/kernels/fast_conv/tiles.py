@@ -8,10 +8,12 @@ small "micro-kernel" that keeps a block of C in vector registers for the whole s
     C[m0:m0+MR, l0:l0+NR] (+)= sum over k of  A[m0:m0+MR, k]  (outer product)  B[k, l0:l0+NR]
 
 With AVX-512 and float32, MR = 8 rows of NR = 48 columns (3 vectors of 16 lanes) are 24 of
-the 32 registers. Each step k loads 3 vectors of B, broadcasts 8 numbers of A and does 24
-fused multiply-adds, so the core does arithmetic almost every cycle instead of waiting for
-memory. (Each C entry sees its k terms in order, one fused multiply-add each, so results
-match a plain loop up to the rounding of those multiply-adds.)
+the 32 registers; other CPUs get other shapes (AVX2: 4 x 24 in 16 registers), chosen at
+import from the CPU Numba compiles for (target.py, the one table). Each step k loads 3
+vectors of B, broadcasts 8 numbers of A and does 24 fused multiply-adds, so the core does
+arithmetic almost every cycle instead of waiting for memory. (Each C entry sees its k terms
+in order, one fused multiply-add each, so results match a plain loop up to the rounding of
+those multiply-adds.)
 
 Both operands are "packed" so that each step reads contiguous memory:
     A packed: (Mp/MR, K, MR)        ap[i, k, m] = A[i*MR + m, k]   (rows zero-padded to Mp)
@@ -19,20 +21,21 @@ Both operands are "packed" so that each step reads contiguous memory:
 (B may also be read straight from a row-major matrix: ``ldb`` is its row length.) Variants
 serve the fused products (products.py): ``_tile_rows`` reads B's row k from its own offset
 (the column matrix's rows where they lie in the phases: no packing at all),
-``_tile_add_rows`` adds row m of the tile into C at its own offset (col2im straight from
-the registers), and ``_tile_acols``, the weight gradient's 12 x 32 tile, takes A's numbers
-where they lie. Small vector helpers serve the copies around the products: ``_row_out`` /
-``_row_add`` / ``_row_move`` (masked or whole rows of a panel), ``_deinterleave`` /
-``_interleave`` (stride 2's phases) and ``_transpose8`` (8 rows transposed in registers).
-The sum over k is cut into pieces of KC steps so that one panel piece (KC x NR) stays in
-the core's first-level cache while all the rows of A pass over it.
+``_tile_add_rows`` adds row m of the tile into C at its own offset (col2im straight from the
+registers), and ``_tile_acols``, the weight gradient's tile (AVX-512: 12 x 32), takes A's
+numbers where they lie. Small vector helpers serve the copies around the products:
+``_row_out`` / ``_row_add`` / ``_row_move`` (masked or whole rows of a panel),
+``_deinterleave`` / ``_interleave`` (stride 2's phases) and ``_transpose8`` (MR rows
+transposed in registers). The sum over k is cut into pieces of KC steps so that one panel
+piece (KC x NR) stays in the core's first-level cache while all the rows of A pass over it.
 
 Numba has no vector types, so each tile is emitted as LLVM IR (``numba.extending.intrinsic``):
-the code below builds exactly the loop above, with <16 x float> values (<8 x double> for
-float64). LLVM turns each vector operation into one instruction where the CPU has AVX-512
-and into two or four where it has only AVX2 or SSE (correct, slower). Beside each IR
-generator is its NumPy twin (``_tile_python`` ...): the same computation in a few NumPy
-lines, which runs instead with ``NUMBA_DISABLE_JIT=1`` and which the tests compare against.
+the code below builds exactly the loop above, with vectors of one register (<16 x float>
+with AVX-512, <8 x float> with AVX2, half as many doubles for float64). Masked copies are
+masked instructions with AVX-512 and whole vectors plus a scalar tail elsewhere. Beside
+each IR generator is its NumPy twin (``_tile_python`` ...): the same computation in a few
+NumPy lines, which runs instead with ``NUMBA_DISABLE_JIT=1`` and which the tests compare
+against.
 Why not call a BLAS: docs/performance.md.
 """
 from __future__ import annotations
@@ -45,11 +48,16 @@ from numba.extending import intrinsic
 from llvmlite import ir
 
 from ..._dtype import FLOAT_NUMPY_DTYPES
+from .target import current as current_tile
 
-MR = 8            # rows of a tile (numbers of A broadcast per step)
-NV = 3            # vectors per tile row
-VECTOR_BYTES = 64  # one AVX-512 register
-KC = 192          # steps of k per piece: a KC x 48 float32 panel piece fits the L1 cache
+# The tile's shape follows the CPU Numba compiles for (target.py: the one table). With
+# AVX-512: 8 x 3 vectors of 64 bytes; with AVX2: 4 x 3 of 32 bytes; see target.TILES.
+SHAPE = current_tile()
+MR = SHAPE.mr                    # rows of a tile (numbers of A broadcast per step)
+NV = SHAPE.nv                    # vectors per tile row
+VECTOR_BYTES = SHAPE.vector_bytes  # one vector register
+MASKED = SHAPE.masked            # masked loads/stores are instructions (else a scalar tail)
+KC = 192          # steps of k per piece: a KC x NR panel piece fits the L1 cache
 ROW_BYTES = NV * VECTOR_BYTES   # bytes of one tile row: NR = ROW_BYTES // itemsize
 # Numba's cache (cache=True) sees only the file of a cached function: after changing a
 # constant or the tiles here, delete teachnn/kernels/fast_conv/__pycache__, or the other
@@ -57,8 +65,8 @@ ROW_BYTES = NV * VECTOR_BYTES   # bytes of one tile row: NR = ROW_BYTES // items
 
 
 def tile_cols(dtype):
-    """NR: columns of a tile (and of a panel of packed B) for this dtype: 48 for float32,
-    24 for float64."""
+    """NR: columns of a tile (and of a panel of packed B) for this dtype: with AVX-512 48 for
+    float32, 24 for float64."""
     return ROW_BYTES // np.dtype(dtype).itemsize
 
 
@@ -238,10 +246,11 @@ def _tile_add_rows_python(ap, a_off, bp, b_off, ldb, steps, c, c_base, c_offs, o
         c[at:at + nr] += tile[m * nr:(m + 1) * nr]
 
 
-# The weight gradient's tile: 12 rows of col (A, read as numbers where they lie in the
-# phases) x 32 output channels (B: grad_out transposed, packed), 24 registers.
-MR_W = 12
-NV_W = 2
+# The weight gradient's tile: MR_W rows of col (A, read as numbers where they lie in the
+# phases) x NV_W vectors of output channels (B: grad_out transposed, packed); with AVX-512
+# 12 x 32 float32, 24 registers.
+MR_W = SHAPE.mr_w
+NV_W = SHAPE.nv_w
 
 
 @intrinsic
@@ -320,17 +329,23 @@ def _row_move_python(dst, d_off, src, s_off, add):
         dst[d_off:d_off + nr] = src[s_off:s_off + nr]
 
 
-def _butterfly(lanes):
-    """How _transpose8 transposes MR = 8 vectors of ``lanes`` numbers (rows 0..7): three
-    rounds of interleaving (rows 0-1, 2-3, ...; then pairs of pairs; then fours), each a
+def _butterfly(lanes, rows=None):
+    """How _transpose8 transposes MR vectors of ``lanes`` numbers (rows 0..MR-1): log2(MR)
+    rounds of interleaving (rows 0-1, 2-3, ...; then pairs of pairs; then fours ...), each a
     list of (vector a, vector b, mask) for one shufflevector; and, for every final vector,
-    the position each of its groups of 8 (rows 0..7 at one position) belongs to.
-    Worked out by following labels (row, position) through the rounds."""
-    vecs = [[(r, k) for k in range(lanes)] for r in range(MR)]
+    the position each of its groups of MR (rows 0..MR-1 at one position) belongs to.
+    Worked out by following labels (row, position) through the rounds. None when MR is not
+    a power of two or a vector holds fewer than MR numbers (the transpose then goes number
+    by number)."""
+    rows = MR if rows is None else rows
+    if rows & (rows - 1) or lanes < rows or lanes % rows:
+        return None
+    vecs = [[(r, k) for k in range(lanes)] for r in range(rows)]
     rounds = []
-    for width in (1, 2, 4):
+    width = 1
+    while width < rows:
         new, masks = [], []
-        for i in range(0, MR, 2 * width):
+        for i in range(0, rows, 2 * width):
             for j in range(width):
                 a, b = vecs[i + j], vecs[i + width + j]
                 for half in (0, 1):
@@ -341,20 +356,22 @@ def _butterfly(lanes):
                     new.append(out)
         rounds.append(masks)
         vecs = new
+        width *= 2
     positions = []
     for v in vecs:
-        groups = [v[g:g + MR] for g in range(0, lanes, MR)]
-        assert all(grp == [(r, grp[0][1]) for r in range(MR)] for grp in groups)
+        groups = [v[g:g + rows] for g in range(0, lanes, rows)]
+        assert all(grp == [(r, grp[0][1]) for r in range(rows)] for grp in groups)
         positions.append([grp[0][1] for grp in groups])
     return rounds, positions
 
 
 @intrinsic
 def _transpose8(typingctx, src, base, offs, o_idx, dst, d_off, ldd):
-    """Transpose 8 rows of LANES numbers: row i is src[base + offs[o_idx + i]:][:LANES];
+    """Transpose MR rows of LANES numbers: row i is src[base + offs[o_idx + i]:][:LANES];
     for every position q < LANES, dst[d_off + q*ldd + i] = row i's number q. Done in
-    vector registers (loads, 24 shuffles, stores of 8): copying one number at a time cost
-    the weight gradient's tiles what they saved."""
+    vector registers (loads, log2(MR) rounds of shuffles, stores of MR numbers) where a
+    vector holds MR numbers or more: copying one number at a time cost the weight
+    gradient's tiles what they saved. (Named for AVX-512's 8 rows.)"""
     sig = types.void(src, base, offs, o_idx, dst, d_off, ldd)
 
     def codegen(context, builder, signature, args):
@@ -372,7 +389,16 @@ def _transpose8(typingctx, src, base, offs, o_idx, dst, d_off, ldd):
             off = builder.load(builder.gep(O, [builder.add(o_idx_, ir.Constant(i64, i))]))
             p = builder.gep(S, [builder.add(base_, off)])
             rows.append(builder.load(builder.bitcast(p, vec.as_pointer()), align=4))
-        rounds, positions = _butterfly(lanes)
+        plan = _butterfly(lanes)
+        if plan is None:            # number by number (vectors narrower than MR)
+            for i, v in enumerate(rows):
+                for q in range(lanes):
+                    at = builder.add(builder.add(d_off_, builder.mul(ir.Constant(i64, q), ldd_)),
+                                     ir.Constant(i64, i))
+                    builder.store(builder.extract_element(v, ir.Constant(i32, q)),
+                                  builder.gep(D, [at]))
+            return context.get_dummy_value()
+        rounds, positions = plan
         for masks in rounds:
             rows = [builder.shuffle_vector(rows[a], rows[b],
                                            ir.Constant(ir.VectorType(i32, lanes), mask))
@@ -456,6 +482,10 @@ def _masked_row_codegen(context, builder, signature, args, add_dst):
     nv = builder.shuffle_vector(
         builder.insert_element(ir.Constant(n_vec, None), n_, ir.Constant(i32, 0)),
         ir.Constant(n_vec, None), splat)
+    if not MASKED:
+        _row_tail_codegen(builder, D, d_off_, S, s_off_, n_, None if add_dst else bv, lanes,
+                          ptr_t)
+        return
     for j in range(NV):
         mask = builder.icmp_signed("<", ir.Constant(n_vec, list(range(j * lanes,
                                                                          (j + 1) * lanes))), nv)
@@ -467,6 +497,32 @@ def _masked_row_codegen(context, builder, signature, args, add_dst):
             bv = builder.call(load, [pd, ir.Constant(i32, 4), mask, ir.Constant(vec, None)])
         builder.call(store, [builder.fadd(bv, v) if add_dst else builder.fadd(v, bv), pd,
                              ir.Constant(i32, 4), mask])
+
+
+def _row_tail_codegen(builder, D, d_off, S, s_off, n, bv, lanes, ptr_t):
+    """_masked_row_codegen without masks (CPUs without masked loads and stores, where LLVM
+    makes every masked one a chain of tests and single numbers): the whole vectors of the
+    n numbers as plain vector operations, the last n % LANES one number at a time.
+    ``bv`` is b broadcast (dst = src + b), None for dst += src."""
+    i64 = ir.IntType(64)
+    whole = builder.udiv(n, ir.Constant(i64, lanes))
+    for j in range(NV):
+        with builder.if_then(builder.icmp_signed("<", ir.Constant(i64, j), whole)):
+            step = ir.Constant(i64, j * lanes)
+            ps = builder.bitcast(builder.gep(S, [builder.add(s_off, step)]), ptr_t)
+            pd = builder.bitcast(builder.gep(D, [builder.add(d_off, step)]), ptr_t)
+            v = builder.load(ps, align=4)
+            if bv is None:
+                builder.store(builder.fadd(builder.load(pd, align=4), v), pd, align=4)
+            else:
+                builder.store(builder.fadd(v, bv), pd, align=4)
+    done = builder.mul(whole, ir.Constant(i64, lanes))
+    b = None if bv is None else builder.extract_element(bv, ir.Constant(ir.IntType(32), 0))
+    with cgutils.for_range(builder, builder.sub(n, done)) as loop:
+        at = builder.add(done, loop.index)
+        pd = builder.gep(D, [builder.add(d_off, at)])
+        v = builder.load(builder.gep(S, [builder.add(s_off, at)]))
+        builder.store(builder.fadd(builder.load(pd), v) if b is None else builder.fadd(v, b), pd)
 
 
 def _row_out_python(dst, d_off, src, s_off, n, b):
@@ -626,7 +682,7 @@ def _tile_product(ap, bp, c, groups, m_pad, steps, n_cols, ldc, accumulate):
         bp: packed B, (G, ldc/NR, steps, NR)     (ldc = columns of the whole buffer)
         c:  C, (G*m_pad, ldc) row-major, flat.
     Panels beyond n_cols are not touched. Callers check the sizes (no bounds checks here)."""
-    nr = ROW_BYTES // c.itemsize                 # tile_cols: 48 for float32, 24 for float64
+    nr = ROW_BYTES // c.itemsize                 # tile_cols
     piece = -(-steps // -(-steps // KC))          # KC or less, pieces of equal size
     for g in range(groups):
         for jp in range((n_cols + nr - 1) // nr):       # one panel of B ...

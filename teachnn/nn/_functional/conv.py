@@ -71,15 +71,24 @@ def _check_input_dims(x, n, who, layer):
     raise RuntimeError(msg)
 
 
+def _native(array):
+    """The array in the machine's byte order (Numba compiles native-order arrays only)."""
+    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
+
+
+def _native_dtype(t):
+    return t._data.dtype.newbyteorder("=")
+
+
 def _check_float_pair(x, weight, who):
     """Input and weight must be the same floating dtype (float32 or float64)."""
     for name, t in (("input", x), ("weight", weight)):
-        if t.data.dtype.kind != "f" or t.data.dtype.itemsize not in (4, 8):
+        if t._data.dtype.kind != "f" or t._data.dtype.itemsize not in (4, 8):
             raise RuntimeError(
                 f"{who}() needs a floating-point {name} (float32 or float64), but got "
-                f"{name} of dtype {t.data.dtype}. Convert it with {name}.float() (images "
+                f"{name} of dtype {t._data.dtype}. Convert it with {name}.float() (images "
                 "stored as integers should also be scaled, e.g. x.float() / 255)")
-    if x.data.dtype != weight.data.dtype:
+    if _native_dtype(x) != _native_dtype(weight):
         raise RuntimeError(
             f"{who}(): input is {x.data.dtype} but weight is {weight.data.dtype}; they must "
             f"match. Use input.to(weight.dtype) or convert the layer with .double()/.float()")
@@ -95,6 +104,25 @@ def _int_tuple(value, n, name, who, minimum):
         raise RuntimeError(f"{who}(): {kind} {name} is not supported, but got {name}="
                            f"{values}; every entry must be >= {minimum}")
     return values
+
+
+def _check_arg_types(n, who, groups, **tuples):
+    """PyTorch parses every argument's type before it looks at any shape: a float stride
+    is a TypeError even when the input has the wrong shape too, so check the types first."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"{who}(): groups must be an int, but got {type(groups).__name__} "
+                        f"({groups!r})")
+    for name, value in tuples.items():
+        if name == "padding" and isinstance(value, str) and who.startswith("conv") and \
+                "transpose" not in who:
+            continue                              # 'same'/'valid': checked later
+        try:
+            geometry.ntuple(value, n, name)
+        except TypeError as err:
+            raise TypeError(f"{who}(): {err}; write it as an int or a tuple of {n} ints") \
+                from None
+        except ValueError:
+            pass                                  # a wrong length: RuntimeError later
 
 
 def _check_groups(groups, who):
@@ -115,27 +143,54 @@ def _check_bias(bias, out_channels, weight, x, who):
             f"Given weight of size {shape_str(weight.shape)}, expected bias to be 1-dimensional "
             f"with {out_channels} elements (one per output channel), but got bias of size "
             f"{shape_str(bias.shape)} instead")
-    if bias.data.dtype != x.data.dtype:
+    if _native_dtype(bias) != _native_dtype(x):
         raise RuntimeError(f"{who}(): bias is {bias.data.dtype} but input is {x.data.dtype}; "
                            "they must match")
     return bias
 
 
-def _check_not_empty(x_shape, weight, groups, who):
+def _check_not_empty(x_shape, weight, groups, who, empty_channels=False):
     """An empty batch is fine (the result is empty too); an empty channel, spatial,
-    kernel or output-channel axis is refused."""
+    kernel or output-channel axis is refused (``empty_channels``: except an input with no
+    channels at all and a weight that expects none, which PyTorch maps to an empty result)."""
     if weight.shape[0] == 0:
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at "
                            f"dimension 0, but got weight of size {shape_str(weight.shape)} "
                            "instead")
-    if any(k < 1 for k in weight.shape[2:]) or weight.shape[1] == 0 or x_shape[1] == 0:
+    no_channels = empty_channels and x_shape[1] == 0 and weight.shape[1] == 0
+    if any(k < 1 for k in weight.shape[2:]) or (
+            (weight.shape[1] == 0 or x_shape[1] == 0) and not no_channels):
         raise RuntimeError(f"{who}(): the weight {shape_str(weight.shape)} or the input "
                            f"{shape_str(x_shape)} has no channels or an empty kernel; a "
                            "convolution needs at least one channel and one kernel cell")
-    if any(s < 1 for s in x_shape[2:]):
+    if any(s < 1 for s in x_shape[2:]) and x_shape[0] != 0 and x_shape[1] != 0:
         raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got "
                            f"input shape: {shape_str(x_shape)}; every spatial axis needs at "
                            "least one cell")
+
+
+def _allocating(who, shape, fn, *args):
+    """Run ``fn(*args)``; a failed allocation becomes PyTorch's RuntimeError with the size
+    that was asked for (NumPy raises MemoryError or ValueError "array is too big")."""
+    try:
+        return fn(*args)
+    except (MemoryError, ValueError) as err:
+        if isinstance(err, ValueError) and "too big" not in str(err):
+            raise
+        raise RuntimeError(
+            f"{who}(): cannot allocate a result of shape {shape_str(shape)} (too large for "
+            "memory, or for an array's size limit); check the padding, stride and "
+            "output_padding you gave: they set the output size") from None
+
+
+def _empty_result(input, weight, bias, out_shape, batched):
+    """An empty output without running a kernel, as PyTorch does for an empty input (it
+    skips its kernels' own checks then: a zero dilation, a large output_padding); the
+    zero-weighted sums keep every argument in the graph, so their gradients are zeros."""
+    out = Tensor(np.zeros(out_shape, dtype=_native_dtype(input)))
+    links = input.sum() + weight.sum() + (0 if bias is None else bias.sum())
+    out = out + links * 0
+    return out if batched else out.squeeze(0)
 
 
 def _to3(values, fill):
@@ -160,9 +215,10 @@ class _Convolution(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups):
         n = weight.ndim - 2
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))       # (N, C, D, H, W)
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        b = None if bias is None else np.ascontiguousarray(bias.data)
+        # (N, C, D, H, W), native byte order (Numba compiles nothing else)
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        b = None if bias is None else np.ascontiguousarray(_native(bias._data))
         ctx.kernels = _kernels.active             # the tier now; backward runs on it too
         out5 = ctx.kernels.conv.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups)
         ctx.save_for_backward(x, weight)
@@ -177,9 +233,9 @@ class _Convolution(Function):
         stride, pad_lr, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
             _shape5(grad_out.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_backward(g5, x5, w5, stride, pad_lr, dilation,
                                                     groups, need_x=need_x, need_w=need_w,
@@ -193,6 +249,7 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     """Validate every argument of an n-d convolution, then run it (shared by F and nn)."""
     _as_tensor_arg(input, "input", who)
     _as_tensor_arg(weight, "weight", who)
+    _check_arg_types(n, who, groups, stride=stride, padding=padding, dilation=dilation)
     batched = _check_input_dims(input, n, who, layer)
     if weight.ndim != n + 2:
         raise RuntimeError(
@@ -202,7 +259,8 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     _check_float_pair(input, weight, who)
     groups = _check_groups(groups, who)
     stride = _int_tuple(stride, n, "stride", who, 1)
-    dilation = _int_tuple(dilation, n, "dilation", who, 1)
+    empty_batch = batched and input.shape[0] == 0     # PyTorch skips the kernel's checks
+    dilation = _int_tuple(dilation, n, "dilation", who, 0 if empty_batch else 1)
     kernel = tuple(weight.shape[2:])
     try:
         pad_lr = geometry.resolve_conv_padding(padding, kernel, dilation, stride, n)
@@ -226,7 +284,7 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"channels instead. The channel axis is axis {1 if batched else 0} of the input; "
             f"make in_channels of the layer equal to it (or check the order of the axes)")
     _check_bias(bias, out_channels, weight, input, who)
-    _check_not_empty(x_shape, weight, groups, who)
+    _check_not_empty(x_shape, weight, groups, who, empty_channels=True)
 
     spatial = x_shape[2:]
     out_spatial = tuple(geometry.conv_output_size(L, k, s, pl, pr, d)
@@ -240,13 +298,24 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"actual input size. The (dilated) kernel must fit inside the padded input: use a "
             f"smaller kernel_size or dilation, more padding, or a larger input")
 
+    # A stride longer than the padded input gives the same single window as a stride of
+    # (padded - span + 1): use that, so no kernel sizes a buffer by a huge stride.
+    stride = tuple(min(s, L + pl + pr - (d * (k - 1) + 1) + 1) for s, L, (pl, pr), k, d
+                   in zip(stride, spatial, pad_lr, kernel, dilation))
+    if C == 0 or x_shape[0] == 0:
+        # PyTorch returns an empty (N, 0, *out) result for an input without channels
+        out_shape = (x_shape[0], 0 if C == 0 else out_channels) + out_spatial
+        return _allocating(who, out_shape, _empty_result, input, weight, bias, out_shape,
+                           batched)
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
+    out_shape = (x_shape[0], out_channels) + out_spatial
     if batched:
-        return _Convolution.apply(input, weight, bias, stride3, pad3, dilation3, groups)
-    out = _Convolution.apply(input.unsqueeze(0), weight, bias, stride3, pad3, dilation3,
-                             groups)
+        return _allocating(who, out_shape, _Convolution.apply, input, weight, bias, stride3,
+                           pad3, dilation3, groups)
+    out = _allocating(who, out_shape, _Convolution.apply, input.unsqueeze(0), weight, bias,
+                      stride3, pad3, dilation3, groups)
     return out.squeeze(0)
 
 
@@ -314,9 +383,9 @@ class _ConvolutionTranspose(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_spatial):
         n = weight.ndim - 2
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        b = None if bias is None else np.ascontiguousarray(bias.data)
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        b = None if bias is None else np.ascontiguousarray(_native(bias._data))
         ctx.kernels = _kernels.active             # the tier now; backward runs on it too
         out5 = ctx.kernels.conv.conv_transpose_forward(x5, w5, b, stride, padding, dilation,
                                                        groups, out_spatial)
@@ -331,9 +400,9 @@ class _ConvolutionTranspose(Function):
         stride, padding, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
             _shape5(grad_out.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_transpose_backward(
             g5, x5, w5, stride, padding, dilation, groups, need_x=need_x, need_w=need_w,
@@ -348,6 +417,13 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
     """Validate every argument of an n-d transposed convolution, then run it."""
     _as_tensor_arg(input, "input", who)
     _as_tensor_arg(weight, "weight", who)
+    if isinstance(padding, str):
+        raise TypeError(f"{who}(): padding must be an int or a tuple of {n} ints, not the "
+                        f"string {padding!r} ('same'/'valid' exist only for ordinary "
+                        "convolutions); the output size is (L-1)*s - 2p + d(k-1) + "
+                        "output_padding + 1")
+    _check_arg_types(n, who, groups, stride=stride, padding=padding, dilation=dilation,
+                     output_padding=output_padding)
     batched = _check_input_dims(input, n, who, layer)
     if weight.ndim != n + 2:
         raise RuntimeError(
@@ -361,10 +437,12 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
                         "convolutions); the output size is (L-1)*s - 2p + d(k-1) + "
                         "output_padding + 1")
     stride = _int_tuple(stride, n, "stride", who, 1)
-    dilation = _int_tuple(dilation, n, "dilation", who, 1)
+    empty_batch = batched and input.shape[0] == 0     # PyTorch skips the kernel's checks
+    dilation = _int_tuple(dilation, n, "dilation", who, 0 if empty_batch else 1)
     padding = _int_tuple(padding, n, "padding", who, 0)
     output_padding = _int_tuple(output_padding, n, "output_padding", who, 0)
-    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+    if not empty_batch and any(op >= s and op >= d
+                               for op, s, d in zip(output_padding, stride, dilation)):
         raise RuntimeError(
             f"output padding must be smaller than either stride or dilation, but got "
             f"output_padding={output_padding} with stride={stride} and dilation={dilation}. "
@@ -395,11 +473,16 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
             f"output size per channel: ({' x '.join(map(str, out_spatial))}). Output size is "
             "too small: (L-1)*s - 2p + d(k-1) + output_padding + 1 must be >= 1; use less "
             "padding")
+    if empty_batch:
+        return _allocating(who, (0, out_channels) + out_spatial, _empty_result, input,
+                           weight, bias, (0, out_channels) + out_spatial, True)
     args = (weight, bias, _to3(stride, 1), _to3(padding, 0), _to3(dilation, 1), groups,
             _to3(out_spatial, 1))
+    out_shape = (x_shape[0], out_channels) + out_spatial
     if batched:
-        return _ConvolutionTranspose.apply(input, *args)
-    return _ConvolutionTranspose.apply(input.unsqueeze(0), *args).squeeze(0)
+        return _allocating(who, out_shape, _ConvolutionTranspose.apply, input, *args)
+    return _allocating(who, out_shape, _ConvolutionTranspose.apply, input.unsqueeze(0),
+                       *args).squeeze(0)
 
 
 @check_kwargs
@@ -487,9 +570,14 @@ class _Pad(Function):
     @staticmethod
     def forward(ctx, x, index_maps, value):
         # index_maps: tuple of (axis, index array) for each padded axis
-        out = x.data
+        out = _native(x._data)
         for axis, idx in index_maps:
             inside = idx >= 0
+            if out.shape[axis] == 0:        # nothing to gather from: all padding cells
+                shape = list(out.shape)
+                shape[axis] = len(idx)
+                out = np.full(shape, value, dtype=out.dtype)
+                continue
             out = np.take(out, np.where(inside, idx, 0), axis=axis)    # gather
             if not inside.all():                                        # constant cells
                 where = [slice(None)] * out.ndim
@@ -529,6 +617,14 @@ def pad(input, pad, mode="constant", value=None):
     crop. Differentiable: the gradient of every padded cell flows back to its source cell.
     """
     _as_tensor_arg(input, "input", "pad")
+    if isinstance(pad, (int, np.integer)) or isinstance(pad, str) or pad is None:
+        raise TypeError(f"pad(): pad must be a tuple of ints like (left, right), but got {pad!r}")
+    if any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in tuple(pad)):
+        raise TypeError(f"pad(): pad must contain ints, but got {tuple(pad)}")
+    if value is not None and (isinstance(value, (str, bytes)) or
+                              not isinstance(value, (int, float, np.number))):
+        raise TypeError(f"pad(): argument 'value' must be a number (the fill of the padded "
+                        f"cells), not {type(value).__name__} ({value!r})")
     if mode not in _PAD_MODES:
         raise NotImplementedError(
             f"Unrecognised padding mode {mode}: use one of {', '.join(map(repr, _PAD_MODES))}"
@@ -561,11 +657,18 @@ def pad(input, pad, mode="constant", value=None):
         axis = input.ndim - 1 - k
         left, right = int(pad[2 * k]), int(pad[2 * k + 1])
         size = input.shape[axis]
-        if size + left + right < 0 or (size + left + right == 0 and mode != "constant"):
+        # (PyTorch lets constant and circular padding crop an axis to nothing)
+        if size + left + right < 0 or (size + left + right == 0 and
+                                       mode not in ("constant", "circular")):
             raise RuntimeError(
                 f"The input size {size}, plus negative padding {left} and {right} resulted "
                 f"in a negative output size, which is invalid. Check dimension {axis} of "
                 f"your input.")
+        if mode == "constant" and size + min(left, 0) + min(right, 0) < 0:
+            raise RuntimeError(
+                f"narrow(): length must be non-negative: padding ({left}, {right}) crops "
+                f"{-min(left, 0) - min(right, 0)} cells from dimension {axis} of size {size}; "
+                "negative padding can remove at most the cells the axis has")
         if mode == "reflect" and (left >= size or right >= size):
             raise RuntimeError(
                 f"Argument #4: Padding size should be less than the corresponding input "
@@ -583,7 +686,12 @@ def pad(input, pad, mode="constant", value=None):
                 "circular padding can add at most that many cells per side")
         if left == 0 and right == 0:
             continue
-        maps.append((axis, _pad_index(size, left, right, mode)))
+        padded_shape = input.shape[:axis] + (size + left + right,) + input.shape[axis + 1:]
+        maps.append((axis, _allocating("pad", padded_shape, _pad_index, size, left, right,
+                                       mode)))
     if input.data.dtype.kind not in "fc" and mode == "constant" and maps:
         value = np.asarray(value).astype(input.data.dtype)
-    return _Pad.apply(input, tuple(maps), value)
+    out_shape = list(input.shape)
+    for axis, idx in maps:
+        out_shape[axis] = len(idx)
+    return _allocating("pad", tuple(out_shape), _Pad.apply, input, tuple(maps), value)

@@ -55,14 +55,43 @@ _FLOATS = FLOAT_NUMPY_DTYPES
 # --------------------------------------------------------------------------------------
 # Validation helpers: every message says what was expected, what was given, what to do
 # --------------------------------------------------------------------------------------
-def _check_input(input, n: int, fname: str) -> None:
-    """``input`` must be a float Tensor of shape (C, *spatial) or (N, C, *spatial)."""
+def _check_tensor(input, fname: str) -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"{fname}(): argument 'input' must be a Tensor, not "
                         f"{type(input).__name__}; wrap your data with teachnn.tensor(...)")
+
+
+def _native(array: np.ndarray) -> np.ndarray:
+    """The array in the machine's byte order (Numba compiles native-order arrays only)."""
+    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
+
+
+def _check_flag(value, name: str, fname: str) -> bool:
+    """A bool argument, strictly: PyTorch refuses ``ceil_mode="False"`` (a non-empty string
+    is truthy, so accepting it would silently turn the option on)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{fname}(): argument '{name}' must be bool, not "
+                        f"{type(value).__name__} ({value!r}); write {name}=True or "
+                        f"{name}=False")
+    return bool(value)
+
+
+def _check_input(input, n: int, fname: str, empty_channels: bool = False) -> None:
+    """``input`` must be a float Tensor of shape (C, *spatial) or (N, C, *spatial).
+
+    ``empty_channels``: the operation accepts zero channels too (PyTorch's adaptive average
+    pooling returns an empty result for them)."""
+    _check_tensor(input, fname)
     spatial = _AXES[n][1:-1]
     ndim = input.data.ndim
     if ndim not in (n + 1, n + 2):
+        if ndim < n + 1 and fname in ("avg_pool2d", "lp_pool2d"):
+            # PyTorch's 2-d average pooling reads the channel axis (dim -3) first
+            raise IndexError(
+                f"{fname}() expected a 3D (unbatched) or 4D (batch mode) tensor for input: "
+                f"[channels, height, width] or [batch, channels, height, width], but got a "
+                f"{ndim}-d tensor of shape {shape_str(input.shape)}, which has no dimension "
+                "-3 (channels); add the missing axis with x.unsqueeze(0).")
         if ndim < n + 1:
             hint = "add the missing axis with x.unsqueeze(0)"
         elif 1 <= ndim - 2 <= 3:
@@ -75,12 +104,19 @@ def _check_input(input, n: int, fname: str) -> None:
             f"{fname}() expected a {n + 1}D (unbatched) or {n + 2}D (batch mode) tensor for "
             f"input: [channels, {spatial}] or [batch, channels, {spatial}], but got a "
             f"{ndim}-d tensor of shape {shape_str(input.shape)}; {hint}.")
-    if input.data.dtype not in _FLOATS:
-        raise RuntimeError(
+    if input._data.dtype.newbyteorder("=") not in _FLOATS:
+        # PyTorch's type: NotImplementedError where it has no kernel for the dtype at all
+        none = fname.startswith("adaptive_max") or fname == "max_pool1d" or (
+            input._data.dtype.kind == "b" and fname[:3] in ("max", "avg"))
+        raise (NotImplementedError if none else RuntimeError)(
             f"{fname}() is implemented for float32 and float64 tensors, but the input has "
-            f"dtype {input.data.dtype}; convert it with x.float() (or x.double()).")
-    shape = input.data.shape
-    first_nonbatch = 1 if ndim == n + 2 else 0
+            f"dtype {input._data.dtype}; convert it with x.float() (or x.double()).")
+    shape = input._data.shape
+    # PyTorch lets adaptive pooling take an empty leading axis of an unbatched input, and
+    # adaptive average pooling (1-d, 2-d) an empty channel axis too
+    first_nonbatch = 1 if ndim == n + 2 or empty_channels else 0
+    if empty_channels == "all" and ndim == n + 2 and 0 not in shape[2:]:
+        first_nonbatch = 2
     for axis in range(first_nonbatch, ndim):
         if shape[axis] == 0:
             raise RuntimeError(
@@ -101,6 +137,24 @@ def _tuple_arg(value, n: int, name: str, fname: str) -> tuple[int, ...]:
 
 def _window_args(fname, n, kernel_size, stride, padding, dilation=1):
     """Parse and check kernel_size / stride / padding / dilation; return four n-tuples."""
+    kernel, stride, pad, dil = _parse_window(fname, n, kernel_size, stride, padding, dilation)
+    return _check_window(fname, kernel, stride, pad, dil)
+
+
+def _parse_window(fname, n, kernel_size, stride, padding, dilation=1):
+    """The argument parsing alone (TypeError/RuntimeError for the form of each value)."""
+    # every argument's type first (PyTorch's parser), then a wrong length (its kernel)
+    for name, value in (("kernel_size", kernel_size), ("stride", stride),
+                        ("padding", padding), ("dilation", dilation)):
+        if name == "stride" and value is None:
+            continue
+        try:
+            geometry.ntuple(value, n, name)
+        except TypeError as err:
+            raise TypeError(f"{fname}(): {err}; write it as an int or a tuple of {n} ints "
+                            f"(one per spatial axis {_AXES[n]})") from None
+        except ValueError:
+            pass
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         stride = kernel                      # PyTorch's default: windows do not overlap
@@ -108,6 +162,20 @@ def _window_args(fname, n, kernel_size, stride, padding, dilation=1):
         stride = _tuple_arg(stride, n, "stride", fname)
     pad = _tuple_arg(padding, n, "padding", fname)
     dil = _tuple_arg(dilation, n, "dilation", fname)
+    return kernel, stride, pad, dil
+
+
+def _check_window(fname, kernel, stride, pad, dil, int32=True):
+    """The values of the parsed window arguments (RuntimeError, as PyTorch's kernels).
+
+    ``int32``: PyTorch's pooling kernels keep these numbers in 32-bit ints (all but the
+    plain ``max_pool1d``), so a larger one is refused there as well."""
+    if int32 and any(abs(v) > 2 ** 31 - 1 for v in (*kernel, *stride, *pad, *dil)):
+        raise RuntimeError(
+            f"{fname}: value cannot be converted to type int without overflow: got "
+            f"kernel_size={kernel}, stride={stride}, padding={pad}, dilation={dil}; each "
+            "must fit in a 32-bit int (below 2**31), and a window larger than the input "
+            "is refused anyway")
     if any(k <= 0 for k in kernel):
         raise RuntimeError(f"{fname}: kernel size should be greater than zero, but got "
                            f"kernel_size={kernel}; a window must cover at least one cell.")
@@ -164,10 +232,12 @@ def _pad_axes(axes):
 
 
 def _to_planes(array: np.ndarray, n: int) -> np.ndarray:
-    """(N, C, *spatial) or (C, *spatial) -> (P, D, H, W), contiguous, P = N*C (or C)."""
+    """(N, C, *spatial) or (C, *spatial) -> (P, D, H, W), contiguous, native byte order,
+    P = N*C (or C)."""
     spatial = array.shape[-n:]
     planes = int(np.prod(array.shape[:-n]))
-    return np.ascontiguousarray(array).reshape((planes,) + (1,) * (3 - n) + tuple(spatial))
+    return np.ascontiguousarray(_native(array)).reshape(
+        (planes,) + (1,) * (3 - n) + tuple(spatial))
 
 
 def _from_planes(array: np.ndarray, lead_shape, n: int) -> np.ndarray:
@@ -186,20 +256,25 @@ class _MaxPool(Function):
 
     @staticmethod
     def forward(ctx, input, axes, n):
-        x = _to_planes(input.data, n)                        # (N, C, *S) -> (P, D, H, W)
+        x = _to_planes(input._data, n)                       # (N, C, *S) -> (P, D, H, W)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out, idx = ctx.kernels.pool.max_pool_forward(x, axes)   # (P, OD, OH, OW) twice
-        lead = input.data.shape[:-n]
-        ctx.n, ctx.in_shape, ctx.indices = n, input.data.shape, idx
+        lead = input._data.shape[:-n]
+        ctx.n, ctx.in_shape = n, input._data.shape
         ctx.spatial = x.shape[1:]
         indices = Tensor(_from_planes(idx, lead, n))
         ctx.mark_non_differentiable(indices)
+        # saved as a Tensor: the learner gets the same array, and an in-place change to it
+        # must make backward fail (as in PyTorch) instead of routing gradients elsewhere
+        ctx.save_for_backward(indices)
         return Tensor(_from_planes(out, lead, n)), indices
 
     @staticmethod
     def backward(ctx, grad_out, grad_indices):
-        g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
-        grad_in = ctx.kernels.pool.max_pool_backward(g, ctx.indices, ctx.spatial)  # (P, D, H, W)
+        indices, = ctx.saved_tensors
+        g = _to_planes(grad_out._data, ctx.n)                # (P, OD, OH, OW)
+        grad_in = ctx.kernels.pool.max_pool_backward(g, _to_planes(indices._data, ctx.n),
+                                                     ctx.spatial)  # (P, D, H, W)
         return grad_in.reshape(ctx.in_shape), None, None
 
 
@@ -211,7 +286,7 @@ class _AvgPool(Function):
 
     @staticmethod
     def forward(ctx, input, axes, n, count_include_pad, divisor_override):
-        x = _to_planes(input.data, n)                        # (P, D, H, W)
+        x = _to_planes(input._data, n)                       # (P, D, H, W)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out = ctx.kernels.pool.avg_pool_forward(x, axes, count_include_pad, divisor_override)
         ctx.n, ctx.in_shape, ctx.axes = n, input.data.shape, axes
@@ -220,7 +295,7 @@ class _AvgPool(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
+        g = _to_planes(grad_out._data, ctx.n)                # (P, OD, OH, OW)
         grad_in = ctx.kernels.pool.avg_pool_backward(g, ctx.axes, ctx.count_include_pad,
                                                      ctx.divisor_override)
         return grad_in.reshape(ctx.in_shape), None, None, None, None
@@ -234,8 +309,8 @@ class _MaxUnpool(Function):
 
     @staticmethod
     def forward(ctx, input, indices, out_spatial, n):
-        x = _to_planes(input.data, n)                        # (P, ID, IH, IW)
-        idx = _to_planes(indices.data, n)
+        x = _to_planes(input._data, n)                       # (P, ID, IH, IW)
+        idx = _to_planes(indices._data, n)
         out3 = (1,) * (3 - n) + tuple(out_spatial)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out = ctx.kernels.pool.max_unpool_forward(x, idx, out3)   # (P, D, H, W)
@@ -244,7 +319,7 @@ class _MaxUnpool(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = _to_planes(grad_out.data, ctx.n)                 # (P, D, H, W)
+        g = _to_planes(grad_out._data, ctx.n)                # (P, D, H, W)
         grad_in = ctx.kernels.pool.max_unpool_backward(g, ctx.indices)
         return grad_in.reshape(ctx.in_shape), None, None, None
 
@@ -257,9 +332,40 @@ def _named(base, backward_name):
 # PyTorch implements the 1-d versions through the 2-d ones (its grad_fn shows
 # SqueezeBackward1); we name the 1-d nodes after what they do.
 _MAX_POOL = {n: _named(_MaxPool, f"MaxPool{n}DWithIndicesBackward0") for n in (1, 2, 3)}
-_ADAPTIVE_MAX = {n: _named(_MaxPool, f"AdaptiveMaxPool{n}DBackward0") for n in (1, 2, 3)}
 _AVG_POOL = {n: _named(_AvgPool, f"AvgPool{n}DBackward0") for n in (1, 2, 3)}
-_ADAPTIVE_AVG = {n: _named(_AvgPool, f"AdaptiveAvgPool{n}DBackward0") for n in (1, 2, 3)}
+def _check_adaptive_grad(kind, n, grad_out):
+    """PyTorch's adaptive pooling backward refuses an empty output (other than an empty
+    batch), so the same program fails at the same line here. (A 1x1 average is PyTorch's
+    mean(), which has no such check.)"""
+    if kind == "avg" and all(s == 1 for s in grad_out.shape[-n:]):
+        return
+    if 0 in grad_out.shape[1:]:
+        raise RuntimeError(
+            f"adaptive_{kind}_pool{n}d backward: Expected grad_output to have non-zero "
+            f"size for non-batch dimensions, but grad_output has sizes "
+            f"{shape_str(grad_out.shape)}. An output_size of 0 (or an empty channel "
+            "axis) gives an empty result that PyTorch cannot differentiate; ask for at "
+            "least one cell per axis")
+
+
+class _AdaptiveAvgPool(_AvgPool):
+    @staticmethod
+    def backward(ctx, grad_out):
+        _check_adaptive_grad("avg", ctx.n, grad_out)
+        return _AvgPool.backward(ctx, grad_out)
+
+
+class _AdaptiveMaxPool(_MaxPool):
+    @staticmethod
+    def backward(ctx, grad_out, grad_indices):
+        _check_adaptive_grad("max", ctx.n, grad_out)
+        return _MaxPool.backward(ctx, grad_out, grad_indices)
+
+
+_ADAPTIVE_AVG = {n: _named(_AdaptiveAvgPool, f"AdaptiveAvgPool{n}DBackward0")
+                 for n in (1, 2, 3)}
+_ADAPTIVE_MAX = {n: _named(_AdaptiveMaxPool, f"AdaptiveMaxPool{n}DBackward0")
+                 for n in (1, 2, 3)}
 _MAX_UNPOOL = {n: _named(_MaxUnpool, f"MaxUnpool{n}DBackward0") for n in (1, 2, 3)}
 
 
@@ -268,8 +374,13 @@ _MAX_UNPOOL = {n: _named(_MaxUnpool, f"MaxUnpool{n}DBackward0") for n in (1, 2, 
 # --------------------------------------------------------------------------------------
 def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     fname = f"max_pool{n}d"
+    _check_tensor(input, fname)
+    ceil_mode = _check_flag(ceil_mode, "ceil_mode", fname)
+    _check_flag(return_indices, "return_indices", fname)
+    parsed = _parse_window(fname, n, kernel_size, stride, padding, dilation)
     _check_input(input, n, fname)
-    kernel, stride, pad, dil = _window_args(fname, n, kernel_size, stride, padding, dilation)
+    kernel, stride, pad, dil = _check_window(fname, *parsed,
+                                             int32=n > 1 or bool(return_indices))
     axes = _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
     out, indices = _MAX_POOL[n].apply(input, axes, n)
     return (out, indices) if return_indices else out
@@ -366,10 +477,20 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
     fname = f"avg_pool{n}d"
-    _check_input(input, n, fname)
-    kernel, stride, pad, dil = _window_args(fname, n, kernel_size, stride, padding)
+    _check_tensor(input, fname)
+    ceil_mode = _check_flag(ceil_mode, "ceil_mode", fname)
+    count_include_pad = _check_flag(count_include_pad, "count_include_pad", fname)
     if divisor_override is not None:
-        divisor_override = operator.index(divisor_override)
+        if isinstance(divisor_override, (bool, np.bool_)) or \
+                not isinstance(divisor_override, (int, np.integer)):
+            raise TypeError(f"{fname}(): argument 'divisor_override' must be int, not "
+                            f"{type(divisor_override).__name__} ({divisor_override!r}); the "
+                            "divisor replaces the window's cell count, a whole number")
+        divisor_override = int(divisor_override)
+    parsed = _parse_window(fname, n, kernel_size, stride, padding)
+    _check_input(input, n, fname)
+    kernel, stride, pad, dil = _check_window(fname, *parsed)
+    if divisor_override is not None:
         if divisor_override == 0:
             raise RuntimeError(f"{fname}: divisor must be not zero (divisor_override=0 would "
                                "divide every window sum by 0); use None for the default.")
@@ -438,34 +559,9 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 # --------------------------------------------------------------------------------------
 def _adaptive_axes(fname, input, n, output_size):
     """Resolve ``output_size`` (int, tuple, None entries = keep) and build window tables."""
-    spatial = input.data.shape[-n:]
-    if output_size is None or isinstance(output_size, (int, np.integer)) or n == 1:
-        if isinstance(output_size, (tuple, list)) and n == 1 and len(output_size) == 1:
-            output_size = output_size[0]
-        if output_size is None or isinstance(output_size, bool) or \
-                not isinstance(output_size, (int, np.integer)):
-            raise TypeError(f"{fname}(): argument 'output_size' must be an int or a tuple of "
-                            f"{n} ints, but got {output_size!r}" +
-                            ("; the 1-d version does not accept None" if n == 1 else ""))
-        sizes = [int(output_size)] * n
-    else:
-        try:
-            items = list(output_size)
-        except TypeError:
-            raise TypeError(f"{fname}(): argument 'output_size' must be an int or a tuple of "
-                            f"{n} ints, but got {type(output_size).__name__}") from None
-        if len(items) != n:
-            raise RuntimeError(f"{fname}: output_size must be {n} (one size per spatial axis "
-                               f"{_AXES[n]}), but got {len(items)} values: {tuple(items)}")
-        sizes = []
-        for L, o in zip(spatial, items):
-            if o is None:
-                sizes.append(int(L))                         # None: keep this axis' size
-            elif isinstance(o, bool) or not isinstance(o, (int, np.integer)):
-                raise TypeError(f"{fname}(): output_size entries must be ints or None, "
-                                f"but got {o!r}")
-            else:
-                sizes.append(int(o))
+    items = _parse_output_size(fname, n, output_size)
+    spatial = input._data.shape[-n:]
+    sizes = [int(L) if o is None else o for L, o in zip(spatial, items)]
     if any(o < 0 for o in sizes):
         raise RuntimeError(f"{fname}: elements of output_size must be greater than or equal "
                            f"to 0, but got output_size={tuple(sizes)}.")
@@ -474,16 +570,68 @@ def _adaptive_axes(fname, input, n, output_size):
     return tuple([dummy] * (3 - n) + axes)
 
 
+def _parse_output_size(fname, n, output_size, input=None):
+    """``output_size`` as a list of n ints or None (= keep that axis), before any shape
+    check, as PyTorch's argument parser does."""
+    if n > 1 and isinstance(output_size, (tuple, list)) and input is not None and \
+            input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}: "
+                         f"output_size={tuple(output_size)} names more axes than the "
+                         f"{input.ndim}-d input of shape {shape_str(input.shape)} has; give "
+                         f"{n} sizes, one per spatial axis {_AXES[n]}")
+    if output_size is None or isinstance(output_size, (int, np.integer)) or n == 1:
+        if isinstance(output_size, (tuple, list)) and n == 1 and len(output_size) == 1:
+            output_size = output_size[0]
+        elif isinstance(output_size, (tuple, list)) and n == 1:
+            raise RuntimeError(f"{fname}() argument 'output_size' should contain one int (got "
+                               f"{len(output_size)}): a 1-d pooling has one output length")
+        if output_size is None or isinstance(output_size, bool) or \
+                not isinstance(output_size, (int, np.integer)):
+            raise TypeError(f"{fname}(): argument 'output_size' must be an int or a tuple of "
+                            f"{n} ints, but got {output_size!r}" +
+                            ("; the 1-d version does not accept None" if n == 1 else ""))
+        return [int(output_size)] * n
+    else:
+        try:
+            items = list(output_size)
+        except TypeError:
+            raise TypeError(f"{fname}(): argument 'output_size' must be an int or a tuple of "
+                            f"{n} ints, but got {type(output_size).__name__}") from None
+        for o in items:
+            if o is not None and (isinstance(o, bool) or not isinstance(o, (int, np.integer))):
+                raise TypeError(f"{fname}(): output_size entries must be ints or None, "
+                                f"but got {o!r}")
+        if len(items) != n:
+            raise RuntimeError(f"{fname}: output_size must be {n} (one size per spatial axis "
+                               f"{_AXES[n]}), but got {len(items)} values: {tuple(items)}")
+        return [None if o is None else int(o) for o in items]
+
+
 def _adaptive_avg(n, input, output_size):
     fname = f"adaptive_avg_pool{n}d"
-    _check_input(input, n, fname)
+    _check_tensor(input, fname)
+    items = _parse_output_size(fname, n, output_size, input)
+    if n > 1 and input.ndim < n and all(o == 1 for o in items):
+        raise IndexError(f"{fname}() averages the last {n} axes of its input, but got a "
+                         f"{input.ndim}-d tensor of shape {shape_str(input.shape)}; give it "
+                         f"[channels, {_AXES[n][1:-1]}] or [batch, channels, {_AXES[n][1:-1]}]")
+    if n > 1 and input.ndim >= n and all(
+            (o if o is not None else L) == 1 for o, L in zip(items, input.shape[-n:])):
+        # PyTorch computes a 1x1 (1x1x1) adaptive average as mean() over the last n axes,
+        # for an input of any rank: so does teachnn, with the same values and gradients
+        return input.mean(tuple(range(-n, 0)), keepdim=True)
+    # PyTorch's 1-d and 2-d adaptive average pooling return an empty result for 0 channels
+    _check_input(input, n, fname, empty_channels="all" if n < 3 else "unbatched")
     axes = _adaptive_axes(fname, input, n, output_size)
     return _ADAPTIVE_AVG[n].apply(input, axes, n, False, None)
 
 
 def _adaptive_max(n, input, output_size, return_indices):
     fname = f"adaptive_max_pool{n}d"
-    _check_input(input, n, fname)
+    _check_tensor(input, fname)
+    _parse_output_size(fname, n, output_size, input)
+    _check_flag(return_indices, "return_indices", fname)
+    _check_input(input, n, fname, empty_channels="unbatched")
     axes = _adaptive_axes(fname, input, n, output_size)
     out, indices = _ADAPTIVE_MAX[n].apply(input, axes, n)
     return (out, indices) if return_indices else out
@@ -643,8 +791,9 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
             f"{fname}: Expected shape of indices to be same as that of the input tensor "
             f"({shape_str(input.shape)}) but got indices tensor with shape: "
             f"{shape_str(indices.shape)}; indices and values come in pairs from max_pool{n}d.")
-    if input.data.dtype not in _FLOATS:
-        raise RuntimeError(f"{fname}() is implemented for float32 and float64 tensors, but "
+    if input._data.dtype.newbyteorder("=") not in _FLOATS:
+        raise (RuntimeError if input._data.dtype.kind == "f" else NotImplementedError)(
+                           f"{fname}() is implemented for float32 and float64 tensors, but "
                            f"the input has dtype {input.data.dtype}; use x.float().")
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
     stride = kernel if stride is None else _tuple_arg(stride, n, "stride", fname)
@@ -662,7 +811,12 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
                 f"must lie in [0, {plane}) = one flat position in an output plane of shape "
                 f"{tuple(sizes)}; check kernel_size/stride/padding/output_size match the "
                 f"max_pool{n}d that produced the indices.")
-    return _MAX_UNPOOL[n].apply(input, indices, sizes, n)
+    try:
+        return _MAX_UNPOOL[n].apply(input, indices, sizes, n)
+    except MemoryError:
+        raise RuntimeError(f"{fname}: not enough memory for an output of spatial size "
+                           f"{tuple(sizes)}; check kernel_size, stride and output_size, "
+                           "which set it") from None
 
 
 @check_kwargs
@@ -710,8 +864,19 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     ``avg_pool(x^p) * (kernel cells)``, then ``^(1/p)``; ``p = inf`` is max pooling of |x|.
     """
     fname = f"lp_pool{n}d"
-    _check_input(input, n, fname)
+    _check_tensor(input, fname)
+    if n > 1 and not isinstance(kernel_size, (int, np.integer)):
+        try:
+            count = len(kernel_size)
+        except TypeError:
+            count = None
+        if count is not None and count != n:
+            raise ValueError(f"{fname}: kernel_size must be an int or {n} ints (one per axis "
+                             f"{_AXES[n]}), but got {kernel_size!r} ({count} values)")
+    _check_flag(ceil_mode, "ceil_mode", fname)
+    _parse_window(fname, n, kernel_size, stride, 0)
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
+    _check_input(input, n, fname)
     max_pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[n]
     avg_pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[n]
     if norm_type == float("inf"):
@@ -719,6 +884,11 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     if norm_type == -float("inf"):
         return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    if n == 1 and (isinstance(kernel_size, bool) or
+                   not isinstance(kernel_size, (int, np.integer))):
+        # PyTorch multiplies the pooled sums by kernel_size itself, which needs an int
+        raise TypeError(f"lp_pool1d(): kernel_size must be an int, but got {kernel_size!r}; "
+                        "the 1-d version takes kernel_size=3, not (3,)")
     # sign(out) * |out| is out itself, but its gradient is 0 where the window sum is 0
     # (PyTorch writes sign(out) * relu(|out|): the same values and gradients)
     return (out.sign() * out.abs()).mul(math.prod(kernel)).pow(1.0 / norm_type)

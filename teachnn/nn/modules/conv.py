@@ -55,7 +55,13 @@ class _ConvNd(Module):
         _check_device(device)
         in_channels = _positive_int(in_channels, "in_channels", layer)
         out_channels = _positive_int(out_channels, "out_channels", layer)
-        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
+        # PyTorch's order: the ValueErrors of its constructor (groups, padding string,
+        # padding_mode) come first; a wrong type fails when the weight is made (TypeError);
+        # a non-positive stride/dilation or an empty kernel only fails at forward, where
+        # F.conv*d explains it.
+        if isinstance(groups, bool) or not isinstance(groups, (int, float, np.integer)):
+            raise TypeError(f"{layer}(): groups must be an int, but got {groups!r}")
+        if groups <= 0:
             raise ValueError(f"groups must be a positive integer, but got groups={groups!r}")
         if in_channels % groups != 0:
             raise ValueError(f"in_channels must be divisible by groups: in_channels="
@@ -64,28 +70,37 @@ class _ConvNd(Module):
         if out_channels % groups != 0:
             raise ValueError(f"out_channels must be divisible by groups: out_channels="
                              f"{out_channels}, groups={groups}")
-        kernel_size = geometry.ntuple(kernel_size, n, "kernel_size")
-        stride = geometry.ntuple(stride, n, "stride")
-        dilation = geometry.ntuple(dilation, n, "dilation")
-        for name, values in (("kernel_size", kernel_size), ("stride", stride),
-                             ("dilation", dilation)):
-            if any(v <= 0 for v in values):
-                raise ValueError(f"{layer}(): {name} must be positive, but got {name}={values}")
-        if isinstance(padding, str):
+        if isinstance(padding, str) and not self._transposed:
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of "
                                  "{'same', 'valid'}")
-            if padding == "same" and any(s != 1 for s in stride):
+            strides = stride if isinstance(stride, (tuple, list)) else (stride,) * n
+            if padding == "same" and any(s != 1 for s in strides):
                 raise ValueError("padding='same' is not supported for strided convolutions: "
                                  f"with stride={stride} the output cannot keep the input's "
                                  "size. Use stride=1, or give padding as a number")
-        else:
-            padding = geometry.ntuple(padding, n, "padding")
-            if any(p < 0 for p in padding):
-                raise ValueError(f"{layer}(): padding must be >= 0, but got {padding}")
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {{'zeros', 'reflect', 'replicate', "
                              f"'circular'}}, but got padding_mode={padding_mode!r}")
+        if not isinstance(groups, (int, np.integer)):
+            raise TypeError(f"{layer}(): groups must be an int, but got {groups!r}; the "
+                            "weight has in_channels/groups channels per filter, a whole number")
+        kernel_size = geometry.ntuple(kernel_size, n, "kernel_size")
+        if any(k < 0 for k in kernel_size):
+            raise RuntimeError(f"{layer}(): kernel_size must not be negative, but got "
+                               f"kernel_size={kernel_size}; the weight would need a negative "
+                               "size")
+        try:
+            stride = geometry.ntuple(stride, n, "stride")
+            dilation = geometry.ntuple(dilation, n, "dilation")
+            if not isinstance(padding, str):
+                padding = geometry.ntuple(padding, n, "padding")
+        except ValueError as err:              # a wrong length: PyTorch's RuntimeError
+            raise RuntimeError(f"{layer}(): {err}") from None
+        if self._transposed and isinstance(padding, str):
+            raise TypeError(f"{layer}(): padding must be an int or a tuple of ints, not "
+                            f"{padding!r}; 'same'/'valid' exist only for ordinary "
+                            "convolutions")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -97,7 +112,10 @@ class _ConvNd(Module):
         self.groups = int(groups)
         self.padding_mode = padding_mode
         # F.pad takes (left, right) pairs starting from the LAST axis
-        pad_lr = geometry.resolve_conv_padding(padding, kernel_size, dilation, stride, n)
+        if isinstance(padding, str):
+            pad_lr = geometry.resolve_conv_padding(padding, kernel_size, dilation, stride, n)
+        else:                          # not validated here: forward explains a bad value
+            pad_lr = tuple((p, p) for p in padding)
         self._reversed_padding_repeated_twice = tuple(
             p for left_right in reversed(pad_lr) for p in left_right)
         if self._transposed:
@@ -256,14 +274,14 @@ class _ConvTranspose(_ConvNd):
         layer = type(self).__name__
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {layer}')
-        if isinstance(padding, str):
-            raise ValueError(f"{layer}(): padding must be an int or a tuple of ints, not "
-                             f"{padding!r}; 'same'/'valid' exist only for ordinary "
-                             "convolutions")
         super().__init__()
-        output_padding = geometry.ntuple(output_padding, self._n, "output_padding")
         self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation,
                     output_padding, groups, bias, padding_mode, device, dtype)
+        # checked after the constructor's own checks, as PyTorch does (its forward)
+        try:
+            self.output_padding = geometry.ntuple(output_padding, self._n, "output_padding")
+        except ValueError as err:
+            raise RuntimeError(f"{layer}(): {err}") from None
 
     def _output_padding(self, input, output_size):
         """The output_padding that gives ``output_size`` (PyTorch's rule), or the layer's."""
