@@ -14,6 +14,7 @@ Conventions used below:
 import numpy as np
 
 from .autograd.function import Context, Function, unbroadcast
+from .kernels import elementwise, normalization
 from .tensor import Tensor
 
 __all__ = ["unbroadcast"]
@@ -33,9 +34,10 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, x, y, alpha=1):
-        ctx.shapes = (x.data.shape, y.data.shape)
+        a, b = x._data, y._data
+        ctx.shapes = (a.shape, b.shape)
         ctx.alpha = alpha
-        return Tensor(x.data + y.data if alpha == 1 else x.data + alpha * y.data)
+        return Tensor(a + b if alpha == 1 else a + alpha * b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -433,14 +435,15 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         # np.maximum, not np.where(x > 0, x, 0): one fast pass, and NaN stays NaN as in PyTorch
-        out = Tensor(np.maximum(x.data, 0).astype(x.data.dtype, copy=False))
+        # (a Numba kernel gained little and added compile time to a first cell: docs/performance.md)
+        out = Tensor(np.maximum(x._data, 0).astype(x._data.dtype, copy=False))
         ctx.save_for_backward(out)               # the result, as torch saves it: in-place changes get caught
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors               # relu'(x) = 1 if x > 0 else 0
-        return grad_out.data * (out.data > 0)
+        return grad_out._data * (out._data > 0)
 
 
 def _stable_sigmoid(a):
@@ -461,15 +464,14 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _as_out(_stable_sigmoid(x.data), x.data.dtype)
+        out = Tensor(elementwise.sigmoid(x._data))   # one pass (teachnn/kernels/elementwise.py)
         ctx.save_for_backward(out)        # saved as a Tensor: in-place changes get caught
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors
-        s = out.data
-        return grad_out.data * s * (1 - s)
+        return elementwise.sigmoid_backward(grad_out._data, out._data)   # g * s * (1 - s)
 
 
 class Tanh(Function):
@@ -498,19 +500,17 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim, np_dtype):
-        a = x.data if x.data.dtype == np_dtype else x.data.astype(np_dtype)
-        shifted = a - a.max(axis=dim, keepdims=True)
-        e = np.exp(shifted)
-        out = _as_out(e / e.sum(axis=dim, keepdims=True), np_dtype)
+        a = x._data if x._data.dtype == np_dtype else x._data.astype(np_dtype)
+        # one kernel along each row of ``dim`` (teachnn/kernels/normalization.py)
+        out = Tensor(normalization.softmax_rows(a, dim))
         ctx.save_for_backward(out)
-        ctx.dim, ctx.in_dtype = dim, x.data.dtype
+        ctx.dim, ctx.in_dtype = dim, x._data.dtype
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors
-        g, y = grad_out.data, out.data
-        grad = y * (g - (g * y).sum(axis=ctx.dim, keepdims=True))
+        grad = normalization.softmax_rows_backward(grad_out._data, out._data, ctx.dim)
         return grad.astype(ctx.in_dtype, copy=False), None, None
 
 
@@ -523,21 +523,17 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim, np_dtype):
-        a = x.data if x.data.dtype == np_dtype else x.data.astype(np_dtype)
-        shifted = a - a.max(axis=dim, keepdims=True)                  # a new array
-        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))   # in place: y
-        out = _as_out(shifted, np_dtype)
+        a = x._data if x._data.dtype == np_dtype else x._data.astype(np_dtype)
+        # one kernel along each row of ``dim`` (teachnn/kernels/normalization.py)
+        out = Tensor(normalization.log_softmax_rows(a, dim))
         ctx.save_for_backward(out)
-        ctx.dim, ctx.in_dtype = dim, x.data.dtype
+        ctx.dim, ctx.in_dtype = dim, x._data.dtype
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        (out,) = ctx.saved_tensors
-        g, y = grad_out.data, out.data
-        grad = np.exp(y, out=np.empty_like(y))                        # softmax, a new array (0-d too)
-        grad *= g.sum(axis=ctx.dim, keepdims=True)                    # in place from here on
-        np.subtract(g, grad, out=grad)                                # g - softmax * sum(g)
+        (out,) = ctx.saved_tensors                                    # g - softmax * sum(g)
+        grad = normalization.log_softmax_rows_backward(grad_out._data, out._data, ctx.dim)
         return grad.astype(ctx.in_dtype, copy=False), None, None
 
 

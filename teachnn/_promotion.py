@@ -125,8 +125,10 @@ def _binary_operands(a, b, name, true_divide=False):
     """Return (a, b) as Tensors of the common dtype, checking that the shapes broadcast."""
     Tensor = teachnn.Tensor
     if isinstance(b, Tensor):
-        if a.data.dtype == b.data.dtype and not true_divide:
-            _check_broadcast(a.data.shape, b.data.shape)
+        a_data, b_data = a._data, b._data
+        if a_data.dtype == b_data.dtype and not true_divide:
+            if a_data.shape != b_data.shape:
+                _check_broadcast(a_data.shape, b_data.shape)
             return a, b
         dtype = _result_dtype([a, b], [], true_divide)
         _check_broadcast(a.data.shape, b.data.shape)

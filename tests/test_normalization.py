@@ -391,17 +391,18 @@ def test_layer_norm_row_kernels_match_numpy(rows, cols, affine, seed):
     x = rng.standard_normal((rows, cols)).astype(np.float32) * 2
     w = rng.standard_normal(cols) if affine else None
     b = rng.standard_normal(cols) if affine else None
-    out, x_hat, inv_std = K.layer_norm_rows(x, cols, w, b, 1e-5)
+    out, mean, inv_std = K.layer_norm_rows(x, cols, w, b, 1e-5)
     x64 = x.astype(np.float64)
     ref_hat = (x64 - x64.mean(1, keepdims=True)) / np.sqrt(x64.var(1, keepdims=True) + 1e-5)
     ref_out = ref_hat * (1 if w is None else w) + (0 if b is None else b)
-    assert out.dtype == np.float32 and x_hat.shape == (rows, cols)
-    np.testing.assert_allclose(x_hat, ref_hat, rtol=1e-5, atol=1e-5)
+    assert out.dtype == np.float32 and mean.shape == inv_std.shape == (rows,)
+    np.testing.assert_allclose(mean, x64.mean(1), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(inv_std, 1 / np.sqrt(x64.var(1) + 1e-5), rtol=1e-12)
     np.testing.assert_allclose(out, ref_out, rtol=1e-5, atol=1e-5)
     g = rng.standard_normal((rows, cols)).astype(np.float32)
-    grad, grad_w, grad_b = K.layer_norm_rows_backward(g, x_hat, cols, inv_std, w)
+    grad, grad_w, grad_b = K.layer_norm_rows_backward(g, x, cols, mean, inv_std, w)
     g_hat = g.astype(np.float64) * (1 if w is None else w)
-    xh = x_hat.astype(np.float64)
+    xh = ref_hat
     ref_grad = inv_std[:, None] * (g_hat - g_hat.mean(1, keepdims=True)
                                    - xh * (g_hat * xh).mean(1, keepdims=True))
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-4, atol=1e-5)
@@ -420,7 +421,7 @@ def test_normalisation_kernels_reject_bad_input():
     with pytest.raises(ValueError, match="rows of"):
         K.layer_norm_rows(np.zeros(7), 3)
     with pytest.raises(ValueError, match="shape"):
-        K.layer_norm_rows_backward(np.zeros(3), np.zeros((1, 3)), 3, np.ones(1))
+        K.layer_norm_rows_backward(np.zeros(3), np.zeros((1, 3)), 3, np.zeros(1), np.ones(1))
 
 
 def test_batch_norm_weight_grad_without_input_grad():

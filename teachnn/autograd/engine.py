@@ -132,19 +132,22 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
                 continue
 
             grads = _fill_missing(node, grads)
-            grads = _run_pre_hooks(node, grads)
-            for index, g in enumerate(grads):
-                if (id(node), index) in capture:
-                    for k in capture[(id(node), index)]:
-                        captured[k] = g
+            if node._pre_hooks or node._retained:
+                grads = _run_pre_hooks(node, grads)
+            if capture:
+                for index, g in enumerate(grads):
+                    if (id(node), index) in capture:
+                        for k in capture[(id(node), index)]:
+                            captured[k] = g
             input_grads = node.apply(grads)
-            for hook in node._post_hooks:
+            post_hooks = node._post_hooks
+            for hook in post_hooks:
                 hook(tuple(input_grads), tuple(grads))
             # gradients a Function declares new (``_fresh_grads``), each a different array,
             # and shown to no hook, belong to whoever receives them
             fresh = (getattr(getattr(node, "_function", None), "_fresh_grads", False)
-                     and not node._post_hooks)
-            if fresh:
+                     and not post_hooks)
+            if fresh and len(input_grads) > 1:
                 ids = [id(g) for g in input_grads if g is not None]
                 fresh = len(ids) == len(set(ids))
 
@@ -194,7 +197,7 @@ def _n_outputs(node):
 
 def _fill_missing(node, grads):
     """Outputs that received no gradient get zeros (backward always sees arrays)."""
-    if all(g is not None for g in grads):
+    if len(grads) == 1 and grads[0] is not None or all(g is not None for g in grads):
         return grads
     filled = []
     for g, meta in zip(grads, node._output_meta):

@@ -190,14 +190,16 @@ class BackwardNode(Node):
         self._n_outputs = 1
         # one edge per Tensor input: (node, output_index) or (None, 0)
         edges = []
-        self._tensor_positions = []       # where each Tensor input sat in forward's args
-        self._input_meta = []             # (shape, numpy dtype) of each Tensor input
-        Tensor = _tensor_class()
+        positions = self._tensor_positions = []   # where each Tensor input sat in forward's args
+        meta = self._input_meta = []              # (shape, numpy dtype) of each Tensor input
+        Tensor = _Tensor
         for position, x in enumerate(inputs):
             if isinstance(x, Tensor):
-                edges.append(x._gradient_edge())
-                self._tensor_positions.append(position)
-                self._input_meta.append((x.data.shape, x.data.dtype))
+                edges.append((x.grad_fn, x._output_nr) if x.grad_fn is not None
+                             else x._gradient_edge())
+                positions.append(position)
+                array = x._data
+                meta.append((array.shape, array.dtype))
         self.next_functions = tuple(edges)
         self._n_inputs = len(inputs)
 
@@ -214,12 +216,14 @@ class BackwardNode(Node):
     def apply(self, grad_outputs):
         """Call ``backward`` with the output gradients (ndarrays); return one ndarray or None
         per entry of ``next_functions``."""
-        Tensor = _tensor_class()
+        Tensor = _Tensor
         grads = self._function.backward(self._ctx, *[Tensor(g) for g in grad_outputs])
-        if not isinstance(grads, tuple):
+        if grads.__class__ is not tuple:
             grads = (grads,)
         # backward returns one value per forward input; extra trailing Nones are fine
-        if len(grads) < self._n_inputs or any(g is not None for g in grads[self._n_inputs:]):
+        n_inputs = self._n_inputs
+        if len(grads) != n_inputs and (len(grads) < n_inputs
+                                       or any(g is not None for g in grads[n_inputs:])):
             raise RuntimeError(
                 f"function {self.name()} returned an incorrect number of gradients "
                 f"(expected {self._n_inputs}, got {len(grads)}): backward must return one "
@@ -231,7 +235,8 @@ class BackwardNode(Node):
             if node is None or g is None:
                 result.append(None)
                 continue
-            g = g.data if isinstance(g, Tensor) else np.asarray(g)
+            if g.__class__ is not np.ndarray:
+                g = g._data if isinstance(g, Tensor) else np.asarray(g)
             if g.shape != shape:
                 g = _reduce_to_shape(g, shape, self.name(), position)
             if g.dtype != dtype:
@@ -308,11 +313,12 @@ class Function(metaclass=_FunctionMeta):
     def apply(cls, *args, **kwargs):
         Tensor = _Tensor or _tensor_class()
         ctx = Context()
-        ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-        record = grad_mode._grad_enabled and True in ctx.needs_input_grad
+        ctx.needs_input_grad = needs = tuple([isinstance(a, Tensor) and a._requires_grad
+                                              for a in args])
+        previous = grad_mode._grad_enabled
+        record = previous and True in needs
 
         # forward runs with recording off: its inner operations are not part of the graph
-        previous = grad_mode._grad_enabled
         grad_mode._grad_enabled = False
         try:
             outputs = cls.forward(ctx, *args, **kwargs)
@@ -320,23 +326,34 @@ class Function(metaclass=_FunctionMeta):
             grad_mode._grad_enabled = previous
 
         single = not isinstance(outputs, tuple)
-        wrapped = [_wrap_output(out, args, Tensor) for out in ((outputs,) if single else outputs)]
+        wrapped = None
+        if single and outputs.__class__ is Tensor:
+            for a in args:
+                if outputs is a:
+                    break
+            else:
+                wrapped = [outputs]              # the common case: a new Tensor, as it is
+        if wrapped is None:
+            wrapped = [_wrap_output(out, args, Tensor) for out in ((outputs,) if single else outputs)]
 
         if record:
-            node = _node_class(cls._backward_name)(cls, ctx, args)
+            node = (_node_classes.get(cls._backward_name) or _node_class(cls._backward_name))(
+                cls, ctx, args)
             node._n_outputs = len(wrapped)
-            node._output_meta = []
+            meta = node._output_meta = []
             non_diff = ctx._non_differentiable
             for index, out in enumerate(wrapped):
                 if isinstance(out, Tensor):
-                    node._output_meta.append((out.data.shape, out.data.dtype))
-                    differentiable = out.data.dtype.kind in "fc" and not any(out is n for n in non_diff)
+                    array = out._data
+                    meta.append((array.shape, array.dtype))
+                    differentiable = array.dtype.kind in "fc" and not (
+                        non_diff and any(out is n for n in non_diff))
                     if differentiable:
                         out.grad_fn = node
                         out._output_nr = index
                         out._requires_grad = True
                 else:
-                    node._output_meta.append(None)
+                    meta.append(None)
         return wrapped[0] if single else tuple(wrapped)
 
 
@@ -348,7 +365,7 @@ def _wrap_output(out, args, Tensor):
     if isinstance(out, Tensor):
         for a in args:
             if out is a:
-                return Tensor(out.data)
+                return Tensor(out._data)
     return out
 
 

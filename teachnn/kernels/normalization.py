@@ -22,7 +22,8 @@ innermost, so they read memory front to back.
 
 Layer norm has its own pair of row kernels (``layer_norm_rows``): its weight and bias are
 per *column* (D,), not per group, so folding them into the loops (and accumulating their
-gradients column by column) saves four more full-array passes.
+gradients column by column) saves four more full-array passes; its backward recomputes
+x_hat from x and the row's (mean, inv_std) instead of storing it, as PyTorch does.
 
 The NumPy versions of the same formulas made eight to eleven full-array passes, each
 allocating a temporary; these make two or three. ``fastmath={"reassoc"}`` lets LLVM reorder
@@ -37,8 +38,11 @@ from numba import njit
 
 from .._dtype import FLOAT_NUMPY_DTYPES
 
+from .elementwise import _exp
+
 __all__ = ["group_stats", "normalize", "normalize_backward", "layer_norm_rows",
-           "layer_norm_rows_backward"]
+           "layer_norm_rows_backward", "softmax_rows", "softmax_rows_backward",
+           "log_softmax_rows", "log_softmax_rows_backward"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -95,10 +99,11 @@ def _normalize_backward(g_hat3, x_hat3, scale, grad3, sum_g, sum_gx):
                 grad3[a, g, b] = s * (g_hat3[a, g, b] - mean_g - x_hat3[a, g, b] * mean_gx)
 
 
-@njit(cache=True, fastmath={"reassoc"})
-def _layer_norm_rows(x2, weight, bias, eps, out2, x_hat2, inv_std):
-    """Per row r of x2 (M, D): mean, biased var, x_hat = (x - mean) * inv_std[r] and
-    out = x_hat * weight[d] + bias[d] (weight, bias: (D,))."""
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def _layer_norm_rows(x2, weight, bias, eps, out2, mean, inv_std):
+    """Per row r of x2 (M, D): mean[r], inv_std[r] = 1 / sqrt(biased var + eps) and
+    out = (x - mean) * inv_std * weight[d] + bias[d] (weight, bias: (D,)). x_hat is not
+    stored: backward recomputes it from x, one array less to write and read back."""
     n_rows, n_cols = x2.shape
     for r in range(n_rows):
         total = 0.0
@@ -110,32 +115,96 @@ def _layer_norm_rows(x2, weight, bias, eps, out2, x_hat2, inv_std):
             diff = x2[r, d] - m
             squares += diff * diff
         s = 1.0 / np.sqrt(squares / n_cols + eps)
-        inv_std[r] = s
+        mean[r], inv_std[r] = m, s
         for d in range(n_cols):
-            xh = (x2[r, d] - m) * s
-            x_hat2[r, d] = xh
-            out2[r, d] = xh * weight[d] + bias[d]
+            out2[r, d] = (x2[r, d] - m) * s * weight[d] + bias[d]
 
 
-@njit(cache=True, fastmath={"reassoc"})
-def _layer_norm_rows_backward(g2, x_hat2, weight, inv_std, grad2, grad_w, grad_b):
-    """Per row r, with g_hat = g * weight[d]:
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def _layer_norm_rows_backward(g2, x2, weight, mean, inv_std, grad2, grad_w, grad_b):
+    """Per row r, with x_hat = (x - mean[r]) * inv_std[r] and g_hat = g * weight[d]:
         grad = inv_std[r] * (g_hat - mean(g_hat) - x_hat * mean(g_hat * x_hat))
     and, summed over the rows, grad_w[d] += g * x_hat, grad_b[d] += g."""
     n_rows, n_cols = g2.shape
     for r in range(n_rows):
+        m, s = mean[r], inv_std[r]
         sum_g = 0.0
         sum_gx = 0.0
         for d in range(n_cols):
             g_hat = g2[r, d] * weight[d]
             sum_g += g_hat
-            sum_gx += g_hat * x_hat2[r, d]
-        mean_g, mean_gx, s = sum_g / n_cols, sum_gx / n_cols, inv_std[r]
+            sum_gx += g_hat * ((x2[r, d] - m) * s)
+        mean_g, mean_gx = sum_g / n_cols, sum_gx / n_cols
         for d in range(n_cols):
-            g, xh = g2[r, d], x_hat2[r, d]
+            g, xh = g2[r, d], (x2[r, d] - m) * s
             grad2[r, d] = s * (g * weight[d] - mean_g - xh * mean_gx)
             grad_w[d] += g * xh
             grad_b[d] += g
+
+
+# ---------------------------------------------------------------------------------------
+# softmax and log_softmax along the rows of x2 (M, D): the row's max (NumPy), then one
+# pass for exp and its sum and one to write; backward a sum and a write per row. float32
+# rows use the vectorised exp of elementwise.py and sum in float32 (in SIMD lanes, as
+# PyTorch does); float64 rows in float64.
+# ---------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+def _softmax_rows(x2, row_max, out2):
+    """out = exp(x - m) / sum(exp(x - m)), m = row_max[r] (so no exp overflows)."""
+    for r in range(x2.shape[0]):
+        row, out, m = x2[r], out2[r], row_max[r]
+        total = row.dtype.type(0.0)
+        for d in range(row.shape[0]):
+            e = _exp(row[d] - m)
+            out[d] = e
+            total += e
+        inv = row.dtype.type(1.0) / total
+        for d in range(row.shape[0]):
+            out[d] *= inv
+
+
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+def _log_softmax_rows(x2, row_max, out2):
+    """out = x - m - log(sum(exp(x - m))), m = row_max[r]."""
+    for r in range(x2.shape[0]):
+        row, out, m = x2[r], out2[r], row_max[r]
+        total = row.dtype.type(0.0)
+        for d in range(row.shape[0]):
+            total += _exp(row[d] - m)
+        _subtract_twice(row, m, row.dtype.type(np.log(total)), out)
+
+
+@njit(cache=True, error_model="numpy")
+def _subtract_twice(row, m, log_total, out):
+    """out = (x - m) - log_total, in that order: x - m is exact for x near m, where
+    x - (m + log_total) would lose the digits of log_total (no fastmath here, so LLVM may
+    not regroup the two subtractions)."""
+    for d in range(row.shape[0]):
+        out[d] = (row[d] - m) - log_total
+
+
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+def _softmax_rows_backward(g2, y2, grad2):
+    """grad = y * (g - sum(g * y)), y the softmax output."""
+    for r in range(g2.shape[0]):
+        g, y, grad = g2[r], y2[r], grad2[r]
+        t = y.dtype.type(0.0)
+        for d in range(g.shape[0]):
+            t += g[d] * y[d]
+        for d in range(g.shape[0]):
+            grad[d] = y[d] * (g[d] - t)
+
+
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+def _log_softmax_rows_backward(g2, y2, grad2):
+    """grad = g - exp(y) * sum(g), y the log_softmax output (exp(y) is the softmax)."""
+    for r in range(g2.shape[0]):
+        g, y, grad = g2[r], y2[r], grad2[r]
+        t = y.dtype.type(0.0)
+        for d in range(g.shape[0]):
+            t += g[d]
+        for d in range(g.shape[0]):
+            grad[d] = g[d] - _exp(y[d]) * t
 
 
 # ---------------------------------------------------------------------------------------
@@ -215,7 +284,7 @@ def layer_norm_rows(x: np.ndarray, n_cols: int, weight=None, bias=None, eps: flo
     """Layer norm of x viewed as rows of ``n_cols`` elements (x.size divisible by n_cols).
 
     weight, bias: ndarrays with n_cols elements, or None (1 and 0). Returns
-    ``(out, x_hat, inv_std)``: out and x_hat in x's shape and dtype, inv_std (M,) float64.
+    ``(out, mean, inv_std)``: out in x's shape and dtype, mean and inv_std (M,) float64.
     """
     if n_cols < 0 or (n_cols == 0 and x.size) or (n_cols and x.size % n_cols):
         raise ValueError(f"layer norm kernel: cannot split {x.size} elements into rows of "
@@ -223,27 +292,84 @@ def layer_norm_rows(x: np.ndarray, n_cols: int, weight=None, bias=None, eps: flo
     x2 = _rows(x, n_cols, "x")
     w = np.ones(n_cols) if weight is None else _per_group(weight, n_cols, "weight")
     b = np.zeros(n_cols) if bias is None else _per_group(bias, n_cols, "bias")
-    out2, x_hat2 = np.empty_like(x2), np.empty_like(x2)
-    inv_std = np.empty(x2.shape[0])
-    _layer_norm_rows(x2, w, b, float(eps), out2, x_hat2, inv_std)
-    back = (lambda a: a.reshape(x.shape).astype(x.dtype, copy=False))
-    return back(out2), back(x_hat2), inv_std
+    out2 = np.empty_like(x2)
+    mean, inv_std = np.empty(x2.shape[0]), np.empty(x2.shape[0])
+    _layer_norm_rows(x2, w, b, float(eps), out2, mean, inv_std)
+    return out2.reshape(x.shape).astype(x.dtype, copy=False), mean, inv_std
 
 
-def layer_norm_rows_backward(g: np.ndarray, x_hat: np.ndarray, n_cols: int, inv_std,
+def layer_norm_rows_backward(g: np.ndarray, x: np.ndarray, n_cols: int, mean, inv_std,
                              weight=None):
-    """Gradients of layer norm from dL/dy (``g``, x_hat's shape). Returns
-    ``(grad_x, grad_w, grad_b)``: grad_x in x_hat's shape and dtype, grad_w and grad_b
-    float64 with one value per column (sums over the rows)."""
-    if np.shape(g) != np.shape(x_hat) or x_hat.ndim == 0:
-        raise ValueError(f"layer norm kernel: g has shape {np.shape(g)} but x_hat has shape "
-                         f"{np.shape(x_hat)}")
-    x_hat2 = _rows(x_hat, n_cols, "x_hat")                       # (M, D)
-    n_rows = x_hat2.shape[0]
-    g2 = np.ascontiguousarray(g, dtype=x_hat2.dtype).reshape(x_hat2.shape)
+    """Gradients of layer norm from dL/dy (``g``) and the input ``x`` (same shape), with
+    the row statistics forward returned. Returns ``(grad_x, grad_w, grad_b)``: grad_x in
+    x's shape and dtype, grad_w and grad_b float64 with one value per column (row sums)."""
+    if np.shape(g) != np.shape(x) or x.ndim == 0:
+        raise ValueError(f"layer norm kernel: g has shape {np.shape(g)} but x has shape "
+                         f"{np.shape(x)}")
+    x2 = _rows(x, n_cols, "x")                                   # (M, D)
+    n_rows = x2.shape[0]
+    g2 = np.ascontiguousarray(g, dtype=x2.dtype).reshape(x2.shape)
     w = np.ones(n_cols) if weight is None else _per_group(weight, n_cols, "weight")
-    grad2 = np.empty_like(x_hat2)
+    grad2 = np.empty_like(x2)
     grad_w, grad_b = np.zeros(n_cols), np.zeros(n_cols)
-    _layer_norm_rows_backward(g2, x_hat2, w, _per_group(inv_std, n_rows, "inv_std"), grad2,
-                              grad_w, grad_b)
-    return grad2.reshape(x_hat.shape).astype(x_hat.dtype, copy=False), grad_w, grad_b
+    _layer_norm_rows_backward(g2, x2, w, _per_group(mean, n_rows, "mean"),
+                              _per_group(inv_std, n_rows, "inv_std"), grad2, grad_w, grad_b)
+    return grad2.reshape(x.shape).astype(x.dtype, copy=False), grad_w, grad_b
+
+
+def _along_rows(x, dim, name):
+    """x with axis ``dim`` moved last, as a contiguous float32/float64 (M, D) array (a view
+    when dim is already last and x contiguous), and a function putting a result back."""
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        raise TypeError(f"softmax kernel: {name} must be a floating-point ndarray, got "
+                        f"{type(x).__name__} of dtype {getattr(x, 'dtype', None)}")
+    if x.ndim == 0:                                      # one number: a row of length 1
+        rows, back = _along_rows(x.reshape(1), 0, name)
+        return rows, (lambda a: back(a).reshape(()))
+    moved = np.moveaxis(x, dim, -1)                      # (..., D)
+    dtype = x.dtype if x.dtype in FLOAT_NUMPY_DTYPES else np.dtype(np.float64)
+    rows = np.ascontiguousarray(moved, dtype=dtype).reshape(-1, x.shape[dim])
+
+    def back(a):
+        return np.moveaxis(a.reshape(moved.shape), -1, dim).astype(x.dtype, copy=False)
+    return rows, back
+
+
+def _softmax_call(x, dim, log):
+    x2, back = _along_rows(x, dim, "x")
+    out2 = np.empty_like(x2)
+    if x2.size:
+        # the row maxima by NumPy's SIMD reduction (NaN propagates, as in PyTorch)
+        (_log_softmax_rows if log else _softmax_rows)(x2, x2.max(axis=1), out2)
+    return back(out2)
+
+
+def _softmax_backward_call(g, y, dim, log):
+    if np.shape(g) != np.shape(y):
+        raise ValueError(f"softmax kernel: g has shape {np.shape(g)} but y has shape {np.shape(y)}")
+    y2, back = _along_rows(y, dim, "y")
+    g2, _ = _along_rows(np.asarray(g, dtype=y2.dtype), dim, "g")
+    grad2 = np.empty_like(y2)
+    if y2.size:
+        (_log_softmax_rows_backward if log else _softmax_rows_backward)(g2, y2, grad2)
+    return back(grad2)
+
+
+def softmax_rows(x: np.ndarray, dim: int) -> np.ndarray:
+    """softmax of x along axis ``dim`` (x's shape and dtype)."""
+    return _softmax_call(x, dim, False)
+
+
+def log_softmax_rows(x: np.ndarray, dim: int) -> np.ndarray:
+    """log_softmax of x along axis ``dim`` (x's shape and dtype)."""
+    return _softmax_call(x, dim, True)
+
+
+def softmax_rows_backward(g: np.ndarray, y: np.ndarray, dim: int) -> np.ndarray:
+    """dL/dx of softmax from dL/dy ``g`` and the output ``y``."""
+    return _softmax_backward_call(g, y, dim, False)
+
+
+def log_softmax_rows_backward(g: np.ndarray, y: np.ndarray, dim: int) -> np.ndarray:
+    """dL/dx of log_softmax from dL/dy ``g`` and the output ``y``."""
+    return _softmax_backward_call(g, y, dim, True)

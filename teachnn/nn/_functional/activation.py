@@ -316,8 +316,6 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 # ---------------------------------------------------------------------------------------
 # smooth ReLU relatives
 # ---------------------------------------------------------------------------------------
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 class GELUFunction(Function):
@@ -328,37 +326,21 @@ class GELUFunction(Function):
     'tanh': y = x/2 * (1 + tanh(u)),  u = sqrt(2/pi) * (x + 0.044715 x^3),
             dy/dx = (1 + tanh(u))/2 + x/2 * (1 - tanh(u)^2) * sqrt(2/pi) * (1 + 3*0.044715 x^2)
 
-    NumPy has no erf, so Phi(x) comes from a one-pass Numba loop around the C library's
-    erf (teachnn/kernels/elementwise.py). Everything else is NumPy in x's dtype: exp and
-    tanh run there with SIMD instructions, faster than any scalar loop.
+    Both directions are one fused pass each (teachnn/kernels/elementwise.py); backward
+    recomputes Phi(x) from the saved x, as PyTorch does.
     """
     _backward_name = "GeluBackward0"
 
     @staticmethod
     def forward(ctx, x, approximate):
-        a = x.data
         ctx.save_for_backward(x)
         ctx.approximate = approximate
-        if approximate == "none":
-            out, ctx.cdf = elementwise.gelu_erf(a)             # x * Phi(x), Phi(x)
-        else:
-            u = _SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)
-            ctx.t = np.tanh(u)                                 # kept for backward
-            out = 0.5 * a * (1 + ctx.t)
-        return _as_out(out, a.dtype)
+        return Tensor(elementwise.gelu(x._data, approximate))
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        a = x.data
-        if ctx.approximate == "none":
-            pdf = np.exp(-0.5 * a * a) * _INV_SQRT_2PI        # phi(x)
-            local = ctx.cdf + a * pdf
-        else:
-            t = ctx.t
-            du_dx = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * a * a)
-            local = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * du_dx
-        return (grad_out.data * local).astype(a.dtype, copy=False), None
+        return elementwise.gelu_backward(grad_out._data, x._data, ctx.approximate), None
 
 
 @check_kwargs

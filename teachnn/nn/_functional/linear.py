@@ -14,13 +14,24 @@ Backward, with g = dL/dy flattened to (M, out) and x flattened to (M, in):
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
+from ...kernels.fast_conv.blas import _one_thread_blas
 from ...tensor import Tensor
 
 __all__ = ["linear"]
+
+# products with fewer multiply-adds than this run on one OpenBLAS thread: for them a second
+# thread costs more than it saves, and its spinning slows the convolutions' threads after it
+_ONE_THREAD_MACS = 1 << 24
+
+
+def _blas_threads(macs):
+    return _one_thread_blas() if macs < _ONE_THREAD_MACS else nullcontext()
 
 
 class LinearFunction(Function):
@@ -40,7 +51,8 @@ class LinearFunction(Function):
         lead_shape = x._data.shape[:-1]
         m = int(np.prod(lead_shape))                          # M = number of rows
         x2 = x._data.reshape(m, x._data.shape[-1])            # (*, in) -> (M, in)
-        out = x2 @ weight_t._data                             # (M, in) @ (in, out) -> (M, out)
+        with _blas_threads(x2.size * weight_t._data.shape[1]):
+            out = x2 @ weight_t._data                         # (M, in) @ (in, out) -> (M, out)
         if bias is not None:
             out += bias._data                                 # (M, out) + (out,), in place
         out = out.reshape(*lead_shape, weight_t._data.shape[1])   # (M, out) -> (*, out)
@@ -56,11 +68,12 @@ def _linear_backward(ctx, grad_out, needs_b, needs_x, needs_w):
     m = int(np.prod(x._data.shape[:-1]))
     g2 = grad_out._data.reshape(m, weight_t._data.shape[1])   # (*, out) -> (M, out)
     grad_b = grad_x = grad_wt = None
-    if needs_x:
-        grad_x = (g2 @ weight_t._data.T).reshape(x._data.shape)   # (M, out) @ (out, in) -> (*, in)
-    if needs_w:
-        x2 = x._data.reshape(m, x._data.shape[-1])         # (M, in)
-        grad_wt = x2.T @ g2                                # (in, M) @ (M, out) -> (in, out)
+    with _blas_threads(x._data.size * weight_t._data.shape[1]):
+        if needs_x:                                        # (M, out) @ (out, in) -> (*, in)
+            grad_x = (g2 @ weight_t._data.T).reshape(x._data.shape)
+        if needs_w:
+            x2 = x._data.reshape(m, x._data.shape[-1])     # (M, in)
+            grad_wt = x2.T @ g2                            # (in, M) @ (M, out) -> (in, out)
     if needs_b:
         grad_b = g2.sum(axis=0)                            # (M, out) -> (out,)
     return grad_b, grad_x, grad_wt

@@ -185,11 +185,12 @@ class LayerNormFunction(Function):
         axes = tuple(range(a.ndim - n_norm_dims, a.ndim))           # the normalised axes
         # one row per sample: (*, D1..Dk) -> (M, D), D = D1*..*Dk; weight, bias (D,)
         n_cols = int(np.prod(a.shape[a.ndim - n_norm_dims:]))
-        out, x_hat, inv_std = kernels.layer_norm_rows(
-            a, n_cols, None if weight is None else weight.data,
-            None if bias is None else bias.data, eps)                # inv_std (M,)
-        ctx.axes, ctx.n_cols, ctx.x_hat, ctx.inv_std = axes, n_cols, x_hat, inv_std
-        ctx.weight = None if weight is None else weight.data
+        out, mean, inv_std = kernels.layer_norm_rows(
+            a, n_cols, None if weight is None else weight._data,
+            None if bias is None else bias._data, eps)               # mean, inv_std (M,)
+        ctx.save_for_backward(x)                    # backward recomputes x_hat from x
+        ctx.axes, ctx.n_cols, ctx.mean, ctx.inv_std = axes, n_cols, mean, inv_std
+        ctx.weight = None if weight is None else weight._data
         ctx.has_bias = bias is not None
         return Tensor(np.asarray(out, dtype=a.dtype))
 
@@ -197,8 +198,9 @@ class LayerNormFunction(Function):
     def backward(ctx, grad_out):
         g = grad_out.data                                            # (*, D1..Dk)
         # one pass for all three: dL/dx per row, dL/dweight and dL/dbias summed over rows
+        (x,) = ctx.saved_tensors
         grad_x, grad_w, grad_b = kernels.layer_norm_rows_backward(
-            g, ctx.x_hat, ctx.n_cols, ctx.inv_std, ctx.weight)
+            g, x._data, ctx.n_cols, ctx.mean, ctx.inv_std, ctx.weight)
         norm_shape = g.shape[g.ndim - len(ctx.axes):]                # (D1..Dk)
         grad_w = grad_w.reshape(norm_shape).astype(g.dtype) if ctx.weight is not None else None
         grad_b = grad_b.reshape(norm_shape).astype(g.dtype) if ctx.has_bias else None
