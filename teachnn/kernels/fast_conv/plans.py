@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .blas import _blas_can_be_held, _one_thread_blas, backend as blas_backend
+from .blas import _blas_can_be_held, _one_thread_blas
 from .blas import gemm_batched
 from .layout import (gather_phases, im2col_block, pair_columns, phase_shape, phase_size,
                      scatter_phases, widen_rows)
@@ -402,9 +402,8 @@ def _cut(layout, gathers, product, weight_grad, scatter, same_rows, block_bytes,
         phases = layout.qsize * itemsize * (gathers + (scatter is not None))
         sample_bytes, always_whole = max(1, phases + rows * row_bytes), n_small == 0
     products = sum(s.m_group for s in (product, weight_grad, scatter) if s is not None)
-    # sequential MKL makes each product on its caller; NumPy's OpenBLAS must be held to one
-    # thread, or, when it cannot be, do the threading itself
-    blas_threads = not (uses_blas and blas_backend() != "mkl" and not _blas_can_be_held())
+    # NumPy's OpenBLAS must be held to one thread, or, when it cannot be, do the threading itself
+    blas_threads = not (uses_blas and not _blas_can_be_held())
     return cut_blocks(layout, sample_bytes, row_bytes, always_whole, products, blas_threads,
                       block_bytes, min_work)
 
@@ -412,7 +411,7 @@ def _cut(layout, gathers, product, weight_grad, scatter, same_rows, block_bytes,
 def _run(weight_grad, blocks, work):
     """run_parallel(work, blocks.bounds), with NumPy's OpenBLAS held to one thread when it
     makes a product (our threads already share out the samples)."""
-    if weight_grad is not None and weight_grad.method == "blas" and blas_backend() != "mkl":
+    if weight_grad is not None and weight_grad.method == "blas":
         with _one_thread_blas():
             run_parallel(work, blocks.bounds)
     else:
