@@ -148,14 +148,24 @@ def _layer_norm_rows_backward(g2, x2, weight, mean, inv_std, grad2, grad_w, grad
 # rows use the vectorised exp of elementwise.py and sum in float32 (in SIMD lanes, as
 # PyTorch does); float64 rows in float64.
 # ---------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def _shift(row, m, out):
+    """out = x - m, in a loop without fastmath: with "reassoc" LLVM may regroup x - m with
+    the arithmetic of the exp or log around it, and x - m is only exact for x near m as
+    written (logits of 1000 lost 3e-5 of log 2 that way)."""
+    for d in range(row.shape[0]):
+        out[d] = row[d] - m
+
+
 @njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
 def _softmax_rows(x2, row_max, out2):
     """out = exp(x - m) / sum(exp(x - m)), m = row_max[r] (so no exp overflows)."""
     for r in range(x2.shape[0]):
         row, out, m = x2[r], out2[r], row_max[r]
+        _shift(row, m, out)
         total = row.dtype.type(0.0)
         for d in range(row.shape[0]):
-            e = _exp(row[d] - m)
+            e = _exp(out[d])
             out[d] = e
             total += e
         inv = row.dtype.type(1.0) / total
@@ -168,19 +178,11 @@ def _log_softmax_rows(x2, row_max, out2):
     """out = x - m - log(sum(exp(x - m))), m = row_max[r]."""
     for r in range(x2.shape[0]):
         row, out, m = x2[r], out2[r], row_max[r]
+        _shift(row, m, out)
         total = row.dtype.type(0.0)
         for d in range(row.shape[0]):
-            total += _exp(row[d] - m)
-        _subtract_twice(row, m, row.dtype.type(np.log(total)), out)
-
-
-@njit(cache=True, error_model="numpy")
-def _subtract_twice(row, m, log_total, out):
-    """out = (x - m) - log_total, in that order: x - m is exact for x near m, where
-    x - (m + log_total) would lose the digits of log_total (no fastmath here, so LLVM may
-    not regroup the two subtractions)."""
-    for d in range(row.shape[0]):
-        out[d] = (row[d] - m) - log_total
+            total += _exp(out[d])
+        _shift(out, row.dtype.type(np.log(total)), out)      # (x - m) - log(total)
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
