@@ -5,13 +5,13 @@ Every differentiable operation in teachnn is a ``Function`` with two static meth
     class Exp(Function):
         @staticmethod
         def forward(ctx, x):                 # x is a Tensor
-            y = np.exp(x.data)
+            y = np.exp(x._data)
             ctx.y = y                        # remember what backward needs
             return Tensor(y)
 
         @staticmethod
         def backward(ctx, grad_out):         # dL/dy, a Tensor shaped like y
-            return grad_out.data * ctx.y     # dL/dx = dL/dy * exp(x)
+            return grad_out._data * ctx.y     # dL/dx = dL/dy * exp(x)
 
     y = Exp.apply(x)
 
@@ -154,15 +154,15 @@ class AccumulateGrad(Node):
         for hook in var._hooks:
             result = hook(Tensor(grad))
             if result is not None:
-                grad = result.data if isinstance(result, Tensor) else np.asarray(result)
+                grad = result._data if isinstance(result, Tensor) else np.asarray(result)
         if var.grad is None:
-            if owned and not var._hooks and grad.dtype == var.data.dtype:
+            if owned and not var._hooks and grad.dtype == var._data.dtype:
                 var.grad = Tensor(grad)      # as PyTorch does: no copy of a gradient nobody shares
                 return grad
             # a fresh array: the engine may hand the same gradient array to several leaves
-            var.grad = Tensor(np.array(grad, dtype=var.data.dtype, copy=True))
+            var.grad = Tensor(np.array(grad, dtype=var._data.dtype, copy=True))
         else:
-            var.grad.data += grad     # accumulate into the existing .grad, like PyTorch
+            var.grad._data += grad     # accumulate into the existing .grad, like PyTorch
         return grad
 
 
@@ -197,7 +197,7 @@ class BackwardNode(Node):
             if isinstance(x, Tensor):
                 edges.append(x._gradient_edge())
                 self._tensor_positions.append(position)
-                self._input_meta.append((x.data.shape, x.data.dtype))
+                self._input_meta.append((x._data.shape, x._data.dtype))
         self.next_functions = tuple(edges)
         self._n_inputs = len(inputs)
 
@@ -231,7 +231,7 @@ class BackwardNode(Node):
             if node is None or g is None:
                 result.append(None)
                 continue
-            g = g.data if isinstance(g, Tensor) else np.asarray(g)
+            g = g._data if isinstance(g, Tensor) else np.asarray(g)
             if g.shape != shape:
                 g = _reduce_to_shape(g, shape, self.name(), position)
             if g.dtype != dtype:
@@ -329,8 +329,8 @@ class Function(metaclass=_FunctionMeta):
             non_diff = ctx._non_differentiable
             for index, out in enumerate(wrapped):
                 if isinstance(out, Tensor):
-                    node._output_meta.append((out.data.shape, out.data.dtype))
-                    differentiable = out.data.dtype.kind in "fc" and not any(out is n for n in non_diff)
+                    node._output_meta.append((out._data.shape, out._data.dtype))
+                    differentiable = out._data.dtype.kind in "fc" and not any(out is n for n in non_diff)
                     if differentiable:
                         out.grad_fn = node
                         out._output_nr = index
@@ -348,7 +348,7 @@ def _wrap_output(out, args, Tensor):
     if isinstance(out, Tensor):
         for a in args:
             if out is a:
-                return Tensor(out.data)
+                return Tensor(out._data)
     return out
 
 

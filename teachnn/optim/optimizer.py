@@ -141,7 +141,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad = Tensor(np.zeros_like(p.grad.data))
+                        p.grad = Tensor(np.zeros_like(p.grad._data))
 
     def step(self, closure=None):
         raise NotImplementedError(f"{type(self).__name__} must implement step()")
@@ -270,7 +270,7 @@ def _cast_like(value, param):
     """
     if not isinstance(value, Tensor) and hasattr(value, "detach") and hasattr(value, "numpy"):
         value = Tensor(np.array(value.detach().cpu().numpy()))
-    if isinstance(value, Tensor) and value.data.shape == param.data.shape \
-            and np.issubdtype(value.data.dtype, np.floating):
-        return Tensor(value.data.astype(param.data.dtype))
+    if isinstance(value, Tensor) and value._data.shape == param._data.shape \
+            and np.issubdtype(value._data.dtype, np.floating):
+        return Tensor(value._data.astype(param._data.dtype))
     return value

@@ -74,14 +74,14 @@ def _check_input_dims(x, n, who, layer):
 def _check_float_pair(x, weight, who):
     """Input and weight must be the same floating dtype (float32 or float64)."""
     for name, t in (("input", x), ("weight", weight)):
-        if t.data.dtype.kind != "f" or t.data.dtype.itemsize not in (4, 8):
+        if t._data.dtype.kind != "f" or t._data.dtype.itemsize not in (4, 8):
             raise RuntimeError(
                 f"{who}() needs a floating-point {name} (float32 or float64), but got "
-                f"{name} of dtype {t.data.dtype}. Convert it with {name}.float() (images "
+                f"{name} of dtype {t._data.dtype}. Convert it with {name}.float() (images "
                 "stored as integers should also be scaled, e.g. x.float() / 255)")
-    if x.data.dtype != weight.data.dtype:
+    if x._data.dtype != weight._data.dtype:
         raise RuntimeError(
-            f"{who}(): input is {x.data.dtype} but weight is {weight.data.dtype}; they must "
+            f"{who}(): input is {x._data.dtype} but weight is {weight._data.dtype}; they must "
             f"match. Use input.to(weight.dtype) or convert the layer with .double()/.float()")
 
 
@@ -115,8 +115,8 @@ def _check_bias(bias, out_channels, weight, x, who):
             f"Given weight of size {shape_str(weight.shape)}, expected bias to be 1-dimensional "
             f"with {out_channels} elements (one per output channel), but got bias of size "
             f"{shape_str(bias.shape)} instead")
-    if bias.data.dtype != x.data.dtype:
-        raise RuntimeError(f"{who}(): bias is {bias.data.dtype} but input is {x.data.dtype}; "
+    if bias._data.dtype != x._data.dtype:
+        raise RuntimeError(f"{who}(): bias is {bias._data.dtype} but input is {x._data.dtype}; "
                            "they must match")
     return bias
 
@@ -160,9 +160,9 @@ class _Convolution(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups):
         n = weight.ndim - 2
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))       # (N, C, D, H, W)
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        b = None if bias is None else np.ascontiguousarray(bias.data)
+        x5 = np.ascontiguousarray(x._data).reshape(_shape5(x.shape, n))       # (N, C, D, H, W)
+        w5 = np.ascontiguousarray(weight._data).reshape(_shape5(weight.shape, n))
+        b = None if bias is None else np.ascontiguousarray(bias._data)
         ctx.kernels = _kernels.active             # the tier now; backward runs on it too
         out5 = ctx.kernels.conv.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups)
         ctx.save_for_backward(x, weight)
@@ -177,9 +177,9 @@ class _Convolution(Function):
         stride, pad_lr, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
+        x5 = np.ascontiguousarray(x._data).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(weight._data).reshape(_shape5(weight.shape, n))
+        g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
             _shape5(grad_out.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_backward(g5, x5, w5, stride, pad_lr, dilation,
                                                     groups, need_x=need_x, need_w=need_w,
@@ -314,9 +314,9 @@ class _ConvolutionTranspose(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_spatial):
         n = weight.ndim - 2
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        b = None if bias is None else np.ascontiguousarray(bias.data)
+        x5 = np.ascontiguousarray(x._data).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(weight._data).reshape(_shape5(weight.shape, n))
+        b = None if bias is None else np.ascontiguousarray(bias._data)
         ctx.kernels = _kernels.active             # the tier now; backward runs on it too
         out5 = ctx.kernels.conv.conv_transpose_forward(x5, w5, b, stride, padding, dilation,
                                                        groups, out_spatial)
@@ -331,9 +331,9 @@ class _ConvolutionTranspose(Function):
         stride, padding, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(x.data).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(weight.data).reshape(_shape5(weight.shape, n))
-        g5 = np.ascontiguousarray(grad_out.data, dtype=x5.dtype).reshape(
+        x5 = np.ascontiguousarray(x._data).reshape(_shape5(x.shape, n))
+        w5 = np.ascontiguousarray(weight._data).reshape(_shape5(weight.shape, n))
+        g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
             _shape5(grad_out.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_transpose_backward(
             g5, x5, w5, stride, padding, dilation, groups, need_x=need_x, need_w=need_w,
@@ -487,7 +487,7 @@ class _Pad(Function):
     @staticmethod
     def forward(ctx, x, index_maps, value):
         # index_maps: tuple of (axis, index array) for each padded axis
-        out = x.data
+        out = x._data
         for axis, idx in index_maps:
             inside = idx >= 0
             out = np.take(out, np.where(inside, idx, 0), axis=axis)    # gather
@@ -503,7 +503,7 @@ class _Pad(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data
+        g = grad_out._data
         shapes = [tuple(ctx.in_shape)]
         for axis, idx in ctx.index_maps[:-1]:          # shape before each axis was padded
             s = list(shapes[-1])
@@ -584,6 +584,6 @@ def pad(input, pad, mode="constant", value=None):
         if left == 0 and right == 0:
             continue
         maps.append((axis, _pad_index(size, left, right, mode)))
-    if input.data.dtype.kind not in "fc" and mode == "constant" and maps:
-        value = np.asarray(value).astype(input.data.dtype)
+    if input._data.dtype.kind not in "fc" and mode == "constant" and maps:
+        value = np.asarray(value).astype(input._data.dtype)
     return _Pad.apply(input, tuple(maps), value)

@@ -35,25 +35,25 @@ class LinearFunction(Function):
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
-        lead_shape = x.data.shape[:-1]
+        lead_shape = x._data.shape[:-1]
         m = int(np.prod(lead_shape))                          # M = number of rows
-        x2 = x.data.reshape(m, x.data.shape[-1])              # (*, in) -> (M, in)
-        out = x2 @ weight.data.T                              # (M, in) @ (in, out) -> (M, out)
+        x2 = x._data.reshape(m, x._data.shape[-1])              # (*, in) -> (M, in)
+        out = x2 @ weight._data.T                              # (M, in) @ (in, out) -> (M, out)
         if bias is not None:
-            out += bias.data                                  # (M, out) + (out,), in place
-        out = out.reshape(*lead_shape, weight.data.shape[0])  # (M, out) -> (*, out)
-        return Tensor(np.asarray(out, dtype=x.data.dtype))
+            out += bias._data                                  # (M, out) + (out,), in place
+        out = out.reshape(*lead_shape, weight._data.shape[0])  # (M, out) -> (*, out)
+        return Tensor(np.asarray(out, dtype=x._data.dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved_tensors
-        m = int(np.prod(x.data.shape[:-1]))
-        g2 = grad_out.data.reshape(m, weight.data.shape[0])    # (*, out) -> (M, out)
+        m = int(np.prod(x._data.shape[:-1]))
+        g2 = grad_out._data.reshape(m, weight._data.shape[0])    # (*, out) -> (M, out)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_x = (g2 @ weight.data).reshape(x.data.shape)  # (M, out) @ (out, in) -> (*, in)
+            grad_x = (g2 @ weight._data).reshape(x._data.shape)  # (M, out) @ (out, in) -> (*, in)
         if ctx.needs_input_grad[1]:
-            x2 = x.data.reshape(m, x.data.shape[-1])           # (M, in)
+            x2 = x._data.reshape(m, x._data.shape[-1])           # (M, in)
             grad_w = g2.T @ x2                                 # (out, M) @ (M, in) -> (out, in)
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = g2.sum(axis=0)                            # (M, out) -> (out,)
@@ -76,34 +76,34 @@ def _check_linear_args(input, weight, bias):
     if bias is not None and not isinstance(bias, Tensor):
         raise TypeError(f"linear(): argument 'bias' must be a Tensor or None, not "
                         f"{type(bias).__name__}")
-    if weight.data.ndim != 2:
+    if weight._data.ndim != 2:
         raise RuntimeError(
             f"linear(): weight must be 2-d [out_features, in_features] but got shape "
-            f"{shape_str(weight.data.shape)}")
-    out_features, in_features = weight.data.shape
-    if input.data.ndim == 0:
+            f"{shape_str(weight._data.shape)}")
+    out_features, in_features = weight._data.shape
+    if input._data.ndim == 0:
         raise RuntimeError(
             "linear(): input is a 0-d tensor (a single number); it needs a last dimension of "
             f"size {in_features}, e.g. shape [batch, {in_features}]")
-    if input.data.shape[-1] != in_features:
+    if input._data.shape[-1] != in_features:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied: linear() got input of shape "
-            f"{shape_str(input.data.shape)} (last dimension {input.data.shape[-1]}) and weight "
-            f"of shape {shape_str(weight.data.shape)} (in_features={in_features}); the last "
+            f"{shape_str(input._data.shape)} (last dimension {input._data.shape[-1]}) and weight "
+            f"of shape {shape_str(weight._data.shape)} (in_features={in_features}); the last "
             "dimension of input must equal weight.shape[1].")
-    if bias is not None and tuple(bias.data.shape) not in ((out_features,), ()):
+    if bias is not None and tuple(bias._data.shape) not in ((out_features,), ()):
         raise RuntimeError(
             f"linear(): bias must have shape [{out_features}] (one value per output feature) "
-            f"but got {shape_str(bias.data.shape)}")
+            f"but got {shape_str(bias._data.shape)}")
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.data.dtype != input.data.dtype:
+        if t is not None and t._data.dtype != input._data.dtype:
             raise RuntimeError(
-                f"linear(): input has dtype {input.data.dtype} but {name} has dtype "
-                f"{t.data.dtype}; they must match. Convert the input (x.float() / x.double()) "
+                f"linear(): input has dtype {input._data.dtype} but {name} has dtype "
+                f"{t._data.dtype}; they must match. Convert the input (x.float() / x.double()) "
                 "or the layer (model.float() / model.double()).")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(
-            f"linear(): expected floating-point input but got dtype {input.data.dtype}; "
+            f"linear(): expected floating-point input but got dtype {input._data.dtype}; "
             "convert it with x.float().")
 
 

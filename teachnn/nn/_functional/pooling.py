@@ -61,7 +61,7 @@ def _check_input(input, n: int, fname: str) -> None:
         raise TypeError(f"{fname}(): argument 'input' must be a Tensor, not "
                         f"{type(input).__name__}; wrap your data with teachnn.tensor(...)")
     spatial = _AXES[n][1:-1]
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if ndim not in (n + 1, n + 2):
         if ndim < n + 1:
             hint = "add the missing axis with x.unsqueeze(0)"
@@ -75,11 +75,11 @@ def _check_input(input, n: int, fname: str) -> None:
             f"{fname}() expected a {n + 1}D (unbatched) or {n + 2}D (batch mode) tensor for "
             f"input: [channels, {spatial}] or [batch, channels, {spatial}], but got a "
             f"{ndim}-d tensor of shape {shape_str(input.shape)}; {hint}.")
-    if input.data.dtype not in _FLOATS:
+    if input._data.dtype not in _FLOATS:
         raise RuntimeError(
             f"{fname}() is implemented for float32 and float64 tensors, but the input has "
-            f"dtype {input.data.dtype}; convert it with x.float() (or x.double()).")
-    shape = input.data.shape
+            f"dtype {input._data.dtype}; convert it with x.float() (or x.double()).")
+    shape = input._data.shape
     first_nonbatch = 1 if ndim == n + 2 else 0
     for axis in range(first_nonbatch, ndim):
         if shape[axis] == 0:
@@ -136,7 +136,7 @@ def _window_args(fname, n, kernel_size, stride, padding, dilation=1):
 
 def _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode):
     """Window tables for the 3 kernel axes (missing leading axes are size-1 dummies)."""
-    spatial = input.data.shape[-n:]
+    spatial = input._data.shape[-n:]
     sizes = [geometry.pool_output_size(L, k, s, p, d, ceil_mode)
              for L, k, s, p, d in zip(spatial, kernel, stride, pad, dil)]
     if any(o <= 0 for o in sizes):
@@ -145,7 +145,7 @@ def _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode):
         for name, L, k, s, p, d, o in zip(_AXIS_NAMES[n], spatial, kernel, stride, pad, dil,
                                           sizes):
             lines.append(f"{name}: {rounding}(({L} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = {o}")
-        channels = input.data.shape[-n - 1]
+        channels = input._data.shape[-n - 1]
         raise RuntimeError(
             f"{fname}: Given input size: ({'x'.join(str(v) for v in (channels, *spatial))}). "
             f"Calculated output size: ({'x'.join(str(v) for v in (channels, *sizes))}). "
@@ -186,11 +186,11 @@ class _MaxPool(Function):
 
     @staticmethod
     def forward(ctx, input, axes, n):
-        x = _to_planes(input.data, n)                        # (N, C, *S) -> (P, D, H, W)
+        x = _to_planes(input._data, n)                        # (N, C, *S) -> (P, D, H, W)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out, idx = ctx.kernels.pool.max_pool_forward(x, axes)   # (P, OD, OH, OW) twice
-        lead = input.data.shape[:-n]
-        ctx.n, ctx.in_shape, ctx.indices = n, input.data.shape, idx
+        lead = input._data.shape[:-n]
+        ctx.n, ctx.in_shape, ctx.indices = n, input._data.shape, idx
         ctx.spatial = x.shape[1:]
         indices = Tensor(_from_planes(idx, lead, n))
         ctx.mark_non_differentiable(indices)
@@ -198,7 +198,7 @@ class _MaxPool(Function):
 
     @staticmethod
     def backward(ctx, grad_out, grad_indices):
-        g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
+        g = _to_planes(grad_out._data, ctx.n)                 # (P, OD, OH, OW)
         grad_in = ctx.kernels.pool.max_pool_backward(g, ctx.indices, ctx.spatial)  # (P, D, H, W)
         return grad_in.reshape(ctx.in_shape), None, None
 
@@ -211,16 +211,16 @@ class _AvgPool(Function):
 
     @staticmethod
     def forward(ctx, input, axes, n, count_include_pad, divisor_override):
-        x = _to_planes(input.data, n)                        # (P, D, H, W)
+        x = _to_planes(input._data, n)                        # (P, D, H, W)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out = ctx.kernels.pool.avg_pool_forward(x, axes, count_include_pad, divisor_override)
-        ctx.n, ctx.in_shape, ctx.axes = n, input.data.shape, axes
+        ctx.n, ctx.in_shape, ctx.axes = n, input._data.shape, axes
         ctx.count_include_pad, ctx.divisor_override = count_include_pad, divisor_override
-        return Tensor(_from_planes(out, input.data.shape[:-n], n))
+        return Tensor(_from_planes(out, input._data.shape[:-n], n))
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = _to_planes(grad_out.data, ctx.n)                 # (P, OD, OH, OW)
+        g = _to_planes(grad_out._data, ctx.n)                 # (P, OD, OH, OW)
         grad_in = ctx.kernels.pool.avg_pool_backward(g, ctx.axes, ctx.count_include_pad,
                                                      ctx.divisor_override)
         return grad_in.reshape(ctx.in_shape), None, None, None, None
@@ -234,17 +234,17 @@ class _MaxUnpool(Function):
 
     @staticmethod
     def forward(ctx, input, indices, out_spatial, n):
-        x = _to_planes(input.data, n)                        # (P, ID, IH, IW)
-        idx = _to_planes(indices.data, n)
+        x = _to_planes(input._data, n)                        # (P, ID, IH, IW)
+        idx = _to_planes(indices._data, n)
         out3 = (1,) * (3 - n) + tuple(out_spatial)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out = ctx.kernels.pool.max_unpool_forward(x, idx, out3)   # (P, D, H, W)
-        ctx.n, ctx.in_shape, ctx.indices = n, input.data.shape, idx
-        return Tensor(_from_planes(out, input.data.shape[:-n], n))
+        ctx.n, ctx.in_shape, ctx.indices = n, input._data.shape, idx
+        return Tensor(_from_planes(out, input._data.shape[:-n], n))
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = _to_planes(grad_out.data, ctx.n)                 # (P, D, H, W)
+        g = _to_planes(grad_out._data, ctx.n)                 # (P, D, H, W)
         grad_in = ctx.kernels.pool.max_unpool_backward(g, ctx.indices)
         return grad_in.reshape(ctx.in_shape), None, None, None
 
@@ -373,7 +373,7 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
         if divisor_override == 0:
             raise RuntimeError(f"{fname}: divisor must be not zero (divisor_override=0 would "
                                "divide every window sum by 0); use None for the default.")
-    spatial = input.data.shape[-n:]
+    spatial = input._data.shape[-n:]
     if n == 3 and any(L < k for L, k in zip(spatial, kernel)):
         # PyTorch's avg_pool3d (only the 3-d one) also refuses an input smaller than the
         # kernel before padding; we keep its rule so the same code fails the same way.
@@ -438,7 +438,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 # --------------------------------------------------------------------------------------
 def _adaptive_axes(fname, input, n, output_size):
     """Resolve ``output_size`` (int, tuple, None entries = keep) and build window tables."""
-    spatial = input.data.shape[-n:]
+    spatial = input._data.shape[-n:]
     if output_size is None or isinstance(output_size, (int, np.integer)) or n == 1:
         if isinstance(output_size, (tuple, list)) and n == 1 and len(output_size) == 1:
             output_size = output_size[0]
@@ -627,31 +627,31 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
     if not isinstance(input, Tensor):
         raise TypeError(f"{fname}(): argument 'input' must be a Tensor, not "
                         f"{type(input).__name__}")
-    if input.data.ndim not in (n + 1, n + 2):
+    if input._data.ndim not in (n + 1, n + 2):
         raise RuntimeError(
             f"Input to max_unpooling{n}d should be a {n + 1}d or {n + 2}d Tensor "
             f"([channels, {_AXES[n][1:-1]}] or [batch, channels, {_AXES[n][1:-1]}]), but got "
-            f"a tensor with {input.data.ndim} dimensions: {shape_str(input.shape)}.")
+            f"a tensor with {input._data.ndim} dimensions: {shape_str(input.shape)}.")
     if not isinstance(indices, Tensor):
         raise TypeError(f"{fname}(): argument 'indices' must be a Tensor (the second output of "
                         f"max_pool{n}d(..., return_indices=True)), not {type(indices).__name__}")
-    if indices.data.dtype != np.int64:
+    if indices._data.dtype != np.int64:
         raise RuntimeError(f"{fname}: elements in indices should be type int64 but got: "
-                           f"{indices.data.dtype}; pass the indices max_pool{n}d returned.")
-    if indices.data.shape != input.data.shape:
+                           f"{indices._data.dtype}; pass the indices max_pool{n}d returned.")
+    if indices._data.shape != input._data.shape:
         raise RuntimeError(
             f"{fname}: Expected shape of indices to be same as that of the input tensor "
             f"({shape_str(input.shape)}) but got indices tensor with shape: "
             f"{shape_str(indices.shape)}; indices and values come in pairs from max_pool{n}d.")
-    if input.data.dtype not in _FLOATS:
+    if input._data.dtype not in _FLOATS:
         raise RuntimeError(f"{fname}() is implemented for float32 and float64 tensors, but "
-                           f"the input has dtype {input.data.dtype}; use x.float().")
+                           f"the input has dtype {input._data.dtype}; use x.float().")
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
     stride = kernel if stride is None else _tuple_arg(stride, n, "stride", fname)
     pad = _tuple_arg(padding, n, "padding", fname)
-    sizes = _unpool_output_size(fname, input.data.shape[-n:], kernel, stride, pad, output_size)
+    sizes = _unpool_output_size(fname, input._data.shape[-n:], kernel, stride, pad, output_size)
     plane = math.prod(sizes)
-    idx = indices.data
+    idx = indices._data
     if idx.size:
         low, high = int(idx.min()), int(idx.max())
         if low < 0 or high >= plane:
