@@ -104,20 +104,20 @@ class Tensor(TensorConversions, TensorIndexing):
     # ------------------------------------------------------------------------------------
     @property
     def data(self):
-        """The NumPy array holding the values (shared, not copied)."""
-        return self._data
+        """A new Tensor sharing this tensor's memory, with ``requires_grad=False``, no ``grad_fn``
+        and its own version counter (as in PyTorch): ``w.data.mul_(2)`` changes ``w`` unrecorded."""
+        return Tensor(self._data)
 
     @data.setter
     def data(self, value):
-        # ``p.data = other_tensor`` is common PyTorch code: take the other tensor's array
-        if isinstance(value, Tensor):
-            value = value._data
-        elif isinstance(value, np.generic):
-            value = np.asarray(value)
-        elif not isinstance(value, np.ndarray):
-            raise TypeError(f"data must be a Tensor or a NumPy array, but got {type(value).__name__}; "
+        # ``p.data = other_tensor`` (as in PyTorch): self takes the other tensor's memory, any shape
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}; "
                             "wrap values first: t.data = teachnn.tensor(values)")
-        self._data = value
+        if self._requires_grad and not _is_float_array(value._data):
+            raise RuntimeError(f"data set to a tensor that requires gradients must be floating point, "
+                               f"but got {value.dtype}; convert it first, e.g. t.data = other.float()")
+        self._data = value._data
 
     # ------------------------------------------------------------------------------------
     # autograd attributes

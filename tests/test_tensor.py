@@ -666,11 +666,13 @@ def test_module_level_functions(name):
 def test_data_assignment_like_torch():
     p = teachnn.zeros(3, requires_grad=True)
     p.data = teachnn.ones(3)                    # torch code: p.data = other_tensor
-    assert isinstance(p.data, np.ndarray) and p.tolist() == [1.0, 1.0, 1.0]
-    p.data = np.full(3, 2.0, dtype=np.float32)
-    assert p.tolist() == [2.0] * 3 and p.requires_grad and p.is_leaf
-    with pytest.raises(TypeError, match="data must be a Tensor or a NumPy array"):
+    assert isinstance(p.data, teachnn.Tensor) and p.tolist() == [1.0, 1.0, 1.0]
+    assert p.requires_grad and p.is_leaf
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got ndarray"):
+        p.data = np.full(3, 2.0, dtype=np.float32)
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
         p.data = [1, 2, 3]
+    assert p.tolist() == [1.0, 1.0, 1.0]
 
 
 _DTYPES = ["float32", "float64", "int64", "int32", "uint8", "bool"]

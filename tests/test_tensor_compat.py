@@ -60,12 +60,12 @@ def test_to_device():
 
 
 # ------------------------------------------------------------------------------------------
-# 2. NumPy arrays (t.data) accepted by module-level functions
+# 2. NumPy arrays (t.numpy()) accepted by module-level functions
 # ------------------------------------------------------------------------------------------
 def test_module_functions_accept_numpy_arrays():
     a = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], dtype=np.float32)
     outputs = teachnn.tensor(a, requires_grad=True)
-    values, predicted = teachnn.max(outputs._data, 1)          # the CIFAR-10 tutorial line
+    values, predicted = teachnn.max(outputs.detach().numpy(), 1)   # an ndarray
     np.testing.assert_array_equal(predicted.numpy(), [1, 0])
     np.testing.assert_array_equal(values.numpy(), [5.0, 7.0])
     assert predicted.dtype == teachnn.int64 and not values.requires_grad

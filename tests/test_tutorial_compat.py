@@ -524,7 +524,7 @@ def cnn_program(torch, nn, F, optim, data, env):
     with torch.no_grad():
         for images, labels in testloader:
             outputs = net(images)
-            _, predicted = torch.max(outputs, 1)     # the tutorial writes outputs.data: see the report
+            _, predicted = torch.max(outputs.data, 1)      # as the tutorial writes it
             total += labels.size(0)
             correct += (predicted == labels).sum().item()
     out["accuracy"] = 100 * correct // total
