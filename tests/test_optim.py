@@ -277,9 +277,13 @@ def test_steplr_by_hand():
     opt = optim.SGD([p], lr=1.0)
     sched = StepLR(opt, step_size=2, gamma=0.1)
     seen = []
-    for _ in range(5):
+    for step in range(5):
         seen.append(opt.param_groups[0]["lr"])
-        sched.step()
+        if step == 0:   # no optimizer.step() before it: PyTorch's ordering warning, once
+            with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+                sched.step()
+        else:
+            sched.step()
     assert seen == pytest.approx([1.0, 1.0, 0.1, 0.1, 0.01])
 
 

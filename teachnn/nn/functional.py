@@ -9,3 +9,7 @@ from ._functional.normalization import *   # noqa: F401,F403
 from ._functional.dropout import *         # noqa: F401,F403
 from ._functional.conv import *            # noqa: F401,F403
 from ._functional.pooling import *         # noqa: F401,F403
+from ._functional.sparse import *          # noqa: F401,F403
+from ._functional.kl_div import *          # noqa: F401,F403
+from ._functional.instancenorm import *    # noqa: F401,F403
+from ._functional.upsampling import *      # noqa: F401,F403

@@ -25,6 +25,7 @@ import numpy as np
 import teachnn.random
 from teachnn.autograd import no_grad
 from teachnn.tensor import Tensor
+from teachnn.nn.parameter import is_lazy
 
 __all__ = [
     "calculate_gain", "calculate_fan_in_and_fan_out", "uniform_", "normal_", "trunc_normal_",
@@ -44,6 +45,11 @@ def _check_tensor(tensor, fn_name):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"nn.init.{fn_name} expects a Tensor (for example layer.weight), but got "
                         f"{type(tensor).__name__}.")
+    if is_lazy(tensor):
+        raise ValueError(
+            f"Attempted to use an uninitialized parameter in nn.init.{fn_name}: a lazy layer "
+            "(nn.LazyLinear, nn.LazyConv2d, ...) creates its weights at its first call. Run the "
+            "model once on an example batch, then initialise (model(X); model.apply(init)).")
 
 
 def _fill(tensor, values):

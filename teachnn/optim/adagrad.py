@@ -13,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from teachnn.tensor import Tensor
-from .optimizer import Optimizer, _changed_in_place, _check_number, _implementation_switches
+from teachnn.nn.parameter import is_lazy
+from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
+                        _scalar_state, _to_scalar)
 
 __all__ = ["Adagrad"]
 
@@ -46,7 +48,12 @@ class Adagrad(Optimizer):
         # Adagrad creates its state at once (PyTorch does too): step 0, sum = initial value
         for group in self.param_groups:
             for p in group["params"]:
-                self.state[p]["step"] = Tensor(np.array(0.0, dtype=np.float32))
+                if is_lazy(p):
+                    raise ValueError(
+                        "Attempted to use an uninitialized parameter in Adagrad: Adagrad makes its "
+                        "state from every parameter's shape at once, and a lazy layer has none yet. "
+                        "Call the model once on a dummy batch first, then create the optimiser.")
+                self.state[p]["step"] = _scalar_state(0.0)
                 self.state[p]["sum"] = Tensor(
                     np.full_like(p._data, group["initial_accumulator_value"]))
 
@@ -65,7 +72,7 @@ class Adagrad(Optimizer):
                 step = float(state["step"]._data)
                 if group["weight_decay"] != 0:
                     grad = grad + group["weight_decay"] * p._data
-                clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+                clr = _to_scalar(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
                 state_sum = state["sum"]._data
                 state_sum += grad * grad
                 std = np.sqrt(state_sum) + group["eps"]

@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from teachnn.tensor import Tensor
-from .optimizer import Optimizer, _changed_in_place, _check_number, _implementation_switches
+from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
+                        _scalar_state, _to_scalar)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -66,7 +67,7 @@ class Adam(Optimizer):
         """Update every parameter that has a gradient. Returns ``closure()`` if given."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr = group["lr"]
+            lr = _to_scalar(group["lr"])
             beta1, beta2 = group["betas"]
             eps = group["eps"]
             weight_decay = group["weight_decay"]
@@ -78,7 +79,7 @@ class Adam(Optimizer):
                     grad = -grad
                 state = self.state[p]
                 if len(state) == 0:                 # lazy state initialisation
-                    state["step"] = Tensor(np.array(0.0, dtype=np.float32))
+                    state["step"] = _scalar_state(0.0)
                     state["exp_avg"] = Tensor(np.zeros_like(p._data))
                     state["exp_avg_sq"] = Tensor(np.zeros_like(p._data))
                     if group["amsgrad"]:

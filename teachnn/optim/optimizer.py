@@ -18,14 +18,42 @@ The training loop every lesson uses::
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 import warnings
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from itertools import chain
 
 import numpy as np
 
+from teachnn._errors import check_kwargs
 from teachnn.tensor import Tensor
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
+
+# hooks run around the step() of every optimiser (PyTorch's global optimizer hooks)
+_global_optimizer_pre_hooks = OrderedDict()
+_global_optimizer_post_hooks = OrderedDict()
+
+
+def _handle(hooks, hook, prepend=False):
+    from teachnn.nn.modules.module import RemovableHandle
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Run ``hook(optimizer, args, kwargs)`` before the ``step()`` of every optimiser."""
+    return _handle(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Run ``hook(optimizer, args, kwargs)`` after the ``step()`` of every optimiser."""
+    return _handle(_global_optimizer_post_hooks, hook)
 
 
 class _RequiredParameter:
@@ -39,10 +67,77 @@ required = _RequiredParameter()
 
 
 def _check_number(name, value):
-    """Hyper-parameters are plain numbers: ``lr=0.1``, not ``lr='0.1'``."""
+    """Hyper-parameters are plain numbers: ``lr=0.1``, not ``lr='0.1'``. (``lr`` may also be a
+    1-element tensor, as in PyTorch.)"""
+    if name == "lr" and isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError(f"Tensor lr must be 1-element, but got a tensor of shape "
+                             f"{list(value.shape)}; pass a number or teachnn.tensor(0.01)")
+        return
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, but got {value!r} "
                         f"({type(value).__name__})")
+
+
+# names from other libraries and papers that a learner may type for PyTorch's keywords
+_KEYWORD_ALIASES = {"learning_rate": "lr", "learningrate": "lr", "wd": "weight_decay",
+                    "l2": "weight_decay", "decay": "weight_decay", "epsilon": "eps",
+                    "beta": "betas", "beta1": "betas", "beta2": "betas", "mom": "momentum"}
+
+
+def _check_optim_kwargs(init):
+    """``check_kwargs`` (nearest-name suggestions) plus the aliases above, for the ``__init__``
+    of optimisers and schedulers: ``learning_rate=0.1`` -> ``Did you mean 'lr'?``."""
+    checked = check_kwargs(init)
+    signature = inspect.signature(init)
+    if any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()):
+        return checked
+    valid = [name for name in signature.parameters if name != "self"]
+
+    @functools.wraps(init)
+    def wrapper(*args, **kwargs):
+        for key in kwargs:
+            alias = _KEYWORD_ALIASES.get(key.lower())
+            if key not in valid and alias in valid:
+                raise TypeError(f"{init.__qualname__}() got an unexpected keyword argument "
+                                f"'{key}'. Did you mean '{alias}'? Valid keywords: "
+                                + ", ".join(valid) + ".")
+        return checked(*args, **kwargs)
+
+    wrapper.__signature__ = signature
+    wrapper._teachnn_checked = True
+    return wrapper
+
+
+def _outside_optim_stacklevel():
+    """The ``stacklevel`` of a warning that points at the learner's line calling step()
+    (step() may be wrapped by hooks and by a scheduler, each adding a frame)."""
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == here:
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _to_scalar(value):
+    """A hyper-parameter as a number: ``lr`` may be a 1-element tensor."""
+    # a NumPy scalar of the tensor's dtype: NumPy then rounds what is computed from it the way
+    # PyTorch rounds arithmetic with a 0-d tensor (a float32 lr gives float32 step sizes)
+    return value.detach()._data.reshape(())[()] if isinstance(value, Tensor) else value
+
+
+def _check_betas(betas):
+    """``betas=(beta1, beta2)``: two decay rates of moving averages, each in [0, 1)."""
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise TypeError(f"betas must be a pair of numbers like (0.9, 0.999), but got {betas!r}")
+    _check_number("betas[0]", betas[0])
+    _check_number("betas[1]", betas[1])
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]} (each beta is the "
+                             "decay of a moving average and must lie in [0, 1), e.g. 0.9)")
 
 
 class Optimizer:
@@ -55,7 +150,16 @@ class Optimizer:
         defaults: hyper-parameters used by groups that do not set them.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        """A misspelt keyword gets a suggestion: ``SGD(params, learning_rate=0.1)`` ->
+        ``Did you mean 'lr'?`` (still PyTorch's TypeError)."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_teachnn_checked", False):
+            cls.__init__ = _check_optim_kwargs(init)
+
     def __init__(self, params, defaults):
+        self._init_hooks()
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups = []
@@ -85,6 +189,80 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for group in param_groups:
             self.add_param_group(dict(group))
+        self._patch_step_function()
+
+    def __getstate__(self):
+        # only the data: a scheduler's wrapper around step() (an instance attribute) and other
+        # bookkeeping are not pickled, as in PyTorch
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._init_hooks()
+        self._patch_step_function()
+
+    # ------------------------------------------------------------------ hooks (as PyTorch)
+
+    def _init_hooks(self):
+        for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
+                     "_optimizer_state_dict_pre_hooks", "_optimizer_state_dict_post_hooks",
+                     "_optimizer_load_state_dict_pre_hooks", "_optimizer_load_state_dict_post_hooks"):
+            if name not in self.__dict__:
+                setattr(self, name, OrderedDict())
+
+    @staticmethod
+    def _hooked_step(func):
+        """``step`` wrapped so that the step pre- and post-hooks run around it. A pre-hook may
+        return ``(new_args, new_kwargs)`` to replace step()'s arguments."""
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            self = args[0]
+            for pre_hook in chain(_global_optimizer_pre_hooks.values(),
+                                  self._optimizer_step_pre_hooks.values()):
+                result = pre_hook(self, args, kwargs)
+                if result is not None:
+                    if isinstance(result, tuple) and len(result) == 2:
+                        args, kwargs = result
+                    else:
+                        raise RuntimeError(f"{func} must return None or a tuple of (new_args, "
+                                           f"new_kwargs), but got {result}.")
+            out = func(*args, **kwargs)
+            for post_hook in chain(self._optimizer_step_post_hooks.values(),
+                                   _global_optimizer_post_hooks.values()):
+                post_hook(self, args, kwargs)
+            return out
+        wrapper.hooked = True
+        return wrapper
+
+    def _patch_step_function(self):
+        # the concrete class's step is wrapped once, when its first optimiser is made (as
+        # PyTorch does), so subclasses written by learners get the hooks too
+        if not getattr(self.__class__.step, "hooked", False):
+            self.__class__.step = self._hooked_step(self.__class__.step)
+
+    def register_step_pre_hook(self, hook):
+        """``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` before each step()."""
+        return _handle(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """``hook(optimizer, args, kwargs) -> None`` after each step()."""
+        return _handle(self._optimizer_step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """``hook(optimizer) -> None`` before state_dict() builds the dict."""
+        return _handle(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """``hook(optimizer, state_dict) -> state_dict or None`` on the dict state_dict() returns."""
+        return _handle(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """``hook(optimizer, state_dict) -> state_dict or None`` before load_state_dict() loads."""
+        return _handle(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """``hook(optimizer) -> None`` after load_state_dict() has loaded."""
+        return _handle(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     def add_param_group(self, param_group):
         """Add a group (a dict with ``'params'`` and optional hyper-parameters)."""
@@ -162,7 +340,7 @@ class Optimizer:
                 f"{type(self).__name__}.step() found no gradient on any of its parameters, so "
                 "nothing changes. Call loss.backward() before optimizer.step(), and check that "
                 "the optimiser was created from this model's parameters (model.parameters()).",
-                UserWarning, stacklevel=3)
+                UserWarning, stacklevel=_outside_optim_stacklevel())
         return loss
 
     # ------------------------------------------------------------------ saving / loading
@@ -173,6 +351,8 @@ class Optimizer:
         Parameters are replaced by their position (counting through all groups), so the
         dict can be loaded into a new optimiser over a new model with the same layout.
         """
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
         index_of = {}
         groups = []
         next_index = 0
@@ -191,11 +371,21 @@ class Optimizer:
             for p in group["params"]:
                 if p in self.state:
                     state[index_of[id(p)]] = self.state[p]
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict):
         """Restore hyper-parameters and per-parameter state saved by :meth:`state_dict`
         (of a teachnn optimiser, or of the same PyTorch optimiser)."""
+        state_dict = state_dict.copy()
+        for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         state_dict = copy.deepcopy(state_dict)
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
@@ -212,13 +402,15 @@ class Optimizer:
         for index, value in state_dict["state"].items():
             if index in param_of:
                 param = param_of[index]
-                self.state[param] = {k: _cast_like(v, param) for k, v in value.items()}
+                self.state[param] = {k: _cast_like(v, param, k) for k, v in value.items()}
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
             saved = dict(saved)
             saved["params"] = group["params"]
             new_groups.append(saved)
         self.param_groups = new_groups
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
 
     def __repr__(self):
         text = type(self).__name__ + " ("
@@ -255,6 +447,17 @@ def _implementation_switches(name, foreach=None, fused=None, differentiable=Fals
     return dict(foreach=foreach, fused=fused, differentiable=differentiable, capturable=capturable)
 
 
+def _scalar_state(value):
+    """A 0-d Tensor for per-parameter scalars (``step``, NAdam's ``mu_product``, ASGD's ``eta``).
+
+    PyTorch keeps them as float32 tensors (float64 when the default dtype is float64), and the
+    rounding of that storage shows in the updates, so teachnn stores them the same way.
+    """
+    from teachnn._dtype import get_default_dtype
+    dtype = np.float64 if get_default_dtype().np == np.float64 else np.float32
+    return Tensor(np.array(value, dtype=dtype))
+
+
 def _changed_in_place(tensor):
     """Count an in-place update of ``tensor`` (its version counter, as every in-place operation
     does), so that a backward() that needs the old values raises instead of silently using
@@ -262,15 +465,20 @@ def _changed_in_place(tensor):
     tensor._version += 1
 
 
-def _cast_like(value, param):
-    """A loaded state entry as a teachnn Tensor; moment buffers follow the parameter's dtype.
+def _cast_like(value, param, key=None):
+    """A loaded state entry as a teachnn Tensor; floating entries follow the parameter's dtype.
 
     PyTorch tensors (from ``torch_optimizer.state_dict()``) are converted through NumPy, so a
-    PyTorch optimiser's state loads directly. The step counter keeps its own dtype.
+    PyTorch optimiser's state loads directly. As in PyTorch, the step counter keeps its own
+    dtype and every other floating entry (moments, NAdam's ``mu_product``, ...) takes the
+    parameter's.
     """
+    if isinstance(value, list):                       # LBFGS keeps lists of tensors
+        return [_cast_like(v, param, key) for v in value]
     if not isinstance(value, Tensor) and hasattr(value, "detach") and hasattr(value, "numpy"):
         value = Tensor(np.array(value.detach().cpu().numpy()))
-    if isinstance(value, Tensor) and value._data.shape == param._data.shape \
-            and np.issubdtype(value._data.dtype, np.floating):
+    if key != "step" and isinstance(value, Tensor) \
+            and np.issubdtype(value._data.dtype, np.floating) \
+            and np.issubdtype(param._data.dtype, np.floating):
         return Tensor(value._data.astype(param._data.dtype))
     return value

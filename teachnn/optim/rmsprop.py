@@ -16,7 +16,8 @@ import numpy as np
 
 from teachnn.tensor import Tensor
 from .adam import _lerp_
-from .optimizer import Optimizer, _changed_in_place, _check_number, _implementation_switches
+from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
+                        _scalar_state, _to_scalar)
 
 __all__ = ["RMSprop"]
 
@@ -50,7 +51,7 @@ class RMSprop(Optimizer):
         """Update every parameter that has a gradient. Returns ``closure()`` if given."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            lr, alpha, eps = _to_scalar(group["lr"]), group["alpha"], group["eps"]
             weight_decay, momentum = group["weight_decay"], group["momentum"]
             for p in group["params"]:
                 if p.grad is None:
@@ -60,7 +61,7 @@ class RMSprop(Optimizer):
                     grad = -grad
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = Tensor(np.array(0.0, dtype=np.float32))
+                    state["step"] = _scalar_state(0.0)
                     state["square_avg"] = Tensor(np.zeros_like(p._data))
                     if momentum > 0:
                         state["momentum_buffer"] = Tensor(np.zeros_like(p._data))

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from teachnn.tensor import Tensor
-from .optimizer import Optimizer, _changed_in_place, _check_number, _implementation_switches
+from .optimizer import (Optimizer, _changed_in_place, _check_number, _implementation_switches,
+                        _to_scalar)
 
 __all__ = ["SGD"]
 
@@ -51,7 +52,7 @@ class SGD(Optimizer):
         """Update every parameter that has a gradient. Returns ``closure()`` if given."""
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr = group["lr"]
+            lr = _to_scalar(group["lr"])
             momentum = group["momentum"]
             dampening = group["dampening"]
             weight_decay = group["weight_decay"]

@@ -9,3 +9,8 @@ from .dropout import *         # noqa: F401,F403
 from .flatten import *         # noqa: F401,F403
 from .conv import *            # noqa: F401,F403
 from .pooling import *         # noqa: F401,F403
+from .lazy import *            # noqa: F401,F403
+from .sparse import *          # noqa: F401,F403
+from .kl_div import *          # noqa: F401,F403
+from .instancenorm import *    # noqa: F401,F403
+from .upsampling import *      # noqa: F401,F403
