@@ -13,11 +13,13 @@ from .random import (Generator, default_generator, manual_seed, seed, initial_se
                      get_rng_state, set_rng_state)
 # the Tensor layer, bottom up: each module imports only the ones above it in this list
 from .tensor import Tensor, Size, device  # noqa: F401
-from . import _ops  # noqa: F401  (the differentiable operations the methods call)
+from . import _ops, _math_ops  # noqa: F401  (the differentiable operations the methods call)
 from ._tensor_str import set_printoptions  # noqa: F401
 from ._legacy_types import *  # noqa: F401,F403
 from ._factories import *  # noqa: F401,F403
 from ._torch_functions import *  # noqa: F401,F403
+from ._math_functions import *  # noqa: F401,F403
+from . import linalg  # noqa: F401,E402
 from . import autograd  # noqa: F401
 from . import random  # noqa: F401,E402
 from . import cuda, accelerator, backends  # noqa: F401,E402  (CPU-only device helpers)
@@ -27,3 +29,10 @@ from . import errors  # noqa: F401,E402  (teaching-error helpers for viz and exe
 from . import nn  # noqa: F401,E402
 from . import optim  # noqa: F401,E402  (torch.optim.SGD works after ``import teachnn as torch``)
 from . import utils  # noqa: F401,E402  (torch.utils.data.DataLoader likewise)
+
+from ._errors import missing_attribute as _missing_attribute  # noqa: E402
+
+
+def __getattr__(name):
+    """Only called for a name the module lacks: ``teachnn.Relu`` suggests the nearest name."""
+    raise _missing_attribute(__name__, name, globals())

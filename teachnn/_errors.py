@@ -9,7 +9,8 @@ import difflib
 import functools
 import inspect
 
-__all__ = ["suggest_name", "check_kwargs", "shape_str", "unexpected_keyword_message", "numpy_keywords"]
+__all__ = ["suggest_name", "check_kwargs", "shape_str", "unexpected_keyword_message", "numpy_keywords",
+           "missing_attribute"]
 
 
 def suggest_name(name: str, candidates) -> str:
@@ -25,6 +26,38 @@ def suggest_name(name: str, candidates) -> str:
         prefix = [c for c in candidates if c.startswith(name.rstrip("s")) or name.startswith(c)]
         best = prefix[:1]
     return f" Did you mean '{best[0]}'?" if best else ""
+
+
+def _nearest_ignoring_case(name: str, candidates) -> str:
+    """``Relu`` -> ``ReLU``, ``maxpool2d`` -> ``max_pool2d``, ``Sofmax`` -> ``softmax``."""
+    def squash(text):
+        return text.lower().replace("_", "")
+
+    for key in (str.lower, squash):
+        same = [c for c in candidates if key(c) == key(name)]
+        if same:
+            return f" Did you mean '{same[0]}'?"
+    swapped = [c for c in candidates if sorted(squash(c)) == sorted(squash(name))]   # SDG -> SGD
+    if swapped:
+        return f" Did you mean '{swapped[0]}'?"
+    by_squashed = {}
+    for c in candidates:
+        by_squashed.setdefault(squash(c), c)
+    best = difflib.get_close_matches(squash(name), list(by_squashed), n=1, cutoff=0.75)
+    return f" Did you mean '{by_squashed[best[0]]}'?" if best else ""
+
+
+def missing_attribute(module_name: str, name: str, namespace) -> AttributeError:
+    """The AttributeError for ``teachnn.nn.Relu``: Python's wording plus the nearest public name
+    of the module (case-insensitively). A module's ``__getattr__`` raises it."""
+    message = f"module '{module_name}' has no attribute '{name}'"
+    if not name.startswith("_"):        # probes (__path__, _repr_html_, _ipython_...) are not typos
+        public = [n for n, v in namespace.items() if not n.startswith("_") and not (
+            type(v).__name__ == "module" and v.__name__ != f"{module_name}.{n}")]   # not re-exported internals
+        public.sort(key=lambda n: type(namespace[n]).__name__ == "module")     # classes and functions first
+        hint = _nearest_ignoring_case(name, public)
+        message += "." + hint if hint else ""
+    return AttributeError(message)
 
 
 def shape_str(shape) -> str:

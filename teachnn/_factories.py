@@ -6,23 +6,68 @@ new shape, ``*_like`` copy another tensor's shape and dtype, and ``rand``/``rand
 draw from ``teachnn.random.default_generator``.
 """
 import builtins
+import functools
+import inspect
 import math
 import numbers
 
 import numpy as np
 
 from . import _dtype
-from ._arguments import accepts_ndarrays
-from ._errors import numpy_keywords
+from ._arguments import _write_out, accepts_ndarrays
+from ._errors import numpy_keywords, unexpected_keyword_message
 from ._promotion import _check_dtype_supported
 from .random import _np_rng
-from ._shapes import _check_device, _shape_args, device
+from ._shapes import _check_device, _shape_args, device, layout, strided
 from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
            "linspace", "zeros_like", "ones_like", "full_like", "empty_like",
            "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like",
-           "normal", "bernoulli", "multinomial"]
+           "normal", "bernoulli", "multinomial", "layout", "strided"]
+
+
+def _creation_keywords(takes_sizes):
+    """Decorator: PyTorch's keyword forms of a factory. ``size=(2, 3)`` in place of positional
+    sizes (when ``takes_sizes``), ``out=`` (the result is written into it; its dtype is the
+    default), ``layout=teachnn.strided`` and ``pin_memory=False`` (the only ones a CPU has)."""
+    def decorate(fn):
+        name = fn.__name__
+        params = inspect.signature(fn).parameters
+        valid = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                 and n != "input"] + (["size"] if takes_sizes else []) + ["out", "layout", "pin_memory"]
+
+        @functools.wraps(fn)
+        def wrapper(*args, out=None, layout=None, pin_memory=False, **kwargs):
+            for key in kwargs:
+                if key not in valid:
+                    raise TypeError(unexpected_keyword_message(name, key, valid))
+            if takes_sizes and "size" in kwargs:
+                if args:
+                    raise TypeError(f"{name}() got multiple values for argument 'size': give the sizes "
+                                    f"either positionally ({name}(2, 3)) or as size=(2, 3), not both")
+                size = kwargs.pop("size")
+                if not isinstance(size, (tuple, list)):
+                    raise TypeError(f"{name}(): argument 'size' must be tuple of ints, not "
+                                    f"{type(size).__name__}; write size=({size},)")
+                args = (tuple(size),)
+            if layout is not None and layout is not strided:
+                raise RuntimeError(f"{name}(): teachnn only has dense tensors (layout=teachnn.strided), "
+                                   f"got layout={layout!r}")
+            if pin_memory:
+                raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no pinned "
+                                   "memory allocator is available on this system. Leave pin_memory out.")
+            if out is None:
+                return fn(*args, **kwargs)
+            if not isinstance(out, Tensor):
+                raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+            if kwargs.get("dtype") is None and not name.endswith("_like"):
+                kwargs["dtype"] = out.dtype
+            return _write_out(out, fn(*args, **kwargs), name)
+
+        return wrapper
+
+    return decorate
 
 
 # ----------------------------------------------------------------------------------------
@@ -88,8 +133,9 @@ def _nested_tensors_to_lists(data):
     return data
 
 
+@_creation_keywords(takes_sizes=False)
 @numpy_keywords
-def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def tensor(data, dtype=None, device=None, requires_grad=False):
     """Create a tensor from Python data (copies). Floats -> float32, ints -> int64, bools -> bool."""
     a = _infer_numpy(data)
     if dtype is not None:
@@ -122,22 +168,26 @@ def _size_args(size, name):
     return _shape_args(size, name)
 
 
+@_creation_keywords(takes_sizes=True)
 @numpy_keywords
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+def zeros(*size, dtype=None, device=None, requires_grad=False):
     return _finish(np.zeros(_size_args(size, "zeros"), dtype=_np_dtype_or_default(dtype)), requires_grad, device)
 
 
+@_creation_keywords(takes_sizes=True)
 @numpy_keywords
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+def ones(*size, dtype=None, device=None, requires_grad=False):
     return _finish(np.ones(_size_args(size, "ones"), dtype=_np_dtype_or_default(dtype)), requires_grad, device)
 
 
+@_creation_keywords(takes_sizes=True)
 @numpy_keywords
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
     # teachnn fills "uninitialised" memory with zeros: reproducible and safe to print
     return _finish(np.zeros(_size_args(size, "empty"), dtype=_np_dtype_or_default(dtype)), requires_grad, device)
 
 
+@_creation_keywords(takes_sizes=False)
 @numpy_keywords
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if isinstance(fill_value, Tensor):
@@ -151,11 +201,13 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return _finish(np.full(shape, fill_value, dtype=_np_dtype_or_default(dtype)), requires_grad, device)
 
 
+@_creation_keywords(takes_sizes=False)
 @numpy_keywords
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _finish(np.eye(n, n if m is None else m, dtype=_np_dtype_or_default(dtype)), requires_grad, device)
 
 
+@_creation_keywords(takes_sizes=False)
 @numpy_keywords
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """Values start, start+step, ... below end. All-int arguments give int64, else float32."""
@@ -174,6 +226,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _finish(a.astype(_dtype.to_numpy(dtype)), requires_grad, device)
 
 
+@_creation_keywords(takes_sizes=False)
 @numpy_keywords
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if not isinstance(steps, (builtins.int, np.integer)) or steps < 0:
@@ -186,24 +239,28 @@ def _like_dtype(t, dtype):
     return t._data.dtype if dtype is None else _dtype.to_numpy(dtype)
 
 
+@_creation_keywords(takes_sizes=False)
 @accepts_ndarrays
 @numpy_keywords
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     return _finish(np.zeros(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
 
 
+@_creation_keywords(takes_sizes=False)
 @accepts_ndarrays
 @numpy_keywords
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     return _finish(np.ones(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
 
 
+@_creation_keywords(takes_sizes=False)
 @accepts_ndarrays
 @numpy_keywords
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@_creation_keywords(takes_sizes=False)
 @accepts_ndarrays
 @numpy_keywords
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -231,6 +288,7 @@ def _make(array, requires_grad, device):
     return Tensor(array, requires_grad=requires_grad)
 
 
+@_creation_keywords(takes_sizes=True)
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform random numbers in [0, 1) of the given shape (float32 by default)."""
     shape = _size(size, "rand")
@@ -239,6 +297,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _make(values, requires_grad, device)
 
 
+@_creation_keywords(takes_sizes=True)
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal random numbers (mean 0, std 1) of the given shape."""
     shape = _size(size, "randn")
@@ -247,6 +306,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _make(values, requires_grad, device)
 
 
+@_creation_keywords(takes_sizes=False)
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Random integers in [low, high) (int64 by default): ``randint(10, (3,))``, ``randint(2, 5, (3,))``."""
     if size is None:
@@ -265,6 +325,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     return _make(values, requires_grad, device)
 
 
+@_creation_keywords(takes_sizes=False)
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1 (int64)."""
     if n < 0:
@@ -273,19 +334,23 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     return _make(_np_rng(generator).permutation(n).astype(npd), requires_grad, device)
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False):
+@_creation_keywords(takes_sizes=False)
+def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     return rand(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False):
+@_creation_keywords(takes_sizes=False)
+def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     return randn(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
 
 
-def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False):
+@_creation_keywords(takes_sizes=False)
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
+@_creation_keywords(takes_sizes=False)
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Normal random numbers: ``normal(mean, std, size)`` (means/stds may be tensors)."""
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
@@ -298,7 +363,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires
     else:
         npd = _float_dtype(dtype, "normal")
     values = _np_rng(generator).normal(m, s, size=tuple(size)).astype(npd)
-    return _make(values, requires_grad, None)
+    return _make(values, requires_grad, device)
 
 
 def bernoulli(input, p=None, *, generator=None):

@@ -13,7 +13,7 @@ import numpy as np
 
 import teachnn
 
-__all__ = ["Size", "device"]
+__all__ = ["Size", "device", "layout", "strided"]
 
 
 class Size(tuple):
@@ -29,8 +29,22 @@ class Size(tuple):
         result = super().__getitem__(item)
         return Size(result) if isinstance(item, slice) else result
 
+    # like torch.Size: arithmetic with tuples gives a Size, a list is refused (as tuple + list is)
     def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
         return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        result = tuple.__mul__(self, n)
+        return NotImplemented if result is NotImplemented else Size(result)
+
+    __rmul__ = __mul__
 
 
 def _legacy_shape(first, second, rest, name):
@@ -155,11 +169,33 @@ class _Device:
 device = _Device
 
 
+class layout:
+    """How a tensor's elements are stored. teachnn has one layout: ``teachnn.strided`` (dense)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"teachnn.{self.name}"
+
+
+strided = layout("strided")
+
+
+NO_CUDA_MESSAGE = ("Torch not compiled with CUDA enabled: teachnn runs on the CPU only. Remove .cuda() "
+                   "and device='cuda', or write device = 'cuda' if torch.cuda.is_available() else 'cpu' "
+                   "and use .to(device)")
+
+
 def _check_device(device):
+    """Only the CPU exists. Like a CPU-only PyTorch, asking for CUDA fails an assertion."""
     name = str(device)
-    if name != "cpu":
-        raise RuntimeError(f"teachnn runs on the CPU only, but device='{name}' was requested; "
-                           "use device='cpu' (or leave it out)")
+    if name == "cpu" or name.startswith("cpu:"):
+        return
+    if name.startswith("cuda"):
+        raise AssertionError(NO_CUDA_MESSAGE)
+    raise RuntimeError(f"teachnn runs on the CPU only, but device='{name}' was requested; "
+                       "use device='cpu' (or leave it out)")
 
 
 def _return_type(name):

@@ -13,6 +13,7 @@ import numpy as np
 import teachnn
 from . import _dtype
 from ._dtype import _TYPE_NAMES
+from ._shapes import NO_CUDA_MESSAGE
 
 __all__ = ["TensorConversions"]
 
@@ -139,7 +140,7 @@ class TensorConversions:
         return self
 
     def cuda(self, *args, **kwargs):
-        raise RuntimeError("teachnn runs on the CPU only: remove .cuda() (or use .to('cpu'))")
+        raise AssertionError(NO_CUDA_MESSAGE)         # PyTorch built without CUDA does the same
 
     def new_tensor(self, data, dtype=None, requires_grad=False):
         return teachnn.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)

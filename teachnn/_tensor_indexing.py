@@ -11,6 +11,7 @@ gradient back where the elements came from.
 """
 import builtins
 import numbers
+import warnings
 
 import numpy as np
 
@@ -161,12 +162,16 @@ def _convert_index(index, ndim):
             if item._data.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             item = item._data
+            if item.dtype == np.uint8:          # a byte tensor is a mask (PyTorch's legacy rule)
+                warnings.warn("indexing with dtype teachnn.uint8 is now deprecated, please use a dtype "
+                              "teachnn.bool instead.", UserWarning, stacklevel=3)
+                item = item.astype(np.bool_)
             if item.ndim == 0 and item.dtype.kind in "iu":
                 item = builtins.int(item)
             else:
                 advanced = True
-        elif isinstance(item, (list, np.ndarray)):
-            item = np.asarray(item)
+        elif isinstance(item, (list, tuple, range, np.ndarray)):
+            item = _sequence_index(item)
             if item.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             advanced = True
@@ -194,6 +199,20 @@ def _convert_index(index, ndim):
     return index, False, kind
 
 
+def _sequence_index(item):
+    """A list, tuple, range or ndarray used as an index, as an integer or bool ndarray
+    (``x[range(3), [0, 1, 2]]``; an empty list selects nothing, as in PyTorch)."""
+    if isinstance(item, range):
+        return np.arange(item.start, item.stop, item.step, dtype=np.int64)
+    if isinstance(item, np.ndarray):
+        array = item
+    else:
+        array = np.asarray([np.asarray(v._data) if isinstance(v, teachnn.Tensor) else v for v in item])
+    if array.dtype.kind == "f":         # PyTorch converts a sequence or array to int64 (truncating)
+        return np.trunc(array).astype(np.int64)
+    return array
+
+
 def _check_index_bounds(data, index):
     """Give torch's IndexError for out-of-range integers (NumPy's message is less helpful)."""
     used = builtins.sum(1 for i in index if i is not None and i is not Ellipsis
@@ -204,7 +223,9 @@ def _check_index_bounds(data, index):
     axis = 0
     for item in index:
         if item is Ellipsis:
-            axis = data.ndim - builtins.sum(1 for i in index[index.index(Ellipsis) + 1:] if i is not None)
+            after = index[next(k for k, i in enumerate(index) if i is Ellipsis) + 1:]
+            axis = data.ndim - builtins.sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
+                                            for i in after if i is not None)
             continue
         if item is None:
             continue

@@ -14,7 +14,7 @@ import pickle
 
 import numpy as np
 
-from . import _dtype, _ops
+from . import _dtype, _math_ops, _ops
 from ._arguments import accepts_ndarrays, accepts_out
 from ._errors import numpy_keywords
 from ._factories import as_tensor, tensor, zeros, zeros_like
@@ -393,7 +393,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     order = np.argsort(key, axis=d, kind="stable")
     if descending and input._data.dtype == np.bool_:
         order = np.flip(np.argsort(input._data, axis=d, kind="stable"), axis=d)
-    values = gather_along(input, d, order)
+    values = gather_along(input, d, order, _math_ops.SortValues)
     return _SortResult(values, Tensor(order.astype(np.int64)))
 
 
@@ -411,13 +411,13 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError(f"selected index k out of range: k={k} but dimension {d} has size {input._data.shape[d]}")
     res = sort(input, dim=d, descending=largest, stable=True)
     idx = np.take(res.indices._data, np.arange(k), axis=d)
-    return _TopkResult(gather_along(input, d, idx), Tensor(idx))
+    return _TopkResult(gather_along(input, d, idx, _math_ops.TopkValues), Tensor(idx))
 
 
-def gather_along(input, dim, indices):
+def gather_along(input, dim, indices, function=_ops.Index):
     grids = list(np.indices(indices.shape, sparse=True))
     grids[dim] = indices
-    return _ops.Index.apply(input, tuple(grids), True)
+    return function.apply(input, tuple(grids), True)
 
 
 def _matmul_checks(a, b, name):
@@ -506,11 +506,66 @@ def outer(input, vec2):
 
 
 def einsum(equation, *operands):
+    """Sum of products over the letters of ``equation`` (NumPy's notation, with '...'), e.g.
+    ``einsum('ij,jk->ik', a, b)`` is ``a @ b``. Differentiable in every operand."""
+    if not isinstance(equation, str):          # einsum(a, [0, 1], b, [1, 2], [0, 2])
+        equation, operands = _einsum_sublists((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    if builtins.any(o.requires_grad for o in operands) and grad_mode._grad_enabled:
-        raise NotImplementedError("einsum() with gradients is not implemented in teachnn; use matmul")
-    return Tensor(np.einsum(equation, *[o._data for o in operands]))
+    operands = tuple(as_tensor(o) if o.__class__ is np.ndarray else o for o in operands)
+    for i, o in enumerate(operands):
+        if not isinstance(o, Tensor):
+            raise TypeError(f"einsum(): operand {i} must be a Tensor, not {type(o).__name__}")
+    inputs, output = _einsum_subscripts(equation, operands)
+    dtype = _result_dtype(list(operands), [])
+    return _math_ops.Einsum.apply(inputs, output, *[_cast(o, dtype) for o in operands])
+
+
+def _einsum_sublists(args):
+    """The sublist form (operand, [axis ids], operand, [axis ids], ..., [output ids]) as an equation."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def spell(ids):
+        return "".join("..." if i is Ellipsis else letters[i] for i in ids)
+
+    operands, terms = args[0::2], [spell(ids) for ids in args[1::2]]
+    output = ""
+    if len(args) % 2:                       # a trailing output sublist
+        operands, output = operands[:-1], "->" + spell(args[-1])
+    return ",".join(terms) + output, operands
+
+
+def _einsum_subscripts(equation, operands):
+    """'...ij,jk' -> (['ABij', 'jk'], 'ABik'): '...' spelt out in unused letters, output made explicit."""
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(f"einsum(): more operands were provided than specified in the equation"
+                         if len(operands) > len(terms) else
+                         "einsum(): fewer operands were provided than specified in the equation")
+    if not builtins.all(c.isalpha() or c == "." for c in lhs.replace(",", "") + rhs):
+        raise RuntimeError(f"einsum(): invalid subscript given in equation {equation!r}: use letters a-z, A-Z")
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in equation]
+    n_ellipsis = 0
+    expanded = []
+    for term, o in zip(terms, operands):
+        if "..." in term:
+            n = o._data.ndim - (len(term) - 3)
+            n_ellipsis = builtins.max(n_ellipsis, n)
+            term = term.replace("...", "".join(spare[len(spare) - n:]) if n > 0 else "")
+        if len(term) != o._data.ndim:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not "
+                               f"match the number of dimensions ({o._data.ndim}) for operand "
+                               f"{len(expanded)}{'' if '...' in lhs else ' and no ellipsis was given'}")
+        expanded.append(term)
+    batch = "".join(spare[len(spare) - n_ellipsis:])
+    if arrow:
+        output = rhs.replace("...", batch)
+    else:       # implicit output: the ellipsis, then every letter used once, in alphabetical order
+        letters = "".join(expanded)
+        output = batch + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in batch))
+    return expanded, output
 
 
 @accepts_ndarrays
@@ -836,8 +891,8 @@ def reciprocal(input):
 
 @accepts_ndarrays
 @numpy_keywords
-def norm(input, p=2, dim=None, keepdim=False):
-    return input.norm(p, dim, keepdim)
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    return input.norm(p, dim, keepdim, dtype=dtype)
 
 
 def meshgrid(*tensors, indexing="ij"):

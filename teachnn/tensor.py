@@ -16,6 +16,7 @@ The Tensor layer, file by file (``docs/architecture.md`` draws the arrows):
 * ``tensor.py``             this class: the numbers, autograd attributes, arithmetic, in-place
                             updates, comparisons, elementwise functions, reductions, shapes;
 * ``_tensor_indexing.py``   ``x[i]``, ``x[i] = v``, gather/scatter (a base class of Tensor);
+* ``_tensor_math.py``        ``sinh``, ``erf``, ``floor``, ``atan2``, ``lerp``, ``cumprod``, ... (a base class);
 * ``_tensor_conversions.py`` ``item``, ``tolist``, ``float()``, pickling (a base class of Tensor);
 * ``_ops.py``               the differentiable operations (forward + backward) the methods call;
 * ``_promotion.py``         type promotion (torch's rules) and the operands of ``a + b``;
@@ -32,7 +33,6 @@ imports stay one-way (tests/test_architecture.py checks that there is no import 
 Try ``y = (x * 2).sum(); print(y.grad_fn, y.grad_fn.next_functions)`` to see the graph.
 """
 import builtins
-import math
 import numbers
 
 import numpy as np
@@ -47,6 +47,7 @@ from ._shapes import (Size, _MaxResult, _MinResult, _check_device, _Device, _inf
                       _legacy_shape, _norm_dim, _norm_dims, _shape_args, device)
 from ._tensor_conversions import TensorConversions, _rebuild_tensor  # noqa: F401  (old pickles)
 from ._tensor_indexing import TensorIndexing
+from ._tensor_math import TensorMath
 from ._tensor_str import _tensor_repr
 from .autograd import engine, grad_mode
 from .autograd.function import AccumulateGrad, _RemovableHandle, register_tensor_class
@@ -56,7 +57,7 @@ __all__ = ["Tensor", "Size", "device"]
 
 
 @register_tensor_class          # autograd wraps gradients in this class without importing it
-class Tensor(TensorConversions, TensorIndexing):
+class Tensor(TensorConversions, TensorIndexing, TensorMath):
     """A multi-dimensional array with automatic differentiation (see the module docstring).
 
     ``Tensor(ndarray, requires_grad=False)`` wraps the array as it is (no copy, no dtype
@@ -299,24 +300,25 @@ class Tensor(TensorConversions, TensorIndexing):
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to('cpu')``, ``to(other_tensor)``; returns self if nothing changes."""
         target = kwargs.pop("dtype", None)
-        kwargs.pop("copy", None)
-        kwargs.pop("non_blocking", None)
+        flags = [kwargs.pop("non_blocking", False)]                 # then copy
+        copy = kwargs.pop("copy", False)
         device = kwargs.pop("device", None)
+        kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
         for a in args:
             if isinstance(a, Tensor):
                 target = a.dtype
+            elif isinstance(a, builtins.bool):          # non_blocking, copy given positionally
+                flags.append(a)
             elif isinstance(a, (str, _Device)):
                 device = a
             elif a is not None:
                 target = a
         if device is not None:
             _check_device(device)
-        if target is None:
-            return self
-        np_dtype = _dtype.to_numpy(target)
-        if np_dtype == self._data.dtype:
+        np_dtype = self._data.dtype if target is None else _dtype.to_numpy(target)
+        if np_dtype == self._data.dtype and not (copy or flags[2:3] == [True]):     # nothing to change
             return self
         return teachnn._ops.ToDtype.apply(self, np_dtype)
 
@@ -718,18 +720,6 @@ class Tensor(TensorConversions, TensorIndexing):
         axis = None if dim is None else _norm_dims(dim, self._data.ndim)
         return Tensor(np.asarray(np.all(self._data, axis=axis, keepdims=keepdim)))
 
-    def sign(self):
-        return Tensor(np.sign(self._data))
-
-    def floor(self):
-        return Tensor(np.floor(self._data))
-
-    def ceil(self):
-        return Tensor(np.ceil(self._data))
-
-    def round(self, decimals=0):
-        return Tensor(np.round(self._data, decimals))
-
     def nonzero(self, as_tuple=False):
         idx = np.nonzero(self._data)
         if as_tuple:
@@ -756,9 +746,6 @@ class Tensor(TensorConversions, TensorIndexing):
 
     def sqrt(self):
         return teachnn._ops.Sqrt.apply(self._float_input())
-
-    def rsqrt(self):
-        return 1 / self.sqrt()
 
     def abs(self):
         return teachnn._ops.Abs.apply(self)
@@ -981,16 +968,6 @@ class Tensor(TensorConversions, TensorIndexing):
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return teachnn.topk(self, k, dim=dim, largest=largest, sorted=sorted)
 
-    @numpy_keywords
-    def norm(self, p=2, dim=None, keepdim=False):
-        if p == 2 or p == "fro":
-            return (self * self).sum(dim, keepdim=keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim=keepdim)
-        if p == math.inf or p == "inf":
-            return self.abs().amax(() if dim is None else dim, keepdim=keepdim)
-        return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
-
     # ------------------------------------------------------------------------------------
     # shape operations
     # ------------------------------------------------------------------------------------
@@ -998,7 +975,7 @@ class Tensor(TensorConversions, TensorIndexing):
     def view(self, *shape):
         """Same data, new shape (one entry may be -1: inferred). The number of elements must match."""
         if len(shape) == 1 and (isinstance(shape[0], _dtype.dtype)):
-            raise NotImplementedError("view(dtype) is not supported by teachnn; use .to(dtype)")
+            return self._view_as_dtype(shape[0])
         shape = _infer_shape(_shape_args(shape, "view"), self._data.size, self._data.shape, "view")
         return teachnn._ops.View.apply(self, shape)
 

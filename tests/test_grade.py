@@ -40,23 +40,10 @@ def _read_csv(path):
         return list(csv.DictReader(fh))
 
 
-def _free_text_is_left_to_the_teacher():
-    """Lesson 00 q4 is free text: the engine either grades it on keywords (1 point) or
-    marks it "written" for the teacher (no point, counted in the ``written`` column)."""
-    from teachnn.exercises import lesson00
-    return lesson00.q4.evaluate({"what_changes": lesson00.q4.model_answer}).status == "written"
-
-
 def expected_rows(*names):
-    """The hand-written rows (plus the ``written`` column), for the engine in use."""
+    """The hand-written rows. Lesson 00 q4 is free text: never a point, counted in ``written``
+    and left out of ``max`` (the teacher reads it in <out>_answers.csv)."""
     rows = [r for n in names for r in _read_csv(BATCH / n)]
-    written_mode = _free_text_is_left_to_the_teacher()
-    for r in rows:
-        r["written"] = "0"
-        if written_mode and r["max"] != "0":
-            r["max"] = str(int(r["max"]) - 1)
-            if r["lesson00.q4"] == "1":
-                r.update({"lesson00.q4": "0", "written": "1", "total": str(int(r["total"]) - 1)})
     return sorted(rows, key=lambda r: r["learner"])
 
 
@@ -199,7 +186,7 @@ def test_limits_hold(graded):
 def test_feedback_files_are_korean_and_never_reveal_hidden_cases(graded):
     fb = graded["out"].with_name("grades_feedback")
     perfect = (fb / "perfect.txt").read_text(encoding="utf-8")
-    assert perfect.count("[O]") == (3 if _free_text_is_left_to_the_teacher() else 4)
+    assert perfect.count("[O]") == 3          # q4 is free text: shown, never "[O]"
     partial = (fb / "partial.txt").read_text(encoding="utf-8")
     assert "순서가 바뀌었습니다" in partial          # the typical-mistake message for q2
     assert "공개되지 않은 추가 테스트" in partial    # q3 fails hidden cases only
@@ -238,12 +225,9 @@ def test_written_answers_count_apart_and_go_to_the_answers_file(tmp_path, monkey
     in ``written``, left out of ``max``, and its text goes to <out>_answers.csv."""
     from teachnn.exercises import lesson00
 
-    class Written(Result):
-        answer_text = "import 줄만 바꾼다"
-
     def fake_grade(worker_result, lessons, seed=None):
         results = {p.qualname: Result("correct") for p in lesson00.PROBLEMS}
-        results["lesson00.q4"] = Written("written")
+        results["lesson00.q4"] = Result("written", answer_text="import 줄만 바꾼다")
         return "ok", results, []
 
     monkeypatch.setattr(grade, "grade_result", fake_grade)
@@ -312,7 +296,7 @@ def test_without_the_sandbox_notebooks_still_get_their_rows(tmp_path):
                               BATCH / "numeric_source.ipynb"], out, workers=2, timeout=90,
                              cell_timeout=30, sandbox="none", log=lambda m: None)
     got = {r["learner"]: (r["status"], r["total"]) for r in rows}
-    full = 3 if _free_text_is_left_to_the_teacher() else 4
+    full = 3          # q4 is free text: no point
     assert got == {"perfect": ("ok", full), "kernel_crash": ("kernel_died", 0),
                    "numeric_source": ("ok", 3)}
 

@@ -13,3 +13,10 @@ from ._functional.sparse import *          # noqa: F401,F403
 from ._functional.kl_div import *          # noqa: F401,F403
 from ._functional.instancenorm import *    # noqa: F401,F403
 from ._functional.upsampling import *      # noqa: F401,F403
+
+from .._errors import missing_attribute as _missing_attribute  # noqa: E402
+
+
+def __getattr__(name):
+    """Only called for a name the module lacks: ``F.Relu`` suggests the nearest name."""
+    raise _missing_attribute(__name__, name, globals())

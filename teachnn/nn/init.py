@@ -253,3 +253,10 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     gain = calculate_gain(nonlinearity, a)
     std = gain / math.sqrt(fan)
     return normal_(tensor, 0.0, std, generator)
+
+from .._errors import missing_attribute as _missing_attribute  # noqa: E402
+
+
+def __getattr__(name):
+    """Only called for a name the module lacks: ``nn.init.Relu`` suggests the nearest name."""
+    raise _missing_attribute(__name__, name, globals())

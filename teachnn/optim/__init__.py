@@ -40,3 +40,10 @@ from . import lr_scheduler, swa_utils
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adafactor", "Adamax", "NAdam", "RAdam", "Adadelta", "Adagrad",
            "RMSprop", "Rprop", "ASGD", "LBFGS", "lr_scheduler",
            "swa_utils"]
+
+from .._errors import missing_attribute as _missing_attribute  # noqa: E402
+
+
+def __getattr__(name):
+    """Only called for a name the module lacks: ``optim.Relu`` suggests the nearest name."""
+    raise _missing_attribute(__name__, name, globals())

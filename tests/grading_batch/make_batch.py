@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 HERE = Path(__file__).parent
 IMPORT = "from teachnn.exercises.lesson00 import q1, q2, q3, q4, ____"
 SURVIVOR_MARK = "teachnn_batch_survivor"
-RIGHT_Q1_Q2 = "n_lessons = 13\ngrid_shape = (2, 3)"
+RIGHT_Q1_Q2 = "n_lessons = 15\ngrid_shape = (2, 3)"
 RIGHT_Q3 = "def double(x):\n    return x * 2"
 
 # Finds every grades file and feedback file this kernel can see and overwrites them.
@@ -54,7 +54,7 @@ def detach(code):
 ''' % SURVIVOR_MARK
 
 _FORGED = json.dumps({"status": "ok", "payload": {"lesson00": {
-    "q1": 13, "q2": {"$t": [2, 3]}, "q4": "import 줄만 바꾸면 된다 (import teachnn as torch)"}},
+    "q1": 15, "q2": {"$t": [2, 3]}, "q4": "import 줄만 바꾸면 된다 (import teachnn as torch)"}},
     "cell_errors": []})
 
 
@@ -137,7 +137,7 @@ SUBMISSIONS = {
     "rewrite_files.ipynb": [
         IMPORT,
         _FIND_AND_REWRITE + "print(rewrite_everything())",
-        "n_lessons = 13",
+        "n_lessons = 15",
     ],
     # leaves a detached process that keeps rewriting the grades for two minutes
     "detached_rewriter.ipynb": [
@@ -145,7 +145,7 @@ SUBMISSIONS = {
         _DETACH + "code = " + repr(_FIND_AND_REWRITE + (
             "import time\nfor _ in range(120):\n    rewrite_everything()\n    time.sleep(1)\n")) +
         "\ndetach(code)",
-        "n_lessons = 13",
+        "n_lessons = 15",
     ],
     # kills every other kernel (and grader) it can see, for a few seconds, then answers
     "kill_others.ipynb": [
@@ -168,7 +168,7 @@ SUBMISSIONS = {
         "                    pass\n"
         "    time.sleep(0.2)\n"
         "print(killed)",
-        "n_lessons = 13",
+        "n_lessons = 15",
     ],
     # replaces importlib.import_module and the engine's modules with a forged collector
     "patch_import.ipynb": [
@@ -206,7 +206,7 @@ SUBMISSIONS = {
     # a C loop that holds the GIL: the interrupt cannot stop it, the time limit must
     "gil_loop.ipynb": [
         IMPORT,
-        "n_lessons = 13",
+        "n_lessons = 15",
         "sum(range(10 ** 15))",
     ],
     # a detached fork bomb for 3 s: q2 is right only if the process limit held (512 tasks)
@@ -219,7 +219,7 @@ SUBMISSIONS = {
         "n = len([p for p in os.listdir('/proc') if p.isdigit()])\n"
         "os.killpg(bomb.pid, signal.SIGKILL)\n"
         "time.sleep(1)\n"
-        "n_lessons = 13\n"
+        "n_lessons = 15\n"
         "grid_shape = (2, 3) if n <= 512 else (n, n)",
     ],
     # touches 30 GB (in the kernel and in a detached child), then answers q1 right
@@ -228,7 +228,7 @@ SUBMISSIONS = {
         _DETACH + "detach('blocks = []\\nfor _ in range(300):\\n    blocks.append(b\"x\" * (100 * 2**20))')",
         "blocks = []\nfor _ in range(300):              # 300 x 100 MB = 30 GB, every byte written\n"
         "    blocks.append(b'x' * (100 * 2**20))",
-        "blocks = None\nn_lessons = 13",
+        "blocks = None\nn_lessons = 15",
     ],
     # six children of 400 MB each: every one is under the per-process limit, together they
     # pass the tree's memory limit; q2 is right only if some child was killed for it
@@ -238,7 +238,7 @@ SUBMISSIONS = {
         "code = 'import time; block = b\"x\" * (400 * 2**20); time.sleep(2)'\n"
         "kids = [subprocess.Popen([sys.executable, '-c', code]) for _ in range(6)]\n"
         "killed = [k.wait() == -9 for k in kids]\n"
-        "n_lessons = 13\n"
+        "n_lessons = 15\n"
         "grid_shape = (2, 3) if any(killed) else (0, 0)",
     ],
 }
@@ -249,7 +249,7 @@ def _numeric_sources():
     code = lambda src: {"cell_type": "code", "metadata": {}, "outputs": [],
                         "execution_count": None, "source": src}
     return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        code(IMPORT), code(42), code(["n_lessons = ", 13]), code(None),
+        code(IMPORT), code(42), code(["n_lessons = ", 15]), code(None),
         {"cell_type": "widget", "source": "grid_shape = (9, 9)"}, "not a cell",
         code([RIGHT_Q1_Q2 + "\n"]), code(RIGHT_Q3)]}
 

@@ -206,11 +206,15 @@ CELLS = [
     teachnn-grade (Get-ChildItem 제출물\*.ipynb).FullName --out grades.csv --workers 2 --timeout 300
     ```
 
-    결과는 `grades.csv`(학습자마다 한 줄, 문제마다 한 열, 합계)와 학습자별 피드백 파일(`grades_feedback/이름.txt`)입니다.
+    결과는 `grades.csv`(학습자마다 한 줄, 문제마다 한 열, 합계), 말로 답한 문제의 답을 모범 답안과 나란히 모은
+    `grades_answers.csv`(선생님이 읽고 판단합니다), 학습자별 피드백 파일(`grades_feedback/이름.txt`)입니다.
+    말로 답하는 문제는 점수에 넣지 않고 `written` 열에 답한 개수만 셉니다. `--seed 숫자`를 주면 공개되지 않은 테스트를
+    채점할 때 새로 뽑으므로, 패키지에 들어 있는 테스트 값을 외워 두어도 통하지 않습니다. 각 노트북은 샌드박스(bubblewrap)
+    안에서 실행되어 다른 학생의 파일이나 성적표를 건드릴 수 없습니다(자세한 내용은 `docs/grading.md`).
     teachnn 소스 저장소에 있는 예시 제출물 묶음을 채점하면 다음 표가 나옵니다
     (`status`: 정상 `ok`, 오류 셀 있음 `cell_errors`, 시간 초과로 중단한 셀 있음 `cell_timeout`,
-    노트북 전체 시간 초과 `timeout`, 커널이 죽음 `kernel_died`, 파일을 읽을 수 없음 `unreadable`.
-    마지막 세 경우는 채점하지 못해 모두 0점입니다).
+    노트북 전체 시간 초과 `timeout`, 커널이 죽음 `kernel_died`, 파일을 읽을 수 없음 `unreadable`,
+    어느 강의의 노트북인지 알 수 없음 `no_lesson`. `timeout`부터는 채점하지 못해 모두 0점입니다).
 
     {GRADES_TABLE}
 

@@ -53,12 +53,15 @@ class FunctionProblem(Problem):
 
     # -- cases --
     def hidden(self, seed=None):
-        """The hidden cases: shipped ones, or drawn from the teacher's ``seed``."""
+        """The hidden cases: the shipped ones, plus cases drawn from the teacher's ``seed``.
+
+        The shipped cases keep the edge cases the author chose (0, a large value, ...); the
+        drawn ones make a lookup table of the shipped cases worthless."""
         if seed is None or self.draw is None:
             return list(self.hidden_cases)
         key = zlib.crc32(self.qualname.encode("utf-8"))
         rng = np.random.default_rng([int(seed) % (2 ** 63), key])
-        return [self.draw(rng) for _ in range(self.n_drawn)]
+        return list(self.hidden_cases) + [self.draw(rng) for _ in range(self.n_drawn)]
 
     def _all_cases(self, include_hidden=True, seed=None):
         return self.cases + (self.hidden(seed) if include_hidden else [])

@@ -6,9 +6,10 @@ Shapes:
     bias   (out_features,)           b, optional
     output (*, out_features)
 
+As in PyTorch the product is taken with W = A^T (``weight.t()``, a node of its own: TBackward0).
 Backward, with g = dL/dy flattened to (M, out) and x flattened to (M, in):
-    dL/dx = g A            (M, out) @ (out, in) -> (M, in)
-    dL/dA = g^T x          (out, M) @ (M, in)   -> (out, in)
+    dL/dx = g W^T          (M, out) @ (out, in) -> (M, in)
+    dL/dW = x^T g          (in, M) @ (M, out)   -> (in, out)   (TBackward0 turns it into dL/dA)
     dL/db = sum_rows(g)    (M, out) -> (out,)
 """
 from __future__ import annotations
@@ -23,48 +24,59 @@ __all__ = ["linear"]
 
 
 class LinearFunction(Function):
-    """y = x A^T + b over the last dimension of x (every leading dimension is a batch).
+    """y = x W + b with W = A^T (out of ``A.t()``), over the last dimension of x (every leading
+    dimension is a batch).
 
-    The node is named like PyTorch's for 2-d input: AddmmBackward0 (with bias) or
-    MmBackward0 (without). For other ranks PyTorch reshapes around the matrix product and
-    shows View/UnsafeView nodes on top; here one node does the whole map.
+    The inputs come in PyTorch's order for ``addmm(bias, input, weight.t())``, so the graph
+    matches torch's for 2-d input: ``AddmmBackward0`` with next_functions (bias, input,
+    TBackward0). For other ranks PyTorch reshapes around the matrix product and shows
+    View/UnsafeView nodes on top; here one node does the whole map.
     """
     _backward_name = "AddmmBackward0"
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None):
-        ctx.save_for_backward(x, weight)
-        ctx.has_bias = bias is not None
+    def forward(ctx, bias, x, weight_t):
+        ctx.save_for_backward(x, weight_t)
         lead_shape = x._data.shape[:-1]
         m = int(np.prod(lead_shape))                          # M = number of rows
-        x2 = x._data.reshape(m, x._data.shape[-1])              # (*, in) -> (M, in)
-        out = x2 @ weight._data.T                              # (M, in) @ (in, out) -> (M, out)
+        x2 = x._data.reshape(m, x._data.shape[-1])            # (*, in) -> (M, in)
+        out = x2 @ weight_t._data                             # (M, in) @ (in, out) -> (M, out)
         if bias is not None:
-            out += bias._data                                  # (M, out) + (out,), in place
-        out = out.reshape(*lead_shape, weight._data.shape[0])  # (M, out) -> (*, out)
+            out += bias._data                                 # (M, out) + (out,), in place
+        out = out.reshape(*lead_shape, weight_t._data.shape[1])   # (M, out) -> (*, out)
         return Tensor(np.asarray(out, dtype=x._data.dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, weight = ctx.saved_tensors
-        m = int(np.prod(x._data.shape[:-1]))
-        g2 = grad_out._data.reshape(m, weight._data.shape[0])    # (*, out) -> (M, out)
-        grad_x = grad_w = grad_b = None
-        if ctx.needs_input_grad[0]:
-            grad_x = (g2 @ weight._data).reshape(x._data.shape)  # (M, out) @ (out, in) -> (*, in)
-        if ctx.needs_input_grad[1]:
-            x2 = x._data.reshape(m, x._data.shape[-1])           # (M, in)
-            grad_w = g2.T @ x2                                 # (out, M) @ (M, in) -> (out, in)
-        if ctx.has_bias and ctx.needs_input_grad[2]:
-            grad_b = g2.sum(axis=0)                            # (M, out) -> (out,)
-        if not ctx.has_bias:
-            return grad_x, grad_w                              # one gradient per input
-        return grad_x, grad_w, grad_b
+        return _linear_backward(ctx, grad_out, *ctx.needs_input_grad)
 
 
-class LinearNoBiasFunction(LinearFunction):
-    """y = x A^T (bias=None): the same code, PyTorch's name for it."""
+def _linear_backward(ctx, grad_out, needs_b, needs_x, needs_w):
+    x, weight_t = ctx.saved_tensors
+    m = int(np.prod(x._data.shape[:-1]))
+    g2 = grad_out._data.reshape(m, weight_t._data.shape[1])   # (*, out) -> (M, out)
+    grad_b = grad_x = grad_wt = None
+    if needs_x:
+        grad_x = (g2 @ weight_t._data.T).reshape(x._data.shape)   # (M, out) @ (out, in) -> (*, in)
+    if needs_w:
+        x2 = x._data.reshape(m, x._data.shape[-1])         # (M, in)
+        grad_wt = x2.T @ g2                                # (in, M) @ (M, out) -> (in, out)
+    if needs_b:
+        grad_b = g2.sum(axis=0)                            # (M, out) -> (out,)
+    return grad_b, grad_x, grad_wt
+
+
+class LinearNoBiasFunction(Function):
+    """y = x W (bias=None): PyTorch's ``mm(input, weight.t())``, named MmBackward0."""
     _backward_name = "MmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight_t):
+        return LinearFunction.forward(ctx, None, x, weight_t)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return _linear_backward(ctx, grad_out, False, *ctx.needs_input_grad)[1:]
 
 
 def _check_linear_args(input, weight, bias):
@@ -116,5 +128,5 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     _check_linear_args(input, weight, bias)
     if bias is None:
-        return LinearNoBiasFunction.apply(input, weight)
-    return LinearFunction.apply(input, weight, bias)
+        return LinearNoBiasFunction.apply(input, weight.t())
+    return LinearFunction.apply(bias, input, weight.t())

@@ -63,7 +63,10 @@ class BatchNormFunction(Function):
     _backward_name = "NativeBatchNormBackward0"
 
     @staticmethod
-    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+    def forward(ctx, x, weight, bias, running_stats, training, momentum, eps):
+        # the running statistics come as one pair, not as Tensor inputs: they are state, not
+        # differentiable inputs, so (as in PyTorch) they get no entry in next_functions
+        running_mean, running_var = running_stats
         a = x._data
         axes = (0,) + tuple(range(2, a.ndim))            # every axis but the channels
         stat_shape = [1] * a.ndim
@@ -110,7 +113,7 @@ class BatchNormFunction(Function):
             grad_w = sum_gx.astype(g.dtype)
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = (g.sum(axis=ctx.axes) if sum_g is None else sum_g).astype(g.dtype)
-        return grad_x, grad_w, grad_b, None, None, None, None, None
+        return grad_x, grad_w, grad_b, None, None, None, None
 
 
 def _check_stat(t, name, channels):
@@ -162,7 +165,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 f"torch.Size({shape_str(input._data.shape)}): a batch statistic needs at least "
                 "two values per channel. Use a batch of 2 or more samples, or call model.eval() "
                 "to use the running statistics.")
-    return BatchNormFunction.apply(input, weight, bias, running_mean, running_var,
+    return BatchNormFunction.apply(input, weight, bias, (running_mean, running_var),
                                    bool(training), float(momentum), float(eps))
 
 

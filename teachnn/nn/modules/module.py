@@ -25,7 +25,9 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+import teachnn
 from teachnn._errors import check_kwargs, shape_str, suggest_name
+from teachnn._shapes import NO_CUDA_MESSAGE
 from teachnn.autograd import Function, is_grad_enabled
 from teachnn.tensor import Tensor
 from teachnn.nn.parameter import Parameter
@@ -818,7 +820,7 @@ class Module:
                 target_dtype = arg.dtype
             elif isinstance(arg, _dtype.dtype):
                 target_dtype = arg
-            elif isinstance(arg, str) or type(arg).__name__ == "device":
+            elif isinstance(arg, (str, teachnn.device)):
                 device = arg
             elif isinstance(arg, bool):  # non_blocking given positionally
                 continue
@@ -840,7 +842,7 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        """teachnn has no GPU backend: raises with an explanation."""
+        """teachnn has no GPU backend: raises AssertionError, as a CPU-only PyTorch does."""
         _check_cpu("cuda")
 
     # ------------------------------------------------------------------ state_dict
@@ -1001,6 +1003,8 @@ class Module:
 
 def _check_cpu(device):
     text = str(device)
+    if text.startswith("cuda"):
+        raise AssertionError(NO_CUDA_MESSAGE)
     if text != "cpu" and not text.startswith("cpu:"):
         raise RuntimeError(
             f"teachnn runs on the CPU only, but device '{text}' was requested. "

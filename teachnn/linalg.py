@@ -1,0 +1,97 @@
+"""``teachnn.linalg``: the norms of ``torch.linalg`` (``vector_norm``, ``matrix_norm``, ``norm``)
+and ``svdvals``, differentiable. ``Tensor.norm`` and ``teachnn.norm`` / ``teachnn.dist`` use them.
+"""
+import math
+
+import numpy as np
+
+from . import _math_ops
+from ._arguments import accepts_ndarrays
+from ._errors import numpy_keywords
+from ._promotion import _is_float_array
+from ._shapes import _norm_dim, _norm_dims
+from .tensor import Tensor
+
+__all__ = ["vector_norm", "matrix_norm", "norm", "svdvals"]
+
+_C_TYPE = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _float_input(x, name, dtype):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"linalg.{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+    if dtype is not None:
+        x = x.to(dtype)
+    if not _is_float_array(x._data):
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{_C_TYPE.get(x._data.dtype.name, x._data.dtype.name)}; convert first with x.float()")
+    return x
+
+
+@accepts_ndarrays
+@numpy_keywords
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """(sum |x|^ord)^(1/ord) over ``dim`` (every element when None); ord may be inf, -inf or 0."""
+    x = _float_input(x, "vector_norm", dtype)
+    if isinstance(ord, str) or isinstance(ord, bool):
+        raise TypeError(f"linalg.vector_norm(): argument 'ord' must be a number, not {type(ord).__name__}")
+    dims = None if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0) \
+        else _norm_dims(dim, x._data.ndim)
+    if x._data.ndim == 0:
+        return _math_ops.VectorNorm.apply(x, float(ord), None, keepdim)
+    return _math_ops.VectorNorm.apply(x, float(ord), dims, keepdim)
+
+
+@accepts_ndarrays
+def svdvals(A):
+    """The singular values of a matrix (or a stack of them), largest first."""
+    A = _float_input(A, "svdvals", None)
+    if A._data.ndim < 2:
+        raise RuntimeError(f"linalg.svdvals: The input tensor A must have at least 2 dimensions, got {A._data.ndim}")
+    return _math_ops.Svdvals.apply(A)
+
+
+@accepts_ndarrays
+@numpy_keywords
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """'fro', 'nuc', 2 / -2 (largest / smallest singular value), 1 / -1 (max / min column sum
+    of |A|), inf / -inf (max / min row sum of |A|) of the matrices in the two axes ``dim``."""
+    A = _float_input(A, "matrix_norm", dtype)
+    if A._data.ndim < 2:
+        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, got "
+                           f"{A._data.ndim}; use linalg.vector_norm for vectors")
+    rows, cols = (_norm_dim(d, A._data.ndim) for d in dim)
+    if ord == "fro":
+        return vector_norm(A, 2, (rows, cols), keepdim)
+    if ord in ("nuc", 2, -2):
+        rest = [d for d in range(A._data.ndim) if d not in (rows, cols)]
+        s = svdvals(A.permute(*rest, rows, cols))                    # (..., k)
+        out = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+        if keepdim:
+            for d in sorted((rows, cols)):
+                out = out.unsqueeze(d)
+        return out
+    if ord in (1, -1, math.inf, -math.inf):
+        summed, picked = (rows, cols) if ord in (1, -1) else (cols, rows)
+        sums = A.abs().sum(summed, keepdim=True)
+        out = sums.amax(picked, keepdim=True) if ord > 0 else sums.amin(picked, keepdim=True)
+        return out if keepdim else out.squeeze((rows, cols))
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported (use 'fro', 'nuc', 1, -1, 2, -2, inf or -inf)")
+
+
+@accepts_ndarrays
+@numpy_keywords
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """A vector norm, or a matrix norm when ``dim`` names two axes (or A is 2-d and ``ord`` is given)."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord is None:
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    ndim = A._data.ndim if isinstance(A, Tensor) else 0
+    if (dim is not None and len(dim) == 2) or (dim is None and ndim == 2):
+        return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2 to use ord={ord!r}; "
+                           "'fro' and 'nuc' are matrix norms")
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+
