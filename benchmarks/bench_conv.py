@@ -170,8 +170,8 @@ def run_case(case, repeat, torch):
             tfn(px, pw, pb, **kw).backward(pg)
 
         times = interleaved({"teachnn": ours, "torch": theirs}, repeat)
-        err = max(float(np.abs(tx.grad.data - px.grad.numpy()).max()),
-                  float(np.abs(tw.grad.data - pw.grad.numpy()).max()
+        err = max(float(np.abs(tx.grad._data - px.grad.numpy()).max()),
+                  float(np.abs(tw.grad._data - pw.grad.numpy()).max()
                         / max(1.0, np.abs(pw.grad.numpy()).max())))
     else:
         times = interleaved({"teachnn": ours}, repeat)

@@ -131,7 +131,7 @@ def teachnn_step(c: Case):
             t.grad = None
         conv(tx, tw, tb, **c.kw).backward(tg)
 
-    return step, lambda: tuple(t.grad.data for t in (tx, tw, tb))
+    return step, lambda: tuple(t.grad._data for t in (tx, tw, tb))
 
 
 def torch_step(c: Case, torch):

@@ -1,9 +1,8 @@
 """Decorators that let torch-level functions take their arguments the way PyTorch does.
 
-* ``@accepts_ndarrays``: ``t.data`` is an ndarray in teachnn (a Tensor in torch), so tutorial
-  code such as ``_, predicted = torch.max(outputs.data, 1)`` passes an ndarray where a Tensor
-  is expected. Every ndarray argument is wrapped as a Tensor (sharing memory, keeping the
-  dtype) before the function runs.
+* ``@accepts_ndarrays``: a NumPy array (for example ``t.numpy()``) passed where a Tensor is
+  expected, as in ``teachnn.max(t.numpy(), 1)``, is wrapped as a Tensor (sharing memory,
+  keeping the dtype) before the function runs.
 * ``@accepts_out``: ``torch.matmul(a, b, out=c)`` computes the result and writes it into ``c``
   (which keeps its dtype; its shape is changed if it differs). Like torch, ``out=`` does no
   autograd: it is an error when grad mode is on and an argument (or out) requires grad.

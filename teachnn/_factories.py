@@ -88,7 +88,7 @@ def _finish(array, requires_grad, device=None):
 def _infer_numpy(data):
     """Python data -> ndarray with torch's defaults (floats float32, ints int64, bools bool)."""
     if isinstance(data, Tensor):
-        return data.data
+        return data._data
     if isinstance(data, (list, tuple)) and data and builtins.any(isinstance(x, Tensor) for x in _flatten_items(data)):
         data = _nested_tensors_to_lists(data)
     try:
@@ -127,7 +127,7 @@ def _first_odd(data):
 
 def _nested_tensors_to_lists(data):
     if isinstance(data, Tensor):
-        return data.data.tolist() if data.data.ndim else data.item()
+        return data._data.tolist() if data._data.ndim else data.item()
     if isinstance(data, (list, tuple)):
         return [_nested_tensors_to_lists(x) for x in data]
     return data
@@ -236,21 +236,21 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 
 def _like_dtype(t, dtype):
-    return t.data.dtype if dtype is None else _dtype.to_numpy(dtype)
+    return t._data.dtype if dtype is None else _dtype.to_numpy(dtype)
 
 
 @_creation_keywords(takes_sizes=False)
 @accepts_ndarrays
 @numpy_keywords
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.zeros(input.data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
+    return _finish(np.zeros(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
 
 
 @_creation_keywords(takes_sizes=False)
 @accepts_ndarrays
 @numpy_keywords
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.ones(input.data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
+    return _finish(np.ones(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
 
 
 @_creation_keywords(takes_sizes=False)
@@ -264,7 +264,7 @@ def empty_like(input, dtype=None, device=None, requires_grad=False, memory_forma
 @accepts_ndarrays
 @numpy_keywords
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.full(input.data.shape, fill_value, dtype=_like_dtype(input, dtype)), requires_grad, device)
+    return _finish(np.full(input._data.shape, fill_value, dtype=_like_dtype(input, dtype)), requires_grad, device)
 
 
 # ----------------------------------------------------------------------------------------
@@ -352,14 +352,14 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 @_creation_keywords(takes_sizes=False)
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Normal random numbers: ``normal(mean, std, size)`` (means/stds may be tensors)."""
-    m = mean.data if isinstance(mean, Tensor) else mean
-    s = std.data if isinstance(std, Tensor) else std
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
     if size is None:
         size = np.broadcast_shapes(np.shape(m), np.shape(s))
     if isinstance(mean, Tensor):
-        npd = mean.data.dtype
+        npd = mean._data.dtype
     elif isinstance(std, Tensor):
-        npd = std.data.dtype
+        npd = std._data.dtype
     else:
         npd = _float_dtype(dtype, "normal")
     values = _np_rng(generator).normal(m, s, size=tuple(size)).astype(npd)
@@ -368,14 +368,14 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 def bernoulli(input, p=None, *, generator=None):
     """1 with probability ``input`` (elementwise), else 0; same dtype as input."""
-    probs = input.data if p is None else np.full(input.data.shape, p)
-    values = (_np_rng(generator).random(input.data.shape) < probs).astype(input.data.dtype)
+    probs = input._data if p is None else np.full(input._data.shape, p)
+    values = (_np_rng(generator).random(input._data.shape) < probs).astype(input._data.dtype)
     return _make(values, False, None)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Draw indices with probabilities proportional to the rows of ``input`` (1-d or 2-d)."""
-    probs = np.asarray(input.data, dtype=np.float64)
+    probs = np.asarray(input._data, dtype=np.float64)
     rows = probs[None] if probs.ndim == 1 else probs
     rng = _np_rng(generator)
     out = []

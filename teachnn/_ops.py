@@ -1,11 +1,11 @@
 """The basic differentiable operations behind ``Tensor``'s methods.
 
-Each operation is a small ``Function``: ``forward`` computes with NumPy on ``x.data``,
+Each operation is a small ``Function``: ``forward`` computes with NumPy on ``x._data``,
 ``backward`` receives dL/d(output) and returns dL/d(input) for every input, right next
 to it (chain rule, one local derivative at a time). Read any class on its own.
 
 Conventions used below:
-* ``g`` is the incoming gradient as an ndarray (``grad_out.data``), shaped like the output;
+* ``g`` is the incoming gradient as an ndarray (``grad_out._data``), shaped like the output;
 * ``unbroadcast(grad, shape)`` undoes NumPy broadcasting: an input of shape (3,) that was
   broadcast to (2, 3) in forward receives the sum of the (2, 3) gradient over axis 0.
 * ``_backward_name`` is the name PyTorch gives the node (``AddBackward0``), so that
@@ -41,7 +41,7 @@ class Add(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data                        # dz/dx = 1, dz/dy = alpha
+        g = grad_out._data                        # dz/dx = 1, dz/dy = alpha
         x_shape, y_shape = ctx.shapes
         gy = g if ctx.alpha == 1 else g * ctx.alpha
         return unbroadcast(g, x_shape), unbroadcast(gy, y_shape), None
@@ -52,13 +52,13 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, x, y, alpha=1):
-        ctx.shapes = (x.data.shape, y.data.shape)
+        ctx.shapes = (x._data.shape, y._data.shape)
         ctx.alpha = alpha
-        return Tensor(x.data - y.data if alpha == 1 else x.data - alpha * y.data)
+        return Tensor(x._data - y._data if alpha == 1 else x._data - alpha * y._data)
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data                        # dz/dx = 1, dz/dy = -alpha
+        g = grad_out._data                        # dz/dx = 1, dz/dy = -alpha
         x_shape, y_shape = ctx.shapes
         return unbroadcast(g, x_shape), unbroadcast(-ctx.alpha * g, y_shape), None
 
@@ -69,11 +69,11 @@ class RSub(Function):
 
     @staticmethod
     def forward(ctx, x, scalar):
-        return Tensor(np.asarray(scalar - x.data, dtype=x.data.dtype))
+        return Tensor(np.asarray(scalar - x._data, dtype=x._data.dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
-        return -grad_out.data, None
+        return -grad_out._data, None
 
 
 class Mul(Function):
@@ -82,14 +82,14 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        return Tensor(x.data * y.data)
+        return Tensor(x._data * y._data)
 
     @staticmethod
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
-        g = grad_out.data                        # dz/dx = y, dz/dy = x
-        gx = unbroadcast(g * y.data, x.data.shape) if ctx.needs_input_grad[0] else None
-        gy = unbroadcast(g * x.data, y.data.shape) if ctx.needs_input_grad[1] else None
+        g = grad_out._data                        # dz/dx = y, dz/dy = x
+        gx = unbroadcast(g * y._data, x._data.shape) if ctx.needs_input_grad[0] else None
+        gy = unbroadcast(g * x._data, y._data.shape) if ctx.needs_input_grad[1] else None
         return gx, gy
 
 
@@ -100,14 +100,14 @@ class Div(Function):
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         with np.errstate(divide="ignore", invalid="ignore"):   # 1/0 = inf silently, as torch
-            return Tensor(x.data / y.data)
+            return Tensor(x._data / y._data)
 
     @staticmethod
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
-        g = grad_out.data                        # dz/dx = 1/y, dz/dy = -x/y^2
-        gx = unbroadcast(g / y.data, x.data.shape) if ctx.needs_input_grad[0] else None
-        gy = (unbroadcast(-g * x.data / (y.data * y.data), y.data.shape)
+        g = grad_out._data                        # dz/dx = 1/y, dz/dy = -x/y^2
+        gx = unbroadcast(g / y._data, x._data.shape) if ctx.needs_input_grad[0] else None
+        gy = (unbroadcast(-g * x._data / (y._data * y._data), y._data.shape)
               if ctx.needs_input_grad[1] else None)
         return gx, gy
 
@@ -118,7 +118,7 @@ class Reciprocal(Function):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(divide="ignore"):
-            y = 1 / x.data
+            y = 1 / x._data
         out = Tensor(y)
         ctx.save_for_backward(out)
         return out
@@ -126,7 +126,7 @@ class Reciprocal(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved_tensors                 # d(1/x)/dx = -1/x^2 = -y^2
-        return -grad_out.data * y.data * y.data
+        return -grad_out._data * y._data * y._data
 
 
 class Neg(Function):
@@ -134,11 +134,11 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return Tensor(-x.data)
+        return Tensor(-x._data)
 
     @staticmethod
     def backward(ctx, grad_out):
-        return -grad_out.data
+        return -grad_out._data
 
 
 class PowScalar(Function):
@@ -150,15 +150,15 @@ class PowScalar(Function):
         ctx.save_for_backward(x)
         ctx.p = p
         with np.errstate(all="ignore"):
-            return Tensor(np.asarray(x.data ** p, dtype=x.data.dtype))
+            return Tensor(np.asarray(x._data ** p, dtype=x._data.dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors                 # d(x^p)/dx = p * x^(p-1)
         p = ctx.p
         if p == 0:
-            return np.zeros_like(x.data), None
-        return grad_out.data * p * x.data ** (p - 1), None
+            return np.zeros_like(x._data), None
+        return grad_out._data * p * x._data ** (p - 1), None
 
 
 class PowTensor(Function):
@@ -168,21 +168,21 @@ class PowTensor(Function):
     @staticmethod
     def forward(ctx, x, y):
         with np.errstate(all="ignore"):
-            out = Tensor(x.data ** y.data)
+            out = Tensor(x._data ** y._data)
         ctx.save_for_backward(x, y, out)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         x, y, out = ctx.saved_tensors
-        g = grad_out.data
+        g = grad_out._data
         gx = gy = None
         if ctx.needs_input_grad[0]:              # d(x^y)/dx = y * x^(y-1)
-            gx = unbroadcast(g * y.data * x.data ** (y.data - 1), x.data.shape)
+            gx = unbroadcast(g * y._data * x._data ** (y._data - 1), x._data.shape)
         if ctx.needs_input_grad[1]:              # d(x^y)/dy = x^y * ln(x)   (0 where x == 0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                log_x = np.where(x.data == 0, 0, np.log(np.where(x.data == 0, 1, x.data)))
-            gy = unbroadcast(g * out.data * log_x, y.data.shape)
+                log_x = np.where(x._data == 0, 0, np.log(np.where(x._data == 0, 1, x._data)))
+            gy = unbroadcast(g * out._data * log_x, y._data.shape)
         return gx, gy
 
 
@@ -193,7 +193,7 @@ class RPow(Function):
     @staticmethod
     def forward(ctx, x, base):
         with np.errstate(all="ignore"):
-            out = Tensor(np.asarray(np.power(base, x.data), dtype=x.data.dtype))
+            out = Tensor(np.asarray(np.power(base, x._data), dtype=x._data.dtype))
         ctx.save_for_backward(out)
         ctx.base = base
         return out
@@ -201,7 +201,7 @@ class RPow(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors               # d(c^x)/dx = c^x * ln(c)
-        return grad_out.data * out.data * np.log(ctx.base), None
+        return grad_out._data * out._data * np.log(ctx.base), None
 
 
 # ----------------------------------------------------------------------------------------
@@ -217,12 +217,12 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        return Tensor(np.matmul(x.data, y.data))
+        return Tensor(np.matmul(x._data, y._data))
 
     @staticmethod
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
-        a, b, g = x.data, y.data, grad_out.data
+        a, b, g = x._data, y._data, grad_out._data
         # make both operands at least 2-d:  (k,) @ (k, m): a -> (1, k);  (n, k) @ (k,): b -> (k, 1)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -286,14 +286,14 @@ class Exp(Function):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):     # exp(1000) = inf, as torch
-            out = Tensor(np.exp(x.data))
+            out = Tensor(np.exp(x._data))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors               # d exp(x)/dx = exp(x)
-        return grad_out.data * out.data
+        return grad_out._data * out._data
 
 
 class Log(Function):
@@ -303,13 +303,13 @@ class Log(Function):
     def forward(ctx, x):
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):   # log(0) = -inf, log(-1) = nan, as torch
-            return Tensor(np.log(x.data))
+            return Tensor(np.log(x._data))
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors                 # d log(x)/dx = 1/x
         with np.errstate(divide="ignore"):
-            return grad_out.data / x.data
+            return grad_out._data / x._data
 
 
 class Sqrt(Function):
@@ -318,7 +318,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(invalid="ignore"):
-            out = Tensor(np.sqrt(x.data))
+            out = Tensor(np.sqrt(x._data))
         ctx.save_for_backward(out)
         return out
 
@@ -326,7 +326,7 @@ class Sqrt(Function):
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors               # d sqrt(x)/dx = 1 / (2 sqrt(x))
         with np.errstate(divide="ignore"):
-            return grad_out.data / (2 * out.data)
+            return grad_out._data / (2 * out._data)
 
 
 class Abs(Function):
@@ -335,12 +335,12 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return Tensor(np.abs(x.data))
+        return Tensor(np.abs(x._data))
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors                 # d|x|/dx = sign(x)  (0 at x = 0, as torch)
-        return grad_out.data * np.sign(x.data)
+        return grad_out._data * np.sign(x._data)
 
 
 class Sin(Function):
@@ -349,12 +349,12 @@ class Sin(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return Tensor(np.sin(x.data))
+        return Tensor(np.sin(x._data))
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors                 # d sin(x)/dx = cos(x)
-        return grad_out.data * np.cos(x.data)
+        return grad_out._data * np.cos(x._data)
 
 
 class Cos(Function):
@@ -363,12 +363,12 @@ class Cos(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return Tensor(np.cos(x.data))
+        return Tensor(np.cos(x._data))
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors                 # d cos(x)/dx = -sin(x)
-        return -grad_out.data * np.sin(x.data)
+        return -grad_out._data * np.sin(x._data)
 
 
 class Log1p(Function):
@@ -378,13 +378,13 @@ class Log1p(Function):
     def forward(ctx, x):
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return Tensor(np.log1p(x.data))
+            return Tensor(np.log1p(x._data))
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors                 # d log(1 + x)/dx = 1 / (1 + x)
         with np.errstate(divide="ignore"):
-            return grad_out.data / (1 + x.data)
+            return grad_out._data / (1 + x._data)
 
 
 class Expm1(Function):
@@ -393,14 +393,14 @@ class Expm1(Function):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):
-            out = Tensor(np.expm1(x.data))
+            out = Tensor(np.expm1(x._data))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors               # d (e^x - 1)/dx = e^x = out + 1
-        return grad_out.data * (out.data + 1)
+        return grad_out._data * (out._data + 1)
 
 
 class Clamp(Function):
@@ -410,22 +410,22 @@ class Clamp(Function):
     def forward(ctx, x, min, max):
         ctx.save_for_backward(x)
         ctx.min, ctx.max = min, max
-        out = x.data
+        out = x._data
         if min is not None:
             out = np.maximum(out, np.asarray(min, dtype=out.dtype))
         if max is not None:
             out = np.minimum(out, np.asarray(max, dtype=out.dtype))
-        return Tensor(np.array(out, copy=True) if out is x.data else np.asarray(out))
+        return Tensor(np.array(out, copy=True) if out is x._data else np.asarray(out))
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors                 # gradient passes where min <= x <= max
-        inside = np.ones(x.data.shape, dtype=bool)
+        inside = np.ones(x._data.shape, dtype=bool)
         if ctx.min is not None:
-            inside &= x.data >= ctx.min
+            inside &= x._data >= ctx.min
         if ctx.max is not None:
-            inside &= x.data <= ctx.max
-        return grad_out.data * inside, None, None
+            inside &= x._data <= ctx.max
+        return grad_out._data * inside, None, None
 
 
 class Relu(Function):
@@ -480,15 +480,15 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _as_out(np.tanh(x.data), x.data.dtype)
+        out = _as_out(np.tanh(x._data), x._data.dtype)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors
-        t = out.data
-        return grad_out.data * (1 - t * t)
+        t = out._data
+        return grad_out._data * (1 - t * t)
 
 
 class Softmax(Function):
@@ -544,15 +544,15 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        return Tensor(np.maximum(x.data, y.data))
+        return Tensor(np.maximum(x._data, y._data))
 
     @staticmethod
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
-        g = grad_out.data
-        weight_x = (x.data > y.data) + 0.5 * (x.data == y.data)
-        gx = unbroadcast(g * weight_x, x.data.shape)
-        gy = unbroadcast(g * (1 - weight_x), y.data.shape)
+        g = grad_out._data
+        weight_x = (x._data > y._data) + 0.5 * (x._data == y._data)
+        gx = unbroadcast(g * weight_x, x._data.shape)
+        gy = unbroadcast(g * (1 - weight_x), y._data.shape)
         return gx, gy
 
 
@@ -562,15 +562,15 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        return Tensor(np.minimum(x.data, y.data))
+        return Tensor(np.minimum(x._data, y._data))
 
     @staticmethod
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
-        g = grad_out.data
-        weight_x = (x.data < y.data) + 0.5 * (x.data == y.data)
-        gx = unbroadcast(g * weight_x, x.data.shape)
-        gy = unbroadcast(g * (1 - weight_x), y.data.shape)
+        g = grad_out._data
+        weight_x = (x._data < y._data) + 0.5 * (x._data == y._data)
+        gx = unbroadcast(g * weight_x, x._data.shape)
+        gy = unbroadcast(g * (1 - weight_x), y._data.shape)
         return gx, gy
 
 
@@ -580,12 +580,12 @@ class Where(Function):
     @staticmethod
     def forward(ctx, condition, x, y):
         ctx.condition = condition
-        ctx.shapes = (x.data.shape, y.data.shape)
-        return Tensor(np.where(condition, x.data, y.data))
+        ctx.shapes = (x._data.shape, y._data.shape)
+        return Tensor(np.where(condition, x._data, y._data))
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data
+        g = grad_out._data
         x_shape, y_shape = ctx.shapes
         zero = np.zeros((), dtype=g.dtype)
         gx = unbroadcast(np.where(ctx.condition, g, zero), x_shape)
@@ -611,13 +611,13 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype=None):
-        ctx.shape, ctx.dims, ctx.keepdim = x.data.shape, dims, keepdim
-        out = np.sum(x.data, axis=dims, keepdims=keepdim, dtype=dtype)
+        ctx.shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
+        out = np.sum(x._data, axis=dims, keepdims=keepdim, dtype=dtype)
         return Tensor(np.asarray(out))
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = _expand_back(grad_out.data, ctx.shape, ctx.dims, ctx.keepdim)
+        g = _expand_back(grad_out._data, ctx.shape, ctx.dims, ctx.keepdim)
         return np.broadcast_to(g, ctx.shape), None, None, None
 
 
@@ -631,13 +631,13 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = x.data.shape, dims, keepdim
-        ctx.count = x.data.size if dims is None else int(np.prod([x.data.shape[d] for d in dims]))
-        return Tensor(np.asarray(np.mean(x.data, axis=dims, keepdims=keepdim)))
+        ctx.shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
+        ctx.count = x._data.size if dims is None else int(np.prod([x._data.shape[d] for d in dims]))
+        return Tensor(np.asarray(np.mean(x._data, axis=dims, keepdims=keepdim)))
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = _expand_back(grad_out.data, ctx.shape, ctx.dims, ctx.keepdim)
+        g = _expand_back(grad_out._data, ctx.shape, ctx.dims, ctx.keepdim)
         return np.broadcast_to(g / ctx.count, ctx.shape), None, None
 
 
@@ -653,19 +653,19 @@ class Var(Function):
     def forward(ctx, x, dims, correction, keepdim):
         ctx.save_for_backward(x)
         ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
-        n = x.data.size if dims is None else int(np.prod([x.data.shape[d] for d in dims]))
+        n = x._data.size if dims is None else int(np.prod([x._data.shape[d] for d in dims]))
         ctx.n = n
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.var(x.data, axis=dims, ddof=correction, keepdims=keepdim) if n - correction > 0 \
-                else np.full(np.sum(x.data, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.data.dtype)
-        return Tensor(np.asarray(out, dtype=x.data.dtype))
+            out = np.var(x._data, axis=dims, ddof=correction, keepdims=keepdim) if n - correction > 0 \
+                else np.full(np.sum(x._data, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x._data.dtype)
+        return Tensor(np.asarray(out, dtype=x._data.dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        mean = np.mean(x.data, axis=ctx.dims, keepdims=True)
-        g = _expand_back(grad_out.data, x.data.shape, ctx.dims, ctx.keepdim)
-        return g * 2 * (x.data - mean) / (ctx.n - ctx.correction), None, None, None
+        mean = np.mean(x._data, axis=ctx.dims, keepdims=True)
+        g = _expand_back(grad_out._data, x._data.shape, ctx.dims, ctx.keepdim)
+        return g * 2 * (x._data - mean) / (ctx.n - ctx.correction), None, None, None
 
 
 class Std(Function):
@@ -676,25 +676,25 @@ class Std(Function):
     def forward(ctx, x, dims, correction, keepdim):
         ctx.save_for_backward(x)
         ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
-        n = x.data.size if dims is None else int(np.prod([x.data.shape[d] for d in dims]))
+        n = x._data.size if dims is None else int(np.prod([x._data.shape[d] for d in dims]))
         ctx.n = n
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.std(x.data, axis=dims, ddof=correction, keepdims=keepdim) if n - correction > 0 \
-                else np.full(np.sum(x.data, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x.data.dtype)
-        out = Tensor(np.asarray(out, dtype=x.data.dtype))
-        ctx.std = out.data
+            out = np.std(x._data, axis=dims, ddof=correction, keepdims=keepdim) if n - correction > 0 \
+                else np.full(np.sum(x._data, axis=dims, keepdims=keepdim).shape, np.nan, dtype=x._data.dtype)
+        out = Tensor(np.asarray(out, dtype=x._data.dtype))
+        ctx.std = out._data
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        mean = np.mean(x.data, axis=ctx.dims, keepdims=True)
-        g = _expand_back(grad_out.data, x.data.shape, ctx.dims, ctx.keepdim)
-        std = _expand_back(ctx.std, x.data.shape, ctx.dims, ctx.keepdim)
+        mean = np.mean(x._data, axis=ctx.dims, keepdims=True)
+        g = _expand_back(grad_out._data, x._data.shape, ctx.dims, ctx.keepdim)
+        std = _expand_back(ctx.std, x._data.shape, ctx.dims, ctx.keepdim)
         # where std == 0 (all values equal) torch defines the gradient as 0, not 0/0
         safe_std = np.where(std == 0, 1, std)
-        grad = g * (x.data - mean) / ((ctx.n - ctx.correction) * safe_std)
-        return np.where(std == 0, 0, grad).astype(x.data.dtype, copy=False), None, None, None
+        grad = g * (x._data - mean) / ((ctx.n - ctx.correction) * safe_std)
+        return np.where(std == 0, 0, grad).astype(x._data.dtype, copy=False), None, None, None
 
 
 class MaxAll(Function):
@@ -704,15 +704,15 @@ class MaxAll(Function):
 
     @classmethod
     def forward(cls, ctx, x):
-        out = Tensor(np.asarray(cls._reduce(x.data)))
+        out = Tensor(np.asarray(cls._reduce(x._data)))
         ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         x, out = ctx.saved_tensors
-        hits = x.data == out.data
-        return grad_out.data * hits / hits.sum()
+        hits = x._data == out._data
+        return grad_out._data * hits / hits.sum()
 
 
 class MinAll(MaxAll):
@@ -727,18 +727,18 @@ class MaxDim(Function):
 
     @classmethod
     def forward(cls, ctx, x, dim, keepdim):
-        indices = np.expand_dims(cls._arg(x.data, axis=dim), dim)       # (..., 1, ...)
-        values = np.take_along_axis(x.data, indices, axis=dim)
+        indices = np.expand_dims(cls._arg(x._data, axis=dim), dim)       # (..., 1, ...)
+        values = np.take_along_axis(x._data, indices, axis=dim)
         if not keepdim:
             indices, values = indices.squeeze(dim), values.squeeze(dim)
-        ctx.shape, ctx.dim, ctx.keepdim, ctx.indices = x.data.shape, dim, keepdim, indices
+        ctx.shape, ctx.dim, ctx.keepdim, ctx.indices = x._data.shape, dim, keepdim, indices
         idx = Tensor(indices.astype(np.int64))
         ctx.mark_non_differentiable(idx)
         return Tensor(values), idx
 
     @staticmethod
     def backward(ctx, grad_out, grad_indices):
-        g = grad_out.data
+        g = grad_out._data
         indices = ctx.indices
         if not ctx.keepdim:
             g, indices = np.expand_dims(g, ctx.dim), np.expand_dims(indices, ctx.dim)
@@ -759,7 +759,7 @@ class Amax(Function):
 
     @classmethod
     def forward(cls, ctx, x, dims, keepdim):
-        out = Tensor(np.asarray(cls._reduce(x.data, axis=dims, keepdims=keepdim)))
+        out = Tensor(np.asarray(cls._reduce(x._data, axis=dims, keepdims=keepdim)))
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim
         return out
@@ -767,9 +767,9 @@ class Amax(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, out = ctx.saved_tensors
-        o = _expand_back(out.data, x.data.shape, ctx.dims, ctx.keepdim)
-        g = _expand_back(grad_out.data, x.data.shape, ctx.dims, ctx.keepdim)
-        hits = x.data == o
+        o = _expand_back(out._data, x._data.shape, ctx.dims, ctx.keepdim)
+        g = _expand_back(grad_out._data, x._data.shape, ctx.dims, ctx.keepdim)
+        hits = x._data == o
         return g * hits / hits.sum(axis=ctx.dims, keepdims=True), None, None
 
 
@@ -787,18 +787,18 @@ class Prod(Function):
     def forward(ctx, x, dim, keepdim):
         ctx.save_for_backward(x)
         ctx.dim, ctx.keepdim = dim, keepdim
-        return Tensor(np.asarray(np.prod(x.data, axis=dim, keepdims=keepdim)))
+        return Tensor(np.asarray(np.prod(x._data, axis=dim, keepdims=keepdim)))
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        a, d = x.data, ctx.dim
+        a, d = x._data, ctx.dim
         ones = np.ones_like(np.take(a, [0], axis=d))                        # (..., 1, ...)
         before = np.cumprod(np.concatenate([ones, np.delete(a, -1, axis=d)], axis=d), axis=d)
         flipped = np.flip(a, axis=d)
         after = np.flip(np.cumprod(np.concatenate([ones, np.delete(flipped, -1, axis=d)], axis=d),
                                    axis=d), axis=d)
-        g = grad_out.data if ctx.keepdim else np.expand_dims(grad_out.data, d)
+        g = grad_out._data if ctx.keepdim else np.expand_dims(grad_out._data, d)
         return g * before * after, None, None
 
 
@@ -809,17 +809,17 @@ class ProdAll(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return Tensor(np.asarray(np.prod(x.data)))
+        return Tensor(np.asarray(np.prod(x._data)))
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        flat = Tensor(x.data.reshape(-1))
+        flat = Tensor(x._data.reshape(-1))
         inner = Context()
         inner.save_for_backward(flat)
         inner.dim, inner.keepdim = 0, False
         g, _, _ = Prod.backward(inner, grad_out)          # (n,)
-        return g.reshape(x.data.shape)
+        return g.reshape(x._data.shape)
 
 
 class Cumsum(Function):
@@ -829,12 +829,12 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return Tensor(np.cumsum(x.data, axis=dim))
+        return Tensor(np.cumsum(x._data, axis=dim))
 
     @staticmethod
     def backward(ctx, grad_out):
         # y_j = sum_{i <= j} x_i  ->  dL/dx_i = sum_{j >= i} dL/dy_j
-        g = np.flip(grad_out.data, axis=ctx.dim)
+        g = np.flip(grad_out._data, axis=ctx.dim)
         return np.flip(np.cumsum(g, axis=ctx.dim), axis=ctx.dim), None
 
 
@@ -847,12 +847,12 @@ class View(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.data.shape
-        return Tensor(x.data.reshape(shape))
+        ctx.shape = x._data.shape
+        return Tensor(x._data.reshape(shape))
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.data.reshape(ctx.shape), None
+        return grad_out._data.reshape(ctx.shape), None
 
 
 class Unsqueeze(View):
@@ -874,11 +874,11 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.inverse = tuple(np.argsort(dims))
-        return Tensor(np.transpose(x.data, dims))
+        return Tensor(np.transpose(x._data, dims))
 
     @staticmethod
     def backward(ctx, grad_out):
-        return np.transpose(grad_out.data, ctx.inverse), None
+        return np.transpose(grad_out._data, ctx.inverse), None
 
 
 class Transpose(Permute):
@@ -895,12 +895,12 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.data.shape
-        return Tensor(np.broadcast_to(x.data, shape))
+        ctx.shape = x._data.shape
+        return Tensor(np.broadcast_to(x._data, shape))
 
     @staticmethod
     def backward(ctx, grad_out):
-        return unbroadcast(grad_out.data, ctx.shape), None
+        return unbroadcast(grad_out._data, ctx.shape), None
 
 
 class Repeat(Function):
@@ -909,9 +909,9 @@ class Repeat(Function):
 
     @staticmethod
     def forward(ctx, x, repeats):
-        shape = (1,) * (len(repeats) - x.data.ndim) + x.data.shape
-        ctx.shape, ctx.padded, ctx.repeats = x.data.shape, shape, repeats
-        return Tensor(np.tile(x.data.reshape(shape), repeats))
+        shape = (1,) * (len(repeats) - x._data.ndim) + x._data.shape
+        ctx.shape, ctx.padded, ctx.repeats = x._data.shape, shape, repeats
+        return Tensor(np.tile(x._data.reshape(shape), repeats))
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -919,7 +919,7 @@ class Repeat(Function):
         split = []
         for r, s in zip(ctx.repeats, ctx.padded):
             split += [r, s]
-        g = grad_out.data.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        g = grad_out._data.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
         return g.reshape(ctx.shape), None
 
 
@@ -929,17 +929,17 @@ class Index(Function):
 
     @staticmethod
     def forward(ctx, x, index, advanced):
-        ctx.shape, ctx.dtype, ctx.index, ctx.advanced = x.data.shape, x.data.dtype, index, advanced
-        out = x.data[index]
+        ctx.shape, ctx.dtype, ctx.index, ctx.advanced = x._data.shape, x._data.dtype, index, advanced
+        out = x._data[index]
         return Tensor(np.array(out, copy=True) if advanced else np.asarray(out))
 
     @staticmethod
     def backward(ctx, grad_out):
         gx = np.zeros(ctx.shape, dtype=ctx.dtype)
         if ctx.advanced:
-            np.add.at(gx, ctx.index, grad_out.data)   # repeated indices add up
+            np.add.at(gx, ctx.index, grad_out._data)   # repeated indices add up
         else:
-            gx[ctx.index] = grad_out.data
+            gx[ctx.index] = grad_out._data
         return gx, None, None
 
 
@@ -958,9 +958,9 @@ class Scatter(Function):
     @staticmethod
     def forward(ctx, x, src, value, grids, src_part, add):
         ctx.grids, ctx.src_part, ctx.add = grids, src_part, add
-        ctx.src_shape = None if src is None else src.data.shape
-        out = x.data.copy()
-        values = src.data[src_part] if src is not None else np.asarray(value, dtype=x.data.dtype)
+        ctx.src_shape = None if src is None else src._data.shape
+        out = x._data.copy()
+        values = src._data[src_part] if src is not None else np.asarray(value, dtype=x._data.dtype)
         if add:
             np.add.at(out, grids, values)
         else:
@@ -969,7 +969,7 @@ class Scatter(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data
+        g = grad_out._data
         gx = g
         if not ctx.add:
             gx = g.copy()
@@ -1012,13 +1012,13 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, dim, *tensors):
         ctx.dim = dim
-        ctx.sizes = [t.data.shape[dim] for t in tensors]
-        return Tensor(np.concatenate([t.data for t in tensors], axis=dim))
+        ctx.sizes = [t._data.shape[dim] for t in tensors]
+        return Tensor(np.concatenate([t._data for t in tensors], axis=dim))
 
     @staticmethod
     def backward(ctx, grad_out):
         cuts = np.cumsum(ctx.sizes)[:-1]
-        return (None, *np.split(grad_out.data, cuts, axis=ctx.dim))
+        return (None, *np.split(grad_out._data, cuts, axis=ctx.dim))
 
 
 class Stack(Function):
@@ -1028,11 +1028,11 @@ class Stack(Function):
     @staticmethod
     def forward(ctx, dim, *tensors):
         ctx.dim, ctx.n = dim, len(tensors)
-        return Tensor(np.stack([t.data for t in tensors], axis=dim))
+        return Tensor(np.stack([t._data for t in tensors], axis=dim))
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data
+        g = grad_out._data
         return (None, *[np.take(g, i, axis=ctx.dim) for i in range(ctx.n)])
 
 
@@ -1041,11 +1041,11 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return Tensor(x.data.copy())
+        return Tensor(x._data.copy())
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.data
+        return grad_out._data
 
 
 class ToDtype(Function):
@@ -1054,12 +1054,12 @@ class ToDtype(Function):
 
     @staticmethod
     def forward(ctx, x, np_dtype):
-        ctx.dtype = x.data.dtype
-        return Tensor(x.data.astype(np_dtype))
+        ctx.dtype = x._data.dtype
+        return Tensor(x._data.astype(np_dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.data.astype(ctx.dtype), None
+        return grad_out._data.astype(ctx.dtype), None
 
 
 class CopySlices(Function):
@@ -1069,15 +1069,15 @@ class CopySlices(Function):
 
     @staticmethod
     def forward(ctx, x, value, index):
-        out = x.data.copy()
-        out[index] = value.data
-        ctx.index, ctx.value_shape = index, value.data.shape
+        out = x._data.copy()
+        out[index] = value._data
+        ctx.index, ctx.value_shape = index, value._data.shape
         ctx.out_shape = out[index].shape
         return Tensor(out)
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data
+        g = grad_out._data
         gx = g.copy()
         gx[ctx.index] = 0
         gv = unbroadcast(np.array(g[ctx.index]), ctx.value_shape) if ctx.needs_input_grad[1] else None

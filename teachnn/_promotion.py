@@ -47,8 +47,8 @@ def _result_dtype(tensors, scalars, true_divide=False):
     of a higher category (bool < int < float). A Python float with an integer tensor gives
     the default float dtype (float32), never float64 as NumPy would.
     """
-    dimensioned = [t.data.dtype for t in tensors if t.data.ndim > 0]
-    zero_dim = [t.data.dtype for t in tensors if t.data.ndim == 0]
+    dimensioned = [t._data.dtype for t in tensors if t._data.ndim > 0]
+    zero_dim = [t._data.dtype for t in tensors if t._data.ndim == 0]
     result = None
     for group in (dimensioned, zero_dim):
         if group:
@@ -72,7 +72,7 @@ def _result_dtype(tensors, scalars, true_divide=False):
 
 
 def _cast(t, np_dtype):
-    if t.data.dtype == np_dtype:
+    if t._data.dtype == np_dtype:
         return t
     return t.to(_dtype.from_numpy_dtype(np_dtype))
 
@@ -131,7 +131,7 @@ def _binary_operands(a, b, name, true_divide=False):
                 _check_broadcast(a_data.shape, b_data.shape)
             return a, b
         dtype = _result_dtype([a, b], [], true_divide)
-        _check_broadcast(a.data.shape, b.data.shape)
+        _check_broadcast(a._data.shape, b._data.shape)
         return _cast(a, dtype), _cast(b, dtype)
     if isinstance(b, (builtins.bool, numbers.Number)) and not isinstance(b, np.generic):
         dtype = _result_dtype([a], [b], true_divide)
@@ -144,8 +144,8 @@ def _binary_operands(a, b, name, true_divide=False):
 
 def _check_not_bool_sub(a, b):
     """torch refuses subtraction when either side is a bool (tensor or Python bool)."""
-    if (a.data.dtype == np.bool_ or isinstance(b, (builtins.bool, np.bool_))
-            or (isinstance(b, teachnn.Tensor) and b.data.dtype == np.bool_)):
+    if (a._data.dtype == np.bool_ or isinstance(b, (builtins.bool, np.bool_))
+            or (isinstance(b, teachnn.Tensor) and b._data.dtype == np.bool_)):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
                            "instead (or convert first: mask.float()).")
@@ -153,8 +153,8 @@ def _check_not_bool_sub(a, b):
 
 def _comparison_operand(a, other):
     if isinstance(other, teachnn.Tensor):
-        _check_broadcast(a.data.shape, other.data.shape)
-        return other.data
+        _check_broadcast(a._data.shape, other._data.shape)
+        return other._data
     if isinstance(other, (list, tuple)):
         return np.asarray(other)
     if isinstance(other, numbers.Number) and not isinstance(other, np.generic):

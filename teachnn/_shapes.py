@@ -104,7 +104,7 @@ def _shape_args(args, name):
     out = []
     for a in args:
         if not isinstance(a, (builtins.int, np.integer)) or isinstance(a, builtins.bool):
-            if isinstance(a, teachnn.Tensor) and a.data.size == 1 and a.data.dtype.kind in "iu":
+            if isinstance(a, teachnn.Tensor) and a._data.size == 1 and a._data.dtype.kind in "iu":
                 a = a.item()             # a one-element integer tensor counts as its value
             else:
                 raise TypeError(f"{name}(): sizes must be ints, but got {type(a).__name__} ({a!r}) in {list(args)}")

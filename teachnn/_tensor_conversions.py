@@ -36,23 +36,23 @@ class TensorConversions:
         if self._requires_grad and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
         if dtype is not None:
-            return self.data.astype(dtype, copy=copy if copy is not None else True)
-        return self.data.copy() if copy else self.data
+            return self._data.astype(dtype, copy=copy if copy is not None else True)
+        return self._data.copy() if copy else self._data
 
     def item(self):
         """The single value of a one-element tensor, as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar: item() needs "
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar: item() needs "
                 "exactly one element. Reduce first (e.g. t.sum().item()) or pick one (t[0].item()).")
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self):
         return builtins.float(self.item())
@@ -61,34 +61,34 @@ class TensorConversions:
         return builtins.int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return builtins.int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous (this one has "
-                f"{self.data.size} values). Use (t > 0).any() or (t > 0).all() to decide.")
-        return builtins.bool(self.data.reshape(()).item())
+                f"{self._data.size} values). Use (t > 0).any() or (t > 0).all() to decide.")
+        return builtins.bool(self._data.reshape(()).item())
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __contains__(self, element):
         """``2 in t``: True if any element equals it (like torch)."""
-        value = element.data if isinstance(element, teachnn.Tensor) else element
-        return builtins.bool(np.any(self.data == value))
+        value = element._data if isinstance(element, teachnn.Tensor) else element
+        return builtins.bool(np.any(self._data == value))
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_tensor, (self.data, self._requires_grad, type(self)))
+        return (_rebuild_tensor, (self._data, self._requires_grad, type(self)))
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
@@ -96,12 +96,12 @@ class TensorConversions:
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
                 "protocol at the moment. Use t.detach().clone() instead.")
         new = type(self).__new__(type(self))
-        teachnn.Tensor.__init__(new, self.data.copy(), self._requires_grad)
+        teachnn.Tensor.__init__(new, self._data.copy(), self._requires_grad)
         new.__dict__.update({k: v for k, v in self.__dict__.items()
                              if k not in ("_data", "_grad", "grad_fn", "_requires_grad", "_accumulator",
                                           "_hooks", "_version", "_output_nr")})
         if self.grad is not None:
-            new.grad = teachnn.Tensor(self.grad.data.copy())
+            new.grad = teachnn.Tensor(self.grad._data.copy())
         memo[id(self)] = new
         return new
 

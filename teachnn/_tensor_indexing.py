@@ -29,45 +29,45 @@ class TensorIndexing:
     __slots__ = ()
 
     def __getitem__(self, index):
-        index, advanced, kind = _convert_index(index, self.data.ndim)
-        _check_index_bounds(self.data, index)
+        index, advanced, kind = _convert_index(index, self._data.ndim)
+        _check_index_bounds(self._data, index)
         cls = {"select": teachnn._ops.Select, "slice": teachnn._ops.Slice, "unsqueeze": teachnn._ops.UnsqueezeIndex,
                "index": teachnn._ops.Index}[kind]
         return cls.apply(self, index, advanced)
 
     def __setitem__(self, index, value):
-        index, advanced, kind = _convert_index(index, self.data.ndim)
-        _check_index_bounds(self.data, index)
+        index, advanced, kind = _convert_index(index, self._data.ndim)
+        _check_index_bounds(self._data, index)
         value_t = value if isinstance(value, teachnn.Tensor) else None
         self._check_inplace_allowed()
         tracking = grad_mode._grad_enabled and (
             self._requires_grad or (value_t is not None and value_t._requires_grad))
         if not tracking:
-            v = value.data if isinstance(value, teachnn.Tensor) else value
-            self.data[index] = v
+            v = value._data if isinstance(value, teachnn.Tensor) else value
+            self._data[index] = v
             self._version += 1
             return
-        old = teachnn.Tensor(self.data.copy())
+        old = teachnn.Tensor(self._data.copy())
         old.grad_fn, old._output_nr, old._requires_grad = self.grad_fn, self._output_nr, self._requires_grad
         old._accumulator = self._accumulator
         if value_t is None:
-            value_t = teachnn.Tensor(np.asarray(value, dtype=self.data.dtype))
+            value_t = teachnn.Tensor(np.asarray(value, dtype=self._data.dtype))
         result = teachnn._ops.CopySlices.apply(old, value_t.to(self.dtype), index)
-        np.copyto(self.data, result.data)
+        np.copyto(self._data, result._data)
         self._version += 1
         self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, True
 
     @numpy_keywords
     def index_select(self, dim, index):
-        d = _norm_dim(dim, self.data.ndim)
+        d = _norm_dim(dim, self._data.ndim)
         idx = (slice(None),) * d + (index,)
         return self[idx]
 
     @numpy_keywords
     def flip(self, *dims):
         """Reverse the order of elements along ``dims``."""
-        dims = _norm_dims(_shape_args(dims, "flip"), self.data.ndim)
-        index = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(self.data.ndim))
+        dims = _norm_dims(_shape_args(dims, "flip"), self._data.ndim)
+        index = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(self._data.ndim))
         return teachnn._ops.Flip.apply(self, index, False)
 
     @numpy_keywords
@@ -77,10 +77,10 @@ class TensorIndexing:
             return self.flatten().roll(shifts, 0).view(self.shape)
         shifts = (shifts,) if isinstance(shifts, (builtins.int, np.integer)) else tuple(shifts)
         dims = (dims,) if isinstance(dims, (builtins.int, np.integer)) else tuple(dims)
-        grids = list(np.indices(self.data.shape, sparse=True))
+        grids = list(np.indices(self._data.shape, sparse=True))
         for shift, d in zip(shifts, dims):
-            d = _norm_dim(d, self.data.ndim)
-            grids[d] = (grids[d] - shift) % self.data.shape[d]
+            d = _norm_dim(d, self._data.ndim)
+            grids[d] = (grids[d] - shift) % self._data.shape[d]
         return teachnn._ops.Roll.apply(self, tuple(grids), True)
 
     @numpy_keywords
@@ -88,10 +88,10 @@ class TensorIndexing:
         """The distinct values (sorted); never part of the graph."""
         if dim is not None:
             raise NotImplementedError("unique(dim=...) is not supported by teachnn")
-        values, inverse, counts = np.unique(self.data, return_inverse=True, return_counts=True)
+        values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True)
         result = (teachnn.Tensor(values),)
         if return_inverse:
-            result += (teachnn.Tensor(inverse.reshape(self.data.shape).astype(np.int64)),)
+            result += (teachnn.Tensor(inverse.reshape(self._data.shape).astype(np.int64)),)
         if return_counts:
             result += (teachnn.Tensor(counts.astype(np.int64)),)
         return result[0] if len(result) == 1 else result
@@ -136,7 +136,7 @@ class TensorIndexing:
                 src, value = None, src
             else:
                 raise TypeError(f"{name}(): src must be a Tensor or a number, not {type(src).__name__}")
-        if src is not None and src.data.dtype != self.data.dtype:
+        if src is not None and src._data.dtype != self._data.dtype:
             raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype, but got {self.dtype} "
                                f"and {src.dtype}; convert src with src.to({self.dtype})")
         d, grids = _scatter_gather_grids(self, dim, index, src, name)
@@ -159,7 +159,7 @@ def _convert_index(index, ndim):
     advanced = False
     for item in index:
         if isinstance(item, teachnn.Tensor):
-            if item.data.dtype.kind == "f":
+            if item._data.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             item = item._data
             if item.dtype == np.uint8:          # a byte tensor is a mask (PyTorch's legacy rule)
@@ -253,31 +253,31 @@ def _scatter_gather_grids(t, dim, index, src, name):
     """Check ``index`` like torch does for gather/scatter and build advanced-index grids:
     for each element of index, its target position in ``t`` (index value along ``dim``,
     the element's own coordinates along the other axes)."""
-    d = _norm_dim(dim, t.data.ndim)
+    d = _norm_dim(dim, t._data.ndim)
     if isinstance(index, np.ndarray):
         index = teachnn.as_tensor(index)
     if not isinstance(index, teachnn.Tensor):
         raise TypeError(f"{name}(): argument 'index' must be teachnn.Tensor, not {type(index).__name__}")
-    idx = index.data
+    idx = index._data
     if idx.dtype != np.int64:
         raise RuntimeError(f"{name}(): Expected dtype int64 for index, but got {index.dtype}; "
                            "convert it with index.long()")
-    if t.data.ndim == 0:
+    if t._data.ndim == 0:
         raise RuntimeError(f"{name}() needs a tensor with at least one dimension, got a 0-d tensor; "
                            "use t.reshape(1) first")
-    if idx.ndim != t.data.ndim:
+    if idx.ndim != t._data.ndim:
         raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor: "
-                           f"index has {idx.ndim}, input has {t.data.ndim} (shapes {list(idx.shape)} and "
+                           f"index has {idx.ndim}, input has {t._data.ndim} (shapes {list(idx.shape)} and "
                            f"{list(t.shape)})")
-    if src is not None and src.data.ndim != t.data.ndim:
+    if src is not None and src._data.ndim != t._data.ndim:
         raise RuntimeError(f"Index tensor must have the same number of dimensions as src tensor: "
-                           f"index has {idx.ndim}, src has {src.data.ndim}")
-    shape = t.data.shape
+                           f"index has {idx.ndim}, src has {src._data.ndim}")
+    shape = t._data.shape
     for axis in range(len(shape)):
         if axis != d and idx.shape[axis] > shape[axis]:
             raise RuntimeError(f"Size does not match at dimension {axis} expected index {list(idx.shape)} to be "
                                f"smaller than self {list(t.shape)} apart from dimension {d}")
-        if src is not None and idx.shape[axis] > src.data.shape[axis]:
+        if src is not None and idx.shape[axis] > src._data.shape[axis]:
             raise RuntimeError(f"Size does not match at dimension {axis} expected index {list(idx.shape)} to be "
                                f"smaller than src {list(src.shape)}")
     if idx.size and (idx.min() < 0 or idx.max() >= shape[d]):

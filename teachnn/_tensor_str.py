@@ -139,7 +139,7 @@ def _array_str(a, indent, summarize, formatter):
 
 
 def _tensor_repr(t, prefix="tensor("):
-    a = t.data
+    a = t._data
     indent = len(prefix)
     suffixes = []
     default = a.dtype in (_dtype.get_default_dtype().np, np.dtype(np.int64), np.dtype(np.bool_))

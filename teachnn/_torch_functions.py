@@ -46,7 +46,7 @@ def _check_tensor_list(tensors, name):
                         f"not {type(tensors).__name__}")
     if len(tensors) == 0:
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
-    # NumPy arrays (for example ``t.data``) are accepted and wrapped, sharing memory
+    # NumPy arrays (for example ``t.numpy()``) are accepted and wrapped, sharing memory
     tensors = [as_tensor(t) if t.__class__ is np.ndarray else t for t in tensors]
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
@@ -61,17 +61,17 @@ def cat(tensors, dim=0, out=None):
     """Join tensors along an existing axis; all other sizes must match."""
     tensors = _check_tensor_list(tensors, "cat")
     # torch skips 1-d empty tensors in cat (legacy behaviour)
-    tensors = [t for t in tensors if not (t.data.ndim == 1 and t.data.size == 0)] or tensors[:1]
+    tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
     ref = tensors[0]
-    d = _norm_dim(dim, ref.data.ndim)
+    d = _norm_dim(dim, ref._data.ndim)
     for i, t in enumerate(tensors):
-        if t.data.ndim != ref.data.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.data.ndim} and {t.data.ndim}")
-        for axis in range(ref.data.ndim):
-            if axis != d and t.data.shape[axis] != ref.data.shape[axis]:
+        if t._data.ndim != ref._data.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref._data.ndim} and {t._data.ndim}")
+        for axis in range(ref._data.ndim):
+            if axis != d and t._data.shape[axis] != ref._data.shape[axis]:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
-                    f"{ref.data.shape[axis]} but got size {t.data.shape[axis]} for tensor number {i} in "
+                    f"{ref._data.shape[axis]} but got size {t._data.shape[axis]} for tensor number {i} in "
                     f"the list (shapes {[list(x.shape) for x in tensors]})")
     return _ops.Cat.apply(d, *tensors)
 
@@ -89,26 +89,26 @@ def stack(tensors, dim=0, out=None):
     tensors = _check_tensor_list(tensors, "stack")
     ref = tensors[0]
     for i, t in enumerate(tensors):
-        if t.data.shape != ref.data.shape:
+        if t._data.shape != ref._data.shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref.shape)} at "
                                f"entry 0 and {list(t.shape)} at entry {i}")
-    d = _norm_dim(dim, ref.data.ndim + 1)
+    d = _norm_dim(dim, ref._data.ndim + 1)
     return _ops.Stack.apply(d, *tensors)
 
 
 @accepts_ndarrays
 @numpy_keywords
 def chunk(input, chunks, dim=0):
-    d = _norm_dim(dim, input.data.ndim)
-    size = math.ceil(input.data.shape[d] / chunks)
+    d = _norm_dim(dim, input._data.ndim)
+    size = math.ceil(input._data.shape[d] / chunks)
     return split(input, builtins.max(size, 1), d)
 
 
 @accepts_ndarrays
 @numpy_keywords
 def split(input, split_size_or_sections, dim=0):
-    d = _norm_dim(dim, input.data.ndim)
-    n = input.data.shape[d]
+    d = _norm_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
     if isinstance(split_size_or_sections, (builtins.int, np.integer)):
         bounds = list(range(0, n, split_size_or_sections)) + [n]
     else:
@@ -125,35 +125,35 @@ def split(input, split_size_or_sections, dim=0):
 @accepts_ndarrays
 @numpy_keywords
 def unbind(input, dim=0):
-    d = _norm_dim(dim, input.data.ndim)
-    return tuple(input[(slice(None),) * d + (i,)] for i in range(input.data.shape[d]))
+    d = _norm_dim(dim, input._data.ndim)
+    return tuple(input[(slice(None),) * d + (i,)] for i in range(input._data.shape[d]))
 
 
 @accepts_ndarrays
 def tril(input, diagonal=0):
-    mask = np.tril(np.ones(input.data.shape[-2:], dtype=bool), diagonal)
+    mask = np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
     return where(Tensor(mask), input, zeros_like(input))
 
 
 @accepts_ndarrays
 def triu(input, diagonal=0):
-    mask = np.triu(np.ones(input.data.shape[-2:], dtype=bool), diagonal)
+    mask = np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
     return where(Tensor(mask), input, zeros_like(input))
 
 
 @accepts_ndarrays
 def diag(input, diagonal=0):
     """1-d input: a square matrix with it on the ``diagonal``; 2-d input: that diagonal."""
-    if input.data.ndim == 2:
-        rows = np.arange(input.data.shape[0])
+    if input._data.ndim == 2:
+        rows = np.arange(input._data.shape[0])
         cols = rows + diagonal
-        keep = (cols >= 0) & (cols < input.data.shape[1])
+        keep = (cols >= 0) & (cols < input._data.shape[1])
         return input[rows[keep], cols[keep]]
-    if input.data.ndim != 1:
-        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.data.ndim}D")
-    n = input.data.shape[0] + builtins.abs(diagonal)
+    if input._data.ndim != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input._data.ndim}D")
+    n = input._data.shape[0] + builtins.abs(diagonal)
     out = zeros(n, n, dtype=input.dtype)
-    rows = np.arange(input.data.shape[0]) + builtins.max(-diagonal, 0)
+    rows = np.arange(input._data.shape[0]) + builtins.max(-diagonal, 0)
     out[rows, rows + diagonal] = input      # recorded as CopySlices when input requires grad
     return out
 
@@ -388,11 +388,11 @@ def count_nonzero(input, dim=None):
 @accepts_ndarrays
 @numpy_keywords
 def sort(input, dim=-1, descending=False, stable=False):
-    d = _norm_dim(dim, input.data.ndim)
-    key = -input.data if descending and input.data.dtype != np.bool_ else input.data
+    d = _norm_dim(dim, input._data.ndim)
+    key = -input._data if descending and input._data.dtype != np.bool_ else input._data
     order = np.argsort(key, axis=d, kind="stable")
-    if descending and input.data.dtype == np.bool_:
-        order = np.flip(np.argsort(input.data, axis=d, kind="stable"), axis=d)
+    if descending and input._data.dtype == np.bool_:
+        order = np.flip(np.argsort(input._data, axis=d, kind="stable"), axis=d)
     values = gather_along(input, d, order, _math_ops.SortValues)
     return _SortResult(values, Tensor(order.astype(np.int64)))
 
@@ -406,11 +406,11 @@ def argsort(input, dim=-1, descending=False, stable=False):
 @accepts_ndarrays
 @numpy_keywords
 def topk(input, k, dim=-1, largest=True, sorted=True):
-    d = _norm_dim(dim, input.data.ndim)
-    if not 0 <= k <= input.data.shape[d]:
-        raise RuntimeError(f"selected index k out of range: k={k} but dimension {d} has size {input.data.shape[d]}")
+    d = _norm_dim(dim, input._data.ndim)
+    if not 0 <= k <= input._data.shape[d]:
+        raise RuntimeError(f"selected index k out of range: k={k} but dimension {d} has size {input._data.shape[d]}")
     res = sort(input, dim=d, descending=largest, stable=True)
-    idx = np.take(res.indices.data, np.arange(k), axis=d)
+    idx = np.take(res.indices._data, np.arange(k), axis=d)
     return _TopkResult(gather_along(input, d, idx, _math_ops.TopkValues), Tensor(idx))
 
 
@@ -423,9 +423,9 @@ def gather_along(input, dim, indices, function=_ops.Index):
 def _matmul_checks(a, b, name):
     _check_tensor_arg(a, name)
     _check_tensor_arg(b, name, "other")
-    if a.data.ndim == 0 or b.data.ndim == 0:
+    if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(f"both arguments to {name} need to be at least 1D, but they are "
-                           f"{a.data.ndim}D and {b.data.ndim}D; use * to multiply by a scalar")
+                           f"{a._data.ndim}D and {b._data.ndim}D; use * to multiply by a scalar")
 
 
 @accepts_out
@@ -433,7 +433,7 @@ def _matmul_checks(a, b, name):
 def matmul(input, other):
     """Matrix product with NumPy/torch rules: 1-d vectors, 2-d matrices, batched stacks."""
     _matmul_checks(input, other, "matmul")
-    a, b = input.data, other.data
+    a, b = input._data, other._data
     k_a = a.shape[-1]
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_a != k_b:
@@ -472,9 +472,9 @@ _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "in
 @accepts_ndarrays
 def mm(input, mat2):
     _matmul_checks(input, mat2, "mm")
-    if input.data.ndim != 2 or mat2.data.ndim != 2:
-        raise RuntimeError(f"mm(): both arguments must be 2-d matrices, but got {input.data.ndim}-d and "
-                           f"{mat2.data.ndim}-d tensors; use matmul (or @) for other shapes")
+    if input._data.ndim != 2 or mat2._data.ndim != 2:
+        raise RuntimeError(f"mm(): both arguments must be 2-d matrices, but got {input._data.ndim}-d and "
+                           f"{mat2._data.ndim}-d tensors; use matmul (or @) for other shapes")
     return matmul(input, mat2)
 
 
@@ -482,11 +482,11 @@ def mm(input, mat2):
 @accepts_ndarrays
 def bmm(input, mat2):
     _matmul_checks(input, mat2, "bmm")
-    if input.data.ndim != 3 or mat2.data.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor (got {input.data.ndim}-d and {mat2.data.ndim}-d)")
-    if input.data.shape[0] != mat2.data.shape[0]:
-        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {input.data.shape[0]} "
-                           f"and {mat2.data.shape[0]}")
+    if input._data.ndim != 3 or mat2._data.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor (got {input._data.ndim}-d and {mat2._data.ndim}-d)")
+    if input._data.shape[0] != mat2._data.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {input._data.shape[0]} "
+                           f"and {mat2._data.shape[0]}")
     return matmul(input, mat2)
 
 
@@ -494,8 +494,8 @@ def bmm(input, mat2):
 @accepts_ndarrays
 def dot(input, other):
     _matmul_checks(input, other, "dot")
-    if input.data.ndim != 1 or other.data.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.data.ndim}D and {other.data.ndim}D tensors")
+    if input._data.ndim != 1 or other._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
     return matmul(input, other)
 
 
@@ -663,7 +663,7 @@ def where(condition, input=None, other=None):
     """``where(cond, x, y)``: x where cond is True, else y (broadcast); gradients flow to x and y."""
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_dtype.from_numpy_dtype(cond.dtype)}; compare first, e.g. where(x > 0, x, y)")
@@ -672,8 +672,8 @@ def where(condition, input=None, other=None):
     dtype = _result_dtype(tensors, scalars)
     x = _cast(input, dtype) if isinstance(input, Tensor) else Tensor(_scalar_array(input, dtype))
     y = _cast(other, dtype) if isinstance(other, Tensor) else Tensor(_scalar_array(other, dtype))
-    _check_broadcast(cond.shape, x.data.shape)
-    _check_broadcast(np.broadcast_shapes(cond.shape, x.data.shape), y.data.shape)
+    _check_broadcast(cond.shape, x._data.shape)
+    _check_broadcast(np.broadcast_shapes(cond.shape, x._data.shape), y._data.shape)
     return _ops.Where.apply(cond, x, y)
 
 
@@ -783,15 +783,15 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 @numpy_keywords
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True if |input - other| <= atol + rtol * |other| everywhere (shapes must broadcast)."""
-    o = other.data if isinstance(other, Tensor) else np.asarray(other)
-    _check_broadcast(input.data.shape, np.shape(o))
-    return builtins.bool(np.allclose(input.data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    o = other._data if isinstance(other, Tensor) else np.asarray(other)
+    _check_broadcast(input._data.shape, np.shape(o))
+    return builtins.bool(np.allclose(input._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 @accepts_ndarrays
 def equal(input, other):
     """True if both tensors have the same shape and the same values."""
-    return input.data.shape == other.data.shape and builtins.bool(np.array_equal(input.data, other.data))
+    return input._data.shape == other._data.shape and builtins.bool(np.array_equal(input._data, other._data))
 
 
 def save(obj, f, pickle_protocol=pickle.DEFAULT_PROTOCOL, **kwargs):
@@ -899,7 +899,7 @@ def meshgrid(*tensors, indexing="ij"):
     """Coordinate grids (no gradient). Like torch, ``indexing`` defaults to 'ij'."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
-    return tuple(Tensor(g.copy()) for g in np.meshgrid(*[t.data for t in tensors], indexing=indexing))
+    return tuple(Tensor(g.copy()) for g in np.meshgrid(*[t._data for t in tensors], indexing=indexing))
 
 
 def set_num_threads(n):
@@ -915,6 +915,6 @@ def get_num_threads():
 
 @accepts_ndarrays
 def bincount(input, weights=None, minlength=0):
-    w = None if weights is None else weights.data
-    return Tensor(np.bincount(input.data, weights=w, minlength=minlength).astype(
+    w = None if weights is None else weights._data
+    return Tensor(np.bincount(input._data, weights=w, minlength=minlength).astype(
         np.int64 if w is None else w.dtype))

@@ -105,20 +105,20 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     # ------------------------------------------------------------------------------------
     @property
     def data(self):
-        """The NumPy array holding the values (shared, not copied)."""
-        return self._data
+        """A new Tensor sharing this tensor's memory, with ``requires_grad=False``, no ``grad_fn``
+        and its own version counter (as in PyTorch): ``w.data.mul_(2)`` changes ``w`` unrecorded."""
+        return Tensor(self._data)
 
     @data.setter
     def data(self, value):
-        # ``p.data = other_tensor`` is common PyTorch code: take the other tensor's array
-        if isinstance(value, Tensor):
-            value = value._data
-        elif isinstance(value, np.generic):
-            value = np.asarray(value)
-        elif not isinstance(value, np.ndarray):
-            raise TypeError(f"data must be a Tensor or a NumPy array, but got {type(value).__name__}; "
+        # ``p.data = other_tensor`` (as in PyTorch): self takes the other tensor's memory, any shape
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}; "
                             "wrap values first: t.data = teachnn.tensor(values)")
-        self._data = value
+        if self._requires_grad and not _is_float_array(value._data):
+            raise RuntimeError(f"data set to a tensor that requires gradients must be floating point, "
+                               f"but got {value.dtype}; convert it first, e.g. t.data = other.float()")
+        self._data = value._data
 
     # ------------------------------------------------------------------------------------
     # autograd attributes
@@ -159,7 +159,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
                     "a computed variable in a subgraph that doesn't require differentiation use "
                     "var_no_grad = var.detach().")
             return
-        if value and not _is_float_array(self.data):
+        if value and not _is_float_array(self._data):
             raise RuntimeError(
                 "Only Tensors of floating point dtype can require gradients: this tensor has dtype "
                 f"{self.dtype}. Convert it first, e.g. x = x.float() (or create it from float values "
@@ -228,7 +228,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
 
     def detach(self):
         """A new tensor sharing the same data, cut off from the graph."""
-        return Tensor(self.data)
+        return Tensor(self._data)
 
     def detach_(self):
         self.grad_fn = None
@@ -240,37 +240,37 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     # ------------------------------------------------------------------------------------
     @property
     def shape(self):
-        return Size(self.data.shape)
+        return Size(self._data.shape)
 
     @numpy_keywords
     def size(self, dim=None):
         """``size()`` is the shape; ``size(d)`` is the length of axis ``d``."""
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[_norm_dim(dim, self.data.ndim)]
+            return Size(self._data.shape)
+        return self._data.shape[_norm_dim(dim, self._data.ndim)]
 
     @property
     def dtype(self):
-        return _dtype.from_numpy_dtype(self.data.dtype)
+        return _dtype.from_numpy_dtype(self._data.dtype)
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def ndimension(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     def nelement(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     def element_size(self):
-        return self.data.itemsize
+        return self._data.itemsize
 
     @property
     def device(self):
@@ -281,17 +281,17 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         return False
 
     def is_floating_point(self):
-        return _is_float_array(self.data)
+        return _is_float_array(self._data)
 
     def is_contiguous(self, memory_format=None):
-        return builtins.bool(self.data.flags.c_contiguous)
+        return builtins.bool(self._data.flags.c_contiguous)
 
     def stride(self, dim=None):
-        strides = tuple(s // self.data.itemsize for s in self.data.strides)
-        return strides if dim is None else strides[_norm_dim(dim, self.data.ndim)]
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_norm_dim(dim, self._data.ndim)]
 
     def data_ptr(self):
-        return self.data.__array_interface__["data"][0]
+        return self._data.__array_interface__["data"][0]
 
     def __hash__(self):
         return id(self)
@@ -326,7 +326,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         return teachnn._ops.Clone.apply(self)
 
     def contiguous(self, memory_format=None):
-        if self.data.flags.c_contiguous:
+        if self._data.flags.c_contiguous:
             return self
         return teachnn._ops.Clone.apply(self)
 
@@ -340,7 +340,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         return _tensor_repr(self)
 
     def __format__(self, spec):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
@@ -370,7 +370,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         if isinstance(other, numbers.Number):
             x = self
             dtype = _result_dtype([self], [other])
-            if dtype != self.data.dtype:
+            if dtype != self._data.dtype:
                 x = self.to(_dtype.from_numpy_dtype(dtype))
             return teachnn._ops.RSub.apply(x, other)
         y, x = _binary_operands(self, other, "sub")
@@ -414,9 +414,9 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         if rounding_mode == "floor":
             return self.__floordiv__(other)
         if rounding_mode == "trunc":
-            o = other.data if isinstance(other, Tensor) else other
-            out = np.trunc(self.data / o)
-            return Tensor(out.astype(np.result_type(self.data, o)) if self.data.dtype.kind in "iu"
+            o = other._data if isinstance(other, Tensor) else other
+            out = np.trunc(self._data / o)
+            return Tensor(out.astype(np.result_type(self._data, o)) if self._data.dtype.kind in "iu"
                           else out)
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
@@ -424,21 +424,21 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     true_divide = __truediv__
 
     def __floordiv__(self, other):
-        o = other.data if isinstance(other, Tensor) else other
-        return Tensor(np.asarray(np.floor_divide(self.data, o)))
+        o = other._data if isinstance(other, Tensor) else other
+        return Tensor(np.asarray(np.floor_divide(self._data, o)))
 
     def __rfloordiv__(self, other):
-        o = other.data if isinstance(other, Tensor) else other
-        return Tensor(np.asarray(np.floor_divide(o, self.data)))
+        o = other._data if isinstance(other, Tensor) else other
+        return Tensor(np.asarray(np.floor_divide(o, self._data)))
 
     def __mod__(self, other):
-        o = other.data if isinstance(other, Tensor) else other
-        return Tensor(np.asarray(np.mod(self.data, o)))
+        o = other._data if isinstance(other, Tensor) else other
+        return Tensor(np.asarray(np.mod(self._data, o)))
 
     remainder = __mod__
 
     def __neg__(self):
-        if self.data.dtype == np.bool_:
+        if self._data.dtype == np.bool_:
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
         return teachnn._ops.Neg.apply(self)
@@ -452,7 +452,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     def __pow__(self, exponent):
         if isinstance(exponent, numbers.Number):
             x = self
-            if self.data.dtype.kind in "iub" and isinstance(exponent, builtins.float):
+            if self._data.dtype.kind in "iub" and isinstance(exponent, builtins.float):
                 x = self.to(_dtype.get_default_dtype())
             return teachnn._ops.PowScalar.apply(x, exponent)
         x, y = _binary_operands(self, exponent, "pow")
@@ -461,7 +461,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     def __rpow__(self, base):
         if isinstance(base, numbers.Number):
             x = self
-            if self.data.dtype.kind in "iub" and isinstance(base, builtins.float):
+            if self._data.dtype.kind in "iub" and isinstance(base, builtins.float):
                 x = self.to(_dtype.get_default_dtype())
             return teachnn._ops.RPow.apply(x, base)
         y, x = _binary_operands(self, base, "pow")
@@ -474,7 +474,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         return self.__pow__(2)
 
     def reciprocal(self):
-        x = self if _is_float_array(self.data) else self.to(_dtype.get_default_dtype())
+        x = self if _is_float_array(self._data) else self.to(_dtype.get_default_dtype())
         return teachnn._ops.Reciprocal.apply(x)
 
     def __matmul__(self, other):
@@ -567,20 +567,20 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         tracking = grad_mode._grad_enabled and (
             self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
         if tracking:
-            old = Tensor(self.data.copy())                        # the value before the update
+            old = Tensor(self._data.copy())                        # the value before the update
             old.grad_fn, old._output_nr, old._requires_grad = self.grad_fn, self._output_nr, self._requires_grad
             old._accumulator = self._accumulator
             result = op(old, other)
         else:
             with grad_mode.no_grad():
-                result = op(Tensor(self.data), other)
-        _check_inplace_cast(result.data.dtype, self.data.dtype)
-        if self.data.shape != result.data.shape:
+                result = op(Tensor(self._data), other)
+        _check_inplace_cast(result._data.dtype, self._data.dtype)
+        if self._data.shape != result._data.shape:
             raise RuntimeError(
                 f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                 f"{list(result.shape)}: an in-place operation cannot change the shape of its "
                 "target. Use the out-of-place form (x = x + y) instead.")
-        np.copyto(self.data, result.data, casting="unsafe")
+        np.copyto(self._data, result._data, casting="unsafe")
         self._version += 1
         if tracking:
             self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, True
@@ -591,7 +591,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     # ------------------------------------------------------------------------------------
     def _write(self, values):
         self._check_inplace_allowed()
-        np.copyto(self.data, values, casting="unsafe")
+        np.copyto(self._data, values, casting="unsafe")
         self._version += 1
         return self
 
@@ -605,9 +605,9 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         return self._write(0)
 
     def copy_(self, src, non_blocking=False):
-        values = src.data if isinstance(src, Tensor) else np.asarray(src)
+        values = src._data if isinstance(src, Tensor) else np.asarray(src)
         try:
-            np.broadcast_to(values, self.data.shape)
+            np.broadcast_to(values, self._data.shape)
         except ValueError:
             raise RuntimeError(
                 f"copy_: the source of shape {list(values.shape)} can't be broadcast to the target "
@@ -616,29 +616,29 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
 
     @numpy_keywords
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        return self._write(_np_rng(generator).uniform(a, b, size=self.data.shape))
+        return self._write(_np_rng(generator).uniform(a, b, size=self._data.shape))
 
     @numpy_keywords
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        return self._write(_np_rng(generator).normal(mean, std, size=self.data.shape))
+        return self._write(_np_rng(generator).normal(mean, std, size=self._data.shape))
 
     def bernoulli_(self, p=0.5, generator=None):
-        return self._write(_np_rng(generator).random(size=self.data.shape) < p)
+        return self._write(_np_rng(generator).random(size=self._data.shape) < p)
 
     def random_(self, low=0, high=None, generator=None):
         if high is None:
             low, high = 0, low
-        return self._write(_np_rng(generator).integers(low, high, size=self.data.shape))
+        return self._write(_np_rng(generator).integers(low, high, size=self._data.shape))
 
     def exponential_(self, lambd=1.0, generator=None):
-        return self._write(_np_rng(generator).exponential(1.0 / lambd, size=self.data.shape))
+        return self._write(_np_rng(generator).exponential(1.0 / lambd, size=self._data.shape))
 
     # ------------------------------------------------------------------------------------
     # comparisons and logic (results are bool tensors, never part of the graph)
     # ------------------------------------------------------------------------------------
     def _compare(self, other, ufunc):
         o = _comparison_operand(self, other)
-        return Tensor(np.asarray(ufunc(self.data, o)))
+        return Tensor(np.asarray(ufunc(self._data, o)))
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -662,45 +662,45 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     greater, less, greater_equal, less_equal, not_equal = __gt__, __lt__, __ge__, __le__, __ne__
 
     def __invert__(self):
-        if self.data.dtype == np.bool_:
-            return Tensor(~self.data)
-        if self.data.dtype.kind in "iu":
-            return Tensor(np.invert(self.data))
+        if self._data.dtype == np.bool_:
+            return Tensor(~self._data)
+        if self._data.dtype.kind in "iu":
+            return Tensor(np.invert(self._data))
         raise TypeError("~ (bitwise not) is only supported for integer and bool tensors; "
                         "for a float tensor use logical_not()")
 
     def __and__(self, other):
-        return Tensor(np.asarray(self.data & _comparison_operand(self, other)))
+        return Tensor(np.asarray(self._data & _comparison_operand(self, other)))
 
     def __or__(self, other):
-        return Tensor(np.asarray(self.data | _comparison_operand(self, other)))
+        return Tensor(np.asarray(self._data | _comparison_operand(self, other)))
 
     def __xor__(self, other):
-        return Tensor(np.asarray(self.data ^ _comparison_operand(self, other)))
+        return Tensor(np.asarray(self._data ^ _comparison_operand(self, other)))
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def logical_not(self):
-        return Tensor(np.logical_not(self.data))
+        return Tensor(np.logical_not(self._data))
 
     def logical_and(self, other):
-        return Tensor(np.logical_and(self.data, _comparison_operand(self, other)))
+        return Tensor(np.logical_and(self._data, _comparison_operand(self, other)))
 
     def logical_or(self, other):
-        return Tensor(np.logical_or(self.data, _comparison_operand(self, other)))
+        return Tensor(np.logical_or(self._data, _comparison_operand(self, other)))
 
     def isnan(self):
-        return Tensor(np.isnan(self.data))
+        return Tensor(np.isnan(self._data))
 
     def isinf(self):
-        return Tensor(np.isinf(self.data))
+        return Tensor(np.isinf(self._data))
 
     def isfinite(self):
-        return Tensor(np.isfinite(self.data))
+        return Tensor(np.isfinite(self._data))
 
     @numpy_keywords
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return Tensor(np.isclose(self.data, _comparison_operand(self, other), rtol=rtol, atol=atol,
+        return Tensor(np.isclose(self._data, _comparison_operand(self, other), rtol=rtol, atol=atol,
                                  equal_nan=equal_nan))
 
     @numpy_keywords
@@ -712,31 +712,31 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
 
     @numpy_keywords
     def any(self, dim=None, keepdim=False):
-        axis = None if dim is None else _norm_dims(dim, self.data.ndim)
-        return Tensor(np.asarray(np.any(self.data, axis=axis, keepdims=keepdim)))
+        axis = None if dim is None else _norm_dims(dim, self._data.ndim)
+        return Tensor(np.asarray(np.any(self._data, axis=axis, keepdims=keepdim)))
 
     @numpy_keywords
     def all(self, dim=None, keepdim=False):
-        axis = None if dim is None else _norm_dims(dim, self.data.ndim)
-        return Tensor(np.asarray(np.all(self.data, axis=axis, keepdims=keepdim)))
+        axis = None if dim is None else _norm_dims(dim, self._data.ndim)
+        return Tensor(np.asarray(np.all(self._data, axis=axis, keepdims=keepdim)))
 
     def nonzero(self, as_tuple=False):
-        idx = np.nonzero(self.data)
+        idx = np.nonzero(self._data)
         if as_tuple:
             return tuple(Tensor(i.astype(np.int64)) for i in idx)
         return Tensor(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64))
 
     @numpy_keywords
     def count_nonzero(self, dim=None):
-        axis = None if dim is None else _norm_dims(dim, self.data.ndim)
-        return Tensor(np.asarray(np.count_nonzero(self.data, axis=axis), dtype=np.int64))
+        axis = None if dim is None else _norm_dims(dim, self._data.ndim)
+        return Tensor(np.asarray(np.count_nonzero(self._data, axis=axis), dtype=np.int64))
 
     # ------------------------------------------------------------------------------------
     # elementwise functions
     # ------------------------------------------------------------------------------------
     def _float_input(self):
         """Integer tensors are converted to the default float dtype first (as torch does)."""
-        return self if _is_float_array(self.data) else self.to(_dtype.get_default_dtype())
+        return self if _is_float_array(self._data) else self.to(_dtype.get_default_dtype())
 
     def exp(self):
         return teachnn._ops.Exp.apply(self._float_input())
@@ -781,7 +781,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
                 out = teachnn.minimum(out, max if isinstance(max, Tensor) else teachnn.tensor(max, dtype=self.dtype))
             return out
         x = self
-        if self.data.dtype.kind in "iub" and (isinstance(min, builtins.float) or isinstance(max, builtins.float)):
+        if self._data.dtype.kind in "iub" and (isinstance(min, builtins.float) or isinstance(max, builtins.float)):
             x = self._float_input()
         return teachnn._ops.Clamp.apply(x, min, max)
 
@@ -798,19 +798,19 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     def softmax(self, dim, dtype=None):
         """exp(x) / exp(x).sum(dim), computed stably (the max is subtracted first)."""
         x = self._float_input() if dtype is None else self.to(dtype)
-        return teachnn._ops.Softmax.apply(x, _norm_dim(dim, self.data.ndim), x.data.dtype)
+        return teachnn._ops.Softmax.apply(x, _norm_dim(dim, self._data.ndim), x._data.dtype)
 
     @numpy_keywords
     def log_softmax(self, dim, dtype=None):
         """x - logsumexp(x, dim), computed stably."""
         x = self._float_input() if dtype is None else self.to(dtype)
-        return teachnn._ops.LogSoftmax.apply(x, _norm_dim(dim, self.data.ndim), x.data.dtype)
+        return teachnn._ops.LogSoftmax.apply(x, _norm_dim(dim, self._data.ndim), x._data.dtype)
 
     @numpy_keywords
     def logsumexp(self, dim, keepdim=False):
-        dims = _norm_dims(dim, self.data.ndim)
-        m = Tensor(np.max(self.data, axis=dims, keepdims=True))
-        m = Tensor(np.where(np.isfinite(m.data), m.data, 0).astype(self.data.dtype))
+        dims = _norm_dims(dim, self._data.ndim)
+        m = Tensor(np.max(self._data, axis=dims, keepdims=True))
+        m = Tensor(np.where(np.isfinite(m._data), m._data, 0).astype(self._data.dtype))
         out = (self - m).exp().sum(dims, keepdim=True).log() + m
         return out if keepdim else out.squeeze(dims)
 
@@ -825,7 +825,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
 
     @numpy_keywords
     def masked_fill(self, mask, value):
-        m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {m.dtype}")
         v = value if isinstance(value, Tensor) else teachnn.tensor(value, dtype=self.dtype)
@@ -843,24 +843,24 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         x = self
         if dtype is not None:
             x = self.to(dtype)
-        elif self.data.dtype.kind in "iub":
+        elif self._data.dtype.kind in "iub":
             x = self.to(_dtype.int64)
         if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
             return teachnn._ops.SumAll.apply(x, None, False)
-        return teachnn._ops.Sum.apply(x, _norm_dims(dim, self.data.ndim), keepdim)
+        return teachnn._ops.Sum.apply(x, _norm_dims(dim, self._data.ndim), keepdim)
 
     @numpy_keywords
     def mean(self, dim=None, keepdim=False, dtype=None):
         """Average of all elements, or over ``dim``. Needs a floating dtype, like torch."""
         x = self if dtype is None else self.to(dtype)
-        if not _is_float_array(x.data):
+        if not _is_float_array(x._data):
             raise RuntimeError(
                 f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
                 f"complex dtype. Got: {_TYPE_NAMES.get(x.dtype.name, x.dtype.name)[:-6]}. "
                 "Convert first: t.float().mean()")
         if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
             return teachnn._ops.MeanAll.apply(x, None, False)
-        return teachnn._ops.Mean.apply(x, _norm_dims(dim, self.data.ndim), keepdim)
+        return teachnn._ops.Mean.apply(x, _norm_dims(dim, self._data.ndim), keepdim)
 
     @numpy_keywords
     def prod(self, dim=None, keepdim=False, dtype=None):
@@ -868,29 +868,29 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         x = self
         if dtype is not None:
             x = self.to(dtype)
-        elif self.data.dtype.kind in "iub":
+        elif self._data.dtype.kind in "iub":
             x = self.to(_dtype.int64)
         if dim is None:
             return teachnn._ops.ProdAll.apply(x)
-        return teachnn._ops.Prod.apply(x, _norm_dim(dim, self.data.ndim) if self.data.ndim else 0, keepdim)
+        return teachnn._ops.Prod.apply(x, _norm_dim(dim, self._data.ndim) if self._data.ndim else 0, keepdim)
 
     @numpy_keywords
     def cumsum(self, dim, dtype=None):
         """Running sum along ``dim``: [1, 2, 3] -> [1, 3, 6]."""
         x = self if dtype is None else self.to(dtype)
-        if dtype is None and self.data.dtype.kind in "iub":
+        if dtype is None and self._data.dtype.kind in "iub":
             x = self.to(_dtype.int64)
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             _norm_dim(dim, 0)
             return x.clone()
-        return teachnn._ops.Cumsum.apply(x, _norm_dim(dim, self.data.ndim))
+        return teachnn._ops.Cumsum.apply(x, _norm_dim(dim, self._data.ndim))
 
     def _var_args(self, dim, unbiased, correction, keepdim, name):
-        if not _is_float_array(self.data):
+        if not _is_float_array(self._data):
             raise RuntimeError(f"{name}(): input dtype should be floating point, but got {self.dtype}")
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
-        dims = None if dim is None else _norm_dims(dim, self.data.ndim)
+        dims = None if dim is None else _norm_dims(dim, self._data.ndim)
         return dims, correction, keepdim
 
     @numpy_keywords
@@ -913,17 +913,17 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
             other = dim
         if other is not None:
             return teachnn.maximum(self, other) if is_max else teachnn.minimum(self, other)
-        if self.data.size == 0:
+        if self._data.size == 0:
             raise RuntimeError(
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument.")
         if dim is None:
             return (teachnn._ops.MaxAll if is_max else teachnn._ops.MinAll).apply(self)
-        d = _norm_dim(dim, self.data.ndim)
-        d = 0 if self.data.ndim == 0 else d
+        d = _norm_dim(dim, self._data.ndim)
+        d = 0 if self._data.ndim == 0 else d
         values, indices = (teachnn._ops.MaxDim if is_max else teachnn._ops.MinDim).apply(
-            self if self.data.ndim else self.reshape(1), d, keepdim or self.data.ndim == 0)
-        if self.data.ndim == 0:
+            self if self._data.ndim else self.reshape(1), d, keepdim or self._data.ndim == 0)
+        if self._data.ndim == 0:
             values, indices = values.reshape(()), indices.reshape(())
         return (_MaxResult if is_max else _MinResult)(values, indices)
 
@@ -939,12 +939,12 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
 
     @numpy_keywords
     def amax(self, dim=(), keepdim=False):
-        dims = None if dim in ((), []) or dim is None else _norm_dims(dim, self.data.ndim)
+        dims = None if dim in ((), []) or dim is None else _norm_dims(dim, self._data.ndim)
         return teachnn._ops.Amax.apply(self, dims, keepdim)
 
     @numpy_keywords
     def amin(self, dim=(), keepdim=False):
-        dims = None if dim in ((), []) or dim is None else _norm_dims(dim, self.data.ndim)
+        dims = None if dim in ((), []) or dim is None else _norm_dims(dim, self._data.ndim)
         return teachnn._ops.Amin.apply(self, dims, keepdim)
 
     @numpy_keywords
@@ -976,13 +976,13 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         """Same data, new shape (one entry may be -1: inferred). The number of elements must match."""
         if len(shape) == 1 and (isinstance(shape[0], _dtype.dtype)):
             return self._view_as_dtype(shape[0])
-        shape = _infer_shape(_shape_args(shape, "view"), self.data.size, self.data.shape, "view")
+        shape = _infer_shape(_shape_args(shape, "view"), self._data.size, self._data.shape, "view")
         return teachnn._ops.View.apply(self, shape)
 
     @numpy_keywords
     def reshape(self, *shape):
         """Like ``view``: a new shape with the same number of elements (-1 is inferred)."""
-        shape = _infer_shape(_shape_args(shape, "reshape"), self.data.size, self.data.shape, "reshape")
+        shape = _infer_shape(_shape_args(shape, "reshape"), self._data.size, self._data.shape, "reshape")
         return teachnn._ops.View.apply(self, shape)
 
     def view_as(self, other):
@@ -994,38 +994,38 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     @numpy_keywords
     def flatten(self, start_dim=0, end_dim=-1):
         """Merge axes start_dim..end_dim into one: (N, C, H, W).flatten(1) -> (N, C*H*W)."""
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             return teachnn._ops.View.apply(self, (1,))
-        start = _norm_dim(start_dim, self.data.ndim)
-        end = _norm_dim(end_dim, self.data.ndim)
+        start = _norm_dim(start_dim, self._data.ndim)
+        end = _norm_dim(end_dim, self._data.ndim)
         if start > end:
             raise RuntimeError(f"flatten() has invalid args: start_dim ({start_dim}) cannot come "
                                f"after end_dim ({end_dim})")
-        shape = self.data.shape
+        shape = self._data.shape
         if start == end:
             return self
         merged = int(np.prod(shape[start:end + 1], dtype=np.int64))
         return teachnn._ops.View.apply(self, shape[:start] + (merged,) + shape[end + 1:])
 
     def unflatten(self, dim, sizes):
-        d = _norm_dim(dim, self.data.ndim)
-        sizes = _infer_shape(tuple(sizes), self.data.shape[d], (self.data.shape[d],), "unflatten")
-        return teachnn._ops.View.apply(self, self.data.shape[:d] + sizes + self.data.shape[d + 1:])
+        d = _norm_dim(dim, self._data.ndim)
+        sizes = _infer_shape(tuple(sizes), self._data.shape[d], (self._data.shape[d],), "unflatten")
+        return teachnn._ops.View.apply(self, self._data.shape[:d] + sizes + self._data.shape[d + 1:])
 
     @numpy_keywords
     def unsqueeze(self, dim):
         """Insert an axis of size 1 at ``dim``: (3,).unsqueeze(0) -> (1, 3)."""
-        d = _norm_dim(dim, self.data.ndim + 1)
-        shape = self.data.shape[:d] + (1,) + self.data.shape[d:]
+        d = _norm_dim(dim, self._data.ndim + 1)
+        shape = self._data.shape[:d] + (1,) + self._data.shape[d:]
         return teachnn._ops.Unsqueeze.apply(self, shape)
 
     @numpy_keywords
     def squeeze(self, dim=None):
         """Remove axes of size 1 (all of them, or only ``dim`` if it has size 1)."""
-        shape = self.data.shape
+        shape = self._data.shape
         if dim is None:
             return teachnn._ops.Squeeze.apply(self, tuple(n for n in shape if n != 1))
-        dims = _norm_dims(dim, self.data.ndim) if self.data.ndim else ()
+        dims = _norm_dims(dim, self._data.ndim) if self._data.ndim else ()
         new_shape = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
         return teachnn._ops.SqueezeDim.apply(self, new_shape)
 
@@ -1033,12 +1033,12 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     def permute(self, *dims):
         """Reorder the axes: (N, H, W, C).permute(0, 3, 1, 2) -> (N, C, H, W)."""
         dims = _shape_args(dims, "permute")
-        if len(dims) != self.data.ndim:
+        if len(dims) != self._data.ndim:
             raise RuntimeError(
                 f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
-                f"length of the desired ordering of dimensions i.e. input.dim() = {self.data.ndim} is "
+                f"length of the desired ordering of dimensions i.e. input.dim() = {self._data.ndim} is "
                 f"not equal to len(dims) = {len(dims)}")
-        normalized = tuple(_norm_dim(d, self.data.ndim) for d in dims)
+        normalized = tuple(_norm_dim(d, self._data.ndim) for d in dims)
         if len(set(normalized)) != len(normalized):
             raise RuntimeError(f"permute(): duplicate dims are not allowed (got {list(dims)})")
         return teachnn._ops.Permute.apply(self, normalized)
@@ -1046,9 +1046,9 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     @numpy_keywords
     def transpose(self, dim0, dim1):
         """Swap two axes."""
-        order = list(range(self.data.ndim))
-        a, b = _norm_dim(dim0, self.data.ndim), _norm_dim(dim1, self.data.ndim)
-        if self.data.ndim == 0:
+        order = list(range(self._data.ndim))
+        a, b = _norm_dim(dim0, self._data.ndim), _norm_dim(dim1, self._data.ndim)
+        if self._data.ndim == 0:
             return self
         order[a], order[b] = order[b], order[a]
         return teachnn._ops.Transpose.apply(self, tuple(order))
@@ -1058,14 +1058,14 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
 
     def t(self):
         """Transpose a matrix (tensors of at most 2 dimensions)."""
-        if self.data.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.data.ndim}D; "
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D; "
                                "use transpose(dim0, dim1) or permute(...) for more dimensions")
-        return teachnn._ops.T.apply(self, tuple(range(self.data.ndim))[::-1])
+        return teachnn._ops.T.apply(self, tuple(range(self._data.ndim))[::-1])
 
     @property
     def T(self):
-        return teachnn._ops.Permute.apply(self, tuple(range(self.data.ndim))[::-1])
+        return teachnn._ops.Permute.apply(self, tuple(range(self._data.ndim))[::-1])
 
     @property
     def mT(self):
@@ -1075,7 +1075,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     def expand(self, *sizes):
         """Broadcast to a bigger shape without copying; -1 keeps a size."""
         sizes = _shape_args(sizes, "expand")
-        shape = self.data.shape
+        shape = self._data.shape
         if len(sizes) < len(shape):
             raise RuntimeError(
                 f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
@@ -1104,10 +1104,10 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     def repeat(self, *repeats):
         """Tile the tensor: (2, 3).repeat(2, 1) -> (4, 3)."""
         repeats = _shape_args(repeats, "repeat")
-        if len(repeats) < self.data.ndim:
+        if len(repeats) < self._data.ndim:
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                                f"dimensions of tensor (got {len(repeats)} repeats for a "
-                               f"{self.data.ndim}-d tensor)")
+                               f"{self._data.ndim}-d tensor)")
         return teachnn._ops.Repeat.apply(self, tuple(repeats))
 
     @numpy_keywords
@@ -1159,14 +1159,14 @@ def _as_array(data):
 
 def _arg_reduce(t, dim, keepdim, fn):
     if dim is None:
-        out = np.asarray(fn(t.data.reshape(-1)))
+        out = np.asarray(fn(t._data.reshape(-1)))
         if keepdim:
-            out = out.reshape((1,) * t.data.ndim)
+            out = out.reshape((1,) * t._data.ndim)
         return Tensor(out.astype(np.int64))
-    d = _norm_dim(dim, t.data.ndim)
-    if t.data.ndim == 0:
+    d = _norm_dim(dim, t._data.ndim)
+    if t._data.ndim == 0:
         return Tensor(np.asarray(0, dtype=np.int64))
-    out = fn(t.data, axis=d)
+    out = fn(t._data, axis=d)
     if keepdim:
         out = np.expand_dims(out, d)
     return Tensor(np.asarray(out).astype(np.int64))

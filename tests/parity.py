@@ -39,7 +39,7 @@ def to_numpy(t) -> np.ndarray:
     if torch is not None and isinstance(t, torch.Tensor):
         return t.cpu().numpy()
     if isinstance(t, teachnn.Tensor):
-        return np.asarray(t.data)
+        return np.asarray(t._data)
     return np.asarray(t)
 
 

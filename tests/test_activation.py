@@ -97,8 +97,8 @@ def test_forward_matches_numpy_formula(name, fn, ref, kinks):
     rng = np.random.default_rng(1)
     a = away_from_kinks(rng, (3, 4), kinks)
     out = fn(teachnn, t64(a, grad=False))
-    np.testing.assert_allclose(out.data, ref(a), rtol=1e-12, atol=1e-12)
-    assert out.data.dtype == np.float64 and out.shape == a.shape
+    np.testing.assert_allclose(out._data, ref(a), rtol=1e-12, atol=1e-12)
+    assert out._data.dtype == np.float64 and out.shape == a.shape
 
 
 @pytest.mark.parametrize("name,fn,ref,kinks", CASES, ids=IDS)
@@ -121,7 +121,7 @@ def test_parity_float32(name, fn, ref, kinks):
     rng = np.random.default_rng(4)
     t_out, _ = assert_parity(fn, [away_from_kinks(rng, (5, 6), kinks)], dtype="float32",
                              atol=1e-5, rtol=1e-5)
-    assert t_out[0].data.dtype == np.float32
+    assert t_out[0]._data.dtype == np.float32
 
 
 @requires_torch
@@ -137,13 +137,13 @@ def test_relu_kink_gradient_is_zero_like_torch():
     # PyTorch's convention: relu'(0) = 0, leaky_relu'(0) = slope, hardtanh' = 0 at the ends
     x = t64([-1.0, 0.0, 2.0])
     F.relu(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 0.0, 1.0])
     x = t64([-1.0, 0.0, 2.0])
     F.leaky_relu(x, 0.1).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.1, 0.1, 1.0])
+    np.testing.assert_array_equal(x.grad._data, [0.1, 0.1, 1.0])
     x = t64([-1.0, 0.0, 1.0])
     F.hardtanh(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 1.0, 0.0])
 
 
 def test_extreme_inputs_stay_finite():
@@ -153,22 +153,22 @@ def test_extreme_inputs_stay_finite():
                F.softsign, lambda v: F.softmin(v, 0)):
         x.grad = None
         y = fn(x)
-        assert np.all(np.isfinite(y.data)), fn
+        assert np.all(np.isfinite(y._data)), fn
         y.sum().backward()
-        assert np.all(np.isfinite(x.grad.data)), fn
-    np.testing.assert_allclose(F.sigmoid(x).data, [0, 1.9287498479639178e-22, 0.5, 1, 1])
-    np.testing.assert_allclose(F.softplus(x).data[[0, 4]], [0, 1000])
+        assert np.all(np.isfinite(x.grad._data)), fn
+    np.testing.assert_allclose(F.sigmoid(x)._data, [0, 1.9287498479639178e-22, 0.5, 1, 1])
+    np.testing.assert_allclose(F.softplus(x)._data[[0, 4]], [0, 1000])
     ls = F.log_softmax(t64([0.0, 1000.0], grad=False), 0)
-    np.testing.assert_allclose(ls.data, [-1000.0, 0.0])
+    np.testing.assert_allclose(ls._data, [-1000.0, 0.0])
 
 
 def test_softmax_rows_sum_to_one_and_hand_example():
     x = t64([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]], grad=False)
     y = F.softmax(x, dim=1)
     e = np.exp([1.0, 2.0, 3.0])
-    np.testing.assert_allclose(y.data[0], e / e.sum())
-    np.testing.assert_allclose(y.data[1], [1 / 3] * 3)
-    np.testing.assert_allclose(y.data.sum(1), [1.0, 1.0])
+    np.testing.assert_allclose(y._data[0], e / e.sum())
+    np.testing.assert_allclose(y._data[1], [1 / 3] * 3)
+    np.testing.assert_allclose(y._data.sum(1), [1.0, 1.0])
 
 
 @pytest.mark.parametrize("ndim,expected_dim", [(1, 0), (2, 1), (3, 0), (4, 1)])
@@ -178,7 +178,7 @@ def test_softmax_implicit_dim_warns_and_follows_torch_rule(ndim, expected_dim):
     with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
         y = F.softmax(t64(a, grad=False))
     ref = np.exp(a) / np.exp(a).sum(expected_dim, keepdims=True)
-    np.testing.assert_allclose(y.data, ref)
+    np.testing.assert_allclose(y._data, ref)
     with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax") as rec:
         F.log_softmax(t64(a, grad=False))
     assert rec[0].filename == __file__           # the warning points at the learner's line
@@ -194,7 +194,7 @@ def test_softmax_bad_dim_raises_index_error():
 
 def test_softmax_dtype_argument_casts():
     y = F.softmax(Tensor(np.array([1.0, 2.0], dtype=np.float32)), dim=0, dtype=teachnn.float64)
-    assert y.data.dtype == np.float64
+    assert y._data.dtype == np.float64
 
 
 def test_gelu_bad_approximate():
@@ -214,10 +214,10 @@ def test_inplace_relu_without_grad_changes_input():
     x = Tensor(np.array([-1.0, 2.0, -3.0]))
     y = F.relu(x, inplace=True)
     assert y is x
-    np.testing.assert_array_equal(x.data, [0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(x._data, [0.0, 2.0, 0.0])
     m = nn.ReLU(inplace=True)
     z = Tensor(np.array([-5.0, 5.0]))
-    assert m(z) is z and z.data.tolist() == [0.0, 5.0]
+    assert m(z) is z and z._data.tolist() == [0.0, 5.0]
 
 
 def test_inplace_on_leaf_requiring_grad_raises():
@@ -232,8 +232,8 @@ def test_inplace_inside_graph_gives_correct_gradient():
     y = nn.ReLU(inplace=True)(h)
     assert y is h                            # the same object, as in PyTorch
     y.sum().backward()
-    np.testing.assert_array_equal(y.data, [0.0, 4.0, 6.0])
-    np.testing.assert_array_equal(x.grad.data, [0.0, 2.0, 2.0])
+    np.testing.assert_array_equal(y._data, [0.0, 4.0, 6.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 2.0, 2.0])
 
 
 # ------------------------------------------------------------------ PReLU
@@ -241,10 +241,10 @@ def test_prelu_hand_example_and_weight_gradient():
     x = t64([[-2.0, 3.0], [-1.0, -4.0]])
     w = t64([0.5, 0.1])                      # channel 0 slope 0.5, channel 1 slope 0.1
     y = F.prelu(x, w)
-    np.testing.assert_allclose(y.data, [[-1.0, 3.0], [-0.5, -0.4]])
+    np.testing.assert_allclose(y._data, [[-1.0, 3.0], [-0.5, -0.4]])
     y.sum().backward()
-    np.testing.assert_allclose(w.grad.data, [-3.0, -4.0])      # sum of negative inputs
-    np.testing.assert_allclose(x.grad.data, [[0.5, 1.0], [0.5, 0.1]])
+    np.testing.assert_allclose(w.grad._data, [-3.0, -4.0])      # sum of negative inputs
+    np.testing.assert_allclose(x.grad._data, [[0.5, 1.0], [0.5, 0.1]])
 
 
 @pytest.mark.parametrize("shape,nw", [((3, 4, 5), 4), ((3, 4, 5), 1), ((6,), 1),
@@ -278,8 +278,8 @@ def test_prelu_dtype_mismatch_teaches():
 def test_prelu_module_parameter():
     m = nn.PReLU(3, init=0.1)
     assert list(m.state_dict().keys()) == ["weight"]
-    np.testing.assert_allclose(m.weight.data, [0.1, 0.1, 0.1])
-    assert m.weight.data.dtype == np.float32
+    np.testing.assert_allclose(m.weight._data, [0.1, 0.1, 0.1])
+    assert m.weight._data.dtype == np.float32
     assert [n for n, _ in m.named_parameters()] == ["weight"]
 
 
@@ -464,20 +464,20 @@ def test_softmax_of_a_single_number():
 def test_sigmoid_tanh_of_integers_give_float32_like_torch():
     x = Tensor(np.array([-1, 0, 2]))
     s, t = F.sigmoid(x), F.tanh(x)
-    assert s.data.dtype == np.float32 and t.data.dtype == np.float32
-    np.testing.assert_allclose(s.data, 1 / (1 + np.exp([1.0, 0.0, -2.0])), rtol=1e-6)
-    np.testing.assert_allclose(t.data, np.tanh([-1.0, 0.0, 2.0]), rtol=1e-6)
-    np.testing.assert_array_equal(F.relu(x).data, [0, 0, 2])       # relu keeps int64
-    assert F.relu(x).data.dtype == np.int64
+    assert s._data.dtype == np.float32 and t._data.dtype == np.float32
+    np.testing.assert_allclose(s._data, 1 / (1 + np.exp([1.0, 0.0, -2.0])), rtol=1e-6)
+    np.testing.assert_allclose(t._data, np.tanh([-1.0, 0.0, 2.0]), rtol=1e-6)
+    np.testing.assert_array_equal(F.relu(x)._data, [0, 0, 2])       # relu keeps int64
+    assert F.relu(x)._data.dtype == np.int64
 
 
 def test_hard_activation_kinks_follow_torch():
     x = t64([-3.0, 3.0, 0.0])
     F.hardswish(x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [0.0, 1.0, 0.5])
+    np.testing.assert_allclose(x.grad._data, [0.0, 1.0, 0.5])
     x = t64([-3.0, 3.0, 0.0])
     F.hardsigmoid(x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [0.0, 0.0, 1 / 6])
+    np.testing.assert_allclose(x.grad._data, [0.0, 0.0, 1 / 6])
 
 
 def test_softmin_implicit_dim_warns_at_caller():

@@ -158,7 +158,7 @@ def test_each_activation_is_one_function():
              (x.log_softmax(1), F.log_softmax(x, 1)), (teachnn.softmax(x, 1), F.softmax(x, dim=1))]
     for a, b in pairs:
         assert a.grad_fn._function is b.grad_fn._function, (a.grad_fn._function, b.grad_fn._function)
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._data, b._data)
 
 
 def test_tensor_py_stays_readable():

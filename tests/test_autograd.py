@@ -217,7 +217,7 @@ def test_broadcast_gradients(shapes, op):
     # forward against NumPy
     np_fns = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
               "maximum": np.maximum, "where": lambda x, y: np.where(y > 0, x, y)}
-    np.testing.assert_allclose(out.data, np_fns[op](a_np, b_np), rtol=1e-12)
+    np.testing.assert_allclose(out._data, np_fns[op](a_np, b_np), rtol=1e-12)
     assert out.shape == np.broadcast_shapes(shapes[0], shapes[1])
     # gradients have the inputs' shapes and pass gradcheck
     out.sum().backward()
@@ -236,9 +236,9 @@ def test_reductions_over_random_dims(shape, data):
     x_np = rng.standard_normal(shape)
     x = teachnn.tensor(x_np, requires_grad=True)
     axes = tuple(d % ndim for d in dims)
-    np.testing.assert_allclose(x.sum(tuple(dims), keepdim=keepdim).data,
+    np.testing.assert_allclose(x.sum(tuple(dims), keepdim=keepdim)._data,
                                x_np.sum(axis=axes, keepdims=keepdim), rtol=1e-12)
-    np.testing.assert_allclose(x.mean(tuple(dims), keepdim=keepdim).data,
+    np.testing.assert_allclose(x.mean(tuple(dims), keepdim=keepdim)._data,
                                x_np.mean(axis=axes, keepdims=keepdim), rtol=1e-12)
     assert gradcheck(lambda t: t.sum(tuple(dims), keepdim=keepdim), (x,))
     assert gradcheck(lambda t: t.mean(tuple(dims), keepdim=keepdim), (x,))
@@ -293,11 +293,11 @@ def test_softmax_and_log_softmax_are_stable():
     x = teachnn.tensor([[1000.0, 1000.0], [-1000.0, 0.0]], requires_grad=True)
     s = x.softmax(1)
     ls = x.log_softmax(1)
-    assert np.all(np.isfinite(s.data)) and np.all(np.isfinite(ls.data))
-    np.testing.assert_allclose(s.data, [[0.5, 0.5], [0.0, 1.0]], atol=1e-7)
-    np.testing.assert_allclose(ls.data, [[-np.log(2), -np.log(2)], [-1000.0, 0.0]], rtol=1e-6)
+    assert np.all(np.isfinite(s._data)) and np.all(np.isfinite(ls._data))
+    np.testing.assert_allclose(s._data, [[0.5, 0.5], [0.0, 1.0]], atol=1e-7)
+    np.testing.assert_allclose(ls._data, [[-np.log(2), -np.log(2)], [-1000.0, 0.0]], rtol=1e-6)
     ls.sum().backward()
-    assert np.all(np.isfinite(x.grad.data))
+    assert np.all(np.isfinite(x.grad._data))
 
 
 def test_sigmoid_is_stable_for_large_inputs():
@@ -338,15 +338,15 @@ def test_leaf_keeps_a_fresh_gradient_without_copying_and_still_accumulates():
     x = teachnn.tensor(rng.standard_normal((2, 3, 6, 6)), requires_grad=True)
     w = teachnn.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
     g = teachnn.tensor(rng.standard_normal((2, 4, 4, 4)))
-    g_before = g.data.copy()
+    g_before = g._data.copy()
     F.conv2d(x, w).backward(g)
-    first_x, first_w = x.grad.data.copy(), w.grad.data.copy()
+    first_x, first_w = x.grad._data.copy(), w.grad._data.copy()
     held = x.grad                                     # the caller holds the first .grad
     F.conv2d(x, w).backward(g)
-    np.testing.assert_allclose(x.grad.data, 2 * first_x, rtol=1e-12)
-    np.testing.assert_allclose(w.grad.data, 2 * first_w, rtol=1e-12)
+    np.testing.assert_allclose(x.grad._data, 2 * first_x, rtol=1e-12)
+    np.testing.assert_allclose(w.grad._data, 2 * first_w, rtol=1e-12)
     assert x.grad is held                             # accumulated in place, like PyTorch
-    np.testing.assert_array_equal(g.data, g_before)   # the grad passed in is untouched
+    np.testing.assert_array_equal(g._data, g_before)   # the grad passed in is untouched
 
 
 def test_gradient_shown_to_a_node_hook_is_copied_into_grad():
@@ -364,7 +364,7 @@ def test_gradient_shown_to_a_node_hook_is_copied_into_grad():
         out.sum().backward()
     for array, snapshot in kept:
         np.testing.assert_array_equal(array, snapshot)
-    np.testing.assert_allclose(x.grad.data, kept[0][1] + kept[1][1], rtol=1e-12)
+    np.testing.assert_allclose(x.grad._data, kept[0][1] + kept[1][1], rtol=1e-12)
 
 
 def test_identity_function_gradient_does_not_alias_the_callers_gradient():
@@ -508,10 +508,10 @@ def test_leaf_in_place_error_and_no_grad_update():
 def test_in_place_on_non_leaf_is_recorded():
     x = teachnn.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = x * 2
-    data = y.data
+    data = y._data
     y += 1
     y *= 3
-    assert y.data is data                  # really in place
+    assert y._data is data                  # really in place
     assert y.grad_fn.name() == "MulBackward0"
     y.sum().backward()
     assert x.grad.tolist() == [6.0, 6.0, 6.0]
@@ -540,9 +540,9 @@ def test_setitem_in_graph():
 def test_detach_and_clone():
     x = teachnn.tensor([1.0, 2.0], requires_grad=True)
     d = x.detach()
-    assert not d.requires_grad and d.data is x.data
+    assert not d.requires_grad and d._data is x._data
     c = x.clone()
-    assert c.grad_fn.name() == "CloneBackward0" and c.data is not x.data
+    assert c.grad_fn.name() == "CloneBackward0" and c._data is not x._data
     (c * 2).sum().backward()
     assert x.grad.tolist() == [2.0, 2.0]
 
@@ -592,7 +592,7 @@ class Cube(Function):
     def forward(ctx, x, scale):
         ctx.save_for_backward(x)
         ctx.scale = scale
-        return teachnn.Tensor(scale * x.data ** 3)
+        return teachnn.Tensor(scale * x._data ** 3)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -621,13 +621,13 @@ def test_custom_function_needs_input_grad_and_numpy_return():
             seen["needs"] = ctx.needs_input_grad
             seen["grad_mode_inside"] = teachnn.is_grad_enabled()
             ctx.save_for_backward(x, w)
-            return teachnn.Tensor(x.data * w.data)
+            return teachnn.Tensor(x._data * w._data)
 
         @staticmethod
         def backward(ctx, g):
             x, w = ctx.saved_tensors
             seen["grad_mode_backward"] = teachnn.is_grad_enabled()
-            return g.data * w.data, (g.data * x.data).sum(keepdims=True)
+            return g._data * w._data, (g._data * x._data).sum(keepdims=True)
 
     x = teachnn.ones(3)
     w = teachnn.tensor([2.0], requires_grad=True)
@@ -641,7 +641,7 @@ def test_custom_function_wrong_number_of_gradients():
     class Bad(Function):
         @staticmethod
         def forward(ctx, x, y):
-            return teachnn.Tensor(x.data + y.data)
+            return teachnn.Tensor(x._data + y._data)
 
         @staticmethod
         def backward(ctx, g):
@@ -656,7 +656,7 @@ def test_custom_function_wrong_gradient_shape():
     class Bad(Function):
         @staticmethod
         def forward(ctx, x):
-            return teachnn.Tensor(x.data * 2)
+            return teachnn.Tensor(x._data * 2)
 
         @staticmethod
         def backward(ctx, g):
@@ -671,7 +671,7 @@ def test_custom_function_with_two_outputs():
     class SplitHalf(Function):
         @staticmethod
         def forward(ctx, x):
-            return teachnn.Tensor(x.data * 2), teachnn.Tensor(x.data * 3)
+            return teachnn.Tensor(x._data * 2), teachnn.Tensor(x._data * 3)
 
         @staticmethod
         def backward(ctx, g1, g2):
@@ -718,7 +718,7 @@ def test_gradcheck_reports_a_wrong_backward():
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return teachnn.Tensor(x.data ** 2)
+            return teachnn.Tensor(x._data ** 2)
 
         @staticmethod
         def backward(ctx, g):
@@ -882,13 +882,13 @@ def test_random_indexing_forward_and_backward(case):
     x = teachnn.tensor(a, requires_grad=True)
     out = x[index]
     expected = a[index]
-    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(out._data, expected)
     g = np.random.default_rng(1).standard_normal(expected.shape)
     out.backward(teachnn.tensor(g))
     # reference: every output cell sends its gradient back to the cell it was read from
     ref = np.zeros(shape)
     np.add.at(ref, index, g)
-    np.testing.assert_allclose(x.grad.data, ref)
+    np.testing.assert_allclose(x.grad._data, ref)
 
 
 def test_old_api_compatibility():
@@ -900,7 +900,7 @@ def test_old_api_compatibility():
     class Double(Function):
         @staticmethod
         def forward(ctx, t):
-            return teachnn.Tensor(t.data * 2)
+            return teachnn.Tensor(t._data * 2)
 
         @staticmethod
         @once_differentiable

@@ -72,7 +72,7 @@ def test_the_three_ways_of_the_notes_give_the_same_model():
     x = T([1.0, -2.0])
     expected = ((np.array([1.0, -2.0]) * 2 + 1) * 3) - 1          # by hand
     for model in (a, b, c):
-        np.testing.assert_allclose(model(x).data, expected)
+        np.testing.assert_allclose(model(x)._data, expected)
     assert names(a) == ["0.weight", "2.weight"]
     assert names(b) == ["conv1.weight", "conv2.weight"]
     assert names(c) == ["0.weight", "2.weight"]
@@ -91,7 +91,7 @@ def test_sequential_from_ordered_dict_and_indexing():
     tail = s[1:]
     assert isinstance(tail, nn.Sequential) and list(tail) == [s.second, s.third]
     assert list(dict(tail.named_children())) == ["second", "third"]   # names are kept
-    np.testing.assert_allclose(tail(T([1.0])).data, [-6.0])
+    np.testing.assert_allclose(tail(T([1.0]))._data, [-6.0])
 
 
 def test_sequential_mutation_renumbers_like_torch():
@@ -125,12 +125,12 @@ def test_sequential_add_and_multiply():
     a = nn.Sequential(Scale(2))
     b = nn.Sequential(Shift(1))
     c = a + b
-    np.testing.assert_allclose(c(T([1.0])).data, [3.0])
+    np.testing.assert_allclose(c(T([1.0]))._data, [3.0])
     a += b
     assert len(a) == 2
     d = nn.Sequential(Shift(1)) * 3
     assert len(d) == 3 and d[0] is d[2]
-    np.testing.assert_allclose(d(T([0.0])).data, [3.0])
+    np.testing.assert_allclose(d(T([0.0]))._data, [3.0])
     with pytest.raises(ValueError):
         a + [Shift(1)]
 
@@ -140,8 +140,8 @@ def test_sequential_backward_reaches_every_parameter():
     x = T([1.0, 2.0])
     s(x).sum().backward()
     # y = (x * w0 + 1) * w2  ->  dy/dw0 = sum(x * w2) = 3 * 3, dy/dw2 = sum(x * w0 + 1) = 3 + 5
-    np.testing.assert_allclose(s[0].weight.grad.data, [9.0])
-    np.testing.assert_allclose(s[2].weight.grad.data, [8.0])
+    np.testing.assert_allclose(s[0].weight.grad._data, [9.0])
+    np.testing.assert_allclose(s[2].weight.grad._data, [8.0])
 
 
 def test_sequential_rejects_non_modules_with_a_teaching_message():
@@ -205,7 +205,7 @@ def test_module_list_in_a_model_like_the_notes():
 
     m = MyModule()
     assert names(m) == ["layers.0.weight", "layers.1.weight"]
-    np.testing.assert_allclose(m(T([1.0])).data, [((1 * 2 + 1) * -3) + 1])
+    np.testing.assert_allclose(m(T([1.0]))._data, [((1 * 2 + 1) * -3) + 1])
 
 
 # ----------------------------------------------------------------------------- ModuleDict
@@ -223,7 +223,7 @@ def test_module_dict_like_the_notes():
             return self.layers["relu"](x)
 
     m = MyModule()
-    np.testing.assert_allclose(m(T([1.0])).data, [(1 * 2 + 1) * 5 + 1])
+    np.testing.assert_allclose(m(T([1.0]))._data, [(1 * 2 + 1) * 5 + 1])
     assert names(m) == ["layers.conv1.weight", "layers.conv2.weight"]
 
 
@@ -309,12 +309,12 @@ def test_parameter_list_and_dict_register_parameters():
     plist.append(T([3.0]))
     assert len(plist) == 3 and all(isinstance(p, nn.Parameter) for p in plist)
     assert names(plist) == ["0", "1", "2"]
-    assert float(plist[-1].data[0]) == 3.0
+    assert float(plist[-1]._data[0]) == 3.0
     pdict = nn.ParameterDict({"w": T([1.0])})
     pdict["b"] = nn.Parameter(T([0.5]))
     assert list(pdict) == ["w", "b"] and "w" in pdict and len(pdict) == 2
     assert names(pdict) == ["w", "b"]
-    assert float(pdict.pop("w").data[0]) == 1.0 and list(pdict.keys()) == ["b"]
+    assert float(pdict.pop("w")._data[0]) == 1.0 and list(pdict.keys()) == ["b"]
     with pytest.raises(RuntimeError, match="should not be called"):
         plist(1)
 
@@ -390,7 +390,7 @@ def test_the_notes_sequentials_match_torch():
         assert repr(ours) == repr(theirs)
         assert list(ours.state_dict()) == list(theirs.state_dict())
         ours.double().load_state_dict(theirs.double().state_dict())
-        np.testing.assert_allclose(ours(teachnn.from_numpy(x)).data,
+        np.testing.assert_allclose(ours(teachnn.from_numpy(x))._data,
                                    theirs(torch.from_numpy(x)).detach().numpy(),
                                    rtol=1e-10, atol=1e-12)
 
@@ -430,12 +430,12 @@ def test_the_notes_my_model_matches_torch_after_loading_its_weights():
     x = np.random.default_rng(1).standard_normal((3, 1, 12, 12))
     out_ours = ours(teachnn.from_numpy(x))
     out_theirs = theirs(torch.from_numpy(x))
-    np.testing.assert_allclose(out_ours.data, out_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out_ours._data, out_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
     (out_ours[:, 0] ** 2).sum().backward()
     (out_theirs[:, 0] ** 2).sum().backward()
     grads = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, grads[name].grad.numpy(), rtol=1e-8, atol=1e-12,
+        np.testing.assert_allclose(p.grad._data, grads[name].grad.numpy(), rtol=1e-8, atol=1e-12,
                                    err_msg=name)
 
 

@@ -38,7 +38,7 @@ def test_conv1d_hand_example_with_padding_and_stride():
     w = teachnn.tensor([[[1.0, 0.0, -1.0]]])
     b = teachnn.tensor([0.5])
     out = F.conv1d(x, w, b, stride=2, padding=1)
-    np.testing.assert_array_equal(out.data, [[[-1.5, -1.5, 4.5]]])
+    np.testing.assert_array_equal(out._data, [[[-1.5, -1.5, 4.5]]])
     assert out.dtype == teachnn.float32
 
 
@@ -47,12 +47,12 @@ def test_conv2d_hand_example_and_gradients():
     x = teachnn.tensor(np.arange(1.0, 10.0).reshape(1, 1, 3, 3), requires_grad=True)
     w = teachnn.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
     out = F.conv2d(x, w)
-    np.testing.assert_array_equal(out.data, [[[[12, 16], [24, 28]]]])
+    np.testing.assert_array_equal(out._data, [[[[12, 16], [24, 28]]]])
     out.sum().backward()
     # the centre cell is in all 4 windows, edges in 2, corners in 1
-    np.testing.assert_array_equal(x.grad.data, [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]])
+    np.testing.assert_array_equal(x.grad._data, [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]])
     # dL/dw[a, b] = sum of the input cells that tap (a, b) sees
-    np.testing.assert_array_equal(w.grad.data, [[[[12, 16], [24, 28]]]])
+    np.testing.assert_array_equal(w.grad._data, [[[[12, 16], [24, 28]]]])
 
 
 def test_conv_transpose1d_hand_example():
@@ -60,9 +60,9 @@ def test_conv_transpose1d_hand_example():
     x = teachnn.tensor([[[1.0, 10.0]]])
     w = teachnn.tensor([[[1.0, 2.0, 3.0]]])
     out = F.conv_transpose1d(x, w, stride=2)
-    np.testing.assert_array_equal(out.data, [[[1, 2, 3 + 10, 20, 30]]])
+    np.testing.assert_array_equal(out._data, [[[1, 2, 3 + 10, 20, 30]]])
     out = F.conv_transpose1d(x, w, stride=2, padding=1, output_padding=1)
-    np.testing.assert_array_equal(out.data, [[[2, 13, 20, 30]]])
+    np.testing.assert_array_equal(out._data, [[[2, 13, 20, 30]]])
 
 
 def test_same_padding_even_kernel_puts_extra_cell_on_the_right():
@@ -71,17 +71,17 @@ def test_same_padding_even_kernel_puts_extra_cell_on_the_right():
     w = teachnn.tensor(np.ones((1, 1, 4)))
     out = F.conv1d(x, w, padding="same")
     # padded [0, 1, 2, 3, 4, 5, 0, 0]
-    np.testing.assert_array_equal(out.data, [[[6, 10, 14, 12, 9]]])
-    np.testing.assert_array_equal(F.conv1d(x, w, padding="valid").data, [[[10, 14]]])
+    np.testing.assert_array_equal(out._data, [[[6, 10, 14, 12, 9]]])
+    np.testing.assert_array_equal(F.conv1d(x, w, padding="valid")._data, [[[10, 14]]])
 
 
 def test_unbatched_input_gives_unbatched_output_and_grad():
     x = t64(np.random.default_rng(0).standard_normal((3, 6, 5)))
     w = t64(np.random.default_rng(1).standard_normal((4, 3, 3, 3)))
     out = F.conv2d(x, w, padding=1)
-    batched = F.conv2d(teachnn.tensor(x.data[None]), w, padding=1)
+    batched = F.conv2d(teachnn.tensor(x._data[None]), w, padding=1)
     assert out.shape == (4, 6, 5)
-    np.testing.assert_allclose(out.data, batched.data[0], rtol=1e-12)
+    np.testing.assert_allclose(out._data, batched._data[0], rtol=1e-12)
     out.sum().backward()
     assert x.grad.shape == (3, 6, 5)
 
@@ -147,9 +147,9 @@ def test_backward_twice_with_retain_graph_recomputes_the_freed_columns():
     x, w = t64(rng.standard_normal((2, 2, 5, 5))), t64(rng.standard_normal((3, 2, 3, 3)))
     out = F.conv2d(x, w, padding=1)
     out.sum().backward(retain_graph=True)
-    first = w.grad.data.copy()
+    first = w.grad._data.copy()
     out.sum().backward()
-    np.testing.assert_allclose(w.grad.data, 2 * first, rtol=1e-12)
+    np.testing.assert_allclose(w.grad._data, 2 * first, rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------
@@ -384,10 +384,10 @@ def test_fuzzed_arguments_never_crash_and_fail_like_torch(data):
         except (RuntimeError, ValueError, TypeError, NotImplementedError):
             return
         assert expected is not None, f"teachnn accepted what PyTorch refuses: {kw}, {xshape}"
-        assert got.data.size == 0
+        assert got._data.size == 0
         return
     got = run(teachnn)
-    np.testing.assert_allclose(got.data, expected.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got._data, expected.numpy(), rtol=1e-9, atol=1e-9)
 
 
 def test_empty_batch_gives_empty_output_and_mismatched_empty_channels_are_refused():
@@ -395,7 +395,7 @@ def test_empty_batch_gives_empty_output_and_mismatched_empty_channels_are_refuse
     out = F.conv2d(teachnn.randn(0, 2, 5, 5), w, padding=1)
     assert out.shape == (0, 3, 5, 5)
     out.sum().backward()
-    np.testing.assert_array_equal(w.grad.data, np.zeros((3, 2, 3, 3)))
+    np.testing.assert_array_equal(w.grad._data, np.zeros((3, 2, 3, 3)))
     assert F.conv_transpose2d(teachnn.randn(0, 3, 2, 2), w).shape == (0, 2, 4, 4)
     # no channels on both sides: PyTorch (2.13) returns an empty (N, 0, L_out) result
     assert F.conv1d(teachnn.randn(1, 0, 4), teachnn.randn(3, 0, 1)).shape == (1, 0, 4)

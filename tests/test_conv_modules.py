@@ -54,7 +54,7 @@ def test_repr_state_dict_and_shapes_match_torch(name, args, kw):
 def test_forward_and_backward_match_torch_with_the_same_parameters(name, args, kw):
     ours = getattr(nn, name)(*args, **kw).double()
     theirs = getattr(torch.nn, name)(*args, **kw).double()
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v._data) for k, v in ours.state_dict().items()})
     rng = np.random.default_rng(len(name))
     x = rng.standard_normal(_input_shape(name, args[0]))
     tx = teachnn.tensor(x, requires_grad=True)
@@ -80,7 +80,7 @@ def test_padding_modes_match_torch_float32(n, mode, k, dilation, same, pad, unba
     kw = dict(padding="same" if same else pad, dilation=dilation, padding_mode=mode)
     ours = getattr(nn, f"Conv{n}d")(2, 3, k, **kw)
     theirs = getattr(torch.nn, f"Conv{n}d")(2, 3, k, **kw)
-    theirs.load_state_dict({key: torch.tensor(v.data) for key, v in ours.state_dict().items()})
+    theirs.load_state_dict({key: torch.tensor(v._data) for key, v in ours.state_dict().items()})
     size = dilation * (k - 1) + 3                 # reflect needs padding < size
     shape = ((2,) if not unbatched else ()) + (2,) + (size,) * n
     x = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
@@ -97,18 +97,18 @@ def test_padding_modes_match_torch_float32(n, mode, k, dilation, same, pad, unba
 def test_default_init_bounds(name):
     teachnn.manual_seed(0)
     layer = getattr(nn, name)(8, 6, 3, groups=2)
-    w = layer.weight.data
+    w = layer.weight._data
     # fan_in = weight.shape[1] * kernel volume (for ConvTranspose weight.shape[1] = out/groups)
     fan_in = w.shape[1] * int(np.prod(w.shape[2:]))
     bound = 1 / math.sqrt(fan_in)      # kaiming_uniform_(a=sqrt(5)) gives exactly this bound
     assert np.abs(w).max() <= bound
     assert np.abs(w).max() > 0.9 * bound              # spread over the whole interval
     assert abs(w.mean()) < 0.2 * bound
-    b = layer.bias.data
+    b = layer.bias._data
     assert b.shape == (6,) and np.abs(b).max() <= bound and np.ptp(b) > 0
     teachnn.manual_seed(0)
     again = getattr(nn, name)(8, 6, 3, groups=2)
-    np.testing.assert_array_equal(again.weight.data, w)            # manual_seed reproduces
+    np.testing.assert_array_equal(again.weight._data, w)            # manual_seed reproduces
 
 
 def test_conv_transpose_output_size_picks_output_padding():
@@ -127,7 +127,7 @@ def test_conv_transpose_output_size_picks_output_padding():
 def test_conv_transpose_output_size_matches_torch():
     ours = nn.ConvTranspose1d(2, 3, 4, stride=3, padding=1).double()
     theirs = torch.nn.ConvTranspose1d(2, 3, 4, stride=3, padding=1).double()
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v._data) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 2, 5))
     for size in (14, 15, 16):
         assert_close(ours(teachnn.tensor(x), output_size=[size]),
@@ -175,4 +175,4 @@ def test_unbatched_module_call():
     x = teachnn.randn(3, 6, 5)
     y = conv(x)
     assert y.shape == (4, 6, 5)
-    np.testing.assert_allclose(y.data, conv(teachnn.tensor(x.data[None])).data[0], rtol=1e-6)
+    np.testing.assert_allclose(y._data, conv(teachnn.tensor(x._data[None]))._data[0], rtol=1e-6)

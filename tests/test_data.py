@@ -42,7 +42,7 @@ def test_tensor_dataset_indexing():
     ds = TensorDataset(x, y)
     assert len(ds) == 10
     xi, yi = ds[4]
-    np.testing.assert_array_equal(xi.data, [12, 13, 14])
+    np.testing.assert_array_equal(xi._data, [12, 13, 14])
     assert int(yi.item()) == 1
     with pytest.raises(ValueError, match="Size mismatch between tensors.*\\[10, 9\\]"):
         TensorDataset(x, y[:9])
@@ -61,9 +61,9 @@ def test_batches_in_order(batch_size, drop_last, expected_sizes):
     start = 0
     for (xb, yb), size in zip(batches, expected_sizes):
         assert tuple(xb.shape) == (size, 3) and tuple(yb.shape) == (size,)
-        np.testing.assert_array_equal(xb.data, x.data[start:start + size])
-        np.testing.assert_array_equal(yb.data, y.data[start:start + size])
-        assert xb.data.dtype == np.float32 and yb.data.dtype == np.int64
+        np.testing.assert_array_equal(xb._data, x._data[start:start + size])
+        np.testing.assert_array_equal(yb._data, y._data[start:start + size])
+        assert xb._data.dtype == np.float32 and yb._data.dtype == np.int64
         start += size
 
 
@@ -72,7 +72,7 @@ def test_shuffle_is_a_fresh_permutation_each_epoch_and_reproducible():
     loader = DataLoader(TensorDataset(x, y), batch_size=6, shuffle=True)
 
     def epoch_order():
-        return [int(v) for xb, _ in loader for v in xb.data[:, 0] // 3]
+        return [int(v) for xb, _ in loader for v in xb._data[:, 0] // 3]
 
     teachnn.manual_seed(0)
     first, second = epoch_order(), epoch_order()
@@ -82,28 +82,28 @@ def test_shuffle_is_a_fresh_permutation_each_epoch_and_reproducible():
     assert epoch_order() == first                       # same seed, same order
     g = teachnn.Generator().manual_seed(5)
     loader_g = DataLoader(TensorDataset(x, y), batch_size=6, shuffle=True, generator=g)
-    order_g = [int(v) for xb, _ in loader_g for v in xb.data[:, 0] // 3]
+    order_g = [int(v) for xb, _ in loader_g for v in xb._data[:, 0] // 3]
     g.manual_seed(5)
     teachnn.manual_seed(1234)                           # the global seed plays no part
-    assert [int(v) for xb, _ in loader_g for v in xb.data[:, 0] // 3] == order_g
+    assert [int(v) for xb, _ in loader_g for v in xb._data[:, 0] // 3] == order_g
     # rows stay together: x and y are shuffled with the same permutation
     for xb, yb in loader:
-        np.testing.assert_array_equal((xb.data[:, 0] // 3).astype(np.int64) % 3, yb.data)
+        np.testing.assert_array_equal((xb._data[:, 0] // 3).astype(np.int64) % 3, yb._data)
 
 
 def test_default_collate_rules():
     batch = default_collate([(1, 2.5, "a", np.array([1.0, 2.0])), (3, 4.5, "b", np.array([3.0, 4.0]))])
     ints, floats, strings, arrays = batch
-    assert ints.data.dtype == np.int64 and ints.data.tolist() == [1, 3]
-    assert floats.data.dtype == np.float64 and floats.data.tolist() == [2.5, 4.5]
+    assert ints._data.dtype == np.int64 and ints._data.tolist() == [1, 3]
+    assert floats._data.dtype == np.float64 and floats._data.tolist() == [2.5, 4.5]
     assert strings == ["a", "b"]
-    np.testing.assert_array_equal(arrays.data, [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(arrays._data, [[1.0, 2.0], [3.0, 4.0]])
     d = default_collate([{"x": 1, "y": teachnn.from_numpy(np.ones(2))},
                          {"x": 2, "y": teachnn.from_numpy(np.zeros(2))}])
-    assert d["x"].data.tolist() == [1, 2] and d["y"].data.tolist() == [[1, 1], [0, 0]]
+    assert d["x"]._data.tolist() == [1, 2] and d["y"]._data.tolist() == [[1, 1], [0, 0]]
     Point = namedtuple("Point", ["a", "b"])
     p = default_collate([Point(1, 2), Point(3, 4)])
-    assert isinstance(p, Point) and p.a.data.tolist() == [1, 3]
+    assert isinstance(p, Point) and p.a._data.tolist() == [1, 3]
     with pytest.raises(RuntimeError, match="equal size"):
         default_collate([teachnn.from_numpy(np.zeros(2)), teachnn.from_numpy(np.zeros(3))])
 
@@ -111,12 +111,12 @@ def test_default_collate_rules():
 def test_custom_dataset_and_collate_fn():
     loader = DataLoader(Squares(5), batch_size=2)
     batches = list(loader)
-    assert [b[0].data.tolist() for b in batches] == [[0, 1], [2, 3], [4]]
-    assert [b[1].data.tolist() for b in batches] == [[0.0, 1.0], [4.0, 9.0], [16.0]]
+    assert [b[0]._data.tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+    assert [b[1]._data.tolist() for b in batches] == [[0.0, 1.0], [4.0, 9.0], [16.0]]
     loader = DataLoader(Squares(5), batch_size=2, collate_fn=lambda samples: samples)
     assert list(loader)[1] == [(2, 4.0), (3, 9.0)]
     assert list(DataLoader(Squares(3), batch_size=None)) == [(0, 0.0), (1, 1.0), (2, 4.0)]
-    assert list(DataLoader(Squares(4), sampler=[3, 1], batch_size=2))[0][0].data.tolist() == [3, 1]
+    assert list(DataLoader(Squares(4), sampler=[3, 1], batch_size=2))[0][0]._data.tolist() == [3, 1]
 
 
 def test_bad_arguments():
@@ -130,7 +130,7 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match="DataLoader\\(TensorDataset\\(x, y\\), batch_size=...\\)"):
         DataLoader(x, y)
     batches = list(DataLoader(x, batch_size=4))          # a lone Tensor is a dataset of rows
-    np.testing.assert_array_equal(batches[0].data, x.data[:4])
+    np.testing.assert_array_equal(batches[0]._data, x._data[:4])
     with pytest.raises(NotImplementedError, match="__getitem__"):
         Dataset()[0]
 
@@ -166,15 +166,15 @@ def test_unshuffled_batches_match_torch():
         torch.utils.data.TensorDataset(torch.from_numpy(xs), torch.from_numpy(ys)), batch_size=4)
     assert len(ours) == len(theirs)
     for (xa, ya), (xb, yb) in zip(ours, theirs):
-        np.testing.assert_array_equal(xa.data, xb.numpy())
-        np.testing.assert_array_equal(ya.data, yb.numpy())
-        assert xa.data.dtype == xb.numpy().dtype and ya.data.dtype == yb.numpy().dtype
+        np.testing.assert_array_equal(xa._data, xb.numpy())
+        np.testing.assert_array_equal(ya._data, yb.numpy())
+        assert xa._data.dtype == xb.numpy().dtype and ya._data.dtype == yb.numpy().dtype
     ours = list(DataLoader(Squares(5), batch_size=2))
     theirs = list(torch.utils.data.DataLoader(Squares(5), batch_size=2))
     for a, b in zip(ours, theirs):
         for u, v in zip(a, b):
-            np.testing.assert_array_equal(u.data, v.numpy())
-            assert u.data.dtype == v.numpy().dtype
+            np.testing.assert_array_equal(u._data, v.numpy())
+            assert u._data.dtype == v.numpy().dtype
 
 
 # ----------------------------------------------------------------------------- drawn sizes
@@ -193,7 +193,7 @@ def test_every_sample_is_visited_once_per_epoch(n, batch_size, drop_last, shuffl
         return
     loader = DataLoader(TensorDataset(x), batch_size=batch_size, shuffle=shuffle,
                         drop_last=drop_last, generator=teachnn.Generator().manual_seed(seed))
-    batches = [xb.data.tolist() for (xb,) in loader]
+    batches = [xb._data.tolist() for (xb,) in loader]
     full, rest = divmod(n, batch_size)
     expected_sizes = [batch_size] * full + ([] if drop_last or rest == 0 else [rest])
     assert [len(b) for b in batches] == expected_sizes
@@ -244,10 +244,10 @@ def test_dataloader_with_samplers():
     ds = TensorDataset(x, y)
     loader = DataLoader(ds, batch_size=3, sampler=SubsetRandomSampler([1, 4, 7, 8],
                         generator=teachnn.Generator().manual_seed(1)))
-    rows = sorted(int(v) for xb, _ in loader for v in xb.data[:, 0] // 3)
+    rows = sorted(int(v) for xb, _ in loader for v in xb._data[:, 0] // 3)
     assert rows == [1, 4, 7, 8] and len(loader) == 2
     loader = DataLoader(ds, batch_sampler=[[9, 0], [5]])
-    assert [yb.data.tolist() for _, yb in loader] == [[0, 0], [2]]
+    assert [yb._data.tolist() for _, yb in loader] == [[0, 0], [2]]
     assert len(loader) == 2
     with pytest.raises(ValueError, match="mutually exclusive"):
         DataLoader(ds, batch_sampler=[[0]], batch_size=4)

@@ -22,8 +22,8 @@ def test_dropout_zeroes_or_scales_each_element(p):
     teachnn.manual_seed(0)
     a = np.random.default_rng(0).uniform(1, 2, (200, 50))       # no zeros in the input
     y = F.dropout(t64(a, False), p=p, training=True)
-    kept = y.data != 0
-    np.testing.assert_allclose(y.data[kept], a[kept] / (1 - p), rtol=1e-15)
+    kept = y._data != 0
+    np.testing.assert_allclose(y._data[kept], a[kept] / (1 - p), rtol=1e-15)
     # the dropped fraction is p within 4 standard deviations of a binomial
     n = a.size
     assert abs((~kept).mean() - p) < 4 * np.sqrt(p * (1 - p) / n)
@@ -35,7 +35,7 @@ def test_dropout_backward_uses_the_same_mask():
     y = F.dropout(x, p=0.3)
     r = np.random.default_rng(1).standard_normal((20, 30))
     (y * Tensor(r)).sum().backward()
-    np.testing.assert_allclose(x.grad.data, r * y.data, rtol=1e-15)   # y = mask / (1 - p)
+    np.testing.assert_allclose(x.grad._data, r * y._data, rtol=1e-15)   # y = mask / (1 - p)
 
 
 def test_dropout_eval_and_p_zero_are_identity():
@@ -47,24 +47,24 @@ def test_dropout_eval_and_p_zero_are_identity():
     assert m(x) is x and not m.training
     m.train()
     teachnn.manual_seed(2)
-    assert (m(t64(np.ones(1000), False)).data == 0).any()
+    assert (m(t64(np.ones(1000), False))._data == 0).any()
 
 
 def test_dropout_p_one_drops_everything():
     x = t64(np.ones((3, 3)))
     y = F.dropout(x, 1.0)
-    np.testing.assert_array_equal(y.data, np.zeros((3, 3)))
+    np.testing.assert_array_equal(y._data, np.zeros((3, 3)))
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.zeros((3, 3)))
+    np.testing.assert_array_equal(x.grad._data, np.zeros((3, 3)))
 
 
 def test_dropout_reproducible_with_manual_seed():
     x = t64(np.ones(100), False)
     teachnn.manual_seed(42)
-    a = F.dropout(x, 0.5).data.copy()
+    a = F.dropout(x, 0.5)._data.copy()
     teachnn.manual_seed(42)
-    b = F.dropout(x, 0.5).data.copy()
-    c = F.dropout(x, 0.5).data.copy()
+    b = F.dropout(x, 0.5)._data.copy()
+    c = F.dropout(x, 0.5)._data.copy()
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(b, c)
 
@@ -73,8 +73,8 @@ def test_dropout_keeps_dtype_and_inplace():
     x = Tensor(np.ones(50, dtype=np.float32))
     teachnn.manual_seed(3)
     y = F.dropout(x, 0.5, inplace=True)
-    assert y is x and x.data.dtype == np.float32
-    assert set(np.unique(x.data)) <= {0.0, 2.0} and (x.data == 0).any()
+    assert y is x and x._data.dtype == np.float32
+    assert set(np.unique(x._data)) <= {0.0, 2.0} and (x._data == 0).any()
 
 
 @pytest.mark.parametrize("fn,shape", [(F.dropout2d, (4, 6, 3, 3)), (F.dropout1d, (4, 6, 5)),
@@ -82,7 +82,7 @@ def test_dropout_keeps_dtype_and_inplace():
 def test_channel_dropout_drops_whole_channels(fn, shape):
     teachnn.manual_seed(4)
     a = np.random.default_rng(4).uniform(1, 2, shape)
-    y = fn(t64(a, False), p=0.5).data
+    y = fn(t64(a, False), p=0.5)._data
     spatial = (-2, -1) if fn is F.dropout2d else (-1,)
     check_channels(a, y, shape, spatial)
 
@@ -92,7 +92,7 @@ def test_dropout2d_on_3d_input_follows_torch_legacy_rule():
     teachnn.manual_seed(5)
     a = np.random.default_rng(5).uniform(1, 2, (4, 6, 5))
     with pytest.warns(UserWarning, match="Received a 3D input to dropout2d") as rec:
-        y = F.dropout2d(t64(a, False), p=0.5).data
+        y = F.dropout2d(t64(a, False), p=0.5)._data
     assert rec[0].filename == __file__
     check_channels(a, y, a.shape, (-1,))
 

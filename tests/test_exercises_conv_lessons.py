@@ -296,7 +296,7 @@ def _shape_cases(lib):
 def test_expected_values_match_teachnn_functional():
     import teachnn
     for name, expected, got in _expected_cases(teachnn):
-        np.testing.assert_allclose(np.asarray(got.data, dtype=float), expected, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(np.asarray(got._data, dtype=float), expected, atol=1e-6, err_msg=name)
 
 
 def test_expected_shapes_and_param_count_match_teachnn_layers():
@@ -423,8 +423,8 @@ def test_load_shapes_train_and_test_are_tensors_and_differ():
     assert tuple(x_train.shape) == (800, 1, 12, 12) and tuple(x_test.shape) == (200, 1, 12, 12)
     assert x_train.dtype == teachnn.float32 and y_train.dtype == teachnn.int64
     # no test picture is also a training picture
-    train_rows = {row.tobytes() for row in x_train.data.reshape(800, -1)}
-    assert not any(row.tobytes() in train_rows for row in x_test.data.reshape(200, -1))
+    train_rows = {row.tobytes() for row in x_train._data.reshape(800, -1)}
+    assert not any(row.tobytes() in train_rows for row in x_test._data.reshape(200, -1))
 
 
 # ------------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ def test_constant_factories():
     assert teachnn.full((2,), 7.0).tolist() == [7.0, 7.0] and teachnn.full((2,), 7.0).dtype == teachnn.float32
     assert teachnn.full((2,), 7).dtype == teachnn.int64
     assert teachnn.full((1,), True).dtype == teachnn.bool
-    np.testing.assert_array_equal(teachnn.eye(3).data, np.eye(3))
-    np.testing.assert_array_equal(teachnn.eye(2, 3).data, np.eye(2, 3))
+    np.testing.assert_array_equal(teachnn.eye(3)._data, np.eye(3))
+    np.testing.assert_array_equal(teachnn.eye(2, 3)._data, np.eye(2, 3))
     w = teachnn.zeros(2, requires_grad=True)
     assert w.requires_grad and w.is_leaf
     assert teachnn.zeros(()).shape == () and teachnn.zeros(0).numel() == 0
@@ -33,7 +33,7 @@ def test_like_factories():
     assert teachnn.ones_like(x, dtype=teachnn.int64).dtype == teachnn.int64
     assert teachnn.full_like(x, 3.0).tolist() == [[3.0] * 3] * 2
     r = teachnn.randint_like(teachnn.zeros(5, dtype=teachnn.int64), 3, 6)
-    assert r.dtype == teachnn.int64 and np.all((r.data >= 3) & (r.data < 6))
+    assert r.dtype == teachnn.int64 and np.all((r._data >= 3) & (r._data < 6))
 
 
 def test_arange_and_linspace():
@@ -44,7 +44,7 @@ def test_arange_and_linspace():
     assert teachnn.arange(5.0).dtype == teachnn.float32
     assert teachnn.arange(10, 0, -3).tolist() == [10, 7, 4, 1]
     assert teachnn.arange(3, dtype=teachnn.float64).dtype == teachnn.float64
-    np.testing.assert_allclose(teachnn.linspace(0, 1, 5).data, [0, 0.25, 0.5, 0.75, 1.0])
+    np.testing.assert_allclose(teachnn.linspace(0, 1, 5)._data, [0, 0.25, 0.5, 0.75, 1.0])
     assert teachnn.linspace(0, 1, 5).dtype == teachnn.float32
     with pytest.raises(RuntimeError, match="step must be nonzero"):
         teachnn.arange(0, 1, 0)
@@ -68,7 +68,7 @@ def test_factories_match_torch():
         ours, theirs = case(teachnn), case(torch)
         assert str(ours.dtype).replace("teachnn.", "") == str(theirs.dtype).replace("torch.", "")
         # torch's float32 linspace differs by one rounding step around 0
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-6, atol=1e-7)
 
 
 def test_cat_and_stack():

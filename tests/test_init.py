@@ -65,9 +65,9 @@ def test_fan_needs_two_dimensions():
 def test_constant_zeros_ones_eye_keep_dtype_and_object():
     t = empty(3, 4)
     assert init.constant_(t, 0.5) is t
-    assert t.data.dtype == np.float32 and np.all(t.data == 0.5)
-    assert np.all(init.ones_(t).data == 1) and not init.zeros_(t).data.any()
-    np.testing.assert_array_equal(init.eye_(t).data, np.eye(3, 4))
+    assert t._data.dtype == np.float32 and np.all(t._data == 0.5)
+    assert np.all(init.ones_(t)._data == 1) and not init.zeros_(t)._data.any()
+    np.testing.assert_array_equal(init.eye_(t)._data, np.eye(3, 4))
     with pytest.raises(ValueError, match="Only tensors with 2 dimensions"):
         init.eye_(empty(2, 2, 2))
     with pytest.raises(TypeError, match="expects a Tensor"):
@@ -78,18 +78,18 @@ def test_dirac_makes_the_identity_convolution():
     w = init.dirac_(empty(4, 2, 3, 3))
     expected = np.zeros((4, 2, 3, 3))
     expected[0, 0, 1, 1] = expected[1, 1, 1, 1] = 1
-    np.testing.assert_array_equal(w.data, expected)
+    np.testing.assert_array_equal(w._data, expected)
     w = init.dirac_(empty(4, 2, 3), groups=2)
     expected = np.zeros((4, 2, 3))
     expected[0, 0, 1] = expected[1, 1, 1] = expected[2, 0, 1] = expected[3, 1, 1] = 1
-    np.testing.assert_array_equal(w.data, expected)
+    np.testing.assert_array_equal(w._data, expected)
 
 
 def test_init_works_on_parameters_without_recording_a_graph():
     p = nn.Parameter(empty(30, 20))
     init.kaiming_uniform_(p, a=math.sqrt(5))
     assert p.is_leaf and p.grad_fn is None and p.requires_grad
-    assert p.data.any()
+    assert p._data.any()
 
 
 # ----------------------------------------------------------------------------- random fills
@@ -98,7 +98,7 @@ N_OUT, N_IN = 400, 500            # 200,000 draws: sample std is within ~0.5% of
 
 
 def check_uniform(t, bound):
-    x = t.data.astype(np.float64)
+    x = t._data.astype(np.float64)
     assert x.min() >= -bound and x.max() <= bound
     assert x.max() > 0.999 * bound and x.min() < -0.999 * bound   # reaches the bound
     n = x.size
@@ -108,7 +108,7 @@ def check_uniform(t, bound):
 
 
 def check_normal(t, std, mean=0.0):
-    x = t.data.astype(np.float64)
+    x = t._data.astype(np.float64)
     n = x.size
     assert abs(x.mean() - mean) < 5 * std / math.sqrt(n)
     assert x.std() == pytest.approx(std, rel=0.01)
@@ -142,22 +142,22 @@ def test_xavier_uniform_and_normal_on_a_conv_weight():
     w = init.xavier_uniform_(empty(*shape), gain=gain)
     check_uniform(w, gain * math.sqrt(6 / (900 + 1800)))
     w = init.xavier_normal_(empty(*shape, dtype=np.float64), gain=gain)
-    assert w.data.dtype == np.float64
+    assert w._data.dtype == np.float64
     check_normal(w, gain * math.sqrt(2 / (900 + 1800)))
 
 
 def test_uniform_and_normal():
     teachnn.manual_seed(3)
     u = init.uniform_(empty(N_OUT, N_IN), a=2.0, b=4.0)
-    assert u.data.min() >= 2 and u.data.max() <= 4
-    assert u.data.astype(np.float64).mean() == pytest.approx(3.0, abs=0.01)
+    assert u._data.min() >= 2 and u._data.max() <= 4
+    assert u._data.astype(np.float64).mean() == pytest.approx(3.0, abs=0.01)
     check_normal(init.normal_(empty(N_OUT, N_IN), mean=1.5, std=0.2), 0.2, mean=1.5)
 
 
 def test_trunc_normal_stays_inside_and_has_the_truncated_std():
     teachnn.manual_seed(4)
     t = init.trunc_normal_(empty(N_OUT, N_IN, dtype=np.float64), mean=0.0, std=1.0, a=-1.0, b=2.0)
-    x = t.data
+    x = t._data
     assert x.min() >= -1.0 and x.max() <= 2.0
     # moments of N(0,1) truncated to [a, b]:  Z = Phi(b) - Phi(a)
     pdf = lambda v: math.exp(-v * v / 2) / math.sqrt(2 * math.pi)       # noqa: E731
@@ -174,18 +174,18 @@ def test_trunc_normal_stays_inside_and_has_the_truncated_std():
 
 def test_draws_are_reproducible_with_manual_seed_and_generators():
     teachnn.manual_seed(123)
-    first = init.kaiming_uniform_(empty(5, 7)).data.copy()
+    first = init.kaiming_uniform_(empty(5, 7))._data.copy()
     teachnn.manual_seed(123)
-    second = init.kaiming_uniform_(empty(5, 7)).data.copy()
+    second = init.kaiming_uniform_(empty(5, 7))._data.copy()
     np.testing.assert_array_equal(first, second)
-    third = init.kaiming_uniform_(empty(5, 7)).data.copy()
+    third = init.kaiming_uniform_(empty(5, 7))._data.copy()
     assert not np.array_equal(second, third)
 
     g1 = teachnn.Generator().manual_seed(7)
     g2 = teachnn.Generator().manual_seed(7)
-    a = init.normal_(empty(4, 4), generator=g1).data.copy()
+    a = init.normal_(empty(4, 4), generator=g1)._data.copy()
     teachnn.manual_seed(999)                      # the global generator does not matter here
-    b = init.normal_(empty(4, 4), generator=g2).data.copy()
+    b = init.normal_(empty(4, 4), generator=g2)._data.copy()
     np.testing.assert_array_equal(a, b)
 
 
@@ -215,5 +215,5 @@ def test_fans_and_kaiming_bounds_match_torch(shape, mode, nonlinearity, a):
     init.kaiming_uniform_(ours, a=a, mode=mode, nonlinearity=nonlinearity)
     torch.nn.init.kaiming_uniform_(theirs, a=a, mode=mode, nonlinearity=nonlinearity)
     # both libraries stay inside the same bound (float32 rounding allowed)
-    assert np.abs(ours.data).max() <= bound * (1 + 1e-6)
+    assert np.abs(ours._data).max() <= bound * (1 + 1e-6)
     assert theirs.abs().max().item() <= bound * (1 + 1e-6)

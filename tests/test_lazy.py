@@ -132,11 +132,11 @@ def test_materialise_keeps_identity_for_optimisers_and_sequential():
     assert all(a is b for a, b in zip(params, net.parameters()))
     assert all(type(p) is nn.Parameter for p in params)
     assert tuple(net[0].weight.shape) == (5, 7) and tuple(net[2].weight.shape) == (2, 5)
-    before = net[2].bias.data.copy()
+    before = net[2].bias._data.copy()
     y.sum().backward()
     optimiser.step()
     # d(sum y)/d bias = 3 (batch of three): the optimiser updated the materialised bias
-    np.testing.assert_allclose(net[2].bias.data, before - 0.1 * 3, rtol=1e-6)
+    np.testing.assert_allclose(net[2].bias._data, before - 0.1 * 3, rtol=1e-6)
 
 
 def test_placeholders_refuse_use_like_pytorch():

@@ -41,7 +41,7 @@ def test_linear_matches_loops(shape, with_bias):
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal(shape), rng.standard_normal((4, 5)), rng.standard_normal(4)
     out = F.linear(t64(x, False), t64(w, False), t64(b, False) if with_bias else None)
-    np.testing.assert_allclose(out.data, naive_linear(x, w, b if with_bias else None),
+    np.testing.assert_allclose(out._data, naive_linear(x, w, b if with_bias else None),
                                rtol=1e-12, atol=1e-12)
     assert out.shape == shape[:-1] + (4,)
 
@@ -70,14 +70,14 @@ def test_linear_module_defaults_and_init_bounds():
     teachnn.manual_seed(0)
     m = nn.Linear(64, 10)
     assert m.weight.shape == (10, 64) and m.bias.shape == (10,)
-    assert m.weight.data.dtype == np.float32 and m.weight.requires_grad
+    assert m.weight._data.dtype == np.float32 and m.weight.requires_grad
     bound = 1 / math.sqrt(64)
-    assert np.abs(m.weight.data).max() <= bound and np.abs(m.bias.data).max() <= bound
+    assert np.abs(m.weight._data).max() <= bound and np.abs(m.bias._data).max() <= bound
     # kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(fan_in), +): its std is bound / sqrt(3)
     big = nn.Linear(400, 500)
-    assert abs(big.weight.data.std() - (1 / math.sqrt(400)) / math.sqrt(3)) < 2e-4
-    assert abs(big.weight.data.mean()) < 2e-4
-    assert np.abs(big.weight.data).max() > 0.99 / math.sqrt(400)   # fills the whole range
+    assert abs(big.weight._data.std() - (1 / math.sqrt(400)) / math.sqrt(3)) < 2e-4
+    assert abs(big.weight._data.mean()) < 2e-4
+    assert np.abs(big.weight._data).max() > 0.99 / math.sqrt(400)   # fills the whole range
 
 
 def test_linear_init_reproducible_with_manual_seed():
@@ -85,8 +85,8 @@ def test_linear_init_reproducible_with_manual_seed():
     a = nn.Linear(3, 2)
     teachnn.manual_seed(123)
     b = nn.Linear(3, 2)
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
-    np.testing.assert_array_equal(a.bias.data, b.bias.data)
+    np.testing.assert_array_equal(a.weight._data, b.weight._data)
+    np.testing.assert_array_equal(a.bias._data, b.bias._data)
 
 
 def test_linear_state_dict_repr_and_options():
@@ -97,8 +97,8 @@ def test_linear_state_dict_repr_and_options():
     assert nb.bias is None and list(nb.state_dict().keys()) == ["weight"]
     assert repr(nb) == "Linear(in_features=3, out_features=2, bias=False)"
     d = nn.Linear(3, 2, dtype=teachnn.float64)
-    assert d.weight.data.dtype == np.float64 and d.bias.data.dtype == np.float64
-    assert d(t64(np.ones((1, 3)), False)).data.dtype == np.float64
+    assert d.weight._data.dtype == np.float64 and d.bias._data.dtype == np.float64
+    assert d(t64(np.ones((1, 3)), False))._data.dtype == np.float64
 
 
 def test_linear_wrong_last_dimension_teaches():
@@ -141,12 +141,12 @@ def test_linear_module_parity_after_loading_torch_state_dict():
     x = np.random.default_rng(2).standard_normal((3, 2, 7))
     out = m(t64(x))
     tout = tm(torch.tensor(x, requires_grad=True))
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-12, atol=1e-12)
     r = np.random.default_rng(3).standard_normal(out.shape)
     (out * Tensor(r)).sum().backward()
     (tout * torch.tensor(r)).sum().backward()
-    np.testing.assert_allclose(m.weight.grad.data, tm.weight.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(m.bias.grad.data, tm.bias.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(m.weight.grad._data, tm.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(m.bias.grad._data, tm.bias.grad.numpy(), rtol=1e-12)
     assert repr(m) == repr(tm)
     assert list(m.state_dict()) == list(tm.state_dict())
 
@@ -171,9 +171,9 @@ def test_flatten_shapes_and_gradient(start, end, shape):
     s, e = start % len(shape), end % len(shape)
     expected = shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:]
     assert y.shape == expected
-    np.testing.assert_array_equal(y.data, a.reshape(expected))
+    np.testing.assert_array_equal(y._data, a.reshape(expected))
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.ones(shape))
+    np.testing.assert_array_equal(x.grad._data, np.ones(shape))
 
 
 def test_flatten_unflatten_repr():
@@ -185,9 +185,9 @@ def test_unflatten_round_trip_and_errors():
     a = np.arange(24.0).reshape(2, 12)
     y = nn.Unflatten(1, (3, -1))(t64(a))
     assert y.shape == (2, 3, 4)
-    np.testing.assert_array_equal(y.data, a.reshape(2, 3, 4))
+    np.testing.assert_array_equal(y._data, a.reshape(2, 3, 4))
     back = nn.Flatten()(y)
-    np.testing.assert_array_equal(back.data, a)
+    np.testing.assert_array_equal(back._data, a)
     with pytest.raises(RuntimeError, match=r"don't multiply up to the size of dim 1 \(12\)"):
         nn.Unflatten(1, (5, 2))(t64(a))
     with pytest.raises(TypeError, match="tuple of ints"):
@@ -207,15 +207,15 @@ def test_linear_in_sequential_trains_down():
     teachnn.manual_seed(0)
     model = nn.Linear(1, 1).double()
     x = t64(np.linspace(-1, 1, 16).reshape(-1, 1), False)
-    y = t64(2 * x.data - 1, False)
+    y = t64(2 * x._data - 1, False)
     for _ in range(300):
         model.zero_grad()
         loss = F.mse_loss(model(x), y)
         loss.backward()
         for p in model.parameters():
             p.data -= 0.1 * p.grad.data
-    np.testing.assert_allclose(model.weight.data, [[2.0]], atol=1e-3)
-    np.testing.assert_allclose(model.bias.data, [-1.0], atol=1e-3)
+    np.testing.assert_allclose(model.weight._data, [[2.0]], atol=1e-3)
+    np.testing.assert_allclose(model.bias._data, [-1.0], atol=1e-3)
 
 
 @requires_torch

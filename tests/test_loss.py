@@ -64,7 +64,7 @@ def test_cross_entropy_matches_loops(reduction, weighted, ls):
     w = rng.uniform(0.5, 2.0, 4) if weighted else None
     out = F.cross_entropy(t64(x, False), idx(t), weight=None if w is None else t64(w, False),
                           reduction=reduction, label_smoothing=ls)
-    np.testing.assert_allclose(out.data, naive_cross_entropy(x, t, w, -100, reduction, ls),
+    np.testing.assert_allclose(out._data, naive_cross_entropy(x, t, w, -100, reduction, ls),
                                rtol=1e-12, atol=1e-12)
 
 
@@ -72,7 +72,7 @@ def test_cross_entropy_hand_example():
     # logits [0, 0] target 0: loss = log 2; logits [ln 3, 0] target 0: -log(3/4)
     out = F.cross_entropy(t64([[0.0, 0.0], [math.log(3), 0.0]], False), idx([0, 0]),
                           reduction="none")
-    np.testing.assert_allclose(out.data, [math.log(2), -math.log(0.75)])
+    np.testing.assert_allclose(out._data, [math.log(2), -math.log(0.75)])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -156,9 +156,9 @@ def test_nll_loss_parity(reduction):
 def test_all_targets_ignored_gives_nan_mean_like_torch():
     x = t64([[1.0, 2.0]])
     out = F.cross_entropy(x, idx([-100]), label_smoothing=0.1)
-    assert np.isnan(out.data)
+    assert np.isnan(out._data)
     out.backward()
-    np.testing.assert_array_equal(x.grad.data, [[0.0, 0.0]])     # PyTorch: 0, not nan
+    np.testing.assert_array_equal(x.grad._data, [[0.0, 0.0]])     # PyTorch: 0, not nan
     assert F.cross_entropy(t64([[1.0, 2.0]], False), idx([-100]), reduction="sum").item() == 0
 
 
@@ -166,9 +166,9 @@ def test_cross_entropy_huge_logits_are_stable():
     x = t64([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])
     loss = F.cross_entropy(x, idx([2, 1]))
     loss.backward()
-    assert np.isfinite(loss.item()) and np.all(np.isfinite(x.grad.data))
+    assert np.isfinite(loss.item()) and np.all(np.isfinite(x.grad._data))
     np.testing.assert_allclose(loss.item(), 1000.0)      # (2000 + 0) / 2
-    np.testing.assert_allclose(x.grad.data, [[0.5, 0, -0.5], [0, 0, 0]], atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, [[0.5, 0, -0.5], [0, 0, 0]], atol=1e-12)
 
 
 # ------------------------------------------------------------------ bad input
@@ -249,7 +249,7 @@ def test_regression_formula(name, param, fn, reduction):
     x, y = _apart(rng, (3, 4), param)
     ref = _regression_reference(name, x - y, param)
     ref = {"none": ref, "sum": ref.sum(), "mean": ref.mean()}[reduction]
-    np.testing.assert_allclose(fn(teachnn, t64(x), t64(y), reduction).data, ref, rtol=1e-12)
+    np.testing.assert_allclose(fn(teachnn, t64(x), t64(y), reduction)._data, ref, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name,param,fn", REGRESSION, ids=[r[0] for r in REGRESSION])
@@ -295,7 +295,7 @@ def test_weighted_regression_parity(fname, reduction):
 
 def test_smooth_l1_beta_zero_is_l1():
     x, y = t64([1.0, -2.0, 0.5], False), t64([0.0, 0.0, 1.0], False)
-    np.testing.assert_allclose(F.smooth_l1_loss(x, y, beta=0.0).data, F.l1_loss(x, y).data)
+    np.testing.assert_allclose(F.smooth_l1_loss(x, y, beta=0.0)._data, F.l1_loss(x, y)._data)
 
 
 # ------------------------------------------------------------------ binary cross entropy
@@ -306,7 +306,7 @@ def test_bce_formula_and_gradcheck(reduction):
     ref = -w * (y * np.log(p) + (1 - y) * np.log(1 - p))
     ref = {"none": ref, "sum": ref.sum(), "mean": ref.mean()}[reduction]
     out = F.binary_cross_entropy(t64(p), t64(y), weight=t64(w, False), reduction=reduction)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-12)
+    np.testing.assert_allclose(out._data, ref, rtol=1e-12)
     assert gradcheck(lambda a, b: F.binary_cross_entropy(a, b, t64(w, False),
                                                          reduction=reduction), (t64(p), t64(y)))
 
@@ -314,7 +314,7 @@ def test_bce_formula_and_gradcheck(reduction):
 def test_bce_log_clamped_at_minus_100():
     out = F.binary_cross_entropy(t64([0.0, 1.0], False), t64([1.0, 0.0], False),
                                  reduction="none")
-    np.testing.assert_allclose(out.data, [100.0, 100.0])
+    np.testing.assert_allclose(out._data, [100.0, 100.0])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -327,7 +327,7 @@ def test_bce_with_logits_formula_and_gradcheck(reduction):
     ref = {"none": ref, "sum": ref.sum(), "mean": ref.mean()}[reduction]
     f = lambda a, b: F.binary_cross_entropy_with_logits(  # noqa: E731
         a, b, weight=t64(w, False), pos_weight=t64(pw, False), reduction=reduction)
-    np.testing.assert_allclose(f(t64(x), t64(y)).data, ref, rtol=1e-10)
+    np.testing.assert_allclose(f(t64(x), t64(y))._data, ref, rtol=1e-10)
     assert gradcheck(f, (t64(x), t64(y)))
 
 
@@ -351,9 +351,9 @@ def test_bce_parity(reduction, weights):
 def test_bce_with_logits_huge_logit_is_finite():
     x = t64([1000.0, -1000.0, 1000.0])
     loss = F.binary_cross_entropy_with_logits(x, t64([1.0, 0.0, 0.0], False), reduction="none")
-    np.testing.assert_allclose(loss.data, [0.0, 0.0, 1000.0])
+    np.testing.assert_allclose(loss._data, [0.0, 0.0, 1000.0])
     loss.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [0.0, 0.0, 1.0])
+    np.testing.assert_allclose(x.grad._data, [0.0, 0.0, 1.0])
 
 
 def test_bce_bad_input_messages():
@@ -410,7 +410,7 @@ def test_legacy_size_average_reduce_flags():
     assert rec[0].filename == __file__
     assert out.item() == 10.0
     with pytest.warns(UserWarning):
-        assert nn.L1Loss(reduce=False)(x, y).data.tolist() == [1.0, 3.0]
+        assert nn.L1Loss(reduce=False)(x, y)._data.tolist() == [1.0, 3.0]
 
 
 def test_functional_unknown_keyword_suggests():
@@ -427,7 +427,7 @@ def test_float32_losses_keep_dtype_and_match_torch(make):
     rng = np.random.default_rng(15)
     t_out, _ = assert_parity(make, [rng.standard_normal((8, 5)) * 3, rng.integers(0, 5, 8)],
                              dtype="float32", atol=1e-5, rtol=1e-5, grad_inputs=[0])
-    assert t_out[0].data.dtype == np.float32
+    assert t_out[0]._data.dtype == np.float32
 
 
 @requires_torch

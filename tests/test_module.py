@@ -84,12 +84,12 @@ def test_parameter_defaults_and_shared_data():
     p = nn.Parameter(t)
     assert isinstance(p, Tensor) and isinstance(p, nn.Parameter)
     assert p.requires_grad and p.is_leaf and p.grad_fn is None
-    assert p.data is t.data                     # no copy
-    t.data[0] = 5.0
-    assert float(p.data[0]) == 5.0
+    assert p._data is t._data                     # no copy
+    t._data[0] = 5.0
+    assert float(p._data[0]) == 5.0
     assert nn.Parameter(t, requires_grad=False).requires_grad is False
     empty = nn.Parameter()
-    assert tuple(empty.shape) == (0,) and empty.data.dtype == np.float32
+    assert tuple(empty.shape) == (0,) and empty._data.dtype == np.float32
 
 
 @requires_torch
@@ -110,8 +110,8 @@ def test_parameter_deepcopy_copies_numbers():
     p = nn.Parameter(T(np.ones(3, np.float32)))
     q = copy.deepcopy(p)
     assert isinstance(q, nn.Parameter) and q.requires_grad
-    q.data[0] = 7
-    assert float(p.data[0]) == 1.0
+    q._data[0] = 7
+    assert float(p._data[0]) == 1.0
 
 
 # ----------------------------------------------------------------------------- registration
@@ -151,7 +151,7 @@ def test_assigning_a_plain_tensor_to_a_parameter_name_is_a_type_error():
     with pytest.raises(TypeError, match="as buffer 'steps'"):
         m.steps = 5
     m.steps = T(np.array(3, np.int64))           # a Tensor may replace a buffer
-    assert int(m.steps.data) == 3
+    assert int(m.steps._data) == 3
 
 
 def test_register_methods_validate_names():
@@ -218,7 +218,7 @@ def test_state_dict_keys_and_order_match_torch():
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert "body.0.scratch" not in ours.state_dict()      # non-persistent buffer left out
     for key, value in ours.state_dict().items():
-        np.testing.assert_array_equal(value.data, theirs.state_dict()[key].numpy())
+        np.testing.assert_array_equal(value._data, theirs.state_dict()[key].numpy())
 
 
 def test_state_dict_and_parameter_order_by_hand():
@@ -242,7 +242,7 @@ def test_state_dict_values_are_detached_and_share_numbers():
     assert isinstance(sd, OrderedDict)
     w = sd["body.0.weight"]
     assert not isinstance(w, nn.Parameter) and not w.requires_grad
-    assert np.shares_memory(w.data, m.body[0].weight.data)
+    assert np.shares_memory(w._data, m.body[0].weight._data)
     kept = m.state_dict(keep_vars=True)["body.0.weight"]
     assert kept is m.body[0].weight
 
@@ -257,10 +257,10 @@ def test_load_state_dict_from_a_torch_model():
     assert repr(result) == "<All keys matched successfully>"
     for key, value in theirs.state_dict().items():
         mine = ours.state_dict()[key]
-        np.testing.assert_array_equal(mine.data, value.numpy().astype(mine.data.dtype))
+        np.testing.assert_array_equal(mine._data, value.numpy().astype(mine._data.dtype))
     assert ours.body[0].weight is weight_object            # copied in place
-    assert ours.body[0].weight.data.dtype == np.float64    # the model's dtype is kept
-    assert ours.steps.data.dtype == np.int64
+    assert ours.body[0].weight._data.dtype == np.float64    # the model's dtype is kept
+    assert ours.steps._data.dtype == np.int64
 
 
 @requires_torch
@@ -271,13 +271,13 @@ def test_load_state_dict_then_forward_matches_torch():
     x = np.random.default_rng(5).standard_normal((6, 3))
     out = ours(T(x))
     expected = theirs(torch.from_numpy(x))
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out._data, expected.detach().numpy(), rtol=1e-12, atol=1e-12)
     # and the gradient of every parameter
     out.sum().backward()
     expected.sum().backward()
     theirs_params = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, theirs_params[name].grad.numpy(),
+        np.testing.assert_allclose(p.grad._data, theirs_params[name].grad.numpy(),
                                    rtol=1e-10, atol=1e-12, err_msg=name)
 
 
@@ -285,10 +285,10 @@ def test_load_state_dict_accepts_numpy_and_lists():
     m = nn.Module()
     m.w = nn.Parameter(T(np.zeros((2, 2), np.float32)))
     m.load_state_dict({"w": [[1, 2], [3, 4]]})
-    np.testing.assert_array_equal(m.w.data, [[1, 2], [3, 4]])
-    assert m.w.data.dtype == np.float32
+    np.testing.assert_array_equal(m.w._data, [[1, 2], [3, 4]])
+    assert m.w._data.dtype == np.float32
     m.load_state_dict({"w": np.eye(2)})
-    np.testing.assert_array_equal(m.w.data, np.eye(2))
+    np.testing.assert_array_equal(m.w._data, np.eye(2))
 
 
 @requires_torch
@@ -319,7 +319,7 @@ def test_load_state_dict_strict_false_reports_keys():
     assert result.unexpected_keys == ["head.w", "fc.gamma"]      # PyTorch's order: root first
     missing, unexpected = result                  # a namedtuple
     assert missing == ["fc.bias"]
-    np.testing.assert_array_equal(m.fc.weight.data, [1, 1])
+    np.testing.assert_array_equal(m.fc.weight._data, [1, 1])
     with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "fc.bias"'):
         m.load_state_dict({"fc.weight": np.ones(2)})
     with pytest.raises(TypeError, match="dict-like"):
@@ -374,7 +374,7 @@ class Doubler(nn.Module):
 
 def test_call_runs_forward_with_kwargs():
     out = Doubler()(T(np.array([1.0, 2.0])), shift=1)
-    np.testing.assert_array_equal(out.data, [3.0, 5.0])
+    np.testing.assert_array_equal(out._data, [3.0, 5.0])
 
 
 def test_forward_hooks_see_and_replace_values():
@@ -382,22 +382,22 @@ def test_forward_hooks_see_and_replace_values():
     calls = []
 
     def pre(module, args):
-        calls.append(("pre", float(args[0].data[0])))
+        calls.append(("pre", float(args[0]._data[0])))
         return args[0] + 10                         # a single value is wrapped into a tuple
 
     def post(module, args, output):
-        calls.append(("post", float(args[0].data[0]), float(output.data[0])))
+        calls.append(("post", float(args[0]._data[0]), float(output._data[0])))
         return output - 1
 
     h1 = m.register_forward_pre_hook(pre)
     h2 = m.register_forward_hook(post)
     out = m(T(np.array([1.0])))
-    assert float(out.data[0]) == (1 + 10) * 2 - 1
+    assert float(out._data[0]) == (1 + 10) * 2 - 1
     assert calls == [("pre", 1.0), ("post", 11.0, 22.0)]
     h1.remove()
     h2.remove()
     h2.remove()                                     # removing twice is harmless
-    assert float(m(T(np.array([1.0]))).data[0]) == 2.0
+    assert float(m(T(np.array([1.0])))._data[0]) == 2.0
 
 
 def test_hook_order_prepend_kwargs_and_context_manager():
@@ -410,8 +410,8 @@ def test_hook_order_prepend_kwargs_and_context_manager():
         return args, {"shift": 100}
 
     with m.register_forward_pre_hook(kw_pre, with_kwargs=True):
-        assert float(m(T(np.array([1.0]))).data[0]) == 102.0
-    assert float(m(T(np.array([1.0]))).data[0]) == 2.0
+        assert float(m(T(np.array([1.0])))._data[0]) == 102.0
+    assert float(m(T(np.array([1.0])))._data[0]) == 2.0
     assert order == ["prepended", "first", "prepended", "first"]
     seen = {}
     m.register_forward_hook(lambda mod, a, kw, o: seen.update(kw), with_kwargs=True)
@@ -460,7 +460,7 @@ def test_zero_grad_and_requires_grad_():
     params = list(m.parameters())
     assert all(p.grad is not None for p in params)
     m.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and not p.grad.data.any() for p in params)
+    assert all(p.grad is not None and not p.grad._data.any() for p in params)
     m.zero_grad()
     assert all(p.grad is None for p in params)
     m.requires_grad_(False)
@@ -473,20 +473,20 @@ def test_dtype_conversion_keeps_objects_and_integer_buffers():
     m = build_model(teachnn, dtype=np.float32)
     weight = m.body[0].weight
     assert m.double() is m
-    assert m.body[0].weight is weight and weight.data.dtype == np.float64
-    assert m.body[0].running.data.dtype == np.float64
-    assert m.steps.data.dtype == np.int64             # integer buffer untouched
+    assert m.body[0].weight is weight and weight._data.dtype == np.float64
+    assert m.body[0].running._data.dtype == np.float64
+    assert m.steps._data.dtype == np.int64             # integer buffer untouched
     m.half()
-    assert weight.data.dtype == np.float16
+    assert weight._data.dtype == np.float16
     m.float()
-    assert weight.data.dtype == np.float32
+    assert weight._data.dtype == np.float32
     m.to(teachnn.float64)
-    assert weight.data.dtype == np.float64
+    assert weight._data.dtype == np.float64
     m.to(dtype=teachnn.float32)
-    assert weight.data.dtype == np.float32
+    assert weight._data.dtype == np.float32
     assert m.to("cpu") is m and m.cpu() is m
     m.to(T(np.zeros(1, np.float64)))
-    assert weight.data.dtype == np.float64
+    assert weight._data.dtype == np.float64
     with pytest.raises(AssertionError, match="CPU only"):     # a CPU-only PyTorch's type
         m.to("cuda")
     with pytest.raises(TypeError, match="floating point"):
@@ -497,8 +497,8 @@ def test_deepcopy_gives_an_independent_model():
     m = build_model(teachnn)
     c = copy.deepcopy(m)
     assert c.tied is c.body[0]                        # sharing is preserved inside the copy
-    c.body[0].weight.data[...] = 0
-    assert m.body[0].weight.data.any()
+    c.body[0].weight._data[...] = 0
+    assert m.body[0].weight._data.any()
     assert list(c.state_dict()) == list(m.state_dict())
 
 
@@ -629,7 +629,7 @@ def test_a_layer_can_override_load_from_state_dict_with_torchs_signature():
     old = OrderedDict()
     old._metadata = {"": {"version": 1}, "0": {"version": 1}}
     root.load_state_dict(old)                                 # old format: filled in
-    assert int(root[0].count.data) == 0
+    assert int(root[0].count._data) == 0
     current = OrderedDict()
     current._metadata = {"": {"version": 1}, "0": {"version": 2}}
     with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "0.count"'):
@@ -681,11 +681,11 @@ def test_real_layers_repr_state_dict_and_five_training_steps_match_torch():
             loss.backward()
             opt.step()
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(),
+        np.testing.assert_allclose(ours.state_dict()[key]._data, value.numpy(),
                                    rtol=1e-10, atol=1e-12, err_msg=key)
     ours.eval()
     theirs.eval()
-    np.testing.assert_allclose(ours(teachnn.from_numpy(x)).data,
+    np.testing.assert_allclose(ours(teachnn.from_numpy(x))._data,
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
@@ -719,10 +719,10 @@ def test_pickle_round_trip_of_a_model():
     clone = pickle.loads(pickle.dumps(model))
     assert repr(clone) == repr(model)
     for (name, a), (_, b) in zip(model.state_dict().items(), clone.state_dict().items()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        np.testing.assert_array_equal(a._data, b._data, err_msg=name)
     assert isinstance(clone[0].weight, nn.Parameter) and clone[0].weight.requires_grad
     x = teachnn.from_numpy(np.ones((1, 3), np.float32))
-    np.testing.assert_array_equal(clone(x).data, model(x).data)
+    np.testing.assert_array_equal(clone(x)._data, model(x)._data)
 
 
 # ----------------------------------------------------------------------------- backward hooks
@@ -794,12 +794,12 @@ def test_backward_hook_handle_removes_the_hook():
     layer(x).sum().backward()
     assert len(calls) == 1
     grad_input, grad_output = calls[0]
-    np.testing.assert_array_equal(grad_output[0].data, [1.0, 1.0])
-    np.testing.assert_array_equal(grad_input[0].data, [2.0, 2.0])      # d(2x)/dx
+    np.testing.assert_array_equal(grad_output[0]._data, [1.0, 1.0])
+    np.testing.assert_array_equal(grad_input[0]._data, [2.0, 2.0])      # d(2x)/dx
     handle.remove()
     layer(x).sum().backward()
     assert len(calls) == 1
-    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0])             # accumulated twice
+    np.testing.assert_array_equal(x.grad._data, [4.0, 4.0])             # accumulated twice
 
 
 def test_save_and_load_a_state_dict_through_a_file(tmp_path):
@@ -817,8 +817,8 @@ def test_save_and_load_a_state_dict_through_a_file(tmp_path):
     fresh.load_state_dict(checkpoint["model"])
     fresh_opt.load_state_dict(checkpoint["optim"])
     for (name, a), (_, b) in zip(model.state_dict().items(), fresh.state_dict().items()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        np.testing.assert_array_equal(a._data, b._data, err_msg=name)
     assert fresh_opt.param_groups[0]["lr"] == 0.01
     first = list(fresh.parameters())[0]
-    np.testing.assert_array_equal(fresh_opt.state[first]["exp_avg"].data,
-                                  opt.state[list(model.parameters())[0]]["exp_avg"].data)
+    np.testing.assert_array_equal(fresh_opt.state[first]["exp_avg"]._data,
+                                  opt.state[list(model.parameters())[0]]["exp_avg"]._data)

@@ -30,7 +30,7 @@ def _params_with_grads(lib, arrays, grads):
 
 def _np(t):
     return np.asarray(t.detach().numpy() if hasattr(t, "numpy") and not isinstance(t, teachnn.Tensor)
-                      else t.data)
+                      else t._data)
 
 
 # ---------------------------------------------------------------- hand-computed (no torch)
@@ -43,10 +43,10 @@ def test_clip_grad_norm_hand_example():
     total = U.clip_grad_norm_([a, b], max_norm=1.0)
     assert float(total) == pytest.approx(13.0, rel=1e-15)
     coef = 1.0 / (13.0 + 1e-6)
-    np.testing.assert_allclose(a.grad.data, [3 * coef, 4 * coef], rtol=1e-14)
-    np.testing.assert_allclose(b.grad.data, [12 * coef], rtol=1e-14)
+    np.testing.assert_allclose(a.grad._data, [3 * coef, 4 * coef], rtol=1e-14)
+    np.testing.assert_allclose(b.grad._data, [12 * coef], rtol=1e-14)
     # the new total norm is (just under) max_norm
-    assert math.sqrt(float((a.grad.data ** 2).sum() + (b.grad.data ** 2).sum())) == pytest.approx(1.0, abs=1e-6)
+    assert math.sqrt(float((a.grad._data ** 2).sum() + (b.grad._data ** 2).sum())) == pytest.approx(1.0, abs=1e-6)
 
 
 def test_clip_grad_norm_does_not_scale_up_and_skips_missing_grads():
@@ -55,7 +55,7 @@ def test_clip_grad_norm_does_not_scale_up_and_skips_missing_grads():
     a.grad = teachnn.tensor([1.0, -2.0, 2.0])          # norm 3 < max_norm 10
     total = U.clip_grad_norm_([a, b], 10.0)
     assert float(total) == pytest.approx(3.0)
-    np.testing.assert_array_equal(a.grad.data, np.array([1.0, -2.0, 2.0], dtype=np.float32))
+    np.testing.assert_array_equal(a.grad._data, np.array([1.0, -2.0, 2.0], dtype=np.float32))
     assert b.grad is None
 
 
@@ -69,7 +69,7 @@ def test_clip_grad_norm_inf_and_one_norms_hand_example():
     assert float(U.get_total_norm([a.grad, teachnn.zeros(2), teachnn.ones(2)], 0)) == 2.0
     total = U.clip_grad_norm_(a, 2.5, norm_type="inf")     # a single tensor is accepted; 'inf' string
     assert float(total) == 5.0
-    np.testing.assert_allclose(a.grad.data, np.array([1.0, -5.0, 2.0]) * 2.5 / (5.0 + 1e-6), rtol=1e-14)
+    np.testing.assert_allclose(a.grad._data, np.array([1.0, -5.0, 2.0]) * 2.5 / (5.0 + 1e-6), rtol=1e-14)
 
 
 def test_clip_grad_norm_empty_and_generator_warning():
@@ -83,39 +83,39 @@ def test_clip_grad_norm_error_if_nonfinite():
     a.grad = teachnn.tensor([float("nan"), 1.0])
     with pytest.raises(RuntimeError, match="non-finite"):
         U.clip_grad_norm_([a], 1.0, error_if_nonfinite=True)
-    np.testing.assert_array_equal(np.isnan(a.grad.data), [True, False])   # untouched on error
+    np.testing.assert_array_equal(np.isnan(a.grad._data), [True, False])   # untouched on error
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         total = U.clip_grad_norm_([a], 1.0)               # default: scales by the nan norm
-    assert math.isnan(float(total)) and np.isnan(a.grad.data).all()
+    assert math.isnan(float(total)) and np.isnan(a.grad._data).all()
 
 
 def test_clip_grad_value_hand_example():
     a = teachnn.zeros(4, requires_grad=True)
     a.grad = teachnn.tensor([-3.0, -0.5, 0.25, 7.0])
-    grad_array = a.grad.data
+    grad_array = a.grad._data
     assert U.clip_grad_value_(a.grad is not None and [a], 1.0) is None
-    np.testing.assert_array_equal(a.grad.data, np.array([-1.0, -0.5, 0.25, 1.0], dtype=np.float32))
-    assert a.grad.data is grad_array                       # in place
+    np.testing.assert_array_equal(a.grad._data, np.array([-1.0, -0.5, 0.25, 1.0], dtype=np.float32))
+    assert a.grad._data is grad_array                       # in place
 
 
 def test_parameters_to_vector_and_back_hand_example():
     w = teachnn.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
     b = teachnn.tensor([7.0, 8.0], requires_grad=True)
     v = U.parameters_to_vector([w, b])
-    np.testing.assert_array_equal(v.data, np.arange(1, 9, dtype=np.float32))
+    np.testing.assert_array_equal(v._data, np.arange(1, 9, dtype=np.float32))
     # differentiable: d(sum(k * v_k))/dw = k
     (v * teachnn.arange(8).float()).sum().backward()
-    np.testing.assert_array_equal(w.grad.data, [[0, 1, 2], [3, 4, 5]])
-    np.testing.assert_array_equal(b.grad.data, [6, 7])
+    np.testing.assert_array_equal(w.grad._data, [[0, 1, 2], [3, 4, 5]])
+    np.testing.assert_array_equal(b.grad._data, [6, 7])
 
     new = teachnn.arange(10, 20).float()                   # 10 entries: the last two are ignored
     U.vector_to_parameters(new, [w, b])
-    np.testing.assert_array_equal(w.data, [[10, 11, 12], [13, 14, 15]])
-    np.testing.assert_array_equal(b.data, [16, 17])
+    np.testing.assert_array_equal(w._data, [[10, 11, 12], [13, 14, 15]])
+    np.testing.assert_array_equal(b._data, [16, 17])
     assert w.shape == (2, 3) and w.requires_grad
-    new.data[0] = -1.0                                      # parameters are views of the vector
-    assert w.data[0, 0] == -1.0
+    new._data[0] = -1.0                                      # parameters are views of the vector
+    assert w._data[0, 0] == -1.0
 
 
 def test_errors_are_explained():
@@ -164,12 +164,12 @@ def test_clip_grad_norm_matches_torch(seed, n_params, norm_type, max_norm, dtype
     rtol = 2e-6 if dtype == "float32" else 1e-12
     assert t_ours.dtype == (teachnn.float32 if dtype == "float32" or all(g is None for g in grads)
                             else teachnn.float64)
-    np.testing.assert_allclose(np.asarray(t_ours.data), t_theirs.numpy(), rtol=rtol)
+    np.testing.assert_allclose(np.asarray(t_ours._data), t_theirs.numpy(), rtol=rtol)
     for p, q in zip(ours, theirs):
         assert (p.grad is None) == (q.grad is None)
         if p.grad is not None:
-            assert p.grad.data.dtype == q.grad.numpy().dtype
-            np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=2 * rtol, atol=0)
+            assert p.grad._data.dtype == q.grad.numpy().dtype
+            np.testing.assert_allclose(p.grad._data, q.grad.numpy(), rtol=2 * rtol, atol=0)
 
 
 @requires_torch
@@ -189,7 +189,7 @@ def test_clip_grad_value_matches_torch(seed, clip_value, dtype):
         if q.grad is None:
             assert p.grad is None
         else:
-            np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
+            np.testing.assert_array_equal(p.grad._data, q.grad.numpy())
 
 
 @requires_torch
@@ -228,16 +228,16 @@ def test_parameters_vector_round_trip_matches_torch(seed, extra):
     ours = [teachnn.tensor(a, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     v_ours, v_theirs = U.parameters_to_vector(ours), torch.nn.utils.parameters_to_vector(theirs)
-    np.testing.assert_array_equal(v_ours.data, v_theirs.detach().numpy())
+    np.testing.assert_array_equal(v_ours._data, v_theirs.detach().numpy())
     assert v_ours.requires_grad and v_theirs.requires_grad
     w = rng.standard_normal(v_theirs.shape[0]).astype(np.float32)
     (v_ours * teachnn.tensor(w)).sum().backward()
     (v_theirs * torch.tensor(w)).sum().backward()
     for p, q in zip(ours, theirs):
-        np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
+        np.testing.assert_array_equal(p.grad._data, q.grad.numpy())
     new = rng.standard_normal(v_theirs.shape[0] + extra).astype(np.float32)
     U.vector_to_parameters(teachnn.tensor(new), ours)
     torch.nn.utils.vector_to_parameters(torch.tensor(new), theirs)
     for p, q in zip(ours, theirs):
         assert tuple(p.shape) == tuple(q.shape)
-        np.testing.assert_array_equal(p.data, q.detach().numpy())
+        np.testing.assert_array_equal(p._data, q.detach().numpy())

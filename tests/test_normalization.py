@@ -38,12 +38,12 @@ def test_batch_norm_training_formula_and_running_update(shape):
     rm, rv = t64(np.zeros(3), False), t64(np.ones(3), False)
     out = F.batch_norm(t64(x, False), rm, rv, t64(gamma, False), t64(beta, False),
                        training=True, momentum=0.3)
-    np.testing.assert_allclose(out.data, ref_batch_norm(x, gamma, beta), rtol=1e-10,
+    np.testing.assert_allclose(out._data, ref_batch_norm(x, gamma, beta), rtol=1e-10,
                                atol=1e-12)
     axes = (0,) + tuple(range(2, x.ndim))
     m = x.size // 3
-    np.testing.assert_allclose(rm.data, 0.3 * x.mean(axis=axes), rtol=1e-12)
-    np.testing.assert_allclose(rv.data, 0.7 + 0.3 * x.var(axis=axes) * m / (m - 1),
+    np.testing.assert_allclose(rm._data, 0.3 * x.mean(axis=axes), rtol=1e-12)
+    np.testing.assert_allclose(rv._data, 0.7 + 0.3 * x.var(axis=axes) * m / (m - 1),
                                rtol=1e-12)
 
 
@@ -51,8 +51,8 @@ def test_batch_norm_eval_uses_running_stats():
     x = np.array([[1.0, 2.0], [4.0, 6.0]])
     rm, rv = t64([1.0, 2.0], False), t64([4.0, 16.0], False)
     out = F.batch_norm(t64(x, False), rm, rv, eps=0.0)     # (x - rm) / sqrt(rv)
-    np.testing.assert_allclose(out.data, [[0.0, 0.0], [1.5, 1.0]])
-    np.testing.assert_array_equal(rm.data, [1.0, 2.0])          # unchanged in eval
+    np.testing.assert_allclose(out._data, [[0.0, 0.0], [1.5, 1.0]])
+    np.testing.assert_array_equal(rm._data, [1.0, 2.0])          # unchanged in eval
 
 
 @pytest.mark.parametrize("training", [True, False])
@@ -66,7 +66,7 @@ def test_batch_norm_gradcheck(training, shape):
 
     def f(x, w, b):
         # copies: gradcheck calls f many times and training updates the running stats
-        return F.batch_norm(x, Tensor(rm.data.copy()), Tensor(rv.data.copy()), w, b,
+        return F.batch_norm(x, Tensor(rm._data.copy()), Tensor(rv._data.copy()), w, b,
                             training=training, momentum=0.1, eps=1e-3)
     assert gradcheck(f, (x, w, b))
     assert gradcheck(lambda x: F.batch_norm(x, None, None, training=True), (x,))
@@ -92,11 +92,11 @@ def test_batchnorm_buffers_state_dict_and_repr():
     bn = nn.BatchNorm2d(3)
     assert list(bn.state_dict().keys()) == ["weight", "bias", "running_mean", "running_var",
                                             "num_batches_tracked"]
-    assert bn.num_batches_tracked.data.dtype == np.int64 and bn.num_batches_tracked.item() == 0
-    np.testing.assert_array_equal(bn.running_mean.data, np.zeros(3))
-    np.testing.assert_array_equal(bn.running_var.data, np.ones(3))
-    np.testing.assert_array_equal(bn.weight.data, np.ones(3))
-    np.testing.assert_array_equal(bn.bias.data, np.zeros(3))
+    assert bn.num_batches_tracked._data.dtype == np.int64 and bn.num_batches_tracked.item() == 0
+    np.testing.assert_array_equal(bn.running_mean._data, np.zeros(3))
+    np.testing.assert_array_equal(bn.running_var._data, np.ones(3))
+    np.testing.assert_array_equal(bn.weight._data, np.ones(3))
+    np.testing.assert_array_equal(bn.bias._data, np.zeros(3))
     assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]
     assert repr(bn) == ("BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, "
                         "track_running_stats=True)")
@@ -136,17 +136,17 @@ def test_batchnorm_module_matches_torch_over_steps(cls, shape, kwargs):
         r = rng.standard_normal(shape)
         xt, xp = t64(x), torch.tensor(x, requires_grad=True)
         out, tout = m(xt), tm(xp)
-        np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-9, atol=1e-10)
         (out * Tensor(r)).sum().backward()
         (tout * torch.tensor(r)).sum().backward()
-        np.testing.assert_allclose(xt.grad.data, xp.grad.numpy(), rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(xt.grad._data, xp.grad.numpy(), rtol=1e-8, atol=1e-10)
         for (name, p), tp in zip(m.named_parameters(), tm.parameters()):
-            np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-8, atol=1e-10,
+            np.testing.assert_allclose(p.grad._data, tp.grad.numpy(), rtol=1e-8, atol=1e-10,
                                        err_msg=name)
         for (name, b), (tname, tb) in zip(m.named_buffers(), tm.named_buffers()):
             assert name == tname
-            np.testing.assert_allclose(b.data, tb.numpy(), rtol=1e-12, err_msg=name)
-            assert b.data.dtype == tb.numpy().dtype
+            np.testing.assert_allclose(b._data, tb.numpy(), rtol=1e-12, err_msg=name)
+            assert b._data.dtype == tb.numpy().dtype
 
 
 def test_batchnorm_momentum_none_is_cumulative_average():
@@ -154,8 +154,8 @@ def test_batchnorm_momentum_none_is_cumulative_average():
     batches = [np.array([[1.0], [3.0]]), np.array([[5.0], [9.0]]), np.array([[0.0], [4.0]])]
     for b in batches:
         bn(t64(b, False))
-    np.testing.assert_allclose(bn.running_mean.data, [np.mean([2.0, 7.0, 2.0])])
-    np.testing.assert_allclose(bn.running_var.data, [np.mean([2.0, 8.0, 8.0])])  # unbiased
+    np.testing.assert_allclose(bn.running_mean._data, [np.mean([2.0, 7.0, 2.0])])
+    np.testing.assert_allclose(bn.running_var._data, [np.mean([2.0, 8.0, 8.0])])  # unbiased
     assert bn.num_batches_tracked.item() == 3
 
 
@@ -163,12 +163,12 @@ def test_batchnorm_train_vs_eval():
     bn = nn.BatchNorm1d(2).double()
     x = np.array([[1.0, 10.0], [3.0, 30.0]])
     y = bn(t64(x, False))
-    np.testing.assert_allclose(y.data, [[-1.0, -1.0], [1.0, 1.0]], atol=1e-4)
+    np.testing.assert_allclose(y._data, [[-1.0, -1.0], [1.0, 1.0]], atol=1e-4)
     bn.eval()
     y_eval = bn(t64(x, False))     # running mean 0.1*mean, running var 0.9 + 0.1*unbiased
     rm = 0.1 * x.mean(0)
     rv = 0.9 + 0.1 * x.var(0, ddof=1)
-    np.testing.assert_allclose(y_eval.data, (x - rm) / np.sqrt(rv + 1e-5))
+    np.testing.assert_allclose(y_eval._data, (x - rm) / np.sqrt(rv + 1e-5))
     assert bn.num_batches_tracked.item() == 1       # eval does not count
 
 
@@ -203,7 +203,7 @@ def test_layer_norm_formula(shape, norm):
     axes = tuple(range(len(shape) - len(norm), len(shape)))
     ref = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + 1e-5) * w + b
     out = F.layer_norm(t64(x, False), norm, t64(w, False), t64(b, False))
-    np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out._data, ref, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("shape,norm", [((3, 4), (4,)), ((2, 3, 4), (3, 4))])
@@ -260,10 +260,10 @@ def test_batchnorm_float32_matches_torch_and_keeps_dtype():
     for _ in range(2):
         x = (rng.standard_normal((3, 4, 5, 5)) * 2 + 1).astype(np.float32)
         out, tout = m(Tensor(x)), tm(torch.tensor(x))
-        assert out.data.dtype == np.float32 and m.running_var.data.dtype == np.float32
-        np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(m.running_mean.data, tm.running_mean.numpy(), rtol=1e-5)
-    np.testing.assert_allclose(m.running_var.data, tm.running_var.numpy(), rtol=1e-5)
+        assert out._data.dtype == np.float32 and m.running_var._data.dtype == np.float32
+        np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(m.running_mean._data, tm.running_mean.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(m.running_var._data, tm.running_var.numpy(), rtol=1e-5)
 
 
 @requires_torch
@@ -303,7 +303,7 @@ def test_group_norm_formula_and_gradcheck(shape, groups):
     x = rng.standard_normal(shape) * 2 + 1
     w, b = rng.standard_normal(shape[1]), rng.standard_normal(shape[1])
     out = F.group_norm(t64(x, False), groups, t64(w, False), t64(b, False))
-    np.testing.assert_allclose(out.data, ref_group_norm(x, groups, w, b), rtol=1e-10,
+    np.testing.assert_allclose(out._data, ref_group_norm(x, groups, w, b), rtol=1e-10,
                                atol=1e-12)
     assert gradcheck(lambda x, w, b: F.group_norm(x, groups, w, b, eps=1e-3),
                      (t64(x), t64(w), t64(b)))
@@ -441,5 +441,5 @@ def test_batch_norm_weight_grad_without_input_grad():
                                                                  + 1e-5)
         else:
             x_hat = x / np.sqrt(1 + 1e-5)
-        np.testing.assert_allclose(w.grad.data, (g * x_hat).sum((0, 2)), rtol=1e-10)
-        np.testing.assert_allclose(b.grad.data, g.sum((0, 2)), rtol=1e-10)
+        np.testing.assert_allclose(w.grad._data, (g * x_hat).sum((0, 2)), rtol=1e-10)
+        np.testing.assert_allclose(b.grad._data, g.sum((0, 2)), rtol=1e-10)

@@ -273,17 +273,17 @@ def test_loss_examples(snippet):
     ns = run_snippet(snippet, "teachnn")
     output, target, loss = ns["output"], ns["target"], ns["loss"]
     assert tuple(output.shape) == (10, 5) and tuple(target.shape) == (10,)
-    assert target.data.dtype == np.int64 and 0 <= target.data.min() and target.data.max() < 5
+    assert target._data.dtype == np.int64 and 0 <= target._data.min() and target._data.max() < 5
     # oracle 1: the definition, by loops
-    x, t = output.data.astype(np.float64), target.data
+    x, t = output._data.astype(np.float64), target._data
     expected = np.mean([math.log(sum(math.exp(v) for v in x[i])) - x[i, t[i]]
                         for i in range(10)])
     np.testing.assert_allclose(loss.item(), expected, rtol=1e-6)
-    assert loss.shape == () and loss.data.dtype == np.float32
+    assert loss.shape == () and loss._data.dtype == np.float32
     # oracle 2: PyTorch on the same numbers
     if torch is not None:
-        p_loss = torch.nn.functional.cross_entropy(torch.tensor(output.data),
-                                                   torch.tensor(target.data))
+        p_loss = torch.nn.functional.cross_entropy(torch.tensor(output._data),
+                                                   torch.tensor(target._data))
         np.testing.assert_allclose(loss.item(), p_loss.item(), rtol=1e-6)
 
 
@@ -293,9 +293,9 @@ def test_loss_examples_gradient_matches_torch():
     ns = run_snippet(LOSS_OBJECT.replace("torch.randn(10, 5)",
                                          "torch.randn(10, 5, requires_grad=True)"), "teachnn")
     ns["loss"].backward()
-    out = torch.tensor(ns["output"].data, requires_grad=True)
-    torch.nn.CrossEntropyLoss()(out, torch.tensor(ns["target"].data)).backward()
-    np.testing.assert_allclose(ns["output"].grad.data, out.grad.numpy(), rtol=1e-5,
+    out = torch.tensor(ns["output"]._data, requires_grad=True)
+    torch.nn.CrossEntropyLoss()(out, torch.tensor(ns["target"]._data)).backward()
+    np.testing.assert_allclose(ns["output"].grad._data, out.grad.numpy(), rtol=1e-5,
                                atol=1e-7)
 
 

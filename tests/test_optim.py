@@ -107,8 +107,8 @@ def test_sgd_momentum_by_hand():
         opt.step()
         buf = g if step == 0 else 0.9 * buf + g
         value -= 0.1 * buf
-        assert float(p.data[0]) == pytest.approx(value, rel=1e-15)
-        assert float(opt.state[p]["momentum_buffer"].data[0]) == pytest.approx(buf)
+        assert float(p._data[0]) == pytest.approx(value, rel=1e-15)
+        assert float(opt.state[p]["momentum_buffer"]._data[0]) == pytest.approx(buf)
 
 
 def test_adam_first_step_moves_each_entry_by_lr():
@@ -118,19 +118,19 @@ def test_adam_first_step_moves_each_entry_by_lr():
     opt = optim.Adam([p], lr=0.1)
     opt.step()
     expected = 1.0 - 0.1 * np.array([3.0, -0.5, 1e-3]) / (np.abs([3.0, -0.5, 1e-3]) + 1e-8)
-    np.testing.assert_allclose(p.data, expected, rtol=1e-12)
-    assert float(opt.state[p]["step"].data) == 1.0
-    assert opt.state[p]["step"].data.dtype == np.float32
+    np.testing.assert_allclose(p._data, expected, rtol=1e-12)
+    assert float(opt.state[p]["step"]._data) == 1.0
+    assert opt.state[p]["step"]._data.dtype == np.float32
 
 
 def test_training_a_linear_fit_with_autograd_reduces_the_loss():
     rng = np.random.default_rng(0)
     x = teachnn.from_numpy(rng.standard_normal((64, 3)))
     true_w = np.array([[1.5], [-2.0], [0.5]])
-    y = teachnn.from_numpy(x.data @ true_w)
+    y = teachnn.from_numpy(x._data @ true_w)
     w = nn.Parameter(teachnn.from_numpy(np.zeros((3, 1))))
     for opt in (optim.SGD([w], lr=0.1, momentum=0.5), optim.Adam([w], lr=0.1)):
-        w.data[...] = 0
+        w._data[...] = 0
         losses = []
         for _ in range(100):
             opt.zero_grad()
@@ -139,7 +139,7 @@ def test_training_a_linear_fit_with_autograd_reduces_the_loss():
             opt.step()
             losses.append(loss.item())
         assert losses[-1] < 1e-3 * losses[0]
-        np.testing.assert_allclose(w.data, true_w, atol=0.05)
+        np.testing.assert_allclose(w._data, true_w, atol=0.05)
 
 
 def test_zero_grad_and_closure():
@@ -154,9 +154,9 @@ def test_zero_grad_and_closure():
 
     loss = opt.step(closure)
     assert float(loss.item()) == 4.0
-    assert float(p.data[0]) == pytest.approx(2.0 - 0.5 * 4.0)
+    assert float(p._data[0]) == pytest.approx(2.0 - 0.5 * 4.0)
     opt.zero_grad(set_to_none=False)
-    assert p.grad is not None and float(p.grad.data[0]) == 0.0
+    assert p.grad is not None and float(p.grad._data[0]) == 0.0
     opt.zero_grad()
     assert p.grad is None
 
@@ -235,13 +235,13 @@ def test_state_dict_round_trip_continues_identically(opt_class, kwargs):
     saved = opt2.state_dict()
     assert sorted(saved["state"]) == [0, 1, 2]
     assert saved["param_groups"][0]["params"] == [0, 1, 2]
-    params3 = [nn.Parameter(teachnn.from_numpy(p.data.copy())) for p in params2]
+    params3 = [nn.Parameter(teachnn.from_numpy(p._data.copy())) for p in params2]
     opt3 = opt_class(params3, lr=123.0)
     opt3.load_state_dict(saved)
     assert opt3.param_groups[0]["lr"] == kwargs["lr"]
     train(params3, opt3, range(3, 6))
     for a, b in zip(params, params3):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._data, b._data)
     with pytest.raises(ValueError, match="different number of parameter groups"):
         opt3.load_state_dict({"state": {}, "param_groups": []})
 
@@ -349,7 +349,7 @@ def test_a_torch_optimizer_state_loads_and_continues_identically(name, kwargs):
         feed(teachnn, ours_params, step)
         ours_opt.step()
     for a, b in zip(ours_params, torch_params):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_step_between_forward_and_backward_is_caught_like_torch():
@@ -432,7 +432,7 @@ def run_flat(opt_class, kwargs, start, grads_per_step):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*found no gradient")   # all-None steps
             opt.step()
-        history.append([float(p.data) for p in params])
+        history.append([float(p._data) for p in params])
     return history
 
 
@@ -495,7 +495,7 @@ def test_adagrad_by_hand():
         opt.step()
         total += g * g
         value -= 0.5 / (1 + (t - 1) * 0.1) * g / total ** 0.5
-        assert float(p.data[0]) == pytest.approx(value, rel=1e-14)
+        assert float(p._data[0]) == pytest.approx(value, rel=1e-14)
 
 
 def test_rmsprop_centered_by_hand():
@@ -508,16 +508,16 @@ def test_rmsprop_centered_by_hand():
         square = 0.5 * square + 0.5 * g * g
         mean = 0.5 * mean + 0.5 * g
         value -= 0.1 * g / (square - mean * mean) ** 0.5
-        assert float(p.data[0]) == pytest.approx(value, rel=1e-14)
+        assert float(p._data[0]) == pytest.approx(value, rel=1e-14)
 
 
 def test_step_without_any_gradient_warns_once():
     model = nn.Linear(2, 1)
     opt = optim.SGD(model.parameters(), lr=0.1)
-    before = model.weight.data.copy()
+    before = model.weight._data.copy()
     with pytest.warns(UserWarning, match="found no gradient.*loss.backward\\(\\) before"):
         opt.step()
-    np.testing.assert_array_equal(model.weight.data, before)       # nothing changed
+    np.testing.assert_array_equal(model.weight._data, before)       # nothing changed
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         opt.step()                                                # only once per optimiser
@@ -548,7 +548,7 @@ def test_implementation_switches_change_nothing_or_refuse():
             opt.zero_grad()
             (w * w).sum().backward()
             opt.step()
-        return w.data.copy()
+        return w._data.copy()
     np.testing.assert_array_equal(run(foreach=True, fused=True), run())
     with pytest.raises(NotImplementedError, match="differentiable=False"):
         teachnn.optim.SGD([teachnn.nn.Parameter(teachnn.ones(1))], lr=0.1, differentiable=True)

@@ -68,7 +68,7 @@ def to_array(value):
     if torch is not None and isinstance(value, torch.Tensor):
         return value.detach().numpy()
     if isinstance(value, teachnn.Tensor):
-        return np.asarray(value.data)
+        return np.asarray(value._data)
     return np.asarray(value)
 
 
@@ -295,12 +295,12 @@ def test_rprop_by_hand():
     opt = optim.Rprop([p], lr=0.1)
     p.grad = teachnn.tensor([1.0, 1.0, 0.0], dtype=teachnn.float64)
     opt.step()
-    np.testing.assert_allclose(p.data, [-0.1, -0.1, 0.0])
+    np.testing.assert_allclose(p._data, [-0.1, -0.1, 0.0])
     p.grad = teachnn.tensor([2.0, -3.0, 0.0], dtype=teachnn.float64)
     opt.step()
-    np.testing.assert_allclose(p.data, [-0.22, -0.1, 0.0])
-    np.testing.assert_allclose(opt.state[p]["step_size"].data, [0.12, 0.05, 0.1])
-    np.testing.assert_allclose(opt.state[p]["prev"].data, [2.0, 0.0, 0.0])
+    np.testing.assert_allclose(p._data, [-0.22, -0.1, 0.0])
+    np.testing.assert_allclose(opt.state[p]["step_size"]._data, [0.12, 0.05, 0.1])
+    np.testing.assert_allclose(opt.state[p]["prev"]._data, [2.0, 0.0, 0.0])
 
 
 def test_adadelta_first_step_by_hand():
@@ -310,8 +310,8 @@ def test_adadelta_first_step_by_hand():
     opt.step()
     v = 0.1 * 4.0                                   # (1 - rho) g²
     delta = math.sqrt(1e-6) / math.sqrt(v + 1e-6) * 2.0
-    np.testing.assert_allclose(p.data, [1.0 - delta], rtol=1e-14)
-    np.testing.assert_allclose(opt.state[p]["acc_delta"].data, [0.1 * delta * delta], rtol=1e-14)
+    np.testing.assert_allclose(p._data, [1.0 - delta], rtol=1e-14)
+    np.testing.assert_allclose(opt.state[p]["acc_delta"]._data, [0.1 * delta * delta], rtol=1e-14)
 
 
 def test_radam_first_steps_are_momentum_sgd():
@@ -320,7 +320,7 @@ def test_radam_first_steps_are_momentum_sgd():
     opt = optim.RAdam([p], lr=0.1)
     p.grad = teachnn.tensor([0.5, 2.0], dtype=teachnn.float64)
     opt.step()
-    np.testing.assert_allclose(p.data, [0.95, -1.2], rtol=1e-14)
+    np.testing.assert_allclose(p._data, [0.95, -1.2], rtol=1e-14)
 
 
 # ----------------------------------------------------------------------------- schedulers
@@ -653,7 +653,7 @@ def test_lbfgs_minimises_a_quadratic_exactly():
         loss.backward()
         return loss
     opt.step(closure)
-    np.testing.assert_allclose(x.data, np.linalg.solve(A, b), rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(x._data, np.linalg.solve(A, b), rtol=1e-9, atol=1e-10)
 
 
 # ----------------------------------------------------------------------------- published code
@@ -707,9 +707,9 @@ def test_an_optimizer_with_a_scheduler_pickles_and_copies_like_torch():
     for clone in (pickle.loads(pickle.dumps(opt)), copy.deepcopy(opt)):
         assert clone.param_groups[0]["lr"] == 0.1 and clone.param_groups[0]["initial_lr"] == 0.1
         (state,) = clone.state.values()
-        np.testing.assert_allclose(state["exp_avg"].data, [0.05, -0.05], rtol=1e-15)   # (1-0.9) g
-        assert state["exp_avg"].data is not opt.state[p[0]]["exp_avg"].data
-        assert float(state["step"].data) == 1.0
+        np.testing.assert_allclose(state["exp_avg"]._data, [0.05, -0.05], rtol=1e-15)   # (1-0.9) g
+        assert state["exp_avg"]._data is not opt.state[p[0]]["exp_avg"]._data
+        assert float(state["step"]._data) == 1.0
         assert "_opt_called" not in vars(clone) and "step" not in vars(clone)
 
 
@@ -910,7 +910,7 @@ def test_float32_parameters_stay_float32_and_follow_torch(name):
     for entry in our_opt.state.values():
         for key, value in entry.items():
             if key not in ("step", "eta", "mu", "mu_product"):
-                assert value.data.dtype == np.float32, key
+                assert value._data.dtype == np.float32, key
 
 
 @requires_torch

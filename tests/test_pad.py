@@ -20,26 +20,26 @@ from tests.parity import assert_parity, requires_torch, torch
 ])
 def test_hand_examples(mode, expected):
     x = teachnn.tensor([[[1.0, 2.0, 3.0]]])
-    np.testing.assert_array_equal(F.pad(x, (2, 1), mode=mode).data, [[expected]])
+    np.testing.assert_array_equal(F.pad(x, (2, 1), mode=mode)._data, [[expected]])
 
 
 def test_constant_value_and_crop():
     x = teachnn.tensor([[1.0, 2.0, 3.0, 4.0]])
-    np.testing.assert_array_equal(F.pad(x, (1, -2), value=9.0).data, [[9, 1, 2]])
-    np.testing.assert_array_equal(F.pad(x, (0, 0, 1, 0), value=-1.0).data,
+    np.testing.assert_array_equal(F.pad(x, (1, -2), value=9.0)._data, [[9, 1, 2]])
+    np.testing.assert_array_equal(F.pad(x, (0, 0, 1, 0), value=-1.0)._data,
                                   [[-1, -1, -1, -1], [1, 2, 3, 4]])
 
 
 def test_circular_wraps_what_is_left_after_cropping():
     x = teachnn.tensor([[[1.0, 2.0, 3.0, 4.0]]])
-    np.testing.assert_array_equal(F.pad(x, (-1, 1), mode="circular").data, [[[2, 3, 4, 2]]])
+    np.testing.assert_array_equal(F.pad(x, (-1, 1), mode="circular")._data, [[[2, 3, 4, 2]]])
 
 
 def test_gradient_of_reflect_counts_the_mirrored_reads():
     x = teachnn.tensor([[[1.0, 2.0, 3.0]]], requires_grad=True)
     F.pad(x, (2, 1), mode="reflect").sum().backward()
     # padded [3, 2, 1, 2, 3, 2]: cell 1 read once, cell 2 three times, cell 3 twice
-    np.testing.assert_array_equal(x.grad.data, [[[1, 3, 2]]])
+    np.testing.assert_array_equal(x.grad._data, [[[1, 3, 2]]])
 
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])

@@ -28,10 +28,10 @@ def distinct(shape, seed=0):
 def test_notes_adaptive_avg_example():
     x = teachnn.tensor(np.arange(1, 17, dtype=np.float32).reshape(1, 1, 4, 4))
     out = F.adaptive_avg_pool2d(x, (2, 2))
-    assert out.data.dtype == np.float32
-    np.testing.assert_array_equal(out.data[0, 0], [[3.5, 5.5], [11.5, 13.5]])
+    assert out._data.dtype == np.float32
+    np.testing.assert_array_equal(out._data[0, 0], [[3.5, 5.5], [11.5, 13.5]])
     out = teachnn.nn.AdaptiveAvgPool2d((2, 2))(x)
-    np.testing.assert_array_equal(out.data[0, 0], [[3.5, 5.5], [11.5, 13.5]])
+    np.testing.assert_array_equal(out._data[0, 0], [[3.5, 5.5], [11.5, 13.5]])
 
 
 def test_max_pool2d_by_hand_with_indices():
@@ -40,29 +40,29 @@ def test_max_pool2d_by_hand_with_indices():
                                    [0., 9., 1., 1.],
                                    [6., 2., 1., 3.]]]]))
     out, idx = F.max_pool2d(x, 2, return_indices=True)
-    assert out.data[0, 0].tolist() == [[5., 8.], [9., 3.]]
-    assert idx.data[0, 0].tolist() == [[1, 6], [9, 15]]    # flat h*4 + w
-    assert idx.data.dtype == np.int64
+    assert out._data[0, 0].tolist() == [[5., 8.], [9., 3.]]
+    assert idx._data[0, 0].tolist() == [[1, 6], [9, 15]]    # flat h*4 + w
+    assert idx._data.dtype == np.int64
 
 
 def test_avg_pool1d_docstring_example_and_padding_divisors():
     x = teachnn.tensor([[[1., 2, 3, 4, 5, 6, 7]]])
-    assert F.avg_pool1d(x, 3, stride=2).data.tolist() == [[[2., 4., 6.]]]
+    assert F.avg_pool1d(x, 3, stride=2)._data.tolist() == [[[2., 4., 6.]]]
     # padding 1: first window [pad, 1, 2] -> (0+1+2)/3 with the pad counted, /2 without
     y = F.avg_pool1d(x, 3, stride=2, padding=1)
-    np.testing.assert_allclose(y.data[0, 0], [1.0, 3.0, 5.0, 13 / 3], rtol=1e-6)
+    np.testing.assert_allclose(y._data[0, 0], [1.0, 3.0, 5.0, 13 / 3], rtol=1e-6)
     y = F.avg_pool1d(x, 3, stride=2, padding=1, count_include_pad=False)
-    np.testing.assert_allclose(y.data[0, 0], [1.5, 3.0, 5.0, 6.5], rtol=1e-6)
+    np.testing.assert_allclose(y._data[0, 0], [1.5, 3.0, 5.0, 6.5], rtol=1e-6)
 
 
 def test_adaptive_max_overlapping_and_larger_output():
     x = teachnn.tensor([[[3., 1., 4., 1., 5.]]])
     out, idx = F.adaptive_max_pool1d(x, 3, return_indices=True)
     # windows [0,2), [1,4), [3,5)
-    assert out.data.tolist() == [[[3., 4., 5.]]] and idx.data.tolist() == [[[0, 2, 4]]]
+    assert out._data.tolist() == [[[3., 4., 5.]]] and idx._data.tolist() == [[[0, 2, 4]]]
     out = F.adaptive_avg_pool1d(teachnn.tensor([[[2., 4.]]]), 5)
     # windows of 2 over 5 outputs: [0,1), [0,1), [0,2), [1,2), [1,2)
-    assert out.data.tolist() == [[[2., 2., 3., 4., 4.]]]
+    assert out._data.tolist() == [[[2., 2., 3., 4., 4.]]]
 
 
 def test_max_unpool_inverts_max_pool_positions():
@@ -70,9 +70,9 @@ def test_max_unpool_inverts_max_pool_positions():
     out, idx = F.max_pool2d(x, 2, return_indices=True)
     up = F.max_unpool2d(out, idx, 2)
     assert up.shape == x.shape
-    kept = up.data != 0
-    assert kept.sum() == out.data.size
-    np.testing.assert_array_equal(up.data[kept], x.data[kept])   # maxima back in place
+    kept = up._data != 0
+    assert kept.sum() == out._data.size
+    np.testing.assert_array_equal(up._data[kept], x._data[kept])   # maxima back in place
     # a given output_size within one stride of the default is allowed
     assert F.max_unpool2d(out, idx, 2, output_size=(5, 7)).shape == (2, 3, 5, 7)
     assert F.max_unpool2d(out, idx, 2, output_size=(2, 3, 5, 7)).shape == (2, 3, 5, 7)
@@ -82,9 +82,9 @@ def test_lp_pool_is_p_norm_of_windows():
     x = np.abs(np.random.default_rng(1).standard_normal((1, 2, 6))) + 0.1
     out = F.lp_pool1d(t64(x), 2, 3)
     expected = np.sqrt((x.reshape(1, 2, 2, 3) ** 2).sum(-1))
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(out._data, expected, rtol=1e-12)
     out = F.lp_pool1d(t64(x), float("inf"), 3)
-    np.testing.assert_allclose(out.data, np.abs(x).reshape(1, 2, 2, 3).max(-1))
+    np.testing.assert_allclose(out._data, np.abs(x).reshape(1, 2, 2, 3).max(-1))
 
 
 # --------------------------------------------------------------- against naive loops
@@ -100,31 +100,31 @@ def test_functional_values_match_naive_loops(n, batched):
     max_fn = getattr(F, f"max_pool{n}d")
     out, idx = max_fn(t64(x), 3, 2, 1, return_indices=True, ceil_mode=True)
     ref_out, ref_idx = ref_max_pool(planes, kernel, stride, pad, dil, ceil_mode=True)
-    np.testing.assert_array_equal(out.data.reshape(ref_out.shape), ref_out)
-    np.testing.assert_array_equal(idx.data.reshape(ref_idx.shape), ref_idx)
+    np.testing.assert_array_equal(out._data.reshape(ref_out.shape), ref_out)
+    np.testing.assert_array_equal(idx._data.reshape(ref_idx.shape), ref_idx)
     assert out.shape[:len(lead)] == lead
 
     avg_fn = getattr(F, f"avg_pool{n}d")
     got = avg_fn(t64(x), 3, 2, 1, True, False)
     ref = ref_avg_pool(planes, kernel, stride, pad, True, False)
-    np.testing.assert_allclose(got.data.reshape(ref.shape), ref, rtol=1e-12)
+    np.testing.assert_allclose(got._data.reshape(ref.shape), ref, rtol=1e-12)
 
     sizes = (4, 6, 9)[:n]                              # smaller, equal-ish, larger
     got = getattr(F, f"adaptive_avg_pool{n}d")(t64(x), sizes)
     ref, _ = ref_adaptive(planes, sizes, "avg")
-    np.testing.assert_allclose(got.data.reshape(ref.shape), ref, rtol=1e-12)
+    np.testing.assert_allclose(got._data.reshape(ref.shape), ref, rtol=1e-12)
     got, gidx = getattr(F, f"adaptive_max_pool{n}d")(t64(x), sizes, return_indices=True)
     ref, ref_idx = ref_adaptive(planes, sizes, "max")
-    np.testing.assert_array_equal(got.data.reshape(ref.shape), ref)
-    np.testing.assert_array_equal(gidx.data.reshape(ref_idx.shape), ref_idx)
+    np.testing.assert_array_equal(got._data.reshape(ref.shape), ref)
+    np.testing.assert_array_equal(gidx._data.reshape(ref_idx.shape), ref_idx)
 
 
 def test_none_in_output_size_keeps_axis_and_float32_is_kept():
     x = teachnn.tensor(np.random.default_rng(0).standard_normal((2, 3, 5, 8)).astype(np.float32))
     out = F.adaptive_avg_pool2d(x, (None, 3))
-    assert out.shape == (2, 3, 5, 3) and out.data.dtype == np.float32
-    ref, _ = ref_adaptive(x.data.reshape(6, 5, 8), (5, 3), "avg")
-    np.testing.assert_allclose(out.data.reshape(6, 5, 3), ref, rtol=1e-5)
+    assert out.shape == (2, 3, 5, 3) and out._data.dtype == np.float32
+    ref, _ = ref_adaptive(x._data.reshape(6, 5, 8), (5, 3), "avg")
+    np.testing.assert_allclose(out._data.reshape(6, 5, 3), ref, rtol=1e-5)
     assert F.adaptive_max_pool3d(teachnn.tensor(np.ones((1, 2, 3, 4, 5))),
                                  (None, 2, None)).shape == (1, 2, 3, 2, 5)
 
@@ -168,7 +168,7 @@ def test_max_pool_gradient_goes_to_first_maximum():
     x = t64([[[2., 2., 1., 2.]]], grad=True)
     F.max_pool1d(x, 2, 1).sum().backward()
     # windows [2,2] -> index 0; [2,1] -> 1; [1,2] -> 3
-    assert x.grad.data.tolist() == [[[1., 1., 0., 1.]]]
+    assert x.grad._data.tolist() == [[[1., 1., 0., 1.]]]
 
 
 # ------------------------------------------------------------------------ bad input
@@ -281,9 +281,9 @@ def test_grad_fn_names_dtype_and_noncontiguous_input():
     out, idx = F.max_pool2d(x, 2, return_indices=True)
     assert not idx.requires_grad and idx.grad_fn is None
     F.avg_pool2d(x, 2).sum().backward()
-    assert x.grad.data.dtype == np.float32
-    np.testing.assert_allclose(x.grad.data, 0.25)          # each cell in exactly one window
+    assert x.grad._data.dtype == np.float32
+    np.testing.assert_allclose(x.grad._data, 0.25)          # each cell in exactly one window
     # a transposed (non-contiguous) view pools like its contiguous copy
     xt = x.detach().transpose(2, 3)
-    np.testing.assert_array_equal(F.max_pool2d(xt, 2).data,
-                                  F.max_pool2d(teachnn.tensor(np.ascontiguousarray(xt.data)), 2).data)
+    np.testing.assert_array_equal(F.max_pool2d(xt, 2)._data,
+                                  F.max_pool2d(teachnn.tensor(np.ascontiguousarray(xt._data)), 2)._data)

@@ -81,15 +81,15 @@ def test_backward_runs_on_the_tier_that_ran_the_forward(monkeypatch):
     with kernels.use("fast"):
         F.max_pool2d(F.conv2d(x, w), 2).sum().backward()
     assert calls == []
-    fast_grads = x.grad.data.copy(), w.grad.data.copy()
+    fast_grads = x.grad._data.copy(), w.grad._data.copy()
     x.grad = w.grad = None
     with kernels.use("reference"):
         loss = F.max_pool2d(F.conv2d(x, w), 2).sum()
     with kernels.use("fast"):                  # switched between forward and backward
         loss.backward()
     assert calls == ["conv_forward", "max_pool_forward", "max_pool_backward", "conv_backward"]
-    np.testing.assert_allclose(x.grad.data, fast_grads[0], rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(w.grad.data, fast_grads[1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x.grad._data, fast_grads[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(w.grad._data, fast_grads[1], rtol=1e-5, atol=1e-6)
 
 
 def test_both_tiers_have_the_same_interface():
@@ -239,9 +239,9 @@ def test_every_op_gives_the_same_numbers_under_both_tiers(dtype):
             with kernels.use(tier):
                 out = fn(x)
                 (out * out).sum().backward()
-            results[tier] = [out.data, x.grad.data]
+            results[tier] = [out._data, x.grad._data]
             if isinstance(fn, nn.Module):
-                results[tier] += [p.grad.data.copy() for p in fn.parameters()]
+                results[tier] += [p.grad._data.copy() for p in fn.parameters()]
                 fn.zero_grad()
         tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
         for fast, ref in zip(results["fast"], results["reference"]):

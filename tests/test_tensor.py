@@ -45,7 +45,7 @@ def test_elementwise_against_numpy(shape, op, dtype):
     out = fn(teachnn.tensor(a))
     assert out.dtype == getattr(teachnn, dtype)
     tol = 1e-6 if dtype == "float32" else 1e-12
-    np.testing.assert_allclose(out.data, ref(a.astype(np.float64)), rtol=tol, atol=tol)
+    np.testing.assert_allclose(out._data, ref(a.astype(np.float64)), rtol=tol, atol=tol)
 
 
 def test_reductions_against_numpy():
@@ -53,18 +53,18 @@ def test_reductions_against_numpy():
     a = rng.standard_normal((3, 4, 5))
     t = teachnn.tensor(a)
     np.testing.assert_allclose(t.sum().item(), a.sum())
-    np.testing.assert_allclose(t.sum(dim=(0, 2)).data, a.sum(axis=(0, 2)))
-    np.testing.assert_allclose(t.mean(1, keepdim=True).data, a.mean(1, keepdims=True))
+    np.testing.assert_allclose(t.sum(dim=(0, 2))._data, a.sum(axis=(0, 2)))
+    np.testing.assert_allclose(t.mean(1, keepdim=True)._data, a.mean(1, keepdims=True))
     np.testing.assert_allclose(t.var().item(), a.var(ddof=1))
-    np.testing.assert_allclose(t.var(1, unbiased=False).data, a.var(1))
-    np.testing.assert_allclose(t.std(2, keepdim=True).data, a.std(2, ddof=1, keepdims=True))
+    np.testing.assert_allclose(t.var(1, unbiased=False)._data, a.var(1))
+    np.testing.assert_allclose(t.std(2, keepdim=True)._data, a.std(2, ddof=1, keepdims=True))
     np.testing.assert_allclose(t.std(correction=0).item(), a.std())
     np.testing.assert_allclose(t.max().item(), a.max())
-    np.testing.assert_allclose(t.min(0).values.data, a.min(0))
-    np.testing.assert_array_equal(t.max(2).indices.data, a.argmax(2))
+    np.testing.assert_allclose(t.min(0).values._data, a.min(0))
+    np.testing.assert_array_equal(t.max(2).indices._data, a.argmax(2))
     assert t.argmax().item() == a.argmax()
-    np.testing.assert_array_equal(t.argmin(1).data, a.argmin(1))
-    np.testing.assert_array_equal(t.argmax(1, keepdim=True).data, np.expand_dims(a.argmax(1), 1))
+    np.testing.assert_array_equal(t.argmin(1)._data, a.argmin(1))
+    np.testing.assert_array_equal(t.argmax(1, keepdim=True)._data, np.expand_dims(a.argmax(1), 1))
     assert teachnn.sum(t).item() == pytest.approx(a.sum())
     assert teachnn.mean(t, 0).shape == (4, 5)
     assert teachnn.max(t, 1).values.shape == (3, 5)
@@ -86,8 +86,8 @@ def test_matmul_against_numpy():
     for sa, sb in [((3, 4), (4, 2)), ((4,), (4,)), ((4,), (4, 3)), ((3, 4), (4,)),
                    ((2, 3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2))]:
         a, b = rng.standard_normal(sa), rng.standard_normal(sb)
-        np.testing.assert_allclose((teachnn.tensor(a) @ teachnn.tensor(b)).data, a @ b, rtol=1e-12)
-        np.testing.assert_allclose(teachnn.matmul(teachnn.tensor(a), teachnn.tensor(b)).data, a @ b)
+        np.testing.assert_allclose((teachnn.tensor(a) @ teachnn.tensor(b))._data, a @ b, rtol=1e-12)
+        np.testing.assert_allclose(teachnn.matmul(teachnn.tensor(a), teachnn.tensor(b))._data, a @ b)
 
 
 # ----------------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ PROMOTION_CASES = [
 def test_type_promotion_matches_torch(name, fn):
     ours, theirs = fn(teachnn), fn(torch)
     assert str(ours.dtype).replace("teachnn.", "") == str(theirs.dtype).replace("torch.", "")
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-6)
 
 
 def test_type_promotion_hand_checked():
@@ -186,9 +186,9 @@ def test_shape_and_size():
 def test_view_reshape_flatten_squeeze():
     a = np.arange(24.0).reshape(2, 3, 4)
     t = teachnn.tensor(a)
-    np.testing.assert_array_equal(t.view(6, -1).data, a.reshape(6, 4))
-    np.testing.assert_array_equal(t.view((4, 6)).data, a.reshape(4, 6))
-    np.testing.assert_array_equal(t.reshape(-1).data, a.reshape(-1))
+    np.testing.assert_array_equal(t.view(6, -1)._data, a.reshape(6, 4))
+    np.testing.assert_array_equal(t.view((4, 6))._data, a.reshape(4, 6))
+    np.testing.assert_array_equal(t.reshape(-1)._data, a.reshape(-1))
     assert t.flatten().shape == (24,)
     assert t.flatten(1).shape == (2, 12)
     assert t.flatten(0, 1).shape == (6, 4)
@@ -197,12 +197,12 @@ def test_view_reshape_flatten_squeeze():
     assert teachnn.zeros(1, 3, 1).squeeze().shape == (3,)
     assert teachnn.zeros(1, 3, 1).squeeze(0).shape == (3, 1)
     assert teachnn.zeros(2, 3).squeeze(0).shape == (2, 3)          # size 2: left alone
-    np.testing.assert_array_equal(t.permute(2, 0, 1).data, a.transpose(2, 0, 1))
-    np.testing.assert_array_equal(t.transpose(0, 2).data, a.swapaxes(0, 2))
-    np.testing.assert_array_equal(t[0].t().data, a[0].T)
-    np.testing.assert_array_equal(t[0].T.data, a[0].T)
-    np.testing.assert_array_equal(teachnn.tensor([[1], [2]]).expand(2, 3).data, [[1, 1, 1], [2, 2, 2]])
-    np.testing.assert_array_equal(teachnn.tensor([1, 2]).repeat(2, 2).data, np.tile([1, 2], (2, 2)))
+    np.testing.assert_array_equal(t.permute(2, 0, 1)._data, a.transpose(2, 0, 1))
+    np.testing.assert_array_equal(t.transpose(0, 2)._data, a.swapaxes(0, 2))
+    np.testing.assert_array_equal(t[0].t()._data, a[0].T)
+    np.testing.assert_array_equal(t[0].T._data, a[0].T)
+    np.testing.assert_array_equal(teachnn.tensor([[1], [2]]).expand(2, 3)._data, [[1, 1, 1], [2, 2, 2]])
+    np.testing.assert_array_equal(teachnn.tensor([1, 2]).repeat(2, 2)._data, np.tile([1, 2], (2, 2)))
     assert t.transpose(0, 1).contiguous().is_contiguous()
     assert teachnn.zeros(2, 3).view_as(teachnn.zeros(3, 2)).shape == (3, 2)
     assert t.unflatten(2, (2, 2)).shape == (2, 3, 2, 2)
@@ -288,16 +288,16 @@ INDEXES = [
 @pytest.mark.parametrize("index", INDEXES, ids=[repr(i) for i in INDEXES])
 def test_getitem_against_numpy(index):
     a = np.arange(12.0).reshape(3, 4)
-    np.testing.assert_array_equal(teachnn.tensor(a)[index].data, a[index])
+    np.testing.assert_array_equal(teachnn.tensor(a)[index]._data, a[index])
 
 
 def test_getitem_with_tensors_and_masks():
     a = np.arange(12.0).reshape(3, 4)
     t = teachnn.tensor(a)
-    np.testing.assert_array_equal(t[t > 5].data, a[a > 5])
-    np.testing.assert_array_equal(t[teachnn.tensor([2, 0])].data, a[[2, 0]])
-    np.testing.assert_array_equal(t[teachnn.tensor(1)].data, a[1])
-    np.testing.assert_array_equal(t[teachnn.tensor([True, False, True])].data, a[[True, False, True]])
+    np.testing.assert_array_equal(t[t > 5]._data, a[a > 5])
+    np.testing.assert_array_equal(t[teachnn.tensor([2, 0])]._data, a[[2, 0]])
+    np.testing.assert_array_equal(t[teachnn.tensor(1)]._data, a[1])
+    np.testing.assert_array_equal(t[teachnn.tensor([True, False, True])]._data, a[[True, False, True]])
     with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool"):
         t[teachnn.tensor([0.0])]
 
@@ -372,7 +372,7 @@ def test_item_tolist_numpy_array():
     assert t[0, 0].item() == 1.5 and isinstance(t[0, 0].item(), float)
     assert teachnn.tensor([7]).item() == 7 and isinstance(teachnn.tensor([7]).item(), int)
     assert t.tolist() == [[1.5, 2.0]]
-    assert t.numpy() is t.data
+    assert t.numpy() is t._data
     assert np.asarray(t).tolist() == [[1.5, 2.0]]
     assert np.array(t, dtype=np.float64).dtype == np.float64
     assert float(teachnn.tensor(2.5)) == 2.5 and int(teachnn.tensor(3)) == 3
@@ -404,7 +404,7 @@ def test_from_numpy_shares_memory_and_as_tensor():
     t = teachnn.from_numpy(a)
     a[0] = 5
     assert t[0].item() == 5.0 and t.dtype == teachnn.float64
-    assert teachnn.as_tensor(a).data is a
+    assert teachnn.as_tensor(a)._data is a
     assert teachnn.as_tensor([1, 2]).dtype == teachnn.int64
     c = teachnn.tensor(a)
     a[1] = 7
@@ -442,7 +442,7 @@ def test_save_and_load_roundtrip(tmp_path):
 def test_deepcopy_of_leaf():
     p = teachnn.ones(2, requires_grad=True)
     q = copy.deepcopy(p)
-    assert q.requires_grad and q.data is not p.data and teachnn.equal(p, q)
+    assert q.requires_grad and q._data is not p._data and teachnn.equal(p, q)
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(p * 2)
 
@@ -456,19 +456,19 @@ def test_in_place_initialisers():
     assert t.tolist() == [[1.0, 2.0, 3.0]] * 2
     teachnn.manual_seed(0)
     t.uniform_(-2, -1)
-    assert t.dtype == teachnn.float32 and np.all((t.data >= -2) & (t.data < -1))
+    assert t.dtype == teachnn.float32 and np.all((t._data >= -2) & (t._data < -1))
     t.normal_(10.0, 0.01)
-    assert np.all(np.abs(t.data - 10) < 0.1)
+    assert np.all(np.abs(t._data - 10) < 0.1)
     with pytest.raises(RuntimeError, match="can't be broadcast"):
         t.copy_(teachnn.zeros(4))
 
 
 def test_in_place_arithmetic_keeps_identity_and_dtype():
     t = teachnn.tensor([1, 2])
-    data = t.data
+    data = t._data
     t += 1
     t *= 3
-    assert t.data is data and t.tolist() == [6, 9] and t.dtype == teachnn.int64
+    assert t._data is data and t.tolist() == [6, 9] and t.dtype == teachnn.int64
     with pytest.raises(RuntimeError, match="result type Float32 can't be cast to the desired output type Int64"):
         t += 0.5
     f = teachnn.zeros(2)
@@ -547,10 +547,10 @@ def test_repr_examples_by_hand():
 def test_numpy_keyword_aliases():
     a = np.arange(6.0).reshape(2, 3)
     t = teachnn.tensor(a)
-    np.testing.assert_array_equal(t.sum(axis=1, keepdims=True).data, a.sum(axis=1, keepdims=True))
-    np.testing.assert_array_equal(teachnn.mean(t, axis=0).data, a.mean(axis=0))
-    np.testing.assert_array_equal(t.max(axis=1).values.data, a.max(axis=1))
-    np.testing.assert_array_equal(t.argmax(axis=0).data, a.argmax(axis=0))
+    np.testing.assert_array_equal(t.sum(axis=1, keepdims=True)._data, a.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(teachnn.mean(t, axis=0)._data, a.mean(axis=0))
+    np.testing.assert_array_equal(t.max(axis=1).values._data, a.max(axis=1))
+    np.testing.assert_array_equal(t.argmax(axis=0)._data, a.argmax(axis=0))
     assert teachnn.cat([t, t], axis=1).shape == (2, 6)
     assert t.unsqueeze(axis=0).shape == (1, 2, 3)
     with pytest.raises(TypeError, match="got both 'dim' and its alias 'axis'"):
@@ -584,7 +584,7 @@ def test_tensor_constructor_misuse_is_explained():
     t = teachnn.Tensor([1, 2])                     # like torch.Tensor([...]): default float dtype
     assert t.dtype == teachnn.float32 and t.tolist() == [1.0, 2.0]
     a = np.zeros(2, dtype=np.float64)
-    assert teachnn.Tensor(a).data is a             # the internal constructor wraps without copying
+    assert teachnn.Tensor(a)._data is a             # the internal constructor wraps without copying
 
 
 def test_typename_and_threads():
@@ -666,11 +666,13 @@ def test_module_level_functions(name):
 def test_data_assignment_like_torch():
     p = teachnn.zeros(3, requires_grad=True)
     p.data = teachnn.ones(3)                    # torch code: p.data = other_tensor
-    assert isinstance(p.data, np.ndarray) and p.tolist() == [1.0, 1.0, 1.0]
-    p.data = np.full(3, 2.0, dtype=np.float32)
-    assert p.tolist() == [2.0] * 3 and p.requires_grad and p.is_leaf
-    with pytest.raises(TypeError, match="data must be a Tensor or a NumPy array"):
+    assert isinstance(p.data, teachnn.Tensor) and p.tolist() == [1.0, 1.0, 1.0]
+    assert p.requires_grad and p.is_leaf
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got ndarray"):
+        p.data = np.full(3, 2.0, dtype=np.float32)
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
         p.data = [1, 2, 3]
+    assert p.tolist() == [1.0, 1.0, 1.0]
 
 
 _DTYPES = ["float32", "float64", "int64", "int32", "uint8", "bool"]
@@ -710,5 +712,5 @@ def test_type_promotion_of_random_pairs_matches_torch(dtype_a, dtype_b, b_is_0d,
         return
     ours = run(teachnn)
     assert str(ours.dtype).replace("teachnn.", "") == str(expected.dtype).replace("torch.", "")
-    np.testing.assert_allclose(ours.data.astype(np.float64), expected.numpy().astype(np.float64),
+    np.testing.assert_allclose(ours._data.astype(np.float64), expected.numpy().astype(np.float64),
                                rtol=1e-6, equal_nan=True)

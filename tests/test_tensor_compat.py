@@ -63,12 +63,12 @@ def test_to_device():
 
 
 # ------------------------------------------------------------------------------------------
-# 2. NumPy arrays (t.data) accepted by module-level functions
+# 2. NumPy arrays (t.numpy()) accepted by module-level functions
 # ------------------------------------------------------------------------------------------
 def test_module_functions_accept_numpy_arrays():
     a = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], dtype=np.float32)
     outputs = teachnn.tensor(a, requires_grad=True)
-    values, predicted = teachnn.max(outputs.data, 1)          # the CIFAR-10 tutorial line
+    values, predicted = teachnn.max(outputs.detach().numpy(), 1)   # an ndarray
     np.testing.assert_array_equal(predicted.numpy(), [1, 0])
     np.testing.assert_array_equal(values.numpy(), [5.0, 7.0])
     assert predicted.dtype == teachnn.int64 and not values.requires_grad
@@ -79,7 +79,7 @@ def test_module_functions_accept_numpy_arrays():
     np.testing.assert_array_equal(teachnn.min(a).numpy(), a.min())
     np.testing.assert_allclose(teachnn.softmax(a, dim=1).numpy(),
                                np.exp(a) / np.exp(a).sum(1, keepdims=True), rtol=1e-6)
-    np.testing.assert_array_equal(teachnn.cat([a, outputs.data], 0).numpy(), np.concatenate([a, a]))
+    np.testing.assert_array_equal(teachnn.cat([a, outputs._data], 0).numpy(), np.concatenate([a, a]))
     np.testing.assert_array_equal(teachnn.stack([a, a]).numpy(), np.stack([a, a]))
     np.testing.assert_array_equal(teachnn.where(a > 2, a, 0.0).numpy(), np.where(a > 2, a, 0.0))
     np.testing.assert_array_equal(teachnn.matmul(a, a.T).numpy(), a @ a.T)
@@ -120,7 +120,7 @@ def test_legacy_tensor_constructor():
     # the internal contract: an ndarray is stored as it is (same object, dtype kept)
     a = np.arange(3)
     w = teachnn.Tensor(a)
-    assert w.data is a and w.dtype == teachnn.int64
+    assert w._data is a and w.dtype == teachnn.int64
     g = teachnn.Tensor(np.ones(2), True)
     assert g.requires_grad and g.dtype == teachnn.float64
     with pytest.raises(RuntimeError, match="negative dimension"):
@@ -141,9 +141,9 @@ def test_legacy_typed_constructors():
     for cls, np_dtype in cases:
         x = cls([1.7, -1.7, 3])
         np.testing.assert_array_equal(x.numpy(), np.array([1.7, -1.7, 3]).astype(np_dtype))
-        assert x.data.dtype == np_dtype
+        assert x._data.dtype == np_dtype
         e = cls(2, 3)
-        assert e.shape == (2, 3) and e.data.dtype == np_dtype
+        assert e.shape == (2, 3) and e._data.dtype == np_dtype
         assert isinstance(e, cls) and isinstance(e, teachnn.Tensor)
         src = np.array([1.0, 2.0])
         c = cls(src)
@@ -298,10 +298,10 @@ def test_out_keyword_writes_into_the_given_tensor():
              ("sum", (ta, 1), a.sum(1)), ("maximum", (ta, tb), np.maximum(a, b))]
     for name, args, expected in cases:
         out = teachnn.empty(*expected.shape)
-        array = out.data
+        array = out._data
         result = getattr(teachnn, name)(*args, out=out)
         assert result is out, name
-        assert out.data is array, name                       # written in place, same array
+        assert out._data is array, name                       # written in place, same array
         np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6, err_msg=name)
     out = teachnn.empty(4, 3)
     teachnn.cat([ta, tb], 0, out=out)

@@ -216,8 +216,8 @@ def _probe_model():
                           nn.Flatten(), nn.Linear(3, 2))
     weight = np.zeros((3, 1, 3, 3), dtype=np.float32)
     weight[2, 0] = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
-    model[0].weight.data[...] = weight
-    model[0].bias.data[...] = [-1.0, 2.0, 0.5]
+    model[0].weight._data[...] = weight
+    model[0].bias._data[...] = [-1.0, 2.0, 0.5]
     return model
 
 
@@ -227,15 +227,15 @@ def test_feature_maps_one_colour_scale_per_layer_with_a_colour_bar():
                        .astype(np.float32))
     fig = viz.feature_maps(model, x)
     # oracle: the layers' outputs computed step by step with teachnn.nn.functional
-    conv = F.conv2d(x, model[0].weight, model[0].bias, padding=1).data[0]
+    conv = F.conv2d(x, model[0].weight, model[0].bias, padding=1)._data[0]
     relu = np.maximum(conv, 0)
     pooled = relu.mean(axis=(1, 2))
-    linear = pooled @ model[4].weight.data.T + model[4].bias.data
+    linear = pooled @ model[4].weight._data.T + model[4].bias._data
     expected = {"0": conv, "1": relu, "2": pooled, "3": pooled, "4": linear}
     names = [name for name, _, _ in fig.feature_maps]
     assert names == ["0", "1", "2", "3", "4"]
     assert list(fig.layer_axes) == ["x"] + names                # the input comes first
-    assert fig.input_limits == pytest.approx((x.data.min(), x.data.max()))
+    assert fig.input_limits == pytest.approx((x._data.min(), x._data.max()))
     for name, (lo, hi) in zip(names, fig.colour_limits):
         assert (lo, hi) == pytest.approx((expected[name].min(), expected[name].max()),
                                          rel=1e-6)

@@ -86,9 +86,9 @@ def test_feature_maps_show_every_layer_with_its_shape():
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
     assert titles[:2] == ["x  (입력) [1, 1, 8, 8]", "pool: MaxPool2d → [1, 1, 4, 4]"]
     # the image of the pool layer holds exactly what the layer computes
-    pooled = F.max_pool2d(x, 2).data[0, 0]
+    pooled = F.max_pool2d(x, 2)._data[0, 0]
     np.testing.assert_allclose(fig.layer_axes["pool"][0].images[0].get_array(), pooled)
-    np.testing.assert_allclose(fig.layer_axes["x"][0].images[0].get_array(), x.data[0, 0])
+    np.testing.assert_allclose(fig.layer_axes["x"][0].images[0].get_array(), x._data[0, 0])
     with pytest.raises(ValueError, match="Did you mean 'head'"):
         viz.feature_maps(model, x, layers=["haed"])
 
@@ -166,7 +166,7 @@ def test_conv_scene_from_a_real_layer_weight():
     layer = nn.Conv2d(2, 3, 3, bias=False)
     x = teachnn.randn(1, 2, 5, 5)
     scene = viz.conv2d(x, layer.weight, out_channel=2, stride=2)
-    np.testing.assert_allclose(scene.plan.result, F.conv2d(x, layer.weight, stride=2).data[0, 2],
+    np.testing.assert_allclose(scene.plan.result, F.conv2d(x, layer.weight, stride=2)._data[0, 2],
                                rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="out_channel=3 does not exist"):
         viz.conv2d(x, layer.weight, out_channel=3)

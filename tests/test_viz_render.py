@@ -179,13 +179,13 @@ def test_scene_of_a_real_layer_with_bias_and_out_channel():
     import teachnn.nn as nn
     conv = nn.Conv2d(2, 3, 3)
     x = teachnn.tensor(np.random.default_rng(2).normal(size=(1, 2, 5, 4)).astype(np.float32))
-    expected = np.asarray(conv(x).data, dtype=np.float64)           # [1, 3, 3, 2]
+    expected = np.asarray(conv(x)._data, dtype=np.float64)           # [1, 3, 3, 2]
     for j in range(3):
         plan = viz.conv2d(x, conv.weight, conv.bias, out_channel=j).plan
         np.testing.assert_allclose(plan.result, expected[0, j], rtol=1e-5, atol=1e-5)
-        assert plan.panel("b").values[0, 0] == pytest.approx(float(conv.bias.data[j]))
+        assert plan.panel("b").values[0, 0] == pytest.approx(float(conv.bias._data[j]))
         b_line = plan.frames[0].arithmetic.splitlines()[-2].strip()   # 2 channels: own line
-        assert b_line == f"+ b   (bias: {fmt(float(conv.bias.data[j]))})"
+        assert b_line == f"+ b   (bias: {fmt(float(conv.bias._data[j]))})"
 
 
 def test_cli_example_from_the_issue(tmp_path):

@@ -232,15 +232,15 @@ def feature_maps(model, x, max_channels: int = 8, layers=None, cmap: str = "viri
 
     def record(name, module, output):
         if hasattr(output, "shape"):
-            captured.append((name, type(module).__name__, np.asarray(output.data if hasattr(
-                output, "data") else output, dtype=np.float64)))
+            captured.append((name, type(module).__name__, np.asarray(output._data if hasattr(
+                output, "_data") else output, dtype=np.float64)))
 
     _run_with_hooks(model, x, chosen, record)
     if not captured:
         raise ValueError("텐서를 출력하는 레이어가 없어 보여 줄 것이 없습니다.\n"
                          "no layer produced a tensor output: nothing to show")
     fig_maps = [(name, kind, tuple(a.shape)) for name, kind, a in captured]
-    x_array = np.asarray(getattr(x, "data", x), dtype=np.float64)
+    x_array = np.asarray(getattr(x, "_data", x), dtype=np.float64)
     rows = [("x", i18n.say("입력", "input"), x_array)] + captured
 
     cols = max(1, min(max_channels, max(a.shape[1] if a.ndim == 4 else 1

@@ -183,7 +183,7 @@ class Plan:
         fn = getattr(F, fname)
         tensors = [Tensor(np.ascontiguousarray(a, dtype=np.float64)) for a in arrays]
         out = fn(*tensors, **kwargs)
-        return np.asarray(out.data)[index]
+        return np.asarray(out._data)[index]
 
     def check(self, atol: float = 1e-9) -> bool:
         """Assert that the numbers in the animation are what teachnn.nn.functional computes.

@@ -36,16 +36,16 @@ def _make_root_grads(outputs, grad_outputs):
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs: this output has shape "
                     f"{list(out.shape)}. Reduce it to one number first (e.g. out.sum().backward()) "
                     "or pass gradient=teachnn.ones_like(out) to backward().")
-            grads.append(np.ones(out.data.shape, dtype=out.data.dtype))
+            grads.append(np.ones(out._data.shape, dtype=out._data.dtype))
         else:
-            g = g.data if isinstance(g, Tensor) else np.asarray(g)
-            g = g.astype(out.data.dtype, copy=False)
-            if g.shape != out.data.shape:
+            g = g._data if isinstance(g, Tensor) else np.asarray(g)
+            g = g.astype(out._data.dtype, copy=False)
+            if g.shape != out._data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {list(g.shape)} and "
                     f"output[{i}] has a shape of {list(out.shape)}. The gradient passed to "
@@ -218,12 +218,12 @@ def _run_pre_hooks(node, grads):
         for hook in hooks:
             result = hook(Tensor(grads[index]))
             if result is not None:
-                grads[index] = result.data if isinstance(result, Tensor) else np.asarray(result)
+                grads[index] = result._data if isinstance(result, Tensor) else np.asarray(result)
     for index, ref in node._retained.items():
         t = ref()
         if t is not None:
-            g = np.array(grads[index], dtype=t.data.dtype, copy=True)
-            t._grad = Tensor(g) if t.grad is None else Tensor(t.grad.data + g)
+            g = np.array(grads[index], dtype=t._data.dtype, copy=True)
+            t._grad = Tensor(g) if t.grad is None else Tensor(t.grad._data + g)
     return grads
 
 
@@ -247,8 +247,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         captured = run_backward(tensors, grads, retain_graph=retain, inputs=inputs, accumulate=False)
         for t, g in zip(inputs, captured):
             if g is not None:
-                g = np.array(g, dtype=t.data.dtype, copy=True)
-                t._grad = Tensor(g) if t.grad is None else Tensor(t.grad.data + g)
+                g = np.array(g, dtype=t._data.dtype, copy=True)
+                t._grad = Tensor(g) if t.grad is None else Tensor(t.grad._data + g)
         return None
     run_backward(tensors, grads, retain_graph=retain)
     return None
@@ -292,7 +292,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
             if materialize_grads:
-                result.append(Tensor(np.zeros_like(t.data)))
+                result.append(Tensor(np.zeros_like(t._data)))
                 continue
             if not allow_unused:
                 raise RuntimeError(

@@ -5,13 +5,13 @@ Every differentiable operation in teachnn is a ``Function`` with two static meth
     class Exp(Function):
         @staticmethod
         def forward(ctx, x):                 # x is a Tensor
-            y = np.exp(x.data)
+            y = np.exp(x._data)
             ctx.y = y                        # remember what backward needs
             return Tensor(y)
 
         @staticmethod
         def backward(ctx, grad_out):         # dL/dy, a Tensor shaped like y
-            return grad_out.data * ctx.y     # dL/dx = dL/dy * exp(x)
+            return grad_out._data * ctx.y     # dL/dx = dL/dy * exp(x)
 
     y = Exp.apply(x)
 
@@ -154,15 +154,15 @@ class AccumulateGrad(Node):
         for hook in var._hooks:
             result = hook(Tensor(grad))
             if result is not None:
-                grad = result.data if isinstance(result, Tensor) else np.asarray(result)
+                grad = result._data if isinstance(result, Tensor) else np.asarray(result)
         if var.grad is None:
-            if owned and not var._hooks and grad.dtype == var.data.dtype:
+            if owned and not var._hooks and grad.dtype == var._data.dtype:
                 var.grad = Tensor(grad)      # as PyTorch does: no copy of a gradient nobody shares
                 return grad
             # a fresh array: the engine may hand the same gradient array to several leaves
-            var.grad = Tensor(np.array(grad, dtype=var.data.dtype, copy=True))
+            var.grad = Tensor(np.array(grad, dtype=var._data.dtype, copy=True))
         else:
-            var.grad.data += grad     # accumulate into the existing .grad, like PyTorch
+            var.grad._data += grad     # accumulate into the existing .grad, like PyTorch
         return grad
 
 

@@ -48,7 +48,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none "
                          "of the inputs have requires_grad=True")
     for i in checked:
-        if inputs[i].data.dtype != np.float64:
+        if inputs[i]._data.dtype != np.float64:
             import warnings
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point "
                           "(float64). gradcheck's finite differences need float64 to be accurate; "
@@ -59,36 +59,36 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     for out_index, out in enumerate(outputs):
         if not out.requires_grad:
             continue
-        n_out = out.data.size
+        n_out = out._data.size
         for i in checked:
             x = inputs[i]
-            n_in = x.data.size
+            n_in = x._data.size
             # --- analytical Jacobian: one backward per output entry (one-hot grad_output) ---
             analytical = np.zeros((n_in, n_out))
             for j in range(n_out):
-                one_hot = np.zeros(out.data.shape, dtype=out.data.dtype)
+                one_hot = np.zeros(out._data.shape, dtype=out._data.dtype)
                 one_hot.reshape(-1)[j] = 1
                 (g,) = autograd_grad([out], [x], grad_outputs=[Tensor(one_hot)], retain_graph=True,
                                      allow_unused=True)
                 if g is not None:
-                    analytical[:, j] = g.data.reshape(-1)
+                    analytical[:, j] = g._data.reshape(-1)
             # --- numerical Jacobian: perturb one input entry at a time ----------------------
             numerical = np.zeros((n_in, n_out))
             with grad_mode.no_grad():
                 for k in range(n_in):
-                    entry = np.unravel_index(k, x.data.shape)   # works for any memory layout
-                    original = x.data[entry]
-                    x.data[entry] = original + eps
-                    plus = _outputs(func, inputs)[out_index].data.astype(np.float64).reshape(-1)
-                    x.data[entry] = original - eps
-                    minus = _outputs(func, inputs)[out_index].data.astype(np.float64).reshape(-1)
-                    x.data[entry] = original
+                    entry = np.unravel_index(k, x._data.shape)   # works for any memory layout
+                    original = x._data[entry]
+                    x._data[entry] = original + eps
+                    plus = _outputs(func, inputs)[out_index]._data.astype(np.float64).reshape(-1)
+                    x._data[entry] = original - eps
+                    minus = _outputs(func, inputs)[out_index]._data.astype(np.float64).reshape(-1)
+                    x._data[entry] = original
                     numerical[k] = (plus - minus) / (2 * eps)
             bad = np.abs(analytical - numerical) > atol + rtol * np.abs(numerical)
             if np.any(bad):
                 rows, cols = np.nonzero(bad)
-                lines = [f"  input entry {np.unravel_index(r, x.data.shape)}, output entry "
-                         f"{np.unravel_index(c, out.data.shape)}: numerical {numerical[r, c]:.8g}, "
+                lines = [f"  input entry {np.unravel_index(r, x._data.shape)}, output entry "
+                         f"{np.unravel_index(c, out._data.shape)}: numerical {numerical[r, c]:.8g}, "
                          f"analytical {analytical[r, c]:.8g}" for r, c in list(zip(rows, cols))[:10]]
                 more = f"\n  ... and {len(rows) - 10} more" if len(rows) > 10 else ""
                 failure = (f"Jacobian mismatch for output {out_index} with respect to input {i}: "

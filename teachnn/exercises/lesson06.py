@@ -11,8 +11,8 @@ from teachnn.nn._functional import linear as _linear_impl
 
 def _linear_reference(x, A, b):
     """Plain NumPy, float64: y = x A^T + b over the last axis."""
-    y = np.asarray(x.data, np.float64) @ np.asarray(A.data, np.float64).T \
-        + np.asarray(b.data, np.float64)
+    y = x.detach().numpy().astype(np.float64) @ A.detach().numpy().astype(np.float64).T \
+        + b.detach().numpy().astype(np.float64)
     return teachnn.tensor(y.astype(np.float32))
 
 

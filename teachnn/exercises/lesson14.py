@@ -106,9 +106,9 @@ q4 = ModuleProblem(
 
 def _bn_train_reference(x):
     import teachnn
-    a = np.asarray(x.data, dtype=np.float64)
+    a = x.detach().numpy().astype(np.float64)
     out = (a - a.mean(axis=0)) / np.sqrt(a.var(axis=0) + EPS)
-    return teachnn.tensor(out.astype(x.data.dtype))
+    return teachnn.tensor(out.astype(x.detach().numpy().dtype))
 
 
 def _small_spread():

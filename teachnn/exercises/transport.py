@@ -78,7 +78,7 @@ def snapshot(obj, depth=0):
     if isinstance(obj, (float, np.floating)):
         return float(obj)
     if _is_tensor(obj):
-        return TensorSnap(np.array(obj.data, copy=True), getattr(obj, "requires_grad", False))
+        return TensorSnap(np.array(obj._data, copy=True), getattr(obj, "requires_grad", False))
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:
             if contains_placeholder(obj):

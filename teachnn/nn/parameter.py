@@ -39,7 +39,7 @@ class Parameter(Tensor):
         if data is None:
             array = np.empty((0,), dtype=np.float32)
         elif isinstance(data, Tensor):
-            array = data.data          # shared, not copied: Parameter(t) and t see the same numbers
+            array = data._data          # shared, not copied: Parameter(t) and t see the same numbers
         else:
             raise TypeError(
                 f"Parameter expects a Tensor, but got {type(data).__name__}. "

@@ -68,11 +68,11 @@ class Adadelta(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:                 # lazy state initialisation
                     state["step"] = _scalar_state(0.0)
-                    state["square_avg"] = Tensor(np.zeros_like(p.data))
-                    state["acc_delta"] = Tensor(np.zeros_like(p.data))
-                state["step"].data = state["step"].data + 1
-                adadelta_update(p.data, p.grad.data, state["square_avg"].data,
-                                state["acc_delta"].data, lr=_to_scalar(group["lr"]), rho=group["rho"],
+                    state["square_avg"] = Tensor(np.zeros_like(p._data))
+                    state["acc_delta"] = Tensor(np.zeros_like(p._data))
+                state["step"]._data = np.asarray(state["step"]._data + 1)
+                adadelta_update(p._data, p.grad._data, state["square_avg"]._data,
+                                state["acc_delta"]._data, lr=_to_scalar(group["lr"]), rho=group["rho"],
                                 eps=group["eps"], weight_decay=group["weight_decay"],
                                 maximize=group["maximize"])
                 _changed_in_place(p)

@@ -103,8 +103,8 @@ class Adafactor(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = p.grad.data
-                if np.iscomplexobj(p.data):
+                grad = p.grad._data
+                if np.iscomplexobj(p._data):
                     raise RuntimeError("Adafactor does not support complex parameters")
                 state = self.state[p]
                 if len(state) == 0:
@@ -115,9 +115,9 @@ class Adafactor(Optimizer):
                                                            dtype=grad.dtype))
                     else:
                         state["variance"] = Tensor(np.zeros_like(grad))
-                state["step"].data = state["step"].data + 1
-                arrays = {k: v.data for k, v in state.items() if k != "step"}
-                adafactor_update(p.data, grad, arrays, float(state["step"].data), lr=_to_scalar(group["lr"]),
+                state["step"]._data = np.asarray(state["step"]._data + 1)
+                arrays = {k: v._data for k, v in state.items() if k != "step"}
+                adafactor_update(p._data, grad, arrays, float(state["step"]._data), lr=_to_scalar(group["lr"]),
                                  beta2_decay=group["beta2_decay"], eps1=eps1, eps2=eps2,
                                  d=group["d"], weight_decay=group["weight_decay"],
                                  maximize=group["maximize"])

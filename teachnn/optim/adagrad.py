@@ -55,7 +55,7 @@ class Adagrad(Optimizer):
                         "Call the model once on a dummy batch first, then create the optimiser.")
                 self.state[p]["step"] = _scalar_state(0.0)
                 self.state[p]["sum"] = Tensor(
-                    np.full_like(p.data, group["initial_accumulator_value"]))
+                    np.full_like(p._data, group["initial_accumulator_value"]))
 
     def step(self, closure=None):
         """Update every parameter that has a gradient. Returns ``closure()`` if given."""
@@ -64,18 +64,18 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = p.grad.data
+                grad = p.grad._data
                 if group["maximize"]:
                     grad = -grad
                 state = self.state[p]
-                state["step"].data = state["step"].data + 1
-                step = float(state["step"].data)
+                state["step"]._data = np.asarray(state["step"]._data + 1)
+                step = float(state["step"]._data)
                 if group["weight_decay"] != 0:
-                    grad = grad + group["weight_decay"] * p.data
+                    grad = grad + group["weight_decay"] * p._data
                 clr = _to_scalar(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
-                state_sum = state["sum"].data
+                state_sum = state["sum"]._data
                 state_sum += grad * grad
                 std = np.sqrt(state_sum) + group["eps"]
-                p.data += (-clr * grad) / std
+                p._data += (-clr * grad) / std
                 _changed_in_place(p)
         return loss

@@ -74,27 +74,27 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = p.grad.data
+                grad = p.grad._data
                 if group["maximize"]:
                     grad = -grad
                 state = self.state[p]
                 if len(state) == 0:                 # lazy state initialisation
                     state["step"] = _scalar_state(0.0)
-                    state["exp_avg"] = Tensor(np.zeros_like(p.data))
-                    state["exp_avg_sq"] = Tensor(np.zeros_like(p.data))
+                    state["exp_avg"] = Tensor(np.zeros_like(p._data))
+                    state["exp_avg_sq"] = Tensor(np.zeros_like(p._data))
                     if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = Tensor(np.zeros_like(p.data))
-                exp_avg = state["exp_avg"].data
-                exp_avg_sq = state["exp_avg_sq"].data
+                        state["max_exp_avg_sq"] = Tensor(np.zeros_like(p._data))
+                exp_avg = state["exp_avg"]._data
+                exp_avg_sq = state["exp_avg_sq"]._data
 
-                state["step"].data = state["step"].data + 1
-                step = float(state["step"].data)
+                state["step"]._data = np.asarray(state["step"]._data + 1)
+                step = float(state["step"]._data)
 
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
-                        p.data *= 1 - lr * weight_decay
+                        p._data *= 1 - lr * weight_decay
                     else:
-                        grad = grad + weight_decay * p.data
+                        grad = grad + weight_decay * p._data
 
                 _lerp_(exp_avg, grad, 1 - beta1)                    # m <- beta1 m + (1-beta1) g
                 exp_avg_sq *= beta2
@@ -106,13 +106,13 @@ class Adam(Optimizer):
                 bias_correction2_sqrt = bias_correction2 ** 0.5
 
                 if group["amsgrad"]:
-                    max_exp_avg_sq = state["max_exp_avg_sq"].data
+                    max_exp_avg_sq = state["max_exp_avg_sq"]._data
                     np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
                     denom = np.sqrt(max_exp_avg_sq) / bias_correction2_sqrt + eps
                 else:
                     denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
 
-                p.data += (-step_size * exp_avg) / denom
+                p._data += (-step_size * exp_avg) / denom
                 _changed_in_place(p)
         return loss
 

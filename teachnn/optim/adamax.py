@@ -65,11 +65,11 @@ class Adamax(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _scalar_state(0.0)
-                    state["exp_avg"] = Tensor(np.zeros_like(p.data))
-                    state["exp_inf"] = Tensor(np.zeros_like(p.data))
-                state["step"].data = state["step"].data + 1
-                adamax_update(p.data, p.grad.data, state["exp_avg"].data, state["exp_inf"].data,
-                              float(state["step"].data), lr=_to_scalar(group["lr"]), beta1=beta1, beta2=beta2,
+                    state["exp_avg"] = Tensor(np.zeros_like(p._data))
+                    state["exp_inf"] = Tensor(np.zeros_like(p._data))
+                state["step"]._data = np.asarray(state["step"]._data + 1)
+                adamax_update(p._data, p.grad._data, state["exp_avg"]._data, state["exp_inf"]._data,
+                              float(state["step"]._data), lr=_to_scalar(group["lr"]), beta1=beta1, beta2=beta2,
                               eps=group["eps"], weight_decay=group["weight_decay"],
                               maximize=group["maximize"])
                 _changed_in_place(p)

@@ -42,8 +42,8 @@ def asgd_update(param, grad, ax, eta, mu, step, *, lr, lambd, alpha, t0, weight_
         ax[...] = param
     # PyTorch makes each new value a tensor of the default dtype (float32) before copying it
     # into the state, so both roundings happen even after a load made the state float64
-    eta[...] = _scalar_state(lr / ((1 + lambd * lr * step) ** alpha)).data
-    mu[...] = _scalar_state(1 / max(1, step - t0)).data
+    eta[...] = _scalar_state(lr / ((1 + lambd * lr * step) ** alpha))._data
+    mu[...] = _scalar_state(1 / max(1, step - t0))._data
 
 
 class ASGD(Optimizer):
@@ -76,10 +76,10 @@ class ASGD(Optimizer):
                     state["step"] = _scalar_state(0.0)
                     state["eta"] = _scalar_state(_to_scalar(group["lr"]))
                     state["mu"] = _scalar_state(1.0)
-                    state["ax"] = Tensor(np.zeros_like(p.data))
-                state["step"].data = state["step"].data + 1
-                asgd_update(p.data, p.grad.data, state["ax"].data, state["eta"].data,
-                            state["mu"].data, float(state["step"].data), lr=_to_scalar(group["lr"]),
+                    state["ax"] = Tensor(np.zeros_like(p._data))
+                state["step"]._data = np.asarray(state["step"]._data + 1)
+                asgd_update(p._data, p.grad._data, state["ax"]._data, state["eta"]._data,
+                            state["mu"]._data, float(state["step"]._data), lr=_to_scalar(group["lr"]),
                             lambd=group["lambd"], alpha=group["alpha"], t0=group["t0"],
                             weight_decay=group["weight_decay"], maximize=group["maximize"])
                 _changed_in_place(p)

@@ -135,12 +135,12 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
 
 def _array(value):
     """A state entry as a NumPy array (it may have been loaded from a state_dict)."""
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _number(value):
     """A scalar state entry as a NumPy/Python number (0-d Tensors after a load)."""
-    return value.data[()] if isinstance(value, Tensor) else value
+    return value._data[()] if isinstance(value, Tensor) else value
 
 
 class LBFGS(Optimizer):
@@ -167,24 +167,24 @@ class LBFGS(Optimizer):
 
     def _gather_flat_grad(self):
         """All gradients as one vector (zeros for a parameter without gradient)."""
-        return np.concatenate([np.zeros(p.data.size, dtype=p.data.dtype) if p.grad is None
-                               else p.grad.data.ravel() for p in self._params])
+        return np.concatenate([np.zeros(p._data.size, dtype=p._data.dtype) if p.grad is None
+                               else p.grad._data.ravel() for p in self._params])
 
     def _add_grad(self, step_size, update):
         """x <- x + step_size * update, with ``update`` cut back into the parameters' shapes."""
         offset = 0
         for p in self._params:
-            numel = p.data.size
-            p.data += step_size * update[offset:offset + numel].reshape(p.data.shape)
+            numel = p._data.size
+            p._data += step_size * update[offset:offset + numel].reshape(p._data.shape)
             _changed_in_place(p)
             offset += numel
 
     def _clone_param(self):
-        return [p.data.copy() for p in self._params]
+        return [p._data.copy() for p in self._params]
 
     def _set_param(self, params_data):
         for p, data in zip(self._params, params_data):
-            p.data[...] = data
+            p._data[...] = data
             _changed_in_place(p)
 
     def _directional_evaluate(self, closure, x, t, d):

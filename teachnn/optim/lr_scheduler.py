@@ -93,7 +93,7 @@ def _set_group_value(group, key, value):
     """``group[key] = value``, but a tensor lr is overwritten in place (it stays the same
     tensor, as in PyTorch)."""
     if isinstance(group[key], Tensor):
-        group[key].data[...] = float(value)
+        group[key]._data[...] = float(value)
     else:
         group[key] = value
 

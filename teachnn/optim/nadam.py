@@ -88,11 +88,11 @@ class NAdam(Optimizer):
                 if len(state) == 0:
                     state["step"] = _scalar_state(0.0)
                     state["mu_product"] = _scalar_state(1.0)
-                    state["exp_avg"] = Tensor(np.zeros_like(p.data))
-                    state["exp_avg_sq"] = Tensor(np.zeros_like(p.data))
-                state["step"].data = state["step"].data + 1
-                nadam_update(p.data, p.grad.data, state["exp_avg"].data, state["exp_avg_sq"].data,
-                             state["mu_product"].data, float(state["step"].data), lr=_to_scalar(group["lr"]),
+                    state["exp_avg"] = Tensor(np.zeros_like(p._data))
+                    state["exp_avg_sq"] = Tensor(np.zeros_like(p._data))
+                state["step"]._data = np.asarray(state["step"]._data + 1)
+                nadam_update(p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                             state["mu_product"]._data, float(state["step"]._data), lr=_to_scalar(group["lr"]),
                              beta1=beta1, beta2=beta2, eps=group["eps"],
                              weight_decay=group["weight_decay"],
                              momentum_decay=group["momentum_decay"],

@@ -125,7 +125,7 @@ def _to_scalar(value):
     """A hyper-parameter as a number: ``lr`` may be a 1-element tensor."""
     # a NumPy scalar of the tensor's dtype: NumPy then rounds what is computed from it the way
     # PyTorch rounds arithmetic with a 0-d tensor (a float32 lr gives float32 step sizes)
-    return value.detach().data.reshape(())[()] if isinstance(value, Tensor) else value
+    return value.detach()._data.reshape(())[()] if isinstance(value, Tensor) else value
 
 
 def _check_betas(betas):
@@ -319,7 +319,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad = Tensor(np.zeros_like(p.grad.data))
+                        p.grad = Tensor(np.zeros_like(p.grad._data))
 
     def step(self, closure=None):
         raise NotImplementedError(f"{type(self).__name__} must implement step()")
@@ -478,7 +478,7 @@ def _cast_like(value, param, key=None):
     if not isinstance(value, Tensor) and hasattr(value, "detach") and hasattr(value, "numpy"):
         value = Tensor(np.array(value.detach().cpu().numpy()))
     if key != "step" and isinstance(value, Tensor) \
-            and np.issubdtype(value.data.dtype, np.floating) \
-            and np.issubdtype(param.data.dtype, np.floating):
-        return Tensor(value.data.astype(param.data.dtype))
+            and np.issubdtype(value._data.dtype, np.floating) \
+            and np.issubdtype(param._data.dtype, np.floating):
+        return Tensor(value._data.astype(param._data.dtype))
     return value

@@ -56,36 +56,36 @@ class RMSprop(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = p.grad.data
+                grad = p.grad._data
                 if group["maximize"]:
                     grad = -grad
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _scalar_state(0.0)
-                    state["square_avg"] = Tensor(np.zeros_like(p.data))
+                    state["square_avg"] = Tensor(np.zeros_like(p._data))
                     if momentum > 0:
-                        state["momentum_buffer"] = Tensor(np.zeros_like(p.data))
+                        state["momentum_buffer"] = Tensor(np.zeros_like(p._data))
                     if group["centered"]:
-                        state["grad_avg"] = Tensor(np.zeros_like(p.data))
-                state["step"].data = state["step"].data + 1
+                        state["grad_avg"] = Tensor(np.zeros_like(p._data))
+                state["step"]._data = np.asarray(state["step"]._data + 1)
                 if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
-                square_avg = state["square_avg"].data
+                    grad = grad + weight_decay * p._data
+                square_avg = state["square_avg"]._data
                 square_avg *= alpha
                 square_avg += (1 - alpha) * grad * grad
                 if group["centered"]:
-                    grad_avg = state["grad_avg"].data
+                    grad_avg = state["grad_avg"]._data
                     _lerp_(grad_avg, grad, 1 - alpha)
                     avg = np.sqrt(square_avg + (-1) * grad_avg * grad_avg)
                 else:
                     avg = np.sqrt(square_avg)
                 avg += eps
                 if momentum > 0:
-                    buf = state["momentum_buffer"].data
+                    buf = state["momentum_buffer"]._data
                     buf *= momentum
                     buf += grad / avg
-                    p.data -= lr * buf
+                    p._data -= lr * buf
                 else:
-                    p.data += (-lr * grad) / avg
+                    p._data += (-lr * grad) / avg
                 _changed_in_place(p)
         return loss

@@ -77,10 +77,10 @@ class Rprop(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _scalar_state(0.0)
-                    state["prev"] = Tensor(np.zeros_like(p.data))
-                    state["step_size"] = Tensor(np.full_like(p.grad.data, _to_scalar(group["lr"])))
-                state["step"].data = state["step"].data + 1
-                rprop_update(p.data, p.grad.data, state["prev"].data, state["step_size"].data,
+                    state["prev"] = Tensor(np.zeros_like(p._data))
+                    state["step_size"] = Tensor(np.full_like(p.grad._data, _to_scalar(group["lr"])))
+                state["step"]._data = np.asarray(state["step"]._data + 1)
+                rprop_update(p._data, p.grad._data, state["prev"]._data, state["step_size"]._data,
                              etaminus=etaminus, etaplus=etaplus, step_size_min=step_size_min,
                              step_size_max=step_size_max, maximize=group["maximize"])
                 _changed_in_place(p)

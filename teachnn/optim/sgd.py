@@ -59,24 +59,24 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue                       # not used in this forward: leave it
-                grad = p.grad.data
+                grad = p.grad._data
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p._data
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:
-                        buf = Tensor(np.array(grad, dtype=p.data.dtype, copy=True))
+                        buf = Tensor(np.array(grad, dtype=p._data.dtype, copy=True))
                         state["momentum_buffer"] = buf
                     else:
-                        buf.data *= momentum
-                        buf.data += (1 - dampening) * grad
+                        buf._data *= momentum
+                        buf._data += (1 - dampening) * grad
                     if group["nesterov"]:
-                        grad = grad + momentum * buf.data
+                        grad = grad + momentum * buf._data
                     else:
-                        grad = buf.data
-                p.data -= lr * grad                # in place: the Parameter object stays the same
+                        grad = buf._data
+                p._data -= lr * grad                # in place: the Parameter object stays the same
                 _changed_in_place(p)
         return loss

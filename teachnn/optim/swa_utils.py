@@ -36,12 +36,12 @@ __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn", "get_s
 
 
 def _is_float(t):
-    return np.issubdtype(t.data.dtype, np.floating)
+    return np.issubdtype(t._data.dtype, np.floating)
 
 
 def _overwrite(target, value):
     """``target.copy_(value)`` on the arrays (cast to target's dtype, as copy_ does)."""
-    target.data[...] = value.data if isinstance(value, Tensor) else value
+    target._data[...] = value._data if isinstance(value, Tensor) else value
     _changed_in_place(target)
 
 
@@ -54,11 +54,11 @@ def get_ema_multi_avg_fn(decay=0.999):
     def ema_update(ema_param_list, current_param_list, _):
         if _is_float(ema_param_list[0]):
             for p_ema, p_model in zip(ema_param_list, current_param_list):
-                _lerp_(p_ema.data, p_model.data, 1 - decay)
+                _lerp_(p_ema._data, p_model._data, 1 - decay)
                 _changed_in_place(p_ema)
         else:
             for p_ema, p_model in zip(ema_param_list, current_param_list):
-                _overwrite(p_ema, p_ema.data * decay + p_model.data * (1 - decay))
+                _overwrite(p_ema, p_ema._data * decay + p_model._data * (1 - decay))
     return ema_update
 
 
@@ -66,10 +66,10 @@ def get_swa_multi_avg_fn():
     """An in-place running mean of lists of tensors: avg <- avg + (w - avg) / (n + 1)."""
 
     def swa_update(averaged_param_list, current_param_list, num_averaged):
-        n = int(num_averaged.data) if isinstance(num_averaged, Tensor) else num_averaged
+        n = int(num_averaged._data) if isinstance(num_averaged, Tensor) else num_averaged
         if _is_float(averaged_param_list[0]):
             for p_avg, p_model in zip(averaged_param_list, current_param_list):
-                _lerp_(p_avg.data, p_model.data, 1 / (n + 1))
+                _lerp_(p_avg._data, p_model._data, 1 / (n + 1))
                 _changed_in_place(p_avg)
         else:
             if isinstance(num_averaged, Tensor):
@@ -78,7 +78,7 @@ def get_swa_multi_avg_fn():
                     "integer tensors (e.g. BatchNorm's num_batches_tracked with use_buffers=True) "
                     "cannot be taken in place; leave use_buffers=False or give avg_fn")
             for p_avg, p_model in zip(averaged_param_list, current_param_list):
-                _overwrite(p_avg, p_avg.data + (p_model.data - p_avg.data) * (1.0 / (n + 1)))
+                _overwrite(p_avg, p_avg._data + (p_model._data - p_avg._data) * (1.0 / (n + 1)))
     return swa_update
 
 
@@ -135,7 +135,7 @@ class AveragedModel(Module):
             self_params = list(self.parameters())
             model_params = list(model.parameters())
         self_params, model_params = self_params[:len(model_params)], model_params[:len(self_params)]
-        n_averaged = int(self.n_averaged.data)
+        n_averaged = int(self.n_averaged._data)
         with teachnn.no_grad():
             if n_averaged == 0:                        # the first model: copy it
                 for p_avg, p_model in zip(self_params, model_params):
@@ -149,7 +149,7 @@ class AveragedModel(Module):
             if not self.use_buffers:                   # running statistics follow the model
                 for b_swa, b_model in zip(self.module.buffers(), model.buffers()):
                     _overwrite(b_swa, b_model.detach())
-        self.n_averaged.data[...] += 1
+        self.n_averaged._data[...] += 1
 
 
 def update_bn(loader, model, device=None):

@@ -55,7 +55,7 @@ class TensorDataset(Dataset):
                 raise TypeError(f"TensorDataset expects teachnn Tensors, but argument {i} is a "
                                 f"{type(t).__name__}; convert it with teachnn.tensor(...) or "
                                 "teachnn.from_numpy(...)")
-            if t.data.ndim == 0:
+            if t._data.ndim == 0:
                 raise ValueError(f"TensorDataset needs tensors with a sample axis, but argument "
                                  f"{i} is 0-dimensional")
         sizes = [t.shape[0] for t in tensors]
@@ -249,7 +249,7 @@ class WeightedRandomSampler(Sampler):
                 or num_samples <= 0:
             raise ValueError("num_samples should be a positive integer value, but got "
                              f"num_samples={num_samples}")
-        weights = np.asarray(weights.data if isinstance(weights, Tensor) else weights,
+        weights = np.asarray(weights._data if isinstance(weights, Tensor) else weights,
                              dtype=np.float64)
         if weights.ndim != 1:
             raise ValueError("weights should be a 1d sequence but given weights have shape "

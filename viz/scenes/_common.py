@@ -13,7 +13,7 @@ MAX_CHANNELS = 4
 
 def to_numpy(value, name: str) -> np.ndarray:
     """Accept a teachnn Tensor, a numpy array or nested lists; return float64 numpy."""
-    data = getattr(value, "data", value)
+    data = getattr(value, "_data", value)
     if hasattr(data, "detach"):           # a torch tensor slipped in: use its numbers
         data = data.detach().cpu().numpy()
     try:

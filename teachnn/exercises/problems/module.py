@@ -161,11 +161,11 @@ class ModuleProblem(Problem):
         model = lazy(builder)
         ref_params = list(model.parameters())
         if len(ref_params) != len(got_params) or not all(
-                isinstance(g, TensorSnap) and tuple(g.array.shape) == tuple(r.data.shape)
+                isinstance(g, TensorSnap) and tuple(g.array.shape) == tuple(r._data.shape)
                 for g, r in zip(got_params, ref_params)):
             return None
         for g, r in zip(got_params, ref_params):
-            r.data = g.array.astype(r.data.dtype).copy()
+            r._data = g.array.astype(r._data.dtype).copy()
         if hasattr(model, "eval"):
             model.eval()
         return model

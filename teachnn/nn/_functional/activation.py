@@ -58,10 +58,10 @@ def _check_tensor(x, func_name, arg_name="input"):
 
 def _check_float(x, func_name):
     """Activations need floating-point input (the result is fractional)."""
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise RuntimeError(
             f"{func_name}(): expected a floating-point tensor but got dtype "
-            f"{x.data.dtype}; convert it first with x.float().")
+            f"{x._data.dtype}; convert it first with x.float().")
 
 
 def _as_out(array, dtype) -> Tensor:
@@ -121,13 +121,13 @@ class LeakyReLUFunction(Function):
 
     @staticmethod
     def forward(ctx, x, negative_slope):
-        ctx.positive = x.data > 0
+        ctx.positive = x._data > 0
         ctx.negative_slope = negative_slope
-        return _as_out(np.where(ctx.positive, x.data, x.data * negative_slope), x.data.dtype)
+        return _as_out(np.where(ctx.positive, x._data, x._data * negative_slope), x._data.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data
+        g = grad_out._data
         return np.where(ctx.positive, g, g * ctx.negative_slope), None
 
 
@@ -146,12 +146,12 @@ class HardtanhFunction(Function):
 
     @staticmethod
     def forward(ctx, x, min_val, max_val):
-        ctx.inside = (x.data > min_val) & (x.data < max_val)
-        return _as_out(np.clip(x.data, min_val, max_val), x.data.dtype)
+        ctx.inside = (x._data > min_val) & (x._data < max_val)
+        return _as_out(np.clip(x._data, min_val, max_val), x._data.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.data * ctx.inside, None, None
+        return grad_out._data * ctx.inside, None, None
 
 
 @check_kwargs
@@ -181,9 +181,9 @@ class PReLUFunction(Function):
 
     @staticmethod
     def forward(ctx, x, weight):
-        w = PReLUFunction._broadcast_weight(weight.data, x.data.ndim)   # (1, C, 1, ...) or (1,)
+        w = PReLUFunction._broadcast_weight(weight._data, x._data.ndim)   # (1, C, 1, ...) or (1,)
         ctx.save_for_backward(x, weight)
-        return _as_out(np.where(x.data > 0, x.data, w * x.data), x.data.dtype)
+        return _as_out(np.where(x._data > 0, x._data, w * x._data), x._data.dtype)
 
     @staticmethod
     def _broadcast_weight(w, ndim):
@@ -196,20 +196,20 @@ class PReLUFunction(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved_tensors
-        g = grad_out.data
-        w = PReLUFunction._broadcast_weight(weight.data, x.data.ndim)
-        positive = x.data > 0
+        g = grad_out._data
+        w = PReLUFunction._broadcast_weight(weight._data, x._data.ndim)
+        positive = x._data > 0
         grad_x = grad_w = None
         if ctx.needs_input_grad[0]:
             grad_x = np.where(positive, g, w * g)
         if ctx.needs_input_grad[1]:
-            contrib = np.where(positive, 0, x.data * g)                  # same shape as x
-            if weight.data.size == 1 or x.data.ndim < 2:
-                grad_w = np.asarray(contrib.sum()).reshape(weight.data.shape)
+            contrib = np.where(positive, 0, x._data * g)                  # same shape as x
+            if weight._data.size == 1 or x._data.ndim < 2:
+                grad_w = np.asarray(contrib.sum()).reshape(weight._data.shape)
             else:
-                axes = tuple(a for a in range(x.data.ndim) if a != 1)  # all but channels
-                grad_w = contrib.sum(axis=axes).reshape(weight.data.shape)
-            grad_w = grad_w.astype(weight.data.dtype)
+                axes = tuple(a for a in range(x._data.ndim) if a != 1)  # all but channels
+                grad_w = contrib.sum(axis=axes).reshape(weight._data.shape)
+            grad_w = grad_w.astype(weight._data.dtype)
         return grad_x, grad_w
 
 
@@ -222,21 +222,21 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     _check_tensor(input, "prelu")
     _check_tensor(weight, "prelu", "weight")
     _check_float(input, "prelu")
-    channels = input.data.shape[1] if input.data.ndim >= 2 else 1
-    if weight.data.ndim > 1:
+    channels = input._data.shape[1] if input._data.ndim >= 2 else 1
+    if weight._data.ndim > 1:
         raise RuntimeError(
             f"prelu(): weight must be 1-d (one slope per channel) but got shape "
-            f"{shape_str(weight.data.shape)}")
-    if weight.data.size != 1 and weight.data.size != channels:
+            f"{shape_str(weight._data.shape)}")
+    if weight._data.size != 1 and weight._data.size != channels:
         raise RuntimeError(
             "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
-            f"{weight.data.size} and channel size = {channels}. The input has shape "
-            f"{shape_str(input.data.shape)}, so the channels (dim 1) number {channels}: use "
+            f"{weight._data.size} and channel size = {channels}. The input has shape "
+            f"{shape_str(input._data.shape)}, so the channels (dim 1) number {channels}: use "
             f"nn.PReLU(num_parameters={channels}) or nn.PReLU() for one shared slope.")
-    if weight.data.dtype != input.data.dtype:
+    if weight._data.dtype != input._data.dtype:
         raise RuntimeError(
-            f"prelu: Type promoting not supported. Got input of dtype {input.data.dtype} and "
-            f"weight of dtype {weight.data.dtype}; convert one of them (x.float() or "
+            f"prelu: Type promoting not supported. Got input of dtype {input._data.dtype} and "
+            f"weight of dtype {weight._data.dtype}; convert one of them (x.float() or "
             "model.double()).")
     return PReLUFunction.apply(input, weight)
 
@@ -248,8 +248,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 def sigmoid(input: Tensor) -> Tensor:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, squashes to (0, 1). Shape: any -> same."""
     _check_tensor(input, "sigmoid")
-    if input.data.dtype.kind in "biu":       # integers give floats, as in PyTorch
-        input = Tensor(input.data.astype(np.float32))
+    if input._data.dtype.kind in "biu":       # integers give floats, as in PyTorch
+        input = Tensor(input._data.astype(np.float32))
     return SigmoidFunction.apply(input)
 
 
@@ -257,8 +257,8 @@ def sigmoid(input: Tensor) -> Tensor:
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent, squashes to (-1, 1). Shape: any -> same."""
     _check_tensor(input, "tanh")
-    if input.data.dtype.kind in "biu":       # integers give floats, as in PyTorch
-        input = Tensor(input.data.astype(np.float32))
+    if input._data.dtype.kind in "biu":       # integers give floats, as in PyTorch
+        input = Tensor(input._data.astype(np.float32))
     return TanhFunction.apply(input)
 
 
@@ -277,12 +277,12 @@ def _softmax_args(input, dim, dtype, name, stacklevel):
     _check_tensor(input, name)
     if dim is None:
         # +2 frames: this helper and the keyword-checking wrapper around softmax
-        dim = _implicit_softmax_dim(name, input.data.ndim, stacklevel + 2)
-    dim = _normalize_dim(dim, input.data.ndim, name)
+        dim = _implicit_softmax_dim(name, input._data.ndim, stacklevel + 2)
+    dim = _normalize_dim(dim, input._data.ndim, name)
     if dtype is not None:
         np_dtype = np.dtype(getattr(dtype, "np", dtype))
     else:
-        np_dtype = input.data.dtype
+        np_dtype = input._data.dtype
     if np_dtype.kind != "f":
         raise RuntimeError(
             f"{name}(): expected a floating-point tensor but got dtype {np_dtype}; convert it "
@@ -298,7 +298,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     its warning); always pass it, e.g. ``dim=1`` for (batch, classes) scores.
     """
     dim, np_dtype = _softmax_args(input, dim, dtype, "softmax", _stacklevel)
-    if input.data.ndim == 0:                 # a single number: treat it as a length-1 vector
+    if input._data.ndim == 0:                 # a single number: treat it as a length-1 vector
         return SoftmaxFunction.apply(input.reshape(1), 0, np_dtype).reshape(())
     return SoftmaxFunction.apply(input, dim, np_dtype)
 
@@ -308,7 +308,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
     """``log(softmax(x))`` computed stably (log-sum-exp). Shape: any -> same."""
     dim, np_dtype = _softmax_args(input, dim, dtype, "log_softmax", _stacklevel)
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return LogSoftmaxFunction.apply(input.reshape(1), 0, np_dtype).reshape(())
     return LogSoftmaxFunction.apply(input, dim, np_dtype)
 
@@ -367,7 +367,7 @@ class ELUFunction(Function):
 
     @staticmethod
     def forward(ctx, x, alpha, scale=1.0, input_scale=1.0):
-        a = x.data
+        a = x._data
         ctx.positive = a > 0
         # exp is only taken of values <= 0, so it never overflows
         ctx.exp_kx = np.exp(np.minimum(a, 0) * input_scale)
@@ -377,7 +377,7 @@ class ELUFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data
+        g = grad_out._data
         negative_slope = ctx.alpha * ctx.input_scale * ctx.exp_kx
         return ctx.scale * np.where(ctx.positive, g, g * negative_slope), None, None, None
 
@@ -431,14 +431,14 @@ class SiLUFunction(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        ctx.s = _stable_sigmoid(x.data).astype(x.data.dtype)
-        return _as_out(x.data * ctx.s, x.data.dtype)
+        ctx.s = _stable_sigmoid(x._data).astype(x._data.dtype)
+        return _as_out(x._data * ctx.s, x._data.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
         s = ctx.s
-        return grad_out.data * s * (1 + x.data * (1 - s))
+        return grad_out._data * s * (1 + x._data * (1 - s))
 
 
 @check_kwargs
@@ -458,16 +458,16 @@ class SoftplusFunction(Function):
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
-        bx = x.data * beta
+        bx = x._data * beta
         ctx.linear = bx > threshold
         ctx.bx = bx
         # log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)): never overflows
         smooth = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
-        return _as_out(np.where(ctx.linear, x.data, smooth), x.data.dtype)
+        return _as_out(np.where(ctx.linear, x._data, smooth), x._data.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data
+        g = grad_out._data
         slope = _stable_sigmoid(ctx.bx).astype(g.dtype)
         return np.where(ctx.linear, g, g * slope), None, None
 
@@ -495,15 +495,15 @@ class MishFunction(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        t = np.tanh(_softplus_plain(x.data))
-        return _as_out(x.data * t, x.data.dtype)
+        t = np.tanh(_softplus_plain(x._data))
+        return _as_out(x._data * t, x._data.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        a = x.data
+        a = x._data
         t = np.tanh(_softplus_plain(a))
-        return grad_out.data * (t + a * (1 - t * t) * _stable_sigmoid(a))
+        return grad_out._data * (t + a * (1 - t * t) * _stable_sigmoid(a))
 
 
 @check_kwargs
@@ -522,15 +522,15 @@ class HardswishFunction(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        a = x.data
+        a = x._data
         return _as_out(a * np.clip(a + 3, 0, 6) / 6, a.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        a = x.data
+        a = x._data
         local = np.where(a <= -3, 0.0, np.where(a >= 3, 1.0, a / 3 + 0.5))
-        return grad_out.data * local
+        return grad_out._data * local
 
 
 @check_kwargs
@@ -547,13 +547,13 @@ class HardsigmoidFunction(Function):
 
     @staticmethod
     def forward(ctx, x):
-        a = x.data
+        a = x._data
         ctx.inside = (a > -3) & (a < 3)
         return _as_out(np.clip(a + 3, 0, 6) / 6, a.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.data * ctx.inside / 6
+        return grad_out._data * ctx.inside / 6
 
 
 @check_kwargs
@@ -572,13 +572,13 @@ class LogSigmoidFunction(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        a = x.data
+        a = x._data
         return _as_out(np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a))), a.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        return grad_out.data * _stable_sigmoid(-x.data)
+        return grad_out._data * _stable_sigmoid(-x._data)
 
 
 @check_kwargs
@@ -596,14 +596,14 @@ class SoftsignFunction(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        a = x.data
+        a = x._data
         return _as_out(a / (1 + np.abs(a)), a.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        d = 1 + np.abs(x.data)
-        return grad_out.data / (d * d)
+        d = 1 + np.abs(x._data)
+        return grad_out._data / (d * d)
 
 
 @check_kwargs
@@ -621,7 +621,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     Shape: any -> same."""
     _check_tensor(input, "softmin")
     if dim is None:
-        dim = _implicit_softmax_dim("softmin", input.data.ndim, _stacklevel + 1)
-    _normalize_dim(dim, input.data.ndim, "softmin")          # errors name softmin
+        dim = _implicit_softmax_dim("softmin", input._data.ndim, _stacklevel + 1)
+    _normalize_dim(dim, input._data.ndim, "softmin")          # errors name softmin
     return softmax(-input, dim, _stacklevel, dtype)
 

@@ -90,7 +90,7 @@ def _check_float_pair(x, weight, who):
                 "stored as integers should also be scaled, e.g. x.float() / 255)")
     if _native_dtype(x) != _native_dtype(weight):
         raise RuntimeError(
-            f"{who}(): input is {x.data.dtype} but weight is {weight.data.dtype}; they must "
+            f"{who}(): input is {x._data.dtype} but weight is {weight._data.dtype}; they must "
             f"match. Use input.to(weight.dtype) or convert the layer with .double()/.float()")
 
 
@@ -144,7 +144,7 @@ def _check_bias(bias, out_channels, weight, x, who):
             f"with {out_channels} elements (one per output channel), but got bias of size "
             f"{shape_str(bias.shape)} instead")
     if _native_dtype(bias) != _native_dtype(x):
-        raise RuntimeError(f"{who}(): bias is {bias.data.dtype} but input is {x.data.dtype}; "
+        raise RuntimeError(f"{who}(): bias is {bias._data.dtype} but input is {x._data.dtype}; "
                            "they must match")
     return bias
 
@@ -591,7 +591,7 @@ class _Pad(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data
+        g = grad_out._data
         shapes = [tuple(ctx.in_shape)]
         for axis, idx in ctx.index_maps[:-1]:          # shape before each axis was padded
             s = list(shapes[-1])
@@ -689,8 +689,8 @@ def pad(input, pad, mode="constant", value=None):
         padded_shape = input.shape[:axis] + (size + left + right,) + input.shape[axis + 1:]
         maps.append((axis, _allocating("pad", padded_shape, _pad_index, size, left, right,
                                        mode)))
-    if input.data.dtype.kind not in "fc" and mode == "constant" and maps:
-        value = np.asarray(value).astype(input.data.dtype)
+    if input._data.dtype.kind not in "fc" and mode == "constant" and maps:
+        value = np.asarray(value).astype(input._data.dtype)
     out_shape = list(input.shape)
     for axis, idx in maps:
         out_shape[axis] = len(idx)

@@ -39,11 +39,11 @@ class DropoutFunction(Function):
     @staticmethod
     def forward(ctx, x, scaled_mask):
         ctx.scaled_mask = scaled_mask
-        return Tensor(np.asarray(x.data * scaled_mask, dtype=x.data.dtype))
+        return Tensor(np.asarray(x._data * scaled_mask, dtype=x._data.dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.data * ctx.scaled_mask, None
+        return grad_out._data * ctx.scaled_mask, None
 
 
 def _check_p(p):
@@ -54,10 +54,10 @@ def _check_p(p):
 def _apply_mask(input, p, mask_shape, inplace, name):
     """Draw a keep-mask of ``mask_shape`` and multiply (shared by the three functions)."""
     if p == 1.0:
-        scaled = np.zeros(mask_shape, dtype=input.data.dtype)        # everything dropped
+        scaled = np.zeros(mask_shape, dtype=input._data.dtype)        # everything dropped
     else:
         keep = _global_rng().random(mask_shape) >= p                 # True with prob 1 - p
-        scaled = (keep / (1.0 - p)).astype(input.data.dtype)
+        scaled = (keep / (1.0 - p)).astype(input._data.dtype)
     return _maybe_inplace(input, inplace, lambda x: DropoutFunction.apply(x, scaled))
 
 
@@ -69,9 +69,9 @@ def _check_input(input, name):
 
 def _check_float(input, name):
     """Dropping needs a float tensor (the survivors are scaled by 1/(1-p))."""
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"{name}(): expected a floating-point tensor but got dtype "
-                           f"{input.data.dtype}; convert it with x.float().")
+                           f"{input._data.dtype}; convert it with x.float().")
 
 
 @check_kwargs
@@ -86,19 +86,19 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     if not training or p == 0.0:
         return input
     _check_float(input, "dropout")
-    return _apply_mask(input, float(p), input.data.shape, inplace, "dropout")
+    return _apply_mask(input, float(p), input._data.shape, inplace, "dropout")
 
 
 def _channel_dropout(input, p, training, inplace, name, spatial_dims):
     """Drop whole channels: input (N, C, *spatial) or unbatched (C, *spatial)."""
     _check_input(input, name)
     _check_p(p)
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if ndim not in (spatial_dims + 1, spatial_dims + 2):
         layout = {1: "[batch, channels, length]", 2: "[batch, channels, height, width]"}
         raise RuntimeError(
             f"{name}: Expected {spatial_dims + 1}D or {spatial_dims + 2}D input, but received a "
-            f"{ndim}D input of shape {shape_str(input.data.shape)}. {name} zeroes whole "
+            f"{ndim}D input of shape {shape_str(input._data.shape)}. {name} zeroes whole "
             f"channels of input {layout[spatial_dims]} (or the same without the batch axis).")
     if not training or p == 0.0:
         return input
@@ -114,7 +114,7 @@ def _channel_dropout(input, p, training, inplace, name, spatial_dims):
             "the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
             UserWarning, stacklevel=4)
         n_lead = 2
-    mask_shape = input.data.shape[:n_lead] + (1,) * (ndim - n_lead)  # (N, C, 1, ...)
+    mask_shape = input._data.shape[:n_lead] + (1,) * (ndim - n_lead)  # (N, C, 1, ...)
     return _apply_mask(input, float(p), mask_shape, inplace, name)
 
 

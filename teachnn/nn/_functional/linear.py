@@ -101,34 +101,34 @@ def _check_linear_args(input, weight, bias):
     if bias is not None and not isinstance(bias, Tensor):
         raise TypeError(f"linear(): argument 'bias' must be a Tensor or None, not "
                         f"{type(bias).__name__}")
-    if weight.data.ndim != 2:
+    if weight._data.ndim != 2:
         raise RuntimeError(
             f"linear(): weight must be 2-d [out_features, in_features] but got shape "
-            f"{shape_str(weight.data.shape)}")
-    out_features, in_features = weight.data.shape
-    if input.data.ndim == 0:
+            f"{shape_str(weight._data.shape)}")
+    out_features, in_features = weight._data.shape
+    if input._data.ndim == 0:
         raise RuntimeError(
             "linear(): input is a 0-d tensor (a single number); it needs a last dimension of "
             f"size {in_features}, e.g. shape [batch, {in_features}]")
-    if input.data.shape[-1] != in_features:
+    if input._data.shape[-1] != in_features:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied: linear() got input of shape "
-            f"{shape_str(input.data.shape)} (last dimension {input.data.shape[-1]}) and weight "
-            f"of shape {shape_str(weight.data.shape)} (in_features={in_features}); the last "
+            f"{shape_str(input._data.shape)} (last dimension {input._data.shape[-1]}) and weight "
+            f"of shape {shape_str(weight._data.shape)} (in_features={in_features}); the last "
             "dimension of input must equal weight.shape[1].")
-    if bias is not None and tuple(bias.data.shape) not in ((out_features,), ()):
+    if bias is not None and tuple(bias._data.shape) not in ((out_features,), ()):
         raise RuntimeError(
             f"linear(): bias must have shape [{out_features}] (one value per output feature) "
-            f"but got {shape_str(bias.data.shape)}")
+            f"but got {shape_str(bias._data.shape)}")
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.data.dtype != input.data.dtype:
+        if t is not None and t._data.dtype != input._data.dtype:
             raise RuntimeError(
-                f"linear(): input has dtype {input.data.dtype} but {name} has dtype "
-                f"{t.data.dtype}; they must match. Convert the input (x.float() / x.double()) "
+                f"linear(): input has dtype {input._data.dtype} but {name} has dtype "
+                f"{t._data.dtype}; they must match. Convert the input (x.float() / x.double()) "
                 "or the layer (model.float() / model.double()).")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(
-            f"linear(): expected floating-point input but got dtype {input.data.dtype}; "
+            f"linear(): expected floating-point input but got dtype {input._data.dtype}; "
             "convert it with x.float().")
 
 

@@ -67,10 +67,10 @@ def _check_tensor(x, func_name, arg_name):
 
 
 def _check_float(x, func_name, arg_name):
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise RuntimeError(
             f"{func_name}(): expected '{arg_name}' to be a floating-point tensor but got dtype "
-            f"{x.data.dtype}; convert it with {arg_name}.float().")
+            f"{x._data.dtype}; convert it with {arg_name}.float().")
 
 
 def _optional_array(t, func_name, arg_name):
@@ -78,7 +78,7 @@ def _optional_array(t, func_name, arg_name):
     if t is None:
         return None
     _check_tensor(t, func_name, arg_name)
-    return t.data
+    return t._data
 
 
 # ---------------------------------------------------------------------------------------
@@ -117,27 +117,27 @@ def _pointwise_denominator(weight, mean_by_weight_sum):
 
 
 def _warn_if_broadcasting(input, target, func_name):
-    if input.data.shape != target.data.shape:
+    if input._data.shape != target._data.shape:
         warnings.warn(
-            f"Using a target size ({_size_str(target.data.shape)}) that is different to the "
-            f"input size ({_size_str(input.data.shape)}). This will likely lead to incorrect "
+            f"Using a target size ({_size_str(target._data.shape)}) that is different to the "
+            f"input size ({_size_str(input._data.shape)}). This will likely lead to incorrect "
             "results due to broadcasting. Please ensure they have the same size "
             f"({func_name}: e.g. target.view_as(input) or output.squeeze(-1)).",
             UserWarning, stacklevel=5)   # this helper, _pointwise, the loss, its wrapper
     try:
-        return np.broadcast_shapes(input.data.shape, target.data.shape)
+        return np.broadcast_shapes(input._data.shape, target._data.shape)
     except ValueError:
         raise RuntimeError(
-            f"{func_name}(): the size of input {shape_str(input.data.shape)} and target "
-            f"{shape_str(target.data.shape)} cannot be broadcast together; give the target "
+            f"{func_name}(): the size of input {shape_str(input._data.shape)} and target "
+            f"{shape_str(target._data.shape)} cannot be broadcast together; give the target "
             "the same shape as the input.") from None
 
 
 def _check_pointwise_weight(weight, input, func_name):
-    if weight is not None and weight.shape != input.data.shape:
+    if weight is not None and weight.shape != input._data.shape:
         raise ValueError(
             f"Weights and input must have the same size: {func_name}() got weight of shape "
-            f"{shape_str(weight.shape)} and input of shape {shape_str(input.data.shape)}.")
+            f"{shape_str(weight.shape)} and input of shape {shape_str(input._data.shape)}.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -166,18 +166,18 @@ class _PointwiseLoss(Function):
 
     @classmethod
     def forward(cls, ctx, input, target, reduction, param, weight, mean_by_weight_sum):
-        d = input.data - target.data                          # broadcast shape
+        d = input._data - target._data                          # broadcast shape
         losses = cls.elementwise(d, param)
         if weight is not None:
             losses = losses * weight
         ctx.d, ctx.param, ctx.weight, ctx.reduction = d, param, weight, reduction
         ctx.denominator = _pointwise_denominator(weight, mean_by_weight_sum)
-        return Tensor(_reduce(losses.astype(input.data.dtype, copy=False), reduction,
+        return Tensor(_reduce(losses.astype(input._data.dtype, copy=False), reduction,
                               ctx.denominator))
 
     @classmethod
     def backward(cls, ctx, grad_out):
-        seed = _seed_gradient(grad_out.data, ctx.d.shape, ctx.reduction, ctx.denominator)
+        seed = _seed_gradient(grad_out._data, ctx.d.shape, ctx.reduction, ctx.denominator)
         local = cls.derivative(ctx.d, ctx.param)
         if ctx.weight is not None:
             local = local * ctx.weight
@@ -321,7 +321,7 @@ class BinaryCrossEntropyFunction(Function):
 
     @staticmethod
     def forward(ctx, input, target, weight, reduction):
-        x, y = input.data, target.data
+        x, y = input._data, target._data
         with np.errstate(divide="ignore"):
             log_x = np.maximum(np.log(x), -100)
             log_1mx = np.maximum(np.log1p(-x), -100)
@@ -335,8 +335,8 @@ class BinaryCrossEntropyFunction(Function):
     @staticmethod
     def backward(ctx, grad_out):
         input, target = ctx.saved_tensors
-        x, y = input.data, target.data
-        seed = _seed_gradient(grad_out.data, x.shape, ctx.reduction)
+        x, y = input._data, target._data
+        seed = _seed_gradient(grad_out._data, x.shape, ctx.reduction)
         w = 1 if ctx.weight is None else ctx.weight
         grad_x = grad_y = None
         if ctx.needs_input_grad[0]:
@@ -348,10 +348,10 @@ class BinaryCrossEntropyFunction(Function):
 
 
 def _check_same_size_target(input, target, func_name):
-    if input.data.shape != target.data.shape:
+    if input._data.shape != target._data.shape:
         raise ValueError(
-            f"Using a target size ({_size_str(target.data.shape)}) that is different to the "
-            f"input size ({_size_str(input.data.shape)}) is deprecated. Please ensure they have "
+            f"Using a target size ({_size_str(target._data.shape)}) that is different to the "
+            f"input size ({_size_str(input._data.shape)}) is deprecated. Please ensure they have "
             f"the same size. {func_name} compares each probability with its own target, e.g. "
             "output.squeeze(1) or target.view_as(output).")
 
@@ -383,7 +383,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     _check_float(input, name, "input")
     _check_float(target, name, "target")
     _check_same_size_target(input, target, name)
-    x = input.data
+    x = input._data
     if x.size and not ((x >= 0) & (x <= 1)).all():
         raise RuntimeError(
             "all elements of input should be between 0 and 1: binary_cross_entropy expects "
@@ -411,7 +411,7 @@ class BCEWithLogitsFunction(Function):
 
     @staticmethod
     def forward(ctx, input, target, weight, pos_weight, reduction):
-        x, y = input.data, target.data
+        x, y = input._data, target._data
         softplus_neg_x = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
         l = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
         losses = (1 - y) * x + l * softplus_neg_x
@@ -425,8 +425,8 @@ class BCEWithLogitsFunction(Function):
     @staticmethod
     def backward(ctx, grad_out):
         input, target = ctx.saved_tensors
-        x, y = input.data, target.data
-        seed = _seed_gradient(grad_out.data, x.shape, ctx.reduction)
+        x, y = input._data, target._data
+        seed = _seed_gradient(grad_out._data, x.shape, ctx.reduction)
         w = 1 if ctx.weight is None else ctx.weight
         pw = ctx.pos_weight
         grad_x = grad_y = None
@@ -457,11 +457,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     _check_reduction(reduction, name)
     _check_float(input, name, "input")
     _check_float(target, name, "target")
-    if input.data.shape != target.data.shape:
+    if input._data.shape != target._data.shape:
         raise ValueError(
-            f"Target size ({_size_str(target.data.shape)}) must be the same as input size "
-            f"({_size_str(input.data.shape)}); e.g. target.view_as(input) or output.squeeze(1).")
-    shape = input.data.shape
+            f"Target size ({_size_str(target._data.shape)}) must be the same as input size "
+            f"({_size_str(input._data.shape)}); e.g. target.view_as(input) or output.squeeze(1).")
+    shape = input._data.shape
     w = _broadcast_weight(_optional_array(weight, name, "weight"), shape, name)
     pw = _broadcast_weight(_optional_array(pos_weight, name, "pos_weight"), shape, name,
                            "pos_weight")
@@ -487,8 +487,8 @@ class NLLLossFunction(Function):
 
     @staticmethod
     def forward(ctx, logp, target, weight, ignore_index, reduction, label_smoothing):
-        class_dim = 1 if logp.data.ndim >= 2 else 0
-        lp = np.moveaxis(logp.data, class_dim, -1)      # (N, C, d1..) -> (N, d1.., C)
+        class_dim = 1 if logp._data.ndim >= 2 else 0
+        lp = np.moveaxis(logp._data, class_dim, -1)      # (N, C, d1..) -> (N, d1.., C)
         n_classes = lp.shape[-1]
         w = np.ones(n_classes, dtype=lp.dtype) if weight is None else weight.astype(lp.dtype)
 
@@ -509,13 +509,13 @@ class NLLLossFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        seed = _seed_gradient(grad_out.data, ctx.t.shape, ctx.reduction, ctx.denominator)
+        seed = _seed_gradient(grad_out._data, ctx.t.shape, ctx.reduction, ctx.denominator)
         # ignored positions get exactly 0 (even when every target is ignored and 'mean'
         # divided by 0: PyTorch's gradient is then 0, not nan)
         seed = np.where(ctx.valid, seed, 0.0)
         n_classes = ctx.lp_shape[-1]
         s = ctx.label_smoothing
-        grad = np.zeros(ctx.lp_shape, dtype=grad_out.data.dtype)             # (N, d1.., C)
+        grad = np.zeros(ctx.lp_shape, dtype=grad_out._data.dtype)             # (N, d1.., C)
         np.put_along_axis(grad, ctx.t[..., None],
                           (-(1 - s) * ctx.w_t * seed)[..., None], axis=-1)
         if s > 0:
@@ -526,19 +526,19 @@ class NLLLossFunction(Function):
 
 def _check_class_target(input, target, func_name):
     """Validate integer class targets against input (N, C, d1, ...) or (C,)."""
-    if target.data.dtype.kind == "f":
+    if target._data.dtype.kind == "f":
         raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {target.data.dtype}: "
+            f"expected target dtype to be Long or Byte, but got {target._data.dtype}: "
             f"{func_name} expected class indices of dtype int64 (teachnn.long) with shape "
             f"{_expected_target_shape(input)}, but got a float tensor of shape "
-            f"{shape_str(target.data.shape)}. Use target.long() for class indices "
+            f"{shape_str(target._data.shape)}. Use target.long() for class indices "
             "(or give probabilities with the same shape as the input).")
-    if target.data.dtype.kind not in "iu":
+    if target._data.dtype.kind not in "iu":
         raise RuntimeError(
             f"{func_name}: expected class indices of dtype int64 (teachnn.long) but got "
-            f"{target.data.dtype}; use target.long().")
-    in_shape, t_shape = input.data.shape, target.data.shape
-    if input.data.ndim == 1:
+            f"{target._data.dtype}; use target.long().")
+    in_shape, t_shape = input._data.shape, target._data.shape
+    if input._data.ndim == 1:
         ok = t_shape == ()
     else:
         if len(t_shape) >= 1 and t_shape[0] != in_shape[0]:
@@ -548,7 +548,7 @@ def _check_class_target(input, target, func_name):
                 f"{shape_str(in_shape)}, target {shape_str(t_shape)}.")
         ok = t_shape == in_shape[:1] + in_shape[2:]
     if not ok:
-        if input.data.ndim == 2 and len(t_shape) == 2 and t_shape[1] == 1:
+        if input._data.ndim == 2 and len(t_shape) == 2 and t_shape[1] == 1:
             fix = "target.squeeze(1) (or target.view(-1)) gives one class index per sample"
         else:
             fix = ("for one-hot or probability targets give a float tensor of the input's "
@@ -560,12 +560,12 @@ def _check_class_target(input, target, func_name):
 
 
 def _expected_target_shape(input):
-    s = input.data.shape
+    s = input._data.shape
     return "[]" if len(s) == 1 else shape_str(s[:1] + s[2:])
 
 
 def _check_class_range(target, n_classes, ignore_index):
-    t = target.data
+    t = target._data
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bad.any():
         value = int(t[bad].flat[0])
@@ -585,7 +585,7 @@ def _check_class_weight(weight, n_classes):
 
 def _check_class_input(input, func_name):
     _check_tensor(input, func_name, "input")
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         raise ValueError(
             f"{func_name}: input is a 0-d tensor; expected scores of shape [batch, classes] "
             "(or [classes] for one sample).")
@@ -607,11 +607,11 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     _check_class_input(input, name)
     _check_tensor(target, name, "target")
     _check_class_target(input, target, name)
-    n_classes = input.data.shape[1 if input.data.ndim >= 2 else 0]
+    n_classes = input._data.shape[1 if input._data.ndim >= 2 else 0]
     w = _optional_array(weight, name, "weight")
     _check_class_weight(w, n_classes)
     _check_class_range(target, n_classes, ignore_index)
-    return NLLLossFunction.apply(input, target.data.astype(np.int64), w, ignore_index,
+    return NLLLossFunction.apply(input, target._data.astype(np.int64), w, ignore_index,
                                  reduction, 0.0)
 
 
@@ -627,29 +627,29 @@ class SoftTargetCrossEntropyFunction(Function):
 
     @staticmethod
     def forward(ctx, logp, target, weight, reduction, label_smoothing):
-        class_dim = 1 if logp.data.ndim >= 2 else 0
-        n_classes = logp.data.shape[class_dim]
-        w_shape = [1] * logp.data.ndim
+        class_dim = 1 if logp._data.ndim >= 2 else 0
+        n_classes = logp._data.shape[class_dim]
+        w_shape = [1] * logp._data.ndim
         w_shape[class_dim] = n_classes
         w = 1 if weight is None else weight.reshape(w_shape)     # (1, C, 1, ...)
-        t = (1 - label_smoothing) * target.data + label_smoothing / n_classes
-        losses = -(w * t * logp.data).sum(axis=class_dim)
+        t = (1 - label_smoothing) * target._data + label_smoothing / n_classes
+        losses = -(w * t * logp._data).sum(axis=class_dim)
         ctx.save_for_backward(logp, target)
         ctx.class_dim, ctx.w, ctx.t, ctx.s = class_dim, w, t, label_smoothing
         ctx.reduction = reduction
-        return Tensor(_reduce(np.asarray(losses, dtype=logp.data.dtype), reduction))
+        return Tensor(_reduce(np.asarray(losses, dtype=logp._data.dtype), reduction))
 
     @staticmethod
     def backward(ctx, grad_out):
         logp, target = ctx.saved_tensors
-        out_shape = tuple(np.delete(logp.data.shape, ctx.class_dim))
-        seed = _seed_gradient(grad_out.data, out_shape, ctx.reduction)
+        out_shape = tuple(np.delete(logp._data.shape, ctx.class_dim))
+        seed = _seed_gradient(grad_out._data, out_shape, ctx.reduction)
         seed = np.expand_dims(seed, ctx.class_dim)                 # put the class axis back
         grad_logp = grad_target = None
         if ctx.needs_input_grad[0]:
             grad_logp = -seed * ctx.w * ctx.t
         if ctx.needs_input_grad[1]:
-            grad_target = -seed * ctx.w * (1 - ctx.s) * logp.data
+            grad_target = -seed * ctx.w * (1 - ctx.s) * logp._data
         return grad_logp, grad_target, None, None, None
 
 
@@ -673,13 +673,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(
             f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    class_dim = 1 if input.data.ndim >= 2 else 0
-    n_classes = input.data.shape[class_dim]
+    class_dim = 1 if input._data.ndim >= 2 else 0
+    n_classes = input._data.shape[class_dim]
     w = _optional_array(weight, name, "weight")
     _check_class_weight(w, n_classes)
 
-    probability_target = (target.data.dtype.kind == "f"
-                          and target.data.shape == input.data.shape)
+    probability_target = (target._data.dtype.kind == "f"
+                          and target._data.shape == input._data.shape)
     if probability_target:
         logp = log_softmax(input, class_dim)                     # same shape as input
         return SoftTargetCrossEntropyFunction.apply(logp, target, w, reduction,
@@ -687,5 +687,5 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check_class_target(input, target, name)
     _check_class_range(target, n_classes, ignore_index)
     logp = log_softmax(input, class_dim)                         # (N, C, d1, ...)
-    return NLLLossFunction.apply(logp, target.data.astype(np.int64), w, ignore_index,
+    return NLLLossFunction.apply(logp, target._data.astype(np.int64), w, ignore_index,
                                  reduction, float(label_smoothing))

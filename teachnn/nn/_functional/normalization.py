@@ -44,9 +44,9 @@ def _affine(x_hat, weight, bias, shape):
     Writes into a new array: x_hat itself is kept for backward."""
     if weight is None and bias is None:
         return x_hat
-    out = x_hat.copy() if weight is None else x_hat * weight.data.reshape(shape)
+    out = x_hat.copy() if weight is None else x_hat * weight._data.reshape(shape)
     if bias is not None:
-        out += bias.data.reshape(shape)                  # in place: out is a fresh array
+        out += bias._data.reshape(shape)                  # in place: out is a fresh array
     return out
 
 
@@ -67,7 +67,7 @@ class BatchNormFunction(Function):
         # the running statistics come as one pair, not as Tensor inputs: they are state, not
         # differentiable inputs, so (as in PyTorch) they get no entry in next_functions
         running_mean, running_var = running_stats
-        a = x.data
+        a = x._data
         axes = (0,) + tuple(range(2, a.ndim))            # every axis but the channels
         stat_shape = [1] * a.ndim
         stat_shape[1] = a.shape[1]                       # (1, C, 1, ...)
@@ -77,25 +77,25 @@ class BatchNormFunction(Function):
             if running_mean is not None:
                 m = a.size // a.shape[1]                             # elements per channel
                 unbiased = var * (m / (m - 1))
-                running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean
-                running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
+                running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * mean
+                running_var._data[...] = (1 - momentum) * running_var._data + momentum * unbiased
                 for buf in (running_mean, running_var):
                     if hasattr(buf, "_version"):
                         buf._version += 1
         else:
-            mean, var = running_mean.data, running_var.data          # (C,), (C,)
+            mean, var = running_mean._data, running_var._data          # (C,), (C,)
         inv_std = 1.0 / np.sqrt(var.astype(np.float64) + eps)        # (C,)
         x_hat = kernels.normalize(a, groups, mean, inv_std)          # (N, C, *)
         out = _affine(x_hat, weight, bias, stat_shape)               # (N, C, *)
         ctx.axes, ctx.stat_shape, ctx.training = axes, stat_shape, training
         ctx.groups, ctx.x_hat, ctx.inv_std = groups, x_hat, inv_std
         ctx.has_weight, ctx.has_bias = weight is not None, bias is not None
-        ctx.weight = None if weight is None else weight.data
+        ctx.weight = None if weight is None else weight._data
         return Tensor(np.asarray(out, dtype=a.dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data                                            # (N, C, *)
+        g = grad_out._data                                            # (N, C, *)
         # dL/dx_hat = g * weight[c]: the weight is a per-channel factor, folded into scale
         scale = ctx.inv_std if ctx.weight is None else ctx.inv_std * ctx.weight     # (C,)
         grad_x = sum_g = sum_gx = None
@@ -122,10 +122,10 @@ def _check_stat(t, name, channels):
     if not isinstance(t, Tensor):
         raise TypeError(f"batch_norm(): argument '{name}' must be a Tensor or None, not "
                         f"{type(t).__name__}")
-    if t.data.shape != (channels,):
+    if t._data.shape != (channels,):
         raise RuntimeError(
             f"batch_norm(): {name} should contain {channels} elements (one per channel, "
-            f"input.shape[1]) but got shape {shape_str(t.data.shape)}")
+            f"input.shape[1]) but got shape {shape_str(t._data.shape)}")
 
 
 @check_kwargs
@@ -141,15 +141,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not isinstance(input, Tensor):
         raise TypeError(f"batch_norm(): argument 'input' must be a Tensor, not "
                         f"{type(input).__name__}")
-    if input.data.ndim < 2:
+    if input._data.ndim < 2:
         raise ValueError(
             f"batch_norm(): expected input of shape [batch, channels, *] (at least 2-d) but got "
-            f"a {input.data.ndim}-d tensor of shape {shape_str(input.data.shape)}; add a batch "
+            f"a {input._data.ndim}-d tensor of shape {shape_str(input._data.shape)}; add a batch "
             "axis with x.unsqueeze(0).")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"batch_norm(): expected a floating-point input but got dtype "
-                           f"{input.data.dtype}; convert it with x.float().")
-    channels = input.data.shape[1]
+                           f"{input._data.dtype}; convert it with x.float().")
+    channels = input._data.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         _check_stat(t, name, channels)
@@ -158,11 +158,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             "batch_norm(): running_mean and running_var must be given when training=False "
             "(evaluation uses the stored statistics); pass training=True to use the batch's.")
     if training:
-        per_channel = input.data.size // channels if channels else 0
+        per_channel = input._data.size // channels if channels else 0
         if per_channel <= 1:
             raise ValueError(
                 f"Expected more than 1 value per channel when training, got input size "
-                f"torch.Size({shape_str(input.data.shape)}): a batch statistic needs at least "
+                f"torch.Size({shape_str(input._data.shape)}): a batch statistic needs at least "
                 "two values per channel. Use a batch of 2 or more samples, or call model.eval() "
                 "to use the running statistics.")
     return BatchNormFunction.apply(input, weight, bias, (running_mean, running_var),
@@ -181,7 +181,7 @@ class LayerNormFunction(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, n_norm_dims, eps):
-        a = x.data
+        a = x._data
         axes = tuple(range(a.ndim - n_norm_dims, a.ndim))           # the normalised axes
         # one row per sample: (*, D1..Dk) -> (M, D), D = D1*..*Dk; weight, bias (D,)
         n_cols = int(np.prod(a.shape[a.ndim - n_norm_dims:]))
@@ -196,7 +196,7 @@ class LayerNormFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data                                            # (*, D1..Dk)
+        g = grad_out._data                                            # (*, D1..Dk)
         # one pass for all three: dL/dx per row, dL/dweight and dL/dbias summed over rows
         (x,) = ctx.saved_tensors
         grad_x, grad_w, grad_b = kernels.layer_norm_rows_backward(
@@ -221,21 +221,21 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         normalized_shape = (int(normalized_shape),)
     normalized_shape = tuple(int(s) for s in normalized_shape)
     k = len(normalized_shape)
-    shape = input.data.shape
-    if k == 0 or input.data.ndim < k or tuple(shape[len(shape) - k:]) != normalized_shape:
+    shape = input._data.shape
+    if k == 0 or input._data.ndim < k or tuple(shape[len(shape) - k:]) != normalized_shape:
         raise RuntimeError(
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size "
             f"{shape_str(shape)}. The last {k} dimension(s) of the input must equal "
             "normalized_shape (e.g. nn.LayerNorm(x.shape[-1]) for the feature dimension).")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"layer_norm(): expected a floating-point input but got dtype "
-                           f"{input.data.dtype}; convert it with x.float().")
+                           f"{input._data.dtype}; convert it with x.float().")
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.data.shape != normalized_shape:
+        if t is not None and t._data.shape != normalized_shape:
             raise RuntimeError(
                 f"layer_norm(): {name} must have shape {shape_str(normalized_shape)} "
-                f"(= normalized_shape) but got {shape_str(t.data.shape)}")
+                f"(= normalized_shape) but got {shape_str(t._data.shape)}")
     return LayerNormFunction.apply(input, weight, bias, k, float(eps))
 
 
@@ -249,7 +249,7 @@ class GroupNormFunction(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, num_groups, eps):
-        a = x.data
+        a = x._data
         n, c = a.shape[0], a.shape[1]
         groups = (1, n * num_groups, a.size // max(n * num_groups, 1))   # (1, N*G, M)
         mean, var = kernels.group_stats(a, groups)                   # (N*G,), biased var
@@ -259,13 +259,13 @@ class GroupNormFunction(Function):
         out = _affine(x_hat, weight, bias, affine_shape)
         ctx.x_hat, ctx.inv_std, ctx.groups = x_hat, inv_std, groups
         ctx.affine_shape = affine_shape
-        ctx.weight = None if weight is None else weight.data
+        ctx.weight = None if weight is None else weight._data
         ctx.has_bias = bias is not None
         return Tensor(np.asarray(out, dtype=a.dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = grad_out.data                                            # (N, C, *)
+        g = grad_out._data                                            # (N, C, *)
         sum_axes = (0,) + tuple(range(2, g.ndim))                    # all but channels
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
@@ -288,23 +288,23 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if not isinstance(input, Tensor):
         raise TypeError(f"group_norm(): argument 'input' must be a Tensor, not "
                         f"{type(input).__name__}")
-    if input.data.ndim < 2:
+    if input._data.ndim < 2:
         raise RuntimeError(
             f"group_norm(): expected input of shape [batch, channels, *] (at least 2-d) but "
-            f"got shape {shape_str(input.data.shape)}; add a batch axis with x.unsqueeze(0).")
-    if input.data.dtype.kind != "f":
+            f"got shape {shape_str(input._data.shape)}; add a batch axis with x.unsqueeze(0).")
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"group_norm(): expected a floating-point input but got dtype "
-                           f"{input.data.dtype}; convert it with x.float().")
-    channels = input.data.shape[1]
+                           f"{input._data.dtype}; convert it with x.float().")
+    channels = input._data.shape[1]
     if num_groups <= 0 or channels % num_groups != 0:
         raise RuntimeError(
             f"Expected number of channels in input to be divisible by num_groups, but got "
-            f"input of shape {shape_str(input.data.shape)} and num_groups={num_groups}")
+            f"input of shape {shape_str(input._data.shape)} and num_groups={num_groups}")
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.data.shape != (channels,):
+        if t is not None and t._data.shape != (channels,):
             raise RuntimeError(
                 f"Expected {name} to be a vector of size equal to the number of channels in "
-                f"input, but got {name} of shape {shape_str(t.data.shape)} and input of shape "
-                f"{shape_str(input.data.shape)}")
+                f"input, but got {name} of shape {shape_str(t._data.shape)} and input of shape "
+                f"{shape_str(input._data.shape)}")
     return GroupNormFunction.apply(input, weight, bias, int(num_groups), float(eps))
 

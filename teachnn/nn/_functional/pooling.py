@@ -83,7 +83,7 @@ def _check_input(input, n: int, fname: str, empty_channels: bool = False) -> Non
     pooling returns an empty result for them)."""
     _check_tensor(input, fname)
     spatial = _AXES[n][1:-1]
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if ndim not in (n + 1, n + 2):
         if ndim < n + 1 and fname in ("avg_pool2d", "lp_pool2d"):
             # PyTorch's 2-d average pooling reads the channel axis (dim -3) first
@@ -204,7 +204,7 @@ def _check_window(fname, kernel, stride, pad, dil, int32=True):
 
 def _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode):
     """Window tables for the 3 kernel axes (missing leading axes are size-1 dummies)."""
-    spatial = input.data.shape[-n:]
+    spatial = input._data.shape[-n:]
     sizes = [geometry.pool_output_size(L, k, s, p, d, ceil_mode)
              for L, k, s, p, d in zip(spatial, kernel, stride, pad, dil)]
     if any(o <= 0 for o in sizes):
@@ -213,7 +213,7 @@ def _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode):
         for name, L, k, s, p, d, o in zip(_AXIS_NAMES[n], spatial, kernel, stride, pad, dil,
                                           sizes):
             lines.append(f"{name}: {rounding}(({L} + 2*{p} - {d}*({k}-1) - 1) / {s}) + 1 = {o}")
-        channels = input.data.shape[-n - 1]
+        channels = input._data.shape[-n - 1]
         raise RuntimeError(
             f"{fname}: Given input size: ({'x'.join(str(v) for v in (channels, *spatial))}). "
             f"Calculated output size: ({'x'.join(str(v) for v in (channels, *sizes))}). "
@@ -289,9 +289,9 @@ class _AvgPool(Function):
         x = _to_planes(input._data, n)                       # (P, D, H, W)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out = ctx.kernels.pool.avg_pool_forward(x, axes, count_include_pad, divisor_override)
-        ctx.n, ctx.in_shape, ctx.axes = n, input.data.shape, axes
+        ctx.n, ctx.in_shape, ctx.axes = n, input._data.shape, axes
         ctx.count_include_pad, ctx.divisor_override = count_include_pad, divisor_override
-        return Tensor(_from_planes(out, input.data.shape[:-n], n))
+        return Tensor(_from_planes(out, input._data.shape[:-n], n))
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -314,8 +314,8 @@ class _MaxUnpool(Function):
         out3 = (1,) * (3 - n) + tuple(out_spatial)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out = ctx.kernels.pool.max_unpool_forward(x, idx, out3)   # (P, D, H, W)
-        ctx.n, ctx.in_shape, ctx.indices = n, input.data.shape, idx
-        return Tensor(_from_planes(out, input.data.shape[:-n], n))
+        ctx.n, ctx.in_shape, ctx.indices = n, input._data.shape, idx
+        return Tensor(_from_planes(out, input._data.shape[:-n], n))
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -494,7 +494,7 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
         if divisor_override == 0:
             raise RuntimeError(f"{fname}: divisor must be not zero (divisor_override=0 would "
                                "divide every window sum by 0); use None for the default.")
-    spatial = input.data.shape[-n:]
+    spatial = input._data.shape[-n:]
     if n == 3 and any(L < k for L, k in zip(spatial, kernel)):
         # PyTorch's avg_pool3d (only the 3-d one) also refuses an input smaller than the
         # kernel before padding; we keep its rule so the same code fails the same way.
@@ -775,18 +775,18 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
     if not isinstance(input, Tensor):
         raise TypeError(f"{fname}(): argument 'input' must be a Tensor, not "
                         f"{type(input).__name__}")
-    if input.data.ndim not in (n + 1, n + 2):
+    if input._data.ndim not in (n + 1, n + 2):
         raise RuntimeError(
             f"Input to max_unpooling{n}d should be a {n + 1}d or {n + 2}d Tensor "
             f"([channels, {_AXES[n][1:-1]}] or [batch, channels, {_AXES[n][1:-1]}]), but got "
-            f"a tensor with {input.data.ndim} dimensions: {shape_str(input.shape)}.")
+            f"a tensor with {input._data.ndim} dimensions: {shape_str(input.shape)}.")
     if not isinstance(indices, Tensor):
         raise TypeError(f"{fname}(): argument 'indices' must be a Tensor (the second output of "
                         f"max_pool{n}d(..., return_indices=True)), not {type(indices).__name__}")
-    if indices.data.dtype != np.int64:
+    if indices._data.dtype != np.int64:
         raise RuntimeError(f"{fname}: elements in indices should be type int64 but got: "
-                           f"{indices.data.dtype}; pass the indices max_pool{n}d returned.")
-    if indices.data.shape != input.data.shape:
+                           f"{indices._data.dtype}; pass the indices max_pool{n}d returned.")
+    if indices._data.shape != input._data.shape:
         raise RuntimeError(
             f"{fname}: Expected shape of indices to be same as that of the input tensor "
             f"({shape_str(input.shape)}) but got indices tensor with shape: "
@@ -794,13 +794,13 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
     if input._data.dtype.newbyteorder("=") not in _FLOATS:
         raise (RuntimeError if input._data.dtype.kind == "f" else NotImplementedError)(
                            f"{fname}() is implemented for float32 and float64 tensors, but "
-                           f"the input has dtype {input.data.dtype}; use x.float().")
+                           f"the input has dtype {input._data.dtype}; use x.float().")
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
     stride = kernel if stride is None else _tuple_arg(stride, n, "stride", fname)
     pad = _tuple_arg(padding, n, "padding", fname)
-    sizes = _unpool_output_size(fname, input.data.shape[-n:], kernel, stride, pad, output_size)
+    sizes = _unpool_output_size(fname, input._data.shape[-n:], kernel, stride, pad, output_size)
     plane = math.prod(sizes)
-    idx = indices.data
+    idx = indices._data
     if idx.size:
         low, high = int(idx.min()), int(idx.max())
         if low < 0 or high >= plane:

@@ -209,7 +209,7 @@ class PReLU(Module):
         self.weight = Parameter(_full((num_parameters,), init, dtype))
 
     def reset_parameters(self) -> None:
-        self.weight.data[...] = self.init
+        self.weight._data[...] = self.init
 
     def forward(self, input: Tensor) -> Tensor:
         return F.prelu(input, self.weight)

@@ -404,7 +404,7 @@ def _tensor_line(key, value, legacy_type_name=False):
     if isinstance(value, Tensor):
         size = "x".join(str(s) for s in value.shape)
         kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
-        dtype_name = value.data.dtype.name
+        dtype_name = value._data.dtype.name
         if legacy_type_name:
             type_text = "teachnn." + _LEGACY_TYPE_NAMES.get(dtype_name, dtype_name)
         else:

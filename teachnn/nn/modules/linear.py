@@ -33,7 +33,7 @@ def _empty(shape, dtype=None):
 def _full(shape, value, dtype=None):
     """A float tensor of ``shape`` filled with ``value`` (dtype None -> the default)."""
     t = _empty(shape, dtype)
-    t.data[...] = value
+    t._data[...] = value
     return t
 
 
@@ -101,9 +101,9 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        if isinstance(input, Tensor) and input.data.ndim >= 1 \
-                and input.data.shape[-1] != self.in_features:
-            shape = input.data.shape
+        if isinstance(input, Tensor) and input._data.ndim >= 1 \
+                and input._data.shape[-1] != self.in_features:
+            shape = input._data.shape
             last = shape[-1]
             message = (
                 f"Linear(in_features={self.in_features}) got input with last dimension {last} "

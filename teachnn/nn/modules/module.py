@@ -99,7 +99,7 @@ def _to_numpy(value):
     PyTorch tensors are recognised by their ``detach`` method (teachnn never imports torch).
     """
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
         return np.asarray(value.detach().cpu().numpy())
     return np.asarray(value)
@@ -189,7 +189,7 @@ class _BackwardHookInputs(Function):
     @staticmethod
     def forward(ctx, hooks, *tensors):
         ctx.hooks = hooks
-        return tuple(Tensor(t.data) for t in tensors)   # same numbers, new graph nodes
+        return tuple(Tensor(t._data) for t in tensors)   # same numbers, new graph nodes
 
     @staticmethod
     def backward(ctx, *grads):
@@ -204,7 +204,7 @@ class _BackwardHookOutputs(Function):
     @staticmethod
     def forward(ctx, hooks, *tensors):
         ctx.hooks = hooks
-        return tuple(Tensor(t.data) for t in tensors)
+        return tuple(Tensor(t._data) for t in tensors)
 
     @staticmethod
     def backward(ctx, *grads):
@@ -761,7 +761,7 @@ class Module:
                 if set_to_none:
                     param.grad = None
                 else:
-                    param.grad = Tensor(np.zeros_like(param.grad.data))
+                    param.grad = Tensor(np.zeros_like(param.grad._data))
 
     def apply(self, fn):
         """Call ``fn(module)`` on every descendant (children first) and then on self.
@@ -784,11 +784,11 @@ class Module:
         """
         for module in self.modules():
             for tensor in list(module._parameters.values()) + list(module._buffers.values()):
-                if tensor is None or not np.issubdtype(tensor.data.dtype, np.floating):
+                if tensor is None or not np.issubdtype(tensor._data.dtype, np.floating):
                     continue
-                tensor.data = tensor.data.astype(np_dtype)
+                tensor._data = tensor._data.astype(np_dtype)
                 if tensor.grad is not None:
-                    tensor.grad = Tensor(tensor.grad.data.astype(np_dtype))
+                    tensor.grad = Tensor(tensor.grad._data.astype(np_dtype))
         return self
 
     def float(self):
@@ -906,22 +906,22 @@ class Module:
                                   "Tensor or array-like object from checkpoint but received "
                                   f"{type(state_dict[key])}")
                 continue
-            if param.data.ndim == 0 and value.shape == (1,):   # old checkpoints, as PyTorch
+            if param._data.ndim == 0 and value.shape == (1,):   # old checkpoints, as PyTorch
                 value = value.reshape(())
-            if value.shape != param.data.shape:
+            if value.shape != param._data.shape:
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape "
                     f"{shape_str(value.shape)} from checkpoint, the shape in current model "
-                    f"is {shape_str(param.data.shape)}."
+                    f"is {shape_str(param._data.shape)}."
                 )
                 continue
             # in place: the Parameter object (held by optimisers) keeps its identity and dtype
             try:
-                param.data[...] = value
+                param._data[...] = value
             except (TypeError, ValueError) as exc:
                 error_msgs.append(
                     f'While copying the parameter named "{key}", whose dimensions in the model '
-                    f"are {shape_str(param.data.shape)} and whose dimensions in the checkpoint "
+                    f"are {shape_str(param._data.shape)} and whose dimensions in the checkpoint "
                     f"are {shape_str(value.shape)}, an exception occurred : {exc.args}.")
                 continue
             param._version += 1          # an in-place change, as with PyTorch's param.copy_()

@@ -77,9 +77,9 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self) -> None:
         """Running statistics reset; weight = 1, bias = 0 (PyTorch's default)."""
@@ -90,18 +90,18 @@ class _BatchNorm(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"{type(self).__name__} expects a Tensor, but got "
                             f"{type(input).__name__}")
-        ndim = input.data.ndim
+        ndim = input._data.ndim
         if ndim not in self._layouts:
             wanted = " or ".join(f"{d}-d input {layout}" for d, layout in self._layouts.items())
             raise ValueError(
                 f"{type(self).__name__} expects {wanted} but got a {ndim}-d tensor of shape "
-                f"{shape_str(input.data.shape)}.{self._rank_hint(ndim)}")
-        if input.data.shape[1] != self.num_features:
+                f"{shape_str(input._data.shape)}.{self._rank_hint(ndim)}")
+        if input._data.shape[1] != self.num_features:
             raise RuntimeError(
                 f"{type(self).__name__}({self.num_features}) got input with "
-                f"{input.data.shape[1]} channels (input shape {shape_str(input.data.shape)}); "
+                f"{input._data.shape[1]} channels (input shape {shape_str(input._data.shape)}); "
                 f"dim 1 must equal num_features={self.num_features}. Build the layer as "
-                f"{type(self).__name__}({input.data.shape[1]}) or check the previous layer.")
+                f"{type(self).__name__}({input._data.shape[1]}) or check the previous layer.")
 
     def _rank_hint(self, ndim) -> str:
         if ndim == min(self._layouts) - 1:
@@ -116,9 +116,9 @@ class _BatchNorm(Module):
         # momentum=None: cumulative average, factor 1/num_batches_tracked
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked._data[...] += 1
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._data)
         # batch statistics in training, or when there are no running statistics to use
         use_batch_stats = self.training or (self.running_mean is None
                                             and self.running_var is None)

@@ -94,7 +94,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = _check_float("norm_type", norm_type, "get_total_norm")
     if len(tensors) == 0:
         return Tensor(np.asarray(0.0, dtype=np.float32))
-    norms = [_vector_norm(t.data, norm_type) for t in tensors]          # one 0-d array each
+    norms = [_vector_norm(t._data, norm_type) for t in tensors]          # one 0-d array each
     dtype = np.result_type(*[n.dtype for n in norms])                  # torch.stack promotes
     total = _vector_norm(np.stack([n.astype(dtype) for n in norms]), norm_type)
     if error_if_nonfinite and not np.isfinite(total):
@@ -112,13 +112,13 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     grads = [p.grad for p in parameters if p.grad is not None]
     if len(grads) == 0:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    total = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     dtype = total.dtype.type
     # PyTorch writes max_norm / (total + 1e-6), which it computes as reciprocal(...) * max_norm
     coef = (dtype(1.0) / (total + dtype(1e-6))) * dtype(max_norm)
     coef = np.minimum(coef, dtype(1.0))                                # never scale up
     for g in grads:
-        g.data *= coef.astype(g.data.dtype)                            # in place, like g.mul_
+        g._data *= coef.astype(g._data.dtype)                            # in place, like g.mul_
         g._version += 1
 
 
@@ -162,7 +162,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     for p in parameters:
         if p.grad is None:
             continue
-        g = p.grad.data
+        g = p.grad._data
         lo, hi = g.dtype.type(-clip_value), g.dtype.type(clip_value)
         np.minimum(np.maximum(g, lo), hi, out=g)     # clamp_(min=-c, max=c): min applied first
         p.grad._version += 1

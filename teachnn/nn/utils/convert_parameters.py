@@ -50,15 +50,15 @@ def vector_to_parameters(vec, parameters):
         name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
         raise TypeError(f"expected torch.Tensor, but got: {name} (wrap values with teachnn.tensor(...))")
     params = _tensor_list(parameters, "vector_to_parameters")
-    flat = vec.data.reshape(-1) if vec.data.ndim != 1 else vec.data
+    flat = vec._data.reshape(-1) if vec._data.ndim != 1 else vec._data
     pointer = 0
     for i, param in enumerate(params):
-        n = param.data.size
+        n = param._data.size
         if pointer + n > flat.shape[0]:
             raise RuntimeError(
                 f"vector_to_parameters(): the vector has {flat.shape[0]} elements, but the "
                 f"parameters need at least {pointer + n} (parameter {i} has shape "
-                f"{list(param.data.shape)} and starts at element {pointer}). Pass a vector of "
+                f"{list(param._data.shape)} and starts at element {pointer}). Pass a vector of "
                 "length sum(p.numel() for p in parameters).")
-        param.data = flat[pointer:pointer + n].reshape(param.data.shape)   # a view, as in torch
+        param._data = flat[pointer:pointer + n].reshape(param._data.shape)   # a view, as in torch
         pointer += n
