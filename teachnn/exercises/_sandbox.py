@@ -52,8 +52,8 @@ def bwrap_works() -> bool:
     # the same options as kernel_argv (an older bubblewrap lacks --disable-userns or --size)
     cmd = [exe, "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
            "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--disable-userns",
-           "--cap-drop", "ALL", *_system_binds(), "--proc", "/proc", "--dev", "/dev",
-           "--size", str(2**20), "--tmpfs", "/tmp", "--remount-ro", "/", "--clearenv",
+           "--cap-drop", "ALL", "--size", str(2**20), "--tmpfs", "/tmp", *_system_binds(),
+           "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--clearenv",
            "--", "/bin/sh", "-c", "exit 0"]
     try:
         return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -160,10 +160,13 @@ def kernel_argv(mode: str, conn_dir: str, limits: Limits) -> list:
     args = [bwrap_path(), "--die-with-parent", "--new-session",
             "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
             "--disable-userns", "--cap-drop", "ALL",
-            *_system_binds(), *_python_binds(),
-            "--proc", "/proc", "--dev", "/dev",
+            # the private /tmp and home first: the grader's Python, teachnn and the socket
+            # folder may themselves lie under /tmp (a checkout there), and a later tmpfs
+            # would hide their binds
             "--size", str(limits.tmp_mb * mb), "--tmpfs", "/tmp",
             "--size", str(limits.tmp_mb * mb), "--tmpfs", HOME,
+            *_system_binds(), *_python_binds(),
+            "--proc", "/proc", "--dev", "/dev",
             "--bind", conn_dir, conn_dir,
             # the root tmpfs that holds the mount points is made read-only last
             "--remount-ro", "/",
