@@ -201,6 +201,17 @@ def _check_out_channels(layer, out_channels):
 class _LazyConvXdMixin(LazyModuleMixin):
     """Shared by the six lazy convolutions: ``in_channels`` from the input's channel axis."""
 
+    def _lazy_conv_init(self, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                        padding_mode, device, dtype):
+        """The constructor of LazyConv1d/2d/3d (their signatures stay PyTorch's, spelt out)."""
+        _check_groups(groups)
+        _check_out_channels(type(self).__name__, out_channels)
+        # placeholder channels = groups: the ordinary checks pass; weight is replaced below
+        super(_LazyConvXdMixin, self).__init__(groups, groups, kernel_size, stride, padding,
+                                               dilation, groups, False, padding_mode, device,
+                                               dtype)
+        self._become_lazy(out_channels, bias, device, dtype)
+
     def _become_lazy(self, out_channels, bias, device, dtype):
         """Called after the ordinary constructor ran with placeholder channel counts."""
         self.in_channels = 0
@@ -264,12 +275,8 @@ class LazyConv1d(_LazyConvXdMixin, Conv1d):
 
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
-        _check_groups(groups)
-        _check_out_channels(type(self).__name__, out_channels)
-        # placeholder channels = groups: the ordinary checks pass; weight is replaced below
-        super().__init__(groups, groups, kernel_size, stride, padding, dilation, groups,
-                         False, padding_mode, device, dtype)
-        self._become_lazy(out_channels, bias, device, dtype)
+        self._lazy_conv_init(out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                             padding_mode, device, dtype)
 
 
 class LazyConv2d(_LazyConvXdMixin, Conv2d):
@@ -279,12 +286,8 @@ class LazyConv2d(_LazyConvXdMixin, Conv2d):
 
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
-        _check_groups(groups)
-        _check_out_channels(type(self).__name__, out_channels)
-        # placeholder channels = groups: the ordinary checks pass; weight is replaced below
-        super().__init__(groups, groups, kernel_size, stride, padding, dilation, groups,
-                         False, padding_mode, device, dtype)
-        self._become_lazy(out_channels, bias, device, dtype)
+        self._lazy_conv_init(out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                             padding_mode, device, dtype)
 
 
 class LazyConv3d(_LazyConvXdMixin, Conv3d):
@@ -294,12 +297,8 @@ class LazyConv3d(_LazyConvXdMixin, Conv3d):
 
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
-        _check_groups(groups)
-        _check_out_channels(type(self).__name__, out_channels)
-        # placeholder channels = groups: the ordinary checks pass; weight is replaced below
-        super().__init__(groups, groups, kernel_size, stride, padding, dilation, groups,
-                         False, padding_mode, device, dtype)
-        self._become_lazy(out_channels, bias, device, dtype)
+        self._lazy_conv_init(out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                             padding_mode, device, dtype)
 
 
 class LazyConvTranspose1d(_LazyConvXdMixin, ConvTranspose1d):
