@@ -794,21 +794,7 @@ def equal(input, other):
     return input._data.shape == other._data.shape and builtins.bool(np.array_equal(input._data, other._data))
 
 
-def save(obj, f, pickle_protocol=pickle.DEFAULT_PROTOCOL, **kwargs):
-    """Save any picklable object (tensors, state_dicts, ...) to a path or a file object."""
-    if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
-        with open(f, "wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle_protocol)
-    else:
-        pickle.dump(obj, f, protocol=pickle_protocol)
-
-
-def load(f, map_location=None, weights_only=None, **kwargs):
-    """Load an object written by ``teachnn.save`` (only load files you trust: it is pickle)."""
-    if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
-        with open(f, "rb") as fh:
-            return pickle.load(fh)
-    return pickle.load(f)
+from ._serialization import save, load  # noqa: E402  (pickle with weights_only, as PyTorch)
 
 
 @accepts_ndarrays
