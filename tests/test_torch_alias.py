@@ -116,6 +116,9 @@ def test_as_torch_runs_the_script_as_main_with_its_arguments(tmp_path):
     proc = _python(["-m", "teachnn.as_torch", str(tmp_path / "script.py"), "a", "b"], sub)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['a', 'b'] teachnn 3.0"
+    proc = _python(["-m", "teachnn.as_torch", "-m", "script", "c"], tmp_path)   # like python -m
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['c'] teachnn 3.0"
 
 
 # --- torchvision.transforms --------------------------------------------------------------
