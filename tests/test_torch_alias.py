@@ -22,7 +22,7 @@ from PIL import Image
 import teachnn
 from teachnn.compat import install_torch_alias
 from teachnn.compat.torchvision import datasets, transforms
-from tests.parity import requires_torch, torch
+from tests.parity import assert_parity, requires_torch, torch
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAM = ROOT / "tests" / "torch_alias_programs" / "d2l_patterns.py"
@@ -258,3 +258,31 @@ def test_weights_only_load_refuses_other_objects_like_pytorch(tmp_path):
     assert zipfile.is_zipfile(tmp_path / "p.pt")
     with pytest.raises(RuntimeError, match="written by PyTorch's torch.save"):
         teachnn.load(tmp_path / "p.pt")
+
+
+# --- gaps met running d2l.ai (attention's masked_softmax) --------------------------------
+
+@requires_torch
+@pytest.mark.parametrize("repeats, dim", [(2, None), (3, 1), (np.array([1, 0, 2]), 0), (np.array([2]), -1)])
+def test_repeat_interleave_matches_pytorch(repeats, dim):
+    def fn(lib, x):
+        r = lib.tensor(repeats) if isinstance(repeats, np.ndarray) else repeats
+        return lib.repeat_interleave(x, r, dim=dim) * 1.5 + x.repeat_interleave(r, dim)
+    assert_parity(fn, [np.random.default_rng(4).standard_normal((3, 4))])
+
+
+@requires_torch
+def test_repeat_interleave_counts_and_errors_match_pytorch():
+    counts = [1, 2, 0, 3]
+    assert teachnn.repeat_interleave(teachnn.tensor(counts)).tolist() == \
+        torch.repeat_interleave(torch.tensor(counts)).tolist()
+    bad = [lambda lib, x: x.repeat_interleave(lib.tensor([1, 2, 3]), dim=0),
+           lambda lib, x: x.repeat_interleave(-1),
+           lambda lib, x: x.repeat_interleave(2.0),
+           lambda lib, x: x.repeat_interleave(lib.tensor([1.0, 2.0]), dim=0),
+           lambda lib, x: x.repeat_interleave(2, dim=0, output_size=5)]
+    for make in bad:
+        with pytest.raises(Exception) as expected:
+            make(torch, torch.zeros(2, 3))
+        with pytest.raises(type(expected.value)):
+            make(teachnn, teachnn.zeros(2, 3))
