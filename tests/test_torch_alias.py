@@ -21,7 +21,7 @@ from PIL import Image
 
 import teachnn
 from teachnn.compat import install_torch_alias
-from teachnn.compat.torchvision import datasets, transforms
+from teachnn.compat.torchvision import datasets, transforms, utils
 from tests.parity import assert_parity, requires_torch, torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,6 +189,41 @@ def test_compose_lambda_crop_and_flip():
         transforms.Lambda(3)
 
 
+def test_to_pil_image_and_random_crop():
+    x = teachnn.tensor(np.random.default_rng(5).random((3, 5, 6)).astype(np.float32))
+    image = transforms.ToPILImage()(x)
+    assert image.mode == "RGB" and image.size == (6, 5)
+    np.testing.assert_array_equal(np.asarray(image), (x.numpy() * 255).astype(np.uint8).transpose(1, 2, 0))
+    assert transforms.ToPILImage()(x[:1]).mode == "L"
+    padded = np.pad(x.numpy(), ((0, 0), (2, 2), (2, 2)))         # padding=2 with zeros
+    windows = {padded[:, i:i + 4, j:j + 4].tobytes() for i in range(6) for j in range(7)}
+    teachnn.manual_seed(0)
+    seen = set()
+    for _ in range(30):
+        crop = transforms.RandomCrop(4, padding=2)(x)
+        assert tuple(crop.shape) == (3, 4, 4) and crop.numpy().tobytes() in windows
+        seen.add(crop.numpy().tobytes())
+    assert len(seen) > 5                                          # the place is random
+    assert transforms.RandomCrop((3, 2))(image).size == (2, 3)
+    with pytest.raises(ValueError, match="larger than input image size"):
+        transforms.RandomCrop(7)(x)
+
+
+def test_make_grid_places_each_image_in_its_cell():
+    images = teachnn.tensor(np.arange(5 * 3 * 2 * 2, dtype=np.float32).reshape(5, 3, 2, 2))
+    grid = utils.make_grid(images, nrow=2, padding=1, pad_value=-1.0)
+    assert tuple(grid.shape) == (3, 3 * 3 + 1, 2 * 3 + 1)
+    g = grid.numpy()
+    for k in range(5):
+        top, left = (k // 2) * 3 + 1, (k % 2) * 3 + 1
+        np.testing.assert_array_equal(g[:, top:top + 2, left:left + 2], images.numpy()[k])
+    assert (g[:, 7:9, 4:6] == -1).all() and (g[:, 0, :] == -1).all()   # the empty sixth cell
+    grey = utils.make_grid(images[:, :1], nrow=5, padding=0, normalize=True)
+    ref = images.numpy()[:, 0]
+    ref = (ref - ref.min()) / (ref.max() - ref.min())
+    np.testing.assert_allclose(grey.numpy()[0], np.concatenate(list(ref), axis=1), rtol=1e-6)
+
+
 # --- torchvision.datasets ----------------------------------------------------------------
 
 def _write_idx(path, array):
@@ -223,6 +258,24 @@ def test_fashion_mnist_reads_local_idx_files(tmp_path):
     (raw / "train-images-idx3-ubyte").write_bytes(b"not an idx file")
     with pytest.raises(RuntimeError, match="not an IDX file"):
         datasets.read_idx(str(raw / "train-images-idx3-ubyte"))
+
+
+def test_cifar10_reads_the_unpacked_python_batches(tmp_path):
+    rng = np.random.default_rng(6)
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    pixels = rng.integers(0, 256, (3, 3072)).astype(np.uint8)   # rows: R plane, G plane, B plane
+    labels = [4, 0, 9]
+    with open(folder / "test_batch", "wb") as fh:
+        pickle.dump({"data": pixels, "labels": labels}, fh)
+    ds = datasets.CIFAR10(root=str(tmp_path), train=False, transform=transforms.ToTensor())
+    assert len(ds) == 3 and ds.targets == labels and ds.data.shape == (3, 32, 32, 3)
+    x, y = ds[1]
+    assert y == 0 and tuple(x.shape) == (3, 32, 32)
+    np.testing.assert_allclose(x.numpy(), pixels[1].reshape(3, 32, 32) / 255.0, rtol=1e-6)
+    assert ds.classes[9] == "truck"
+    with pytest.raises(RuntimeError, match="never downloads"):
+        datasets.CIFAR10(root=str(tmp_path), train=True)
 
 
 # --- save / load: weights_only -----------------------------------------------------------

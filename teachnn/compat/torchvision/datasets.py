@@ -1,20 +1,23 @@
-"""``torchvision.datasets.MNIST`` / ``FashionMNIST`` as teachnn: read IDX files already on disk.
+"""``torchvision.datasets.MNIST`` / ``FashionMNIST`` / ``CIFAR10`` as teachnn: read files
+already on disk.
 
-teachnn never downloads. Put the four files of the data set (as published, ``.gz`` or not) in
-``<root>/<ClassName>/raw/`` — e.g. ``data/FashionMNIST/raw/train-images-idx3-ubyte.gz`` — and
-they are read as torchvision reads them. Without them, a RuntimeError says where to put them.
+teachnn never downloads. Put the four files of MNIST or FashionMNIST (as published, ``.gz`` or
+not) in ``<root>/<ClassName>/raw/`` — e.g. ``data/FashionMNIST/raw/train-images-idx3-ubyte.gz``
+— or the unpacked ``cifar-10-batches-py/`` folder in ``<root>``, and they are read as
+torchvision reads them. Without them, a RuntimeError says where to put them.
 """
 from __future__ import annotations
 
 import gzip
 import os
+import pickle
 
 import numpy as np
 
 import teachnn
 from teachnn.utils.data import Dataset
 
-__all__ = ["MNIST", "FashionMNIST", "read_idx"]
+__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "read_idx"]
 
 # IDX type byte -> NumPy dtype (big-endian, as the format stores it)
 _IDX_TYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
@@ -103,3 +106,57 @@ class FashionMNIST(MNIST):
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                "Sneaker", "Bag", "Ankle boot"]
     source = "https://github.com/zalandoresearch/fashion-mnist (data/fashion/)"
+
+
+class CIFAR10(Dataset):
+    """32x32 colour pictures of 10 classes, from the unpacked ``<root>/cifar-10-batches-py``.
+
+    ``dataset[i]`` is ``(image, label)``: a PIL RGB image through ``transform`` and an int
+    through ``target_transform``; ``data`` is a uint8 array [N, 32, 32, 3] and ``targets`` a
+    list of ints, as in torchvision.
+    """
+
+    base_folder = "cifar-10-batches-py"
+    train_list = [f"data_batch_{i}" for i in range(1, 6)]
+    test_list = ["test_batch"]
+    source = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz (unpack it there)"
+
+    def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
+        self.root = os.path.expanduser(os.fspath(root))
+        self.train, self.transform, self.target_transform = train, transform, target_transform
+        folder = os.path.join(self.root, self.base_folder)
+        data, targets = [], []
+        for name in self.train_list if train else self.test_list:
+            path = os.path.join(folder, name)
+            if not os.path.isfile(path):
+                raise RuntimeError(
+                    f"Dataset not found or corrupted: {path} is missing. teachnn never downloads "
+                    f"(download=True is ignored). Unpack {self.source} into {self.root}/, or "
+                    f"learn with data that needs no download: teachnn.datasets.load_shapes() or "
+                    f"random tensors wrapped in torch.utils.data.TensorDataset.")
+            with open(path, "rb") as fh:   # the published batches are pickles, as torchvision reads them
+                entry = pickle.load(fh, encoding="latin1")
+            data.append(np.asarray(entry["data"], dtype=np.uint8))
+            targets.extend(int(t) for t in entry.get("labels", entry.get("fine_labels", [])))
+        self.data = np.vstack(data).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # -> [N, H, W, C]
+        self.targets = targets
+        meta = os.path.join(folder, "batches.meta")
+        if os.path.isfile(meta):
+            with open(meta, "rb") as fh:
+                self.classes = pickle.load(fh, encoding="latin1")["label_names"]
+        else:
+            self.classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
+                            "horse", "ship", "truck"]
+        self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, index):
+        from PIL import Image
+        img, target = Image.fromarray(self.data[index]), self.targets[index]
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target

@@ -11,8 +11,8 @@ import numpy as np
 import teachnn
 from teachnn.nn import functional as F
 
-__all__ = ["Compose", "ToTensor", "PILToTensor", "Lambda", "Normalize", "Resize", "CenterCrop",
-           "RandomHorizontalFlip", "InterpolationMode"]
+__all__ = ["Compose", "ToTensor", "PILToTensor", "ToPILImage", "Lambda", "Normalize", "Resize",
+           "CenterCrop", "RandomCrop", "RandomHorizontalFlip", "InterpolationMode"]
 
 
 def _is_pil_image(img) -> bool:
@@ -106,6 +106,38 @@ class PILToTensor:
 
     def __repr__(self):
         return f"{type(self).__name__}()"
+
+
+class ToPILImage:
+    """[C, H, W] tensor (floats in [0, 1] are scaled to 0..255) or [H, W, C] ndarray -> PIL image
+    ("L" for one channel, "RGB" for three, "RGBA" for four)."""
+
+    def __init__(self, mode=None):
+        self.mode = mode
+
+    def __call__(self, pic):
+        from PIL import Image
+        if isinstance(pic, teachnn.Tensor):
+            if pic.dim() not in (2, 3):
+                raise ValueError(f"pic should be 2/3 dimensional. Got {pic.dim()} dimensions.")
+            if pic.dim() == 2:
+                pic = pic.unsqueeze(0)
+            if pic.is_floating_point() and self.mode != "F":
+                pic = pic.mul(255).byte()       # truncates, as torchvision does
+            array = np.transpose(pic.numpy(), (1, 2, 0))
+        elif isinstance(pic, np.ndarray):
+            array = pic[:, :, None] if pic.ndim == 2 else pic
+        else:
+            raise TypeError(f"pic should be Tensor or ndarray. Got {type(pic).__name__}.")
+        channels = array.shape[2]
+        if channels == 1:
+            return Image.fromarray(array[:, :, 0], mode=self.mode)
+        if channels not in (3, 4):
+            raise ValueError(f"pic should have 1, 3 or 4 channels, got {channels}")
+        return Image.fromarray(array, mode=self.mode)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()" if self.mode is None else f"{type(self).__name__}(mode={self.mode})"
 
 
 def _check_tensor_image(tensor, name):
@@ -233,6 +265,63 @@ class CenterCrop:
 
     def __repr__(self):
         return f"{type(self).__name__}(size={self.size})"
+
+
+class RandomCrop:
+    """Cut a ``size`` window at a random place (after ``padding`` with ``fill`` on every side)."""
+
+    def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
+        self.size = (int(size), int(size)) if isinstance(size, numbers.Integral) else (
+            (int(size[0]),) * 2 if len(size) == 1 else (int(size[0]), int(size[1])))
+        self.padding, self.pad_if_needed = padding, pad_if_needed
+        self.fill, self.padding_mode = fill, padding_mode
+
+    @staticmethod
+    def _pads(padding):
+        """torchvision's padding forms -> (left, top, right, bottom)."""
+        if isinstance(padding, numbers.Integral):
+            return (padding,) * 4
+        if len(padding) == 1:
+            return (padding[0],) * 4
+        if len(padding) == 2:
+            return (padding[0], padding[1], padding[0], padding[1])
+        return tuple(padding)
+
+    def __call__(self, img):
+        pil = _is_pil_image(img)
+        if pil:
+            mode, array = img.mode, np.asarray(img)
+            tensor = teachnn.from_numpy(np.ascontiguousarray(
+                array[None] if array.ndim == 2 else array.transpose(2, 0, 1)))
+        else:
+            _check_tensor_image(img, "RandomCrop")
+            tensor = img
+        left, top, right, bottom = self._pads(self.padding) if self.padding is not None else (0,) * 4
+        h, w = self.size
+        height, width = tensor.shape[-2] + top + bottom, tensor.shape[-1] + left + right
+        if self.pad_if_needed:
+            extra_w, extra_h = max(w - width, 0), max(h - height, 0)
+            left, right, top, bottom = left + extra_w, right + extra_w, top + extra_h, bottom + extra_h
+            height, width = height + 2 * extra_h, width + 2 * extra_w
+        if (left, top, right, bottom) != (0, 0, 0, 0):
+            padded = tensor.float() if not tensor.is_floating_point() else tensor
+            padded = F.pad(padded.unsqueeze(0), (left, right, top, bottom), mode=self.padding_mode,
+                           value=float(self.fill) if self.padding_mode == "constant" else None)[0]
+            tensor = padded.to(tensor.dtype)
+        if h > height or w > width:
+            raise ValueError(f"Required crop size {(h, w)} is larger than input image size "
+                             f"{(height, width)}")
+        i = int(teachnn.randint(0, height - h + 1, size=(1,)).item())
+        j = int(teachnn.randint(0, width - w + 1, size=(1,)).item())
+        out = tensor[..., i:i + h, j:j + w]
+        if pil:
+            from PIL import Image
+            array = out.numpy()
+            return Image.fromarray(array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0), mode=mode)
+        return out
+
+    def __repr__(self):
+        return f"{type(self).__name__}(size={self.size}, padding={self.padding})"
 
 
 class RandomHorizontalFlip:
