@@ -133,6 +133,8 @@ class TensorIndexing:
 
         ``index`` (int64) has as many dims as self; out has index's shape.
         Backward: the gradient is scatter-added back to the gathered positions."""
+        if _is_0d_index_of_1d(self, index):  # PyTorch reads a 0-d index as one element
+            return self.gather(dim, index.reshape(1)).reshape(())
         d, grids = _scatter_gather_grids(self, dim, index, None, "gather")
         return teachnn._ops.Index.apply(self, grids, True)
 
@@ -158,6 +160,10 @@ class TensorIndexing:
         return self._inplace(None, lambda a, _: teachnn.Tensor.scatter_add(a, dim, index, src))
 
     def _scatter(self, dim, index, src, value, name, add):
+        if _is_0d_index_of_1d(self, index):  # x.scatter_(0, torch.tensor(3), value=1): one element
+            index = index.reshape(1)
+            if isinstance(src, teachnn.Tensor) and src.dim() == 0:
+                src = src.reshape(1)
         if src is None and value is None:
             raise TypeError(f"{name}() missing the values to write: pass src (a teachnn.Tensor) or value (a number)")
         if src is not None and not isinstance(src, teachnn.Tensor):
@@ -278,6 +284,11 @@ def _check_index_bounds(data, index):
 def grids_shape(grids):
     """The shape of the index the advanced-index ``grids`` were built from."""
     return np.broadcast_shapes(*(g.shape for g in grids))
+
+
+def _is_0d_index_of_1d(t, index):
+    """PyTorch treats a 0-d index of a 1-d tensor in gather/scatter as a 1-element index."""
+    return isinstance(index, teachnn.Tensor) and index._data.ndim == 0 and t._data.ndim == 1
 
 
 def _scatter_gather_grids(t, dim, index, src, name):

@@ -342,3 +342,14 @@ def test_repeat_interleave_counts_and_errors_match_pytorch():
             make(torch, torch.zeros(2, 3))
         with pytest.raises(type(expected.value)):
             make(teachnn, teachnn.zeros(2, 3))
+
+
+@requires_torch
+def test_gather_and_scatter_read_a_0d_index_as_one_element_like_pytorch():
+    # the PyTorch tutorial's one-hot target: torch.zeros(10).scatter_(0, torch.tensor(y), value=1)
+    for lib in (torch, teachnn):
+        assert lib.zeros(10).scatter_(0, lib.tensor(3), value=1).tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    assert_parity(lambda lib, x, s: x.scatter(0, lib.tensor(2), s) * 2 + x.gather(0, lib.tensor(1)),
+                  [np.random.default_rng(7).standard_normal(4), np.array(5.0)])
+    assert_parity(lambda lib, x, s: x.scatter_add(0, lib.tensor(0), s), [np.ones(3), np.array(2.0)])
+    assert tuple(teachnn.arange(5.0).gather(0, teachnn.tensor(3)).shape) == ()
