@@ -99,10 +99,16 @@ def install_torch_alias() -> None:
     sys.meta_path.insert(0, TorchAliasFinder())
     # Register what is already loaded, so `sys.modules["torch.nn"]` is there before any import.
     for name, module in list(sys.modules.items()):
-        if module is None:
-            continue
-        for alias, target in ALIASES.items():
-            if name == target or name.startswith(target + "."):
-                alias_name = alias + name[len(target):]
-                if alias_name.split(".")[0] == alias and "compat" not in alias_name.split(".")[1:2]:
-                    sys.modules.setdefault(alias_name, module)
+        alias_name = _alias_of(name)
+        if module is not None and alias_name is not None:
+            sys.modules.setdefault(alias_name, module)
+
+
+def _alias_of(name: str) -> str | None:
+    """``teachnn.nn`` -> ``torch.nn``, ``teachnn.compat.torchvision.x`` -> ``torchvision.x``;
+    None for teachnn's own helpers (``teachnn.compat``) and for other packages."""
+    for alias, target in sorted(ALIASES.items(), key=lambda item: -len(item[1])):
+        if name == target or name.startswith(target + "."):
+            alias_name = alias + name[len(target):]
+            return None if alias_name.startswith("torch.compat") else alias_name
+    return None
