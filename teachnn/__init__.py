@@ -24,6 +24,8 @@ from . import autograd  # noqa: F401
 from . import random  # noqa: F401,E402
 from . import cuda, accelerator, backends  # noqa: F401,E402  (CPU-only device helpers)
 from . import errors  # noqa: F401,E402  (teaching-error helpers for viz and exercises)
+from . import serialization  # noqa: F401,E402  (torch.serialization.add_safe_globals)
+from . import distributions  # noqa: F401,E402  (torch.distributions.Normal, ...)
 
 # nn imports teachnn.tensor, so it comes last (``teachnn.nn`` works right after ``import teachnn``)
 from . import nn  # noqa: F401,E402

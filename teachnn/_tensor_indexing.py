@@ -64,6 +64,37 @@ class TensorIndexing:
         return self[idx]
 
     @numpy_keywords
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        """Repeat each element ``repeats`` times along ``dim`` (the flattened tensor if None):
+        ``[a, b] -> [a, a, b, b]``. An index_select underneath, as in PyTorch."""
+        source = self.flatten() if dim is None else self
+        d = 0 if dim is None else _norm_dim(dim, self._data.ndim)
+        length = source._data.shape[d]
+        if isinstance(repeats, teachnn.Tensor):
+            counts = repeats._data
+            if not np.issubdtype(counts.dtype, np.integer):  # PyTorch's type for this case
+                raise NotImplementedError(f"repeat_interleave: repeats must be a tensor of ints, "
+                                          f"not {repeats.dtype}; use repeats.long()")
+            if counts.ndim > 1:
+                raise RuntimeError(f"repeats must be 0-dim or 1-dim tensor, but got a "
+                                   f"{counts.ndim}-d tensor")
+        elif isinstance(repeats, (numbers.Integral, np.integer)) and not isinstance(repeats, builtins.bool):
+            counts = np.asarray(repeats)
+        else:
+            raise TypeError(f"repeat_interleave(): repeats must be an int or a tensor of ints, but "
+                            f"got {type(repeats).__name__}")
+        if counts.ndim == 1 and counts.shape[0] not in (1, length):
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {counts.shape[0]} and input.size({d}) = {length}")
+        if (counts < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        index = np.repeat(np.arange(length, dtype=np.int64), np.broadcast_to(counts, (length,)))
+        if output_size is not None and output_size != index.shape[0]:
+            raise RuntimeError(f"allocated size does not match required size: output_size="
+                               f"{output_size} but the repeats add up to {index.shape[0]}")
+        return source.index_select(d, teachnn.tensor(index))
+
+    @numpy_keywords
     def flip(self, *dims):
         """Reverse the order of elements along ``dims``."""
         dims = _norm_dims(_shape_args(dims, "flip"), self._data.ndim)
@@ -102,6 +133,8 @@ class TensorIndexing:
 
         ``index`` (int64) has as many dims as self; out has index's shape.
         Backward: the gradient is scatter-added back to the gathered positions."""
+        if _is_0d_index_of_1d(self, index):  # PyTorch reads a 0-d index as one element
+            return self.gather(dim, index.reshape(1)).reshape(())
         d, grids = _scatter_gather_grids(self, dim, index, None, "gather")
         return teachnn._ops.Index.apply(self, grids, True)
 
@@ -127,6 +160,10 @@ class TensorIndexing:
         return self._inplace(None, lambda a, _: teachnn.Tensor.scatter_add(a, dim, index, src))
 
     def _scatter(self, dim, index, src, value, name, add):
+        if _is_0d_index_of_1d(self, index):  # x.scatter_(0, torch.tensor(3), value=1): one element
+            index = index.reshape(1)
+            if isinstance(src, teachnn.Tensor) and src.dim() == 0:
+                src = src.reshape(1)
         if src is None and value is None:
             raise TypeError(f"{name}() missing the values to write: pass src (a teachnn.Tensor) or value (a number)")
         if src is not None and not isinstance(src, teachnn.Tensor):
@@ -247,6 +284,11 @@ def _check_index_bounds(data, index):
 def grids_shape(grids):
     """The shape of the index the advanced-index ``grids`` were built from."""
     return np.broadcast_shapes(*(g.shape for g in grids))
+
+
+def _is_0d_index_of_1d(t, index):
+    """PyTorch treats a 0-d index of a 1-d tensor in gather/scatter as a 1-element index."""
+    return isinstance(index, teachnn.Tensor) and index._data.ndim == 0 and t._data.ndim == 1
 
 
 def _scatter_gather_grids(t, dim, index, src, name):

@@ -29,7 +29,7 @@ __all__ = [
     "log", "sqrt", "abs", "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var",
     "std", "matmul", "mm", "bmm", "dot", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
     "flatten", "reshape", "transpose", "permute", "squeeze", "unsqueeze", "where", "clamp", "clip",
-    "allclose", "equal", "maximum", "minimum", "save", "load", "neg", "pow", "add", "sub", "mul",
+    "allclose", "equal", "maximum", "minimum", "save", "load", "repeat_interleave", "neg", "pow", "add", "sub", "mul",
     "div", "square", "isclose", "isnan", "isinf", "isfinite", "sign", "t", "broadcast_to",
     "argsort", "sort", "topk", "chunk", "split", "unbind", "clone", "detach", "lt", "le", "gt",
     "ge", "eq", "ne", "logical_not", "logical_and", "logical_or", "floor", "ceil", "round", "sin",
@@ -794,21 +794,7 @@ def equal(input, other):
     return input._data.shape == other._data.shape and builtins.bool(np.array_equal(input._data, other._data))
 
 
-def save(obj, f, pickle_protocol=pickle.DEFAULT_PROTOCOL, **kwargs):
-    """Save any picklable object (tensors, state_dicts, ...) to a path or a file object."""
-    if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
-        with open(f, "wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle_protocol)
-    else:
-        pickle.dump(obj, f, protocol=pickle_protocol)
-
-
-def load(f, map_location=None, weights_only=None, **kwargs):
-    """Load an object written by ``teachnn.save`` (only load files you trust: it is pickle)."""
-    if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
-        with open(f, "rb") as fh:
-            return pickle.load(fh)
-    return pickle.load(f)
+from ._serialization import save, load  # noqa: E402  (pickle with weights_only, as PyTorch)
 
 
 @accepts_ndarrays
@@ -860,6 +846,19 @@ def scatter_add(input, dim, index, src):
 @numpy_keywords
 def index_select(input, dim, index):
     return input.index_select(dim, index)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """``input`` with each element repeated ``repeats`` times along ``dim``; with one argument,
+    ``repeat_interleave(counts)`` gives each index i ``counts[i]`` times."""
+    if repeats is None:
+        _check_tensor_arg(input, "repeat_interleave", "repeats")
+        counts = input._data
+        if not (np.issubdtype(counts.dtype, np.integer) and counts.ndim == 1):
+            raise RuntimeError("repeat_interleave(repeats): repeats must be a 1-d tensor of ints")
+        return tensor(np.arange(counts.shape[0])).repeat_interleave(input, output_size=output_size)
+    _check_tensor_arg(input, "repeat_interleave")
+    return input.repeat_interleave(repeats, dim, output_size=output_size)
 
 
 @accepts_ndarrays
