@@ -137,6 +137,8 @@ def _nested_tensors_to_lists(data):
 @numpy_keywords
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """Create a tensor from Python data (copies). Floats -> float32, ints -> int64, bools -> bool."""
+    if isinstance(data, np.ndarray):
+        _dtype.check_native_byte_order(data.dtype)          # before any cast hides it, as torch
     a = _infer_numpy(data)
     if dtype is not None:
         a = a.astype(_dtype.to_numpy(dtype))
@@ -150,6 +152,7 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray):
+        _dtype.check_native_byte_order(data.dtype)
         if dtype is None:
             _check_dtype_supported(data)
         return _finish(data if dtype is None else data.astype(_dtype.to_numpy(dtype), copy=False), False, device)

@@ -88,6 +88,8 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
                 more_sizes = ()
             else:
                 data = _as_array(data)
+        if not data.dtype.isnative:             # kernels read the CPU's byte order only
+            _dtype.check_native_byte_order(data.dtype)
         if more_sizes:
             raise TypeError(f"Tensor(data, requires_grad) takes at most 2 arguments when data is an array, "
                             f"got {2 + len(more_sizes)}; for a shape use teachnn.empty(2, 3)")
