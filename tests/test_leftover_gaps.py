@@ -3,6 +3,9 @@ copy.deepcopy / pickle of modules with hooks, and NumPy arrays passed where PyTo
 Tensor."""
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -55,3 +58,140 @@ def test_lists_of_big_endian_arrays_are_converted_as_pytorch():
     assert t.dtype == teachnn.float32 and p.dtype == torch.float32
     assert t._data.dtype.isnative
     np.testing.assert_array_equal(t.numpy(), p.numpy())
+
+
+# --------------------------------------------- copy.deepcopy / pickle of modules with hooks
+
+_LOG = []
+
+
+# module-level functions, so that both libraries can pickle them
+def _fwd(m, args, out):
+    _LOG.append("forward")
+
+
+def _pre(m, args):
+    _LOG.append("forward_pre")
+
+
+def _fwd_kwargs(m, args, kwargs, out):
+    _LOG.append("forward_kwargs")
+
+
+def _bwd(m, grad_in, grad_out):
+    _LOG.append("backward")
+
+
+def _bwd_pre(m, grad_out):
+    _LOG.append("backward_pre")
+
+
+def _sd_pre(m, prefix, keep_vars):
+    _LOG.append("state_dict_pre")
+
+
+def _sd_post(m, state_dict, prefix, local_metadata):
+    _LOG.append("state_dict_post")
+    state_dict[prefix + "note"] = 1
+
+
+def _load_pre(m, state_dict, prefix, local_metadata, strict, missing, unexpected, errors):
+    _LOG.append("load_pre")
+    state_dict.pop(prefix + "note", None)
+
+
+def _load_post(m, incompatible_keys):
+    _LOG.append("load_post")
+
+
+def _register_all(m):
+    return [m.register_forward_hook(_fwd), m.register_forward_pre_hook(_pre),
+            m.register_forward_hook(_fwd_kwargs, with_kwargs=True),
+            m.register_full_backward_hook(_bwd), m.register_full_backward_pre_hook(_bwd_pre),
+            m.register_state_dict_pre_hook(_sd_pre), m.register_state_dict_post_hook(_sd_post),
+            m.register_load_state_dict_pre_hook(_load_pre),
+            m.register_load_state_dict_post_hook(_load_post)]
+
+
+def _exercise(lib, m):
+    """Which hooks fire in a forward, backward, state_dict and load_state_dict."""
+    _LOG.clear()
+    m(lib.ones(1, 2, requires_grad=True)).sum().backward()
+    state = m.state_dict()
+    result = m.load_state_dict(state)
+    return list(_LOG), sorted(state), repr(result)
+
+
+def _hook_story(lib, clone):
+    """The same sequence of copies and removals, told as a list of observations."""
+    story = []
+    m = lib.nn.Linear(2, 2)
+    handles = _register_all(m)
+    c = clone(m)
+    story.append(("copy has every hook", _exercise(lib, c)))
+    for h in handles:
+        h.remove()
+    story.append(("original after remove", _exercise(lib, m)))
+    story.append(("copy keeps its hooks", _exercise(lib, c)))
+    handles = _register_all(m)
+    for h in [clone(h) for h in handles]:          # a copied handle: a dead reference
+        h.remove()
+    story.append(("copied handles remove nothing", _exercise(lib, m)))
+    c, handle = clone((m, handles[0]))             # copied together: linked to the copy
+    handle.remove()
+    story.append(("copy with its handle", _exercise(lib, c)))
+    story.append(("original untouched", _exercise(lib, m)))
+    story.append(("ids kept", [clone(h).id == h.id for h in handles]))
+    return story
+
+
+@pytest.mark.parametrize("clone", [copy.deepcopy, lambda o: pickle.loads(pickle.dumps(o))],
+                         ids=["deepcopy", "pickle"])
+def test_copies_of_modules_and_handles_with_hooks_as_pytorch(clone):
+    expected, got = _hook_story(torch, clone), _hook_story(teachnn, clone)
+    assert got == expected
+    # and the story is not empty: the first copy fired all nine hooks
+    assert len(expected[0][1][0]) == 9 and "note" in expected[0][1][1]
+
+
+def test_state_dict_hook_return_values_as_pytorch():
+    for lib in (torch, teachnn):
+        m = lib.nn.Linear(2, 2)
+        m.register_state_dict_post_hook(lambda m, sd, p, meta: {"x": 1})
+        with pytest.raises(RuntimeError, match="must return None"):
+            m.state_dict()
+        m = lib.nn.Sequential(lib.nn.Linear(2, 2))
+        m._register_state_dict_hook(lambda m, sd, p, meta: {"replaced": 1})
+        assert dict(m.state_dict()) == {"replaced": 1}
+        m = lib.nn.Linear(2, 2)
+        m.register_load_state_dict_post_hook(lambda m, keys: keys.missing_keys.clear())
+        # the post-hook clears the missing keys, so strict loading of nothing succeeds
+        assert repr(m.load_state_dict({})) == "<All keys matched successfully>"
+        m.register_load_state_dict_post_hook(lambda m, keys: 1)
+        with pytest.raises(AssertionError, match="not expected to return new values"):
+            m.load_state_dict(m.state_dict())
+
+
+def test_state_dict_hooks_see_prefixes_and_run_pre_then_post():
+    def story(lib):
+        seen = []
+        net = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU())
+        net[0].register_state_dict_pre_hook(lambda m, p, kv: seen.append(("pre", p, kv)))
+        net.register_state_dict_post_hook(lambda m, sd, p, meta: seen.append(("post", p, len(sd))))
+        net[0].register_load_state_dict_pre_hook(
+            lambda m, sd, p, meta, strict, mk, uk, em: seen.append(("load", p, sorted(sd))))
+        net.load_state_dict(net.state_dict(keep_vars=True))
+        return seen
+    assert story(teachnn) == story(torch) == [
+        ("pre", "0.", True), ("post", "", 2), ("load", "0.", ["0.bias", "0.weight"])]
+
+
+def test_old_pickles_without_the_new_hook_dicts_load():
+    m = teachnn.nn.Linear(2, 2)
+    state = dict(m.__dict__)
+    for name in ("_state_dict_hooks", "_load_state_dict_post_hooks", "_forward_hooks_with_kwargs"):
+        del state[name]
+    revived = teachnn.nn.Linear.__new__(teachnn.nn.Linear)
+    revived.__setstate__(state)
+    assert list(revived.state_dict()) == ["weight", "bias"]
+    np.testing.assert_array_equal(revived(teachnn.ones(1, 2))._data, m(teachnn.ones(1, 2))._data)
