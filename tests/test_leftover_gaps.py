@@ -195,3 +195,87 @@ def test_old_pickles_without_the_new_hook_dicts_load():
     revived.__setstate__(state)
     assert list(revived.state_dict()) == ["weight", "bias"]
     np.testing.assert_array_equal(revived(teachnn.ones(1, 2))._data, m(teachnn.ones(1, 2))._data)
+
+
+# ------------------------------------------- NumPy arrays where PyTorch expects a Tensor
+def _decorated_functions():
+    found = {}
+    for prefix, namespace in (("", teachnn), ("linalg.", teachnn.linalg)):
+        for name in dir(namespace):
+            fn = getattr(namespace, name, None)
+            if callable(fn) and getattr(fn, "_refuses_ndarrays", False):
+                found[prefix + name] = fn
+    return found
+
+
+DECORATED = _decorated_functions()
+ARRAY = np.ones((3, 3), dtype=np.float32)
+PATTERNS = {                                   # "a" is the array, "t" a 3x3 tensor, 1 an int
+    "a": ("a",), "a,1": ("a", 1), "t,a": ("t", "a"), "a,t": ("a", "t"), "a,a": ("a", "a"),
+    "t,a,t": ("t", "a", "t"), "t,t,a": ("t", "t", "a"),
+}
+# where PyTorch reads the array as a flag or a dims argument and fails later, differently
+NON_TENSOR_POSITIONS = {("unique", "t,a,t"), ("unique", "t,t,a"), ("tensordot", "t,a,t"),
+                        ("tensordot", "t,t,a")}
+
+
+def _lookup(lib, dotted):
+    obj = lib
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def test_every_decorated_function_is_found():
+    assert len(DECORATED) > 150
+    assert {"relu", "max", "where", "zeros_like", "linalg.norm", "norm", "split"} <= set(DECORATED)
+
+
+@pytest.mark.parametrize("name", sorted(DECORATED))
+def test_numpy_array_arguments_fail_as_in_pytorch(name):
+    for pattern, spec in PATTERNS.items():
+        if (name, pattern) in NON_TENSOR_POSITIONS:
+            continue
+        outcomes = []
+        for lib in (torch, teachnn):
+            t = lib.ones(3, 3)
+            args = [ARRAY if s == "a" else t if s == "t" else s for s in spec]
+            try:
+                _lookup(lib, name)(*args)
+                outcomes.append("no error")
+            except Exception as e:                          # noqa: BLE001 - compared below
+                outcomes.append(type(e))
+                if lib is teachnn:
+                    assert ("teachnn.from_numpy(a)" in str(e)
+                            or "missing a required argument" in str(e)), (name, pattern, str(e))
+        assert outcomes[0] in (TypeError, AttributeError), (name, pattern, outcomes)
+        assert outcomes[1] is outcomes[0], (name, pattern, outcomes)
+
+
+def test_numpy_keyword_arguments_and_sequences_fail_as_in_pytorch():
+    calls = [lambda lib: lib.add(lib.ones(3), other=np.ones(3)),
+             lambda lib: lib.relu(input=np.ones(3)),
+             lambda lib: lib.cat([lib.ones(3), np.ones(3)]),
+             lambda lib: lib.stack([np.ones(3)]),
+             lambda lib: lib.einsum("ij->i", np.ones((2, 2)))]
+    for call in calls:
+        with pytest.raises(TypeError):
+            call(torch)
+        with pytest.raises(TypeError, match=r"numpy\.ndarray .*teachnn\.from_numpy\(a\)"):
+            call(teachnn)
+
+
+def test_message_names_the_argument_and_position_like_pytorch():
+    with pytest.raises(TypeError) as want:
+        torch.relu(np.ones(3))
+    with pytest.raises(TypeError) as got:
+        teachnn.relu(np.ones(3))
+    assert str(want.value) == "relu(): argument 'input' (position 1) must be Tensor, not numpy.ndarray"
+    assert str(got.value).startswith(str(want.value))
+
+
+@pytest.mark.filterwarnings("ignore:__array_wrap__ must accept context")
+def test_operators_still_take_arrays_as_pytorch():
+    # torch's ``tensor + ndarray`` works (the array is converted): so does teachnn's
+    a = np.arange(3.0, dtype=np.float32)
+    np.testing.assert_array_equal((teachnn.ones(3) + a).numpy(), (torch.ones(3) + a).numpy())
