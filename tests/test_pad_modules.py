@@ -110,6 +110,16 @@ def test_every_argument_and_input_as_pytorch(kind, d):
         assert got == expected, (kind, d, padding, shape, dtype, value)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_numpy_input_fails_as_in_pytorch(kind):
+    array = np.ones((1, 2, 3, 3), dtype=np.float32)
+    with pytest.raises(Exception) as want:
+        _build(torch, kind, 2, 1)(array)
+    with pytest.raises(type(want.value), match=r"teachnn\.from_numpy\(a\)|wrap arrays"):
+        _build(teachnn, kind, 2, 1)(array)
+    assert type(want.value) in (TypeError, AttributeError)
+
+
 def test_circular_checks_the_rank_first_with_value_error():
     with pytest.raises(ValueError, match=r"expected 3D or 4D input \(got 2D input\)"):
         nn.CircularPad2d(1)(teachnn.zeros(3, 3))

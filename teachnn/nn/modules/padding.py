@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections.abc
 import itertools
 
+from ...tensor import Tensor
 from .. import functional as F
 from .module import Module
 
@@ -60,6 +61,10 @@ class _CircularPadNd(_PadNd):
     def _check_input_dim(self, input):
         # PyTorch checks the rank here, before F.pad, and raises ValueError
         n = self._spatial
+        if not isinstance(input, Tensor):       # PyTorch fails on the missing .dim() here
+            raise AttributeError(
+                f"'{type(input).__name__}' object has no attribute 'dim': {type(self).__name__} "
+                "expects a Tensor; wrap an array with teachnn.from_numpy(a) or teachnn.tensor(a)")
         dim = input.dim()
         if dim != n + 1 and dim != n + 2:
             raise ValueError(
