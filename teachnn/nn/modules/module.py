@@ -76,7 +76,10 @@ class RemovableHandle:
         for ref in self._extra_refs:
             extra = ref()
             if extra is not None and self.id in extra:
-                extra.discard(self.id) if isinstance(extra, set) else extra.pop(self.id)
+                if isinstance(extra, set):
+                    extra.discard(self.id)
+                else:
+                    del extra[self.id]
 
     def __getstate__(self):
         return (self._hooks_ref(), self.id, tuple(ref() for ref in self._extra_refs))
