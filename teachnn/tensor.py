@@ -480,6 +480,9 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         return teachnn._ops.Reciprocal.apply(x)
 
     def __matmul__(self, other):
+        # as torch: ``t @ ndarray`` converts the array, while ``t.matmul(ndarray)`` refuses it
+        if isinstance(other, np.ndarray):
+            other = _as_tensor_operand(other)
         return teachnn.matmul(self, other)
 
     def __rmatmul__(self, other):

@@ -277,5 +277,14 @@ def test_message_names_the_argument_and_position_like_pytorch():
 @pytest.mark.filterwarnings("ignore:__array_wrap__ must accept context")
 def test_operators_still_take_arrays_as_pytorch():
     # torch's ``tensor + ndarray`` works (the array is converted): so does teachnn's
-    a = np.arange(3.0, dtype=np.float32)
-    np.testing.assert_array_equal((teachnn.ones(3) + a).numpy(), (torch.ones(3) + a).numpy())
+    for a in (np.arange(3.0, dtype=np.float32), np.arange(3.0, dtype=">f4")):
+        for op in (lambda t: t + a, lambda t: t * a, lambda t: t - a, lambda t: t @ a,
+                   lambda t: t / (a + 1)):
+            got, want = op(teachnn.ones(3)), op(torch.ones(3))
+            assert isinstance(got, teachnn.Tensor)
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+    # while the method form refuses the array in both
+    with pytest.raises(TypeError):
+        torch.ones(3).matmul(np.ones(3))
+    with pytest.raises(TypeError, match="from_numpy"):
+        teachnn.ones(3).matmul(np.ones(3))
