@@ -1,8 +1,9 @@
 """Decorators that let torch-level functions take their arguments the way PyTorch does.
 
-* ``@accepts_ndarrays``: a NumPy array (for example ``t.numpy()``) passed where a Tensor is
-  expected, as in ``teachnn.max(t.numpy(), 1)``, is wrapped as a Tensor (sharing memory,
-  keeping the dtype) before the function runs.
+* ``@refuses_ndarrays``: a NumPy array passed where a Tensor is expected, as in
+  ``teachnn.relu(np.ones(3))``, raises PyTorch's ``TypeError`` (``AttributeError`` for the few
+  functions PyTorch writes in Python) with the call that converts it, instead of being
+  silently wrapped: code that runs on teachnn must run on PyTorch too.
 * ``@accepts_out``: ``torch.matmul(a, b, out=c)`` computes the result and writes it into ``c``
   (which keeps its dtype; its shape is changed if it differs). Like torch, ``out=`` does no
   autograd: it is an error when grad mode is on and an argument (or out) requires grad.
@@ -11,34 +12,61 @@ NumPy keyword names (``axis=``, ``keepdims=``) are handled by ``teachnn._errors.
 which the Tensor methods use too. Each decorator is visible on the function it changes.
 """
 import functools
+import inspect
 import warnings
 
 import numpy as np
 
-from ._promotion import _check_dtype_supported, _check_inplace_cast
+from ._promotion import _check_inplace_cast
 from .autograd import grad_mode
 from .tensor import Tensor
 
-__all__ = ["accepts_ndarrays", "accepts_out"]
+__all__ = ["refuses_ndarrays", "accepts_out"]
+
+# torch.split, torch.norm and torch.tensordot are written in Python and fail with
+# AttributeError on an array in their leading tensor argument(s): name -> how many
+_PYTHON_LEVEL = {"split": 1, "norm": 1, "tensordot": 2}
 
 
-def _as_tensor(array):
-    """An ndarray as a Tensor sharing its memory (what ``teachnn.as_tensor(array)`` does)."""
-    _check_dtype_supported(array)
-    return Tensor(array)
+def _ndarray_error(fn_name, param, position, error_type):
+    where = f"argument '{param}'" + ("" if position is None else f" (position {position})")
+    return error_type(
+        f"{fn_name}(): {where} must be Tensor, not numpy.ndarray — wrap it with "
+        "teachnn.from_numpy(a) (shares memory) or teachnn.tensor(a) (copies); PyTorch does not "
+        "convert NumPy arrays for you either")
 
 
-def accepts_ndarrays(fn):
-    """Decorator: wrap every ndarray argument (positional or keyword, except ``out``) as a Tensor."""
+def refuses_ndarrays(fn):
+    """Decorator: a NumPy array as an argument (positional or keyword) is PyTorch's TypeError."""
+    names = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind is p.VAR_POSITIONAL:
+            names.append(p.name)
+            break
+    fn_name = fn.__name__
+    signature = inspect.signature(fn)
+    n_attribute_error = 0 if fn.__module__.endswith("linalg") else _PYTHON_LEVEL.get(fn_name, 0)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        args = tuple(_as_tensor(a) if a.__class__ is np.ndarray else a for a in args)
+        for i, a in enumerate(args):
+            if isinstance(a, np.ndarray):
+                param = names[min(i, len(names) - 1)] if names else "input"
+                if i < n_attribute_error:              # a missing argument is found first
+                    try:
+                        signature.bind(*args, **kwargs)
+                    except TypeError as exc:
+                        raise TypeError(f"{fn_name}(): {exc}") from None
+                raise _ndarray_error(fn_name, param, i + 1,
+                                     AttributeError if i < n_attribute_error else TypeError)
         for key, value in kwargs.items():
-            if value.__class__ is np.ndarray and key != "out":
-                kwargs[key] = _as_tensor(value)
+            if isinstance(value, np.ndarray):
+                raise _ndarray_error(fn_name, key, None, TypeError)
         return fn(*args, **kwargs)
 
+    wrapper._refuses_ndarrays = True           # lets the tests find every decorated function
     return wrapper
 
 

@@ -119,8 +119,24 @@ def from_numpy_dtype(npd):
     npd = np.dtype(npd)
     if npd in _BY_NUMPY:
         return _BY_NUMPY[npd]
+    check_native_byte_order(npd)
     raise TypeError(f"can't convert NumPy arrays of dtype {npd}; the supported types are: "
                     "float64, float32, float16, int64, int32, int16, int8, uint8, and bool")
+
+
+def check_native_byte_order(npd):
+    """Refuse, as PyTorch does (ValueError), an array stored in the other byte order.
+
+    A file written on another machine (or ``np.dtype('>f4')``) can hold big-endian numbers;
+    the kernels read memory in the CPU's own order, so the array must be converted first.
+    """
+    if not npd.isnative:
+        order = "big-endian" if npd.byteorder == ">" else "little-endian"
+        raise ValueError(
+            "given numpy array has byte order different from the native byte order. Conversion "
+            f"between byte orders is currently not supported: the array's dtype {npd.str!r} is "
+            f"{order}; convert it first with a.astype(a.dtype.newbyteorder('=')), then pass it "
+            "to teachnn.tensor / teachnn.from_numpy")
 
 
 # x.type() names, PyTorch's legacy tensor classes (teachnn/_legacy_types.py)

@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from . import _dtype
-from ._arguments import _write_out, accepts_ndarrays
+from ._arguments import _write_out, refuses_ndarrays
 from ._errors import numpy_keywords, unexpected_keyword_message
 from ._promotion import _check_dtype_supported
 from .random import _np_rng
@@ -137,6 +137,8 @@ def _nested_tensors_to_lists(data):
 @numpy_keywords
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """Create a tensor from Python data (copies). Floats -> float32, ints -> int64, bools -> bool."""
+    if isinstance(data, np.ndarray):
+        _dtype.check_native_byte_order(data.dtype)          # before any cast hides it, as torch
     a = _infer_numpy(data)
     if dtype is not None:
         a = a.astype(_dtype.to_numpy(dtype))
@@ -150,6 +152,7 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray):
+        _dtype.check_native_byte_order(data.dtype)
         if dtype is None:
             _check_dtype_supported(data)
         return _finish(data if dtype is None else data.astype(_dtype.to_numpy(dtype), copy=False), False, device)
@@ -240,28 +243,28 @@ def _like_dtype(t, dtype):
 
 
 @_creation_keywords(takes_sizes=False)
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     return _finish(np.zeros(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
 
 
 @_creation_keywords(takes_sizes=False)
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     return _finish(np.ones(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
 
 
 @_creation_keywords(takes_sizes=False)
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 @_creation_keywords(takes_sizes=False)
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
     return _finish(np.full(input._data.shape, fill_value, dtype=_like_dtype(input, dtype)), requires_grad, device)

@@ -2,7 +2,7 @@
 ``teachnn.cumprod``, ``teachnn.kthvalue``, ``teachnn.dist``, ... Each calls the Tensor method of
 the same name (``teachnn/_tensor_math.py``); the decorators are those of ``_torch_functions.py``.
 """
-from ._arguments import accepts_ndarrays, accepts_out
+from ._arguments import refuses_ndarrays, accepts_out
 from ._errors import numpy_keywords
 from ._torch_functions import einsum as _einsum
 from .tensor import Tensor
@@ -25,238 +25,238 @@ def _check_input(x, name):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def sinh(input):
     _check_input(input, "sinh")
     return input.sinh()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def cosh(input):
     _check_input(input, "cosh")
     return input.cosh()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def tan(input):
     _check_input(input, "tan")
     return input.tan()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def asin(input):
     _check_input(input, "asin")
     return input.asin()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def acos(input):
     _check_input(input, "acos")
     return input.acos()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def atan(input):
     _check_input(input, "atan")
     return input.atan()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def asinh(input):
     _check_input(input, "asinh")
     return input.asinh()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def acosh(input):
     _check_input(input, "acosh")
     return input.acosh()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def atanh(input):
     _check_input(input, "atanh")
     return input.atanh()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def log2(input):
     _check_input(input, "log2")
     return input.log2()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def log10(input):
     _check_input(input, "log10")
     return input.log10()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def exp2(input):
     _check_input(input, "exp2")
     return input.exp2()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def erf(input):
     _check_input(input, "erf")
     return input.erf()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def erfc(input):
     _check_input(input, "erfc")
     return input.erfc()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def erfinv(input):
     _check_input(input, "erfinv")
     return input.erfinv()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def trunc(input):
     _check_input(input, "trunc")
     return input.trunc()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def frac(input):
     _check_input(input, "frac")
     return input.frac()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def sgn(input):
     _check_input(input, "sgn")
     return input.sgn()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def positive(input):
     _check_input(input, "positive")
     return input.positive()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def deg2rad(input):
     _check_input(input, "deg2rad")
     return input.deg2rad()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def rad2deg(input):
     _check_input(input, "rad2deg")
     return input.rad2deg()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def signbit(input):
     _check_input(input, "signbit")
     return input.signbit()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def atan2(input, other):
     _check_input(input, "atan2")
     return input.atan2(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def hypot(input, other):
     _check_input(input, "hypot")
     return input.hypot(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def logaddexp(input, other):
     _check_input(input, "logaddexp")
     return input.logaddexp(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def fmax(input, other):
     _check_input(input, "fmax")
     return input.fmax(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def fmin(input, other):
     _check_input(input, "fmin")
     return input.fmin(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def fmod(input, other):
     _check_input(input, "fmod")
     return input.fmod(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def floor_divide(input, other):
     _check_input(input, "floor_divide")
     return input.floor_divide(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def remainder(input, other):
     _check_input(input, "remainder")
     return input.remainder(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def true_divide(input, other):
     _check_input(input, "true_divide")
     return input.true_divide(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def logical_xor(input, other):
     _check_input(input, "logical_xor")
     return input.logical_xor(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def clamp_min(input, min):
     _check_input(input, "clamp_min")
     return input.clamp_min(min)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def clamp_max(input, max):
     _check_input(input, "clamp_max")
     return input.clamp_max(max)
@@ -267,7 +267,7 @@ arcsin, arccos, arctan, arctan2, arcsinh, arccosh, arctanh, fix = asin, acos, at
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def lerp(input, end, weight):
     """input + weight * (end - input)."""
@@ -276,47 +276,47 @@ def lerp(input, end, weight):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def cumprod(input, dim, *, dtype=None):
     _check_input(input, "cumprod")
     return input.cumprod(dim, dtype=dtype)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def kthvalue(input, k, dim=-1, keepdim=False):
     _check_input(input, "kthvalue")
     return input.kthvalue(k, dim, keepdim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def dist(input, other, p=2):
     _check_input(input, "dist")
     return input.dist(other, p)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def msort(input):
     return input.msort()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def addcmul(input, tensor1, tensor2, *, value=1):
     return input.addcmul(tensor1, tensor2, value=value)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def addcdiv(input, tensor1, tensor2, *, value=1):
     return input.addcdiv(tensor1, tensor2, value=value)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(std, mean) in one call."""
@@ -325,7 +325,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
             input.mean(dim, keepdim=keepdim) if dim is not None else input.mean())
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(var, mean) in one call."""
@@ -334,7 +334,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
             input.mean(dim, keepdim=keepdim) if dim is not None else input.mean())
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def median(input, dim=None, keepdim=False):
     _check_input(input, "median")
@@ -342,7 +342,7 @@ def median(input, dim=None, keepdim=False):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     _check_input(input, "nansum")
@@ -350,7 +350,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     _check_input(input, "nanmean")
@@ -358,28 +358,28 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     _check_input(input, "diff")
     return input.diff(n, dim, prepend, append)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def diagonal(input, offset=0, dim1=0, dim2=1):
     _check_input(input, "diagonal")
     return input.diagonal(offset, dim1, dim2)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def trace(input):
     _check_input(input, "trace")
     return input.trace()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def logcumsumexp(input, dim):
     _check_input(input, "logcumsumexp")
@@ -387,14 +387,14 @@ def logcumsumexp(input, dim):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def mv(input, vec):
     _check_input(input, "mv")
     return input.mv(vec)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2)."""
@@ -403,7 +403,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def inner(input, other):
     """Sum over the last axes of both: a dot product for vectors."""
     if input._data.ndim == 0 or other._data.ndim == 0:
@@ -411,7 +411,7 @@ def inner(input, other):
     return tensordot(input, other, ([-1], [-1]))
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def tensordot(a, b, dims=2):
     """Contract the last ``dims`` axes of a with the first ``dims`` of b (or the listed axes)."""
@@ -428,14 +428,14 @@ def tensordot(a, b, dims=2):
     return _einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def cummax(input, dim):
     _check_input(input, "cummax")
     return input.cummax(dim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def cummin(input, dim):
     _check_input(input, "cummin")
@@ -443,7 +443,7 @@ def cummin(input, dim):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     _check_input(input, "nan_to_num")
@@ -451,14 +451,14 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def xlogy(input, other):
     _check_input(input, "xlogy")
     return input.xlogy(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def logit(input, eps=None):
     _check_input(input, "logit")
@@ -466,27 +466,27 @@ def logit(input, eps=None):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def isposinf(input):
     _check_input(input, "isposinf")
     return input.isposinf()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def isneginf(input):
     _check_input(input, "isneginf")
     return input.isneginf()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def vdot(input, other):
     _check_input(input, "vdot")
     return input.vdot(other)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def aminmax(input, *, dim=None, keepdim=False):
     _check_input(input, "aminmax")
     return input.aminmax(dim=dim, keepdim=keepdim)

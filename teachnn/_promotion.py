@@ -113,6 +113,8 @@ def _as_tensor_operand(other):
     if isinstance(other, teachnn.Tensor):
         return other
     if isinstance(other, np.ndarray):
+        if not other.dtype.isnative:           # ``t + big_endian_array`` works in torch too
+            other = other.astype(other.dtype.newbyteorder("="))
         return teachnn.Tensor(other)
     if isinstance(other, (numbers.Number, np.generic)):
         return teachnn.Tensor(np.asarray(other))

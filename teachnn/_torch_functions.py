@@ -5,7 +5,7 @@ methods call them.
 
 The decorators above a function are what makes it take its arguments like torch
 (``teachnn/_arguments.py``, ``teachnn/_errors.py``): ``@numpy_keywords`` (``axis=`` for ``dim=``,
-suggestions for unknown keywords), ``@accepts_ndarrays`` (``teachnn.max(outputs.data, 1)``),
+suggestions for unknown keywords), ``@refuses_ndarrays`` (``teachnn.relu(np.ones(3))`` is a TypeError, as in torch),
 ``@accepts_out`` (``out=``). The function under them is the one that runs.
 """
 import builtins
@@ -15,7 +15,7 @@ import pickle
 import numpy as np
 
 from . import _dtype, _math_ops, _ops
-from ._arguments import accepts_ndarrays, accepts_out
+from ._arguments import refuses_ndarrays, accepts_out
 from ._errors import numpy_keywords
 from ._factories import as_tensor, tensor, zeros, zeros_like
 from ._promotion import (_as_tensor_operand, _binary_operands, _cast, _check_broadcast, _result_dtype,
@@ -46,9 +46,10 @@ def _check_tensor_list(tensors, name):
                         f"not {type(tensors).__name__}")
     if len(tensors) == 0:
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
-    # NumPy arrays (for example ``t.numpy()``) are accepted and wrapped, sharing memory
-    tensors = [as_tensor(t) if t.__class__ is np.ndarray else t for t in tensors]
     for i, t in enumerate(tensors):
+        if isinstance(t, np.ndarray):          # as torch: arrays are not converted for you
+            raise TypeError(f"{name}(): expected Tensor as element {i} in argument 0, but got "
+                            "numpy.ndarray — wrap it with teachnn.from_numpy(a) or teachnn.tensor(a)")
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}(): expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     dtype = _result_dtype(list(tensors), [])
@@ -96,7 +97,7 @@ def stack(tensors, dim=0, out=None):
     return _ops.Stack.apply(d, *tensors)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def chunk(input, chunks, dim=0):
     d = _norm_dim(dim, input._data.ndim)
@@ -104,7 +105,7 @@ def chunk(input, chunks, dim=0):
     return split(input, builtins.max(size, 1), d)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def split(input, split_size_or_sections, dim=0):
     d = _norm_dim(dim, input._data.ndim)
@@ -122,26 +123,26 @@ def split(input, split_size_or_sections, dim=0):
     return tuple(pieces)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def unbind(input, dim=0):
     d = _norm_dim(dim, input._data.ndim)
     return tuple(input[(slice(None),) * d + (i,)] for i in range(input._data.shape[d]))
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def tril(input, diagonal=0):
     mask = np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
     return where(Tensor(mask), input, zeros_like(input))
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def triu(input, diagonal=0):
     mask = np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal)
     return where(Tensor(mask), input, zeros_like(input))
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def diag(input, diagonal=0):
     """1-d input: a square matrix with it on the ``diagonal``; 2-d input: that diagonal."""
     if input._data.ndim == 2:
@@ -165,12 +166,12 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def is_floating_point(input):
     return input.is_floating_point()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def numel(input):
     return input.numel()
 
@@ -181,79 +182,79 @@ def _check_tensor_arg(x, name, arg="input"):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def exp(input):
     return input.exp()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def log(input):
     return input.log()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def sqrt(input):
     return input.sqrt()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def abs(input):
     return input.abs()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def neg(input):
     return input.neg()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def sign(input):
     return input.sign()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def square(input):
     return input.square()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def sin(input):
     return input.sin()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def cos(input):
     return input.cos()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def floor(input):
     return input.floor()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def ceil(input):
     return input.ceil()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def round(input, decimals=0):
     return input.round(decimals)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def pow(input, exponent):
     if isinstance(input, Tensor):
         return input.pow(exponent)
@@ -261,131 +262,131 @@ def pow(input, exponent):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def add(input, other, *, alpha=1):
     return _as_tensor_operand(input).add(other, alpha=alpha)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def sub(input, other, *, alpha=1):
     return _as_tensor_operand(input).sub(other, alpha=alpha)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def mul(input, other):
     return _as_tensor_operand(input) * other
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def div(input, other, *, rounding_mode=None):
     return _as_tensor_operand(input).div(other, rounding_mode=rounding_mode)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def sum(input, dim=None, keepdim=False, dtype=None):
     return input.sum(dim, keepdim=keepdim, dtype=dtype)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def mean(input, dim=None, keepdim=False, dtype=None):
     return input.mean(dim, keepdim=keepdim, dtype=dtype)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def prod(input, dim=None, keepdim=False, dtype=None):
     return input.prod(dim, keepdim, dtype=dtype)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def cumsum(input, dim, dtype=None):
     return input.cumsum(dim, dtype=dtype)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return input.var(dim, unbiased, keepdim, correction=correction)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return input.std(dim, unbiased, keepdim, correction=correction)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def max(input, dim=None, keepdim=False):
     """``max(x)``, ``max(x, dim)`` -> (values, indices), or ``max(x, y)`` elementwise."""
     return input.max(dim, keepdim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def min(input, dim=None, keepdim=False):
     return input.min(dim, keepdim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def amax(input, dim=(), keepdim=False):
     return input.amax(dim, keepdim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def amin(input, dim=(), keepdim=False):
     return input.amin(dim, keepdim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def argmax(input, dim=None, keepdim=False):
     return input.argmax(dim, keepdim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def argmin(input, dim=None, keepdim=False):
     return input.argmin(dim, keepdim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def logsumexp(input, dim, keepdim=False):
     return input.logsumexp(dim, keepdim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def any(input, dim=None, keepdim=False):
     return input.any(dim, keepdim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def all(input, dim=None, keepdim=False):
     return input.all(dim, keepdim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def count_nonzero(input, dim=None):
     return input.count_nonzero(dim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def sort(input, dim=-1, descending=False, stable=False):
     d = _norm_dim(dim, input._data.ndim)
@@ -397,13 +398,13 @@ def sort(input, dim=-1, descending=False, stable=False):
     return _SortResult(values, Tensor(order.astype(np.int64)))
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def argsort(input, dim=-1, descending=False, stable=False):
     return sort(input, dim=dim, descending=descending, stable=stable).indices
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def topk(input, k, dim=-1, largest=True, sorted=True):
     d = _norm_dim(dim, input._data.ndim)
@@ -429,7 +430,7 @@ def _matmul_checks(a, b, name):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def matmul(input, other):
     """Matrix product with NumPy/torch rules: 1-d vectors, 2-d matrices, batched stacks."""
     _matmul_checks(input, other, "matmul")
@@ -469,7 +470,7 @@ _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "in
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def mm(input, mat2):
     _matmul_checks(input, mat2, "mm")
     if input._data.ndim != 2 or mat2._data.ndim != 2:
@@ -479,7 +480,7 @@ def mm(input, mat2):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def bmm(input, mat2):
     _matmul_checks(input, mat2, "bmm")
     if input._data.ndim != 3 or mat2._data.ndim != 3:
@@ -491,7 +492,7 @@ def bmm(input, mat2):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def dot(input, other):
     _matmul_checks(input, other, "dot")
     if input._data.ndim != 1 or other._data.ndim != 1:
@@ -500,7 +501,7 @@ def dot(input, other):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def outer(input, vec2):
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
@@ -512,8 +513,10 @@ def einsum(equation, *operands):
         equation, operands = _einsum_sublists((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    operands = tuple(as_tensor(o) if o.__class__ is np.ndarray else o for o in operands)
     for i, o in enumerate(operands):
+        if isinstance(o, np.ndarray):          # as torch: arrays are not converted for you
+            raise TypeError(f"einsum(): expected Tensor as element {i} in argument 1, but got "
+                            "numpy.ndarray — wrap it with teachnn.from_numpy(a) or teachnn.tensor(a)")
         if not isinstance(o, Tensor):
             raise TypeError(f"einsum(): operand {i} must be a Tensor, not {type(o).__name__}")
     inputs, output = _einsum_subscripts(equation, operands)
@@ -568,96 +571,96 @@ def _einsum_subscripts(equation, operands):
     return expanded, output
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def relu(input):
     return input.relu()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def sigmoid(input):
     return input.sigmoid()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def tanh(input):
     return input.tanh()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def softmax(input, dim, dtype=None):
     return input.softmax(dim, dtype=dtype)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def log_softmax(input, dim, dtype=None):
     return input.log_softmax(dim, dtype=dtype)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def flatten(input, start_dim=0, end_dim=-1):
     return input.flatten(start_dim, end_dim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def reshape(input, shape):
     return input.reshape(shape)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def transpose(input, dim0, dim1):
     return input.transpose(dim0, dim1)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def t(input):
     return input.t()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def permute(input, dims):
     return input.permute(dims)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def squeeze(input, dim=None):
     return input.squeeze(dim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def unsqueeze(input, dim):
     return input.unsqueeze(dim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def broadcast_to(input, size):
     return input.expand(size)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def expand_copy(input, size):
     return input.expand(size).clone()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def clone(input, memory_format=None):
     return input.clone()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def detach(input):
     return input.detach()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def where(condition, input=None, other=None):
     """``where(cond, x, y)``: x where cond is True, else y (broadcast); gradients flow to x and y."""
@@ -678,7 +681,7 @@ def where(condition, input=None, other=None):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def clamp(input, min=None, max=None):
     return input.clamp(min, max)
@@ -688,7 +691,7 @@ clip = clamp
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def maximum(input, other):
     """Elementwise larger value of two tensors (broadcast)."""
     _check_tensor_arg(other, "maximum", "other")
@@ -697,7 +700,7 @@ def maximum(input, other):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def minimum(input, other):
     _check_tensor_arg(other, "minimum", "other")
     x, y = _binary_operands(input, other, "minimum")
@@ -705,81 +708,81 @@ def minimum(input, other):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def lt(input, other):
     return input < other
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def le(input, other):
     return input <= other
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def gt(input, other):
     return input > other
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def ge(input, other):
     return input >= other
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def eq(input, other):
     return input == other
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def ne(input, other):
     return input != other
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def logical_not(input):
     return input.logical_not()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def logical_and(input, other):
     return input.logical_and(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def logical_or(input, other):
     return input.logical_or(other)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def isnan(input):
     return input.isnan()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def isinf(input):
     return input.isinf()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def isfinite(input):
     return input.isfinite()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return input.isclose(other, rtol, atol, equal_nan)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True if |input - other| <= atol + rtol * |other| everywhere (shapes must broadcast)."""
@@ -788,7 +791,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return builtins.bool(np.allclose(input._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def equal(input, other):
     """True if both tensors have the same shape and the same values."""
     return input._data.shape == other._data.shape and builtins.bool(np.array_equal(input._data, other._data))
@@ -797,52 +800,52 @@ def equal(input, other):
 from ._serialization import save, load  # noqa: E402  (pickle with weights_only, as PyTorch)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def flip(input, dims):
     return input.flip(dims)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def roll(input, shifts, dims=None):
     return input.roll(shifts, dims)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     return input.unique(sorted, return_inverse, return_counts, dim)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def log1p(input):
     return input.log1p()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def expm1(input):
     return input.expm1()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def gather(input, dim, index):
     return input.gather(dim, index)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def scatter(input, dim, index, src=None, value=None, reduce=None):
     return input.scatter(dim, index, src, value, reduce)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def scatter_add(input, dim, index, src):
     return input.scatter_add(dim, index, src)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def index_select(input, dim, index):
     return input.index_select(dim, index)
@@ -861,34 +864,34 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     return input.repeat_interleave(repeats, dim, output_size=output_size)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def masked_fill(input, mask, value):
     return input.masked_fill(mask, value)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def argwhere(input):
     return input.nonzero()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def nonzero(input, as_tuple=False):
     return input.nonzero(as_tuple)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def rsqrt(input):
     return input.rsqrt()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def reciprocal(input):
     return input.reciprocal()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return input.norm(p, dim, keepdim, dtype=dtype)
@@ -912,7 +915,7 @@ def get_num_threads():
     return numba.get_num_threads()
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def bincount(input, weights=None, minlength=0):
     w = None if weights is None else weights._data
     return Tensor(np.bincount(input._data, weights=w, minlength=minlength).astype(

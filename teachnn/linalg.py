@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from . import _math_ops
-from ._arguments import accepts_ndarrays
+from ._arguments import refuses_ndarrays
 from ._errors import numpy_keywords
 from ._promotion import _is_float_array
 from ._shapes import _norm_dim, _norm_dims
@@ -28,7 +28,7 @@ def _float_input(x, name, dtype):
     return x
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """(sum |x|^ord)^(1/ord) over ``dim`` (every element when None); ord may be inf, -inf or 0."""
@@ -42,7 +42,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return _math_ops.VectorNorm.apply(x, float(ord), dims, keepdim)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def svdvals(A):
     """The singular values of a matrix (or a stack of them), largest first."""
     A = _float_input(A, "svdvals", None)
@@ -51,7 +51,7 @@ def svdvals(A):
     return _math_ops.Svdvals.apply(A)
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """'fro', 'nuc', 2 / -2 (largest / smallest singular value), 1 / -1 (max / min column sum
@@ -79,7 +79,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported (use 'fro', 'nuc', 1, -1, 2, -2, inf or -inf)")
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 @numpy_keywords
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     """A vector norm, or a matrix norm when ``dim`` names two axes (or A is 2-d and ``ord`` is given)."""

@@ -88,6 +88,8 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
                 more_sizes = ()
             else:
                 data = _as_array(data)
+        if not data.dtype.isnative:             # kernels read the CPU's byte order only
+            _dtype.check_native_byte_order(data.dtype)
         if more_sizes:
             raise TypeError(f"Tensor(data, requires_grad) takes at most 2 arguments when data is an array, "
                             f"got {2 + len(more_sizes)}; for a shape use teachnn.empty(2, 3)")
@@ -478,6 +480,9 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         return teachnn._ops.Reciprocal.apply(x)
 
     def __matmul__(self, other):
+        # as torch: ``t @ ndarray`` converts the array, while ``t.matmul(ndarray)`` refuses it
+        if isinstance(other, np.ndarray):
+            other = _as_tensor_operand(other)
         return teachnn.matmul(self, other)
 
     def __rmatmul__(self, other):

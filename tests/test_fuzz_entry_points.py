@@ -89,7 +89,7 @@ def _both(fn, array, grad=True):
         if lib is torch:
             x = torch.tensor(array.astype(array.dtype.newbyteorder("=")))
         else:
-            x = teachnn.Tensor(array) if not array.dtype.isnative else teachnn.tensor(array)
+            x = teachnn.tensor(array.astype(array.dtype.newbyteorder("=")))
         x.requires_grad_(grad)
         out = fn(lib, x)
         out.sum().backward()
@@ -161,8 +161,11 @@ def test_huge_stride_allocates_nothing_in_proportion():
     lambda lib, x: lib.nn.functional.pad(x, (1, 2, 0, 1)) * lib.arange(7.0),
     lambda lib, x: lib.nn.functional.pad(x[0], (1, 2), mode="reflect") * lib.arange(7.0),
 ])
-def test_big_endian_arrays_are_converted_before_the_kernels(fn):
+def test_big_endian_arrays_are_refused_then_converted_as_in_pytorch(fn):
     array = np.arange(16.0).reshape(1, 1, 4, 4).astype(">f8")
+    for make in (teachnn.tensor, teachnn.Tensor, teachnn.from_numpy, teachnn.as_tensor):
+        with pytest.raises(ValueError, match="byte order"):        # torch: ValueError too
+            make(array)
     (value, grad), (t_value, t_grad) = _both(fn, array)
     np.testing.assert_allclose(value, t_value)
     np.testing.assert_allclose(grad, t_grad)

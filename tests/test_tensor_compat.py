@@ -63,46 +63,45 @@ def test_to_device():
 
 
 # ------------------------------------------------------------------------------------------
-# 2. NumPy arrays (t.numpy()) accepted by module-level functions
+# 2. NumPy arrays (t.numpy()) are refused by module-level functions, as in torch
 # ------------------------------------------------------------------------------------------
-def test_module_functions_accept_numpy_arrays():
-    a = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], dtype=np.float32)
-    outputs = teachnn.tensor(a, requires_grad=True)
-    values, predicted = teachnn.max(outputs.detach().numpy(), 1)   # an ndarray
-    np.testing.assert_array_equal(predicted.numpy(), [1, 0])
-    np.testing.assert_array_equal(values.numpy(), [5.0, 7.0])
-    assert predicted.dtype == teachnn.int64 and not values.requires_grad
-    assert (predicted == teachnn.tensor([1, 2])).sum().item() == 1
-    np.testing.assert_array_equal(teachnn.argmax(a, dim=1).numpy(), a.argmax(1))
-    np.testing.assert_allclose(teachnn.sum(a).item(), a.sum())
-    np.testing.assert_allclose(teachnn.mean(a, 0).numpy(), a.mean(0))
-    np.testing.assert_array_equal(teachnn.min(a).numpy(), a.min())
-    np.testing.assert_allclose(teachnn.softmax(a, dim=1).numpy(),
-                               np.exp(a) / np.exp(a).sum(1, keepdims=True), rtol=1e-6)
-    np.testing.assert_array_equal(teachnn.cat([a, outputs._data], 0).numpy(), np.concatenate([a, a]))
-    np.testing.assert_array_equal(teachnn.stack([a, a]).numpy(), np.stack([a, a]))
-    np.testing.assert_array_equal(teachnn.where(a > 2, a, 0.0).numpy(), np.where(a > 2, a, 0.0))
-    np.testing.assert_array_equal(teachnn.matmul(a, a.T).numpy(), a @ a.T)
-    # the dtype is kept (as_tensor): float64 arrays stay float64
-    assert teachnn.sum(a.astype(np.float64)).dtype == teachnn.float64
-    # memory is shared, like torch.as_tensor
-    view = teachnn.flatten(a)
-    view[0] = 100.0
-    assert a[0, 0] == 100.0
+NUMPY_CALLS = [
+    ("max", lambda lib, a: lib.max(a, 1)), ("argmax", lambda lib, a: lib.argmax(a, dim=1)),
+    ("sum", lambda lib, a: lib.sum(a)), ("mean", lambda lib, a: lib.mean(a, 0)),
+    ("min", lambda lib, a: lib.min(a)), ("softmax", lambda lib, a: lib.softmax(a, dim=1)),
+    ("cat", lambda lib, a: lib.cat([a, a], 0)), ("stack", lambda lib, a: lib.stack([a, a])),
+    ("where", lambda lib, a: lib.where(a > 2, a, 0.0)), ("matmul", lambda lib, a: lib.matmul(a, a.T)),
+    ("flatten", lambda lib, a: lib.flatten(a)), ("einsum", lambda lib, a: lib.einsum("ij->j", a)),
+    ("add(other=)", lambda lib, a: lib.add(lib.ones(2, 3), other=a)),
+]
 
 
 @requires_torch
-def test_numpy_inputs_match_torch_on_tensors():
+@pytest.mark.parametrize("call", [c for _, c in NUMPY_CALLS], ids=[n for n, _ in NUMPY_CALLS])
+def test_module_functions_refuse_numpy_arrays_as_torch(call):
+    a = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], dtype=np.float32)
+    with pytest.raises(TypeError):
+        call(torch, a)
+    with pytest.raises(TypeError, match=r"numpy\.ndarray .*teachnn\.from_numpy\(a\)"):
+        call(teachnn, a)
+
+
+@requires_torch
+def test_numpy_inputs_wrapped_with_from_numpy_match_torch():
     a = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
     for name, args in [("max", (1,)), ("min", (0,)), ("argmax", (1,)), ("sum", (1,)), ("mean", ()),
                        ("std", (0,)), ("exp", ()), ("abs", ()), ("argsort", (1,))]:
-        ours = getattr(teachnn, name)(a, *args)
+        ours = getattr(teachnn, name)(teachnn.from_numpy(a), *args)
         ref = getattr(torch, name)(torch.from_numpy(a), *args)
         if isinstance(ref, tuple):
             for o, r in zip(ours, ref):
                 np.testing.assert_allclose(o.numpy(), r.numpy(), rtol=1e-5, err_msg=name)
         else:
             np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-5, err_msg=name)
+    # from_numpy shares memory, as torch's does
+    view = teachnn.flatten(teachnn.from_numpy(a))
+    view[0] = 100.0
+    assert a[0, 0] == 100.0
 
 
 # ------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
 from ... import kernels as _kernels
 from ...tensor import Tensor
+from . import padding_checks as _padding_checks
 
 __all__ = [
     "conv1d",
@@ -652,14 +653,16 @@ def pad(input, pad, mode="constant", value=None):
                 f"Non-constant padding pads the last 1, 2 or 3 axes of a batched or "
                 f"unbatched input: padding size 2*k needs a {'{'}k+1, k+2{'}'}-d input")
     value = 0.0 if value is None else value
+    if mode in ("reflect", "replicate"):
+        _padding_checks.check_edge_pad(input, pad, mode)
+    elif mode == "circular":
+        _padding_checks.check_circular_pad(input, pad)
     maps = []
     for k in range(n_axes):
         axis = input.ndim - 1 - k
         left, right = int(pad[2 * k]), int(pad[2 * k + 1])
         size = input.shape[axis]
-        # (PyTorch lets constant and circular padding crop an axis to nothing)
-        if size + left + right < 0 or (size + left + right == 0 and
-                                       mode not in ("constant", "circular")):
+        if mode == "constant" and size + left + right < 0:
             raise RuntimeError(
                 f"The input size {size}, plus negative padding {left} and {right} resulted "
                 f"in a negative output size, which is invalid. Check dimension {axis} of "
@@ -669,21 +672,6 @@ def pad(input, pad, mode="constant", value=None):
                 f"narrow(): length must be non-negative: padding ({left}, {right}) crops "
                 f"{-min(left, 0) - min(right, 0)} cells from dimension {axis} of size {size}; "
                 "negative padding can remove at most the cells the axis has")
-        if mode == "reflect" and (left >= size or right >= size):
-            raise RuntimeError(
-                f"Argument #4: Padding size should be less than the corresponding input "
-                f"dimension, but got: padding ({left}, {right}) at dimension {axis} of input "
-                f"{shape_str(input.shape)}. Reflection mirrors the axis without repeating the "
-                "edge, so it can add at most size-1 cells per side")
-        if mode in ("replicate", "circular") and size == 0:
-            raise RuntimeError(f"pad(): cannot {mode}-pad an empty axis (dimension {axis} of "
-                               f"{shape_str(input.shape)})")
-        kept = size - max(-left, 0) - max(-right, 0)          # what is left after cropping
-        if mode == "circular" and (left > kept or right > kept):
-            raise RuntimeError(
-                f"Padding value causes wrapping around more than once: padding ({left}, "
-                f"{right}) at dimension {axis} of size {size} (size {kept} after cropping); "
-                "circular padding can add at most that many cells per side")
         if left == 0 and right == 0:
             continue
         padded_shape = input.shape[:axis] + (size + left + right,) + input.shape[axis + 1:]

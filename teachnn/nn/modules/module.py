@@ -18,6 +18,7 @@ Names, order and text are PyTorch's, so ``state_dict()`` keys (``layers.0.weight
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import warnings
 import weakref
@@ -52,25 +53,90 @@ class RemovableHandle:
     """Returned by ``register_forward_hook`` & co.; ``handle.remove()`` unregisters the hook.
 
     Also a context manager: ``with model.register_forward_hook(h): model(x)``.
+
+    The handle holds only a weak reference to the module's hook dictionary, so a handle never
+    keeps a deleted model alive. Pickling or ``copy.deepcopy`` stores the dictionary itself
+    (PyTorch's ``__getstate__``): a copied handle points at the copied dictionary, never at the
+    original one, and removing it never removes the original module's hook.
     """
 
     _next_id = 0
 
-    def __init__(self, hooks_dict):
+    def __init__(self, hooks_dict, *, extra_dict=None):
         self._hooks_ref = weakref.ref(hooks_dict)
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
+        # e.g. the set of with_kwargs hook ids, cleaned up together with the hook
+        self._extra_refs = () if extra_dict is None else (weakref.ref(extra_dict),)
 
     def remove(self):
         hooks = self._hooks_ref()
         if hooks is not None and self.id in hooks:
             del hooks[self.id]
+        for ref in self._extra_refs:
+            extra = ref()
+            if extra is not None and self.id in extra:
+                if isinstance(extra, set):
+                    extra.discard(self.id)
+                else:
+                    del extra[self.id]
+
+    def __getstate__(self):
+        return (self._hooks_ref(), self.id, tuple(ref() for ref in self._extra_refs))
+
+    def __setstate__(self, state):
+        hooks, self.id = state[0], state[1]
+        # a dictionary that died before pickling gives a handle whose remove() does nothing
+        self._hooks_ref = weakref.ref(OrderedDict() if hooks is None else hooks)
+        RemovableHandle._next_id = max(RemovableHandle._next_id, self.id + 1)
+        extras = state[2] if len(state) > 2 and state[2] is not None else ()
+        self._extra_refs = tuple(weakref.ref(d) for d in extras if d is not None)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.remove()
+
+
+class _WrappedHook:
+    """A load_state_dict pre-hook that also receives its module (held weakly, as in PyTorch,
+    so the hook does not keep the module alive); pickles and deep-copies with the module."""
+
+    def __init__(self, hook, module=None):
+        self.hook = hook
+        functools.update_wrapper(self, hook)
+        self.with_module = module is not None
+        if self.with_module:
+            self.module = weakref.ref(module)
+
+    def __call__(self, *args, **kwargs):
+        if self.with_module:
+            module = self.module()
+            if module is None:
+                raise RuntimeError("You are trying to call the hook of a dead Module!")
+            return self.hook(module, *args, **kwargs)
+        return self.hook(*args, **kwargs)
+
+    def __getstate__(self):
+        state = {"hook": self.hook, "with_module": self.with_module}
+        if self.with_module:
+            state["module"] = self.module()
+        return state
+
+    def __setstate__(self, state):
+        self.hook = state["hook"]
+        self.with_module = state["with_module"]
+        if self.with_module:
+            if state["module"] is None:
+                raise RuntimeError("You are trying to revive the hook of a dead Module!")
+            self.module = weakref.ref(state["module"])
+
+
+# The hook dictionaries every Module has (a module pickled by an older teachnn may lack some)
+_HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks",
+               "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+               "_load_state_dict_post_hooks")
 
 
 def _addindent(text, num_spaces):
@@ -340,6 +406,21 @@ class Module:
         object.__setattr__(self, "_forward_pre_hooks_with_kwargs", set())
         object.__setattr__(self, "_backward_hooks", OrderedDict())
         object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_state_dict_hooks", OrderedDict())
+        object.__setattr__(self, "_state_dict_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_load_state_dict_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_load_state_dict_post_hooks", OrderedDict())
+
+    def __setstate__(self, state):
+        # unpickling (and copy.deepcopy) restore __dict__ directly; fill what older pickles lack
+        self.__dict__.update(state)
+        for name in _HOOK_DICTS:
+            if name not in self.__dict__:
+                object.__setattr__(self, name, OrderedDict())
+        for name in ("_forward_hooks_with_kwargs", "_forward_pre_hooks_with_kwargs",
+                     "_non_persistent_buffers_set"):
+            if name not in self.__dict__:
+                object.__setattr__(self, name, set())
 
     forward = _forward_unimplemented
 
@@ -563,7 +644,8 @@ class Module:
         With ``with_kwargs=True`` it is called as ``hook(module, args, kwargs)`` and may
         return ``(args, kwargs)``. Returns a handle; ``handle.remove()`` unregisters it.
         """
-        handle = RemovableHandle(self._forward_pre_hooks)
+        handle = RemovableHandle(self._forward_pre_hooks,
+                                 extra_dict=self._forward_pre_hooks_with_kwargs)
         self._forward_pre_hooks[handle.id] = hook
         if with_kwargs:
             self._forward_pre_hooks_with_kwargs.add(handle.id)
@@ -578,7 +660,7 @@ class Module:
         than ``None`` replaces the output. With ``with_kwargs=True`` it is called as
         ``hook(module, args, kwargs, output)``. Returns a handle with ``remove()``.
         """
-        handle = RemovableHandle(self._forward_hooks)
+        handle = RemovableHandle(self._forward_hooks, extra_dict=self._forward_hooks_with_kwargs)
         self._forward_hooks[handle.id] = hook
         if with_kwargs:
             self._forward_hooks_with_kwargs.add(handle.id)
@@ -857,6 +939,52 @@ class Module:
             if buf is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buf if keep_vars else buf.detach()
 
+    def register_state_dict_pre_hook(self, hook):
+        """Run ``hook(module, prefix, keep_vars)`` before ``state_dict()`` saves this module."""
+        handle = RemovableHandle(self._state_dict_pre_hooks)
+        self._state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_post_hook(self, hook):
+        """Run ``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict()`` has
+        saved this module and its children; the hook may change ``state_dict`` in place (it
+        must return None)."""
+        hook._from_public_api = True
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def _register_state_dict_hook(self, hook):
+        """PyTorch's older post-hook: like ``register_state_dict_post_hook``, but a returned
+        dict replaces the state_dict (only honoured for the module state_dict was called on)."""
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError(
+                "Cannot register the same function as the state dict post hook that was "
+                "previously registered via register_state_dict_post_hook")
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """Run ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before ``load_state_dict`` copies this module's
+        entries (e.g. to rename keys of an old checkpoint in place)."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = _WrappedHook(
+            hook, self if with_module else None)
+        return handle
+
+    def register_load_state_dict_post_hook(self, hook):
+        """Run ``hook(module, incompatible_keys)`` after ``load_state_dict`` has loaded this
+        module and its children; it may edit ``incompatible_keys.missing_keys`` /
+        ``.unexpected_keys`` in place (``strict=True`` then judges the edited lists)."""
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
+        return handle
+
     def state_dict(self, *, destination=None, prefix="", keep_vars=False):
         """An ``OrderedDict`` of every parameter and persistent buffer, by dotted name.
 
@@ -867,13 +995,24 @@ class Module:
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
+        local_metadata = {"version": self._version}
         if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = {"version": self._version}
+            destination._metadata[prefix[:-1]] = local_metadata
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".",
                                   keep_vars=keep_vars)
+        for hook in self._state_dict_hooks.values():
+            hook_result = hook(self, destination, prefix, local_metadata)
+            if not getattr(hook, "_from_public_api", False):
+                if hook_result is not None:
+                    destination = hook_result
+            elif hook_result is not None:
+                raise RuntimeError("state_dict post-hook must return None: change the "
+                                   "state_dict it receives in place instead")
         return destination
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
@@ -884,6 +1023,9 @@ class Module:
         checkpoint format, told apart by ``local_metadata.get('version')``). Problems are
         appended to the three lists; ``load_state_dict`` decides what to raise.
         """
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                 error_msgs)
         persistent_buffers = {k: v for k, v in self._buffers.items()
                               if k not in self._non_persistent_buffers_set}
         local_state = {k: v for k, v in itertools.chain(self._parameters.items(),
@@ -962,6 +1104,14 @@ class Module:
                     child_state_dict = {k: v for k, v in local_state_dict.items()
                                         if k.startswith(child_prefix)}
                     load(child, child_state_dict, child_prefix)
+            # the hooks may edit missing_keys / unexpected_keys in place
+            incompatible_keys = _IncompatibleKeys(missing_keys, unexpected_keys)
+            for hook in module._load_state_dict_post_hooks.values():
+                if hook(module, incompatible_keys) is not None:
+                    raise AssertionError(
+                        "Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                        "expected to return new values, if incompatible_keys need to be "
+                        "modified, it should be done inplace.")
 
         load(self, state_dict)
         if strict:
