@@ -61,6 +61,7 @@ class BatchNormFunction(Function):
     training=False: x_hat = (x - running_mean) / sqrt(running_var + eps), a fixed affine map.
     """
     _backward_name = "NativeBatchNormBackward0"
+    _fresh_grads = True      # backward returns new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_stats, training, momentum, eps):
@@ -178,6 +179,7 @@ class LayerNormFunction(Function):
         dL/dweight = sum over the leading axes of g * x_hat,  dL/dbias = sum of g
     """
     _backward_name = "NativeLayerNormBackward0"
+    _fresh_grads = True      # backward returns new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, weight, bias, n_norm_dims, eps):
