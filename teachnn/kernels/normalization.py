@@ -41,7 +41,8 @@ from .._dtype import FLOAT_NUMPY_DTYPES
 from .elementwise import _exp
 from .fast_conv.threads import PARALLEL_MIN_ELEMENTS, run_parallel, thread_count
 
-__all__ = ["group_stats", "normalize", "normalize_backward", "layer_norm_rows",
+__all__ = ["group_stats", "normalize", "normalize_backward", "scale_shift",
+           "normalize_backward_from_x", "layer_norm_rows",
            "layer_norm_rows_backward", "softmax_rows", "softmax_rows_backward",
            "log_softmax_rows", "log_softmax_rows_backward"]
 
@@ -49,12 +50,13 @@ __all__ = ["group_stats", "normalize", "normalize_backward", "layer_norm_rows",
 # ---------------------------------------------------------------------------------------
 # kernels: x3 (A, G, B) contiguous, float32 or float64; per-group vectors (G,) float64
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, fastmath={"reassoc"})
-def _group_stats(x3, mean, var):
-    """mean[g], var[g] (biased) of the slab x3[:, g, :]; two passes for accuracy."""
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
+def _group_stats(x3, mean, var, start, stop):
+    """mean[g], var[g] (biased) of the slab x3[:, g, :] for the groups start..stop; two
+    passes for accuracy."""
     n_a, n_g, n_b = x3.shape
     count = n_a * n_b
-    for g in range(n_g):
+    for g in range(start, stop):
         total = 0.0
         for a in range(n_a):
             for b in range(n_b):
@@ -98,6 +100,44 @@ def _normalize_backward(g_hat3, x_hat3, scale, grad3, sum_g, sum_gx):
         for a in range(n_a):
             for b in range(n_b):
                 grad3[a, g, b] = s * (g_hat3[a, g, b] - mean_g - x_hat3[a, g, b] * mean_gx)
+
+
+@njit(cache=True, nogil=True, fastmath={"contract"})
+def _scale_shift(x3, alpha, beta, out3, start, stop):
+    """out3[a, g, b] = x3[a, g, b] * alpha[g] + beta[g] for the groups start..stop: batch
+    norm's normalisation and affine map folded into one multiply-add per element, as
+    PyTorch does (alpha = inv_std * weight, beta = bias - mean * alpha, in x's dtype)."""
+    n_a = x3.shape[0]
+    for a in range(n_a):
+        for g in range(start, stop):
+            k, c = alpha[g], beta[g]
+            for b in range(x3.shape[2]):
+                out3[a, g, b] = x3[a, g, b] * k + c
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
+def _normalize_backward_from_x(g3, x3, mean, inv_std, scale, grad3, sum_g, sum_gx,
+                               start, stop):
+    """_normalize_backward for the groups start..stop, with x_hat recomputed from x as
+    (x - mean[g]) * inv_std[g] (in x's dtype) instead of read from a stored array: forward
+    then writes one array, not two. Sums in float64."""
+    n_a, n_g, n_b = g3.shape
+    count = n_a * n_b
+    for g in range(start, stop):
+        m, s = x3.dtype.type(mean[g]), x3.dtype.type(inv_std[g])
+        total_g = 0.0
+        total_gx = 0.0
+        for a in range(n_a):
+            for b in range(n_b):
+                total_g += g3[a, g, b]
+                total_gx += g3[a, g, b] * ((x3[a, g, b] - m) * s)
+        sum_g[g], sum_gx[g] = total_g, total_gx
+        mean_g = x3.dtype.type(total_g / count)
+        mean_gx = x3.dtype.type(total_gx / count)
+        k = x3.dtype.type(scale[g])
+        for a in range(n_a):
+            for b in range(n_b):
+                grad3[a, g, b] = k * (g3[a, g, b] - mean_g - ((x3[a, g, b] - m) * s) * mean_gx)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
@@ -257,8 +297,44 @@ def group_stats(x: np.ndarray, groups_shape):
     if x3.shape[0] * x3.shape[2] == 0:            # empty groups: NaN, like NumPy's mean
         mean[:], var[:] = np.nan, np.nan
     else:
-        _group_stats(x3, mean, var)
+        bounds = _row_bounds(x3.shape[1], x3.size)
+        run_parallel(lambda t, start, stop: _group_stats(x3, mean, var, start, stop), bounds)
     return mean, var
+
+
+def scale_shift(x: np.ndarray, groups_shape, alpha, beta) -> np.ndarray:
+    """``x * alpha[g] + beta[g]`` for every group g of ``groups_shape = (A, G, B)``, in x's
+    shape and dtype (alpha, beta: (G,), used in x's dtype)."""
+    x3 = _as_groups(x, groups_shape, "x")
+    n_groups = x3.shape[1]
+    alpha = _per_group(alpha, n_groups, "alpha").astype(x3.dtype)
+    beta = _per_group(beta, n_groups, "beta").astype(x3.dtype)
+    out3 = np.empty_like(x3)
+    bounds = _row_bounds(n_groups, x3.size)
+    run_parallel(lambda t, start, stop: _scale_shift(x3, alpha, beta, out3, start, stop),
+                 bounds)
+    return out3.reshape(x.shape).astype(x.dtype, copy=False)
+
+
+def normalize_backward_from_x(g: np.ndarray, x: np.ndarray, groups_shape, mean, inv_std,
+                              scale):
+    """``normalize_backward`` with x_hat = (x - mean[g]) * inv_std[g] recomputed from the
+    input x instead of read from a stored x_hat (batch norm in training). Returns
+    ``(grad, sum_g, sum_gx)`` as normalize_backward does."""
+    if np.shape(g) != np.shape(x):
+        raise ValueError(f"normalisation kernel: g has shape {np.shape(g)} but x has shape "
+                         f"{np.shape(x)}")
+    x3 = _as_groups(x, groups_shape, "x")
+    g3 = np.ascontiguousarray(g, dtype=x3.dtype).reshape(x3.shape)
+    n_groups = x3.shape[1]
+    grad3 = np.empty_like(x3)
+    sum_g, sum_gx = np.zeros(n_groups), np.zeros(n_groups)
+    mean, inv_std = _per_group(mean, n_groups, "mean"), _per_group(inv_std, n_groups, "inv_std")
+    scale = _per_group(scale, n_groups, "scale")
+    bounds = _row_bounds(n_groups, x3.size)
+    run_parallel(lambda t, start, stop: _normalize_backward_from_x(
+        g3, x3, mean, inv_std, scale, grad3, sum_g, sum_gx, start, stop), bounds)
+    return grad3.reshape(x.shape).astype(x.dtype, copy=False), sum_g, sum_gx
 
 
 def normalize(x: np.ndarray, groups_shape, mean, inv_std) -> np.ndarray:
