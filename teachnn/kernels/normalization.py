@@ -444,9 +444,16 @@ def _along_rows(x, dim, name):
     if x.ndim == 0:                                      # one number: a row of length 1
         rows, back = _along_rows(x.reshape(1), 0, name)
         return rows, (lambda a: back(a).reshape(()))
-    moved = np.moveaxis(x, dim, -1)                      # (..., D)
     dtype = x.dtype if x.dtype in FLOAT_NUMPY_DTYPES else np.dtype(np.float64)
-    rows = np.ascontiguousarray(moved, dtype=dtype).reshape(-1, x.shape[dim])
+    if dim in (-1, x.ndim - 1) and x.dtype == dtype and x.flags.c_contiguous:
+        # rows along the last axis already: a reshape each way (moveaxis costs microseconds)
+        shape = x.shape
+        return x.reshape(x.size // shape[-1] if shape[-1] else 0, shape[-1]), (
+            lambda a: a.reshape(shape))
+    moved = np.moveaxis(x, dim, -1)                      # (..., D)
+    n_cols = x.shape[dim]
+    rows = np.ascontiguousarray(moved, dtype=dtype).reshape(
+        x.size // n_cols if n_cols else 0, n_cols)
 
     def back(a):
         return np.moveaxis(a.reshape(moved.shape), -1, dim).astype(x.dtype, copy=False)
