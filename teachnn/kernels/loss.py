@@ -18,6 +18,8 @@ the arrays contiguous before every jitted call (Numba does no bounds checks).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -62,16 +64,14 @@ def _nll_forward(lp3, t2, w, ignore_index, smoothing, losses2, w_t2):
 
 @njit(cache=True, error_model="numpy")
 def _nll_backward(seed2, t2, w, ignore_index, smoothing, grad3):
-    """grad3[n, :, l] = 0 except -(1 - s) w[t] seed at the target (minus (s/C) w[c] seed
-    everywhere when smoothing); 0 in every class where the target is ignored."""
+    """Into a zero-filled grad3: -(1 - s) w[t] seed at the target (minus (s/C) w[c] seed
+    in every class when smoothing); the columns of ignored targets stay 0. (np.zeros gets
+    pages the OS fills with zeros on first touch: without smoothing only the targets'
+    entries are written here.)"""
     n_batch, n_classes, n_pos = grad3.shape
     keep = grad3.dtype.type(1.0 - smoothing)
     share = grad3.dtype.type(smoothing / n_classes)
-    zero = grad3.dtype.type(0.0)
     for n in range(n_batch):
-        for c in range(n_classes):
-            for p in range(n_pos):
-                grad3[n, c, p] = zero
         for p in range(n_pos):
             t = t2[n, p]
             if t == ignore_index:
@@ -90,7 +90,7 @@ def _shape3(shape):
     """(N, C, d1..) -> (N, C, d1*..*dk); (N, C) -> (N, C, 1); (C,) -> (1, C, 1)."""
     if len(shape) == 1:
         return (1, shape[0], 1)
-    return (shape[0], shape[1], int(np.prod(shape[2:], dtype=np.int64)))
+    return (shape[0], shape[1], math.prod(shape[2:]))
 
 
 def _kernel_dtype(dtype):
@@ -142,7 +142,7 @@ def nll_backward(seed: np.ndarray, target: np.ndarray, weight, ignore_index: int
     seed dL/dloss_i (broadcastable to target's shape, already divided by the reduction's
     denominator)."""
     shape3 = _shape3(tuple(lp_shape))
-    grad3 = np.empty(shape3, dtype=_kernel_dtype(np.dtype(dtype)))
+    grad3 = np.zeros(shape3, dtype=_kernel_dtype(np.dtype(dtype)))
     t2 = _targets(target, shape3)
     w = _class_weights(weight, shape3[1], grad3.dtype)
     seed2 = np.ascontiguousarray(np.broadcast_to(seed, np.shape(target)),
