@@ -23,11 +23,21 @@ innermost, so they read memory front to back.
 Layer norm has its own pair of row kernels (``layer_norm_rows``): its weight and bias are
 per *column* (D,), not per group, so folding them into the loops (and accumulating their
 gradients column by column) saves four more full-array passes; its backward recomputes
-x_hat from x and the row's (mean, inv_std) instead of storing it, as PyTorch does.
+x_hat from x and the row's (mean, inv_std) instead of storing it, as PyTorch does. Its
+row sums run in the data's precision (float32 lanes, as PyTorch's), twice the SIMD lanes
+of float64 sums. Batch norm folds the normalisation and its affine map into
+``y = x * alpha[g] + beta[g]`` (``scale_shift``, PyTorch's formula) and its backward
+recomputes x_hat from x (``normalize_backward_from_x``): one array written, not three.
+
+Threads: the groups (batch norm's channels, group norm's blocks) and layer norm's rows are
+independent, so above ``PARALLEL_MIN_ELEMENTS`` each kernel runs on contiguous ranges of
+them, one per thread of the pool in ``fast_conv/threads.py`` (nogil kernels); layer norm's
+column sums get one buffer per thread, added at the end.
 
 The NumPy versions of the same formulas made eight to eleven full-array passes, each
 allocating a temporary; these make two or three. ``fastmath={"reassoc"}`` lets LLVM reorder
-the sums so that they run as SIMD adds (float64 accumulators, so the order hardly matters). ndarrays in, ndarrays out; the Python
+the sums so that they run as SIMD adds (in the group kernels with float64 accumulators, so
+the order hardly matters). ndarrays in, ndarrays out; the Python
 wrappers validate shapes and dtypes and make arrays contiguous before every jitted call
 (Numba does no bounds checks). Debug in plain Python with ``NUMBA_DISABLE_JIT=1``.
 """
