@@ -3,7 +3,7 @@
 
 The formulas (s = label smoothing, w the class weights, C classes, t = target[i]):
 
-    forward:   loss_i = valid_i * [ (1 - s) w[t] (-logp[i, t])  +  (s / C) sum_c w[c] (-logp[i, c]) ]
+    forward:   loss_i = valid_i * [ (1 - s) w[t] (-logp[i, t]) + (s / C) sum_c w[c] (-logp[i, c]) ]
     backward:  dlogp[i, c] = -valid_i * seed_i * [ (1 - s) w[t] [c == t]  +  (s / C) w[c] ]
 
 with valid_i = (t != ignore_index) and seed_i = dL/dloss_i. Written with NumPy these are a

@@ -496,7 +496,7 @@ class NLLLossFunction(Function):
                                                label_smoothing)          # (N, d1..)
         ctx.target, ctx.weight, ctx.ignore_index = target, weight, ignore_index
         ctx.reduction, ctx.label_smoothing = reduction, label_smoothing
-        ctx.lp_shape, ctx.lp_dtype = lp.shape, lp.dtype
+        ctx.lp_shape = lp.shape
         ctx.denominator = w_t.sum()
         return Tensor(_reduce(losses, reduction, ctx.denominator))
 
