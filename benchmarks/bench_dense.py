@@ -6,7 +6,7 @@
 
 Every case runs in float32, in this one process, with PyTorch limited to the threads Numba
 uses. A layer case times ``y = layer(x); y.backward(g)``; a loss case times
-``loss = F.cross_entropy(x, t); loss.backward()``; a training-step case times
+``loss = F.cross_entropy(x, t); loss.backward()`` (or ``F.nll_loss``); a training-step case times
 ``opt.zero_grad(); loss = F.cross_entropy(model(x), t); loss.backward(); opt.step()``
 (the step a learner writes in every lesson). Both libraries start from the same weights
 and the same data; the "max diff" column compares their outputs (or losses) on that input,
@@ -132,6 +132,25 @@ def _cross_entropy_case(n, classes):
     return build
 
 
+def _nll_loss_case(n, classes):
+    """nll_loss on given log-probabilities (a leaf), the second half of cross_entropy."""
+    def build(lib, _unused):
+        rng = np.random.default_rng(0)
+        logits = rng.standard_normal((n, classes))
+        logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        x = lib.tensor(logp.astype(np.float32)).requires_grad_(True)
+        t = lib.tensor(rng.integers(0, classes, n))
+
+        def step():
+            x.grad = None
+            lib.nn.functional.nll_loss(x, t).backward()
+
+        def check():
+            return _numpy(lib.nn.functional.nll_loss(x, t))
+        return step, check
+    return build
+
+
 def _train_step_case(make_model, shape, classes=10, lr=0.01):
     def build(lib, torch_model):
         rng = np.random.default_rng(0)
@@ -172,6 +191,7 @@ CASES = [
     ("Sigmoid (64,3072)", _layer_case(lambda lib: lib.nn.Sigmoid(), (64, 3072))),
     ("LayerNorm(512), x (64,128,512)",
      _layer_case(lambda lib: lib.nn.LayerNorm(512), (64, 128, 512))),
+    ("nll_loss (256,1000)", _nll_loss_case(256, 1000)),
     ("train step: notes' MyModel, x (32,1,12,12)", _train_step_case(my_model, (32, 1, 12, 12))),
     ("train step: LeNet + MaxPool2d, x (32,1,28,28)", _train_step_case(lenet, (32, 1, 28, 28))),
 ]

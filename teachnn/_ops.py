@@ -431,19 +431,24 @@ class Clamp(Function):
 class Relu(Function):
     """relu(x) = max(x, 0); gradient 1 where x > 0, else 0."""
     _backward_name = "ReluBackward0"
+    _fresh_grads = True      # backward returns new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x):
-        # np.maximum, not np.where(x > 0, x, 0): one fast pass, and NaN stays NaN as in PyTorch
-        # (a Numba kernel gained little and added compile time to a first cell: docs/performance.md)
-        out = Tensor(np.maximum(x._data, 0).astype(x._data.dtype, copy=False))
+        a = x._data
+        # one pass (teachnn/kernels/elementwise.py); other dtypes (integers) take NumPy's max
+        out = Tensor(elementwise.relu(a) if a.dtype.kind == "f"
+                     else np.maximum(a, 0).astype(a.dtype, copy=False))
         ctx.save_for_backward(out)               # the result, as torch saves it: in-place changes get caught
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (out,) = ctx.saved_tensors               # relu'(x) = 1 if x > 0 else 0
-        return grad_out._data * (out._data > 0)
+        g, y = grad_out._data, out._data
+        if y.dtype.kind == "f" and g.dtype == y.dtype:
+            return elementwise.relu_backward(g, y)
+        return g * (y > 0)
 
 
 def _stable_sigmoid(a):
@@ -461,6 +466,7 @@ def _stable_sigmoid(a):
 class Sigmoid(Function):
     """s = 1 / (1 + exp(-x)); ds/dx = s * (1 - s)."""
     _backward_name = "SigmoidBackward0"
+    _fresh_grads = True      # backward returns new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x):
@@ -497,6 +503,7 @@ class Softmax(Function):
     Backward (Jacobian-vector product): dx_i = y_i * (g_i - sum_j g_j y_j).
     """
     _backward_name = "SoftmaxBackward0"
+    _fresh_grads = True      # backward returns new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, dim, np_dtype):
@@ -520,6 +527,7 @@ class LogSoftmax(Function):
     Backward: dx_i = g_i - exp(y_i) * sum_j g_j.
     """
     _backward_name = "LogSoftmaxBackward0"
+    _fresh_grads = True      # backward returns new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, dim, np_dtype):

@@ -396,8 +396,9 @@ def test_layer_norm_row_kernels_match_numpy(rows, cols, affine, seed):
     ref_hat = (x64 - x64.mean(1, keepdims=True)) / np.sqrt(x64.var(1, keepdims=True) + 1e-5)
     ref_out = ref_hat * (1 if w is None else w) + (0 if b is None else b)
     assert out.dtype == np.float32 and mean.shape == inv_std.shape == (rows,)
-    np.testing.assert_allclose(mean, x64.mean(1), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(inv_std, 1 / np.sqrt(x64.var(1) + 1e-5), rtol=1e-12)
+    # the statistics are summed in the data's precision (float32 here), as PyTorch does
+    np.testing.assert_allclose(mean, x64.mean(1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(inv_std, 1 / np.sqrt(x64.var(1) + 1e-5), rtol=1e-5)
     np.testing.assert_allclose(out, ref_out, rtol=1e-5, atol=1e-5)
     g = rng.standard_normal((rows, cols)).astype(np.float32)
     grad, grad_w, grad_b = K.layer_norm_rows_backward(g, x, cols, mean, inv_std, w)

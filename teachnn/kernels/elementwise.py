@@ -1,4 +1,4 @@
-"""Numba kernels for GELU and sigmoid: one pass forward, one pass backward.
+"""Numba kernels for GELU, sigmoid and ReLU: one pass forward, one pass backward.
 
 Why kernels
 -----------
@@ -44,7 +44,7 @@ from numba.extending import intrinsic, overload
 
 from .._dtype import FLOAT_NUMPY_DTYPES
 
-__all__ = ["gelu", "gelu_backward", "sigmoid", "sigmoid_backward"]
+__all__ = ["gelu", "gelu_backward", "sigmoid", "sigmoid_backward", "relu", "relu_backward"]
 
 # ---------------------------------------------------------------------------------------
 # scalar building blocks (inlined into the loops)
@@ -193,6 +193,25 @@ def _sigmoid_backward(g, s, grad):
         grad[i] = g[i] * s[i] * (one - s[i])
 
 
+@njit(cache=True, error_model="numpy")
+def _relu_forward(x, out):
+    """out = x where x is not negative, else 0: NaN and -0.0 pass unchanged, as in PyTorch
+    (a compare and a select per element, in SIMD lanes)."""
+    zero = x.dtype.type(0.0)
+    for i in range(x.shape[0]):
+        v = x[i]
+        out[i] = zero if v < zero else v
+
+
+@njit(cache=True, error_model="numpy")
+def _relu_backward(g, y, grad):
+    """grad = g where the output y > 0 or is NaN (PyTorch's threshold_backward: 0 where
+    y <= 0), in one pass instead of a mask array and a product."""
+    zero = y.dtype.type(0.0)
+    for i in range(y.shape[0]):
+        grad[i] = zero if y[i] <= zero else g[i]
+
+
 # ---------------------------------------------------------------------------------------
 # Python wrappers: validate, make contiguous 1-d views, call, reshape back
 # ---------------------------------------------------------------------------------------
@@ -247,3 +266,13 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def sigmoid_backward(g: np.ndarray, s: np.ndarray) -> np.ndarray:
     """dL/dx of sigmoid from dL/dy ``g`` and the output ``s``: ``g * s * (1 - s)``."""
     return _backward(_sigmoid_backward, g, s, "sigmoid")
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """``max(x, 0)`` of every element (NaN stays NaN, -0.0 stays -0.0, as in PyTorch)."""
+    return _unary(_relu_forward, x, "ReLU")
+
+
+def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """dL/dx of ReLU from dL/dy ``g`` and the output ``y``: g where y > 0 (or NaN), else 0."""
+    return _backward(_relu_backward, g, y, "ReLU")

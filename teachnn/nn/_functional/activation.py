@@ -330,6 +330,7 @@ class GELUFunction(Function):
     recomputes Phi(x) from the saved x, as PyTorch does.
     """
     _backward_name = "GeluBackward0"
+    _fresh_grads = True      # backward returns new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, approximate):

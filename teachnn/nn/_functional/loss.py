@@ -19,6 +19,7 @@ import numpy as np
 
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
+from ...kernels import loss as loss_kernels
 from ...tensor import Tensor
 from .activation import log_softmax
 
@@ -484,43 +485,29 @@ class NLLLossFunction(Function):
         dloss_i/dlogp[i, c] = -valid * [ (1 - s) w[t] [c == t] + (s / C) w[c] ]
     """
     _backward_name = "NllLossBackward0"
+    _fresh_grads = True      # backward returns new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, logp, target, weight, ignore_index, reduction, label_smoothing):
-        class_dim = 1 if logp._data.ndim >= 2 else 0
-        lp = np.moveaxis(logp._data, class_dim, -1)      # (N, C, d1..) -> (N, d1.., C)
-        n_classes = lp.shape[-1]
-        w = np.ones(n_classes, dtype=lp.dtype) if weight is None else weight.astype(lp.dtype)
-
-        valid = target != ignore_index                   # (N, d1..)
-        t = np.where(valid, target, 0)                   # safe indices for the ignored spots
-        w_t = np.where(valid, w[t], 0)                   # (N, d1..) weight of each target
-        picked = np.take_along_axis(lp, t[..., None], axis=-1)[..., 0]     # logp[i, t_i]
-        losses = (1 - label_smoothing) * w_t * (-picked)
-        if label_smoothing > 0:
-            smooth = -(lp * w).sum(axis=-1)              # sum_c w[c] * (-logp[i, c])
-            losses = losses + (label_smoothing / n_classes) * np.where(valid, smooth, 0)
-
-        ctx.class_dim, ctx.t, ctx.valid, ctx.w, ctx.w_t = class_dim, t, valid, w, w_t
+        lp = logp._data                                  # (N, C, d1..) or (C,)
+        # one pass over the positions (teachnn/kernels/loss.py): each target's loss and
+        # weight w_t (0 where ignored)
+        losses, w_t = loss_kernels.nll_forward(lp, target, weight, ignore_index,
+                                               label_smoothing)          # (N, d1..)
+        ctx.target, ctx.weight, ctx.ignore_index = target, weight, ignore_index
         ctx.reduction, ctx.label_smoothing = reduction, label_smoothing
         ctx.lp_shape = lp.shape
         ctx.denominator = w_t.sum()
-        return Tensor(_reduce(np.asarray(losses, dtype=lp.dtype), reduction, ctx.denominator))
+        return Tensor(_reduce(losses, reduction, ctx.denominator))
 
     @staticmethod
     def backward(ctx, grad_out):
-        seed = _seed_gradient(grad_out._data, ctx.t.shape, ctx.reduction, ctx.denominator)
+        seed = _seed_gradient(grad_out._data, ctx.target.shape, ctx.reduction, ctx.denominator)
         # ignored positions get exactly 0 (even when every target is ignored and 'mean'
         # divided by 0: PyTorch's gradient is then 0, not nan)
-        seed = np.where(ctx.valid, seed, 0.0)
-        n_classes = ctx.lp_shape[-1]
-        s = ctx.label_smoothing
-        grad = np.zeros(ctx.lp_shape, dtype=grad_out._data.dtype)             # (N, d1.., C)
-        np.put_along_axis(grad, ctx.t[..., None],
-                          (-(1 - s) * ctx.w_t * seed)[..., None], axis=-1)
-        if s > 0:
-            grad = grad - (s / n_classes) * (seed[..., None] * ctx.w)
-        grad = np.moveaxis(grad, -1, ctx.class_dim)                          # back to (N, C, ..)
+        grad = loss_kernels.nll_backward(seed, ctx.target, ctx.weight, ctx.ignore_index,
+                                         ctx.label_smoothing, ctx.lp_shape,
+                                         grad_out._data.dtype)           # (N, C, d1..)
         return grad, None, None, None, None, None
 
 
@@ -565,10 +552,8 @@ def _expected_target_shape(input):
 
 
 def _check_class_range(target, n_classes, ignore_index):
-    t = target._data
-    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        value = int(t[bad].flat[0])
+    value = loss_kernels.first_bad_target(target._data, n_classes, ignore_index)
+    if value is not None:
         raise IndexError(
             f"Target {value} is out of bounds for {n_classes} classes: class indices must be "
             f"in [0, {n_classes - 1}] (or equal ignore_index={ignore_index}). Check that the "
@@ -611,8 +596,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     w = _optional_array(weight, name, "weight")
     _check_class_weight(w, n_classes)
     _check_class_range(target, n_classes, ignore_index)
-    return NLLLossFunction.apply(input, target._data.astype(np.int64), w, ignore_index,
-                                 reduction, 0.0)
+    return NLLLossFunction.apply(input, target._data.astype(np.int64), w,
+                                 ignore_index, reduction, 0.0)
 
 
 class SoftTargetCrossEntropyFunction(Function):
@@ -687,5 +672,5 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check_class_target(input, target, name)
     _check_class_range(target, n_classes, ignore_index)
     logp = log_softmax(input, class_dim)                         # (N, C, d1, ...)
-    return NLLLossFunction.apply(logp, target._data.astype(np.int64), w, ignore_index,
-                                 reduction, float(label_smoothing))
+    return NLLLossFunction.apply(logp, target._data.astype(np.int64), w,
+                                 ignore_index, reduction, float(label_smoothing))

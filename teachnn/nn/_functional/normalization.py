@@ -61,6 +61,7 @@ class BatchNormFunction(Function):
     training=False: x_hat = (x - running_mean) / sqrt(running_var + eps), a fixed affine map.
     """
     _backward_name = "NativeBatchNormBackward0"
+    _fresh_grads = True      # backward returns new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_stats, training, momentum, eps):
@@ -85,31 +86,38 @@ class BatchNormFunction(Function):
         else:
             mean, var = running_mean._data, running_var._data          # (C,), (C,)
         inv_std = 1.0 / np.sqrt(var.astype(np.float64) + eps)        # (C,)
-        x_hat = kernels.normalize(a, groups, mean, inv_std)          # (N, C, *)
-        out = _affine(x_hat, weight, bias, stat_shape)               # (N, C, *)
+        # normalisation and affine map in one multiply-add per element, as PyTorch does:
+        # y = x * alpha + beta, alpha = inv_std * weight, beta = bias - mean * alpha
+        alpha = inv_std if weight is None else inv_std * weight._data
+        beta = -mean * alpha if bias is None else bias._data - mean * alpha
+        out = kernels.scale_shift(a, groups, alpha, beta)            # (N, C, *)
+        ctx.save_for_backward(x)                    # backward recomputes x_hat from x
         ctx.axes, ctx.stat_shape, ctx.training = axes, stat_shape, training
-        ctx.groups, ctx.x_hat, ctx.inv_std = groups, x_hat, inv_std
+        ctx.groups, ctx.mean, ctx.inv_std = groups, np.array(mean, dtype=np.float64), inv_std
         ctx.has_weight, ctx.has_bias = weight is not None, bias is not None
         ctx.weight = None if weight is None else weight._data
-        return Tensor(np.asarray(out, dtype=a.dtype))
+        return Tensor(out)
 
     @staticmethod
     def backward(ctx, grad_out):
         g = grad_out._data                                            # (N, C, *)
+        (x,) = ctx.saved_tensors
         # dL/dx_hat = g * weight[c]: the weight is a per-channel factor, folded into scale
         scale = ctx.inv_std if ctx.weight is None else ctx.inv_std * ctx.weight     # (C,)
         grad_x = sum_g = sum_gx = None
         if ctx.needs_input_grad[0] and ctx.training:
             # mean and var depend on x: the full formula; the kernel also returns the
             # per-channel sums of g and g * x_hat, which are exactly dL/dbias and dL/dweight
-            grad_x, sum_g, sum_gx = kernels.normalize_backward(g, ctx.x_hat, ctx.groups, scale)
+            grad_x, sum_g, sum_gx = kernels.normalize_backward_from_x(
+                g, x._data, ctx.groups, ctx.mean, ctx.inv_std, scale)
         elif ctx.needs_input_grad[0]:
             # running stats are constants: a plain per-channel scaling
             grad_x = g * scale.astype(g.dtype).reshape(ctx.stat_shape)
         grad_w = grad_b = None
         if ctx.has_weight and ctx.needs_input_grad[1]:
             if sum_gx is None:                                       # no kernel call above
-                sum_gx = (g * ctx.x_hat).sum(axis=ctx.axes)          # (C,)
+                x_hat = kernels.normalize(x._data, ctx.groups, ctx.mean, ctx.inv_std)
+                sum_gx = (g * x_hat).sum(axis=ctx.axes)              # (C,)
             grad_w = sum_gx.astype(g.dtype)
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = (g.sum(axis=ctx.axes) if sum_g is None else sum_g).astype(g.dtype)
@@ -178,6 +186,7 @@ class LayerNormFunction(Function):
         dL/dweight = sum over the leading axes of g * x_hat,  dL/dbias = sum of g
     """
     _backward_name = "NativeLayerNormBackward0"
+    _fresh_grads = True      # backward returns new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, weight, bias, n_norm_dims, eps):
