@@ -189,11 +189,13 @@ def test_loose_arguments_are_refused_with_pytorchs_type(call):
 
 
 @requires_torch
-def test_changing_returned_indices_in_place_breaks_backward_as_in_pytorch():
+@pytest.mark.parametrize("n", [1, 2])
+def test_changing_returned_indices_in_place_breaks_backward_as_in_pytorch(n):
     for lib in (torch, teachnn):
-        x = lib.tensor(np.random.default_rng(1).standard_normal((1, 1, 4, 4)),
+        x = lib.tensor(np.random.default_rng(1).standard_normal((1, 1, 4, 4)[:n + 2]),
                        requires_grad=True)
-        out, idx = lib.nn.functional.max_pool2d(x, 2, return_indices=True)
+        pool = getattr(lib.nn.functional, f"max_pool{n}d")
+        out, idx = pool(x, 2, return_indices=True)
         idx.zero_()
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             out.sum().backward()

@@ -121,8 +121,12 @@ def _check_arg_types(n, who, groups, **tuples):
         except TypeError as err:
             raise TypeError(f"{who}(): {err}; write it as an int or a tuple of {n} ints") \
                 from None
-        except ValueError:
-            pass                                  # a wrong length: RuntimeError later
+        except ValueError:                        # a wrong length: RuntimeError later,
+            if any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                   for v in value):               # unless an entry is no int at all
+                raise TypeError(f"{who}(): {name} must be a tuple of ints, but got "
+                                f"{tuple(value)!r}; write it as an int or a tuple of {n} "
+                                "ints") from None
 
 
 def _check_groups(groups, who):
@@ -183,14 +187,31 @@ def _allocating(who, shape, fn, *args):
             "output_padding you gave: they set the output size") from None
 
 
-def _empty_result(input, weight, bias, out_shape, batched):
+class _EmptyConvolution(Function):
     """An empty output without running a kernel, as PyTorch does for an empty input (it
-    skips its kernels' own checks then: a zero dilation, a large output_padding); the
-    zero-weighted sums keep every argument in the graph, so their gradients are zeros."""
-    out = Tensor(np.zeros(out_shape, dtype=_native_dtype(input)))
-    links = input.sum() + weight.sum() + (0 if bias is None else bias.sum())
-    out = out + links * 0
-    return out if batched else out.squeeze(0)
+    skips its kernels' own checks then: a zero dilation, a large output_padding). The same
+    node as a real convolution; every gradient is zero (no output cell used any input)."""
+
+    _backward_name = "ConvolutionBackward0"
+    _optional_tensor_args = (2,)
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, out_shape):
+        ctx.arrays = (x._data, weight._data, None if bias is None else bias._data)
+        return Tensor(np.zeros(out_shape, dtype=_native_dtype(x)))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        grads = tuple(None if a is None else np.zeros(a.shape, dtype=a.dtype.newbyteorder("="))
+                      for a in ctx.arrays)
+        return grads + (None,)
+
+
+def _empty_result(input, weight, bias, out_shape, batched):
+    """The empty output of an empty input (see _EmptyConvolution); out_shape is batched."""
+    if batched:
+        return _EmptyConvolution.apply(input, weight, bias, out_shape)
+    return _EmptyConvolution.apply(input.unsqueeze(0), weight, bias, out_shape).squeeze(0)
 
 
 def _to3(values, fill):
@@ -211,6 +232,7 @@ class _Convolution(Function):
 
     _backward_name = "ConvolutionBackward0"
     _fresh_grads = True      # the kernels return new arrays (see Function._fresh_grads)
+    _optional_tensor_args = (2,)      # bias: (None, 0) in next_functions when absent
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups):
@@ -298,6 +320,12 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"actual input size. The (dilated) kernel must fit inside the padded input: use a "
             f"smaller kernel_size or dilation, more padding, or a larger input")
 
+    if any(pl != pr for pl, pr in pad_lr):
+        # padding='same' with an odd total: PyTorch pads the extra cell on the right with
+        # F.pad first (its graph shows that node) and convolves with symmetric padding
+        extra = tuple(v for pl, pr in reversed(pad_lr) for v in (0, pr - pl))
+        return _convolution(n, pad(input, extra), weight, bias, stride,
+                            tuple(pl for pl, _ in pad_lr), dilation, groups, who, layer)
     # A stride longer than the padded input gives the same single window as a stride of
     # (padded - span + 1): use that, so no kernel sizes a buffer by a huge stride.
     stride = tuple(min(s, L + pl + pr - (d * (k - 1) + 1) + 1) for s, L, (pl, pr), k, d
@@ -379,6 +407,7 @@ class _ConvolutionTranspose(Function):
 
     _backward_name = "ConvolutionBackward0"
     _fresh_grads = True      # the kernels return new arrays (see Function._fresh_grads)
+    _optional_tensor_args = (2,)      # bias: (None, 0) in next_functions when absent
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_spatial):
