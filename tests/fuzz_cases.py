@@ -13,6 +13,7 @@ NumPy/Numba/Python message rather than a teaching message).
 """
 from __future__ import annotations
 
+import math
 import random
 import re
 import sys
@@ -123,15 +124,22 @@ def _shape(d, n, channels=None, min_size=1, max_size=6):
     return tuple(shape)
 
 
+# integer dtypes a learner's tensor may have (PyTorch pools and convolves some of them)
+INT_DTYPES = (np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_)
+
+
 def _array(d, shape, rng):
-    kind = d.choice(["f64"] * 8 + ["f32", "big", "int", "noncontig"])
+    kind = d.choice(["f64"] * 8 + ["f32", "big", "int", "int", "noncontig"])
     a = rng.standard_normal(shape)
     if kind == "f32":
         return a.astype(np.float32)
     if kind == "big":
         return a.astype(">f8")
     if kind == "int":
-        return (a * 3).astype(np.int64)
+        dtype = d.choice(INT_DTYPES[:1] * 4 + INT_DTYPES[1:])
+        if dtype is np.bool_:
+            return a > 0
+        return (a * 40).astype(dtype)               # negatives too (uint8 wraps them)
     if kind == "noncontig":
         return np.asfortranarray(a)
     return a
@@ -159,6 +167,8 @@ def _conv_case(d, rng):
     w = rng.standard_normal(w_shape)
     if x.dtype == np.float32 and d.choice([True, True, False]):
         w = w.astype(np.float32)
+    elif x.dtype.kind in "iub" and d.choice([True, True, True, False]):
+        w = (w * 3).astype(x.dtype)                 # integer convolution: same dtype
     bias = d.choice([None, None, "ok", "wrong"])
     b = None
     if bias == "ok":
@@ -253,6 +263,13 @@ def _pool_case(d, rng):
         if family == "adaptive_max":
             kw["return_indices"] = d.choice([False, True])
         name = f"{family}_pool{n}d"
+        if d.choice([False, False, True]):
+            layer = ("AdaptiveMaxPool" if family == "adaptive_max" else "AdaptiveAvgPool") + \
+                f"{n}d"
+
+            def fn(lib, x):
+                return getattr(lib.nn, layer)(size, **kw)(x)
+            return f"nn.{layer}({size!r}, {kw})(x{x_shape}:{x.dtype})", fn, [x], [True]
 
         def fn(lib, x):
             return getattr(lib.nn.functional, name)(x, size, **kw)
@@ -333,11 +350,18 @@ def _run(lib, fn, arrays, grads, seed):
     try:
         out = fn(lib, *tensors)
         outs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+        if lib is torch and any(o.numel() == 0 and math.prod(s for s in o.shape if s) *
+                                o.element_size() >= 2 ** 63 for o in outs):
+            # an empty result NumPy cannot describe (shape product past its limit):
+            # teachnn's arrays cannot hold it, and refuses it as a failed allocation
+            raise RuntimeError("the result's shape is too large for a NumPy array")
         values = [np.array(o.detach().numpy() if lib is torch else o.detach()._data
                            if hasattr(o.detach(), "_data") else o.detach().data)
                   for o in outs]
         first = outs[0]
-        if first.requires_grad:
+        if first.requires_grad and first.numel() == 0:
+            first.sum().backward()              # (no random weights for an empty output)
+        elif first.requires_grad:
             r = np.random.default_rng(seed).standard_normal(tuple(first.shape))
             weight = (teachnn.tensor(r) if lib is teachnn else torch.tensor(r)).to(first.dtype)
             (first * weight).sum().backward()

@@ -23,6 +23,7 @@ from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
 from ... import kernels as _kernels
 from ...tensor import Tensor
+from .conv_int import int_conv, int_conv_transpose
 
 __all__ = [
     "conv1d",
@@ -80,8 +81,13 @@ def _native_dtype(t):
     return t._data.dtype.newbyteorder("=")
 
 
-def _check_float_pair(x, weight, who):
-    """Input and weight must be the same floating dtype (float32 or float64)."""
+def _check_float_pair(x, weight, who, n):
+    """Input and weight must have the same dtype: float32 or float64, or an integer dtype
+    (PyTorch convolves those too; which ones, _check_integer_conv decides later)."""
+    if _native_dtype(x) == _native_dtype(weight) and x._data.dtype.kind in "iub":
+        return
+    if x.ndim == n + 2 and x.shape[0] == 0:
+        return       # PyTorch returns an empty batch without comparing the dtypes
     for name, t in (("input", x), ("weight", weight)):
         if t._data.dtype.kind != "f" or t._data.dtype.itemsize not in (4, 8):
             raise RuntimeError(
@@ -92,6 +98,24 @@ def _check_float_pair(x, weight, who):
         raise RuntimeError(
             f"{who}(): input is {x._data.dtype} but weight is {weight._data.dtype}; they must "
             f"match. Use input.to(weight.dtype) or convert the layer with .double()/.float()")
+
+
+def _check_integer_conv(x, who, dilation, transposed):
+    """PyTorch's integer convolution loops (picked after every shape check): int8 ... int64
+    and uint8 for an ordinary convolution, int64 only with dilation or transposed; bool
+    never. Returns True for an integer input that runs (through conv_int.py)."""
+    dtype = _native_dtype(x)
+    if dtype.kind == "f":
+        return False
+    if dtype == np.int64 or (dtype.kind in "iu" and not transposed and
+                             all(d == 1 for d in dilation)):
+        return True
+    takes = "int64" if dtype.kind in "iu" else "int8 ... int64 and uint8"
+    reason = ("a transposed convolution" if transposed else
+              "a dilated convolution" if dtype.kind in "iu" else "a convolution")
+    raise NotImplementedError(
+        f'"{who}" not implemented for {dtype} tensors: {reason} takes float32, float64 or '
+        f"{takes} input (as in PyTorch); convert input and weight with .float()")
 
 
 def _int_tuple(value, n, name, who, minimum):
@@ -198,7 +222,10 @@ class _EmptyConvolution(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, out_shape):
         ctx.arrays = (x._data, weight._data, None if bias is None else bias._data)
-        return Tensor(np.zeros(out_shape, dtype=_native_dtype(x)))
+        # PyTorch's dtype for an empty batch whose input and weight differ (it compares
+        # them only when it computes something): the input's, if that is a float
+        dtype = _native_dtype(x) if x._data.dtype.kind == "f" else _native_dtype(weight)
+        return Tensor(np.zeros(out_shape, dtype=dtype))
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -278,7 +305,7 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"{who}() expects a {n + 2}-d weight [out_channels, in_channels/groups, "
             f"{'kernel' if n == 1 else 'kernel sizes...'}], but got weight of shape "
             f"{shape_str(weight.shape)}")
-    _check_float_pair(input, weight, who)
+    _check_float_pair(input, weight, who, n)
     groups = _check_groups(groups, who)
     stride = _int_tuple(stride, n, "stride", who, 1)
     empty_batch = batched and input.shape[0] == 0     # PyTorch skips the kernel's checks
@@ -335,6 +362,12 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
         out_shape = (x_shape[0], 0 if C == 0 else out_channels) + out_spatial
         return _allocating(who, out_shape, _empty_result, input, weight, bias, out_shape,
                            batched)
+    if _check_integer_conv(input, who, dilation, transposed=False):    # no gradient
+        x = input._data if batched else input._data[None]
+        out = int_conv(_native(x), _native(weight._data),
+                       None if bias is None else _native(bias._data), stride, pad_lr,
+                       dilation, groups)
+        return Tensor(out if batched else out[0])
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
@@ -458,7 +491,7 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
         raise RuntimeError(
             f"{who}() expects a {n + 2}-d weight [in_channels, out_channels/groups, kernel "
             f"sizes...], but got weight of shape {shape_str(weight.shape)}")
-    _check_float_pair(input, weight, who)
+    _check_float_pair(input, weight, who, n)
     groups = _check_groups(groups, who)
     if isinstance(padding, str):
         raise TypeError(f"{who}(): padding must be an int or a tuple of {n} ints, not the "
@@ -496,7 +529,8 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
     out_spatial = tuple(geometry.conv_transpose_output_size(L, k, s, p, d, op)
                         for L, k, s, p, d, op in zip(x_shape[2:], kernel, stride, padding,
                                                      dilation, output_padding))
-    if any(o < 1 for o in out_spatial):
+    # (an empty batch skips PyTorch's size check: only a negative size fails then)
+    if any(o < (0 if empty_batch else 1) for o in out_spatial):
         raise RuntimeError(
             f"Given input size per channel: ({' x '.join(map(str, x_shape[2:]))}). Calculated "
             f"output size per channel: ({' x '.join(map(str, out_spatial))}). Output size is "
@@ -505,6 +539,12 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
     if empty_batch:
         return _allocating(who, (0, out_channels) + out_spatial, _empty_result, input,
                            weight, bias, (0, out_channels) + out_spatial, True)
+    if _check_integer_conv(input, who, dilation, transposed=True):     # no gradient
+        x = input._data if batched else input._data[None]
+        out = int_conv_transpose(_native(x), _native(weight._data),
+                                 None if bias is None else _native(bias._data), stride,
+                                 padding, dilation, groups, out_spatial)
+        return Tensor(out if batched else out[0])
     args = (weight, bias, _to3(stride, 1), _to3(padding, 0), _to3(dilation, 1), groups,
             _to3(out_spatial, 1))
     out_shape = (x_shape[0], out_channels) + out_spatial

@@ -31,7 +31,7 @@ import numpy as np
 from ... import geometry
 from ..._errors import check_kwargs, shape_str
 from ..._dtype import FLOAT_NUMPY_DTYPES
-from ...autograd import Function
+from ...autograd import Function, is_grad_enabled
 from ... import kernels as _kernels
 from ...tensor import Tensor
 from .pooling_int import int_avg_pool, int_max_pool
@@ -414,8 +414,10 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
     _check_flag(return_indices, "return_indices", fname)
     parsed = _parse_window(fname, n, kernel_size, stride, padding, dilation)
     _check_input(input, n, fname)
-    kernel, stride, pad, dil = _check_window(fname, *parsed,
-                                             int32=n > 1 or bool(return_indices))
+    # PyTorch's plain max_pool1d keeps sizes in 64 bits; it takes the 32-bit path of the
+    # others when it needs indices (return_indices, or a gradient to compute)
+    with_indices = bool(return_indices) or (input.requires_grad and is_grad_enabled())
+    kernel, stride, pad, dil = _check_window(fname, *parsed, int32=n > 1 or with_indices)
     axes = _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
     # PyTorch's plain max_pool1d (no indices) has float loops only
     _check_dtype(input, fname, _INTEGERS if n > 1 or return_indices else ())
@@ -933,6 +935,10 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
         if count is not None and count != n:
             raise ValueError(f"{fname}: kernel_size must be an int or {n} ints (one per axis "
                              f"{_AXES[n]}), but got {kernel_size!r} ({count} values)")
+    if norm_type in (float("inf"), -float("inf")) and input._data.dtype.kind == "b":
+        # PyTorch takes |x| before anything else is checked, and bool has no abs()
+        raise NotImplementedError(f'"abs" not implemented for bool tensors: {fname} with '
+                                  "norm_type=inf pools |x|; convert the input with x.float()")
     _check_flag(ceil_mode, "ceil_mode", fname)
     _parse_window(fname, n, kernel_size, stride, 0)
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
