@@ -10,6 +10,8 @@ driver, which can run thousands of cases and print a table of mismatches.
 equal values and gradients) or a mismatch class: "type" (both raised, different types),
 "teachnn_refuses", "teachnn_accepts", "value", "grad", "raw" (teachnn's message is a raw
 NumPy/Numba/Python message rather than a teaching message).
+"ok_forward_only": equal values of a max pooling with a window wholly in the padding, whose
+backward is not run in PyTorch (it writes outside the gradient array there).
 """
 from __future__ import annotations
 
@@ -332,7 +334,7 @@ def draw_case(d, seed=0, family=None):
 # --------------------------------------------------------------------------------------
 # Running one case in both libraries
 # --------------------------------------------------------------------------------------
-def _run(lib, fn, arrays, grads, seed):
+def _run(lib, fn, arrays, grads, seed, backward=True):
     """Return ("error", exception) or ("ok", outputs, grads)."""
     tensors = []
     for a, g in zip(arrays, grads):
@@ -359,6 +361,8 @@ def _run(lib, fn, arrays, grads, seed):
                            if hasattr(o.detach(), "_data") else o.detach().data)
                   for o in outs]
         first = outs[0]
+        if not backward:
+            return ("ok", values, [])
         if first.requires_grad and first.numel() == 0:
             first.sum().backward()              # (no random weights for an empty output)
         elif first.requires_grad:
@@ -380,8 +384,15 @@ def _run(lib, fn, arrays, grads, seed):
 
 def run_case(description, fn, arrays, grads, seed=0):
     """Classify one case: ("ok", "") or (mismatch kind, detail)."""
-    t = _run(torch, fn, arrays, grads, seed)
     n = _run(teachnn, fn, arrays, grads, seed)
+    # A max-pooling window wholly in the padding (possible with dilation) gives -inf; PyTorch
+    # then returns an index past the input and its backward writes there, outside the
+    # gradient's memory (heap corruption, sometimes a crash): compare the forward only.
+    empty_window = "max_pool" in description and n[0] == "ok" and any(
+        v.dtype.kind == "f" and np.isneginf(v).any() for v in n[1])
+    t = _run(torch, fn, arrays, grads, seed, backward=not empty_window)
+    if empty_window and t[0] == "ok":
+        n = ("ok", n[1], [])
     if n[0] == "error":
         err = n[1]
         msg = f"{type(err).__name__}: {err}"
@@ -405,6 +416,8 @@ def run_case(description, fn, arrays, grads, seed=0):
             return "value", f"dtype {a.dtype} vs torch {b.dtype}"
         if not np.allclose(a, b, rtol=1e-4, atol=1e-5, equal_nan=True):
             return "value", f"max diff {np.nanmax(np.abs(a - b)) if a.size else 0}"
+    if empty_window:
+        return "ok_forward_only", "a window lies wholly in the padding: forward compared"
     for a, b in zip(ng, tg):
         if (a is None) != (b is None):
             return "grad", f"grad None: teachnn {a is None}, torch {b is None}"

@@ -2,14 +2,16 @@
 
 Hypothesis draws valid and invalid argument combinations (tests/fuzz_cases.py: shapes with
 empty axes, wrong ranks, float/str/bool/None/huge/negative hyper-parameters, big-endian,
-Fortran-ordered and integer arrays, nn modules as well as F functions) and each case runs in
-both libraries. teachnn must fail exactly where PyTorch fails, with PyTorch's exception
+Fortran-ordered arrays, int8/int16/int32/int64/uint8/bool tensors (PyTorch convolves and
+pools some of them), nn modules as well as F functions) and each case runs in both
+libraries. teachnn must fail exactly where PyTorch fails, with PyTorch's exception
 type and a message of its own (never a raw NumPy/Numba one), and give PyTorch's values and
 gradients where both succeed. The conftest profile derandomizes hypothesis: the same cases
 on every run. ``python -m tests.fuzz_cases 2000`` runs many more and prints a table.
 """
 from __future__ import annotations
 
+import re
 import tracemalloc
 
 import numpy as np
@@ -22,14 +24,16 @@ import teachnn.nn.functional as F
 from tests.fuzz_cases import HypothesisDraw, draw_case, run_case
 from tests.parity import requires_torch, torch
 
-# One documented difference: PyTorch also pools integer tensors; teachnn's pooling (like its
-# convolution) takes float32/float64 and says so.
-INTEGER_POOLING = "is implemented for float32 and float64 tensors"
-
 # PyTorch messages that are crashes of its internals rather than argument checks (an empty
 # kernel with an empty batch reaches an out-of-range select()): teachnn explains the
 # argument instead, with its own (standard) exception type.
 PYTORCH_INTERNAL = ("select(): index 0 out of range",)
+
+# PyTorch's plain max_pool1d (no indices, no gradient; lp_pool1d with norm inf uses it)
+# keeps kernel_size in 32 bits without a check: 2**40 becomes 0 and it pools garbage or
+# fails later on the dtype. teachnn refuses the size itself (RuntimeError: output too small).
+HUGE_KERNEL_1D = re.compile(r"^(F\.max_pool1d|F\.lp_pool1d|nn\.MaxPool1d|nn\.LPPool1d)\b.*"
+                            r"'kernel_size': (\d{10,})")
 
 
 def _check(family, data):
@@ -37,11 +41,13 @@ def _check(family, data):
     seed = d.integer(0, 2 ** 16)
     description, fn, arrays, grads = draw_case(d, seed=seed, family=family)
     kind, detail = run_case(description, fn, arrays, grads, seed=seed)
-    teachnn_said = detail.split(" | teachnn ")[-1]
-    if any(a.dtype.kind == "i" for a in arrays) and INTEGER_POOLING in teachnn_said and \
-            kind in ("teachnn_refuses", "type"):
-        return       # teachnn refuses the integer input before PyTorch's own later error
     if kind == "type" and any(m in detail.split(" | teachnn ")[0] for m in PYTORCH_INTERNAL):
+        return
+    if kind == "ok_forward_only":
+        return       # PyTorch's backward is memory-unsafe there (see fuzz_cases.run_case)
+    huge = HUGE_KERNEL_1D.match(description)
+    if huge and int(huge.group(2)) >= 2 ** 32 and kind in ("type", "teachnn_refuses") and \
+            "Output size is too small" in detail:
         return
     assert kind == "ok", f"{kind}: {description}\n{detail}"
 

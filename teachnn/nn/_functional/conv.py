@@ -84,8 +84,8 @@ def _native_dtype(t):
 def _check_float_pair(x, weight, who, n):
     """Input and weight must have the same dtype: float32 or float64, or an integer dtype
     (PyTorch convolves those too; which ones, _check_integer_conv decides later)."""
-    if _native_dtype(x) == _native_dtype(weight) and x._data.dtype.kind in "iub":
-        return
+    if x._data.dtype.kind in "iub":
+        return       # PyTorch picks the integer loop first, then compares (see below)
     if x.ndim == n + 2 and x.shape[0] == 0:
         return       # PyTorch returns an empty batch without comparing the dtypes
     for name, t in (("input", x), ("weight", weight)):
@@ -100,16 +100,24 @@ def _check_float_pair(x, weight, who, n):
             f"match. Use input.to(weight.dtype) or convert the layer with .double()/.float()")
 
 
-def _check_integer_conv(x, who, dilation, transposed):
-    """PyTorch's integer convolution loops (picked after every shape check): int8 ... int64
-    and uint8 for an ordinary convolution, int64 only with dilation or transposed; bool
-    never. Returns True for an integer input that runs (through conv_int.py)."""
+def _check_integer_conv(x, weight, who, dilation, transposed, out_shape):
+    """PyTorch's integer convolution loops (picked by the input's dtype after every shape
+    check): int8 ... int64 and uint8 for an ordinary convolution, int64 only with dilation
+    or transposed; bool never. Only then must the weight have the same dtype. Returns True
+    for an integer input that runs (through conv_int.py)."""
     dtype = _native_dtype(x)
     if dtype.kind == "f":
         return False
     if dtype == np.int64 or (dtype.kind in "iu" and not transposed and
                              all(d == 1 for d in dilation)):
+        if _native_dtype(weight) != dtype:
+            raise RuntimeError(
+                f"{who}(): input is {dtype} but weight is {weight._data.dtype}; they must "
+                f"match. Use weight.to(input.dtype), or convert both with .float()")
         return True
+    # PyTorch allocates the output before it looks for a loop: a size no memory holds
+    # fails first (RuntimeError, see _allocating)
+    _allocating(who, out_shape, np.empty, out_shape, dtype)
     takes = "int64" if dtype.kind in "iu" else "int8 ... int64 and uint8"
     reason = ("a transposed convolution" if transposed else
               "a dilated convolution" if dtype.kind in "iu" else "a convolution")
@@ -362,7 +370,8 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
         out_shape = (x_shape[0], 0 if C == 0 else out_channels) + out_spatial
         return _allocating(who, out_shape, _empty_result, input, weight, bias, out_shape,
                            batched)
-    if _check_integer_conv(input, who, dilation, transposed=False):    # no gradient
+    if _check_integer_conv(input, weight, who, dilation, False, (x_shape[0], out_channels) +
+                           out_spatial):    # no gradient
         x = input._data if batched else input._data[None]
         out = int_conv(_native(x), _native(weight._data),
                        None if bias is None else _native(bias._data), stride, pad_lr,
@@ -503,6 +512,11 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
     dilation = _int_tuple(dilation, n, "dilation", who, 0 if empty_batch else 1)
     padding = _int_tuple(padding, n, "padding", who, 0)
     output_padding = _int_tuple(output_padding, n, "output_padding", who, 0)
+    if not empty_batch and any(d > 2 ** 31 - 1 for d in dilation):
+        # PyTorch's transposed kernels keep dilation in a 32-bit int (2**40 becomes 0)
+        raise RuntimeError(f"{who}(): dilation={dilation} does not fit in a 32-bit int, which "
+                           "is what PyTorch's transposed convolution keeps it in; a dilation "
+                           "larger than the output is never useful")
     if not empty_batch and any(op >= s and op >= d
                                for op, s, d in zip(output_padding, stride, dilation)):
         raise RuntimeError(
@@ -539,7 +553,8 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
     if empty_batch:
         return _allocating(who, (0, out_channels) + out_spatial, _empty_result, input,
                            weight, bias, (0, out_channels) + out_spatial, True)
-    if _check_integer_conv(input, who, dilation, transposed=True):     # no gradient
+    if _check_integer_conv(input, weight, who, dilation, True, (x_shape[0], out_channels) +
+                           out_spatial):     # no gradient
         x = input._data if batched else input._data[None]
         out = int_conv_transpose(_native(x), _native(weight._data),
                                  None if bias is None else _native(bias._data), stride,

@@ -19,12 +19,13 @@ __all__ = ["int_max_pool", "int_avg_pool"]
 
 def _axis_cells(axis):
     """The cells of every window of one axis as an (O, K) table plus a mask of the real ones
-    (windows near an edge have fewer than K cells)."""
+    (windows near an edge have fewer than K cells; one wholly in the padding has none, and
+    its first tap ``lo`` is what its index reports, as in the float kernels)."""
     count = np.maximum(0, -(-(axis.hi - axis.lo) // axis.step))       # cells per window
     K = max(int(count.max()) if count.size else 0, 1)
     cells = axis.lo[:, None] + np.arange(K)[None, :] * axis.step     # (O, K)
     real = np.arange(K)[None, :] < count[:, None]                     # (O, K)
-    return np.where(real, cells, 0), real
+    return cells, real
 
 
 def _gather(x, axes):
@@ -40,7 +41,11 @@ def _gather(x, axes):
     w = cw[None, None, None, None, :, :]
     real = rd[:, :, None, None, None, None] & rh[None, None, :, :, None, None] & \
         rw[None, None, None, None, :, :]
-    values = x[:, d, h, w]                                 # (P, OD, KD, OH, KH, OW, KW)
+    # cells outside the input are read at 0 (and masked out): x has no cells there
+    inside = (np.where(rd, cd, 0)[:, :, None, None, None, None],
+              np.where(rh, ch, 0)[None, None, :, :, None, None],
+              np.where(rw, cw, 0)[None, None, None, None, :, :])
+    values = x[(slice(None),) + inside]                    # (P, OD, KD, OH, KH, OW, KW)
     flat = np.broadcast_to((d * H + h) * W + w, real.shape)
     order = (0, 2, 4, 1, 3, 5)                             # windows first, then its cells
     out_shape = (cd.shape[0], ch.shape[0], cw.shape[0], cd.shape[1] * ch.shape[1] * cw.shape[1])

@@ -1,8 +1,10 @@
-"""Integer pooling and the autograd graph of conv/pool, against PyTorch (issue 18).
+"""Integer convolution and pooling, and the autograd graph of conv/pool, against PyTorch
+(issue 18).
 
 PyTorch pools integer tensors: max pooling (2-d, 3-d, and 1-d with return_indices) takes
 every integer dtype, average pooling takes int64 and divides with C's integer division
-(toward zero); the other combinations raise NotImplementedError. teachnn must give the same
+(toward zero); it convolves int8 ... int64 and uint8 (dilated or transposed: int64 only);
+the other combinations raise NotImplementedError. teachnn must give the same
 values, dtypes and exception types, and its grad_fn graph must read like PyTorch's
 (node names and next_functions), also for empty inputs and 1-d pooling.
 """
@@ -68,6 +70,46 @@ def test_integer_pooling_matches_pytorch(name, dtype, batch):
             np.testing.assert_allclose(a, b, rtol=1e-6)
         else:
             np.testing.assert_array_equal(a, b)
+
+
+CONV_CALLS = {
+    "conv2d": lambda F, x, w, b: F.conv2d(x, w[:4], b[:4], stride=2, padding=1),
+    "conv2d_groups_same": lambda F, x, w, b: F.conv2d(x[:, :2], w[:4, :1], groups=2,
+                                                      padding="same"),
+    "conv2d_dilated": lambda F, x, w, b: F.conv2d(x, w[:4], dilation=2),
+    "conv1d_unbatched": lambda F, x, w, b: F.conv1d(x[0, :, 0], w[:4, :, 0], b[:4]),
+    "conv3d": lambda F, x, w, b: F.conv3d(x.unsqueeze(2), w[:4].unsqueeze(2), padding=1),
+    "conv_transpose2d": lambda F, x, w, b: F.conv_transpose2d(x, w[:3], b, stride=2,
+                                                              output_padding=1),
+    "conv_transpose1d_groups": lambda F, x, w, b: F.conv_transpose1d(
+        x[:, :2, 0], w[:2, :3, 0], groups=2, dilation=2),
+    "conv2d_empty_batch": lambda F, x, w, b: F.conv2d(x[:0], w[:4], b[:4]),
+    "conv2d_mixed_dtype": lambda F, x, w, b: F.conv2d(x, w[:4].double()),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", INT_DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", list(CONV_CALLS))
+def test_integer_convolution_matches_pytorch(name, dtype):
+    rng = np.random.default_rng(11)
+    arrays = [rng.integers(-40, 40, (2, 3, 5, 6)), rng.integers(-6, 6, (6, 3, 2, 3)),
+              rng.integers(-9, 9, 6)]
+    arrays = [(a > 0) if dtype is np.bool_ else a.astype(dtype) for a in arrays]
+    results = []
+    for lib in (torch, teachnn):
+        try:
+            out = CONV_CALLS[name](lib.nn.functional, *[lib.tensor(a) for a in arrays])
+            results.append(np.asarray(out.numpy() if lib is torch else out._data))
+        except Exception as err:  # noqa: BLE001 - the type is what is compared
+            results.append(type(err))
+    expected, got = results
+    if isinstance(expected, type):
+        assert got is expected
+        return
+    assert isinstance(got, np.ndarray), f"teachnn raised {got}"
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)   # int8 sums wrap around in both
 
 
 def test_integer_average_rounds_toward_zero_by_hand():
