@@ -100,7 +100,7 @@ def _check_float_pair(x, weight, who, n):
             f"match. Use input.to(weight.dtype) or convert the layer with .double()/.float()")
 
 
-def _check_integer_conv(x, weight, who, dilation, transposed, out_shape):
+def _check_integer_conv(x, weight, bias, who, dilation, transposed, out_shape):
     """PyTorch's integer convolution loops (picked by the input's dtype after every shape
     check): int8 ... int64 and uint8 for an ordinary convolution, int64 only with dilation
     or transposed; bool never. Only then must the weight have the same dtype. Returns True
@@ -110,10 +110,11 @@ def _check_integer_conv(x, weight, who, dilation, transposed, out_shape):
         return False
     if dtype == np.int64 or (dtype.kind in "iu" and not transposed and
                              all(d == 1 for d in dilation)):
-        if _native_dtype(weight) != dtype:
-            raise RuntimeError(
-                f"{who}(): input is {dtype} but weight is {weight._data.dtype}; they must "
-                f"match. Use weight.to(input.dtype), or convert both with .float()")
+        for name, t in (("weight", weight), ("bias", bias)):
+            if t is not None and _native_dtype(t) != dtype:
+                raise RuntimeError(
+                    f"{who}(): input is {dtype} but {name} is {t._data.dtype}; they must "
+                    f"match. Use {name}.to(input.dtype), or convert all with .float()")
         return True
     # PyTorch allocates the output before it looks for a loop: a size no memory holds
     # fails first (RuntimeError, see _allocating)
@@ -179,7 +180,7 @@ def _check_bias(bias, out_channels, weight, x, who):
             f"Given weight of size {shape_str(weight.shape)}, expected bias to be 1-dimensional "
             f"with {out_channels} elements (one per output channel), but got bias of size "
             f"{shape_str(bias.shape)} instead")
-    if _native_dtype(bias) != _native_dtype(x):
+    if _native_dtype(bias) != _native_dtype(x) and x._data.dtype.kind == "f":
         raise RuntimeError(f"{who}(): bias is {bias._data.dtype} but input is {x._data.dtype}; "
                            "they must match")
     return bias
@@ -370,7 +371,7 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
         out_shape = (x_shape[0], 0 if C == 0 else out_channels) + out_spatial
         return _allocating(who, out_shape, _empty_result, input, weight, bias, out_shape,
                            batched)
-    if _check_integer_conv(input, weight, who, dilation, False, (x_shape[0], out_channels) +
+    if _check_integer_conv(input, weight, bias, who, dilation, False, (x_shape[0], out_channels) +
                            out_spatial):    # no gradient
         x = input._data if batched else input._data[None]
         out = int_conv(_native(x), _native(weight._data),
@@ -553,7 +554,7 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
     if empty_batch:
         return _allocating(who, (0, out_channels) + out_spatial, _empty_result, input,
                            weight, bias, (0, out_channels) + out_spatial, True)
-    if _check_integer_conv(input, weight, who, dilation, True, (x_shape[0], out_channels) +
+    if _check_integer_conv(input, weight, bias, who, dilation, True, (x_shape[0], out_channels) +
                            out_spatial):     # no gradient
         x = input._data if batched else input._data[None]
         out = int_conv_transpose(_native(x), _native(weight._data),

@@ -518,6 +518,12 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 # --------------------------------------------------------------------------------------
 # Average pooling
 # --------------------------------------------------------------------------------------
+def _check_divisor(fname, divisor_override):
+    if divisor_override == 0:
+        raise RuntimeError(f"{fname}: divisor must be not zero (divisor_override=0 would "
+                           "divide every window sum by 0); use None for the default.")
+
+
 def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
     fname = f"avg_pool{n}d"
@@ -532,12 +538,12 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
                             "divisor replaces the window's cell count, a whole number")
         divisor_override = int(divisor_override)
     parsed = _parse_window(fname, n, kernel_size, stride, padding)
+    # PyTorch checks the divisor first in 2-d, after the input's rank in 3-d
+    if n == 2:
+        _check_divisor(fname, divisor_override)
     _check_input(input, n, fname)
+    _check_divisor(fname, divisor_override)
     kernel, stride, pad, dil = _check_window(fname, *parsed)
-    if divisor_override is not None:
-        if divisor_override == 0:
-            raise RuntimeError(f"{fname}: divisor must be not zero (divisor_override=0 would "
-                               "divide every window sum by 0); use None for the default.")
     spatial = input._data.shape[-n:]
     if n == 3 and any(L < k for L, k in zip(spatial, kernel)):
         # PyTorch's avg_pool3d (only the 3-d one) also refuses an input smaller than the
