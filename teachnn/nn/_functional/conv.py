@@ -114,7 +114,9 @@ def _check_integer_conv(x, weight, bias, who, dilation, transposed, out_shape):
             if t is not None and _native_dtype(t) != dtype:
                 raise RuntimeError(
                     f"{who}(): input is {dtype} but {name} is {t._data.dtype}; they must "
-                    f"match. Use {name}.to(input.dtype), or convert all with .float()")
+                    f"match. Use {name}.to(input.dtype), or convert the input with "
+                    "x.float() (images stored as integers should also be scaled, e.g. "
+                    "x.float() / 255)")
         return True
     # PyTorch allocates the output before it looks for a loop: a size no memory holds
     # fails first (RuntimeError, see _allocating)
