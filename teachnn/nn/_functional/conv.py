@@ -173,7 +173,7 @@ def _check_groups(groups, who):
     return int(groups)
 
 
-def _check_bias(bias, out_channels, weight, x, who):
+def _check_bias(bias, out_channels, weight, x, who, compare_dtype=True):
     if bias is None:
         return None
     _as_tensor_arg(bias, "bias", who)
@@ -182,7 +182,7 @@ def _check_bias(bias, out_channels, weight, x, who):
             f"Given weight of size {shape_str(weight.shape)}, expected bias to be 1-dimensional "
             f"with {out_channels} elements (one per output channel), but got bias of size "
             f"{shape_str(bias.shape)} instead")
-    if _native_dtype(bias) != _native_dtype(x) and x._data.dtype.kind == "f":
+    if compare_dtype and _native_dtype(bias) != _native_dtype(x) and x._data.dtype.kind == "f":
         raise RuntimeError(f"{who}(): bias is {bias._data.dtype} but input is {x._data.dtype}; "
                            "they must match")
     return bias
@@ -540,7 +540,8 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
         raise RuntimeError(f"{who}(): in_channels={in_channels} must be divisible by "
                            f"groups={groups}")
     out_channels = out_per_group * groups
-    _check_bias(bias, out_channels, weight, input, who)
+    # PyTorch compares the bias dtype of a transposed convolution only when it computes
+    _check_bias(bias, out_channels, weight, input, who, compare_dtype=not empty_batch)
     kernel = tuple(weight.shape[2:])
     _check_not_empty(x_shape, weight, groups, who)
     out_spatial = tuple(geometry.conv_transpose_output_size(L, k, s, p, d, op)
