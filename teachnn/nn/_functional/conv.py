@@ -739,6 +739,12 @@ def pad(input, pad, mode="constant", value=None):
                 f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor. "
                 f"Non-constant padding pads the last 1, 2 or 3 axes of a batched or "
                 f"unbatched input: padding size 2*k needs a {'{'}k+1, k+2{'}'}-d input")
+        if mode in ("reflect", "replicate") and input._data.dtype.kind == "b":
+            # PyTorch has no bool loop for these two modes (constant and circular copy)
+            raise NotImplementedError(
+                f'"{mode}" padding is not implemented for bool tensors (as in PyTorch); '
+                "pad x.to(teachnn.uint8) and compare the result with > 0, or use "
+                "mode='constant' or 'circular'")
     value = 0.0 if value is None else value
     maps = []
     for k in range(n_axes):
