@@ -189,3 +189,67 @@ def test_grad_fn_graph_matches_pytorch(name):
         expected = str(expected).replace("ConstantPadNdBackward0", "PAD")
         got = str(got).replace("PadBackward", "PAD")
     assert got == expected
+
+
+# --------------------------------------------------------------------------------------
+# Layers with several bad arguments fail where PyTorch fails (constructor or forward),
+# with PyTorch's type: the cases an earlier fuzz run found
+# --------------------------------------------------------------------------------------
+LAYER_CASES = [
+    ("ConvTranspose1d", (2, 1, 1), dict(stride=(3, 1), dilation=(2.0,),
+                                        output_padding="valid", bias=False), (2, 2, 4)),
+    ("ConvTranspose1d", (4, 4, (1,)), dict(stride=0, padding=1, dilation=(), groups=2,
+                                           output_padding=(0.0,)), (1, 4, 5)),
+    ("ConvTranspose3d", (2, 2, (2, 2, 3)), dict(stride=(3, 3), padding=1.0,
+                                                dilation=(1, 2, 2),
+                                                output_padding=(0, 1, 1, 0)), (0, 0, 6, 3, 4)),
+    ("Conv2d", (1, 1, (1, 2)), dict(stride=(1.0, 2.0), padding=2 ** 40, dilation=-1,
+                                    padding_mode="reflect"), (1, 3, 4)),
+    ("Conv3d", (3, 6, 0), dict(stride=[1], dilation=(1, 1, 2), groups=3,
+                               padding_mode="replicate"), (5, 4, 6)),
+    ("Conv2d", (4, 4, 0), dict(stride=(2, 1), padding=1, dilation="same", groups=2,
+                               bias=False), (2, 4, 1, 6)),
+    ("Conv2d", (2, 2, 3), dict(padding="same", stride="1"), (1, 2, 5, 5)),
+    ("Conv1d", (2, 2, 2.0), dict(), (1, 2, 5)),
+    ("Conv2d", (2, 2, -1), dict(), (1, 2, 5, 5)),
+    ("ConvTranspose2d", (2, 2, 3), dict(padding="same"), (1, 2, 5, 5)),
+]
+
+
+def _layer_outcome(lib, layer, args, kwargs, shape):
+    """Where the layer fails: ("init"/"forward", exception type), or ("ok", None)."""
+    try:
+        module = getattr(lib.nn, layer)(*args, **kwargs)
+    except Exception as err:  # noqa: BLE001 - the type is what is compared
+        return "init", type(err)
+    try:
+        module(lib.zeros(*shape))
+    except Exception as err:  # noqa: BLE001
+        return "forward", type(err)
+    return "ok", None
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
+@pytest.mark.parametrize("case", LAYER_CASES, ids=lambda c: f"{c[0]}{c[1]}")
+def test_layers_with_bad_arguments_fail_where_pytorch_fails(case):
+    assert _layer_outcome(teachnn, *case) == _layer_outcome(torch, *case)
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_pad_modes_on_bool_tensors(mode):
+    array = np.random.default_rng(2).standard_normal((2, 3, 4)) > 0
+    results = []
+    for lib in (torch, teachnn):
+        try:
+            out = lib.nn.functional.pad(lib.tensor(array), (1, 2), mode=mode)
+            results.append(np.asarray(out.numpy() if lib is torch else out._data))
+        except Exception as err:  # noqa: BLE001
+            results.append(type(err))
+    expected, got = results
+    if isinstance(expected, type):
+        assert got is expected
+    else:
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
