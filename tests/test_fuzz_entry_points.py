@@ -24,11 +24,6 @@ import teachnn.nn.functional as F
 from tests.fuzz_cases import HypothesisDraw, draw_case, run_case
 from tests.parity import requires_torch, torch
 
-# PyTorch messages that are crashes of its internals rather than argument checks (an empty
-# kernel with an empty batch reaches an out-of-range select()): teachnn explains the
-# argument instead, with its own (standard) exception type.
-PYTORCH_INTERNAL = ("select(): index 0 out of range",)
-
 # PyTorch's plain max_pool1d (no indices, no gradient; lp_pool1d with norm inf uses it)
 # keeps kernel_size in 32 bits without a check: 2**40 becomes 0 and it pools garbage or
 # fails later on the dtype. teachnn refuses the size itself (RuntimeError: output too small).
@@ -41,8 +36,6 @@ def _check(family, data):
     seed = d.integer(0, 2 ** 16)
     description, fn, arrays, grads = draw_case(d, seed=seed, family=family)
     kind, detail = run_case(description, fn, arrays, grads, seed=seed)
-    if kind == "type" and any(m in detail.split(" | teachnn ")[0] for m in PYTORCH_INTERNAL):
-        return
     if kind == "ok_forward_only":
         return       # PyTorch's backward is memory-unsafe there (see fuzz_cases.run_case)
     huge = HUGE_KERNEL_1D.match(description)

@@ -182,7 +182,8 @@ def _check_bias(bias, out_channels, weight, x, who, compare_dtype=True):
             f"Given weight of size {shape_str(weight.shape)}, expected bias to be 1-dimensional "
             f"with {out_channels} elements (one per output channel), but got bias of size "
             f"{shape_str(bias.shape)} instead")
-    if compare_dtype and _native_dtype(bias) != _native_dtype(x) and x._data.dtype.kind == "f":
+    # (PyTorch compares a bool input's bias only after finding no bool loop)
+    if compare_dtype and _native_dtype(bias) != _native_dtype(x) and x._data.dtype.kind != "b":
         raise RuntimeError(f"{who}(): bias is {bias._data.dtype} but input is {x._data.dtype}; "
                            "they must match")
     return bias
@@ -196,6 +197,11 @@ def _check_not_empty(x_shape, weight, groups, who, empty_channels=False):
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at "
                            f"dimension 0, but got weight of size {shape_str(weight.shape)} "
                            "instead")
+    if x_shape[0] == 0 and any(k < 1 for k in weight.shape[2:]):
+        # PyTorch's type here (an empty batch and an empty kernel reach an internal select)
+        raise IndexError(f"{who}(): the weight {shape_str(weight.shape)} has an empty kernel "
+                         "axis; a convolution needs at least one kernel cell per axis (and "
+                         f"the batch of the input {shape_str(x_shape)} is empty too)")
     no_channels = empty_channels and x_shape[1] == 0 and weight.shape[1] == 0
     if any(k < 1 for k in weight.shape[2:]) or (
             (weight.shape[1] == 0 or x_shape[1] == 0) and not no_channels):
