@@ -7,7 +7,13 @@ pools some of them), nn modules as well as F functions) and each case runs in bo
 libraries. teachnn must fail exactly where PyTorch fails, with PyTorch's exception
 type and a message of its own (never a raw NumPy/Numba one), and give PyTorch's values and
 gradients where both succeed. The conftest profile derandomizes hypothesis: the same cases
-on every run. ``python -m tests.fuzz_cases 2000`` runs many more and prints a table.
+on every run, under both kernel tiers. ``python -m tests.fuzz_cases 3000 SEED`` runs many
+more and prints a table.
+
+Accepted differences (PyTorch quirks listed in README's Known differences, each matched
+narrowly below): sizes PyTorch truncates to 32 bits unchecked (a kernel_size of 2**40 in
+the plain max_pool1d, a conv padding of 2**40), and the backward of a max-pooling window
+lying wholly in the padding (PyTorch writes outside the gradient; forward still compared).
 """
 from __future__ import annotations
 
@@ -29,6 +35,8 @@ from tests.parity import requires_torch, torch
 # fails later on the dtype. teachnn refuses the size itself (RuntimeError: output too small).
 HUGE_KERNEL_1D = re.compile(r"^(F\.max_pool1d|F\.lp_pool1d|nn\.MaxPool1d|nn\.LPPool1d)\b.*"
                             r"'kernel_size': (\d{10,})")
+# Likewise F.conv*d's padding (2**40 becomes 0 there): teachnn cannot allocate that result.
+HUGE_CONV_PADDING = re.compile(r"^(F\.conv\dd|nn\.Conv\dd)\b.*'padding': (\d{10,})")
 
 
 def _check(family, data):
@@ -41,6 +49,10 @@ def _check(family, data):
     huge = HUGE_KERNEL_1D.match(description)
     if huge and int(huge.group(2)) >= 2 ** 32 and kind in ("type", "teachnn_refuses") and \
             "Output size is too small" in detail:
+        return
+    huge = HUGE_CONV_PADDING.match(description)
+    if huge and int(huge.group(2)) >= 2 ** 32 and kind == "teachnn_refuses" and \
+            "cannot allocate a result" in detail:
         return
     assert kind == "ok", f"{kind}: {description}\n{detail}"
 
