@@ -110,7 +110,9 @@ def _check_integer_conv(x, weight, bias, who, dilation, transposed, out_shape):
         return False
     if dtype == np.int64 or (dtype.kind in "iu" and not transposed and
                              all(d == 1 for d in dilation)):
-        for name, t in (("weight", weight), ("bias", bias)):
+        # (an ordinary convolution's bias was compared earlier, or is added in the input's
+        # dtype; a transposed one's cannot be added to an integer result unless it matches)
+        for name, t in (("weight", weight), ("bias", bias if transposed else None)):
             if t is not None and _native_dtype(t) != dtype:
                 raise RuntimeError(
                     f"{who}(): input is {dtype} but {name} is {t._data.dtype}; they must "
@@ -284,7 +286,9 @@ class _Convolution(Function):
         # (N, C, D, H, W), native byte order (Numba compiles nothing else)
         x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
         w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
-        b = None if bias is None else np.ascontiguousarray(_native(bias._data))
+        # (a bias of another float dtype is added in the input's, as PyTorch does where it
+        # lets one through; its gradient goes back in the bias' own dtype)
+        b = None if bias is None else np.ascontiguousarray(bias._data, dtype=x5.dtype)
         ctx.kernels = _kernels.active             # the tier now; backward runs on it too
         out5 = ctx.kernels.conv.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups)
         ctx.save_for_backward(x, weight)
@@ -311,7 +315,8 @@ class _Convolution(Function):
         return gx, gw, gb, None, None, None, None
 
 
-def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who, layer):
+def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who, layer,
+                 compare_bias_dtype=None):
     """Validate every argument of an n-d convolution, then run it (shared by F and nn)."""
     _as_tensor_arg(input, "input", who)
     _as_tensor_arg(weight, "weight", who)
@@ -349,7 +354,11 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"input{shape_str(x_shape)} to have {in_per_group * groups} channels, but got {C} "
             f"channels instead. The channel axis is axis {1 if batched else 0} of the input; "
             f"make in_channels of the layer equal to it (or check the order of the axes)")
-    _check_bias(bias, out_channels, weight, input, who)
+    # PyTorch compares the bias dtype here only for numeric padding ('same'/'valid' take
+    # another path, which adds the bias in the input's dtype)
+    if compare_bias_dtype is None:
+        compare_bias_dtype = not isinstance(padding, str)
+    _check_bias(bias, out_channels, weight, input, who, compare_dtype=compare_bias_dtype)
     _check_not_empty(x_shape, weight, groups, who, empty_channels=True)
 
     spatial = x_shape[2:]
@@ -369,7 +378,8 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
         # F.pad first (its graph shows that node) and convolves with symmetric padding
         extra = tuple(v for pl, pr in reversed(pad_lr) for v in (0, pr - pl))
         return _convolution(n, pad(input, extra), weight, bias, stride,
-                            tuple(pl for pl, _ in pad_lr), dilation, groups, who, layer)
+                            tuple(pl for pl, _ in pad_lr), dilation, groups, who, layer,
+                            compare_bias_dtype=False)
     # A stride longer than the padded input gives the same single window as a stride of
     # (padded - span + 1): use that, so no kernel sizes a buffer by a huge stride.
     stride = tuple(min(s, L + pl + pr - (d * (k - 1) + 1) + 1) for s, L, (pl, pr), k, d
@@ -465,7 +475,9 @@ class _ConvolutionTranspose(Function):
         n = weight.ndim - 2
         x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
         w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
-        b = None if bias is None else np.ascontiguousarray(_native(bias._data))
+        # (a bias of another float dtype is added in the input's, as PyTorch does where it
+        # lets one through; its gradient goes back in the bias' own dtype)
+        b = None if bias is None else np.ascontiguousarray(bias._data, dtype=x5.dtype)
         ctx.kernels = _kernels.active             # the tier now; backward runs on it too
         out5 = ctx.kernels.conv.conv_transpose_forward(x5, w5, b, stride, padding, dilation,
                                                        groups, out_spatial)
@@ -546,8 +558,8 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
         raise RuntimeError(f"{who}(): in_channels={in_channels} must be divisible by "
                            f"groups={groups}")
     out_channels = out_per_group * groups
-    # PyTorch compares the bias dtype of a transposed convolution only when it computes
-    _check_bias(bias, out_channels, weight, input, who, compare_dtype=not empty_batch)
+    # PyTorch adds a transposed convolution's bias in the input's dtype without comparing
+    _check_bias(bias, out_channels, weight, input, who, compare_dtype=False)
     kernel = tuple(weight.shape[2:])
     _check_not_empty(x_shape, weight, groups, who)
     out_spatial = tuple(geometry.conv_transpose_output_size(L, k, s, p, d, op)

@@ -43,6 +43,8 @@ def int_conv(x, w, b, stride, pad_lr, dilation, groups):
         # (N, G, C/G, *S_out) x (G, O/G, C/G) -> (N, G, O/G, *S_out)
         out += np.einsum("ngc...,goc->ngo...", patch, wg[(slice(None),) * 3 + offset])
     out = out.reshape((N, O) + out_sizes)
+    if b is not None and b.dtype.kind == "f":    # (padding='same'/'valid' let one through)
+        return (out + b.reshape((1, O) + (1,) * n)).astype(x.dtype)
     if b is not None:
         out += b.astype(np.int64).reshape((1, O) + (1,) * n)
     return out.astype(x.dtype)
