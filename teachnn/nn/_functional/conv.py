@@ -184,8 +184,7 @@ def _check_bias(bias, out_channels, weight, x, who, compare_dtype=True):
             f"Given weight of size {shape_str(weight.shape)}, expected bias to be 1-dimensional "
             f"with {out_channels} elements (one per output channel), but got bias of size "
             f"{shape_str(bias.shape)} instead")
-    # (PyTorch compares a bool input's bias only after finding no bool loop)
-    if compare_dtype and _native_dtype(bias) != _native_dtype(x) and x._data.dtype.kind != "b":
+    if compare_dtype and _native_dtype(bias) != _native_dtype(x):
         raise RuntimeError(f"{who}(): bias is {bias._data.dtype} but input is {x._data.dtype}; "
                            "they must match")
     return bias
