@@ -282,6 +282,7 @@ def _pool_case(d, rng):
     padding = d.choice([0, 0, kernel // 2])
     out_size = d.choice([None, None, "default", "full", "bad", "zero"])
     modify = d.choice([False] * 5 + [True])
+    use_module = d.choice([False, False, True])
 
     def fn(lib, x):
         F_ = lib.nn.functional
@@ -301,8 +302,12 @@ def _pool_case(d, rng):
             size = [v + s + 1 for v in default]
         elif out_size == "zero":
             size = [0] * n
+        if use_module:
+            layer = getattr(lib.nn, f"MaxUnpool{n}d")(kernel, stride, padding)
+            return layer(pooled, idx, output_size=size)
         return getattr(F_, f"max_unpool{n}d")(pooled, idx, kernel, stride, padding, size)
-    return (f"F.max_unpool{n}d(x{x_shape}:{x.dtype}, k={kernel}, s={stride}, p={padding}, "
+    name = f"nn.MaxUnpool{n}d" if use_module else f"F.max_unpool{n}d"
+    return (f"{name}(x{x_shape}:{x.dtype}, k={kernel}, s={stride}, p={padding}, "
             f"out={out_size}, modify={modify})"), fn, [x], [True]
 
 
