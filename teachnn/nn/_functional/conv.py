@@ -391,9 +391,10 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     if _check_integer_conv(input, weight, bias, who, dilation, False, (x_shape[0], out_channels) +
                            out_spatial):    # no gradient
         x = input._data if batched else input._data[None]
-        out = int_conv(_native(x), _native(weight._data),
-                       None if bias is None else _native(bias._data), stride, pad_lr,
-                       dilation, groups)
+        out = _allocating(who, (x.shape[0], out_channels) + out_spatial, int_conv,
+                          _native(x), _native(weight._data),
+                          None if bias is None else _native(bias._data), stride, pad_lr,
+                          dilation, groups)
         return Tensor(out if batched else out[0])
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
@@ -577,9 +578,10 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
     if _check_integer_conv(input, weight, bias, who, dilation, True, (x_shape[0], out_channels) +
                            out_spatial):     # no gradient
         x = input._data if batched else input._data[None]
-        out = int_conv_transpose(_native(x), _native(weight._data),
-                                 None if bias is None else _native(bias._data), stride,
-                                 padding, dilation, groups, out_spatial)
+        out = _allocating(who, (x.shape[0], out_channels) + out_spatial, int_conv_transpose,
+                          _native(x), _native(weight._data),
+                          None if bias is None else _native(bias._data), stride, padding,
+                          dilation, groups, out_spatial)
         return Tensor(out if batched else out[0])
     args = (weight, bias, _to3(stride, 1), _to3(padding, 0), _to3(dilation, 1), groups,
             _to3(out_spatial, 1))

@@ -124,6 +124,17 @@ _INTEGERS = tuple(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, n
 _INT64 = (np.dtype(np.int64),)
 
 
+def _int_pooling(fname, pool, *args):
+    """Run an integer pooling of pooling_int.py; an allocation failure is PyTorch's
+    RuntimeError with a message."""
+    try:
+        return pool(*args)
+    except MemoryError:
+        raise RuntimeError(f"{fname}: not enough memory to pool this integer tensor (teachnn "
+                           "gathers every window's cells at once); pool a smaller input, or "
+                           "convert it with x.float()") from None
+
+
 def _check_dtype(input, fname: str, integers=(), empty_ok=False, out_numel=None) -> None:
     """The input's dtype, checked last (PyTorch's kernels pick their loop by dtype after
     every shape check): float32/float64, or one of ``integers``.
@@ -422,7 +433,7 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
     # PyTorch's plain max_pool1d (no indices) has float loops only
     _check_dtype(input, fname, _INTEGERS if n > 1 or return_indices else ())
     if input._data.dtype.kind in "iu":        # no gradient: NumPy, no autograd node
-        out, indices = int_max_pool(_to_planes(input._data, n), axes)
+        out, indices = _int_pooling(fname, int_max_pool, _to_planes(input._data, n), axes)
         lead = input._data.shape[:-n]
         out, indices = Tensor(_from_planes(out, lead, n)), Tensor(_from_planes(indices, lead, n))
     else:
@@ -556,8 +567,8 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
     axes = _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
     _check_dtype(input, fname, _INT64)
     if input._data.dtype.kind == "i":         # no gradient: NumPy, no autograd node
-        out = int_avg_pool(_to_planes(input._data, n), axes, bool(count_include_pad),
-                           divisor_override)
+        out = _int_pooling(fname, int_avg_pool, _to_planes(input._data, n), axes,
+                           bool(count_include_pad), divisor_override)
         return Tensor(_from_planes(out, input._data.shape[:-n], n))
     return _as_2d(_AVG_POOL, n, input, axes, bool(count_include_pad), divisor_override)
 
