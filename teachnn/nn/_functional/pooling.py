@@ -77,16 +77,21 @@ def _check_flag(value, name: str, fname: str) -> bool:
     return bool(value)
 
 
-def _check_input(input, n: int, fname: str, empty_channels: bool = False) -> None:
+def _check_input(input, n: int, fname: str, empty_channels: bool = False,
+                 channels_first: bool | None = None) -> None:
     """``input`` must be a float Tensor of shape (C, *spatial) or (N, C, *spatial).
 
     ``empty_channels``: the operation accepts zero channels too (PyTorch's adaptive average
-    pooling returns an empty result for them)."""
+    pooling returns an empty result for them). ``channels_first``: it reads the channel axis
+    (dim -3) before the rank is checked, as PyTorch's 2-d average pooling does (default:
+    avg_pool2d and lp_pool2d)."""
     _check_tensor(input, fname)
     spatial = _AXES[n][1:-1]
     ndim = input._data.ndim
     if ndim not in (n + 1, n + 2):
-        if ndim < n + 1 and fname in ("avg_pool2d", "lp_pool2d"):
+        if channels_first is None:
+            channels_first = fname in ("avg_pool2d", "lp_pool2d")
+        if ndim < n + 1 and channels_first:
             # PyTorch's 2-d average pooling reads the channel axis (dim -3) first
             raise IndexError(
                 f"{fname}() expected a 3D (unbatched) or 4D (batch mode) tensor for input: "
@@ -959,7 +964,9 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
     _check_flag(ceil_mode, "ceil_mode", fname)
     _parse_window(fname, n, kernel_size, stride, 0)
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
-    _check_input(input, n, fname)
+    # (with norm_type=inf PyTorch max-pools |x|: the max pooling rank check applies)
+    _check_input(input, n, fname,
+                 channels_first=False if norm_type in (float("inf"), -float("inf")) else None)
     max_pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[n]
     avg_pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[n]
     if norm_type == float("inf"):
