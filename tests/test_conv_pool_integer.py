@@ -213,6 +213,13 @@ LAYER_CASES = [
     ("Conv1d", (2, 2, 2.0), dict(), (1, 2, 5)),
     ("Conv2d", (2, 2, -1), dict(), (1, 2, 5, 5)),
     ("ConvTranspose2d", (2, 2, 3), dict(padding="same"), (1, 2, 5, 5)),
+    ("Conv2d", (0, 2, 3), dict(), (1, 0, 5, 5)),
+    ("Conv2d", (-1, 2, 3), dict(), (1, 2, 5, 5)),
+    ("Conv2d", (True, 2, 3), dict(), (1, 1, 5, 5)),
+    ("Conv2d", (2, True, 3), dict(bias=False), (1, 2, 5, 5)),
+    ("ConvTranspose2d", (2, True, 3), dict(bias=False), (1, 2, 5, 5)),
+    ("ConvTranspose2d", (2, True, 3), dict(), (1, 2, 5, 5)),
+    ("Conv1d", (2.0, 2, 3), dict(groups=0), (1, 2, 5)),
 ]
 
 

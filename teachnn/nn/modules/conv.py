@@ -36,9 +36,19 @@ def _check_device(device):
                            "requested. Leave the device out or use device='cpu'.")
 
 
-def _positive_int(value, name, layer):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise TypeError(f"{layer}(): {name} must be a positive int, but got {value!r}")
+def _is_number(value):
+    return isinstance(value, (int, float, np.integer, np.floating))
+
+
+def _channel_count(value, name, layer):
+    """in_channels / out_channels as the weight's shape needs them (PyTorch's checks when it
+    makes the weight): a whole number, not negative; 0 makes an empty weight."""
+    if not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}(): {name} must be an int, but got {value!r}; it is a "
+                        "number of channels (the weight's shape holds it)")
+    if value < 0:
+        raise RuntimeError(f"{layer}(): {name} must not be negative, but got {value}; the "
+                           "weight would need a negative size")
     return int(value)
 
 
@@ -62,8 +72,9 @@ class _ConvNd(Module):
         layer = type(self).__name__
         n = self._n
         _check_device(device)
-        in_channels = _positive_int(in_channels, "in_channels", layer)
-        out_channels = _positive_int(out_channels, "out_channels", layer)
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not _is_number(value):         # (PyTorch's groups checks would fail on it)
+                raise TypeError(f"{layer}(): {name} must be an int, but got {value!r}")
         # PyTorch's order: the ValueErrors of its constructor (groups, padding string,
         # padding_mode) come first; a wrong kernel_size fails when the weight is made; the
         # form and value of stride, padding, dilation and output_padding are only checked
@@ -98,6 +109,17 @@ class _ConvNd(Module):
         if not isinstance(groups, (int, np.integer)):
             raise TypeError(f"{layer}(): groups must be an int, but got {groups!r}; the "
                             "weight has in_channels/groups channels per filter, a whole number")
+        # a bool is an int to PyTorch where it is divided by groups, but not where it is a
+        # size of its own: the weight's first axis, and the bias
+        direct = ["in_channels" if self._transposed else "out_channels"]
+        if bias:
+            direct.append("out_channels")
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(value, (bool, np.bool_)) and name in direct:
+                raise TypeError(f"{layer}(): {name} must be an int, but got {value!r}; it is "
+                                "a number of channels (a size of the weight or the bias)")
+        in_channels = _channel_count(in_channels, "in_channels", layer)
+        out_channels = _channel_count(out_channels, "out_channels", layer)
         # the weight is made with kernel_size as given (PyTorch: torch.empty(shape)), so only
         # what no shape can hold fails here; a wrong length fails at forward
         if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) for k in kernel_size):
