@@ -220,7 +220,7 @@ def _allocating(who, shape, fn, *args):
     that was asked for (NumPy raises MemoryError or ValueError "array is too big")."""
     try:
         return fn(*args)
-    except (MemoryError, ValueError) as err:
+    except (MemoryError, ValueError, OverflowError) as err:
         if isinstance(err, ValueError) and "too big" not in str(err):
             raise
         raise RuntimeError(
@@ -376,7 +376,10 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
         # padding='same' with an odd total: PyTorch pads the extra cell on the right with
         # F.pad first (its graph shows that node) and convolves with symmetric padding
         extra = tuple(v for pl, pr in reversed(pad_lr) for v in (0, pr - pl))
-        return _convolution(n, pad(input, extra), weight, bias, stride,
+        padded_shape = tuple(input.shape[:-n]) + tuple(
+            L + pr - pl for L, (pl, pr) in zip(input.shape[-n:], pad_lr))
+        padded = _allocating(who, padded_shape, pad, input, extra)
+        return _convolution(n, padded, weight, bias, stride,
                             tuple(pl for pl, _ in pad_lr), dilation, groups, who, layer,
                             compare_bias_dtype=False)
     # A stride longer than the padded input gives the same single window as a stride of
@@ -530,7 +533,13 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
                         "output_padding + 1")
     stride = _int_tuple(stride, n, "stride", who, 1)
     empty_batch = batched and input.shape[0] == 0     # PyTorch skips the kernel's checks
-    dilation = _int_tuple(dilation, n, "dilation", who, 0 if empty_batch else 1)
+    dilation = _int_tuple(dilation, n, "dilation", who, 0)
+    if not empty_batch and any(d < 1 and k != 1 for d, k in zip(dilation, weight.shape[2:])):
+        raise RuntimeError(f"{who}(): non-positive dilation is not supported, but got "
+                           f"dilation={dilation}; every entry must be >= 1")
+    # (a dilation of 0 spreads nothing along an axis with a one-tap kernel: PyTorch takes it)
+    dilation = tuple(max(d, 1) if k == 1 and not empty_batch else d
+                     for d, k in zip(dilation, weight.shape[2:]))
     padding = _int_tuple(padding, n, "padding", who, 0)
     output_padding = _int_tuple(output_padding, n, "output_padding", who, 0)
     if not empty_batch and any(d > 2 ** 31 - 1 for d in dilation):
