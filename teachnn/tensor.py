@@ -456,6 +456,8 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
             x = self
             if self._data.dtype.kind in "iub" and isinstance(exponent, builtins.float):
                 x = self.to(_dtype.get_default_dtype())
+            elif self._data.dtype.kind == "b" and not isinstance(exponent, builtins.bool):
+                x = self.to(_dtype.int64)           # PyTorch: bool ** int is int64
             return teachnn._ops.PowScalar.apply(x, exponent)
         x, y = _binary_operands(self, exponent, "pow")
         return teachnn._ops.PowTensor.apply(x, y)

@@ -48,7 +48,7 @@ def _seed_every_generator():
 # tier runs (the whole suite under one tier).
 KERNEL_TIER_MODULES = {
     "test_conv", "test_conv_modules", "test_pool_parity", "test_pool_functional",
-    "test_pad", "test_notes_examples", "test_tutorial_compat",
+    "test_pad", "test_notes_examples", "test_tutorial_compat", "test_fuzz_entry_points",
 }
 
 

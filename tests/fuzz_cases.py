@@ -10,9 +10,12 @@ driver, which can run thousands of cases and print a table of mismatches.
 equal values and gradients) or a mismatch class: "type" (both raised, different types),
 "teachnn_refuses", "teachnn_accepts", "value", "grad", "raw" (teachnn's message is a raw
 NumPy/Numba/Python message rather than a teaching message).
+"ok_forward_only": equal values of a max pooling with a window wholly in the padding, whose
+backward is not run in PyTorch (it writes outside the gradient array there).
 """
 from __future__ import annotations
 
+import math
 import random
 import re
 import sys
@@ -123,15 +126,22 @@ def _shape(d, n, channels=None, min_size=1, max_size=6):
     return tuple(shape)
 
 
+# integer dtypes a learner's tensor may have (PyTorch pools and convolves some of them)
+INT_DTYPES = (np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_)
+
+
 def _array(d, shape, rng):
-    kind = d.choice(["f64"] * 8 + ["f32", "big", "int", "noncontig"])
+    kind = d.choice(["f64"] * 8 + ["f32", "big", "int", "int", "noncontig"])
     a = rng.standard_normal(shape)
     if kind == "f32":
         return a.astype(np.float32)
     if kind == "big":
         return a.astype(">f8")
     if kind == "int":
-        return (a * 3).astype(np.int64)
+        dtype = d.choice(INT_DTYPES[:1] * 4 + INT_DTYPES[1:])
+        if dtype is np.bool_:
+            return a > 0
+        return (a * 40).astype(dtype)               # negatives too (uint8 wraps them)
     if kind == "noncontig":
         return np.asfortranarray(a)
     return a
@@ -159,6 +169,8 @@ def _conv_case(d, rng):
     w = rng.standard_normal(w_shape)
     if x.dtype == np.float32 and d.choice([True, True, False]):
         w = w.astype(np.float32)
+    elif x.dtype.kind in "iub" and d.choice([True, True, True, False]):
+        w = (w * 3).astype(x.dtype)                 # integer convolution: same dtype
     bias = d.choice([None, None, "ok", "wrong"])
     b = None
     if bias == "ok":
@@ -253,6 +265,13 @@ def _pool_case(d, rng):
         if family == "adaptive_max":
             kw["return_indices"] = d.choice([False, True])
         name = f"{family}_pool{n}d"
+        if d.choice([False, False, True]):
+            layer = ("AdaptiveMaxPool" if family == "adaptive_max" else "AdaptiveAvgPool") + \
+                f"{n}d"
+
+            def fn(lib, x):
+                return getattr(lib.nn, layer)(size, **kw)(x)
+            return f"nn.{layer}({size!r}, {kw})(x{x_shape}:{x.dtype})", fn, [x], [True]
 
         def fn(lib, x):
             return getattr(lib.nn.functional, name)(x, size, **kw)
@@ -263,6 +282,7 @@ def _pool_case(d, rng):
     padding = d.choice([0, 0, kernel // 2])
     out_size = d.choice([None, None, "default", "full", "bad", "zero"])
     modify = d.choice([False] * 5 + [True])
+    use_module = d.choice([False, False, True])
 
     def fn(lib, x):
         F_ = lib.nn.functional
@@ -282,8 +302,12 @@ def _pool_case(d, rng):
             size = [v + s + 1 for v in default]
         elif out_size == "zero":
             size = [0] * n
+        if use_module:
+            layer = getattr(lib.nn, f"MaxUnpool{n}d")(kernel, stride, padding)
+            return layer(pooled, idx, output_size=size)
         return getattr(F_, f"max_unpool{n}d")(pooled, idx, kernel, stride, padding, size)
-    return (f"F.max_unpool{n}d(x{x_shape}:{x.dtype}, k={kernel}, s={stride}, p={padding}, "
+    name = f"nn.MaxUnpool{n}d" if use_module else f"F.max_unpool{n}d"
+    return (f"{name}(x{x_shape}:{x.dtype}, k={kernel}, s={stride}, p={padding}, "
             f"out={out_size}, modify={modify})"), fn, [x], [True]
 
 
@@ -315,7 +339,7 @@ def draw_case(d, seed=0, family=None):
 # --------------------------------------------------------------------------------------
 # Running one case in both libraries
 # --------------------------------------------------------------------------------------
-def _run(lib, fn, arrays, grads, seed):
+def _run(lib, fn, arrays, grads, seed, backward=True):
     """Return ("error", exception) or ("ok", outputs, grads)."""
     tensors = []
     for a, g in zip(arrays, grads):
@@ -333,11 +357,20 @@ def _run(lib, fn, arrays, grads, seed):
     try:
         out = fn(lib, *tensors)
         outs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+        if lib is torch and any(o.numel() == 0 and math.prod(s for s in o.shape if s) *
+                                o.element_size() >= 2 ** 63 for o in outs):
+            # an empty result NumPy cannot describe (shape product past its limit):
+            # teachnn's arrays cannot hold it, and refuses it as a failed allocation
+            raise RuntimeError("the result's shape is too large for a NumPy array")
         values = [np.array(o.detach().numpy() if lib is torch else o.detach()._data
                            if hasattr(o.detach(), "_data") else o.detach().data)
                   for o in outs]
         first = outs[0]
-        if first.requires_grad:
+        if not backward:
+            return ("ok", values, [])
+        if first.requires_grad and first.numel() == 0:
+            first.sum().backward()              # (no random weights for an empty output)
+        elif first.requires_grad:
             r = np.random.default_rng(seed).standard_normal(tuple(first.shape))
             weight = (teachnn.tensor(r) if lib is teachnn else torch.tensor(r)).to(first.dtype)
             (first * weight).sum().backward()
@@ -356,8 +389,15 @@ def _run(lib, fn, arrays, grads, seed):
 
 def run_case(description, fn, arrays, grads, seed=0):
     """Classify one case: ("ok", "") or (mismatch kind, detail)."""
-    t = _run(torch, fn, arrays, grads, seed)
     n = _run(teachnn, fn, arrays, grads, seed)
+    # A max-pooling window wholly in the padding (possible with dilation) gives -inf; PyTorch
+    # then returns an index past the input and its backward writes there, outside the
+    # gradient's memory (heap corruption, sometimes a crash): compare the forward only.
+    empty_window = re.search(r"max_pool|MaxPool", description) and n[0] == "ok" and any(
+        v.dtype.kind == "f" and np.isneginf(v).any() for v in n[1])
+    t = _run(torch, fn, arrays, grads, seed, backward=not empty_window)
+    if empty_window and t[0] == "ok":
+        n = ("ok", n[1], [])
     if n[0] == "error":
         err = n[1]
         msg = f"{type(err).__name__}: {err}"
@@ -381,6 +421,8 @@ def run_case(description, fn, arrays, grads, seed=0):
             return "value", f"dtype {a.dtype} vs torch {b.dtype}"
         if not np.allclose(a, b, rtol=1e-4, atol=1e-5, equal_nan=True):
             return "value", f"max diff {np.nanmax(np.abs(a - b)) if a.size else 0}"
+    if empty_window:
+        return "ok_forward_only", "a window lies wholly in the padding: forward compared"
     for a, b in zip(ng, tg):
         if (a is None) != (b is None):
             return "grad", f"grad None: teachnn {a is None}, torch {b is None}"

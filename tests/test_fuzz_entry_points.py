@@ -2,14 +2,22 @@
 
 Hypothesis draws valid and invalid argument combinations (tests/fuzz_cases.py: shapes with
 empty axes, wrong ranks, float/str/bool/None/huge/negative hyper-parameters, big-endian,
-Fortran-ordered and integer arrays, nn modules as well as F functions) and each case runs in
-both libraries. teachnn must fail exactly where PyTorch fails, with PyTorch's exception
+Fortran-ordered arrays, int8/int16/int32/int64/uint8/bool tensors (PyTorch convolves and
+pools some of them), nn modules as well as F functions) and each case runs in both
+libraries. teachnn must fail exactly where PyTorch fails, with PyTorch's exception
 type and a message of its own (never a raw NumPy/Numba one), and give PyTorch's values and
 gradients where both succeed. The conftest profile derandomizes hypothesis: the same cases
-on every run. ``python -m tests.fuzz_cases 2000`` runs many more and prints a table.
+on every run, under both kernel tiers. ``python -m tests.fuzz_cases 3000 SEED`` runs many
+more and prints a table.
+
+Accepted differences (PyTorch quirks listed in README's Known differences, each matched
+narrowly below): sizes PyTorch truncates to 32 bits unchecked (a kernel_size of 2**40 in
+the plain max_pool1d, a conv padding of 2**40), and the backward of a max-pooling window
+lying wholly in the padding (PyTorch writes outside the gradient; forward still compared).
 """
 from __future__ import annotations
 
+import re
 import tracemalloc
 
 import numpy as np
@@ -22,14 +30,13 @@ import teachnn.nn.functional as F
 from tests.fuzz_cases import HypothesisDraw, draw_case, run_case
 from tests.parity import requires_torch, torch
 
-# One documented difference: PyTorch also pools integer tensors; teachnn's pooling (like its
-# convolution) takes float32/float64 and says so.
-INTEGER_POOLING = "is implemented for float32 and float64 tensors"
-
-# PyTorch messages that are crashes of its internals rather than argument checks (an empty
-# kernel with an empty batch reaches an out-of-range select()): teachnn explains the
-# argument instead, with its own (standard) exception type.
-PYTORCH_INTERNAL = ("select(): index 0 out of range",)
+# PyTorch's plain max_pool1d (no indices, no gradient; lp_pool1d with norm inf uses it)
+# keeps kernel_size in 32 bits without a check: 2**40 becomes 0 and it pools garbage or
+# fails later on the dtype. teachnn refuses the size itself (RuntimeError: output too small).
+HUGE_KERNEL_1D = re.compile(r"^(F\.max_pool1d|F\.lp_pool1d|nn\.MaxPool1d|nn\.LPPool1d)\b.*"
+                            r"'kernel_size': (\d{10,})")
+# Likewise F.conv*d's padding (2**40 becomes 0 there): teachnn cannot allocate that result.
+HUGE_CONV_PADDING = re.compile(r"^(F\.conv\dd|nn\.Conv\dd)\b.*'padding': (\d{10,})")
 
 
 def _check(family, data):
@@ -37,11 +44,15 @@ def _check(family, data):
     seed = d.integer(0, 2 ** 16)
     description, fn, arrays, grads = draw_case(d, seed=seed, family=family)
     kind, detail = run_case(description, fn, arrays, grads, seed=seed)
-    teachnn_said = detail.split(" | teachnn ")[-1]
-    if any(a.dtype.kind == "i" for a in arrays) and INTEGER_POOLING in teachnn_said and \
-            kind in ("teachnn_refuses", "type"):
-        return       # teachnn refuses the integer input before PyTorch's own later error
-    if kind == "type" and any(m in detail.split(" | teachnn ")[0] for m in PYTORCH_INTERNAL):
+    if kind == "ok_forward_only":
+        return       # PyTorch's backward is memory-unsafe there (see fuzz_cases.run_case)
+    huge = HUGE_KERNEL_1D.match(description)
+    if huge and int(huge.group(2)) >= 2 ** 32 and kind in ("type", "teachnn_refuses") and \
+            "Output size is too small" in detail:
+        return
+    huge = HUGE_CONV_PADDING.match(description)
+    if huge and int(huge.group(2)) >= 2 ** 32 and kind == "teachnn_refuses" and \
+            "cannot allocate a result" in detail:
         return
     assert kind == "ok", f"{kind}: {description}\n{detail}"
 
@@ -192,11 +203,13 @@ def test_loose_arguments_are_refused_with_pytorchs_type(call):
 
 
 @requires_torch
-def test_changing_returned_indices_in_place_breaks_backward_as_in_pytorch():
+@pytest.mark.parametrize("n", [1, 2])
+def test_changing_returned_indices_in_place_breaks_backward_as_in_pytorch(n):
     for lib in (torch, teachnn):
-        x = lib.tensor(np.random.default_rng(1).standard_normal((1, 1, 4, 4)),
+        x = lib.tensor(np.random.default_rng(1).standard_normal((1, 1, 4, 4)[:n + 2]),
                        requires_grad=True)
-        out, idx = lib.nn.functional.max_pool2d(x, 2, return_indices=True)
+        pool = getattr(lib.nn.functional, f"max_pool{n}d")
+        out, idx = pool(x, 2, return_indices=True)
         idx.zero_()
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             out.sum().backward()

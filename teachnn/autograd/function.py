@@ -193,6 +193,7 @@ class BackwardNode(Node):
         positions = self._tensor_positions = []   # where each Tensor input sat in forward's args
         meta = self._input_meta = []              # (shape, numpy dtype) of each Tensor input
         Tensor = _Tensor
+        optional = function._optional_tensor_args
         for position, x in enumerate(inputs):
             if isinstance(x, Tensor):
                 edges.append((x.grad_fn, x._output_nr) if x.grad_fn is not None
@@ -200,6 +201,10 @@ class BackwardNode(Node):
                 positions.append(position)
                 array = x._data
                 meta.append((array.shape, array.dtype))
+            elif x is None and position in optional:   # an absent optional Tensor
+                edges.append((None, 0))
+                positions.append(position)
+                meta.append((None, None))
         self.next_functions = tuple(edges)
         self._n_inputs = len(inputs)
 
@@ -295,6 +300,9 @@ class Function(metaclass=_FunctionMeta):
     """
 
     _backward_name = "FunctionBackward"
+    # positions of Tensor-or-None arguments that get an edge even when None, as PyTorch's
+    # nodes list an absent optional input (conv's bias) as (None, 0) in next_functions
+    _optional_tensor_args = ()
     # True when backward returns only new arrays (each a different one, not kept anywhere
     # else): a leaf may then take its gradient as .grad without copying it. teachnn's own
     # functions set it where that holds; a user's Function keeps the safe default.

@@ -24,6 +24,7 @@ from ...autograd import Function
 from ... import kernels as _kernels
 from ...tensor import Tensor
 from . import padding_checks as _padding_checks
+from .conv_int import int_conv, int_conv_transpose
 
 __all__ = [
     "conv1d",
@@ -81,8 +82,13 @@ def _native_dtype(t):
     return t._data.dtype.newbyteorder("=")
 
 
-def _check_float_pair(x, weight, who):
-    """Input and weight must be the same floating dtype (float32 or float64)."""
+def _check_float_pair(x, weight, who, n):
+    """Input and weight must have the same dtype: float32 or float64, or an integer dtype
+    (PyTorch convolves those too; which ones, _check_integer_conv decides later)."""
+    if x._data.dtype.kind in "iub":
+        return       # PyTorch picks the integer loop first, then compares (see below)
+    if x.ndim == n + 2 and x.shape[0] == 0:
+        return       # PyTorch returns an empty batch without comparing the dtypes
     for name, t in (("input", x), ("weight", weight)):
         if t._data.dtype.kind != "f" or t._data.dtype.itemsize not in (4, 8):
             raise RuntimeError(
@@ -93,6 +99,37 @@ def _check_float_pair(x, weight, who):
         raise RuntimeError(
             f"{who}(): input is {x._data.dtype} but weight is {weight._data.dtype}; they must "
             f"match. Use input.to(weight.dtype) or convert the layer with .double()/.float()")
+
+
+def _check_integer_conv(x, weight, bias, who, dilation, transposed, out_shape):
+    """PyTorch's integer convolution loops (picked by the input's dtype after every shape
+    check): int8 ... int64 and uint8 for an ordinary convolution, int64 only with dilation
+    or transposed; bool never. Only then must the weight have the same dtype. Returns True
+    for an integer input that runs (through conv_int.py)."""
+    dtype = _native_dtype(x)
+    if dtype.kind == "f":
+        return False
+    if dtype == np.int64 or (dtype.kind in "iu" and not transposed and
+                             all(d == 1 for d in dilation)):
+        # (an ordinary convolution's bias was compared earlier, or is added in the input's
+        # dtype; a transposed one's cannot be added to an integer result unless it matches)
+        for name, t in (("weight", weight), ("bias", bias if transposed else None)):
+            if t is not None and _native_dtype(t) != dtype:
+                raise RuntimeError(
+                    f"{who}(): input is {dtype} but {name} is {t._data.dtype}; they must "
+                    f"match. Use {name}.to(input.dtype), or convert the input with "
+                    "x.float() (images stored as integers should also be scaled, e.g. "
+                    "x.float() / 255)")
+        return True
+    # PyTorch allocates the output before it looks for a loop: a size no memory holds
+    # fails first (RuntimeError, see _allocating)
+    _allocating(who, out_shape, np.empty, out_shape, dtype)
+    takes = "int64" if dtype.kind in "iu" else "int8 ... int64 and uint8"
+    reason = ("a transposed convolution" if transposed else
+              "a dilated convolution" if dtype.kind in "iu" else "a convolution")
+    raise NotImplementedError(
+        f'"{who}" not implemented for {dtype} tensors: {reason} takes float32, float64 or '
+        f"{takes} input (as in PyTorch); convert input and weight with .float()")
 
 
 def _int_tuple(value, n, name, who, minimum):
@@ -122,8 +159,12 @@ def _check_arg_types(n, who, groups, **tuples):
         except TypeError as err:
             raise TypeError(f"{who}(): {err}; write it as an int or a tuple of {n} ints") \
                 from None
-        except ValueError:
-            pass                                  # a wrong length: RuntimeError later
+        except ValueError:                        # a wrong length: RuntimeError later,
+            if any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                   for v in value):               # unless an entry is no int at all
+                raise TypeError(f"{who}(): {name} must be a tuple of ints, but got "
+                                f"{tuple(value)!r}; write it as an int or a tuple of {n} "
+                                "ints") from None
 
 
 def _check_groups(groups, who):
@@ -135,7 +176,7 @@ def _check_groups(groups, who):
     return int(groups)
 
 
-def _check_bias(bias, out_channels, weight, x, who):
+def _check_bias(bias, out_channels, weight, x, who, compare_dtype=True):
     if bias is None:
         return None
     _as_tensor_arg(bias, "bias", who)
@@ -144,7 +185,7 @@ def _check_bias(bias, out_channels, weight, x, who):
             f"Given weight of size {shape_str(weight.shape)}, expected bias to be 1-dimensional "
             f"with {out_channels} elements (one per output channel), but got bias of size "
             f"{shape_str(bias.shape)} instead")
-    if _native_dtype(bias) != _native_dtype(x):
+    if compare_dtype and _native_dtype(bias) != _native_dtype(x):
         raise RuntimeError(f"{who}(): bias is {bias._data.dtype} but input is {x._data.dtype}; "
                            "they must match")
     return bias
@@ -158,6 +199,11 @@ def _check_not_empty(x_shape, weight, groups, who, empty_channels=False):
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at "
                            f"dimension 0, but got weight of size {shape_str(weight.shape)} "
                            "instead")
+    if x_shape[0] == 0 and any(k < 1 for k in weight.shape[2:]):
+        # PyTorch's type here (an empty batch and an empty kernel reach an internal select)
+        raise IndexError(f"{who}(): the weight {shape_str(weight.shape)} has an empty kernel "
+                         "axis; a convolution needs at least one kernel cell per axis (and "
+                         f"the batch of the input {shape_str(x_shape)} is empty too)")
     no_channels = empty_channels and x_shape[1] == 0 and weight.shape[1] == 0
     if any(k < 1 for k in weight.shape[2:]) or (
             (weight.shape[1] == 0 or x_shape[1] == 0) and not no_channels):
@@ -175,7 +221,7 @@ def _allocating(who, shape, fn, *args):
     that was asked for (NumPy raises MemoryError or ValueError "array is too big")."""
     try:
         return fn(*args)
-    except (MemoryError, ValueError) as err:
+    except (MemoryError, ValueError, OverflowError) as err:
         if isinstance(err, ValueError) and "too big" not in str(err):
             raise
         raise RuntimeError(
@@ -184,14 +230,34 @@ def _allocating(who, shape, fn, *args):
             "output_padding you gave: they set the output size") from None
 
 
-def _empty_result(input, weight, bias, out_shape, batched):
+class _EmptyConvolution(Function):
     """An empty output without running a kernel, as PyTorch does for an empty input (it
-    skips its kernels' own checks then: a zero dilation, a large output_padding); the
-    zero-weighted sums keep every argument in the graph, so their gradients are zeros."""
-    out = Tensor(np.zeros(out_shape, dtype=_native_dtype(input)))
-    links = input.sum() + weight.sum() + (0 if bias is None else bias.sum())
-    out = out + links * 0
-    return out if batched else out.squeeze(0)
+    skips its kernels' own checks then: a zero dilation, a large output_padding). The same
+    node as a real convolution; every gradient is zero (no output cell used any input)."""
+
+    _backward_name = "ConvolutionBackward0"
+    _optional_tensor_args = (2,)
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, out_shape):
+        ctx.arrays = (x._data, weight._data, None if bias is None else bias._data)
+        # PyTorch's dtype for an empty batch whose input and weight differ (it compares
+        # them only when it computes something): the input's, if that is a float
+        dtype = _native_dtype(x) if x._data.dtype.kind == "f" else _native_dtype(weight)
+        return Tensor(np.zeros(out_shape, dtype=dtype))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        grads = tuple(None if a is None else np.zeros(a.shape, dtype=a.dtype.newbyteorder("="))
+                      for a in ctx.arrays)
+        return grads + (None,)
+
+
+def _empty_result(input, weight, bias, out_shape, batched):
+    """The empty output of an empty input (see _EmptyConvolution); out_shape is batched."""
+    if batched:
+        return _EmptyConvolution.apply(input, weight, bias, out_shape)
+    return _EmptyConvolution.apply(input.unsqueeze(0), weight, bias, out_shape).squeeze(0)
 
 
 def _to3(values, fill):
@@ -212,6 +278,7 @@ class _Convolution(Function):
 
     _backward_name = "ConvolutionBackward0"
     _fresh_grads = True      # the kernels return new arrays (see Function._fresh_grads)
+    _optional_tensor_args = (2,)      # bias: (None, 0) in next_functions when absent
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups):
@@ -219,7 +286,9 @@ class _Convolution(Function):
         # (N, C, D, H, W), native byte order (Numba compiles nothing else)
         x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
         w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
-        b = None if bias is None else np.ascontiguousarray(_native(bias._data))
+        # (a bias of another float dtype is added in the input's, as PyTorch does where it
+        # lets one through; its gradient goes back in the bias' own dtype)
+        b = None if bias is None else np.ascontiguousarray(bias._data, dtype=x5.dtype)
         ctx.kernels = _kernels.active             # the tier now; backward runs on it too
         out5 = ctx.kernels.conv.conv_forward(x5, w5, b, stride, pad_lr, dilation, groups)
         ctx.save_for_backward(x, weight)
@@ -246,7 +315,8 @@ class _Convolution(Function):
         return gx, gw, gb, None, None, None, None
 
 
-def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who, layer):
+def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who, layer,
+                 compare_bias_dtype=None):
     """Validate every argument of an n-d convolution, then run it (shared by F and nn)."""
     _as_tensor_arg(input, "input", who)
     _as_tensor_arg(weight, "weight", who)
@@ -257,7 +327,7 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"{who}() expects a {n + 2}-d weight [out_channels, in_channels/groups, "
             f"{'kernel' if n == 1 else 'kernel sizes...'}], but got weight of shape "
             f"{shape_str(weight.shape)}")
-    _check_float_pair(input, weight, who)
+    _check_float_pair(input, weight, who, n)
     groups = _check_groups(groups, who)
     stride = _int_tuple(stride, n, "stride", who, 1)
     empty_batch = batched and input.shape[0] == 0     # PyTorch skips the kernel's checks
@@ -284,7 +354,11 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"input{shape_str(x_shape)} to have {in_per_group * groups} channels, but got {C} "
             f"channels instead. The channel axis is axis {1 if batched else 0} of the input; "
             f"make in_channels of the layer equal to it (or check the order of the axes)")
-    _check_bias(bias, out_channels, weight, input, who)
+    # PyTorch compares the bias dtype here only for numeric padding ('same'/'valid' take
+    # another path, which adds the bias in the input's dtype)
+    if compare_bias_dtype is None:
+        compare_bias_dtype = not isinstance(padding, str)
+    _check_bias(bias, out_channels, weight, input, who, compare_dtype=compare_bias_dtype)
     _check_not_empty(x_shape, weight, groups, who, empty_channels=True)
 
     spatial = x_shape[2:]
@@ -299,6 +373,16 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
             f"actual input size. The (dilated) kernel must fit inside the padded input: use a "
             f"smaller kernel_size or dilation, more padding, or a larger input")
 
+    if any(pl != pr for pl, pr in pad_lr):
+        # padding='same' with an odd total: PyTorch pads the extra cell on the right with
+        # F.pad first (its graph shows that node) and convolves with symmetric padding
+        extra = tuple(v for pl, pr in reversed(pad_lr) for v in (0, pr - pl))
+        padded_shape = tuple(input.shape[:-n]) + tuple(
+            L + pr - pl for L, (pl, pr) in zip(input.shape[-n:], pad_lr))
+        padded = _allocating(who, padded_shape, pad, input, extra)
+        return _convolution(n, padded, weight, bias, stride,
+                            tuple(pl for pl, _ in pad_lr), dilation, groups, who, layer,
+                            compare_bias_dtype=False)
     # A stride longer than the padded input gives the same single window as a stride of
     # (padded - span + 1): use that, so no kernel sizes a buffer by a huge stride.
     stride = tuple(min(s, L + pl + pr - (d * (k - 1) + 1) + 1) for s, L, (pl, pr), k, d
@@ -308,6 +392,14 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
         out_shape = (x_shape[0], 0 if C == 0 else out_channels) + out_spatial
         return _allocating(who, out_shape, _empty_result, input, weight, bias, out_shape,
                            batched)
+    if _check_integer_conv(input, weight, bias, who, dilation, False, (x_shape[0], out_channels) +
+                           out_spatial):    # no gradient
+        x = input._data if batched else input._data[None]
+        out = _allocating(who, (x.shape[0], out_channels) + out_spatial, int_conv,
+                          _native(x), _native(weight._data),
+                          None if bias is None else _native(bias._data), stride, pad_lr,
+                          dilation, groups)
+        return Tensor(out if batched else out[0])
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
@@ -380,13 +472,16 @@ class _ConvolutionTranspose(Function):
 
     _backward_name = "ConvolutionBackward0"
     _fresh_grads = True      # the kernels return new arrays (see Function._fresh_grads)
+    _optional_tensor_args = (2,)      # bias: (None, 0) in next_functions when absent
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_spatial):
         n = weight.ndim - 2
         x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
         w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
-        b = None if bias is None else np.ascontiguousarray(_native(bias._data))
+        # (a bias of another float dtype is added in the input's, as PyTorch does where it
+        # lets one through; its gradient goes back in the bias' own dtype)
+        b = None if bias is None else np.ascontiguousarray(bias._data, dtype=x5.dtype)
         ctx.kernels = _kernels.active             # the tier now; backward runs on it too
         out5 = ctx.kernels.conv.conv_transpose_forward(x5, w5, b, stride, padding, dilation,
                                                        groups, out_spatial)
@@ -430,7 +525,7 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
         raise RuntimeError(
             f"{who}() expects a {n + 2}-d weight [in_channels, out_channels/groups, kernel "
             f"sizes...], but got weight of shape {shape_str(weight.shape)}")
-    _check_float_pair(input, weight, who)
+    _check_float_pair(input, weight, who, n)
     groups = _check_groups(groups, who)
     if isinstance(padding, str):
         raise TypeError(f"{who}(): padding must be an int or a tuple of {n} ints, not the "
@@ -439,9 +534,20 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
                         "output_padding + 1")
     stride = _int_tuple(stride, n, "stride", who, 1)
     empty_batch = batched and input.shape[0] == 0     # PyTorch skips the kernel's checks
-    dilation = _int_tuple(dilation, n, "dilation", who, 0 if empty_batch else 1)
+    dilation = _int_tuple(dilation, n, "dilation", who, 0)
+    if not empty_batch and any(d < 1 and k != 1 for d, k in zip(dilation, weight.shape[2:])):
+        raise RuntimeError(f"{who}(): non-positive dilation is not supported, but got "
+                           f"dilation={dilation}; every entry must be >= 1")
+    # (a dilation of 0 spreads nothing along an axis with a one-tap kernel: PyTorch takes it)
+    dilation = tuple(max(d, 1) if k == 1 and not empty_batch else d
+                     for d, k in zip(dilation, weight.shape[2:]))
     padding = _int_tuple(padding, n, "padding", who, 0)
     output_padding = _int_tuple(output_padding, n, "output_padding", who, 0)
+    if not empty_batch and any(d > 2 ** 31 - 1 for d in dilation):
+        # PyTorch's transposed kernels keep dilation in a 32-bit int (2**40 becomes 0)
+        raise RuntimeError(f"{who}(): dilation={dilation} does not fit in a 32-bit int, which "
+                           "is what PyTorch's transposed convolution keeps it in; a dilation "
+                           "larger than the output is never useful")
     if not empty_batch and any(op >= s and op >= d
                                for op, s, d in zip(output_padding, stride, dilation)):
         raise RuntimeError(
@@ -462,13 +568,15 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
         raise RuntimeError(f"{who}(): in_channels={in_channels} must be divisible by "
                            f"groups={groups}")
     out_channels = out_per_group * groups
-    _check_bias(bias, out_channels, weight, input, who)
+    # PyTorch adds a transposed convolution's bias in the input's dtype without comparing
+    _check_bias(bias, out_channels, weight, input, who, compare_dtype=False)
     kernel = tuple(weight.shape[2:])
     _check_not_empty(x_shape, weight, groups, who)
     out_spatial = tuple(geometry.conv_transpose_output_size(L, k, s, p, d, op)
                         for L, k, s, p, d, op in zip(x_shape[2:], kernel, stride, padding,
                                                      dilation, output_padding))
-    if any(o < 1 for o in out_spatial):
+    # (an empty batch skips PyTorch's size check: only a negative size fails then)
+    if any(o < (0 if empty_batch else 1) for o in out_spatial):
         raise RuntimeError(
             f"Given input size per channel: ({' x '.join(map(str, x_shape[2:]))}). Calculated "
             f"output size per channel: ({' x '.join(map(str, out_spatial))}). Output size is "
@@ -477,6 +585,14 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
     if empty_batch:
         return _allocating(who, (0, out_channels) + out_spatial, _empty_result, input,
                            weight, bias, (0, out_channels) + out_spatial, True)
+    if _check_integer_conv(input, weight, bias, who, dilation, True, (x_shape[0], out_channels) +
+                           out_spatial):     # no gradient
+        x = input._data if batched else input._data[None]
+        out = _allocating(who, (x.shape[0], out_channels) + out_spatial, int_conv_transpose,
+                          _native(x), _native(weight._data),
+                          None if bias is None else _native(bias._data), stride, padding,
+                          dilation, groups, out_spatial)
+        return Tensor(out if batched else out[0])
     args = (weight, bias, _to3(stride, 1), _to3(padding, 0), _to3(dilation, 1), groups,
             _to3(out_spatial, 1))
     out_shape = (x_shape[0], out_channels) + out_spatial
@@ -608,6 +724,16 @@ class _Pad(Function):
 
 
 @check_kwargs
+def _no_bool_loop(input, mode):
+    """PyTorch has no bool loop for reflect and replicate padding (constant and circular
+    only copy cells, so they take bool)."""
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError(
+            f'"{mode}" padding is not implemented for bool tensors (as in PyTorch); pad '
+            "x.to(teachnn.uint8) and compare the result with > 0, or use mode='constant' or "
+            "'circular'")
+
+
 def pad(input, pad, mode="constant", value=None):
     """Pad the last ``len(pad)//2`` axes, as ``torch.nn.functional.pad``.
 
@@ -652,6 +778,8 @@ def pad(input, pad, mode="constant", value=None):
                 f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor. "
                 f"Non-constant padding pads the last 1, 2 or 3 axes of a batched or "
                 f"unbatched input: padding size 2*k needs a {'{'}k+1, k+2{'}'}-d input")
+        if mode == "replicate":
+            _no_bool_loop(input, mode)
     value = 0.0 if value is None else value
     if mode in ("reflect", "replicate"):
         _padding_checks.check_edge_pad(input, pad, mode)
@@ -677,6 +805,8 @@ def pad(input, pad, mode="constant", value=None):
         padded_shape = input.shape[:axis] + (size + left + right,) + input.shape[axis + 1:]
         maps.append((axis, _allocating("pad", padded_shape, _pad_index, size, left, right,
                                        mode)))
+    if mode == "reflect":            # (PyTorch checks reflect's sizes before its dtype)
+        _no_bool_loop(input, mode)
     if input._data.dtype.kind not in "fc" and mode == "constant" and maps:
         value = np.asarray(value).astype(input._data.dtype)
     out_shape = list(input.shape)

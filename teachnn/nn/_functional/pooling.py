@@ -31,9 +31,10 @@ import numpy as np
 from ... import geometry
 from ..._errors import check_kwargs, shape_str
 from ..._dtype import FLOAT_NUMPY_DTYPES
-from ...autograd import Function
+from ...autograd import Function, is_grad_enabled
 from ... import kernels as _kernels
 from ...tensor import Tensor
+from .pooling_int import int_avg_pool, int_max_pool
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool3d",
@@ -76,16 +77,21 @@ def _check_flag(value, name: str, fname: str) -> bool:
     return bool(value)
 
 
-def _check_input(input, n: int, fname: str, empty_channels: bool = False) -> None:
+def _check_input(input, n: int, fname: str, empty_channels: bool = False,
+                 channels_first: bool | None = None) -> None:
     """``input`` must be a float Tensor of shape (C, *spatial) or (N, C, *spatial).
 
     ``empty_channels``: the operation accepts zero channels too (PyTorch's adaptive average
-    pooling returns an empty result for them)."""
+    pooling returns an empty result for them). ``channels_first``: it reads the channel axis
+    (dim -3) before the rank is checked, as PyTorch's 2-d average pooling does (default:
+    avg_pool2d and lp_pool2d)."""
     _check_tensor(input, fname)
     spatial = _AXES[n][1:-1]
     ndim = input._data.ndim
     if ndim not in (n + 1, n + 2):
-        if ndim < n + 1 and fname in ("avg_pool2d", "lp_pool2d"):
+        if channels_first is None:
+            channels_first = fname in ("avg_pool2d", "lp_pool2d")
+        if ndim < n + 1 and channels_first:
             # PyTorch's 2-d average pooling reads the channel axis (dim -3) first
             raise IndexError(
                 f"{fname}() expected a 3D (unbatched) or 4D (batch mode) tensor for input: "
@@ -104,13 +110,6 @@ def _check_input(input, n: int, fname: str, empty_channels: bool = False) -> Non
             f"{fname}() expected a {n + 1}D (unbatched) or {n + 2}D (batch mode) tensor for "
             f"input: [channels, {spatial}] or [batch, channels, {spatial}], but got a "
             f"{ndim}-d tensor of shape {shape_str(input.shape)}; {hint}.")
-    if input._data.dtype.newbyteorder("=") not in _FLOATS:
-        # PyTorch's type: NotImplementedError where it has no kernel for the dtype at all
-        none = fname.startswith("adaptive_max") or fname == "max_pool1d" or (
-            input._data.dtype.kind == "b" and fname[:3] in ("max", "avg"))
-        raise (NotImplementedError if none else RuntimeError)(
-            f"{fname}() is implemented for float32 and float64 tensors, but the input has "
-            f"dtype {input._data.dtype}; convert it with x.float() (or x.double()).")
     shape = input._data.shape
     # PyTorch lets adaptive pooling take an empty leading axis of an unbatched input, and
     # adaptive average pooling (1-d, 2-d) an empty channel axis too
@@ -123,6 +122,41 @@ def _check_input(input, n: int, fname: str, empty_channels: bool = False) -> Non
                 f"{fname}() expected input with non-zero size for non-batch dimensions, but "
                 f"input has shape {shape_str(shape)} with dimension {axis} being empty; only "
                 "the batch axis may be 0.")
+
+
+# the integer dtypes PyTorch's max pooling kernels take (bool is not one of them)
+_INTEGERS = tuple(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.uint8))
+_INT64 = (np.dtype(np.int64),)
+
+
+def _int_pooling(fname, pool, *args):
+    """Run an integer pooling of pooling_int.py; an allocation failure is PyTorch's
+    RuntimeError with a message."""
+    try:
+        return pool(*args)
+    except MemoryError:
+        raise RuntimeError(f"{fname}: not enough memory to pool this integer tensor (teachnn "
+                           "gathers every window's cells at once); pool a smaller input, or "
+                           "convert it with x.float()") from None
+
+
+def _check_dtype(input, fname: str, integers=(), empty_ok=False, out_numel=None) -> None:
+    """The input's dtype, checked last (PyTorch's kernels pick their loop by dtype after
+    every shape check): float32/float64, or one of ``integers``.
+
+    ``empty_ok``: an empty result needs no loop, so PyTorch returns it for any dtype."""
+    dtype = input._data.dtype.newbyteorder("=")
+    if dtype in _FLOATS or dtype in integers or (empty_ok and out_numel == 0):
+        return
+    if dtype.kind == "f" and fname != "avg_pool3d":
+        raise RuntimeError(
+            f"{fname}() is implemented for float32 and float64 tensors in teachnn, but the "
+            f"input has dtype {dtype}; convert it with x.float() (or x.double()).")
+    takes = ("float32, float64 and " + ", ".join(str(t) for t in integers)) if integers \
+        else "float32 and float64"
+    raise NotImplementedError(
+        f'"{fname}" not implemented for {dtype} tensors: it takes {takes} tensors (as in '
+        f"PyTorch); convert the input with x.float() (or x.double()).")
 
 
 def _tuple_arg(value, n: int, name: str, fname: str) -> tuple[int, ...]:
@@ -273,8 +307,8 @@ class _MaxPool(Function):
     def backward(ctx, grad_out, grad_indices):
         indices, = ctx.saved_tensors
         g = _to_planes(grad_out._data, ctx.n)                # (P, OD, OH, OW)
-        grad_in = ctx.kernels.pool.max_pool_backward(g, _to_planes(indices._data, ctx.n),
-                                                     ctx.spatial)  # (P, D, H, W)
+        idx = np.ascontiguousarray(indices._data).reshape(g.shape)   # (P, OD, OH, OW)
+        grad_in = ctx.kernels.pool.max_pool_backward(g, idx, ctx.spatial)  # (P, D, H, W)
         return grad_in.reshape(ctx.in_shape), None, None
 
 
@@ -310,7 +344,7 @@ class _MaxUnpool(Function):
     @staticmethod
     def forward(ctx, input, indices, out_spatial, n):
         x = _to_planes(input._data, n)                       # (P, ID, IH, IW)
-        idx = _to_planes(indices._data, n)
+        idx = _to_planes(indices, n)        # an array: PyTorch's node has no edge for it
         out3 = (1,) * (3 - n) + tuple(out_spatial)
         ctx.kernels = _kernels.active                        # backward runs on it too
         out = ctx.kernels.pool.max_unpool_forward(x, idx, out3)   # (P, D, H, W)
@@ -329,10 +363,29 @@ def _named(base, backward_name):
     return type(backward_name, (base,), {"_backward_name": backward_name})
 
 
-# PyTorch implements the 1-d versions through the 2-d ones (its grad_fn shows
-# SqueezeBackward1); we name the 1-d nodes after what they do.
-_MAX_POOL = {n: _named(_MaxPool, f"MaxPool{n}DWithIndicesBackward0") for n in (1, 2, 3)}
-_AVG_POOL = {n: _named(_AvgPool, f"AvgPool{n}DBackward0") for n in (1, 2, 3)}
+# PyTorch computes the 1-d versions as 2-d pooling of x.unsqueeze(-2) (max_unpool1d:
+# unsqueeze(-1)) and squeezes the result, so its graph shows SqueezeBackward1 above a 2-D
+# node: teachnn does the same (_as_2d below), so y.grad_fn reads the same in both.
+_MAX_POOL = {n: _named(_MaxPool, f"MaxPool{n}DWithIndicesBackward0") for n in (2, 3)}
+_AVG_POOL = {n: _named(_AvgPool, f"AvgPool{n}DBackward0") for n in (2, 3)}
+
+
+def _as_2d(function, n, input, axes, *args):
+    """``function.apply`` on the input, or for 1-d pooling on ``input.unsqueeze(-2)`` (a 2-d
+    input of height 1, whose window tables are the same) with the outputs squeezed back."""
+    if n > 1:
+        return function[n].apply(input, axes, n, *args)
+    out = function[2].apply(input.unsqueeze(-2), axes, 2, *args)
+    if not isinstance(out, tuple):
+        return out.squeeze(-2)
+    values, indices = (o.squeeze(-2) for o in out)
+    if values.grad_fn is not None:
+        # the learner holds the squeezed indices: backward must notice an in-place change
+        # to them (as PyTorch's shared version counter does), so the node watches those
+        out[0].grad_fn._ctx.save_for_backward(indices)
+    return values, indices
+
+
 def _check_adaptive_grad(kind, n, grad_out):
     """PyTorch's adaptive pooling backward refuses an empty output (other than an empty
     batch), so the same program fails at the same line here. (A 1x1 average is PyTorch's
@@ -362,11 +415,9 @@ class _AdaptiveMaxPool(_MaxPool):
         return _MaxPool.backward(ctx, grad_out, grad_indices)
 
 
-_ADAPTIVE_AVG = {n: _named(_AdaptiveAvgPool, f"AdaptiveAvgPool{n}DBackward0")
-                 for n in (1, 2, 3)}
-_ADAPTIVE_MAX = {n: _named(_AdaptiveMaxPool, f"AdaptiveMaxPool{n}DBackward0")
-                 for n in (1, 2, 3)}
-_MAX_UNPOOL = {n: _named(_MaxUnpool, f"MaxUnpool{n}DBackward0") for n in (1, 2, 3)}
+_ADAPTIVE_AVG = {n: _named(_AdaptiveAvgPool, f"AdaptiveAvgPool{n}DBackward0") for n in (2, 3)}
+_ADAPTIVE_MAX = {n: _named(_AdaptiveMaxPool, f"AdaptiveMaxPool{n}DBackward0") for n in (2, 3)}
+_MAX_UNPOOL = {n: _named(_MaxUnpool, f"MaxUnpool{n}DBackward0") for n in (2, 3)}
 
 
 # --------------------------------------------------------------------------------------
@@ -379,10 +430,19 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
     _check_flag(return_indices, "return_indices", fname)
     parsed = _parse_window(fname, n, kernel_size, stride, padding, dilation)
     _check_input(input, n, fname)
-    kernel, stride, pad, dil = _check_window(fname, *parsed,
-                                             int32=n > 1 or bool(return_indices))
+    # PyTorch's plain max_pool1d keeps sizes in 64 bits; it takes the 32-bit path of the
+    # others when it needs indices (return_indices, or a gradient to compute)
+    with_indices = bool(return_indices) or (input.requires_grad and is_grad_enabled())
+    kernel, stride, pad, dil = _check_window(fname, *parsed, int32=n > 1 or with_indices)
     axes = _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
-    out, indices = _MAX_POOL[n].apply(input, axes, n)
+    # PyTorch's plain max_pool1d (no indices) has float loops only
+    _check_dtype(input, fname, _INTEGERS if n > 1 or return_indices else ())
+    if input._data.dtype.kind in "iu":        # no gradient: NumPy, no autograd node
+        out, indices = _int_pooling(fname, int_max_pool, _to_planes(input._data, n), axes)
+        lead = input._data.shape[:-n]
+        out, indices = Tensor(_from_planes(out, lead, n)), Tensor(_from_planes(indices, lead, n))
+    else:
+        out, indices = _as_2d(_MAX_POOL, n, input, axes)
     return (out, indices) if return_indices else out
 
 
@@ -474,6 +534,12 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 # --------------------------------------------------------------------------------------
 # Average pooling
 # --------------------------------------------------------------------------------------
+def _check_divisor(fname, divisor_override):
+    if divisor_override == 0:
+        raise RuntimeError(f"{fname}: divisor must be not zero (divisor_override=0 would "
+                           "divide every window sum by 0); use None for the default.")
+
+
 def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
     fname = f"avg_pool{n}d"
@@ -488,12 +554,12 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
                             "divisor replaces the window's cell count, a whole number")
         divisor_override = int(divisor_override)
     parsed = _parse_window(fname, n, kernel_size, stride, padding)
+    # PyTorch checks the divisor first in 2-d, after the input's rank in 3-d
+    if n == 2:
+        _check_divisor(fname, divisor_override)
     _check_input(input, n, fname)
+    _check_divisor(fname, divisor_override)
     kernel, stride, pad, dil = _check_window(fname, *parsed)
-    if divisor_override is not None:
-        if divisor_override == 0:
-            raise RuntimeError(f"{fname}: divisor must be not zero (divisor_override=0 would "
-                               "divide every window sum by 0); use None for the default.")
     spatial = input._data.shape[-n:]
     if n == 3 and any(L < k for L, k in zip(spatial, kernel)):
         # PyTorch's avg_pool3d (only the 3-d one) also refuses an input smaller than the
@@ -504,7 +570,12 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
             "needs every input size to be at least the kernel size, even with padding. Use "
             "a smaller kernel_size or pad the input first.")
     axes = _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
-    return _AVG_POOL[n].apply(input, axes, n, bool(count_include_pad), divisor_override)
+    _check_dtype(input, fname, _INT64)
+    if input._data.dtype.kind == "i":         # no gradient: NumPy, no autograd node
+        out = _int_pooling(fname, int_avg_pool, _to_planes(input._data, n), axes,
+                           bool(count_include_pad), divisor_override)
+        return Tensor(_from_planes(out, input._data.shape[:-n], n))
+    return _as_2d(_AVG_POOL, n, input, axes, bool(count_include_pad), divisor_override)
 
 
 @check_kwargs
@@ -615,6 +686,9 @@ def _adaptive_avg(n, input, output_size):
         raise IndexError(f"{fname}() averages the last {n} axes of its input, but got a "
                          f"{input.ndim}-d tensor of shape {shape_str(input.shape)}; give it "
                          f"[channels, {_AXES[n][1:-1]}] or [batch, channels, {_AXES[n][1:-1]}]")
+    if n == 1 and items == [1] and input.ndim in (2, 3):
+        # PyTorch: adaptive_avg_pool2d of x.unsqueeze(-2) to (1, 1), which is mean()
+        return input.unsqueeze(-2).mean((-2, -1), keepdim=True).squeeze(-2)
     if n > 1 and input.ndim >= n and all(
             (o if o is not None else L) == 1 for o, L in zip(items, input.shape[-n:])):
         # PyTorch computes a 1x1 (1x1x1) adaptive average as mean() over the last n axes,
@@ -623,7 +697,12 @@ def _adaptive_avg(n, input, output_size):
     # PyTorch's 1-d and 2-d adaptive average pooling return an empty result for 0 channels
     _check_input(input, n, fname, empty_channels="all" if n < 3 else "unbatched")
     axes = _adaptive_axes(fname, input, n, output_size)
-    return _ADAPTIVE_AVG[n].apply(input, axes, n, False, None)
+    out_numel = math.prod(input._data.shape[:-n]) * math.prod(a.out_size for a in axes)
+    _check_dtype(input, fname, empty_ok=n < 3, out_numel=out_numel)
+    if input._data.dtype.newbyteorder("=") not in _FLOATS:     # an empty integer result
+        out_shape = input._data.shape[:-n] + tuple(a.out_size for a in axes[3 - n:])
+        return Tensor(np.zeros(out_shape, dtype=input._data.dtype.newbyteorder("=")))
+    return _as_2d(_ADAPTIVE_AVG, n, input, axes, False, None)
 
 
 def _adaptive_max(n, input, output_size, return_indices):
@@ -633,7 +712,8 @@ def _adaptive_max(n, input, output_size, return_indices):
     _check_flag(return_indices, "return_indices", fname)
     _check_input(input, n, fname, empty_channels="unbatched")
     axes = _adaptive_axes(fname, input, n, output_size)
-    out, indices = _ADAPTIVE_MAX[n].apply(input, axes, n)
+    _check_dtype(input, fname)
+    out, indices = _as_2d(_ADAPTIVE_MAX, n, input, axes)
     return (out, indices) if return_indices else out
 
 
@@ -791,15 +871,16 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
             f"{fname}: Expected shape of indices to be same as that of the input tensor "
             f"({shape_str(input.shape)}) but got indices tensor with shape: "
             f"{shape_str(indices.shape)}; indices and values come in pairs from max_pool{n}d.")
-    if input._data.dtype.newbyteorder("=") not in _FLOATS:
-        raise (RuntimeError if input._data.dtype.kind == "f" else NotImplementedError)(
-                           f"{fname}() is implemented for float32 and float64 tensors, but "
-                           f"the input has dtype {input._data.dtype}; use x.float().")
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
     stride = kernel if stride is None else _tuple_arg(stride, n, "stride", fname)
     pad = _tuple_arg(padding, n, "padding", fname)
     sizes = _unpool_output_size(fname, input._data.shape[-n:], kernel, stride, pad, output_size)
     plane = math.prod(sizes)
+    _check_dtype(input, fname, empty_ok=True,
+                 out_numel=math.prod(input._data.shape[:-n]) * plane)
+    if input._data.dtype.newbyteorder("=") not in _FLOATS:     # an empty integer result
+        return Tensor(np.zeros(input._data.shape[:-n] + sizes,
+                               dtype=input._data.dtype.newbyteorder("=")))
     idx = indices._data
     if idx.size:
         low, high = int(idx.min()), int(idx.max())
@@ -812,7 +893,10 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
                 f"{tuple(sizes)}; check kernel_size/stride/padding/output_size match the "
                 f"max_pool{n}d that produced the indices.")
     try:
-        return _MAX_UNPOOL[n].apply(input, indices, sizes, n)
+        if n == 1:        # PyTorch: 2-d unpooling of a (L, 1) plane, then squeeze(-1)
+            return _MAX_UNPOOL[2].apply(input.unsqueeze(-1), indices._data[..., None],
+                                        sizes + (1,), 2).squeeze(-1)
+        return _MAX_UNPOOL[n].apply(input, indices._data, sizes, n)
     except MemoryError:
         raise RuntimeError(f"{fname}: not enough memory for an output of spatial size "
                            f"{tuple(sizes)}; check kernel_size, stride and output_size, "
@@ -873,10 +957,16 @@ def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
         if count is not None and count != n:
             raise ValueError(f"{fname}: kernel_size must be an int or {n} ints (one per axis "
                              f"{_AXES[n]}), but got {kernel_size!r} ({count} values)")
+    if norm_type in (float("inf"), -float("inf")) and input._data.dtype.kind == "b":
+        # PyTorch takes |x| before anything else is checked, and bool has no abs()
+        raise NotImplementedError(f'"abs" not implemented for bool tensors: {fname} with '
+                                  "norm_type=inf pools |x|; convert the input with x.float()")
     _check_flag(ceil_mode, "ceil_mode", fname)
     _parse_window(fname, n, kernel_size, stride, 0)
     kernel = _tuple_arg(kernel_size, n, "kernel_size", fname)
-    _check_input(input, n, fname)
+    # (with norm_type=inf PyTorch max-pools |x|: the max pooling rank check applies)
+    _check_input(input, n, fname,
+                 channels_first=False if norm_type in (float("inf"), -float("inf")) else None)
     max_pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[n]
     avg_pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[n]
     if norm_type == float("inf"):

@@ -36,10 +36,29 @@ def _check_device(device):
                            "requested. Leave the device out or use device='cpu'.")
 
 
-def _positive_int(value, name, layer):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise TypeError(f"{layer}(): {name} must be a positive int, but got {value!r}")
+def _is_number(value):
+    return isinstance(value, (int, float, np.integer, np.floating))
+
+
+def _channel_count(value, name, layer):
+    """in_channels / out_channels as the weight's shape needs them (PyTorch's checks when it
+    makes the weight): a whole number, not negative; 0 makes an empty weight."""
+    if not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}(): {name} must be an int, but got {value!r}; it is a "
+                        "number of channels (the weight's shape holds it)")
+    if value < 0:
+        raise RuntimeError(f"{layer}(): {name} must not be negative, but got {value}; the "
+                           "weight would need a negative size")
     return int(value)
+
+
+def _as_ntuple(value, n):
+    """PyTorch's ``_single``/``_pair``/``_triple``: a sequence becomes a tuple as it is, any
+    other value is repeated ``n`` times; nothing is checked here (forward checks)."""
+    try:
+        return tuple(value)
+    except TypeError:
+        return (value,) * n
 
 
 class _ConvNd(Module):
@@ -53,12 +72,18 @@ class _ConvNd(Module):
         layer = type(self).__name__
         n = self._n
         _check_device(device)
-        in_channels = _positive_int(in_channels, "in_channels", layer)
-        out_channels = _positive_int(out_channels, "out_channels", layer)
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not _is_number(value):         # (PyTorch's groups checks would fail on it)
+                raise TypeError(f"{layer}(): {name} must be an int, but got {value!r}")
         # PyTorch's order: the ValueErrors of its constructor (groups, padding string,
-        # padding_mode) come first; a wrong type fails when the weight is made (TypeError);
-        # a non-positive stride/dilation or an empty kernel only fails at forward, where
-        # F.conv*d explains it.
+        # padding_mode) come first; a wrong kernel_size fails when the weight is made; the
+        # form and value of stride, padding, dilation and output_padding are only checked
+        # at forward, where F.conv*d explains them (so they are stored as given, as tuples).
+        kernel_size = _as_ntuple(kernel_size, n)
+        stride = _as_ntuple(stride, n)
+        dilation = _as_ntuple(dilation, n)
+        if not isinstance(padding, str):
+            padding = _as_ntuple(padding, n)
         if isinstance(groups, bool) or not isinstance(groups, (int, float, np.integer)):
             raise TypeError(f"{layer}(): groups must be an int, but got {groups!r}")
         if groups <= 0:
@@ -74,8 +99,7 @@ class _ConvNd(Module):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of "
                                  "{'same', 'valid'}")
-            strides = stride if isinstance(stride, (tuple, list)) else (stride,) * n
-            if padding == "same" and any(s != 1 for s in strides):
+            if padding == "same" and any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions: "
                                  f"with stride={stride} the output cannot keep the input's "
                                  "size. Use stride=1, or give padding as a number")
@@ -85,22 +109,28 @@ class _ConvNd(Module):
         if not isinstance(groups, (int, np.integer)):
             raise TypeError(f"{layer}(): groups must be an int, but got {groups!r}; the "
                             "weight has in_channels/groups channels per filter, a whole number")
-        kernel_size = geometry.ntuple(kernel_size, n, "kernel_size")
+        # a bool is an int to PyTorch where it is divided by groups, but not where it is a
+        # size of its own: the weight's first axis, and the bias
+        direct = ["in_channels" if self._transposed else "out_channels"]
+        if bias:
+            direct.append("out_channels")
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(value, (bool, np.bool_)) and name in direct:
+                raise TypeError(f"{layer}(): {name} must be an int, but got {value!r}; it is "
+                                "a number of channels (a size of the weight or the bias)")
+        in_channels = _channel_count(in_channels, "in_channels", layer)
+        out_channels = _channel_count(out_channels, "out_channels", layer)
+        # the weight is made with kernel_size as given (PyTorch: torch.empty(shape)), so only
+        # what no shape can hold fails here; a wrong length fails at forward
+        if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) for k in kernel_size):
+            raise TypeError(f"{layer}(): kernel_size must be an int or a tuple of {n} ints, "
+                            f"but got {kernel_size!r}; the weight's shape is (out_channels, "
+                            "in_channels/groups, *kernel_size)")
+        kernel_size = tuple(int(k) for k in kernel_size)
         if any(k < 0 for k in kernel_size):
             raise RuntimeError(f"{layer}(): kernel_size must not be negative, but got "
                                f"kernel_size={kernel_size}; the weight would need a negative "
                                "size")
-        try:
-            stride = geometry.ntuple(stride, n, "stride")
-            dilation = geometry.ntuple(dilation, n, "dilation")
-            if not isinstance(padding, str):
-                padding = geometry.ntuple(padding, n, "padding")
-        except ValueError as err:              # a wrong length: PyTorch's RuntimeError
-            raise RuntimeError(f"{layer}(): {err}") from None
-        if self._transposed and isinstance(padding, str):
-            raise TypeError(f"{layer}(): padding must be an int or a tuple of ints, not "
-                            f"{padding!r}; 'same'/'valid' exist only for ordinary "
-                            "convolutions")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -112,8 +142,16 @@ class _ConvNd(Module):
         self.groups = int(groups)
         self.padding_mode = padding_mode
         # F.pad takes (left, right) pairs starting from the LAST axis
-        if isinstance(padding, str):
-            pad_lr = geometry.resolve_conv_padding(padding, kernel_size, dilation, stride, n)
+        if padding == "valid":
+            pad_lr = ((0, 0),) * n
+        elif padding == "same":
+            if any(isinstance(d, bool) or not isinstance(d, (int, np.integer))
+                   for d in dilation):
+                raise TypeError(f"{layer}(): dilation must be an int or a tuple of {n} ints, "
+                                f"but got {dilation!r}; padding='same' needs it to work out "
+                                "the padding d*(k-1)")
+            pad_lr = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
+                           for d, k in zip(dilation, kernel_size))
         else:                          # not validated here: forward explains a bad value
             pad_lr = tuple((p, p) for p in padding)
         self._reversed_padding_repeated_twice = tuple(
@@ -169,13 +207,17 @@ class _Conv(_ConvNd):
                     (0,) * self._n, groups, bias, padding_mode, device, dtype)
 
     def _conv_forward(self, input, weight, bias):
-        n, layer = self._n, type(self).__name__
-        who = f"conv{n}d"
+        n = self._n
         if self.padding_mode != "zeros":
-            # pad with the chosen rule first, then convolve without padding (as PyTorch)
-            if isinstance(input, Tensor):
-                _check_input_dims(input, n, who, layer)
-            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            # pad with the chosen rule first, then convolve without padding (as PyTorch:
+            # so a wrong input fails in F.pad, with its exception type)
+            try:
+                input = F.pad(input, self._reversed_padding_repeated_twice,
+                              mode=self.padding_mode)
+            except (TypeError, ValueError, RuntimeError, NotImplementedError) as err:
+                raise type(err)(
+                    f"{type(self).__name__}(padding_mode={self.padding_mode!r}) pads its input "
+                    f"with F.pad before convolving, and F.pad refused it: {err}") from None
             return _CONV[n](input, weight, bias, self.stride, 0, self.dilation, self.groups)
         return _CONV[n](input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
@@ -275,13 +317,12 @@ class _ConvTranspose(_ConvNd):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {layer}')
         super().__init__()
+        # PyTorch turns even a string padding into a tuple here; forward refuses it
+        padding = _as_ntuple(padding, self._n)
         self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation,
                     output_padding, groups, bias, padding_mode, device, dtype)
-        # checked after the constructor's own checks, as PyTorch does (its forward)
-        try:
-            self.output_padding = geometry.ntuple(output_padding, self._n, "output_padding")
-        except ValueError as err:
-            raise RuntimeError(f"{layer}(): {err}") from None
+        # checked at forward, by F.conv_transpose*d, as PyTorch does
+        self.output_padding = _as_ntuple(output_padding, self._n)
 
     def _output_padding(self, input, output_size):
         """The output_padding that gives ``output_size`` (PyTorch's rule), or the layer's."""
