@@ -85,6 +85,22 @@ def _linear_module(lib):
     return lambda: layer(x)
 
 
+def _conv_call(lib):
+    """Conv2d(1, 4, 3) on a (1, 1, 8, 8) input that requires grad: the Python of the
+    convolution's functional layer (checks, geometry, plan lookup) around a tiny kernel."""
+    if lib is torch:
+        lib.manual_seed(0)
+    layer = lib.nn.Conv2d(1, 4, 3)
+    x = lib.tensor(_data(1, 1, 8, 8), requires_grad=True)
+    return lambda: layer(x)
+
+
+def _pool_call(lib):
+    pool = lib.nn.MaxPool2d(2)
+    x = lib.tensor(_data(1, 4, 8, 8), requires_grad=True)
+    return lambda: pool(x)
+
+
 def _mlp_step(lib):
     """A whole SGD step of a tiny MLP: 100 -> 32 -> 10, batch 32, cross_entropy."""
     nn = lib.nn
@@ -111,6 +127,8 @@ CASES = [
     ("x.softmax(1), grad", _softmax),
     ("(x * 2).sum().backward()", _small_backward),
     ("nn.Linear(100, 10) call, no grad input", _linear_module),
+    ("Conv2d(1, 4, 3) call, x (1,1,8,8), grad", _conv_call),
+    ("MaxPool2d(2) call, x (1,4,8,8), grad", _pool_call),
     ("MLP 100-32-10 SGD step (fwd+bwd+step)", _mlp_step),
 ]
 
