@@ -119,6 +119,25 @@ def _mlp_step(lib):
     return call
 
 
+def _my_model_step(lib):
+    """The notes' MyModel (benchmarks/bench_dense.py), one SGD step on a batch of ONE image:
+    the kernels have almost nothing to do, so this is the framework's cost of a step."""
+    from benchmarks.bench_dense import my_model
+    if lib is torch:
+        lib.manual_seed(0)
+    model = my_model(lib)
+    x = lib.tensor(_data(1, 1, 12, 12))
+    t = lib.tensor(np.array([3]))
+    opt = lib.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = lib.nn.functional.cross_entropy
+
+    def call():
+        opt.zero_grad()
+        loss_fn(model(x), t).backward()
+        opt.step()
+    return call
+
+
 CASES = [
     ("a + b (32x100), no grad", _add(False)),
     ("a + b (32x100), grad", _add(True)),
@@ -130,6 +149,7 @@ CASES = [
     ("Conv2d(1, 4, 3) call, x (1,1,8,8), grad", _conv_call),
     ("MaxPool2d(2) call, x (1,4,8,8), grad", _pool_call),
     ("MLP 100-32-10 SGD step (fwd+bwd+step)", _mlp_step),
+    ("notes' MyModel SGD step, batch of 1", _my_model_step),
 ]
 
 

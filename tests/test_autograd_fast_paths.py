@@ -97,3 +97,17 @@ def test_leaf_whose_data_changed_shape_before_backward_gets_a_clear_error():
     x.data = teachnn.ones(4)
     with pytest.raises(RuntimeError, match="different size"):
         y.backward()
+
+
+def test_linear_weight_grad_has_the_weights_layout_as_in_pytorch():
+    # the optimiser's update runs over .grad and the weight together: same layout, one pass
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    theirs = torch.nn.Linear(3, 2)
+    ours = teachnn.nn.Linear(3, 2)
+    ours.load_state_dict(theirs.state_dict())
+    theirs(torch.tensor(x)).sum().backward()
+    ours(teachnn.tensor(x)).sum().backward()
+    assert theirs.weight.grad.is_contiguous()
+    assert ours.weight.grad._data.flags["C_CONTIGUOUS"]
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-6)

@@ -74,7 +74,9 @@ def _linear_backward(ctx, grad_out, needs_b, needs_x, needs_w):
             grad_x = (g2 @ weight_t._data.T).reshape(x._data.shape)
         if needs_w:
             x2 = x._data.reshape(m, x._data.shape[-1])     # (M, in)
-            grad_wt = x2.T @ g2                            # (in, M) @ (M, out) -> (in, out)
+            # (out, M) @ (M, in) -> (out, in), handed on as its (in, out) view: TBackward0 turns
+            # it back into a C-ordered dL/dA, the weight's own layout (the optimiser's pass is faster)
+            grad_wt = (g2.T @ x2).T
     if needs_b:
         grad_b = g2.sum(axis=0)                            # (M, out) -> (out,)
     return grad_b, grad_x, grad_wt
