@@ -65,17 +65,19 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
 
     # --- 1. discover the graph and count the incoming edges of every node -------------
     dependencies = {}
-    stack = [node for node, _ in roots]
-    seen = set(stack)                        # nodes hash by identity
+    root_nodes = set(node for node, _ in roots)   # nodes hash by identity
+    stack = list(root_nodes)
     while stack:
         node = stack.pop()
         for child, _ in node.next_functions:
             if child is None:
                 continue
-            dependencies[child] = dependencies.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
+            if child in dependencies:        # met before: one more edge into it
+                dependencies[child] += 1
+            else:                            # first visit: count it and walk below it
+                dependencies[child] = 1
+                if child not in root_nodes:
+                    stack.append(child)
 
     # where the requested inputs' gradients will be captured
     capture = {}
@@ -94,7 +96,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
     def send(node, index, grad, fresh=False):
         buffer = buffers.get(node)
         if buffer is None:
-            buffer = buffers[node] = [None] * _n_outputs(node)
+            buffer = buffers[node] = [None] * node._n_outputs
             owned[node] = [False] * len(buffer)
         # never add in place: the same array may be used elsewhere
         if buffer[index] is None:
@@ -189,10 +191,6 @@ def _skip_subgraph(start, dependencies, buffers, ready, processed):
                     ready.append(child)
                 else:
                     stack.append(child)
-
-
-def _n_outputs(node):
-    return 1 if isinstance(node, AccumulateGrad) else node._n_outputs
 
 
 def _fill_missing(node, grads):

@@ -117,6 +117,7 @@ class Node:
     """
 
     next_functions = ()
+    _n_outputs = 1
     # hooks are rare: a node starts with these shared empty defaults and gets its own
     # containers only when a hook is registered (creating a node costs less)
     _post_hooks = ()
@@ -210,7 +211,6 @@ def _node_class(name):
 class BackwardNode(Node):
     """The backward graph node created by ``Function.apply``."""
 
-    _n_outputs = 1
     _output_meta = ()
 
     def __init__(self, function, ctx, inputs):
@@ -245,7 +245,10 @@ class BackwardNode(Node):
         """Call ``backward`` with the output gradients (ndarrays); return one ndarray or None
         per entry of ``next_functions``."""
         Tensor = _Tensor
-        grads = self._function.backward(self._ctx, *[Tensor(g) for g in grad_outputs])
+        if len(grad_outputs) == 1:           # one output, the common case: no list to build
+            grads = self._function.backward(self._ctx, Tensor(grad_outputs[0]))
+        else:
+            grads = self._function.backward(self._ctx, *[Tensor(g) for g in grad_outputs])
         if grads.__class__ is not tuple:
             grads = (grads,)
         # backward returns one value per forward input; extra trailing Nones are fine
