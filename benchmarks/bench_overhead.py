@@ -119,23 +119,27 @@ def _mlp_step(lib):
     return call
 
 
-def _my_model_step(lib):
-    """The notes' MyModel (benchmarks/bench_dense.py), one SGD step on a batch of ONE image:
-    the kernels have almost nothing to do, so this is the framework's cost of a step."""
-    from benchmarks.bench_dense import my_model
-    if lib is torch:
-        lib.manual_seed(0)
-    model = my_model(lib)
-    x = lib.tensor(_data(1, 1, 12, 12))
-    t = lib.tensor(np.array([3]))
-    opt = lib.optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = lib.nn.functional.cross_entropy
+def _train_step(model_name, batch):
+    """One SGD step of a model of benchmarks/bench_dense.py. On a batch of ONE image the
+    kernels have almost nothing to do, so that case is the framework's cost of a step; the
+    batch-32 cases are bench_dense's training steps, timed here as medians over rounds."""
+    def build(lib):
+        from benchmarks import bench_dense
+        make, size = {"MyModel": (bench_dense.my_model, 12), "LeNet": (bench_dense.lenet, 28)}[model_name]
+        if lib is torch:
+            lib.manual_seed(0)
+        model = make(lib)
+        x = lib.tensor(_data(batch, 1, size, size))
+        t = lib.tensor(np.arange(batch) % 10)
+        opt = lib.optim.SGD(model.parameters(), lr=0.01)
+        loss_fn = lib.nn.functional.cross_entropy
 
-    def call():
-        opt.zero_grad()
-        loss_fn(model(x), t).backward()
-        opt.step()
-    return call
+        def call():
+            opt.zero_grad()
+            loss_fn(model(x), t).backward()
+            opt.step()
+        return call
+    return build
 
 
 CASES = [
@@ -149,7 +153,9 @@ CASES = [
     ("Conv2d(1, 4, 3) call, x (1,1,8,8), grad", _conv_call),
     ("MaxPool2d(2) call, x (1,4,8,8), grad", _pool_call),
     ("MLP 100-32-10 SGD step (fwd+bwd+step)", _mlp_step),
-    ("notes' MyModel SGD step, batch of 1", _my_model_step),
+    ("notes' MyModel SGD step, batch of 1", _train_step("MyModel", 1)),
+    ("notes' MyModel SGD step, batch 32", _train_step("MyModel", 32)),
+    ("LeNet SGD step, batch 32", _train_step("LeNet", 32)),
 ]
 
 
