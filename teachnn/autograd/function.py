@@ -218,15 +218,17 @@ class BackwardNode(Node):
         self._ctx = ctx
         # one edge per Tensor input: (node, output_index) or (None, 0)
         edges = []
-        meta = self._input_meta = []     # (position in forward's args, shape, numpy dtype)
+        positions = self._tensor_positions = []   # where each Tensor input sat in forward's args
+        meta = self._input_meta = []              # (shape, numpy dtype) of each Tensor input
         Tensor = _Tensor
         position = 0
         for x in inputs:
             if isinstance(x, Tensor):
                 node = x.grad_fn
                 edges.append((node, x._output_nr) if node is not None else x._gradient_edge())
+                positions.append(position)
                 array = x._data
-                meta.append((position, array.shape, array.dtype))
+                meta.append((array.shape, array.dtype))
             position += 1
         self.next_functions = tuple(edges)
         self._n_inputs = position
@@ -260,7 +262,8 @@ class BackwardNode(Node):
                 f"(expected {self._n_inputs}, got {len(grads)}): backward must return one "
                 "gradient per input of forward (None for inputs that are not Tensors)")
         result = []
-        for (node, _), (position, shape, dtype) in zip(self.next_functions, self._input_meta):
+        for (node, _), position, (shape, dtype) in zip(self.next_functions, self._tensor_positions,
+                                                       self._input_meta):
             g = grads[position]
             if node is None or g is None:
                 result.append(None)
