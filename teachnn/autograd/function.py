@@ -221,17 +221,15 @@ class BackwardNode(Node):
         positions = self._tensor_positions = []   # where each Tensor input sat in forward's args
         meta = self._input_meta = []              # (shape, numpy dtype) of each Tensor input
         Tensor = _Tensor
-        position = 0
-        for x in inputs:
+        for position, x in enumerate(inputs):
             if isinstance(x, Tensor):
                 node = x.grad_fn
                 edges.append((node, x._output_nr) if node is not None else x._gradient_edge())
                 positions.append(position)
                 array = x._data
                 meta.append((array.shape, array.dtype))
-            position += 1
         self.next_functions = tuple(edges)
-        self._n_inputs = position
+        self._n_inputs = len(inputs)
 
     def name(self):
         return type(self).__name__
@@ -320,7 +318,6 @@ class _FunctionMeta(type):
             cls._backward_name = f"{name}Backward"
 
 
-
 class Function(metaclass=_FunctionMeta):
     """Base class of differentiable operations (same usage as ``torch.autograd.Function``).
 
@@ -348,7 +345,7 @@ class Function(metaclass=_FunctionMeta):
         Tensor = _Tensor or _tensor_class()
         ctx = Context()
         needs = []
-        for a in args:
+        for a in args:                  # a loop: a comprehension is one more call (Python 3.11)
             needs.append(isinstance(a, Tensor) and a._requires_grad)
         ctx.needs_input_grad = needs = tuple(needs)
         previous = grad_mode._grad_enabled
