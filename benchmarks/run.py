@@ -21,14 +21,15 @@ import sys
 # torch is imported by any part).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from benchmarks import (bench_conv, bench_dense, bench_peers, bench_pool, bench_viz,  # noqa: E402
-                        compile_latency)
+from benchmarks import (bench_conv, bench_dense, bench_overhead, bench_peers, bench_pool,  # noqa: E402
+                        bench_viz, compile_latency)
 
 PARTS = [
     ("convolution (forward + backward)", bench_conv.main),
     ("convolution peers: MyGrad, tinygrad (skipped when not installed)", bench_peers.main),
     ("pooling (forward + backward)", bench_pool.main),
     ("dense layers and training steps (forward + backward)", bench_dense.main),
+    ("per-operation overhead (small tensors: the Python around the kernels)", bench_overhead.main),
     ("visualiser rendering", bench_viz.main),
     ("compile latency", compile_latency.main),
 ]

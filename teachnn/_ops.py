@@ -881,7 +881,7 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx, x, dims):
-        ctx.inverse = tuple(np.argsort(dims))
+        ctx.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))   # argsort, no array
         return Tensor(np.transpose(x._data, dims))
 
     @staticmethod

@@ -206,7 +206,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
         import weakref
-        self.grad_fn._retained[self._output_nr] = weakref.ref(self)
+        self.grad_fn._retain_output(self._output_nr, weakref.ref(self))
 
     @property
     def retains_grad(self):
@@ -224,7 +224,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
                 self._hooks = []
             hooks = self._hooks
         else:
-            hooks = self.grad_fn._pre_hooks.setdefault(self._output_nr, [])
+            hooks = self.grad_fn._output_hooks(self._output_nr)
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
 

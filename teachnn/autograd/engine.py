@@ -65,17 +65,19 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
 
     # --- 1. discover the graph and count the incoming edges of every node -------------
     dependencies = {}
-    stack = [node for node, _ in roots]
-    seen = set(id(n) for n in stack)
+    root_nodes = set(node for node, _ in roots)   # nodes hash by identity
+    stack = list(root_nodes)
     while stack:
         node = stack.pop()
         for child, _ in node.next_functions:
             if child is None:
                 continue
-            dependencies[child] = dependencies.get(child, 0) + 1
-            if id(child) not in seen:
-                seen.add(id(child))
-                stack.append(child)
+            if child in dependencies:        # met before: one more edge into it
+                dependencies[child] += 1
+            else:                            # first visit: count it and walk below it
+                dependencies[child] = 1
+                if child not in root_nodes:
+                    stack.append(child)
 
     # where the requested inputs' gradients will be captured
     capture = {}
@@ -94,7 +96,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
     def send(node, index, grad, fresh=False):
         buffer = buffers.get(node)
         if buffer is None:
-            buffer = buffers[node] = [None] * _n_outputs(node)
+            buffer = buffers[node] = [None] * node._n_outputs
             owned[node] = [False] * len(buffer)
         # never add in place: the same array may be used elsewhere
         if buffer[index] is None:
@@ -131,7 +133,8 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
                     node.accumulate(grad, owned=mine[0])
                 continue
 
-            grads = _fill_missing(node, grads)
+            if len(grads) > 1 or grads[0] is None:     # a one-output node has its gradient
+                grads = _fill_missing(node, grads)
             if node._pre_hooks or node._retained:
                 grads = _run_pre_hooks(node, grads)
             if capture:
@@ -145,8 +148,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, inputs=None, accumul
                 hook(tuple(input_grads), tuple(grads))
             # gradients a Function declares new (``_fresh_grads``), each a different array,
             # and shown to no hook, belong to whoever receives them
-            fresh = (getattr(getattr(node, "_function", None), "_fresh_grads", False)
-                     and not post_hooks)
+            fresh = node._function._fresh_grads and not post_hooks
             if fresh and len(input_grads) > 1:
                 ids = [id(g) for g in input_grads if g is not None]
                 fresh = len(ids) == len(set(ids))
@@ -191,13 +193,9 @@ def _skip_subgraph(start, dependencies, buffers, ready, processed):
                     stack.append(child)
 
 
-def _n_outputs(node):
-    return 1 if isinstance(node, AccumulateGrad) else node._n_outputs
-
-
 def _fill_missing(node, grads):
     """Outputs that received no gradient get zeros (backward always sees arrays)."""
-    if len(grads) == 1 and grads[0] is not None or all(g is not None for g in grads):
+    if all(g is not None for g in grads):
         return grads
     filled = []
     for g, meta in zip(grads, node._output_meta):

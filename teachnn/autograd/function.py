@@ -20,6 +20,8 @@ creates a *node* of the backward graph and stores it in ``y.grad_fn``. The node 
 to the nodes of the inputs (``next_functions``), so the graph can be walked from the loss
 back to the leaves. ``teachnn/autograd/engine.py`` does that walk.
 """
+import types
+
 import numpy as np
 
 from . import grad_mode
@@ -68,13 +70,18 @@ class Context:
     _non_differentiable = ()
 
     def save_for_backward(self, *tensors):
-        Tensor = _tensor_class()
+        Tensor = _Tensor or _tensor_class()
+        versions = []
         for t in tensors:
-            if t is not None and not isinstance(t, Tensor):
+            if t is None:
+                versions.append(None)
+            elif isinstance(t, Tensor):
+                versions.append(t._version)
+            else:
                 raise TypeError("save_for_backward can only save Tensors (or None), got "
                                 f"{type(t).__name__}; store other values as attributes: ctx.name = value")
         self._saved = tensors
-        self._saved_versions = tuple(None if t is None else t._version for t in tensors)
+        self._saved_versions = versions
 
     @property
     def saved_tensors(self):
@@ -110,6 +117,12 @@ class Node:
     """
 
     next_functions = ()
+    _n_outputs = 1
+    # hooks are rare: a node starts with these shared empty defaults and gets its own
+    # containers only when a hook is registered (creating a node costs less)
+    _post_hooks = ()
+    _pre_hooks = types.MappingProxyType({})     # output index -> hooks of that output tensor
+    _retained = types.MappingProxyType({})      # output index -> weakref of a retain_grad() tensor
 
     def name(self):
         return type(self).__name__
@@ -119,8 +132,22 @@ class Node:
 
     def register_hook(self, hook):
         """``hook(grad_inputs, grad_outputs)`` runs after this node computed its gradients."""
+        if "_post_hooks" not in self.__dict__:
+            self._post_hooks = []
         self._post_hooks.append(hook)
         return _RemovableHandle(self._post_hooks, hook)
+
+    def _output_hooks(self, index):
+        """The list of hooks registered on output ``index`` (``tensor.register_hook``)."""
+        if "_pre_hooks" not in self.__dict__:
+            self._pre_hooks = {}
+        return self._pre_hooks.setdefault(index, [])
+
+    def _retain_output(self, index, ref):
+        """Keep the gradient of output ``index`` on the tensor ``ref()`` (``retain_grad``)."""
+        if "_retained" not in self.__dict__:
+            self._retained = {}
+        self._retained[index] = ref
 
 
 class _RemovableHandle:
@@ -137,7 +164,6 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         self.variable = variable
-        self._post_hooks = []
 
     def name(self):
         return "teachnn::autograd::AccumulateGrad"
@@ -149,20 +175,24 @@ class AccumulateGrad(Node):
         """Run the tensor's hooks, then ``variable.grad += grad`` (creating ``.grad`` if needed).
         ``owned``: nothing else refers to grad's memory (the engine knows), so a new .grad
         may be grad itself."""
-        Tensor = _tensor_class()
+        Tensor = _Tensor
         var = self.variable
         for hook in var._hooks:
             result = hook(Tensor(grad))
             if result is not None:
                 grad = result._data if isinstance(result, Tensor) else np.asarray(result)
-        if var.grad is None:
-            if owned and not var._hooks and grad.dtype == var._data.dtype:
-                var.grad = Tensor(grad)      # as PyTorch does: no copy of a gradient nobody shares
-                return grad
-            # a fresh array: the engine may hand the same gradient array to several leaves
-            var.grad = Tensor(np.array(grad, dtype=var._data.dtype, copy=True))
+        if var._grad is None:
+            array = var._data
+            if grad.shape != array.shape:
+                var.grad = Tensor(grad)      # the .grad setter explains the mismatch
+            if owned and not var._hooks and grad.dtype == array.dtype:
+                new = grad                   # as PyTorch does: no copy of a gradient nobody shares
+            else:
+                # a fresh array: the engine may hand the same gradient array to several leaves
+                new = np.array(grad, dtype=array.dtype, copy=True)
+            var._grad = Tensor(new)          # shape and dtype are the leaf's (checked above)
         else:
-            var.grad._data += grad     # accumulate into the existing .grad, like PyTorch
+            var._grad._data += grad          # accumulate into the existing .grad, like PyTorch
         return grad
 
 
@@ -181,13 +211,11 @@ def _node_class(name):
 class BackwardNode(Node):
     """The backward graph node created by ``Function.apply``."""
 
+    _output_meta = ()
+
     def __init__(self, function, ctx, inputs):
         self._function = function
         self._ctx = ctx
-        self._post_hooks = []
-        self._pre_hooks = {}        # output index -> hooks registered on that output tensor
-        self._retained = {}         # output index -> tensor that called retain_grad()
-        self._n_outputs = 1
         # one edge per Tensor input: (node, output_index) or (None, 0)
         edges = []
         positions = self._tensor_positions = []   # where each Tensor input sat in forward's args
@@ -196,8 +224,8 @@ class BackwardNode(Node):
         optional = function._optional_tensor_args
         for position, x in enumerate(inputs):
             if isinstance(x, Tensor):
-                edges.append((x.grad_fn, x._output_nr) if x.grad_fn is not None
-                             else x._gradient_edge())
+                node = x.grad_fn
+                edges.append((node, x._output_nr) if node is not None else x._gradient_edge())
                 positions.append(position)
                 array = x._data
                 meta.append((array.shape, array.dtype))
@@ -222,7 +250,10 @@ class BackwardNode(Node):
         """Call ``backward`` with the output gradients (ndarrays); return one ndarray or None
         per entry of ``next_functions``."""
         Tensor = _Tensor
-        grads = self._function.backward(self._ctx, *[Tensor(g) for g in grad_outputs])
+        if len(grad_outputs) == 1:           # one output, the common case: no list to build
+            grads = self._function.backward(self._ctx, Tensor(grad_outputs[0]))
+        else:
+            grads = self._function.backward(self._ctx, *[Tensor(g) for g in grad_outputs])
         if grads.__class__ is not tuple:
             grads = (grads,)
         # backward returns one value per forward input; extra trailing Nones are fine
@@ -321,8 +352,10 @@ class Function(metaclass=_FunctionMeta):
     def apply(cls, *args, **kwargs):
         Tensor = _Tensor or _tensor_class()
         ctx = Context()
-        ctx.needs_input_grad = needs = tuple([isinstance(a, Tensor) and a._requires_grad
-                                              for a in args])
+        needs = []
+        for a in args:                  # a loop: a comprehension is one more call (Python 3.11)
+            needs.append(isinstance(a, Tensor) and a._requires_grad)
+        ctx.needs_input_grad = needs = tuple(needs)
         previous = grad_mode._grad_enabled
         record = previous and True in needs
 
@@ -333,36 +366,59 @@ class Function(metaclass=_FunctionMeta):
         finally:
             grad_mode._grad_enabled = previous
 
-        single = not isinstance(outputs, tuple)
-        wrapped = None
-        if single and outputs.__class__ is Tensor:
+        if outputs.__class__ is Tensor:
+            # the common case: one Tensor (an input returned as it is gets a new Tensor
+            # sharing its data, so that the input is never re-labelled as this output)
             for a in args:
                 if outputs is a:
+                    outputs = Tensor(a._data)
                     break
-            else:
-                wrapped = [outputs]              # the common case: a new Tensor, as it is
-        if wrapped is None:
-            wrapped = [_wrap_output(out, args, Tensor) for out in ((outputs,) if single else outputs)]
+            if record:
+                _record(cls, ctx, args, (outputs,))
+            return outputs
 
+        single = not isinstance(outputs, tuple)
+        wrapped = [_wrap_output(out, args, Tensor) for out in ((outputs,) if single else outputs)]
         if record:
-            node = (_node_classes.get(cls._backward_name) or _node_class(cls._backward_name))(
-                cls, ctx, args)
-            node._n_outputs = len(wrapped)
-            meta = node._output_meta = []
-            non_diff = ctx._non_differentiable
-            for index, out in enumerate(wrapped):
-                if isinstance(out, Tensor):
-                    array = out._data
-                    meta.append((array.shape, array.dtype))
-                    differentiable = array.dtype.kind in "fc" and not (
-                        non_diff and any(out is n for n in non_diff))
-                    if differentiable:
-                        out.grad_fn = node
-                        out._output_nr = index
-                        out._requires_grad = True
-                else:
-                    meta.append(None)
+            _record(cls, ctx, args, wrapped)
         return wrapped[0] if single else tuple(wrapped)
+
+
+def _record(function, ctx, args, outputs):
+    """Create the backward node of one ``apply`` and make it the ``grad_fn`` of its outputs."""
+    Tensor = _Tensor
+    name = function._backward_name
+    node = (_node_classes.get(name) or _node_class(name))(function, ctx, args)
+    if len(outputs) == 1:
+        # one output, the common case: the loop below without its lists
+        out = outputs[0]
+        if isinstance(out, Tensor):
+            array = out._data
+            node._output_meta = ((array.shape, array.dtype),)
+            non_diff = ctx._non_differentiable
+            if array.dtype.kind in "fc" and not (non_diff and any(out is n for n in non_diff)):
+                out.grad_fn = node
+                out._output_nr = 0
+                out._requires_grad = True
+        else:
+            node._output_meta = (None,)
+        return
+    node._n_outputs = len(outputs)
+    meta = []
+    non_diff = ctx._non_differentiable
+    for index, out in enumerate(outputs):
+        if isinstance(out, Tensor):
+            array = out._data
+            meta.append((array.shape, array.dtype))
+            differentiable = array.dtype.kind in "fc" and not (
+                non_diff and any(out is n for n in non_diff))
+            if differentiable:
+                out.grad_fn = node
+                out._output_nr = index
+                out._requires_grad = True
+        else:
+            meta.append(None)
+    node._output_meta = tuple(meta)
 
 
 def _wrap_output(out, args, Tensor):

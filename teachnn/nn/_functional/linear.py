@@ -14,6 +14,7 @@ Backward, with g = dL/dy flattened to (M, out) and x flattened to (M, in):
 """
 from __future__ import annotations
 
+import math
 from contextlib import nullcontext
 
 import numpy as np
@@ -49,7 +50,7 @@ class LinearFunction(Function):
     def forward(ctx, bias, x, weight_t):
         ctx.save_for_backward(x, weight_t)
         lead_shape = x._data.shape[:-1]
-        m = int(np.prod(lead_shape))                          # M = number of rows
+        m = math.prod(lead_shape)                             # M = number of rows
         x2 = x._data.reshape(m, x._data.shape[-1])            # (*, in) -> (M, in)
         with _blas_threads(x2.size * weight_t._data.shape[1]):
             out = x2 @ weight_t._data                         # (M, in) @ (in, out) -> (M, out)
@@ -65,7 +66,7 @@ class LinearFunction(Function):
 
 def _linear_backward(ctx, grad_out, needs_b, needs_x, needs_w):
     x, weight_t = ctx.saved_tensors
-    m = int(np.prod(x._data.shape[:-1]))
+    m = math.prod(x._data.shape[:-1])
     g2 = grad_out._data.reshape(m, weight_t._data.shape[1])   # (*, out) -> (M, out)
     grad_b = grad_x = grad_wt = None
     with _blas_threads(x._data.size * weight_t._data.shape[1]):
@@ -73,7 +74,9 @@ def _linear_backward(ctx, grad_out, needs_b, needs_x, needs_w):
             grad_x = (g2 @ weight_t._data.T).reshape(x._data.shape)
         if needs_w:
             x2 = x._data.reshape(m, x._data.shape[-1])     # (M, in)
-            grad_wt = x2.T @ g2                            # (in, M) @ (M, out) -> (in, out)
+            # (out, M) @ (M, in) -> (out, in), handed on as its (in, out) view: TBackward0 turns
+            # it back into a C-ordered dL/dA, the weight's own layout (the optimiser's pass is faster)
+            grad_wt = (g2.T @ x2).T
     if needs_b:
         grad_b = g2.sum(axis=0)                            # (M, out) -> (out,)
     return grad_b, grad_x, grad_wt

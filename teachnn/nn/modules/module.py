@@ -695,11 +695,14 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         """``model(x)``: pre-hooks, then ``forward(x)``, then forward hooks."""
-        if "_forward_pre_hooks" not in self.__dict__:
+        pre_hooks = self.__dict__.get("_forward_pre_hooks")
+        if pre_hooks is None:
             raise RuntimeError(
                 f"{type(self).__name__} was called before Module.__init__() ran. "
                 "call super().__init__() first in your __init__"
             )
+        if not (pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
+            return self.forward(*args, **kwargs)     # no hooks (the usual case): forward alone
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
