@@ -292,14 +292,15 @@ def test_split_over_threads_gives_the_same_result(monkeypatch):
 
 
 def _general_avg_backward(g, axes, count_include_pad, override):
-    """The general (zero-then-add) backward kernel, called directly: the oracle of the
-    tiled fast path."""
+    """The general (gathering) backward kernel, called directly: the oracle of the tiled
+    fast path."""
     ranges, counts = K._tables(axes, count_include_pad)
     P = g.shape[0]
     spatial = tuple(a.in_size for a in axes)
     ref = np.full((P, int(np.prod(spatial))), np.nan, dtype=g.dtype)
     K._avg_pool_backward_range(g.reshape(P, -1), ref, spatial[1], spatial[2], *ranges,
-                               *counts, 0 if override is None else override, 0, P)
+                               *counts, 0 if override is None else override,
+                               *(K._cover(a) for a in axes), 0, P)
     return ref.reshape((P,) + spatial)
 
 

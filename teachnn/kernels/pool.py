@@ -157,90 +157,201 @@ def adaptive_windows(in_size: int, out_size: int) -> AxisWindows:
 # The windows' loops are `while` loops with a step, and the row offset (d*H + h)*W is
 # computed once per row: measured about 2x faster than nested `range(lo, hi, step)`
 # loops with 4-d indexing.
+#
+# Rows of windows. The reference loop finishes one output cell before the next (window
+# innermost), which leaves nothing for SIMD: each step depends on the previous maximum.
+# The fast kernels swap the loops for the cells of an output row whose windows lie wholly
+# inside the input and start at evenly spaced columns (``base + ow*sw``, see
+# :func:`_interior`): for each tap of the window, one loop over the row's outputs
+# (``for ow: out[ow] = max(out[ow], plane[start + ow*sw])``) is independent from output to
+# output, so LLVM turns it into vector loads and compares. Each output still visits its
+# taps in the reference's (d, h, w) order, so "first maximum wins" and the NaN rule pick
+# the same cell. The stride is written as the constant 1 or 2 in its own copy of the loop
+# (the common cases): with a constant stride LLVM loads whole vectors and shuffles them, on
+# every vector width (AVX-512, AVX2, NEON, SSE), where a run-time stride would need a
+# gather, which AVX2 machines execute slowly and SSE/NEON not at all. The few cells at the
+# edges (windows clipped by padding) and uneven adaptive windows run the reference order.
+
+@njit(cache=True, inline="always")
+def _max_window(plane, H, W, d0, d1, h0, h1, w0, w1, st_d, st_h, st_w, lowest):
+    """Max and flat position of the max over one window (the reference loop's order).
+
+    Like PyTorch, a value wins if it is greater than the current best *or* NaN: the first
+    maximum in scan order wins ties, and a NaN always propagates. ``lowest`` is -inf in
+    the plane's dtype; a window of only -inf (or empty) reports its first cell.
+    """
+    best = lowest
+    best_at = (d0 * H + h0) * W + w0
+    d = d0
+    while d < d1:
+        h = h0
+        while h < h1:
+            row = (d * H + h) * W
+            w = w0
+            while w < w1:
+                v = plane[row + w]
+                # `|` not `or`: both tests always run, so LLVM can use branch-free
+                # selects (measured faster on random data)
+                take = (v > best) | (v != v)        # greater, or NaN
+                best = v if take else best
+                best_at = row + w if take else best_at
+                w += st_w
+            h += st_h
+        d += st_d
+    return best, best_at
+
 
 @njit(cache=True)
 def _max_pool_plane(plane, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    st_d, st_h, st_w, lowest):
+                    st_d, st_h, st_w, lowest, ow0, ow1, base, sw, taps):
     """One plane: out[o], idx[o] = max and flat position of the max over window o.
 
-    plane (D*H*W,) -> out, idx (OD*OH*OW,). Like PyTorch, a value wins if it is greater
-    than the current best *or* NaN: the first maximum in scan order wins ties, and a NaN
-    always propagates. ``lowest`` is -inf in the plane's dtype.
+    plane (D*H*W,) -> out, idx (OD*OH*OW,). Outputs ow in [ow0, ow1) of every row have
+    ``taps`` taps at ``base + ow*sw + j*st_w`` (j < taps), all inside the input: they run
+    tap by tap over the whole row (vectorised); the others one window at a time.
     """
-    o = 0
+    OW = lo_w.shape[0]
+    o_row = 0
     for od in range(lo_d.shape[0]):
         for oh in range(lo_h.shape[0]):
-            for ow in range(lo_w.shape[0]):
-                best = lowest
-                best_at = (lo_d[od] * H + lo_h[oh]) * W + lo_w[ow]
+            for ow in range(OW):                    # edge cells: one window at a time
+                if ow < ow0 or ow >= ow1:
+                    best, best_at = _max_window(plane, H, W, lo_d[od], hi_d[od], lo_h[oh],
+                                                hi_h[oh], lo_w[ow], hi_w[ow], st_d, st_h,
+                                                st_w, lowest)
+                    out[o_row + ow] = best
+                    idx[o_row + ow] = best_at
+            if ow1 > ow0:
+                # interior: start from "-inf at the window's first cell", then one pass
+                # over the row per tap, in the reference's tap order. The passes index
+                # views from 0 (Numba checks an index it cannot prove >= 0 for Python's
+                # a[-1], and that check stops LLVM from vectorising the loop).
+                n = ow1 - ow0
+                best = out[o_row + ow0:o_row + ow1]
+                best_at = idx[o_row + ow0:o_row + ow1]
+                first = (lo_d[od] * H + lo_h[oh]) * W + base + ow0 * sw
+                for i in range(n):
+                    best[i] = lowest
+                    best_at[i] = first + i * sw
                 d = lo_d[od]
                 while d < hi_d[od]:
                     h = lo_h[oh]
                     while h < hi_h[oh]:
-                        row = (d * H + h) * W
-                        w = lo_w[ow]
-                        while w < hi_w[ow]:
-                            v = plane[row + w]
-                            # `|` not `or`: both tests always run, so LLVM can use
-                            # branch-free selects (measured faster on random data)
-                            take = (v > best) | (v != v)        # greater, or NaN
-                            best = v if take else best
-                            best_at = row + w if take else best_at
-                            w += st_w
+                        for j in range(taps):
+                            at = (d * H + h) * W + base + ow0 * sw + j * st_w
+                            xs = plane[at:]
+                            if sw == 1:
+                                for i in range(n):
+                                    v = xs[i]
+                                    b = best[i]
+                                    a = best_at[i]
+                                    take = (v > b) | (v != v)
+                                    best[i] = v if take else b
+                                    best_at[i] = at + i if take else a
+                            else:                       # sw == 2
+                                for i in range(n):
+                                    v = xs[2 * i]
+                                    b = best[i]
+                                    a = best_at[i]
+                                    take = (v > b) | (v != v)
+                                    best[i] = v if take else b
+                                    best_at[i] = at + 2 * i if take else a
                         h += st_h
                     d += st_d
-                out[o] = best
-                idx[o] = best_at
-                o += 1
+            o_row += OW
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})   # may reorder the sum: SIMD adds
-def _avg_pool_plane(plane, out, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    cnt_d, cnt_h, cnt_w, divisor_override):
+def _avg_pool_plane(plane, out, acc, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                    cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base, sw, taps):
     """One plane: out[o] = (sum over window o) / divisor.
 
     divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow], or ``divisor_override`` if it is not 0.
-    The sum is accumulated in float64 and rounded once when stored. An empty window gives
-    0, as in PyTorch.
+    The sum is accumulated in float64 (``acc``, one row of OW) and rounded once when
+    stored. An empty window gives 0, as in PyTorch. Outputs [ow0, ow1) of each row are
+    summed tap by tap over the whole row, as in :func:`_max_pool_plane`.
     """
-    o = 0
+    OW = lo_w.shape[0]
+    n = ow1 - ow0
+    sums = acc[ow0:ow1]
+    o_row = 0
     for od in range(lo_d.shape[0]):
         for oh in range(lo_h.shape[0]):
-            for ow in range(lo_w.shape[0]):
-                total = 0.0
-                for d in range(lo_d[od], hi_d[od]):
-                    for h in range(lo_h[oh], hi_h[oh]):
-                        row = (d * H + h) * W
-                        for w in range(lo_w[ow], hi_w[ow]):
-                            total += plane[row + w]
-                divisor = divisor_override
-                if divisor == 0:
-                    divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
-                out[o] = total / divisor if divisor != 0 else 0.0
-                o += 1
-
-
-@njit(cache=True)
-def _avg_pool_plane_backward(grad_out, grad_plane, H, W, lo_d, hi_d, lo_h, hi_h,
-                             lo_w, hi_w, cnt_d, cnt_h, cnt_w, divisor_override):
-    """One plane: every cell of window o receives grad_out[o] / divisor (added, since
-    windows may overlap). grad_out (OD*OH*OW,) -> grad_plane (D*H*W,)."""
-    grad_plane[:] = 0.0
-    o = 0
-    for od in range(lo_d.shape[0]):
-        for oh in range(lo_h.shape[0]):
-            for ow in range(lo_w.shape[0]):
-                divisor = divisor_override
-                if divisor == 0:
-                    divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
-                if divisor != 0:
-                    share = grad_out[o] / divisor
-                    for d in range(lo_d[od], hi_d[od]):
-                        for h in range(lo_h[oh], hi_h[oh]):
-                            row = (d * H + h) * W
+            for ow in range(OW):
+                acc[ow] = 0.0
+            for d in range(lo_d[od], hi_d[od]):
+                for h in range(lo_h[oh], hi_h[oh]):
+                    row = (d * H + h) * W
+                    for ow in range(OW):            # edge cells: one window at a time
+                        if ow < ow0 or ow >= ow1:
+                            total = acc[ow]             # in a register for the row
                             for w in range(lo_w[ow], hi_w[ow]):
-                                grad_plane[row + w] += share
-                o += 1
+                                total += plane[row + w]
+                            acc[ow] = total
+                    for j in range(taps):           # interior: one pass per tap
+                        xs = plane[row + base + ow0 * sw + j:]     # views indexed from 0
+                        if sw == 1:
+                            for i in range(n):
+                                sums[i] += xs[i]
+                        else:                           # sw == 2
+                            for i in range(n):
+                                sums[i] += xs[2 * i]
+            for ow in range(OW):
+                divisor = divisor_override
+                if divisor == 0:
+                    divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
+                out[o_row + ow] = acc[ow] / divisor if divisor != 0 else 0.0
+            o_row += OW
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})   # may reorder the sum: SIMD adds
+def _avg_pool_plane_backward(grad_out, grad_plane, share, rows, acc, H, W, lo_d, hi_d,
+                             lo_h, hi_h, lo_w, hi_w, cnt_d, cnt_h, cnt_w, divisor_override,
+                             cov_d, cov_h, cov_w):
+    """One plane: every cell of window o receives grad_out[o] / divisor, summed over the
+    windows that cover it. grad_out (OD*OH*OW,) -> grad_plane (D*H*W,).
+
+    The reference loop *scatters* (for each window, add its share to its cells). Here each
+    cell *gathers* instead, one axis at a time, so every cell is written once and the
+    innermost loop runs along contiguous rows:
+      rows[(od, oh), w] = sum of share[od, oh, ow] over the windows ow covering column w
+      grad[(d, h), w]   = sum of rows[(od, oh), w] over the windows covering d and h.
+    Windows covering a cell are a contiguous range of outputs (window bounds never
+    decrease): cov_x[c] .. cov_x[c + S] along an axis of S cells. Sums in float64 (share,
+    rows, acc), rounded once when stored.
+    """
+    OD = lo_d.shape[0]
+    OH = lo_h.shape[0]
+    OW = lo_w.shape[0]
+    D = grad_plane.shape[0] // (H * W)
+    for od in range(OD):
+        for oh in range(OH):
+            o_row = (od * OH + oh) * OW
+            for ow in range(OW):
+                divisor = divisor_override
+                if divisor == 0:
+                    divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
+                share[ow] = grad_out[o_row + ow] / divisor if divisor != 0 else 0.0
+            r = (od * OH + oh) * W
+            for w in range(W):
+                total = 0.0
+                for ow in range(cov_w[w], cov_w[w + W]):
+                    total += share[ow]
+                rows[r + w] = total
+    for d in range(D):
+        for h in range(H):
+            for w in range(W):
+                acc[w] = 0.0
+            for od in range(cov_d[d], cov_d[d + D]):
+                for oh in range(cov_h[h], cov_h[h + H]):
+                    r = (od * OH + oh) * W
+                    add = rows[r:r + W]                 # a view indexed from 0: vectorises
+                    for w in range(W):
+                        acc[w] += add[w]
+            row = (d * H + h) * W
+            dst = grad_plane[row:row + W]
+            for w in range(W):
+                dst[w] = acc[w]
 
 
 # --------------------------------------------------------------------------------------
@@ -253,30 +364,38 @@ def _avg_pool_plane_backward(grad_out, grad_plane, H, W, lo_d, hi_d, lo_h, hi_h,
 # pays in the first notebook cell -- and wakes its thread pool even for tiny inputs.)
 @njit(cache=True, nogil=True)
 def _max_pool_range(planes, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    st_d, st_h, st_w, lowest, start, stop):
+                    st_d, st_h, st_w, lowest, ow0, ow1, base, sw, taps, start, stop):
     """planes (P, D*H*W) -> out, idx (P, OD*OH*OW) for planes [start, stop)."""
     for p in range(start, stop):
         _max_pool_plane(planes[p], out[p], idx[p], H, W, lo_d, hi_d, lo_h, hi_h,
-                        lo_w, hi_w, st_d, st_h, st_w, lowest)
+                        lo_w, hi_w, st_d, st_h, st_w, lowest, ow0, ow1, base, sw, taps)
 
 
 @njit(cache=True, nogil=True)
 def _avg_pool_range(planes, out, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    cnt_d, cnt_h, cnt_w, divisor_override, start, stop):
+                    cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base, sw, taps,
+                    start, stop):
     """planes (P, D*H*W) -> out (P, OD*OH*OW): window sums / divisors."""
+    acc = np.empty(lo_w.shape[0], dtype=np.float64)     # one row of sums, reused per plane
     for p in range(start, stop):
-        _avg_pool_plane(planes[p], out[p], H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                        cnt_d, cnt_h, cnt_w, divisor_override)
+        _avg_pool_plane(planes[p], out[p], acc, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                        cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base, sw, taps)
 
 
 @njit(cache=True, nogil=True)
 def _avg_pool_backward_range(grad_out, grad_in, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                             cnt_d, cnt_h, cnt_w, divisor_override, start, stop):
+                             cnt_d, cnt_h, cnt_w, divisor_override, cov_d, cov_h, cov_w,
+                             start, stop):
     """grad_out (P, OD*OH*OW) -> grad_in (P, D*H*W): each output's gradient shared evenly
     by its window."""
+    OD, OH, OW = lo_d.shape[0], lo_h.shape[0], lo_w.shape[0]
+    share = np.empty(OW, dtype=np.float64)              # scratch reused for every plane
+    rows = np.empty(OD * OH * W, dtype=np.float64)
+    acc = np.empty(W, dtype=np.float64)
     for p in range(start, stop):
-        _avg_pool_plane_backward(grad_out[p], grad_in[p], H, W, lo_d, hi_d, lo_h, hi_h,
-                                 lo_w, hi_w, cnt_d, cnt_h, cnt_w, divisor_override)
+        _avg_pool_plane_backward(grad_out[p], grad_in[p], share, rows, acc, H, W, lo_d, hi_d,
+                                 lo_h, hi_h, lo_w, hi_w, cnt_d, cnt_h, cnt_w,
+                                 divisor_override, cov_d, cov_h, cov_w)
 
 
 @njit(cache=True, nogil=True)
@@ -460,6 +579,43 @@ def _tiled_kernel(axes, counts):
     return tuple(sizes)
 
 
+def _interior(a: AxisWindows):
+    """The run of outputs along the innermost axis that the kernels sweep tap by tap.
+
+    Returns ``(ow0, ow1, base, sw, taps)``: for ow0 <= ow < ow1 window ow has all its
+    ``taps`` taps inside the input, at ``base + ow*sw + j*a.step``, with a stride sw of 1
+    or 2. That holds for every window of max/avg pooling with stride 1 or 2 that padding
+    does not clip, and for adaptive windows that halve the axis or keep it. ``ow0 == ow1``
+    when there is no run (other strides: larger strides would need gathers).
+    """
+    n = a.out_size
+    taps = int(a.count.max()) if n else 0
+    if taps == 0:
+        return 0, 0, 0, 1, 0
+    full = (a.count == taps) & (a.hi - a.lo == (taps - 1) * a.step + 1)
+    if not full.any():
+        return 0, 0, 0, 1, 0
+    ow0 = int(np.argmax(full))
+    sw = int(a.lo[ow0 + 1] - a.lo[ow0]) if ow0 + 1 < n and full[ow0 + 1] else 1
+    ow1 = ow0 + 1
+    while ow1 < n and full[ow1] and a.lo[ow1] == a.lo[ow0] + (ow1 - ow0) * sw:
+        ow1 += 1
+    if sw not in (1, 2):            # the kernels have vector loops for strides 1 and 2 only
+        return 0, 0, 0, 1, 0
+    return ow0, ow1, int(a.lo[ow0]) - ow0 * sw, sw, taps
+
+
+def _cover(a: AxisWindows) -> np.ndarray:
+    """Which windows cover each cell, for the gathering average backward: for cell c of
+    an axis of S cells, windows cov[c] <= o < cov[c + S]. Windows with step 1 whose bounds
+    never decrease (all that pooling makes) cover each cell with a contiguous range."""
+    if (np.diff(a.lo) < 0).any() or (np.diff(a.hi) < 0).any():
+        raise ValueError("window bounds must not decrease along an axis")
+    cells = np.arange(a.in_size)
+    return np.concatenate([np.searchsorted(a.hi, cells, side="right"),
+                           np.searchsorted(a.lo, cells, side="right")]).astype(np.int64)
+
+
 def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     """Max over each window. x (P, D, H, W) -> (out, idx), both (P, OD, OH, OW)."""
     _check_float("x", x, 4)
@@ -471,7 +627,8 @@ def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     out = np.empty((P, int(np.prod(out_spatial))), dtype=x.dtype)
     idx = np.empty(out.shape, dtype=np.int64)
     _run_split(_max_pool_range, (x.reshape(P, D * H * W), out, idx, H, W, *ranges,
-                                 axes[0].step, axes[1].step, axes[2].step, lowest),
+                                 axes[0].step, axes[1].step, axes[2].step, lowest,
+                                 *_interior(axes[2])),
                P, x.size)
     return out.reshape((P,) + out_spatial), idx.reshape((P,) + out_spatial)
 
@@ -511,7 +668,7 @@ def avg_pool_forward(x: np.ndarray, axes, count_include_pad: bool = True,
                    P, x.size)
         return out.reshape((P,) + out_spatial)
     _run_split(_avg_pool_range, (x.reshape(P, D * H * W), out, H, W, *ranges, *counts,
-                                 override), P, x.size)
+                                 override, *_interior(axes[2])), P, x.size)
     return out.reshape((P,) + out_spatial)
 
 
@@ -548,7 +705,8 @@ def avg_pool_backward(grad_out: np.ndarray, axes, count_include_pad: bool = True
         return grad_in.reshape(P, D, H, W)
     M = int(np.prod(grad_out.shape[1:]))      # explicit: an empty batch has no -1 to infer
     _run_split(_avg_pool_backward_range, (grad_out.reshape(P, M), grad_in, H, W, *ranges,
-                                          *counts, override), P, grad_in.size)
+                                          *counts, override, *(_cover(a) for a in axes)),
+               P, grad_in.size)
     return grad_in.reshape(P, D, H, W)
 
 
