@@ -201,6 +201,74 @@ def _max_window(plane, H, W, d0, d1, h0, h1, w0, w1, st_d, st_h, st_w, lowest):
     return best, best_at
 
 
+@njit(cache=True, inline="always")
+def _take(v, at, best, best_at):
+    """The reference's select rule for one tap: v at flat position ``at`` wins if it is
+    greater than the best so far or NaN."""
+    take = (v > best) | (v != v)        # `|`: branch-free selects, vectorisable
+    return (v if take else best), (at if take else best_at)
+
+
+@njit(cache=True, inline="always")
+def _max_tap_pass(xs, at, best, best_at, n, sw):
+    """One tap of every window in a run: xs[i*sw] (flat position at + i*sw) against
+    best[i], for i < n. Any tap count and dilation; one pass over best per tap."""
+    if sw == 1:
+        for i in range(n):
+            best[i], best_at[i] = _take(xs[i], at + i, best[i], best_at[i])
+    else:                                                       # sw == 2
+        for i in range(n):
+            best[i], best_at[i] = _take(xs[2 * i], at + 2 * i, best[i], best_at[i])
+
+
+@njit(cache=True, inline="always")
+def _max_row_pair(x0, x1, at0, at1, best, best_at, n, sw, taps):
+    """Two rows of every window in a run, ``taps`` (2 or 3) adjacent taps per row: the
+    2*taps values of window i are compared in registers and best[i] is read and written
+    once, not once per tap. Rows x0 then x1 (flat positions at0, at1), i.e. scan order.
+
+    Every loop has the stride and the taps as constants and indexes two input views from
+    0: LLVM vectorises such a loop on every target (with more views, or offsets it cannot
+    prove >= 0, it needs more run-time checks than it allows and stays scalar).
+    """
+    if sw == 1 and taps == 2:
+        for i in range(n):
+            b, a = best[i], best_at[i]
+            b, a = _take(x0[i], at0 + i, b, a)
+            b, a = _take(x0[i + 1], at0 + i + 1, b, a)
+            b, a = _take(x1[i], at1 + i, b, a)
+            b, a = _take(x1[i + 1], at1 + i + 1, b, a)
+            best[i], best_at[i] = b, a
+    elif sw == 1:                                               # taps == 3
+        for i in range(n):
+            b, a = best[i], best_at[i]
+            b, a = _take(x0[i], at0 + i, b, a)
+            b, a = _take(x0[i + 1], at0 + i + 1, b, a)
+            b, a = _take(x0[i + 2], at0 + i + 2, b, a)
+            b, a = _take(x1[i], at1 + i, b, a)
+            b, a = _take(x1[i + 1], at1 + i + 1, b, a)
+            b, a = _take(x1[i + 2], at1 + i + 2, b, a)
+            best[i], best_at[i] = b, a
+    elif taps == 2:                                             # sw == 2
+        for i in range(n):
+            b, a = best[i], best_at[i]
+            b, a = _take(x0[2 * i], at0 + 2 * i, b, a)
+            b, a = _take(x0[2 * i + 1], at0 + 2 * i + 1, b, a)
+            b, a = _take(x1[2 * i], at1 + 2 * i, b, a)
+            b, a = _take(x1[2 * i + 1], at1 + 2 * i + 1, b, a)
+            best[i], best_at[i] = b, a
+    else:                                                       # sw == 2, taps == 3
+        for i in range(n):
+            b, a = best[i], best_at[i]
+            b, a = _take(x0[2 * i], at0 + 2 * i, b, a)
+            b, a = _take(x0[2 * i + 1], at0 + 2 * i + 1, b, a)
+            b, a = _take(x0[2 * i + 2], at0 + 2 * i + 2, b, a)
+            b, a = _take(x1[2 * i], at1 + 2 * i, b, a)
+            b, a = _take(x1[2 * i + 1], at1 + 2 * i + 1, b, a)
+            b, a = _take(x1[2 * i + 2], at1 + 2 * i + 2, b, a)
+            best[i], best_at[i] = b, a
+
+
 @njit(cache=True)
 def _max_pool_plane(plane, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
                     st_d, st_h, st_w, lowest, ow0, ow1, base, sw, taps):
@@ -222,10 +290,8 @@ def _max_pool_plane(plane, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
                     out[o_row + ow] = best
                     idx[o_row + ow] = best_at
             if ow1 > ow0:
-                # interior: start from "-inf at the window's first cell", then one pass
-                # over the row per tap, in the reference's tap order. The passes index
-                # views from 0 (Numba checks an index it cannot prove >= 0 for Python's
-                # a[-1], and that check stops LLVM from vectorising the loop).
+                # interior: start from "-inf at the window's first cell", then pass over
+                # the row's windows, in the reference's tap order
                 n = ow1 - ow0
                 best = out[o_row + ow0:o_row + ow1]
                 best_at = idx[o_row + ow0:o_row + ow1]
@@ -233,32 +299,67 @@ def _max_pool_plane(plane, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
                 for i in range(n):
                     best[i] = lowest
                     best_at[i] = first + i * sw
+                paired = st_w == 1 and (taps == 2 or taps == 3)
+                pending = -1                        # a window row waiting for its pair
                 d = lo_d[od]
                 while d < hi_d[od]:
                     h = lo_h[oh]
                     while h < hi_h[oh]:
-                        for j in range(taps):
-                            at = (d * H + h) * W + base + ow0 * sw + j * st_w
-                            xs = plane[at:]
-                            if sw == 1:
-                                for i in range(n):
-                                    v = xs[i]
-                                    b = best[i]
-                                    a = best_at[i]
-                                    take = (v > b) | (v != v)
-                                    best[i] = v if take else b
-                                    best_at[i] = at + i if take else a
-                            else:                       # sw == 2
-                                for i in range(n):
-                                    v = xs[2 * i]
-                                    b = best[i]
-                                    a = best_at[i]
-                                    take = (v > b) | (v != v)
-                                    best[i] = v if take else b
-                                    best_at[i] = at + 2 * i if take else a
+                        at = (d * H + h) * W + base + ow0 * sw
+                        if not paired:
+                            for j in range(taps):
+                                _max_tap_pass(plane[at + j * st_w:], at + j * st_w, best,
+                                              best_at, n, sw)
+                        elif pending < 0:
+                            pending = at
+                        else:
+                            _max_row_pair(plane[pending:], plane[at:], pending, at, best,
+                                          best_at, n, sw, taps)
+                            pending = -1
                         h += st_h
                     d += st_d
+                if pending >= 0:        # an odd row, paired with itself: a repeat changes
+                    _max_row_pair(plane[pending:], plane[pending:], pending, pending,  # nothing
+                                  best, best_at, n, sw, taps)
             o_row += OW
+
+
+@njit(cache=True, inline="always")
+def _sum_row(xs, sums, n, sw, taps):
+    """sums[i] += the ``taps`` (1, 2 or 3) adjacent values xs[i*sw + j], for i < n, in
+    float64: one window row of every window in a run, read and written once per row."""
+    if sw == 1 and taps == 1:
+        for i in range(n):
+            sums[i] += xs[i]
+    elif sw == 1 and taps == 2:
+        for i in range(n):
+            t = sums[i]
+            t += xs[i]
+            t += xs[i + 1]
+            sums[i] = t
+    elif sw == 1:                                               # taps == 3
+        for i in range(n):
+            t = sums[i]
+            t += xs[i]
+            t += xs[i + 1]
+            t += xs[i + 2]
+            sums[i] = t
+    elif taps == 1:                                             # sw == 2
+        for i in range(n):
+            sums[i] += xs[2 * i]
+    elif taps == 2:
+        for i in range(n):
+            t = sums[i]
+            t += xs[2 * i]
+            t += xs[2 * i + 1]
+            sums[i] = t
+    else:
+        for i in range(n):
+            t = sums[i]
+            t += xs[2 * i]
+            t += xs[2 * i + 1]
+            t += xs[2 * i + 2]
+            sums[i] = t
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})   # may reorder the sum: SIMD adds
@@ -267,40 +368,42 @@ def _avg_pool_plane(plane, out, acc, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
     """One plane: out[o] = (sum over window o) / divisor.
 
     divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow], or ``divisor_override`` if it is not 0.
-    The sum is accumulated in float64 (``acc``, one row of OW) and rounded once when
-    stored. An empty window gives 0, as in PyTorch. Outputs [ow0, ow1) of each row are
-    summed tap by tap over the whole row, as in :func:`_max_pool_plane`.
+    Sums are accumulated in float64 and rounded once when stored. An empty window gives
+    0, as in PyTorch. Outputs [ow0, ow1) of each row are summed one window row at a time
+    over the whole run (``acc``, float64), as in :func:`_max_pool_plane`; the others one
+    window at a time.
     """
     OW = lo_w.shape[0]
     n = ow1 - ow0
-    sums = acc[ow0:ow1]
+    sums = acc[:n]
     o_row = 0
     for od in range(lo_d.shape[0]):
         for oh in range(lo_h.shape[0]):
+            if n > 0:
+                for i in range(n):
+                    sums[i] = 0.0
+                for d in range(lo_d[od], hi_d[od]):
+                    for h in range(lo_h[oh], hi_h[oh]):
+                        at = (d * H + h) * W + base + ow0 * sw
+                        if taps == 2 or taps == 3:  # the row's taps in registers
+                            _sum_row(plane[at:], sums, n, sw, taps)
+                        else:                       # other widths: one pass per tap
+                            for j in range(taps):
+                                _sum_row(plane[at + j:], sums, n, sw, 1)
             for ow in range(OW):
-                acc[ow] = 0.0
-            for d in range(lo_d[od], hi_d[od]):
-                for h in range(lo_h[oh], hi_h[oh]):
-                    row = (d * H + h) * W
-                    for ow in range(OW):            # edge cells: one window at a time
-                        if ow < ow0 or ow >= ow1:
-                            total = acc[ow]             # in a register for the row
+                if ow0 <= ow < ow1:
+                    total = sums[ow - ow0]
+                else:                               # edge cells: one window at a time
+                    total = 0.0
+                    for d in range(lo_d[od], hi_d[od]):
+                        for h in range(lo_h[oh], hi_h[oh]):
+                            row = (d * H + h) * W
                             for w in range(lo_w[ow], hi_w[ow]):
                                 total += plane[row + w]
-                            acc[ow] = total
-                    for j in range(taps):           # interior: one pass per tap
-                        xs = plane[row + base + ow0 * sw + j:]     # views indexed from 0
-                        if sw == 1:
-                            for i in range(n):
-                                sums[i] += xs[i]
-                        else:                           # sw == 2
-                            for i in range(n):
-                                sums[i] += xs[2 * i]
-            for ow in range(OW):
                 divisor = divisor_override
                 if divisor == 0:
                     divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
-                out[o_row + ow] = acc[ow] / divisor if divisor != 0 else 0.0
+                out[o_row + ow] = total / divisor if divisor != 0 else 0.0
             o_row += OW
 
 
