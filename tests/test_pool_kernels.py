@@ -370,3 +370,67 @@ def test_max_pool_select_rule_with_nans_ties_and_infs(dtype):
         ref_out, ref_idx = R.max_pool_forward(x, axes)
         np.testing.assert_array_equal(out, ref_out)          # (NaN == NaN here)
         np.testing.assert_array_equal(idx, ref_idx)
+
+
+# ------------------------------------ the vectorised runs of the fast kernels: long rows, tails
+def test_interior_runs_by_hand():
+    # L=10, k=3, s=2, p=1: windows [0,2) [1,4) [3,6) [5,8) [7,10); the first is clipped
+    assert K._interior(K.pool_windows(10, 3, 2, 1)) == (1, 5, -1, 2, 3)
+    assert K._interior(K.pool_windows(56, 2, 2)) == (0, 28, 0, 2, 2)
+    assert K._interior(K.adaptive_windows(14, 7)) == (0, 7, 0, 2, 2)     # halves: a run
+    assert K._interior(K.adaptive_windows(14, 5))[:2] == (0, 0)          # uneven: none
+    assert K._interior(K.pool_windows(9, 3, 3))[:2] == (0, 0)            # stride 3: none
+    # dilation 2: taps at base + 2*ow + 2*j
+    assert K._interior(K.pool_windows(12, 3, 2, 0, 2)) == (0, 4, 0, 2, 3)
+
+
+@pytest.mark.parametrize("axis", [K.pool_windows(13, 3, 2, 1, 1, True), K.pool_windows(9, 4, 1, 2),
+                                  K.adaptive_windows(14, 5), K.adaptive_windows(5, 9),
+                                  K.pool_windows(7, 2, 3)])
+def test_cover_lists_exactly_the_windows_holding_each_cell(axis):
+    cov, S = K._cover(axis), axis.in_size
+    for c in range(S):
+        holding = [o for o in range(axis.out_size) if axis.lo[o] <= c < axis.hi[o]]
+        assert list(range(cov[c], cov[c + S])) == holding
+
+
+@pytest.mark.parametrize("kernel, stride, pad, dil, ceil_mode", [
+    (2, 2, 0, 1, False),   # two window rows per pass, 2 taps, stride 2
+    (3, 2, 1, 1, False),   # 3 taps, stride 2, clipped edge windows
+    (3, 1, 1, 1, True),    # 3 taps, stride 1, ceil_mode
+    (2, 1, 0, 1, False),   # 2 taps, stride 1
+    (1, 1, 0, 1, False),   # 1 tap: one pass per tap
+    (4, 2, 2, 1, True),    # 4 taps: one pass per tap, ceil_mode
+    (3, 2, 1, 2, False),   # dilation: one pass per tap
+    (3, 3, 1, 1, False),   # stride 3: no run, every window on its own
+])
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_long_rows_through_the_vector_loops_match_reference(kernel, stride, pad, dil, ceil_mode,
+                                                            n):
+    """Rows long enough for whole vectors plus a tail on every target (the hypothesis tests
+    above draw rows shorter than one vector), with many ties, NaNs and -inf."""
+    spatial = {1: (61,), 2: (5, 45), 3: (3, 4, 37)}[n]
+    k, s, p, d = (kernel,) * n, (stride,) * n, (pad,) * n, (dil,) * n
+    axes = axes_for(spatial, k, s, p, d, ceil_mode)
+    ow0, ow1, _, sw, _ = K._interior(axes[2])
+    assert (ow1 - ow0 >= 16) == (stride < 3)          # the run is there, longer than a vector
+    rng = np.random.default_rng(kernel * 10 + stride + n)
+    for dtype in (np.float32, np.float64):
+        x = rng.integers(-2, 3, size=(3, *spatial)).astype(dtype)    # ties everywhere
+        x.flat[rng.choice(x.size, 6, replace=False)] = np.nan
+        x.flat[rng.choice(x.size, 6, replace=False)] = -np.inf
+        ref_out, ref_idx = ref_max_pool(x, k, s, p, d, ceil_mode)
+        out, idx = K.max_pool_forward(as3(x, n), axes)
+        np.testing.assert_array_equal(out.reshape(ref_out.shape), ref_out)
+        np.testing.assert_array_equal(idx.reshape(ref_idx.shape), ref_idx)
+        if dil == 1:
+            x = rng.standard_normal((3, *spatial)).astype(dtype)
+            tol = dict(rtol=1e-6, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+            for include_pad, override in ((True, None), (False, None), (True, 5)):
+                out = K.avg_pool_forward(as3(x, n), axes, include_pad, override)
+                ref = ref_avg_pool(x, k, s, p, ceil_mode, include_pad, override)
+                np.testing.assert_allclose(out.reshape(ref.shape), ref, **tol)
+                g = rng.standard_normal(out.shape).astype(dtype)
+                np.testing.assert_allclose(K.avg_pool_backward(g, axes, include_pad, override),
+                                           R.avg_pool_backward(g, axes, include_pad, override),
+                                           **tol)
