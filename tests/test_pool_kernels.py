@@ -292,15 +292,14 @@ def test_split_over_threads_gives_the_same_result(monkeypatch):
 
 
 def _general_avg_backward(g, axes, count_include_pad, override):
-    """The general (gathering) backward kernel, called directly: the oracle of the tiled
-    fast path."""
+    """The general (zero-then-add) backward kernel, called directly: the oracle of the
+    tiled fast path."""
     ranges, counts = K._tables(axes, count_include_pad)
     P = g.shape[0]
     spatial = tuple(a.in_size for a in axes)
     ref = np.full((P, int(np.prod(spatial))), np.nan, dtype=g.dtype)
     K._avg_pool_backward_range(g.reshape(P, -1), ref, spatial[1], spatial[2], *ranges,
-                               *counts, 0 if override is None else override,
-                               *(K._cover(a) for a in axes), 0, P)
+                               *counts, 0 if override is None else override, 0, P)
     return ref.reshape((P,) + spatial)
 
 
@@ -374,35 +373,23 @@ def test_max_pool_select_rule_with_nans_ties_and_infs(dtype):
 
 # ------------------------------------ the vectorised runs of the fast kernels: long rows, tails
 def test_interior_runs_by_hand():
-    # L=10, k=3, s=2, p=1: windows [0,2) [1,4) [3,6) [5,8) [7,10); the first is clipped
-    assert K._interior(K.pool_windows(10, 3, 2, 1)) == (1, 5, -1, 2, 3)
-    assert K._interior(K.pool_windows(56, 2, 2)) == (0, 28, 0, 2, 2)
-    assert K._interior(K.adaptive_windows(14, 7)) == (0, 7, 0, 2, 2)     # halves: a run
-    assert K._interior(K.adaptive_windows(14, 5))[:2] == (0, 0)          # uneven: none
-    assert K._interior(K.pool_windows(9, 3, 3))[:2] == (0, 0)            # stride 3: none
-    # dilation 2: taps at base + 2*ow + 2*j
-    assert K._interior(K.pool_windows(12, 3, 2, 0, 2)) == (0, 4, 0, 2, 3)
-
-
-@pytest.mark.parametrize("axis", [K.pool_windows(13, 3, 2, 1, 1, True), K.pool_windows(9, 4, 1, 2),
-                                  K.adaptive_windows(14, 5), K.adaptive_windows(5, 9),
-                                  K.pool_windows(7, 2, 3)])
-def test_cover_lists_exactly_the_windows_holding_each_cell(axis):
-    cov, S = K._cover(axis), axis.in_size
-    for c in range(S):
-        holding = [o for o in range(axis.out_size) if axis.lo[o] <= c < axis.hi[o]]
-        assert list(range(cov[c], cov[c + S])) == holding
+    # L=9, k=2, s=2, p=1: windows [0,1) [1,3) [3,5) [5,7) [7,9); the first is clipped
+    assert K._interior(K.pool_windows(9, 2, 2, 1)) == (1, 5, -1)
+    assert K._interior(K.pool_windows(56, 2, 2)) == (0, 28, 0)
+    assert K._interior(K.pool_windows(7, 2, 2)) == (0, 3, 0)              # cell 6: no window
+    assert K._interior(K.adaptive_windows(14, 7)) == (0, 7, 0)           # halves: a run
+    for axis in (K.adaptive_windows(14, 5), K.pool_windows(9, 3, 2, 1), K.pool_windows(9, 2, 1),
+                 K.pool_windows(12, 2, 2, 0, 2), K.pool_windows(1, 1, 1)):
+        assert K._interior(axis)[:2] == (0, 0)          # uneven, 3 wide, stride 1, dilated
 
 
 @pytest.mark.parametrize("kernel, stride, pad, dil, ceil_mode", [
-    (2, 2, 0, 1, False),   # two window rows per pass, 2 taps, stride 2
-    (3, 2, 1, 1, False),   # 3 taps, stride 2, clipped edge windows
-    (3, 1, 1, 1, True),    # 3 taps, stride 1, ceil_mode
-    (2, 1, 0, 1, False),   # 2 taps, stride 1
-    (1, 1, 0, 1, False),   # 1 tap: one pass per tap
-    (4, 2, 2, 1, True),    # 4 taps: one pass per tap, ceil_mode
-    (3, 2, 1, 2, False),   # dilation: one pass per tap
-    (3, 3, 1, 1, False),   # stride 3: no run, every window on its own
+    (2, 2, 0, 1, False),   # the register loops: 2 wide, stride 2
+    (2, 2, 1, 1, True),    # the same with clipped windows at both edges, ceil_mode
+    (3, 2, 1, 1, False),   # every other window: one at a time
+    (3, 1, 1, 1, True),
+    (2, 1, 0, 1, False),
+    (2, 2, 0, 2, False),   # dilated
 ])
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_long_rows_through_the_vector_loops_match_reference(kernel, stride, pad, dil, ceil_mode,
@@ -412,8 +399,8 @@ def test_long_rows_through_the_vector_loops_match_reference(kernel, stride, pad,
     spatial = {1: (61,), 2: (5, 45), 3: (3, 4, 37)}[n]
     k, s, p, d = (kernel,) * n, (stride,) * n, (pad,) * n, (dil,) * n
     axes = axes_for(spatial, k, s, p, d, ceil_mode)
-    ow0, ow1, _, sw, _ = K._interior(axes[2])
-    assert (ow1 - ow0 >= 16) == (stride < 3)          # the run is there, longer than a vector
+    ow0, ow1, _ = K._interior(axes[2])
+    assert (ow1 - ow0 >= 16) == ((kernel, stride, dil) == (2, 2, 1))   # a run, > 1 vector
     rng = np.random.default_rng(kernel * 10 + stride + n)
     for dtype in (np.float32, np.float64):
         x = rng.integers(-2, 3, size=(3, *spatial)).astype(dtype)    # ties everywhere

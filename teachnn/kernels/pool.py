@@ -160,211 +160,131 @@ def adaptive_windows(in_size: int, out_size: int) -> AxisWindows:
 #
 # Rows of windows. The reference loop finishes one output cell before the next (window
 # innermost), which leaves nothing for SIMD: each step depends on the previous maximum.
-# The fast kernels swap the loops for the cells of an output row whose windows lie wholly
-# inside the input and start at evenly spaced columns (``base + ow*sw``, see
-# :func:`_interior`): for each tap of the window, one loop over the row's outputs
-# (``for ow: out[ow] = max(out[ow], plane[start + ow*sw])``) is independent from output to
-# output, so LLVM turns it into vector loads and compares. Each output still visits its
-# taps in the reference's (d, h, w) order, so "first maximum wins" and the NaN rule pick
-# the same cell. The stride is written as the constant 1 or 2 in its own copy of the loop
-# (the common cases): with a constant stride LLVM loads whole vectors and shuffles them, on
-# every vector width (AVX-512, AVX2, NEON, SSE), where a run-time stride would need a
-# gather, which AVX2 machines execute slowly and SSE/NEON not at all. The few cells at the
-# edges (windows clipped by padding) and uneven adaptive windows run the reference order.
+# For the most common windows -- 2 wide with stride 2 along the rows (MaxPool2d(2),
+# AvgPool2d(2), MaxPool3d(2), MaxPool1d(2), adaptive pooling that halves a size) -- the
+# fast kernels swap the loops for the cells of an output row whose windows lie wholly
+# inside the input (``ow0 <= ow < ow1``, see :func:`_interior`): one loop over the row's
+# outputs per window row (two rows per loop for max), the window row's two taps compared
+# or added in registers. Each output still visits its taps in the reference's (d, h, w)
+# order, so "first maximum wins" and the NaN rule pick the same cell. The loop indexes
+# views of the input from 0 with the stride 2 written as a constant: LLVM then loads whole
+# vectors and deinterleaves them on every vector width (AVX-512, AVX2, NEON, SSE); with a
+# run-time stride or offset it would need gathers (slow on AVX2, absent on SSE/NEON) or
+# an index check it cannot vectorise. Other windows (edges clipped by padding, other widths
+# and strides, dilation, uneven adaptive windows) run one window at a time in the
+# reference's order; more register loops (3 taps, stride 1) were faster too but each
+# vectorised loop adds seconds to the first call's compile time (docs/performance.md).
 
-@njit(cache=True, inline="always")
-def _max_window(plane, H, W, d0, d1, h0, h1, w0, w1, st_d, st_h, st_w, lowest):
-    """Max and flat position of the max over one window (the reference loop's order).
-
-    Like PyTorch, a value wins if it is greater than the current best *or* NaN: the first
-    maximum in scan order wins ties, and a NaN always propagates. ``lowest`` is -inf in
-    the plane's dtype; a window of only -inf (or empty) reports its first cell.
-    """
-    best = lowest
-    best_at = (d0 * H + h0) * W + w0
-    d = d0
-    while d < d1:
-        h = h0
-        while h < h1:
-            row = (d * H + h) * W
-            w = w0
-            while w < w1:
-                v = plane[row + w]
-                # `|` not `or`: both tests always run, so LLVM can use branch-free
-                # selects (measured faster on random data)
-                take = (v > best) | (v != v)        # greater, or NaN
-                best = v if take else best
-                best_at = row + w if take else best_at
-                w += st_w
-            h += st_h
-        d += st_d
-    return best, best_at
-
-
-@njit(cache=True, inline="always")
-def _take(v, at, best, best_at):
-    """The reference's select rule for one tap: v at flat position ``at`` wins if it is
-    greater than the best so far or NaN."""
-    take = (v > best) | (v != v)        # `|`: branch-free selects, vectorisable
-    return (v if take else best), (at if take else best_at)
-
-
-@njit(cache=True, inline="always")
-def _max_tap_pass(xs, at, best, best_at, n, sw):
-    """One tap of every window in a run: xs[i*sw] (flat position at + i*sw) against
-    best[i], for i < n. Any tap count and dilation; one pass over best per tap."""
-    if sw == 1:
-        for i in range(n):
-            best[i], best_at[i] = _take(xs[i], at + i, best[i], best_at[i])
-    else:                                                       # sw == 2
-        for i in range(n):
-            best[i], best_at[i] = _take(xs[2 * i], at + 2 * i, best[i], best_at[i])
-
-
-@njit(cache=True, inline="always")
-def _max_row_pair(x0, x1, at0, at1, best, best_at, n, sw, taps):
-    """Two rows of every window in a run, ``taps`` (2 or 3) adjacent taps per row: the
-    2*taps values of window i are compared in registers and best[i] is read and written
-    once, not once per tap. Rows x0 then x1 (flat positions at0, at1), i.e. scan order.
-
-    Every loop has the stride and the taps as constants and indexes two input views from
-    0: LLVM vectorises such a loop on every target (with more views, or offsets it cannot
-    prove >= 0, it needs more run-time checks than it allows and stays scalar).
-    """
-    if sw == 1 and taps == 2:
-        for i in range(n):
-            b, a = best[i], best_at[i]
-            b, a = _take(x0[i], at0 + i, b, a)
-            b, a = _take(x0[i + 1], at0 + i + 1, b, a)
-            b, a = _take(x1[i], at1 + i, b, a)
-            b, a = _take(x1[i + 1], at1 + i + 1, b, a)
-            best[i], best_at[i] = b, a
-    elif sw == 1:                                               # taps == 3
-        for i in range(n):
-            b, a = best[i], best_at[i]
-            b, a = _take(x0[i], at0 + i, b, a)
-            b, a = _take(x0[i + 1], at0 + i + 1, b, a)
-            b, a = _take(x0[i + 2], at0 + i + 2, b, a)
-            b, a = _take(x1[i], at1 + i, b, a)
-            b, a = _take(x1[i + 1], at1 + i + 1, b, a)
-            b, a = _take(x1[i + 2], at1 + i + 2, b, a)
-            best[i], best_at[i] = b, a
-    elif taps == 2:                                             # sw == 2
-        for i in range(n):
-            b, a = best[i], best_at[i]
-            b, a = _take(x0[2 * i], at0 + 2 * i, b, a)
-            b, a = _take(x0[2 * i + 1], at0 + 2 * i + 1, b, a)
-            b, a = _take(x1[2 * i], at1 + 2 * i, b, a)
-            b, a = _take(x1[2 * i + 1], at1 + 2 * i + 1, b, a)
-            best[i], best_at[i] = b, a
-    else:                                                       # sw == 2, taps == 3
-        for i in range(n):
-            b, a = best[i], best_at[i]
-            b, a = _take(x0[2 * i], at0 + 2 * i, b, a)
-            b, a = _take(x0[2 * i + 1], at0 + 2 * i + 1, b, a)
-            b, a = _take(x0[2 * i + 2], at0 + 2 * i + 2, b, a)
-            b, a = _take(x1[2 * i], at1 + 2 * i, b, a)
-            b, a = _take(x1[2 * i + 1], at1 + 2 * i + 1, b, a)
-            b, a = _take(x1[2 * i + 2], at1 + 2 * i + 2, b, a)
-            best[i], best_at[i] = b, a
+@njit(cache=True)
+def _max_row_pair(x0, x1, at0, at1, best, best_at):
+    """Two rows of every 2-wide, stride-2 window in a run: window i compares x0[2i],
+    x0[2i+1], x1[2i], x1[2i+1] (flat positions at0 + 2i ..., at1 + 2i ...) with best[i]
+    in registers, in scan order, and writes best[i], best_at[i] once."""
+    for i in range(best.shape[0]):
+        b = best[i]
+        a = best_at[i]
+        v = x0[2 * i]
+        t = (v > b) | (v != v)                  # the reference's rule: greater, or NaN
+        b = v if t else b
+        a = at0 + 2 * i if t else a
+        v = x0[2 * i + 1]
+        t = (v > b) | (v != v)
+        b = v if t else b
+        a = at0 + 2 * i + 1 if t else a
+        v = x1[2 * i]
+        t = (v > b) | (v != v)
+        b = v if t else b
+        a = at1 + 2 * i if t else a
+        v = x1[2 * i + 1]
+        t = (v > b) | (v != v)
+        b = v if t else b
+        a = at1 + 2 * i + 1 if t else a
+        best[i] = b
+        best_at[i] = a
 
 
 @njit(cache=True)
 def _max_pool_plane(plane, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    st_d, st_h, st_w, lowest, ow0, ow1, base, sw, taps):
+                    st_d, st_h, st_w, lowest, ow0, ow1, base):
     """One plane: out[o], idx[o] = max and flat position of the max over window o.
 
-    plane (D*H*W,) -> out, idx (OD*OH*OW,). Outputs ow in [ow0, ow1) of every row have
-    ``taps`` taps at ``base + ow*sw + j*st_w`` (j < taps), all inside the input: they run
-    tap by tap over the whole row (vectorised); the others one window at a time.
+    plane (D*H*W,) -> out, idx (OD*OH*OW,). Like PyTorch, a value wins if it is greater
+    than the current best *or* NaN: the first maximum in scan order wins ties, and a NaN
+    always propagates. ``lowest`` is -inf in the plane's dtype; a window of only -inf (or
+    empty) reports its first cell. Outputs ow in [ow0, ow1) of every row are 2-wide
+    windows at ``base + 2*ow`` inside the input: they run a pair of window rows at a time
+    over the whole run (vectorised); the others one window at a time.
     """
     OW = lo_w.shape[0]
     o_row = 0
     for od in range(lo_d.shape[0]):
         for oh in range(lo_h.shape[0]):
-            for ow in range(OW):                    # edge cells: one window at a time
-                if ow < ow0 or ow >= ow1:
-                    best, best_at = _max_window(plane, H, W, lo_d[od], hi_d[od], lo_h[oh],
-                                                hi_h[oh], lo_w[ow], hi_w[ow], st_d, st_h,
-                                                st_w, lowest)
-                    out[o_row + ow] = best
-                    idx[o_row + ow] = best_at
+            for ow in range(OW):                    # other cells: one window at a time
+                if ow0 <= ow < ow1:
+                    continue
+                best = lowest
+                best_at = (lo_d[od] * H + lo_h[oh]) * W + lo_w[ow]
+                d = lo_d[od]
+                while d < hi_d[od]:
+                    h = lo_h[oh]
+                    while h < hi_h[oh]:
+                        row = (d * H + h) * W
+                        w = lo_w[ow]
+                        while w < hi_w[ow]:
+                            v = plane[row + w]
+                            # `|` not `or`: both tests always run, so LLVM can use
+                            # branch-free selects (measured faster on random data)
+                            take = (v > best) | (v != v)        # greater, or NaN
+                            best = v if take else best
+                            best_at = row + w if take else best_at
+                            w += st_w
+                        h += st_h
+                    d += st_d
+                out[o_row + ow] = best
+                idx[o_row + ow] = best_at
             if ow1 > ow0:
-                # interior: start from "-inf at the window's first cell", then pass over
-                # the row's windows, in the reference's tap order
-                n = ow1 - ow0
+                # the run: start from "-inf at the window's first cell", then one pass
+                # per pair of window rows, in the reference's order
                 best = out[o_row + ow0:o_row + ow1]
                 best_at = idx[o_row + ow0:o_row + ow1]
-                first = (lo_d[od] * H + lo_h[oh]) * W + base + ow0 * sw
-                for i in range(n):
+                first = (lo_d[od] * H + lo_h[oh]) * W + base + 2 * ow0
+                for i in range(ow1 - ow0):
                     best[i] = lowest
-                    best_at[i] = first + i * sw
-                paired = st_w == 1 and (taps == 2 or taps == 3)
+                    best_at[i] = first + 2 * i
                 pending = -1                        # a window row waiting for its pair
                 d = lo_d[od]
                 while d < hi_d[od]:
                     h = lo_h[oh]
                     while h < hi_h[oh]:
-                        at = (d * H + h) * W + base + ow0 * sw
-                        if not paired:
-                            for j in range(taps):
-                                _max_tap_pass(plane[at + j * st_w:], at + j * st_w, best,
-                                              best_at, n, sw)
-                        elif pending < 0:
+                        at = (d * H + h) * W + base + 2 * ow0
+                        if pending < 0:
                             pending = at
                         else:
                             _max_row_pair(plane[pending:], plane[at:], pending, at, best,
-                                          best_at, n, sw, taps)
+                                          best_at)
                             pending = -1
                         h += st_h
                     d += st_d
-                if pending >= 0:        # an odd row, paired with itself: a repeat changes
-                    _max_row_pair(plane[pending:], plane[pending:], pending, pending,  # nothing
-                                  best, best_at, n, sw, taps)
+                if pending >= 0:        # an odd row, paired with itself: a repeat of the
+                    _max_row_pair(plane[pending:], plane[pending:], pending, pending,  # row
+                                  best, best_at)                    # changes nothing
             o_row += OW
 
 
-@njit(cache=True, inline="always")
-def _sum_row(xs, sums, n, sw, taps):
-    """sums[i] += the ``taps`` (1, 2 or 3) adjacent values xs[i*sw + j], for i < n, in
-    float64: one window row of every window in a run, read and written once per row."""
-    if sw == 1 and taps == 1:
-        for i in range(n):
-            sums[i] += xs[i]
-    elif sw == 1 and taps == 2:
-        for i in range(n):
-            t = sums[i]
-            t += xs[i]
-            t += xs[i + 1]
-            sums[i] = t
-    elif sw == 1:                                               # taps == 3
-        for i in range(n):
-            t = sums[i]
-            t += xs[i]
-            t += xs[i + 1]
-            t += xs[i + 2]
-            sums[i] = t
-    elif taps == 1:                                             # sw == 2
-        for i in range(n):
-            sums[i] += xs[2 * i]
-    elif taps == 2:
-        for i in range(n):
-            t = sums[i]
-            t += xs[2 * i]
-            t += xs[2 * i + 1]
-            sums[i] = t
-    else:
-        for i in range(n):
-            t = sums[i]
-            t += xs[2 * i]
-            t += xs[2 * i + 1]
-            t += xs[2 * i + 2]
-            sums[i] = t
+@njit(cache=True)
+def _sum_row(xs, sums):
+    """sums[i] += xs[2i] + xs[2i+1] in float64: one row of every 2-wide, stride-2 window
+    of a run, each sum read and written once per row."""
+    for i in range(sums.shape[0]):
+        t = sums[i]
+        t += xs[2 * i]
+        t += xs[2 * i + 1]
+        sums[i] = t
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})   # may reorder the sum: SIMD adds
 def _avg_pool_plane(plane, out, acc, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base, sw, taps):
+                    cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base):
     """One plane: out[o] = (sum over window o) / divisor.
 
     divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow], or ``divisor_override`` if it is not 0.
@@ -384,12 +304,7 @@ def _avg_pool_plane(plane, out, acc, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
                     sums[i] = 0.0
                 for d in range(lo_d[od], hi_d[od]):
                     for h in range(lo_h[oh], hi_h[oh]):
-                        at = (d * H + h) * W + base + ow0 * sw
-                        if taps == 2 or taps == 3:  # the row's taps in registers
-                            _sum_row(plane[at:], sums, n, sw, taps)
-                        else:                       # other widths: one pass per tap
-                            for j in range(taps):
-                                _sum_row(plane[at + j:], sums, n, sw, 1)
+                        _sum_row(plane[(d * H + h) * W + base + 2 * ow0:], sums)
             for ow in range(OW):
                 if ow0 <= ow < ow1:
                     total = sums[ow - ow0]
@@ -407,54 +322,27 @@ def _avg_pool_plane(plane, out, acc, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
             o_row += OW
 
 
-@njit(cache=True, fastmath={"reassoc", "contract"})   # may reorder the sum: SIMD adds
-def _avg_pool_plane_backward(grad_out, grad_plane, share, rows, acc, H, W, lo_d, hi_d,
-                             lo_h, hi_h, lo_w, hi_w, cnt_d, cnt_h, cnt_w, divisor_override,
-                             cov_d, cov_h, cov_w):
-    """One plane: every cell of window o receives grad_out[o] / divisor, summed over the
-    windows that cover it. grad_out (OD*OH*OW,) -> grad_plane (D*H*W,).
-
-    The reference loop *scatters* (for each window, add its share to its cells). Here each
-    cell *gathers* instead, one axis at a time, so every cell is written once and the
-    innermost loop runs along contiguous rows:
-      rows[(od, oh), w] = sum of share[od, oh, ow] over the windows ow covering column w
-      grad[(d, h), w]   = sum of rows[(od, oh), w] over the windows covering d and h.
-    Windows covering a cell are a contiguous range of outputs (window bounds never
-    decrease): cov_x[c] .. cov_x[c + S] along an axis of S cells. Sums in float64 (share,
-    rows, acc), rounded once when stored.
-    """
-    OD = lo_d.shape[0]
-    OH = lo_h.shape[0]
-    OW = lo_w.shape[0]
-    D = grad_plane.shape[0] // (H * W)
-    for od in range(OD):
-        for oh in range(OH):
-            o_row = (od * OH + oh) * OW
-            for ow in range(OW):
+@njit(cache=True)
+def _avg_pool_plane_backward(grad_out, grad_plane, H, W, lo_d, hi_d, lo_h, hi_h,
+                             lo_w, hi_w, cnt_d, cnt_h, cnt_w, divisor_override):
+    """One plane: every cell of window o receives grad_out[o] / divisor (added, since
+    windows may overlap). grad_out (OD*OH*OW,) -> grad_plane (D*H*W,)."""
+    grad_plane[:] = 0.0
+    o = 0
+    for od in range(lo_d.shape[0]):
+        for oh in range(lo_h.shape[0]):
+            for ow in range(lo_w.shape[0]):
                 divisor = divisor_override
                 if divisor == 0:
                     divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
-                share[ow] = grad_out[o_row + ow] / divisor if divisor != 0 else 0.0
-            r = (od * OH + oh) * W
-            for w in range(W):
-                total = 0.0
-                for ow in range(cov_w[w], cov_w[w + W]):
-                    total += share[ow]
-                rows[r + w] = total
-    for d in range(D):
-        for h in range(H):
-            for w in range(W):
-                acc[w] = 0.0
-            for od in range(cov_d[d], cov_d[d + D]):
-                for oh in range(cov_h[h], cov_h[h + H]):
-                    r = (od * OH + oh) * W
-                    add = rows[r:r + W]                 # a view indexed from 0: vectorises
-                    for w in range(W):
-                        acc[w] += add[w]
-            row = (d * H + h) * W
-            dst = grad_plane[row:row + W]
-            for w in range(W):
-                dst[w] = acc[w]
+                if divisor != 0:
+                    share = grad_out[o] / divisor
+                    for d in range(lo_d[od], hi_d[od]):
+                        for h in range(lo_h[oh], hi_h[oh]):
+                            row = (d * H + h) * W
+                            for w in range(lo_w[ow], hi_w[ow]):
+                                grad_plane[row + w] += share
+                o += 1
 
 
 # --------------------------------------------------------------------------------------
@@ -467,38 +355,31 @@ def _avg_pool_plane_backward(grad_out, grad_plane, share, rows, acc, H, W, lo_d,
 # pays in the first notebook cell -- and wakes its thread pool even for tiny inputs.)
 @njit(cache=True, nogil=True)
 def _max_pool_range(planes, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    st_d, st_h, st_w, lowest, ow0, ow1, base, sw, taps, start, stop):
+                    st_d, st_h, st_w, lowest, ow0, ow1, base, start, stop):
     """planes (P, D*H*W) -> out, idx (P, OD*OH*OW) for planes [start, stop)."""
     for p in range(start, stop):
         _max_pool_plane(planes[p], out[p], idx[p], H, W, lo_d, hi_d, lo_h, hi_h,
-                        lo_w, hi_w, st_d, st_h, st_w, lowest, ow0, ow1, base, sw, taps)
+                        lo_w, hi_w, st_d, st_h, st_w, lowest, ow0, ow1, base)
 
 
 @njit(cache=True, nogil=True)
 def _avg_pool_range(planes, out, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base, sw, taps,
-                    start, stop):
+                    cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base, start, stop):
     """planes (P, D*H*W) -> out (P, OD*OH*OW): window sums / divisors."""
     acc = np.empty(lo_w.shape[0], dtype=np.float64)     # one row of sums, reused per plane
     for p in range(start, stop):
         _avg_pool_plane(planes[p], out[p], acc, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                        cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base, sw, taps)
+                        cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base)
 
 
 @njit(cache=True, nogil=True)
 def _avg_pool_backward_range(grad_out, grad_in, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                             cnt_d, cnt_h, cnt_w, divisor_override, cov_d, cov_h, cov_w,
-                             start, stop):
+                             cnt_d, cnt_h, cnt_w, divisor_override, start, stop):
     """grad_out (P, OD*OH*OW) -> grad_in (P, D*H*W): each output's gradient shared evenly
     by its window."""
-    OD, OH, OW = lo_d.shape[0], lo_h.shape[0], lo_w.shape[0]
-    share = np.empty(OW, dtype=np.float64)              # scratch reused for every plane
-    rows = np.empty(OD * OH * W, dtype=np.float64)
-    acc = np.empty(W, dtype=np.float64)
     for p in range(start, stop):
-        _avg_pool_plane_backward(grad_out[p], grad_in[p], share, rows, acc, H, W, lo_d, hi_d,
-                                 lo_h, hi_h, lo_w, hi_w, cnt_d, cnt_h, cnt_w,
-                                 divisor_override, cov_d, cov_h, cov_w)
+        _avg_pool_plane_backward(grad_out[p], grad_in[p], H, W, lo_d, hi_d, lo_h, hi_h,
+                                 lo_w, hi_w, cnt_d, cnt_h, cnt_w, divisor_override)
 
 
 @njit(cache=True, nogil=True)
@@ -683,40 +564,22 @@ def _tiled_kernel(axes, counts):
 
 
 def _interior(a: AxisWindows):
-    """The run of outputs along the innermost axis that the kernels sweep tap by tap.
-
-    Returns ``(ow0, ow1, base, sw, taps)``: for ow0 <= ow < ow1 window ow has all its
-    ``taps`` taps inside the input, at ``base + ow*sw + j*a.step``, with a stride sw of 1
-    or 2. That holds for every window of max/avg pooling with stride 1 or 2 that padding
-    does not clip, and for adaptive windows that halve the axis or keep it. ``ow0 == ow1``
-    when there is no run (other strides: larger strides would need gathers).
+    """The run of outputs along the innermost axis that the kernels sweep a window row at
+    a time: ``(ow0, ow1, base)`` such that for ow0 <= ow < ow1 window ow is the two cells
+    ``base + 2*ow`` and ``base + 2*ow + 1``, both inside the input. That holds for every
+    window of 2-wide, stride-2 pooling that padding does not clip, and for adaptive
+    windows that halve the axis. ``ow0 == ow1`` when there is no run of two or more.
     """
-    n = a.out_size
-    taps = int(a.count.max()) if n else 0
-    if taps == 0:
-        return 0, 0, 0, 1, 0
-    full = (a.count == taps) & (a.hi - a.lo == (taps - 1) * a.step + 1)
+    full = (a.count == 2) & (a.hi - a.lo == 2) & (a.step == 1)
     if not full.any():
-        return 0, 0, 0, 1, 0
+        return 0, 0, 0
     ow0 = int(np.argmax(full))
-    sw = int(a.lo[ow0 + 1] - a.lo[ow0]) if ow0 + 1 < n and full[ow0 + 1] else 1
     ow1 = ow0 + 1
-    while ow1 < n and full[ow1] and a.lo[ow1] == a.lo[ow0] + (ow1 - ow0) * sw:
+    while ow1 < a.out_size and full[ow1] and a.lo[ow1] == a.lo[ow0] + 2 * (ow1 - ow0):
         ow1 += 1
-    if sw not in (1, 2):            # the kernels have vector loops for strides 1 and 2 only
-        return 0, 0, 0, 1, 0
-    return ow0, ow1, int(a.lo[ow0]) - ow0 * sw, sw, taps
-
-
-def _cover(a: AxisWindows) -> np.ndarray:
-    """Which windows cover each cell, for the gathering average backward: for cell c of
-    an axis of S cells, windows cov[c] <= o < cov[c + S]. Windows with step 1 whose bounds
-    never decrease (all that pooling makes) cover each cell with a contiguous range."""
-    if (np.diff(a.lo) < 0).any() or (np.diff(a.hi) < 0).any():
-        raise ValueError("window bounds must not decrease along an axis")
-    cells = np.arange(a.in_size)
-    return np.concatenate([np.searchsorted(a.hi, cells, side="right"),
-                           np.searchsorted(a.lo, cells, side="right")]).astype(np.int64)
+    if ow1 - ow0 < 2:               # a lone window (e.g. stride 1) is no run
+        return 0, 0, 0
+    return ow0, ow1, int(a.lo[ow0]) - 2 * ow0
 
 
 def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
@@ -808,8 +671,7 @@ def avg_pool_backward(grad_out: np.ndarray, axes, count_include_pad: bool = True
         return grad_in.reshape(P, D, H, W)
     M = int(np.prod(grad_out.shape[1:]))      # explicit: an empty batch has no -1 to infer
     _run_split(_avg_pool_backward_range, (grad_out.reshape(P, M), grad_in, H, W, *ranges,
-                                          *counts, override, *(_cover(a) for a in axes)),
-               P, grad_in.size)
+                                          *counts, override), P, grad_in.size)
     return grad_in.reshape(P, D, H, W)
 
 
