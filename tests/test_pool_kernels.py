@@ -373,14 +373,16 @@ def test_max_pool_select_rule_with_nans_ties_and_infs(dtype):
 
 # ------------------------------------ the vectorised runs of the fast kernels: long rows, tails
 def test_interior_runs_by_hand():
-    # L=9, k=2, s=2, p=1: windows [0,1) [1,3) [3,5) [5,7) [7,9); the first is clipped
-    assert K._interior(K.pool_windows(9, 2, 2, 1)) == (1, 5, -1)
+    # L=21, k=2, s=2, p=1: windows [0,1) [1,3) [3,5) ... [19,21); the first is clipped
+    assert K._interior(K.pool_windows(21, 2, 2, 1)) == (1, 11, -1)
     assert K._interior(K.pool_windows(56, 2, 2)) == (0, 28, 0)
-    assert K._interior(K.pool_windows(7, 2, 2)) == (0, 3, 0)              # cell 6: no window
-    assert K._interior(K.adaptive_windows(14, 7)) == (0, 7, 0)           # halves: a run
-    for axis in (K.adaptive_windows(14, 5), K.pool_windows(9, 3, 2, 1), K.pool_windows(9, 2, 1),
-                 K.pool_windows(12, 2, 2, 0, 2), K.pool_windows(1, 1, 1)):
-        assert K._interior(axis)[:2] == (0, 0)          # uneven, 3 wide, stride 1, dilated
+    assert K._interior(K.pool_windows(17, 2, 2)) == (0, 8, 0)            # cell 16: no window
+    assert K._interior(K.adaptive_windows(32, 16)) == (0, 16, 0)         # halves: a run
+    for axis in (K.adaptive_windows(14, 5), K.pool_windows(21, 3, 2, 1), K.pool_windows(21, 2, 1),
+                 K.pool_windows(24, 2, 2, 0, 2), K.pool_windows(1, 1, 1),
+                 K.pool_windows(15, 2, 2)):
+        # uneven, 3 wide, stride 1, dilated, one cell, a run shorter than RUN_MIN
+        assert K._interior(axis)[:2] == (0, 0)
 
 
 @pytest.mark.parametrize("kernel, stride, pad, dil, ceil_mode", [

@@ -38,6 +38,11 @@ differ only in their tables. A window's divisor is ``count_d[od] * count_h[oh] *
 
 Fast paths
 ----------
+For 2-wide, stride-2 windows along the rows (``MaxPool2d(2)``, ``AvgPool2d(2)``, their 1-d
+and 3-d forms, adaptive pooling that halves a size) the forward kernels swap the loop over
+a row's outputs inside the loop over the window's rows, so that the compiler turns it into
+vector instructions on any CPU (see "Rows of windows" below); the results are the same
+cells and the same sums as the window-at-a-time loop.
 When the windows *tile* the input (stride = kernel, no padding, no dilation -- e.g.
 ``AvgPool2d(2)`` or ``AdaptiveAvgPool2d((7, 7))`` on 14x14) every input cell belongs to at
 most one window, so the average backward writes each cell once instead of zeroing the plane
@@ -563,12 +568,17 @@ def _tiled_kernel(axes, counts):
     return tuple(sizes)
 
 
+# Shorter runs do not fill one AVX2 vector of float32: one window at a time was as fast.
+RUN_MIN = 8
+
+
 def _interior(a: AxisWindows):
     """The run of outputs along the innermost axis that the kernels sweep a window row at
     a time: ``(ow0, ow1, base)`` such that for ow0 <= ow < ow1 window ow is the two cells
     ``base + 2*ow`` and ``base + 2*ow + 1``, both inside the input. That holds for every
     window of 2-wide, stride-2 pooling that padding does not clip, and for adaptive
-    windows that halve the axis. ``ow0 == ow1`` when there is no run of two or more.
+    windows that halve the axis. ``ow0 == ow1`` when there is no run of ``RUN_MIN`` or
+    more.
     """
     full = (a.count == 2) & (a.hi - a.lo == 2) & (a.step == 1)
     if not full.any():
@@ -577,7 +587,7 @@ def _interior(a: AxisWindows):
     ow1 = ow0 + 1
     while ow1 < a.out_size and full[ow1] and a.lo[ow1] == a.lo[ow0] + 2 * (ow1 - ow0):
         ow1 += 1
-    if ow1 - ow0 < 2:               # a lone window (e.g. stride 1) is no run
+    if ow1 - ow0 < RUN_MIN:
         return 0, 0, 0
     return ow0, ow1, int(a.lo[ow0]) - 2 * ow0
 
