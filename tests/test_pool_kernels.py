@@ -414,7 +414,8 @@ def test_long_rows_through_the_vector_loops_match_reference(kernel, stride, pad,
         np.testing.assert_array_equal(idx.reshape(ref_idx.shape), ref_idx)
         if dil == 1:
             x = rng.standard_normal((3, *spatial)).astype(dtype)
-            tol = dict(rtol=1e-6, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+            tol = (dict(rtol=1e-6, atol=1e-6) if dtype == np.float32
+                   else dict(rtol=1e-12, atol=1e-12))
             for include_pad, override in ((True, None), (False, None), (True, 5)):
                 out = K.avg_pool_forward(as3(x, n), axes, include_pad, override)
                 ref = ref_avg_pool(x, k, s, p, ceil_mode, include_pad, override)

@@ -177,8 +177,9 @@ def adaptive_windows(in_size: int, out_size: int) -> AxisWindows:
 # run-time stride or offset it would need gathers (slow on AVX2, absent on SSE/NEON) or
 # an index check it cannot vectorise. Other windows (edges clipped by padding, other widths
 # and strides, dilation, uneven adaptive windows) run one window at a time in the
-# reference's order; more register loops (3 taps, stride 1) were faster too but each
-# vectorised loop adds seconds to the first call's compile time (docs/performance.md).
+# reference's order; register loops for them (3 taps, stride 1) were faster too, but
+# each vectorised loop adds noticeably to the first call's compile time
+# (docs/performance.md).
 
 @njit(cache=True)
 def _max_row_pair(x0, x1, at0, at1, best, best_at):
