@@ -80,6 +80,20 @@ def pool_cases():
     adapt = (P.adaptive_windows(1, 1), P.adaptive_windows(13, 5), P.adaptive_windows(15, 7))
     check("adaptive avg forward", P.avg_pool_forward(x, adapt, False, None),
           RP.avg_pool_forward(x, adapt, False, None), np.float32)
+    # rows long enough for whole vectors plus a tail: the register loops of 2 and 3 taps,
+    # strides 1 and 2 (many ties: the first maximum must win on every vector width)
+    for k, s, p in ((2, 2, 0), (3, 1, 1), (3, 2, 1)):
+        x = rng.integers(-2, 3, size=(4, 1, 5, 45)).astype(np.float32)
+        axes = (P.pool_windows(1, 1, 1), P.pool_windows(5, k, s, p), P.pool_windows(45, k, s, p))
+        out, idx = P.max_pool_forward(x, axes)
+        r_out, r_idx = RP.max_pool_forward(x, axes)
+        check(f"max pool k={k} s={s} forward", out, r_out, np.float32)
+        assert np.array_equal(idx, r_idx), f"max pool k={k} s={s} indices"
+        check(f"avg pool k={k} s={s} forward", P.avg_pool_forward(x, axes, True, None),
+              RP.avg_pool_forward(x, axes, True, None), np.float32)
+        g = rng.standard_normal(out.shape).astype(np.float32)
+        check(f"avg pool k={k} s={s} backward", P.avg_pool_backward(g, axes, True, None),
+              RP.avg_pool_backward(g, axes, True, None), np.float32)
 
 
 if __name__ == "__main__":

@@ -369,3 +369,58 @@ def test_max_pool_select_rule_with_nans_ties_and_infs(dtype):
         ref_out, ref_idx = R.max_pool_forward(x, axes)
         np.testing.assert_array_equal(out, ref_out)          # (NaN == NaN here)
         np.testing.assert_array_equal(idx, ref_idx)
+
+
+# ------------------------------------ the vectorised runs of the fast kernels: long rows, tails
+def test_interior_runs_by_hand():
+    # L=21, k=2, s=2, p=1: windows [0,1) [1,3) [3,5) ... [19,21); the first is clipped
+    assert K._interior(K.pool_windows(21, 2, 2, 1)) == (1, 11, -1)
+    assert K._interior(K.pool_windows(56, 2, 2)) == (0, 28, 0)
+    assert K._interior(K.pool_windows(17, 2, 2)) == (0, 8, 0)            # cell 16: no window
+    assert K._interior(K.adaptive_windows(32, 16)) == (0, 16, 0)         # halves: a run
+    for axis in (K.adaptive_windows(14, 5), K.pool_windows(21, 3, 2, 1), K.pool_windows(21, 2, 1),
+                 K.pool_windows(24, 2, 2, 0, 2), K.pool_windows(1, 1, 1),
+                 K.pool_windows(15, 2, 2)):
+        # uneven, 3 wide, stride 1, dilated, one cell, a run shorter than RUN_MIN
+        assert K._interior(axis)[:2] == (0, 0)
+
+
+@pytest.mark.parametrize("kernel, stride, pad, dil, ceil_mode", [
+    (2, 2, 0, 1, False),   # the register loops: 2 wide, stride 2
+    (2, 2, 1, 1, True),    # the same with clipped windows at both edges, ceil_mode
+    (3, 2, 1, 1, False),   # every other window: one at a time
+    (3, 1, 1, 1, True),
+    (2, 1, 0, 1, False),
+    (2, 2, 0, 2, False),   # dilated
+])
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_long_rows_through_the_vector_loops_match_reference(kernel, stride, pad, dil, ceil_mode,
+                                                            n):
+    """Rows long enough for whole vectors plus a tail on every target (the hypothesis tests
+    above draw rows shorter than one vector), with many ties, NaNs and -inf."""
+    spatial = {1: (61,), 2: (5, 45), 3: (3, 4, 37)}[n]
+    k, s, p, d = (kernel,) * n, (stride,) * n, (pad,) * n, (dil,) * n
+    axes = axes_for(spatial, k, s, p, d, ceil_mode)
+    ow0, ow1, _ = K._interior(axes[2])
+    assert (ow1 - ow0 >= 16) == ((kernel, stride, dil) == (2, 2, 1))   # a run, > 1 vector
+    rng = np.random.default_rng(kernel * 10 + stride + n)
+    for dtype in (np.float32, np.float64):
+        x = rng.integers(-2, 3, size=(3, *spatial)).astype(dtype)    # ties everywhere
+        x.flat[rng.choice(x.size, 6, replace=False)] = np.nan
+        x.flat[rng.choice(x.size, 6, replace=False)] = -np.inf
+        ref_out, ref_idx = ref_max_pool(x, k, s, p, d, ceil_mode)
+        out, idx = K.max_pool_forward(as3(x, n), axes)
+        np.testing.assert_array_equal(out.reshape(ref_out.shape), ref_out)
+        np.testing.assert_array_equal(idx.reshape(ref_idx.shape), ref_idx)
+        if dil == 1:
+            x = rng.standard_normal((3, *spatial)).astype(dtype)
+            tol = (dict(rtol=1e-6, atol=1e-6) if dtype == np.float32
+                   else dict(rtol=1e-12, atol=1e-12))
+            for include_pad, override in ((True, None), (False, None), (True, 5)):
+                out = K.avg_pool_forward(as3(x, n), axes, include_pad, override)
+                ref = ref_avg_pool(x, k, s, p, ceil_mode, include_pad, override)
+                np.testing.assert_allclose(out.reshape(ref.shape), ref, **tol)
+                g = rng.standard_normal(out.shape).astype(dtype)
+                np.testing.assert_allclose(K.avg_pool_backward(g, axes, include_pad, override),
+                                           R.avg_pool_backward(g, axes, include_pad, override),
+                                           **tol)

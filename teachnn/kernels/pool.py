@@ -38,6 +38,11 @@ differ only in their tables. A window's divisor is ``count_d[od] * count_h[oh] *
 
 Fast paths
 ----------
+For 2-wide, stride-2 windows along the rows (``MaxPool2d(2)``, ``AvgPool2d(2)``, their 1-d
+and 3-d forms, adaptive pooling that halves a size) the forward kernels swap the loop over
+a row's outputs inside the loop over the window's rows, so that the compiler turns it into
+vector instructions on any CPU (see "Rows of windows" below); the results are the same
+cells and the same sums as the window-at-a-time loop.
 When the windows *tile* the input (stride = kernel, no padding, no dilation -- e.g.
 ``AvgPool2d(2)`` or ``AdaptiveAvgPool2d((7, 7))`` on 14x14) every input cell belongs to at
 most one window, so the average backward writes each cell once instead of zeroing the plane
@@ -157,20 +162,72 @@ def adaptive_windows(in_size: int, out_size: int) -> AxisWindows:
 # The windows' loops are `while` loops with a step, and the row offset (d*H + h)*W is
 # computed once per row: measured about 2x faster than nested `range(lo, hi, step)`
 # loops with 4-d indexing.
+#
+# Rows of windows. The reference loop finishes one output cell before the next (window
+# innermost), which leaves nothing for SIMD: each step depends on the previous maximum.
+# For the most common windows -- 2 wide with stride 2 along the rows (MaxPool2d(2),
+# AvgPool2d(2), MaxPool3d(2), MaxPool1d(2), adaptive pooling that halves a size) -- the
+# fast kernels swap the loops for the cells of an output row whose windows lie wholly
+# inside the input (``ow0 <= ow < ow1``, see :func:`_interior`): one loop over the row's
+# outputs per window row (two rows per loop for max), the window row's two taps compared
+# or added in registers. Each output still visits its taps in the reference's (d, h, w)
+# order, so "first maximum wins" and the NaN rule pick the same cell. The loop indexes
+# views of the input from 0 with the stride 2 written as a constant: LLVM then loads whole
+# vectors and deinterleaves them on every vector width (AVX-512, AVX2, NEON, SSE); with a
+# run-time stride or offset it would need gathers (slow on AVX2, absent on SSE/NEON) or
+# an index check it cannot vectorise. Other windows (edges clipped by padding, other widths
+# and strides, dilation, uneven adaptive windows) run one window at a time in the
+# reference's order; register loops for them (3 taps, stride 1) were faster too, but
+# each vectorised loop adds noticeably to the first call's compile time
+# (docs/performance.md).
+
+@njit(cache=True)
+def _max_row_pair(x0, x1, at0, at1, best, best_at):
+    """Two rows of every 2-wide, stride-2 window in a run: window i compares x0[2i],
+    x0[2i+1], x1[2i], x1[2i+1] (flat positions at0 + 2i ..., at1 + 2i ...) with best[i]
+    in registers, in scan order, and writes best[i], best_at[i] once."""
+    for i in range(best.shape[0]):
+        b = best[i]
+        a = best_at[i]
+        v = x0[2 * i]
+        t = (v > b) | (v != v)                  # the reference's rule: greater, or NaN
+        b = v if t else b
+        a = at0 + 2 * i if t else a
+        v = x0[2 * i + 1]
+        t = (v > b) | (v != v)
+        b = v if t else b
+        a = at0 + 2 * i + 1 if t else a
+        v = x1[2 * i]
+        t = (v > b) | (v != v)
+        b = v if t else b
+        a = at1 + 2 * i if t else a
+        v = x1[2 * i + 1]
+        t = (v > b) | (v != v)
+        b = v if t else b
+        a = at1 + 2 * i + 1 if t else a
+        best[i] = b
+        best_at[i] = a
+
 
 @njit(cache=True)
 def _max_pool_plane(plane, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    st_d, st_h, st_w, lowest):
+                    st_d, st_h, st_w, lowest, ow0, ow1, base):
     """One plane: out[o], idx[o] = max and flat position of the max over window o.
 
     plane (D*H*W,) -> out, idx (OD*OH*OW,). Like PyTorch, a value wins if it is greater
     than the current best *or* NaN: the first maximum in scan order wins ties, and a NaN
-    always propagates. ``lowest`` is -inf in the plane's dtype.
+    always propagates. ``lowest`` is -inf in the plane's dtype; a window of only -inf (or
+    empty) reports its first cell. Outputs ow in [ow0, ow1) of every row are 2-wide
+    windows at ``base + 2*ow`` inside the input: they run a pair of window rows at a time
+    over the whole run (vectorised); the others one window at a time.
     """
-    o = 0
+    OW = lo_w.shape[0]
+    o_row = 0
     for od in range(lo_d.shape[0]):
         for oh in range(lo_h.shape[0]):
-            for ow in range(lo_w.shape[0]):
+            for ow in range(OW):                    # other cells: one window at a time
+                if ow0 <= ow < ow1:
+                    continue
                 best = lowest
                 best_at = (lo_d[od] * H + lo_h[oh]) * W + lo_w[ow]
                 d = lo_d[od]
@@ -189,35 +246,86 @@ def _max_pool_plane(plane, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
                             w += st_w
                         h += st_h
                     d += st_d
-                out[o] = best
-                idx[o] = best_at
-                o += 1
+                out[o_row + ow] = best
+                idx[o_row + ow] = best_at
+            if ow1 > ow0:
+                # the run: start from "-inf at the window's first cell", then one pass
+                # per pair of window rows, in the reference's order
+                best = out[o_row + ow0:o_row + ow1]
+                best_at = idx[o_row + ow0:o_row + ow1]
+                first = (lo_d[od] * H + lo_h[oh]) * W + base + 2 * ow0
+                for i in range(ow1 - ow0):
+                    best[i] = lowest
+                    best_at[i] = first + 2 * i
+                pending = -1                        # a window row waiting for its pair
+                d = lo_d[od]
+                while d < hi_d[od]:
+                    h = lo_h[oh]
+                    while h < hi_h[oh]:
+                        at = (d * H + h) * W + base + 2 * ow0
+                        if pending < 0:
+                            pending = at
+                        else:
+                            _max_row_pair(plane[pending:], plane[at:], pending, at, best,
+                                          best_at)
+                            pending = -1
+                        h += st_h
+                    d += st_d
+                if pending >= 0:        # an odd row, paired with itself: a repeat of the
+                    _max_row_pair(plane[pending:], plane[pending:], pending, pending,  # row
+                                  best, best_at)                    # changes nothing
+            o_row += OW
+
+
+@njit(cache=True)
+def _sum_row(xs, sums):
+    """sums[i] += xs[2i] + xs[2i+1] in float64: one row of every 2-wide, stride-2 window
+    of a run, each sum read and written once per row."""
+    for i in range(sums.shape[0]):
+        t = sums[i]
+        t += xs[2 * i]
+        t += xs[2 * i + 1]
+        sums[i] = t
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})   # may reorder the sum: SIMD adds
-def _avg_pool_plane(plane, out, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    cnt_d, cnt_h, cnt_w, divisor_override):
+def _avg_pool_plane(plane, out, acc, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                    cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base):
     """One plane: out[o] = (sum over window o) / divisor.
 
     divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow], or ``divisor_override`` if it is not 0.
-    The sum is accumulated in float64 and rounded once when stored. An empty window gives
-    0, as in PyTorch.
+    Sums are accumulated in float64 and rounded once when stored. An empty window gives
+    0, as in PyTorch. Outputs [ow0, ow1) of each row are summed one window row at a time
+    over the whole run (``acc``, float64), as in :func:`_max_pool_plane`; the others one
+    window at a time.
     """
-    o = 0
+    OW = lo_w.shape[0]
+    n = ow1 - ow0
+    sums = acc[:n]
+    o_row = 0
     for od in range(lo_d.shape[0]):
         for oh in range(lo_h.shape[0]):
-            for ow in range(lo_w.shape[0]):
-                total = 0.0
+            if n > 0:
+                for i in range(n):
+                    sums[i] = 0.0
                 for d in range(lo_d[od], hi_d[od]):
                     for h in range(lo_h[oh], hi_h[oh]):
-                        row = (d * H + h) * W
-                        for w in range(lo_w[ow], hi_w[ow]):
-                            total += plane[row + w]
+                        _sum_row(plane[(d * H + h) * W + base + 2 * ow0:], sums)
+            for ow in range(OW):
+                if ow0 <= ow < ow1:
+                    total = sums[ow - ow0]
+                else:                               # edge cells: one window at a time
+                    total = 0.0
+                    for d in range(lo_d[od], hi_d[od]):
+                        for h in range(lo_h[oh], hi_h[oh]):
+                            row = (d * H + h) * W
+                            for w in range(lo_w[ow], hi_w[ow]):
+                                total += plane[row + w]
                 divisor = divisor_override
                 if divisor == 0:
                     divisor = cnt_d[od] * cnt_h[oh] * cnt_w[ow]
-                out[o] = total / divisor if divisor != 0 else 0.0
-                o += 1
+                out[o_row + ow] = total / divisor if divisor != 0 else 0.0
+            o_row += OW
 
 
 @njit(cache=True)
@@ -253,20 +361,21 @@ def _avg_pool_plane_backward(grad_out, grad_plane, H, W, lo_d, hi_d, lo_h, hi_h,
 # pays in the first notebook cell -- and wakes its thread pool even for tiny inputs.)
 @njit(cache=True, nogil=True)
 def _max_pool_range(planes, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    st_d, st_h, st_w, lowest, start, stop):
+                    st_d, st_h, st_w, lowest, ow0, ow1, base, start, stop):
     """planes (P, D*H*W) -> out, idx (P, OD*OH*OW) for planes [start, stop)."""
     for p in range(start, stop):
         _max_pool_plane(planes[p], out[p], idx[p], H, W, lo_d, hi_d, lo_h, hi_h,
-                        lo_w, hi_w, st_d, st_h, st_w, lowest)
+                        lo_w, hi_w, st_d, st_h, st_w, lowest, ow0, ow1, base)
 
 
 @njit(cache=True, nogil=True)
 def _avg_pool_range(planes, out, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                    cnt_d, cnt_h, cnt_w, divisor_override, start, stop):
+                    cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base, start, stop):
     """planes (P, D*H*W) -> out (P, OD*OH*OW): window sums / divisors."""
+    acc = np.empty(lo_w.shape[0], dtype=np.float64)     # one row of sums, reused per plane
     for p in range(start, stop):
-        _avg_pool_plane(planes[p], out[p], H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
-                        cnt_d, cnt_h, cnt_w, divisor_override)
+        _avg_pool_plane(planes[p], out[p], acc, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                        cnt_d, cnt_h, cnt_w, divisor_override, ow0, ow1, base)
 
 
 @njit(cache=True, nogil=True)
@@ -460,6 +569,30 @@ def _tiled_kernel(axes, counts):
     return tuple(sizes)
 
 
+# Shorter runs do not fill one AVX2 vector of float32: one window at a time was as fast.
+RUN_MIN = 8
+
+
+def _interior(a: AxisWindows):
+    """The run of outputs along the innermost axis that the kernels sweep a window row at
+    a time: ``(ow0, ow1, base)`` such that for ow0 <= ow < ow1 window ow is the two cells
+    ``base + 2*ow`` and ``base + 2*ow + 1``, both inside the input. That holds for every
+    window of 2-wide, stride-2 pooling that padding does not clip, and for adaptive
+    windows that halve the axis. ``ow0 == ow1`` when there is no run of ``RUN_MIN`` or
+    more.
+    """
+    full = (a.count == 2) & (a.hi - a.lo == 2) & (a.step == 1)
+    if not full.any():
+        return 0, 0, 0
+    ow0 = int(np.argmax(full))
+    ow1 = ow0 + 1
+    while ow1 < a.out_size and full[ow1] and a.lo[ow1] == a.lo[ow0] + 2 * (ow1 - ow0):
+        ow1 += 1
+    if ow1 - ow0 < RUN_MIN:
+        return 0, 0, 0
+    return ow0, ow1, int(a.lo[ow0]) - 2 * ow0
+
+
 def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     """Max over each window. x (P, D, H, W) -> (out, idx), both (P, OD, OH, OW)."""
     _check_float("x", x, 4)
@@ -471,7 +604,8 @@ def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     out = np.empty((P, int(np.prod(out_spatial))), dtype=x.dtype)
     idx = np.empty(out.shape, dtype=np.int64)
     _run_split(_max_pool_range, (x.reshape(P, D * H * W), out, idx, H, W, *ranges,
-                                 axes[0].step, axes[1].step, axes[2].step, lowest),
+                                 axes[0].step, axes[1].step, axes[2].step, lowest,
+                                 *_interior(axes[2])),
                P, x.size)
     return out.reshape((P,) + out_spatial), idx.reshape((P,) + out_spatial)
 
@@ -511,7 +645,7 @@ def avg_pool_forward(x: np.ndarray, axes, count_include_pad: bool = True,
                    P, x.size)
         return out.reshape((P,) + out_spatial)
     _run_split(_avg_pool_range, (x.reshape(P, D * H * W), out, H, W, *ranges, *counts,
-                                 override), P, x.size)
+                                 override, *_interior(axes[2])), P, x.size)
     return out.reshape((P,) + out_spatial)
 
 
