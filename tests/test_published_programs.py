@@ -46,3 +46,55 @@ def test_data_parallel_wraps_on_the_cpu():
         torch.nn.parallel.data_parallel(inner, torch.tensor(x))
     with pytest.raises(type(theirs_err.value)):
         teachnn.nn.parallel.data_parallel(ours_inner, teachnn.tensor(x))
+
+
+# ---- pytorch/tutorials blitz/neural_networks (2017-2019 editions): MSELoss against
+# torch.arange(1, 11), an int64 target; regression scripts also mix float32 and float64
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss"])
+@pytest.mark.parametrize("target_dtype", ["int64", "int32", "bool", "float64", "float32"])
+@pytest.mark.parametrize("input_dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_regression_losses_promote_the_target_like_pytorch(name, target_dtype, input_dtype, reduction):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 5)).astype(input_dtype)
+    t = (rng.integers(0, 2, (2, 5)) if target_dtype == "bool" else rng.integers(-3, 4, (2, 5))
+         if target_dtype.startswith("int") else rng.standard_normal((2, 5))).astype(target_dtype)
+    if name == "l1_loss" and target_dtype == "bool":     # PyTorch refuses `input - bool`
+        for lib in (torch, teachnn):
+            with pytest.raises(RuntimeError):
+                lib.nn.functional.l1_loss(lib.tensor(x), lib.tensor(t), reduction=reduction)
+        return
+    results = []
+    for lib in (torch, teachnn):
+        xt = lib.tensor(x, requires_grad=True)
+        tt = lib.tensor(t, requires_grad=target_dtype.startswith("float"))
+        loss = getattr(lib.nn.functional, name)(xt, tt, reduction=reduction)
+        loss.sum().backward()
+        results.append((loss, xt.grad, tt.grad, type(loss.grad_fn).__name__))
+    (theirs, tgx, tgt, tname), (ours, ogx, ogt, oname) = results
+    assert str(ours.dtype).replace("teachnn.", "torch.") == str(theirs.dtype)
+    np.testing.assert_allclose(_np(ours), _np(theirs), rtol=1e-6)
+    assert str(ogx.dtype).replace("teachnn.", "torch.") == str(tgx.dtype)
+    np.testing.assert_allclose(_np(ogx), _np(tgx), rtol=1e-6)
+    if tgt is not None:
+        assert str(ogt.dtype).replace("teachnn.", "torch.") == str(tgt.dtype)
+        np.testing.assert_allclose(_np(ogt), _np(tgt), rtol=1e-6)
+
+
+def test_huber_loss_takes_an_integer_target_forward_only_like_pytorch():
+    x, t = np.linspace(-2, 3, 6, dtype=np.float32).reshape(2, 3), np.arange(6).reshape(2, 3)
+    results = []
+    for lib in (torch, teachnn):
+        loss = lib.nn.functional.huber_loss(lib.tensor(x, requires_grad=True), lib.tensor(t))
+        with pytest.raises(RuntimeError):       # PyTorch's backward wants a float target
+            loss.backward()
+        results.append(loss)
+    theirs, ours = results
+    assert str(ours.dtype).replace("teachnn.", "torch.") == str(theirs.dtype)
+    np.testing.assert_allclose(_np(ours), _np(theirs), rtol=1e-6)
+    t64 = np.arange(6.0).reshape(2, 3)          # a float64 target keeps the float32 result
+    theirs = torch.nn.functional.huber_loss(torch.tensor(x), torch.tensor(t64))
+    ours = teachnn.nn.functional.huber_loss(teachnn.tensor(x), teachnn.tensor(t64))
+    assert str(ours.dtype).replace("teachnn.", "torch.") == str(theirs.dtype)
+    np.testing.assert_allclose(_np(ours), _np(theirs), rtol=1e-6)
