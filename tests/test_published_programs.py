@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import teachnn
-from tests.parity import torch, requires_torch
+from tests.parity import assert_parity, torch, requires_torch
 
 pytestmark = requires_torch
 
@@ -98,3 +98,68 @@ def test_huber_loss_takes_an_integer_target_forward_only_like_pytorch():
     ours = teachnn.nn.functional.huber_loss(teachnn.tensor(x), teachnn.tensor(t64))
     assert str(ours.dtype).replace("teachnn.", "torch.") == str(theirs.dtype)
     np.testing.assert_allclose(_np(ours), _np(theirs), rtol=1e-6)
+
+
+# ---- pytorch/examples super_resolution: nn.PixelShuffle after orthogonally initialised convs
+
+@pytest.mark.parametrize("shape, r", [((2, 8, 3, 4), 2), ((9, 2, 3), 3), ((2, 1, 4, 2, 2), 2),
+                                      ((0, 4, 2, 2), 2), ((1, 3, 2, 5), 1)])
+def test_pixel_shuffle_and_unshuffle_match_pytorch(shape, r):
+    x = np.random.default_rng(1).standard_normal(shape)
+    grad = 0 not in shape           # PyTorch's own backward fails on an empty batch
+    assert_parity(lambda lib, t: lib.nn.functional.pixel_shuffle(t, r), [x], grad=grad)
+    assert_parity(lambda lib, t: lib.nn.PixelShuffle(r)(t), [x], dtype="float32", grad=grad)
+    down = shape[:-3] + (shape[-3] // (r * r), shape[-2] * r, shape[-1] * r)
+    y = np.random.default_rng(2).standard_normal(down)
+    if grad:
+        assert_parity(lambda lib, t: lib.nn.functional.pixel_unshuffle(t, r), [y])
+    else:   # PyTorch returns an empty input unchanged here; teachnn keeps the inverse's shape
+        assert tuple(teachnn.nn.functional.pixel_unshuffle(teachnn.tensor(y), r).shape) == shape
+    ours = teachnn.nn.functional.pixel_shuffle(teachnn.tensor(x, requires_grad=True), r)
+    assert type(ours.grad_fn).__name__ == "PixelShuffleBackward0"
+    assert repr(teachnn.nn.PixelShuffle(r)) == repr(torch.nn.PixelShuffle(r))
+    assert repr(teachnn.nn.PixelUnshuffle(r)) == repr(torch.nn.PixelUnshuffle(r))
+
+
+def test_pixel_shuffle_gradcheck():
+    x = teachnn.tensor(np.random.default_rng(3).standard_normal((2, 4, 2, 4)), requires_grad=True)
+    assert teachnn.autograd.gradcheck(lambda t: teachnn.nn.functional.pixel_shuffle(t, 2) ** 2, (x,))
+    assert teachnn.autograd.gradcheck(lambda t: teachnn.nn.functional.pixel_unshuffle(t, 2) ** 2,
+                                      (x,))
+
+
+@pytest.mark.parametrize("name, shape, factor", [
+    ("pixel_shuffle", (4, 4), 2), ("pixel_shuffle", (1, 5, 2, 2), 2), ("pixel_shuffle", (1, 8, 2, 2), 0),
+    ("pixel_shuffle", (1, 8, 2, 2), -2), ("pixel_shuffle", (1, 8, 2, 2), 2.0),
+    ("pixel_shuffle", (1, 8, 2, 2), True), ("pixel_unshuffle", (1, 2, 3, 4), 2),
+    ("pixel_unshuffle", (1, 2, 4, 3), 2), ("pixel_unshuffle", (2, 3), 2), ("pixel_unshuffle", (1, 1, 2, 2), 0)])
+def test_pixel_shuffle_refuses_what_pytorch_refuses(name, shape, factor):
+    x = np.zeros(shape, np.float32)
+    with pytest.raises(Exception) as theirs:
+        getattr(torch.nn.functional, name)(torch.tensor(x), factor)
+    with pytest.raises(type(theirs.value)):
+        getattr(teachnn.nn.functional, name)(teachnn.tensor(x), factor)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 2, 3, 3), (6, 6)])
+def test_orthogonal_init_gives_orthonormal_rows_or_columns(shape):
+    w = teachnn.empty(shape)
+    gain = teachnn.nn.init.calculate_gain("relu")
+    assert teachnn.nn.init.orthogonal_(w, gain) is w
+    m = w.numpy().reshape(shape[0], -1).astype(np.float64)
+    small = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m      # the fewer vectors are orthonormal
+    np.testing.assert_allclose(small, gain ** 2 * np.eye(len(small)), atol=1e-5)
+    theirs = torch.nn.init.orthogonal_(torch.empty(shape), gain).numpy().reshape(shape[0], -1)
+    tsmall = theirs @ theirs.T if m.shape[0] <= m.shape[1] else theirs.T @ theirs
+    np.testing.assert_allclose(small, tsmall, atol=1e-5)           # the same property in PyTorch
+    g1, g2 = teachnn.Generator().manual_seed(5), teachnn.Generator().manual_seed(5)
+    a = teachnn.nn.init.orthogonal_(teachnn.empty(shape), generator=g1)
+    np.testing.assert_array_equal(a.numpy(), teachnn.nn.init.orthogonal_(teachnn.empty(shape), generator=g2).numpy())
+
+
+def test_orthogonal_init_edge_cases_like_pytorch():
+    with pytest.raises(ValueError):
+        torch.nn.init.orthogonal_(torch.empty(3))
+    with pytest.raises(ValueError, match="2 or more dimensions"):
+        teachnn.nn.init.orthogonal_(teachnn.empty(3))
+    assert tuple(teachnn.nn.init.orthogonal_(teachnn.empty(0, 3)).shape) == (0, 3)

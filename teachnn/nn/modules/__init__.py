@@ -14,3 +14,4 @@ from .sparse import *          # noqa: F401,F403
 from .kl_div import *          # noqa: F401,F403
 from .instancenorm import *    # noqa: F401,F403
 from .upsampling import *      # noqa: F401,F403
+from .pixelshuffle import *    # noqa: F401,F403
