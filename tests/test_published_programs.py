@@ -163,3 +163,20 @@ def test_orthogonal_init_edge_cases_like_pytorch():
     with pytest.raises(ValueError, match="2 or more dimensions"):
         teachnn.nn.init.orthogonal_(teachnn.empty(3))
     assert tuple(teachnn.nn.init.orthogonal_(teachnn.empty(0, 3)).shape) == (0, 3)
+
+
+# ---- pytorch/examples mnist_hogwild and many scripts import from torch.utils.data's submodules
+
+def test_utils_data_submodules_hold_pytorchs_names():
+    import importlib
+    for sub in ("sampler", "dataset", "dataloader"):
+        theirs = importlib.import_module(f"torch.utils.data.{sub}")
+        ours = importlib.import_module(f"teachnn.utils.data.{sub}")
+        for name in ours.__all__:
+            assert name in theirs.__all__
+            assert getattr(ours, name) is getattr(teachnn.utils.data, name)
+    from teachnn.utils.data.sampler import Sampler, SubsetRandomSampler  # noqa: F401
+    from teachnn.utils.data.dataset import Dataset, TensorDataset, random_split  # noqa: F401
+    from teachnn.utils.data.dataloader import DataLoader, default_collate  # noqa: F401
+    ds = TensorDataset(teachnn.arange(6.0))
+    assert [b[0].tolist() for b in DataLoader(ds, batch_size=4)] == [[0, 1, 2, 3], [4, 5]]
