@@ -15,7 +15,8 @@ __all__ = [
     "arcsinh", "arccosh", "arctanh", "fix", "lerp", "cumprod", "kthvalue", "dist", "msort",
     "addcmul", "addcdiv", "std_mean", "var_mean", "median", "nansum", "nanmean", "diff", "diagonal", "trace",
     "logcumsumexp", "mv", "addmm", "inner", "tensordot", "cummax", "cummin", "nan_to_num", "xlogy",
-    "logit", "isposinf", "isneginf", "vdot", "aminmax"
+    "logit", "isposinf", "isneginf", "vdot", "aminmax", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not",
 ]
 
 
@@ -490,3 +491,31 @@ def vdot(input, other):
 def aminmax(input, *, dim=None, keepdim=False):
     _check_input(input, "aminmax")
     return input.aminmax(dim=dim, keepdim=keepdim)
+
+
+@accepts_out
+@accepts_ndarrays
+def bitwise_and(input, other):
+    _check_input(input, "bitwise_and")
+    return input.bitwise_and(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def bitwise_or(input, other):
+    _check_input(input, "bitwise_or")
+    return input.bitwise_or(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def bitwise_xor(input, other):
+    _check_input(input, "bitwise_xor")
+    return input.bitwise_xor(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def bitwise_not(input):
+    _check_input(input, "bitwise_not")
+    return input.bitwise_not()

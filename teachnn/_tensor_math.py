@@ -343,6 +343,36 @@ class TensorMath:
         o = other._data if isinstance(other, teachnn.Tensor) else other
         return teachnn.Tensor(np.logical_xor(self._data, o))
 
+    # Bitwise ops work on integer and bool tensors only (PyTorch has no float kernel for them);
+    # both sides take the promoted dtype first, so int32 ^ int64 gives int64.
+    def _bitwise(self, other, ufunc, name):
+        if other is not None:
+            a, b = _binary_operands(self, other, name)
+        else:
+            a, b = self, None
+        for t in (a, b):
+            if t is not None and t._data.dtype.kind not in "biu":
+                scalar_type = {"float16": "Half", "float32": "Float", "float64": "Double"}.get(
+                    t._data.dtype.name, t._data.dtype.name)
+                raise NotImplementedError(
+                    f'"{name}_cpu" not implemented for \'{scalar_type}\': {name} works on integer '
+                    f"and bool tensors; for a float mask compare first (x > 0) or use "
+                    f"logical_{name.split('_')[1]}()")
+        out = ufunc(a._data) if b is None else ufunc(a._data, b._data)
+        return teachnn.Tensor(np.asarray(out))
+
+    def bitwise_and(self, other):
+        return self._bitwise(other, np.bitwise_and, "bitwise_and")
+
+    def bitwise_or(self, other):
+        return self._bitwise(other, np.bitwise_or, "bitwise_or")
+
+    def bitwise_xor(self, other):
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
+
+    def bitwise_not(self):
+        return self._bitwise(None, np.invert, "bitwise_not")
+
     def addcmul(self, tensor1, tensor2, *, value=1):
         return self + value * tensor1 * tensor2
 

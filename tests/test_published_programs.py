@@ -180,3 +180,47 @@ def test_utils_data_submodules_hold_pytorchs_names():
     from teachnn.utils.data.dataloader import DataLoader, default_collate  # noqa: F401
     ds = TensorDataset(teachnn.arange(6.0))
     assert [b[0].tolist() for b in DataLoader(ds, batch_size=4)] == [[0, 1, 2, 3], [4, 5]]
+
+
+# ---- pytorch/tutorials introyt/tensors_deeper_tutorial: type(x), torch.bitwise_xor
+
+def test_type_of_a_tensor_prints_like_pytorchs():
+    assert str(type(teachnn.empty(3, 4))).replace("teachnn", "torch") == str(type(torch.empty(3, 4)))
+    import pickle
+    t = teachnn.arange(3)
+    assert pickle.loads(pickle.dumps(t)).tolist() == [0, 1, 2]       # still found by pickle
+
+
+@pytest.mark.parametrize("name", ["bitwise_and", "bitwise_or", "bitwise_xor"])
+@pytest.mark.parametrize("a, b", [
+    (np.array([1, 5, 11]), np.array([2, 7, 10])), (np.array([1, 5], np.int32), 6),
+    (np.array([True, False, True]), np.array([True, True, False])),
+    (np.array([[3], [12]], np.int32), np.array([5, 9, 1])), (np.array([True, False]), np.array([3, 4])),
+    (np.array([1.5, 2.0]), np.array([1.0, 2.0])), (np.array([1, 2]), np.array([1.0, 2.0]))])
+def test_bitwise_ops_match_pytorch(name, a, b):
+    def run(lib):
+        other = lib.tensor(b) if isinstance(b, np.ndarray) else b
+        return (getattr(lib, name)(lib.tensor(a), other), getattr(lib.tensor(a), name)(other))
+    try:
+        theirs = run(torch)
+    except Exception as error:
+        with pytest.raises(type(error)):
+            run(teachnn)
+        return
+    for ours, expected in zip(run(teachnn), theirs):
+        assert str(ours.dtype).replace("teachnn", "torch") == str(expected.dtype)
+        np.testing.assert_array_equal(ours.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("a", [np.array([1, -6, 0]), np.array([True, False]),
+                               np.array([3], np.uint8), np.array([1.0])])
+def test_bitwise_not_matches_pytorch(a):
+    try:
+        theirs = torch.bitwise_not(torch.tensor(a))
+    except Exception as error:
+        with pytest.raises(type(error)):
+            teachnn.bitwise_not(teachnn.tensor(a))
+        return
+    ours = teachnn.tensor(a).bitwise_not()
+    assert str(ours.dtype).replace("teachnn", "torch") == str(theirs.dtype)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
