@@ -69,6 +69,7 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     """
 
     __array_priority__ = 1000      # ndarray (op) Tensor goes to Tensor's reflected operator
+    __module__ = "teachnn"         # type(x) prints <class 'teachnn.Tensor'>, as torch's 'torch.Tensor'
 
     # defaults shared by all tensors until a tensor sets its own value
     _grad = None              # dL/dself after backward (leaves, and retain_grad() tensors)
