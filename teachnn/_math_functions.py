@@ -16,7 +16,7 @@ __all__ = [
     "addcmul", "addcdiv", "std_mean", "var_mean", "median", "nansum", "nanmean", "diff", "diagonal", "trace",
     "logcumsumexp", "mv", "addmm", "inner", "tensordot", "cummax", "cummin", "nan_to_num", "xlogy",
     "logit", "isposinf", "isneginf", "vdot", "aminmax", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "bitwise_not",
+    "bitwise_not", "cross",
 ]
 
 
@@ -519,3 +519,10 @@ def bitwise_xor(input, other):
 def bitwise_not(input):
     _check_input(input, "bitwise_not")
     return input.bitwise_not()
+
+
+@accepts_out
+@accepts_ndarrays
+def cross(input, other, dim=None):
+    _check_input(input, "cross")
+    return input.cross(other, dim)

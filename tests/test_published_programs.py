@@ -224,3 +224,33 @@ def test_bitwise_not_matches_pytorch(a):
     ours = teachnn.tensor(a).bitwise_not()
     assert str(ours.dtype).replace("teachnn", "torch") == str(theirs.dtype)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("shapes, dim", [(((3,), (3,)), None), (((4, 3), (4, 3)), -1),
+                                         (((3, 5), (3, 5)), 0), (((1, 3), (4, 3)), 1),
+                                         (((2, 3, 3), (1, 1, 3)), -1), (((3, 2), (3, 2)), None)])
+def test_cross_matches_pytorch_values_and_gradients(shapes, dim):
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    if dim is None:
+        with pytest.warns(UserWarning):
+            assert_parity(lambda lib, a, b: lib.cross(a, b), arrays)
+    else:
+        assert_parity(lambda lib, a, b: lib.cross(a, b, dim=dim), arrays)
+        assert_parity(lambda lib, a, b: lib.linalg.cross(a, b, dim=dim), arrays)
+        assert_parity(lambda lib, a, b: a.cross(b, dim), arrays, dtype="float32")
+
+
+@pytest.mark.parametrize("call", [lambda lib: lib.cross(lib.ones(2, 4), lib.ones(2, 4)),
+                                  lambda lib: lib.cross(lib.ones(2, 3), lib.ones(2, 3), dim=0),
+                                  lambda lib: lib.linalg.cross(lib.ones(3, 2), lib.ones(3, 2)),
+                                  lambda lib: lib.cross(lib.ones(3), lib.ones(3), dim=2),
+                                  lambda lib: lib.cross(lib.ones(2, 3), lib.ones(3), dim=-1)])
+def test_cross_refuses_what_pytorch_refuses(call):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.raises(Exception) as theirs:
+            call(torch)
+        with pytest.raises(type(theirs.value)):
+            call(teachnn)
