@@ -254,3 +254,20 @@ def test_cross_refuses_what_pytorch_refuses(call):
             call(torch)
         with pytest.raises(type(theirs.value)):
             call(teachnn)
+
+
+_INPLACE_ARGS = {"clamp_": (-0.5, 0.5), "clip_": (-0.5, 0.5), "clamp_max_": (0.3,), "clamp_min_": (0.3,),
+                 "fill_": (2.5,), "xlogy_": (2.0,), "round_": (), "logit_": ()}
+
+
+@pytest.mark.parametrize("name", teachnn._math_functions._INPLACE_FUNCTIONS)
+def test_top_level_inplace_functions_match_pytorch(name):
+    x = np.random.default_rng(5).uniform(0.1, 0.9, (2, 3))    # inside every function's domain
+    if name == "acosh_":
+        x = x + 1.5
+    args = _INPLACE_ARGS.get(name, ())
+    theirs_input, ours_input = torch.tensor(x), teachnn.tensor(x)
+    theirs = getattr(torch, name)(theirs_input, *args)
+    ours = getattr(teachnn, name)(ours_input, *args)
+    assert ours is ours_input and theirs is theirs_input      # changed in place and returned
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
