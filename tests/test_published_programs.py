@@ -271,3 +271,30 @@ def test_top_level_inplace_functions_match_pytorch(name):
     ours = getattr(teachnn, name)(ours_input, *args)
     assert ours is ours_input and theirs is theirs_input      # changed in place and returned
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("op", [lambda t: t.unsqueeze_(0), lambda t: t.unsqueeze_(-1),
+                                lambda t: t.squeeze_(), lambda t: t.squeeze_(1), lambda t: t.t_(),
+                                lambda t: t.transpose_(0, 1)])
+def test_shape_changing_inplace_ops_match_pytorch(op):
+    x = np.random.default_rng(6).standard_normal((3, 1))
+    results = []
+    for lib in (torch, teachnn):
+        leaf = lib.tensor(x, requires_grad=True)
+        with pytest.raises(RuntimeError):              # a leaf that requires grad: refused
+            op(leaf)
+        with lib.no_grad():                            # ... except outside the graph
+            free = lib.tensor(x, requires_grad=True)
+            assert op(free) is free and free.requires_grad
+        y = leaf * 2
+        assert op(y) is y                               # a non-leaf keeps its history
+        (y * lib.arange(y.numel(), dtype=y.dtype).reshape(y.shape)).sum().backward()
+        plain = lib.tensor(x)
+        view = plain.view(3, 1)
+        op(plain)
+        plain.view(-1)[0] = 7.0                        # still the same memory as the old view
+        results.append((tuple(y.shape), leaf.grad.numpy(), tuple(plain.shape), view.numpy().copy()))
+    (ts, tg, tps, tv), (os_, og, ops, ov) = results
+    assert os_ == ts and ops == tps
+    np.testing.assert_allclose(og, tg)
+    np.testing.assert_array_equal(ov, tv)
