@@ -298,3 +298,49 @@ def test_shape_changing_inplace_ops_match_pytorch(op):
     assert os_ == ts and ops == tps
     np.testing.assert_allclose(og, tg)
     np.testing.assert_array_equal(ov, tv)
+
+
+# ---- a whole small program in the shape of pytorch/examples super_resolution
+
+def _sub_pixel_program(lib, weights, low, high):
+    nn = lib.nn
+
+    class SubPixelNet(nn.Module):
+        def __init__(self, r):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 8, 3, 1, 1)
+            self.conv2 = nn.Conv2d(8, r * r, 3, 1, 1)
+            self.shuffle = nn.PixelShuffle(r)
+            nn.init.orthogonal_(self.conv1.weight, nn.init.calculate_gain("relu"))
+
+        def forward(self, x):
+            return self.shuffle(self.conv2(lib.relu(self.conv1(x))))
+
+    model = SubPixelNet(2)
+    if weights is None:                                     # the PyTorch run draws the weights
+        weights = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+    else:
+        model.load_state_dict({k: lib.tensor(v) for k, v in weights.items()})
+    optimizer = lib.optim.Adam(model.parameters(), lr=0.01)
+    criterion = nn.MSELoss()
+    losses = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss = criterion(model(lib.tensor(low)), lib.tensor(high))
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with lib.no_grad():
+        out = model(lib.tensor(low)).numpy()
+    return weights, losses, out, repr(model)
+
+
+def test_sub_pixel_super_resolution_program_matches_pytorch():
+    rng = np.random.default_rng(7)
+    high = rng.random((2, 1, 8, 8), dtype=np.float32)
+    low = high.reshape(2, 1, 4, 2, 4, 2).mean((3, 5))
+    weights, theirs_losses, theirs_out, theirs_repr = _sub_pixel_program(torch, None, low, high)
+    _, ours_losses, ours_out, ours_repr = _sub_pixel_program(teachnn, weights, low, high)
+    np.testing.assert_allclose(ours_losses, theirs_losses, rtol=1e-5)
+    np.testing.assert_allclose(ours_out, theirs_out, rtol=1e-4, atol=1e-5)
+    assert ours_repr == theirs_repr
