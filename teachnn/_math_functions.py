@@ -15,7 +15,8 @@ __all__ = [
     "arcsinh", "arccosh", "arctanh", "fix", "lerp", "cumprod", "kthvalue", "dist", "msort",
     "addcmul", "addcdiv", "std_mean", "var_mean", "median", "nansum", "nanmean", "diff", "diagonal", "trace",
     "logcumsumexp", "mv", "addmm", "inner", "tensordot", "cummax", "cummin", "nan_to_num", "xlogy",
-    "logit", "isposinf", "isneginf", "vdot", "aminmax"
+    "logit", "isposinf", "isneginf", "vdot", "aminmax", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not", "cross",
 ]
 
 
@@ -490,3 +491,63 @@ def vdot(input, other):
 def aminmax(input, *, dim=None, keepdim=False):
     _check_input(input, "aminmax")
     return input.aminmax(dim=dim, keepdim=keepdim)
+
+
+@accepts_out
+@accepts_ndarrays
+def bitwise_and(input, other):
+    _check_input(input, "bitwise_and")
+    return input.bitwise_and(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def bitwise_or(input, other):
+    _check_input(input, "bitwise_or")
+    return input.bitwise_or(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def bitwise_xor(input, other):
+    _check_input(input, "bitwise_xor")
+    return input.bitwise_xor(other)
+
+
+@accepts_out
+@accepts_ndarrays
+def bitwise_not(input):
+    _check_input(input, "bitwise_not")
+    return input.bitwise_not()
+
+
+@accepts_out
+@accepts_ndarrays
+def cross(input, other, dim=None):
+    _check_input(input, "cross")
+    return input.cross(other, dim)
+
+
+# ``torch.sin_(x)`` is ``x.sin_()``: PyTorch's in-place functions also live at the top level, and
+# published tutorials call them there (introyt's tensors tutorial prints ``torch.sin_(b)``).
+_INPLACE_FUNCTIONS = (
+    "abs_", "acos_", "acosh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_",
+    "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "deg2rad_", "detach_", "erf_", "erfc_",
+    "exp2_", "exp_", "expm1_", "fill_", "floor_", "frac_", "log10_", "log1p_", "log2_", "log_",
+    "logit_", "nan_to_num_", "neg_", "rad2deg_", "reciprocal_", "relu_", "round_", "rsqrt_",
+    "sigmoid_", "sin_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_",
+)
+
+
+def _inplace_function(name):
+    def function(input, *args, **kwargs):
+        _check_input(input, name)
+        return getattr(input, name)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"``teachnn.{name}(x, ...)`` is ``x.{name}(...)``: changes x in place, returns x."
+    return function
+
+
+for _name in _INPLACE_FUNCTIONS:
+    globals()[_name] = _inplace_function(_name)
+__all__ += list(_INPLACE_FUNCTIONS)

@@ -8,6 +8,7 @@ these methods. ``teachnn.Tensor`` and ``teachnn._math_ops`` are looked up when a
 """
 import builtins
 import numbers
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -80,6 +81,29 @@ def _float_binary(self, other, name, allow_int=True):
                               (isinstance(other, teachnn.Tensor) and _is_float_array(other._data))):
         raise _not_implemented(name, self)
     return x, y
+
+
+def _linalg_cross(a, b, dim):
+    """(a x b) along ``dim``: component i is a[i+1] b[i+2] - a[i+2] b[i+1] (indices mod 3),
+    written with index_select so autograd differentiates it like any product."""
+    if len(a.shape) != len(b.shape):
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions (got "
+                           f"shapes {list(a.shape)} and {list(b.shape)}); add axes with unsqueeze()")
+    ndim = len(a.shape)
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "
+                         f"but got {dim})")
+    size_a, size_b = a.shape[dim], b.shape[dim]
+    if size_a != 3 or size_b != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {size_a} "
+                           f"and {size_b}")
+    a, b = _binary_operands(a, b, "cross")
+    shape = tuple(np.broadcast_shapes(tuple(a.shape), tuple(b.shape)))
+    a, b = a.expand(*shape), b.expand(*shape)
+    dim = dim % len(shape)
+    next1, next2 = teachnn.tensor([1, 2, 0]), teachnn.tensor([2, 0, 1])
+    return (a.index_select(dim, next1) * b.index_select(dim, next2)
+            - a.index_select(dim, next2) * b.index_select(dim, next1))
 
 
 class TensorMath:
@@ -342,6 +366,53 @@ class TensorMath:
     def logical_xor(self, other):
         o = other._data if isinstance(other, teachnn.Tensor) else other
         return teachnn.Tensor(np.logical_xor(self._data, o))
+
+    # Bitwise ops work on integer and bool tensors only (PyTorch has no float kernel for them);
+    # both sides take the promoted dtype first, so int32 ^ int64 gives int64.
+    def _bitwise(self, other, ufunc, name):
+        if other is not None:
+            a, b = _binary_operands(self, other, name)
+        else:
+            a, b = self, None
+        for t in (a, b):
+            if t is not None and t._data.dtype.kind not in "biu":
+                scalar_type = {"float16": "Half", "float32": "Float", "float64": "Double"}.get(
+                    t._data.dtype.name, t._data.dtype.name)
+                raise NotImplementedError(
+                    f'"{name}_cpu" not implemented for \'{scalar_type}\': {name} works on integer '
+                    f"and bool tensors; for a float mask compare first (x > 0) or use "
+                    f"logical_{name.split('_')[1]}()")
+        out = ufunc(a._data) if b is None else ufunc(a._data, b._data)
+        return teachnn.Tensor(np.asarray(out))
+
+    def bitwise_and(self, other):
+        return self._bitwise(other, np.bitwise_and, "bitwise_and")
+
+    def bitwise_or(self, other):
+        return self._bitwise(other, np.bitwise_or, "bitwise_or")
+
+    def bitwise_xor(self, other):
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
+
+    def bitwise_not(self):
+        return self._bitwise(None, np.invert, "bitwise_not")
+
+    def cross(self, other, dim=None):
+        """Cross product of 3-vectors along ``dim`` (default: the first axis of size 3, with
+        PyTorch's deprecation warning; ``teachnn.linalg.cross`` uses the last axis)."""
+        if not isinstance(other, teachnn.Tensor):
+            raise TypeError(f"cross(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__}")
+        if dim is None:
+            warnings.warn("Using torch.cross without specifying the dim arg is deprecated. Please "
+                          "either pass the dim explicitly or simply use torch.linalg.cross.",
+                          UserWarning, stacklevel=2)
+            sizes = [d for d, n in enumerate(self.shape) if n == 3]
+            if not sizes:
+                raise RuntimeError("no dimension of size 3 in input: cross() multiplies 3-vectors; "
+                                   f"got shape {list(self.shape)}")
+            dim = sizes[0]
+        return _linalg_cross(self, other, dim)
 
     def addcmul(self, tensor1, tensor2, *, value=1):
         return self + value * tensor1 * tensor2

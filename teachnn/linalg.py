@@ -12,7 +12,7 @@ from ._promotion import _is_float_array
 from ._shapes import _norm_dim, _norm_dims
 from .tensor import Tensor
 
-__all__ = ["vector_norm", "matrix_norm", "norm", "svdvals"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "svdvals", "cross"]
 
 _C_TYPE = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
@@ -95,3 +95,13 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
                            "'fro' and 'nuc' are matrix norms")
     return vector_norm(A, ord, dim, keepdim, dtype=dtype)
 
+
+
+@accepts_ndarrays
+def cross(input, other, *, dim=-1):
+    """Cross product of 3-vectors along ``dim`` (default: the last axis), broadcasting the rest."""
+    from ._tensor_math import _linalg_cross
+    if not isinstance(input, Tensor):
+        raise TypeError(f"linalg_cross(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return _linalg_cross(input, other, dim)

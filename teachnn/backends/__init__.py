@@ -1,2 +1,2 @@
-"""``teachnn.backends``: only ``backends.mps.is_available()`` (always False), for tutorial code."""
-from . import mps  # noqa: F401
+"""``teachnn.backends``: ``backends.mps`` and ``backends.cudnn`` (never available), for tutorial code."""
+from . import cudnn, mps  # noqa: F401

@@ -4,6 +4,8 @@ from .modules import *     # noqa: F401,F403
 from . import functional   # noqa: F401
 from . import init         # noqa: F401
 from . import utils        # noqa: F401
+from . import parallel     # noqa: F401
+from .parallel import DataParallel  # noqa: F401
 
 from .._errors import missing_attribute as _missing_attribute  # noqa: E402
 

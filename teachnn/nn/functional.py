@@ -13,6 +13,7 @@ from ._functional.sparse import *          # noqa: F401,F403
 from ._functional.kl_div import *          # noqa: F401,F403
 from ._functional.instancenorm import *    # noqa: F401,F403
 from ._functional.upsampling import *      # noqa: F401,F403
+from ._functional.pixelshuffle import *    # noqa: F401,F403
 
 from .._errors import missing_attribute as _missing_attribute  # noqa: E402
 

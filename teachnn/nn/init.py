@@ -30,7 +30,7 @@ from teachnn.nn.parameter import is_lazy
 __all__ = [
     "calculate_gain", "calculate_fan_in_and_fan_out", "uniform_", "normal_", "trunc_normal_",
     "constant_", "zeros_", "ones_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_",
-    "kaiming_uniform_", "kaiming_normal_",
+    "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
 ]
 
 
@@ -253,6 +253,32 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     gain = calculate_gain(nonlinearity, a)
     std = gain / math.sqrt(fan)
     return normal_(tensor, 0.0, std, generator)
+
+def orthogonal_(tensor, gain=1.0, generator=None):
+    """A (semi-)orthogonal matrix times ``gain``: rows (or columns, whichever are fewer) are
+    orthonormal. Dimensions after the first are flattened, so a conv weight ``(out, in, kH, kW)``
+    becomes an ``out x (in*kH*kW)`` matrix.
+
+    As in PyTorch: draw a Gaussian matrix, take its QR factorisation and flip each column of Q
+    by the sign of R's diagonal, which makes Q uniformly distributed over orthogonal matrices.
+    """
+    _check_tensor(tensor, "orthogonal_")
+    if len(tensor.shape) < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported "
+                         f"(got shape {list(tensor.shape)}); orthogonal_ needs a matrix.")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flattened = _rng(generator).normal(0.0, 1.0, size=(rows, cols))
+    if rows < cols:
+        flattened = flattened.T                   # QR of the tall matrix: Q gets orthonormal columns
+    q, r = np.linalg.qr(flattened)                # (tall, k) @ (k, k)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(tensor.shape))
+
 
 from .._errors import missing_attribute as _missing_attribute  # noqa: E402
 

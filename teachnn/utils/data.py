@@ -18,6 +18,8 @@ from __future__ import annotations
 import collections.abc
 import math
 import numbers
+import sys
+import types
 
 import numpy as np
 
@@ -418,3 +420,24 @@ def random_split(dataset, lengths, generator=None):
         subsets.append(Subset(dataset, permutation[offset:offset + length]))
         offset += length
     return subsets
+
+
+# Published code imports these names from PyTorch's submodules (``from
+# torch.utils.data.sampler import SubsetRandomSampler``, ``torch.utils.data.dataset.Dataset``);
+# teachnn keeps them in this one file and registers the submodule names as views of it.
+def _submodule(name, names):
+    module = types.ModuleType(f"{__name__}.{name}",
+                              f"PyTorch's torch.utils.data.{name}: the same classes as {__name__}.")
+    module.__all__ = [n for n in names if n in globals()]
+    for n in module.__all__:
+        setattr(module, n, globals()[n])
+    sys.modules[module.__name__] = module
+    return module
+
+
+sampler = _submodule("sampler", ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler",
+                                 "SubsetRandomSampler", "WeightedRandomSampler"])
+dataset = _submodule("dataset", ["Dataset", "IterableDataset", "TensorDataset", "StackDataset",
+                                 "ConcatDataset", "ChainDataset", "Subset", "random_split"])
+dataloader = _submodule("dataloader", ["DataLoader", "get_worker_info", "default_collate",
+                                       "default_convert"])

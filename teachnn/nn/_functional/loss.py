@@ -20,6 +20,7 @@ import numpy as np
 from ..._errors import check_kwargs, shape_str
 from ...autograd import Function
 from ...kernels import loss as loss_kernels
+from ..._promotion import _promote_types
 from ...tensor import Tensor
 from .activation import log_softmax
 
@@ -165,32 +166,45 @@ class _PointwiseLoss(Function):
     def derivative(d, param):
         raise NotImplementedError
 
+    # PyTorch computes mse, l1 and smooth_l1 in the promoted dtype of input and target (an
+    # integer target counts as the input's float type, a float64 target widens the result);
+    # huber_loss keeps the input's dtype, and its backward refuses an integer target.
+    promotes_target = False
+
     @classmethod
     def forward(cls, ctx, input, target, reduction, param, weight, mean_by_weight_sum):
-        d = input._data - target._data                          # broadcast shape
-        losses = cls.elementwise(d, param)
+        dtype = (_promote_types(input._data.dtype, target._data.dtype) if cls.promotes_target
+                 else input._data.dtype)
+        d = input._data.astype(dtype, copy=False) - target._data.astype(dtype, copy=False)
+        losses = cls.elementwise(d, param)                      # broadcast shape
         if weight is not None:
             losses = losses * weight
         ctx.d, ctx.param, ctx.weight, ctx.reduction = d, param, weight, reduction
+        ctx.dtypes = input._data.dtype, target._data.dtype
         ctx.denominator = _pointwise_denominator(weight, mean_by_weight_sum)
-        return Tensor(_reduce(losses.astype(input._data.dtype, copy=False), reduction,
-                              ctx.denominator))
+        return Tensor(_reduce(losses.astype(dtype, copy=False), reduction, ctx.denominator))
 
     @classmethod
     def backward(cls, ctx, grad_out):
+        input_dtype, target_dtype = ctx.dtypes       # each gradient in its tensor's dtype
+        if not cls.promotes_target and target_dtype.kind != "f":
+            raise RuntimeError(
+                f"Found dtype {target_dtype} for the target of {cls._backward_name} but expected "
+                f"a floating-point dtype; convert it with target.float() before the loss.")
         seed = _seed_gradient(grad_out._data, ctx.d.shape, ctx.reduction, ctx.denominator)
         local = cls.derivative(ctx.d, ctx.param)
         if ctx.weight is not None:
             local = local * ctx.weight
         grad_d = seed * local            # the engine sums broadcast axes back to each shape
-        grad_input = grad_d if ctx.needs_input_grad[0] else None
-        grad_target = -grad_d if ctx.needs_input_grad[1] else None
+        grad_input = grad_d.astype(input_dtype, copy=False) if ctx.needs_input_grad[0] else None
+        grad_target = (-grad_d).astype(target_dtype, copy=False) if ctx.needs_input_grad[1] else None
         return grad_input, grad_target, None, None, None, None
 
 
 class MSELossFunction(_PointwiseLoss):
     """loss = d^2;  dloss/dd = 2 d."""
     _backward_name = "MseLossBackward0"
+    promotes_target = True
 
     @staticmethod
     def elementwise(d, param):
@@ -204,6 +218,7 @@ class MSELossFunction(_PointwiseLoss):
 class L1LossFunction(_PointwiseLoss):
     """loss = |d|;  dloss/dd = sign(d) (0 at d = 0, like PyTorch)."""
     _backward_name = "L1LossBackward0"
+    promotes_target = True
 
     @staticmethod
     def elementwise(d, param):
@@ -218,6 +233,7 @@ class SmoothL1LossFunction(_PointwiseLoss):
     """loss = 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta;
     dloss/dd = d / beta or sign(d). With beta = 0 it is the L1 loss."""
     _backward_name = "SmoothL1LossBackward0"
+    promotes_target = True
 
     @staticmethod
     def elementwise(d, beta):
@@ -254,7 +270,6 @@ def _pointwise(cls, name, input, target, reduction, param=None, weight=None,
     _check_tensor(target, name, "target")
     _check_reduction(reduction, name)
     _check_float(input, name, "input")
-    _check_float(target, name, "target")
     _warn_if_broadcasting(input, target, name)
     weight = _optional_array(weight, name, "weight")
     _check_pointwise_weight(weight, input, name)
@@ -278,6 +293,9 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean absolute error: ``|input - target|`` per element, then reduced. Shapes as mse_loss."""
     reduction = _legacy_reduction(size_average, reduce, reduction, "l1_loss")
+    if isinstance(target, Tensor) and target._data.dtype == np.bool_:
+        raise RuntimeError("l1_loss(): subtracting a bool target is not supported (PyTorch "
+                           "computes input - target); convert the mask with target.float().")
     return _pointwise(L1LossFunction, "l1_loss", input, target, reduction, None, weight)
 
 

@@ -15,3 +15,4 @@ from .kl_div import *          # noqa: F401,F403
 from .instancenorm import *    # noqa: F401,F403
 from .upsampling import *      # noqa: F401,F403
 from .padding import *         # noqa: F401,F403
+from .pixelshuffle import *    # noqa: F401,F403
