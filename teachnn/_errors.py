@@ -47,6 +47,19 @@ def _nearest_ignoring_case(name: str, candidates) -> str:
     return f" Did you mean '{by_squashed[best[0]]}'?" if best else ""
 
 
+class _SuggestedAttributeError(AttributeError):
+    """An AttributeError whose message already names the nearest attribute. Python fills in
+    ``name``/``obj`` on the way out of a module's ``__getattr__`` and then appends its own,
+    case-sensitive guess ("Did you mean: 'sign'?" after ours, 'sin'); ignoring those two
+    attributes keeps one suggestion."""
+    name = property(lambda self: None, lambda self, value: None)
+    obj = property(lambda self: None, lambda self, value: None)
+
+
+# tracebacks print it as the AttributeError it is
+_SuggestedAttributeError.__module__, _SuggestedAttributeError.__qualname__ = "builtins", "AttributeError"
+
+
 def missing_attribute(module_name: str, name: str, namespace) -> AttributeError:
     """The AttributeError for ``teachnn.nn.Relu``: Python's wording plus the nearest public name
     of the module (case-insensitively). A module's ``__getattr__`` raises it."""
@@ -56,7 +69,8 @@ def missing_attribute(module_name: str, name: str, namespace) -> AttributeError:
             type(v).__name__ == "module" and v.__name__ != f"{module_name}.{n}")]   # not re-exported internals
         public.sort(key=lambda n: type(namespace[n]).__name__ == "module")     # classes and functions first
         hint = _nearest_ignoring_case(name, public)
-        message += "." + hint if hint else ""
+        if hint:
+            return _SuggestedAttributeError(message + "." + hint)
     return AttributeError(message)
 
 

@@ -494,35 +494,35 @@ def aminmax(input, *, dim=None, keepdim=False):
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def bitwise_and(input, other):
     _check_input(input, "bitwise_and")
     return input.bitwise_and(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def bitwise_or(input, other):
     _check_input(input, "bitwise_or")
     return input.bitwise_or(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def bitwise_xor(input, other):
     _check_input(input, "bitwise_xor")
     return input.bitwise_xor(other)
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def bitwise_not(input):
     _check_input(input, "bitwise_not")
     return input.bitwise_not()
 
 
 @accepts_out
-@accepts_ndarrays
+@refuses_ndarrays
 def cross(input, other, dim=None):
     _check_input(input, "cross")
     return input.cross(other, dim)

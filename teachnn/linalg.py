@@ -97,7 +97,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 
 
-@accepts_ndarrays
+@refuses_ndarrays
 def cross(input, other, *, dim=-1):
     """Cross product of 3-vectors along ``dim`` (default: the last axis), broadcasting the rest."""
     from ._tensor_math import _linalg_cross

@@ -251,3 +251,17 @@ def test_misspelt_names_suggest_the_nearest(namespace, name, suggestion):
     else:
         assert "Did you mean" not in message
     assert not hasattr(namespace, name)
+
+
+def test_a_misspelt_name_prints_one_suggestion_in_the_traceback():
+    """Python appends its own case-sensitive guess to a module's AttributeError; the printed
+    traceback must carry teachnn's suggestion only ('sin' for 'sinn', not also 'sign')."""
+    import subprocess
+    import sys
+    for code, suggestion in (("import teachnn; teachnn.sinn", "sin"),
+                             ("import teachnn.nn as nn; nn.Relu", "ReLU")):
+        err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stderr
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("AttributeError: module "), last
+        assert last.endswith(f"Did you mean '{suggestion}'?"), last
+        assert last.count("Did you mean") == 1, last
