@@ -19,7 +19,7 @@ _SAFE_GLOBALS = {
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "slice"),
     ("builtins", "complex"), ("builtins", "bytearray"), ("builtins", "range"),
     ("teachnn._tensor_conversions", "_rebuild_tensor"),
-    ("teachnn.tensor", "Tensor"),
+    ("teachnn.tensor", "Tensor"), ("teachnn", "Tensor"),     # the second: Tensor.__module__
     ("teachnn.nn.parameter", "Parameter"),
     ("teachnn.nn.parameter", "UninitializedParameter"),
     ("teachnn.nn.parameter", "UninitializedBuffer"),

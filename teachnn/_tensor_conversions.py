@@ -142,6 +142,20 @@ class TensorConversions:
     def cuda(self, *args, **kwargs):
         raise AssertionError(NO_CUDA_MESSAGE)         # PyTorch built without CUDA does the same
 
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def is_cpu(self):
+        return True
+
+    # Devices and layouts teachnn does not have: scripts test them before choosing a code path.
+    is_xpu = is_mps = is_meta = is_xla = is_ipu = is_mtia = is_maia = is_vulkan = property(
+        lambda self: False, doc="Always False: teachnn tensors live on the CPU.")
+    is_sparse = is_sparse_csr = is_quantized = is_nested = is_mkldnn = property(
+        lambda self: False, doc="Always False: teachnn tensors are dense, strided and unquantized.")
+
     def new_tensor(self, data, dtype=None, requires_grad=False):
         return teachnn.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 

@@ -183,6 +183,37 @@ class TensorIndexing:
         cls = teachnn._ops.ScatterAdd if add else teachnn._ops.Scatter
         return cls.apply(self, src, value, grids, src_part, add)
 
+    def _inplace_reshape(self, op):
+        """Shape-only in-place ops (``unsqueeze_``, ``squeeze_``, ``t_``, ``transpose_``): ``self``
+        becomes the view ``op(self)`` of the same memory; in the graph it takes over that view's
+        node, so gradients flow back through the reshaping like for ``x = x.unsqueeze(0)``."""
+        self._check_inplace_allowed()
+        tracking = grad_mode._grad_enabled and self._requires_grad
+        if tracking:
+            old = teachnn.Tensor(self._data)                    # same values, the old place in the graph
+            old.grad_fn, old._output_nr, old._requires_grad = self.grad_fn, self._output_nr, True
+            old._accumulator = self._accumulator
+            result = op(old)
+        else:
+            with grad_mode.no_grad():
+                result = op(teachnn.Tensor(self._data))
+        self._data = result._data
+        if tracking:
+            self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
+        return self
+
+    def unsqueeze_(self, dim):
+        return self._inplace_reshape(lambda t: t.unsqueeze(dim))
+
+    def squeeze_(self, dim=None):
+        return self._inplace_reshape(lambda t: t.squeeze() if dim is None else t.squeeze(dim))
+
+    def t_(self):
+        return self._inplace_reshape(lambda t: t.t())
+
+    def transpose_(self, dim0, dim1):
+        return self._inplace_reshape(lambda t: t.transpose(dim0, dim1))
+
 
 # ----------------------------------------------------------------------------------------
 # index helpers

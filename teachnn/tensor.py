@@ -279,20 +279,6 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     def device(self):
         return _Device("cpu")
 
-    @property
-    def is_cuda(self):
-        return False
-
-    @property
-    def is_cpu(self):
-        return True
-
-    # Devices and layouts teachnn does not have: scripts test them before choosing a code path.
-    is_xpu = is_mps = is_meta = is_xla = is_ipu = is_mtia = is_maia = is_vulkan = property(
-        lambda self: False, doc="Always False: teachnn tensors live on the CPU.")
-    is_sparse = is_sparse_csr = is_quantized = is_nested = is_mkldnn = property(
-        lambda self: False, doc="Always False: teachnn tensors are dense, strided and unquantized.")
-
     def is_floating_point(self):
         return _is_float_array(self._data)
 
@@ -603,37 +589,6 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         if tracking:
             self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, True
         return self
-
-    def _inplace_reshape(self, op):
-        """Shape-only in-place ops (``unsqueeze_``, ``squeeze_``, ``t_``, ``transpose_``): ``self``
-        becomes the view ``op(self)`` of the same memory; in the graph it takes over that view's
-        node, so gradients flow back through the reshaping like for ``x = x.unsqueeze(0)``."""
-        self._check_inplace_allowed()
-        tracking = grad_mode._grad_enabled and self._requires_grad
-        if tracking:
-            old = Tensor(self._data)                    # same values, the old place in the graph
-            old.grad_fn, old._output_nr, old._requires_grad = self.grad_fn, self._output_nr, True
-            old._accumulator = self._accumulator
-            result = op(old)
-        else:
-            with grad_mode.no_grad():
-                result = op(Tensor(self._data))
-        self._data = result._data
-        if tracking:
-            self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
-        return self
-
-    def unsqueeze_(self, dim):
-        return self._inplace_reshape(lambda t: t.unsqueeze(dim))
-
-    def squeeze_(self, dim=None):
-        return self._inplace_reshape(lambda t: t.squeeze() if dim is None else t.squeeze(dim))
-
-    def t_(self):
-        return self._inplace_reshape(lambda t: t.t())
-
-    def transpose_(self, dim0, dim1):
-        return self._inplace_reshape(lambda t: t.transpose(dim0, dim1))
 
     # ------------------------------------------------------------------------------------
     # in-place initialisers (no gradient tracking; nn.init uses them under no_grad)

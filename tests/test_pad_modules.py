@@ -215,3 +215,18 @@ def test_pad_dtypes_as_pytorch(dtype, mode):
     if dtype == "bool" and mode in ("reflect", "replicate"):
         with pytest.raises(NotImplementedError, match="x.float"):
             F.pad(teachnn.zeros(1, 2, 3, dtype=teachnn.bool), (1, 1), mode)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+@pytest.mark.parametrize("shape,pad", [((1, 2, 3), (5, 5)), ((1, 2, 0), (1, 1)), ((1, 2, 3), (1, 1)),
+                                       ((1, 2, 3, 3), (-2, -2, -5, 0)), ((1, 2, 3), (-3, -3))])
+def test_bool_padding_checks_sizes_before_the_dtype_as_pytorch(mode, shape, pad):
+    """PyTorch's reflect/replicate kernels check every size rule first, then refuse bool."""
+    outcomes = []
+    for lib in (torch, teachnn):
+        try:
+            lib.nn.functional.pad(lib.zeros(shape, dtype=lib.bool), pad, mode=mode)
+            outcomes.append("no error")
+        except Exception as e:                              # noqa: BLE001 - compared below
+            outcomes.append(type(e))
+    assert outcomes[0] != "no error" and outcomes[1] == outcomes[0], outcomes

@@ -723,17 +723,6 @@ class _Pad(Function):
         return np.ascontiguousarray(g), None, None
 
 
-@check_kwargs
-def _no_bool_loop(input, mode):
-    """PyTorch has no bool loop for reflect and replicate padding (constant and circular
-    only copy cells, so they take bool)."""
-    if input._data.dtype.kind == "b":
-        raise NotImplementedError(
-            f'"{mode}" padding is not implemented for bool tensors (as in PyTorch); pad '
-            "x.to(teachnn.uint8) and compare the result with > 0, or use mode='constant' or "
-            "'circular'")
-
-
 def pad(input, pad, mode="constant", value=None):
     """Pad the last ``len(pad)//2`` axes, as ``torch.nn.functional.pad``.
 
@@ -778,8 +767,6 @@ def pad(input, pad, mode="constant", value=None):
                 f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor. "
                 f"Non-constant padding pads the last 1, 2 or 3 axes of a batched or "
                 f"unbatched input: padding size 2*k needs a {'{'}k+1, k+2{'}'}-d input")
-        if mode == "replicate":
-            _no_bool_loop(input, mode)
     value = 0.0 if value is None else value
     if mode in ("reflect", "replicate"):
         _padding_checks.check_edge_pad(input, pad, mode)
@@ -805,8 +792,6 @@ def pad(input, pad, mode="constant", value=None):
         padded_shape = input.shape[:axis] + (size + left + right,) + input.shape[axis + 1:]
         maps.append((axis, _allocating("pad", padded_shape, _pad_index, size, left, right,
                                        mode)))
-    if mode == "reflect":            # (PyTorch checks reflect's sizes before its dtype)
-        _no_bool_loop(input, mode)
     if input._data.dtype.kind not in "fc" and mode == "constant" and maps:
         value = np.asarray(value).astype(input._data.dtype)
     out_shape = list(input.shape)

@@ -25,11 +25,6 @@ def check_edge_pad(input, pad, mode):
     """Rules 1-4 above for mode 'reflect' or 'replicate' (``len(pad) // 2`` padded axes)."""
     n = len(pad) // 2
     shape = tuple(input.shape)
-    if input._data.dtype.kind == "b":
-        raise NotImplementedError(
-            f"\"{'reflection' if mode == 'reflect' else 'replication'}_pad{n}d\" not implemented "
-            f"for 'Bool': mode='{mode}' pads numbers; convert first with x.float() or x.int(), "
-            "or use mode='constant' or 'circular', which also pad bool tensors")
     batched = input.ndim == n + 2
     must_be_nonzero = shape[1:] if batched else shape
     if 0 in must_be_nonzero:
@@ -61,6 +56,11 @@ def check_edge_pad(input, pad, mode):
                 f"Trying to create tensor with negative dimension {out}: padding "
                 f"({int(pad[2 * k])}, {int(pad[2 * k + 1])}) crops more cells than dimension "
                 f"{axis} of input {shape_str(shape)} has")
+    if input._data.dtype.kind == "b":                   # PyTorch checks the dtype after the sizes
+        raise NotImplementedError(
+            f"\"{'reflection' if mode == 'reflect' else 'replication'}_pad{n}d\" not implemented "
+            f"for 'Bool': mode='{mode}' pads numbers; convert first with x.float() or x.int(), "
+            "or use mode='constant' or 'circular', which also pad bool tensors")
 
 
 def check_circular_pad(input, pad):
