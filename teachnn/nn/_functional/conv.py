@@ -315,9 +315,50 @@ class _Convolution(Function):
         return gx, gw, gb, None, None, None, None
 
 
+def _plain_key(value):
+    """``value`` if it is an int, a str or a tuple of ints, else None: only these go into a
+    cache key, since ``True == 1`` and ``2.0 == 2`` would otherwise share a slot with a valid
+    argument and skip the TypeError they get."""
+    if type(value) is int or type(value) is str:
+        return value
+    if type(value) is tuple and all(type(v) is int for v in value):
+        return value
+    return None
+
+
+# Validated convolution calls: a layer calls with the same shapes, dtypes and arguments
+# every step, so _convolution checks a combination once and then looks it up.
+_CHECKED_CALLS = {}
+_CHECKED_CALLS_MAX = 256
+
+
+def _checked_call_key(n, input, weight, bias, stride, padding, dilation, groups, who,
+                      compare_bias_dtype):
+    """A hashable key for everything _convolution's checks depend on, or None when an
+    argument has a type the checks must see (the slow path then validates it)."""
+    if type(groups) is not int or not (isinstance(input, Tensor) and isinstance(weight, Tensor)
+                                       and (bias is None or isinstance(bias, Tensor))):
+        return None
+    args = (_plain_key(stride), _plain_key(padding), _plain_key(dilation))
+    if None in args:
+        return None
+    b = None if bias is None else (bias._data.shape, bias._data.dtype)
+    return (n, who, input._data.shape, input._data.dtype, weight._data.shape,
+            weight._data.dtype, b, args, groups, compare_bias_dtype)
+
+
 def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who, layer,
                  compare_bias_dtype=None):
     """Validate every argument of an n-d convolution, then run it (shared by F and nn)."""
+    key = _checked_call_key(n, input, weight, bias, stride, padding, dilation, groups, who,
+                            compare_bias_dtype)
+    checked = _CHECKED_CALLS.get(key) if key is not None else None
+    if checked is not None:
+        batched, stride3, pad3, dilation3, groups, out_shape = checked
+        x = input if batched else input.unsqueeze(0)
+        out = _allocating(who, out_shape, _Convolution.apply, x, weight, bias, stride3, pad3,
+                          dilation3, groups)
+        return out if batched else out.squeeze(0)
     _as_tensor_arg(input, "input", who)
     _as_tensor_arg(weight, "weight", who)
     _check_arg_types(n, who, groups, stride=stride, padding=padding, dilation=dilation)
@@ -404,6 +445,10 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
     out_shape = (x_shape[0], out_channels) + out_spatial
+    if key is not None:
+        if len(_CHECKED_CALLS) >= _CHECKED_CALLS_MAX:
+            _CHECKED_CALLS.clear()
+        _CHECKED_CALLS[key] = (batched, stride3, pad3, dilation3, groups, out_shape)
     if batched:
         return _allocating(who, out_shape, _Convolution.apply, input, weight, bias, stride3,
                            pad3, dilation3, groups)
