@@ -284,8 +284,8 @@ class _Convolution(Function):
     def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups):
         n = weight.ndim - 2
         # (N, C, D, H, W), native byte order (Numba compiles nothing else)
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
         # (a bias of another float dtype is added in the input's, as PyTorch does where it
         # lets one through; its gradient goes back in the bias' own dtype)
         b = None if bias is None else np.ascontiguousarray(bias._data, dtype=x5.dtype)
@@ -303,15 +303,15 @@ class _Convolution(Function):
         stride, pad_lr, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
         g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
-            _shape5(grad_out.shape, n))
+            _shape5(grad_out._data.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_backward(g5, x5, w5, stride, pad_lr, dilation,
                                                     groups, need_x=need_x, need_w=need_w,
                                                     need_b=need_b and ctx.has_bias)
-        gx = None if gx is None else gx.reshape(x.shape)
-        gw = None if gw is None else gw.reshape(weight.shape)
+        gx = None if gx is None else gx.reshape(x._data.shape)
+        gw = None if gw is None else gw.reshape(weight._data.shape)
         return gx, gw, gb, None, None, None, None
 
 
@@ -522,8 +522,8 @@ class _ConvolutionTranspose(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_spatial):
         n = weight.ndim - 2
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
         # (a bias of another float dtype is added in the input's, as PyTorch does where it
         # lets one through; its gradient goes back in the bias' own dtype)
         b = None if bias is None else np.ascontiguousarray(bias._data, dtype=x5.dtype)
@@ -541,15 +541,15 @@ class _ConvolutionTranspose(Function):
         stride, padding, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
         g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
-            _shape5(grad_out.shape, n))
+            _shape5(grad_out._data.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_transpose_backward(
             g5, x5, w5, stride, padding, dilation, groups, need_x=need_x, need_w=need_w,
             need_b=need_b and ctx.has_bias)
-        gx = None if gx is None else gx.reshape(x.shape)
-        gw = None if gw is None else gw.reshape(weight.shape)
+        gx = None if gx is None else gx.reshape(x._data.shape)
+        gw = None if gw is None else gw.reshape(weight._data.shape)
         return gx, gw, gb, None, None, None, None, None
 
 
