@@ -516,10 +516,18 @@ def _check_indices(indices: np.ndarray, shape, plane_size: int | None) -> None:
                          f"[{indices.min()}, {indices.max()}]")
 
 
+# Window tables already checked, by id, each with the tables themselves: holding them keeps
+# the id from being reused, and pool_windows' tables are frozen, so a layer's tables (the
+# same cached objects every call) are checked once.
+_CHECKED_AXES = {}
+
+
 def _check_axes(axes, spatial) -> None:
     if len(axes) != 3:
         raise ValueError(f"expected window tables for 3 axes (D, H, W), got {len(axes)}")
     for a, size in zip(axes, spatial):
+        if _CHECKED_AXES.get((id(a), size)) is a:
+            continue
         if a.in_size != size:
             raise ValueError(f"window tables are for an axis of size {a.in_size}, "
                              f"but the array has size {size}")
@@ -532,6 +540,10 @@ def _check_axes(axes, spatial) -> None:
         nonempty = a.lo < a.hi
         if n and (a.lo.min() < 0 or (a.lo > a.hi).any() or (a.hi[nonempty] > size).any()):
             raise ValueError(f"window tables leave the axis [0, {size})")
+        if not any(t.flags.writeable for t in (a.lo, a.hi, a.count, a.count_with_pad)):
+            if len(_CHECKED_AXES) >= 1024:
+                _CHECKED_AXES.clear()
+            _CHECKED_AXES[(id(a), size)] = a
 
 
 def _check_contiguous_windows(axes) -> None:

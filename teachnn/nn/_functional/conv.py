@@ -284,8 +284,8 @@ class _Convolution(Function):
     def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups):
         n = weight.ndim - 2
         # (N, C, D, H, W), native byte order (Numba compiles nothing else)
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
         # (a bias of another float dtype is added in the input's, as PyTorch does where it
         # lets one through; its gradient goes back in the bias' own dtype)
         b = None if bias is None else np.ascontiguousarray(bias._data, dtype=x5.dtype)
@@ -303,21 +303,62 @@ class _Convolution(Function):
         stride, pad_lr, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
         g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
-            _shape5(grad_out.shape, n))
+            _shape5(grad_out._data.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_backward(g5, x5, w5, stride, pad_lr, dilation,
                                                     groups, need_x=need_x, need_w=need_w,
                                                     need_b=need_b and ctx.has_bias)
-        gx = None if gx is None else gx.reshape(x.shape)
-        gw = None if gw is None else gw.reshape(weight.shape)
+        gx = None if gx is None else gx.reshape(x._data.shape)
+        gw = None if gw is None else gw.reshape(weight._data.shape)
         return gx, gw, gb, None, None, None, None
+
+
+def _plain_key(value):
+    """``value`` if it is an int, a str or a tuple of ints, else None: only these go into a
+    cache key, since ``True == 1`` and ``2.0 == 2`` would otherwise share a slot with a valid
+    argument and skip the TypeError they get."""
+    if type(value) is int or type(value) is str:
+        return value
+    if type(value) is tuple and all(type(v) is int for v in value):
+        return value
+    return None
+
+
+# Validated convolution calls: a layer calls with the same shapes, dtypes and arguments
+# every step, so _convolution checks a combination once and then looks it up.
+_CHECKED_CALLS = {}
+_CHECKED_CALLS_MAX = 256
+
+
+def _checked_call_key(n, input, weight, bias, stride, padding, dilation, groups, who,
+                      compare_bias_dtype):
+    """A hashable key for everything _convolution's checks depend on, or None when an
+    argument has a type the checks must see (the slow path then validates it)."""
+    if type(groups) is not int or not (isinstance(input, Tensor) and isinstance(weight, Tensor)
+                                       and (bias is None or isinstance(bias, Tensor))):
+        return None
+    args = (_plain_key(stride), _plain_key(padding), _plain_key(dilation))
+    if None in args:
+        return None
+    b = None if bias is None else (bias._data.shape, bias._data.dtype)
+    return (n, who, input._data.shape, input._data.dtype, weight._data.shape,
+            weight._data.dtype, b, args, groups, compare_bias_dtype)
 
 
 def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who, layer,
                  compare_bias_dtype=None):
     """Validate every argument of an n-d convolution, then run it (shared by F and nn)."""
+    key = _checked_call_key(n, input, weight, bias, stride, padding, dilation, groups, who,
+                            compare_bias_dtype)
+    checked = _CHECKED_CALLS.get(key) if key is not None else None
+    if checked is not None:
+        batched, stride3, pad3, dilation3, groups, out_shape = checked
+        x = input if batched else input.unsqueeze(0)
+        out = _allocating(who, out_shape, _Convolution.apply, x, weight, bias, stride3, pad3,
+                          dilation3, groups)
+        return out if batched else out.squeeze(0)
     _as_tensor_arg(input, "input", who)
     _as_tensor_arg(weight, "weight", who)
     _check_arg_types(n, who, groups, stride=stride, padding=padding, dilation=dilation)
@@ -404,6 +445,10 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
     out_shape = (x_shape[0], out_channels) + out_spatial
+    if key is not None:
+        if len(_CHECKED_CALLS) >= _CHECKED_CALLS_MAX:
+            _CHECKED_CALLS.clear()
+        _CHECKED_CALLS[key] = (batched, stride3, pad3, dilation3, groups, out_shape)
     if batched:
         return _allocating(who, out_shape, _Convolution.apply, input, weight, bias, stride3,
                            pad3, dilation3, groups)
@@ -477,8 +522,8 @@ class _ConvolutionTranspose(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_spatial):
         n = weight.ndim - 2
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
         # (a bias of another float dtype is added in the input's, as PyTorch does where it
         # lets one through; its gradient goes back in the bias' own dtype)
         b = None if bias is None else np.ascontiguousarray(bias._data, dtype=x5.dtype)
@@ -496,15 +541,15 @@ class _ConvolutionTranspose(Function):
         stride, padding, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight.shape, n))
+        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
+        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
         g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
-            _shape5(grad_out.shape, n))
+            _shape5(grad_out._data.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_transpose_backward(
             g5, x5, w5, stride, padding, dilation, groups, need_x=need_x, need_w=need_w,
             need_b=need_b and ctx.has_bias)
-        gx = None if gx is None else gx.reshape(x.shape)
-        gw = None if gw is None else gw.reshape(weight.shape)
+        gx = None if gx is None else gx.reshape(x._data.shape)
+        gw = None if gw is None else gw.reshape(weight._data.shape)
         return gx, gw, gb, None, None, None, None, None
 
 

@@ -199,6 +199,55 @@ def _parse_window(fname, n, kernel_size, stride, padding, dilation=1):
     return kernel, stride, pad, dil
 
 
+# Parsed and checked window arguments: a layer passes the same kernel_size, stride, padding
+# and dilation every call, so they are parsed once and then looked up.
+_PARSED_WINDOWS = {}       # key -> (kernel, stride, pad, dil) as _parse_window returns them
+_CHECKED_WINDOWS = set()   # (key, int32) pairs that passed _check_window
+_POOL_AXES = {}            # (spatial, window, ceil_mode, kernel tier) -> _pool_axes' result
+_CACHE_MAX = 256
+
+
+def _plain(value):
+    """``value`` if it is an int or a tuple of ints, else None: only these go into a cache
+    key, since ``True == 1`` and ``2.0 == 2`` would otherwise share a slot with a valid
+    argument and skip the TypeError they get."""
+    if type(value) is int:
+        return value
+    if type(value) is tuple and all(type(v) is int for v in value):
+        return value
+    return None
+
+
+def _window_key(fname, n, kernel_size, stride, padding, dilation=1):
+    """A cache key for the window arguments, or None when one has a type the checks must see."""
+    args = (_plain(kernel_size), ... if stride is None else _plain(stride), _plain(padding),
+            _plain(dilation))
+    return None if None in args else (fname, n) + args
+
+
+def _parsed_window(key, fname, n, kernel_size, stride, padding, dilation=1):
+    """_parse_window, remembered under ``key`` (None: not remembered)."""
+    parsed = _PARSED_WINDOWS.get(key) if key is not None else None
+    if parsed is None:
+        parsed = _parse_window(fname, n, kernel_size, stride, padding, dilation)
+        if key is not None:
+            if len(_PARSED_WINDOWS) >= _CACHE_MAX:
+                _PARSED_WINDOWS.clear()
+                _CHECKED_WINDOWS.clear()
+            _PARSED_WINDOWS[key] = parsed
+    return parsed
+
+
+def _checked_window(key, fname, parsed, int32=True):
+    """_check_window on parsed arguments, skipped when ``key`` already passed it."""
+    if key is not None and (key, int32) in _CHECKED_WINDOWS:
+        return parsed
+    checked = _check_window(fname, *parsed, int32=int32)
+    if key is not None:
+        _CHECKED_WINDOWS.add((key, int32))
+    return checked
+
+
 def _check_window(fname, kernel, stride, pad, dil, int32=True):
     """The values of the parsed window arguments (RuntimeError, as PyTorch's kernels).
 
@@ -239,6 +288,18 @@ def _check_window(fname, kernel, stride, pad, dil, int32=True):
 def _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode):
     """Window tables for the 3 kernel axes (missing leading axes are size-1 dummies)."""
     spatial = input._data.shape[-n:]
+    key = (spatial, kernel, stride, pad, dil, ceil_mode, _kernels.active.pool)
+    axes = _POOL_AXES.get(key)
+    if axes is None:
+        axes = _build_pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
+        if len(_POOL_AXES) >= _CACHE_MAX:
+            _POOL_AXES.clear()
+        _POOL_AXES[key] = axes
+    return axes
+
+
+def _build_pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode):
+    spatial = input._data.shape[-n:]
     sizes = [geometry.pool_output_size(L, k, s, p, d, ceil_mode)
              for L, k, s, p, d in zip(spatial, kernel, stride, pad, dil)]
     if any(o <= 0 for o in sizes):
@@ -269,7 +330,7 @@ def _to_planes(array: np.ndarray, n: int) -> np.ndarray:
     """(N, C, *spatial) or (C, *spatial) -> (P, D, H, W), contiguous, native byte order,
     P = N*C (or C)."""
     spatial = array.shape[-n:]
-    planes = int(np.prod(array.shape[:-n]))
+    planes = math.prod(array.shape[:-n])
     return np.ascontiguousarray(_native(array)).reshape(
         (planes,) + (1,) * (3 - n) + tuple(spatial))
 
@@ -428,12 +489,13 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
     _check_tensor(input, fname)
     ceil_mode = _check_flag(ceil_mode, "ceil_mode", fname)
     _check_flag(return_indices, "return_indices", fname)
-    parsed = _parse_window(fname, n, kernel_size, stride, padding, dilation)
+    key = _window_key(fname, n, kernel_size, stride, padding, dilation)
+    parsed = _parsed_window(key, fname, n, kernel_size, stride, padding, dilation)
     _check_input(input, n, fname)
     # PyTorch's plain max_pool1d keeps sizes in 64 bits; it takes the 32-bit path of the
     # others when it needs indices (return_indices, or a gradient to compute)
     with_indices = bool(return_indices) or (input.requires_grad and is_grad_enabled())
-    kernel, stride, pad, dil = _check_window(fname, *parsed, int32=n > 1 or with_indices)
+    kernel, stride, pad, dil = _checked_window(key, fname, parsed, int32=n > 1 or with_indices)
     axes = _pool_axes(fname, input, n, kernel, stride, pad, dil, ceil_mode)
     # PyTorch's plain max_pool1d (no indices) has float loops only
     _check_dtype(input, fname, _INTEGERS if n > 1 or return_indices else ())
@@ -553,13 +615,14 @@ def _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_p
                             f"{type(divisor_override).__name__} ({divisor_override!r}); the "
                             "divisor replaces the window's cell count, a whole number")
         divisor_override = int(divisor_override)
-    parsed = _parse_window(fname, n, kernel_size, stride, padding)
+    key = _window_key(fname, n, kernel_size, stride, padding)
+    parsed = _parsed_window(key, fname, n, kernel_size, stride, padding)
     # PyTorch checks the divisor first in 2-d, after the input's rank in 3-d
     if n == 2:
         _check_divisor(fname, divisor_override)
     _check_input(input, n, fname)
     _check_divisor(fname, divisor_override)
-    kernel, stride, pad, dil = _check_window(fname, *parsed)
+    kernel, stride, pad, dil = _checked_window(key, fname, parsed)
     spatial = input._data.shape[-n:]
     if n == 3 and any(L < k for L, k in zip(spatial, kernel)):
         # PyTorch's avg_pool3d (only the 3-d one) also refuses an input smaller than the
