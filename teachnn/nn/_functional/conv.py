@@ -78,6 +78,14 @@ def _native(array):
     return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
 
 
+def _kernel_array(t):
+    """A Tensor's array as the kernels take it: contiguous, native byte order, and float16 as
+    float32 (the kernels are compiled for float32/float64; PyTorch's CPU convolution also
+    accumulates half precision in float and rounds the result)."""
+    dtype = np.float32 if t._data.dtype == np.float16 else None
+    return np.ascontiguousarray(_native(t._data), dtype=dtype)
+
+
 def _native_dtype(t):
     return t._data.dtype.newbyteorder("=")
 
@@ -90,9 +98,9 @@ def _check_float_pair(x, weight, who, n):
     if x.ndim == n + 2 and x.shape[0] == 0:
         return       # PyTorch returns an empty batch without comparing the dtypes
     for name, t in (("input", x), ("weight", weight)):
-        if t._data.dtype.kind != "f" or t._data.dtype.itemsize not in (4, 8):
+        if t._data.dtype.kind != "f" or t._data.dtype.itemsize not in (2, 4, 8):
             raise RuntimeError(
-                f"{who}() needs a floating-point {name} (float32 or float64), but got "
+                f"{who}() needs a floating-point {name} (float16, float32 or float64), but got "
                 f"{name} of dtype {t._data.dtype}. Convert it with {name}.float() (images "
                 "stored as integers should also be scaled, e.g. x.float() / 255)")
     if _native_dtype(x) != _native_dtype(weight):
@@ -284,8 +292,8 @@ class _Convolution(Function):
     def forward(ctx, x, weight, bias, stride, pad_lr, dilation, groups):
         n = weight.ndim - 2
         # (N, C, D, H, W), native byte order (Numba compiles nothing else)
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
+        x5 = _kernel_array(x).reshape(_shape5(x._data.shape, n))
+        w5 = _kernel_array(weight).reshape(_shape5(weight._data.shape, n))
         # (a bias of another float dtype is added in the input's, as PyTorch does where it
         # lets one through; its gradient goes back in the bias' own dtype)
         b = None if bias is None else np.ascontiguousarray(bias._data, dtype=x5.dtype)
@@ -295,7 +303,8 @@ class _Convolution(Function):
         ctx.geometry = (stride, pad_lr, dilation, groups)
         ctx.has_bias = bias is not None
         # (N, O, oD, oH, oW) -> (N, O, *spatial_n)
-        return Tensor(out5.reshape(out5.shape[:2] + out5.shape[5 - n:]))
+        out = out5.reshape(out5.shape[:2] + out5.shape[5 - n:])
+        return Tensor(out.astype(x._data.dtype, copy=False))    # float16 back from float32
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -303,13 +312,15 @@ class _Convolution(Function):
         stride, pad_lr, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
+        x5 = _kernel_array(x).reshape(_shape5(x._data.shape, n))
+        w5 = _kernel_array(weight).reshape(_shape5(weight._data.shape, n))
         g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
             _shape5(grad_out._data.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_backward(g5, x5, w5, stride, pad_lr, dilation,
                                                     groups, need_x=need_x, need_w=need_w,
                                                     need_b=need_b and ctx.has_bias)
+        if x._data.dtype == np.float16:            # computed in float32, returned in half
+            gx, gw, gb = (None if g is None else g.astype(np.float16) for g in (gx, gw, gb))
         gx = None if gx is None else gx.reshape(x._data.shape)
         gw = None if gw is None else gw.reshape(weight._data.shape)
         return gx, gw, gb, None, None, None, None
@@ -522,8 +533,8 @@ class _ConvolutionTranspose(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_spatial):
         n = weight.ndim - 2
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
+        x5 = _kernel_array(x).reshape(_shape5(x._data.shape, n))
+        w5 = _kernel_array(weight).reshape(_shape5(weight._data.shape, n))
         # (a bias of another float dtype is added in the input's, as PyTorch does where it
         # lets one through; its gradient goes back in the bias' own dtype)
         b = None if bias is None else np.ascontiguousarray(bias._data, dtype=x5.dtype)
@@ -533,7 +544,8 @@ class _ConvolutionTranspose(Function):
         ctx.save_for_backward(x, weight)
         ctx.geometry = (stride, padding, dilation, groups)
         ctx.has_bias = bias is not None
-        return Tensor(out5.reshape(out5.shape[:2] + out5.shape[5 - n:]))
+        out = out5.reshape(out5.shape[:2] + out5.shape[5 - n:])
+        return Tensor(out.astype(x._data.dtype, copy=False))    # float16 back from float32
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -541,13 +553,15 @@ class _ConvolutionTranspose(Function):
         stride, padding, dilation, groups = ctx.geometry
         n = weight.ndim - 2
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        x5 = np.ascontiguousarray(_native(x._data)).reshape(_shape5(x._data.shape, n))
-        w5 = np.ascontiguousarray(_native(weight._data)).reshape(_shape5(weight._data.shape, n))
+        x5 = _kernel_array(x).reshape(_shape5(x._data.shape, n))
+        w5 = _kernel_array(weight).reshape(_shape5(weight._data.shape, n))
         g5 = np.ascontiguousarray(grad_out._data, dtype=x5.dtype).reshape(
             _shape5(grad_out._data.shape, n))
         gx, gw, gb = ctx.kernels.conv.conv_transpose_backward(
             g5, x5, w5, stride, padding, dilation, groups, need_x=need_x, need_w=need_w,
             need_b=need_b and ctx.has_bias)
+        if x._data.dtype == np.float16:            # computed in float32, returned in half
+            gx, gw, gb = (None if g is None else g.astype(np.float16) for g in (gx, gw, gb))
         gx = None if gx is None else gx.reshape(x._data.shape)
         gw = None if gw is None else gw.reshape(weight._data.shape)
         return gx, gw, gb, None, None, None, None, None

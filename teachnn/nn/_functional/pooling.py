@@ -148,6 +148,8 @@ def _check_dtype(input, fname: str, integers=(), empty_ok=False, out_numel=None)
     dtype = input._data.dtype.newbyteorder("=")
     if dtype in _FLOATS or dtype in integers or (empty_ok and out_numel == 0):
         return
+    if dtype == np.float16 and fname != "avg_pool3d":    # PyTorch has half loops but there
+        return
     if dtype.kind == "f" and fname != "avg_pool3d":
         raise RuntimeError(
             f"{fname}() is implemented for float32 and float64 tensors in teachnn, but the "
@@ -328,10 +330,12 @@ def _pad_axes(axes):
 
 def _to_planes(array: np.ndarray, n: int) -> np.ndarray:
     """(N, C, *spatial) or (C, *spatial) -> (P, D, H, W), contiguous, native byte order,
-    P = N*C (or C)."""
+    P = N*C (or C). float16 becomes float32: the kernels are compiled for float32/float64, and
+    PyTorch's CPU loops compute half precision in float too, rounding only the result."""
     spatial = array.shape[-n:]
     planes = math.prod(array.shape[:-n])
-    return np.ascontiguousarray(_native(array)).reshape(
+    dtype = np.float32 if array.dtype == np.float16 else None
+    return np.ascontiguousarray(_native(array), dtype=dtype).reshape(
         (planes,) + (1,) * (3 - n) + tuple(spatial))
 
 
@@ -355,14 +359,14 @@ class _MaxPool(Function):
         ctx.kernels = _kernels.active                        # backward runs on it too
         out, idx = ctx.kernels.pool.max_pool_forward(x, axes)   # (P, OD, OH, OW) twice
         lead = input._data.shape[:-n]
-        ctx.n, ctx.in_shape = n, input._data.shape
+        ctx.n, ctx.in_shape, ctx.dtype = n, input._data.shape, input._data.dtype
         ctx.spatial = x.shape[1:]
         indices = Tensor(_from_planes(idx, lead, n))
         ctx.mark_non_differentiable(indices)
         # saved as a Tensor: the learner gets the same array, and an in-place change to it
         # must make backward fail (as in PyTorch) instead of routing gradients elsewhere
         ctx.save_for_backward(indices)
-        return Tensor(_from_planes(out, lead, n)), indices
+        return Tensor(_from_planes(out, lead, n).astype(ctx.dtype, copy=False)), indices
 
     @staticmethod
     def backward(ctx, grad_out, grad_indices):
@@ -370,7 +374,7 @@ class _MaxPool(Function):
         g = _to_planes(grad_out._data, ctx.n)                # (P, OD, OH, OW)
         idx = np.ascontiguousarray(indices._data).reshape(g.shape)   # (P, OD, OH, OW)
         grad_in = ctx.kernels.pool.max_pool_backward(g, idx, ctx.spatial)  # (P, D, H, W)
-        return grad_in.reshape(ctx.in_shape), None, None
+        return grad_in.reshape(ctx.in_shape).astype(ctx.dtype, copy=False), None, None
 
 
 class _AvgPool(Function):
@@ -386,14 +390,15 @@ class _AvgPool(Function):
         out = ctx.kernels.pool.avg_pool_forward(x, axes, count_include_pad, divisor_override)
         ctx.n, ctx.in_shape, ctx.axes = n, input._data.shape, axes
         ctx.count_include_pad, ctx.divisor_override = count_include_pad, divisor_override
-        return Tensor(_from_planes(out, input._data.shape[:-n], n))
+        ctx.dtype = input._data.dtype
+        return Tensor(_from_planes(out, input._data.shape[:-n], n).astype(ctx.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, grad_out):
         g = _to_planes(grad_out._data, ctx.n)                # (P, OD, OH, OW)
         grad_in = ctx.kernels.pool.avg_pool_backward(g, ctx.axes, ctx.count_include_pad,
                                                      ctx.divisor_override)
-        return grad_in.reshape(ctx.in_shape), None, None, None, None
+        return grad_in.reshape(ctx.in_shape).astype(ctx.dtype, copy=False), None, None, None, None
 
 
 class _MaxUnpool(Function):
@@ -410,13 +415,14 @@ class _MaxUnpool(Function):
         ctx.kernels = _kernels.active                        # backward runs on it too
         out = ctx.kernels.pool.max_unpool_forward(x, idx, out3)   # (P, D, H, W)
         ctx.n, ctx.in_shape, ctx.indices = n, input._data.shape, idx
-        return Tensor(_from_planes(out, input._data.shape[:-n], n))
+        ctx.dtype = input._data.dtype
+        return Tensor(_from_planes(out, input._data.shape[:-n], n).astype(ctx.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, grad_out):
         g = _to_planes(grad_out._data, ctx.n)                # (P, D, H, W)
         grad_in = ctx.kernels.pool.max_unpool_backward(g, ctx.indices)
-        return grad_in.reshape(ctx.in_shape), None, None, None
+        return grad_in.reshape(ctx.in_shape).astype(ctx.dtype, copy=False), None, None, None
 
 
 def _named(base, backward_name):
@@ -762,7 +768,8 @@ def _adaptive_avg(n, input, output_size):
     axes = _adaptive_axes(fname, input, n, output_size)
     out_numel = math.prod(input._data.shape[:-n]) * math.prod(a.out_size for a in axes)
     _check_dtype(input, fname, empty_ok=n < 3, out_numel=out_numel)
-    if input._data.dtype.newbyteorder("=") not in _FLOATS:     # an empty integer result
+    if input._data.dtype.newbyteorder("=") not in _FLOATS + (np.dtype(np.float16),):
+        # an empty integer result
         out_shape = input._data.shape[:-n] + tuple(a.out_size for a in axes[3 - n:])
         return Tensor(np.zeros(out_shape, dtype=input._data.dtype.newbyteorder("=")))
     return _as_2d(_ADAPTIVE_AVG, n, input, axes, False, None)
@@ -941,7 +948,8 @@ def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
     plane = math.prod(sizes)
     _check_dtype(input, fname, empty_ok=True,
                  out_numel=math.prod(input._data.shape[:-n]) * plane)
-    if input._data.dtype.newbyteorder("=") not in _FLOATS:     # an empty integer result
+    if input._data.dtype.newbyteorder("=") not in _FLOATS + (np.dtype(np.float16),):
+        # an empty integer result
         return Tensor(np.zeros(input._data.shape[:-n] + sizes,
                                dtype=input._data.dtype.newbyteorder("=")))
     idx = indices._data
