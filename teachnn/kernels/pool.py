@@ -476,6 +476,73 @@ def _gather_range(source, idx, out, start, stop):
             out[p, m] = source[p, idx[p, m]]
 
 
+# Adaptive average pooling, columns first. Uneven adaptive windows (5 from 14: widths 3
+# and 4, overlapping) give the row loops above nothing to vectorise. Averages are
+# separable, so for each output row (od, oh) the fast kernel first adds the window's input
+# rows element by element over the whole width (a contiguous loop LLVM vectorises on any
+# target), then sums each window's few columns of that one row of column sums; backward
+# does the same in reverse order (spread each share over its columns, then add that row to
+# every input row of the window). Same sums as the window-at-a-time loop in another order.
+@njit(cache=True)
+def _add_row(acc, xs):
+    """acc[i] += xs[i] over acc's length: one row added into another."""
+    for i in range(acc.shape[0]):
+        acc[i] += xs[i]
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})   # may reorder: SIMD adds
+def _adaptive_avg_range(planes, out, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w, start, stop):
+    """Adaptive average forward, planes (P, D*H*W) -> out (P, OD*OH*OW) for planes
+    [start, stop): column sums of each output row's input rows, then each window's
+    columns. Windows are never empty; sums in float64, rounded once when stored."""
+    OW = lo_w.shape[0]
+    col = np.empty(W, dtype=np.float64)
+    for p in range(start, stop):
+        x = planes[p]
+        o = out[p]
+        k = 0
+        for od in range(lo_d.shape[0]):
+            for oh in range(lo_h.shape[0]):
+                col[:] = 0.0
+                for d in range(lo_d[od], hi_d[od]):
+                    for h in range(lo_h[oh], hi_h[oh]):
+                        _add_row(col, x[(d * H + h) * W:])
+                rows = (hi_d[od] - lo_d[od]) * (hi_h[oh] - lo_h[oh])
+                for ow in range(OW):
+                    total = 0.0
+                    for w in range(lo_w[ow], hi_w[ow]):
+                        total += col[w]
+                    o[k + ow] = total / (rows * (hi_w[ow] - lo_w[ow]))
+                k += OW
+
+
+@njit(cache=True, nogil=True)
+def _adaptive_avg_backward_range(grad_out, grad_in, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                                 start, stop):
+    """Backward of :func:`_adaptive_avg_range`, grad_out (P, OD*OH*OW) -> grad_in
+    (P, D*H*W): for each output row, the shares of its windows spread over one row of
+    columns (float64), then that row added to every input row of the window."""
+    OW = lo_w.shape[0]
+    spread = np.empty(W, dtype=np.float64)
+    for p in range(start, stop):
+        g = grad_out[p]
+        gi = grad_in[p]
+        gi[:] = 0.0                    # zeroed by the thread that fills it (cache-warm)
+        k = 0
+        for od in range(lo_d.shape[0]):
+            for oh in range(lo_h.shape[0]):
+                spread[:] = 0.0
+                rows = (hi_d[od] - lo_d[od]) * (hi_h[oh] - lo_h[oh])
+                for ow in range(OW):
+                    share = g[k + ow] / (rows * (hi_w[ow] - lo_w[ow]))
+                    for w in range(lo_w[ow], hi_w[ow]):
+                        spread[w] += share
+                for d in range(lo_d[od], hi_d[od]):
+                    for h in range(lo_h[oh], hi_h[oh]):
+                        _add_row(gi[(d * H + h) * W:(d * H + h + 1) * W], spread)
+                k += OW
+
+
 # Below this many array elements one thread is faster than handing out pieces (learners'
 # examples are small).
 PARALLEL_MIN_ELEMENTS = 1 << 18
@@ -593,6 +660,13 @@ def _interior(a: AxisWindows):
     return ow0, ow1, int(a.lo[ow0]) - 2 * ow0
 
 
+def _adaptive(axes) -> bool:
+    """True if every axis has adaptive pooling's windows (the tables ``adaptive_windows``
+    returns, never empty): the columns-first average kernels need nothing else."""
+    return all(a is adaptive_windows(a.in_size, a.out_size) and bool((a.count > 0).all())
+               for a in axes)
+
+
 def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     """Max over each window. x (P, D, H, W) -> (out, idx), both (P, OD, OH, OW)."""
     _check_float("x", x, 4)
@@ -644,6 +718,10 @@ def avg_pool_forward(x: np.ndarray, axes, count_include_pad: bool = True,
         _run_split(_global_avg_range, (x.reshape(P, D * H * W), out.reshape(P), divisor),
                    P, x.size)
         return out.reshape((P,) + out_spatial)
+    if override == 0 and _adaptive(axes):
+        _run_split(_adaptive_avg_range, (x.reshape(P, D * H * W), out, H, W, *ranges),
+                   P, x.size)
+        return out.reshape((P,) + out_spatial)
     _run_split(_avg_pool_range, (x.reshape(P, D * H * W), out, H, W, *ranges, *counts,
                                  override, *_interior(axes[2])), P, x.size)
     return out.reshape((P,) + out_spatial)
@@ -681,6 +759,10 @@ def avg_pool_backward(grad_out: np.ndarray, axes, count_include_pad: bool = True
                    P, grad_in.size)
         return grad_in.reshape(P, D, H, W)
     M = int(np.prod(grad_out.shape[1:]))      # explicit: an empty batch has no -1 to infer
+    if override == 0 and _adaptive(axes):
+        _run_split(_adaptive_avg_backward_range, (grad_out.reshape(P, M), grad_in, H, W,
+                                                  *ranges), P, grad_in.size)
+        return grad_in.reshape(P, D, H, W)
     _run_split(_avg_pool_backward_range, (grad_out.reshape(P, M), grad_in, H, W, *ranges,
                                           *counts, override), P, grad_in.size)
     return grad_in.reshape(P, D, H, W)
