@@ -483,3 +483,43 @@ def test_adaptive_avg_columns_first_only_for_adaptive_tables():
             for r in rows]
     np.testing.assert_allclose(out[0, 0], want, rtol=1e-12)
     np.testing.assert_allclose(out[1, 0], np.array(want) + 54, rtol=1e-12)
+
+
+# ------------------------------------------------ adaptive max: the columns-first kernel
+@pytest.mark.parametrize("spatial, outs", ADAPTIVE_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adaptive_max_columns_first_matches_reference_and_torch(spatial, outs, dtype):
+    from tests.parity import torch
+    n = len(spatial)
+    rng = np.random.default_rng(len(spatial) * 100 + sum(outs))
+    x = rng.standard_normal((3, *spatial)).astype(dtype)
+    axes = tuple([K.adaptive_windows(1, 1)] * (3 - n) +
+                 [K.adaptive_windows(L, o) for L, o in zip(spatial, outs)])
+    out, idx = K.max_pool_forward(as3(x, n), axes)
+    ref, ref_idx = R.max_pool_forward(as3(x, n), axes)
+    np.testing.assert_array_equal(out, ref)
+    np.testing.assert_array_equal(idx, ref_idx)
+    if torch is not None:
+        f = getattr(torch.nn.functional, f"adaptive_max_pool{n}d")
+        t_out, t_idx = f(torch.tensor(x[None]), outs, return_indices=True)
+        np.testing.assert_array_equal(out.reshape(t_out.shape), t_out.numpy())
+        np.testing.assert_array_equal(idx.reshape(t_idx.shape), t_idx.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adaptive_max_columns_first_ties_nans_infs_and_signed_zeros(dtype):
+    # data full of ties across rows and columns, NaNs (the last one in scan order wins),
+    # infinities and both zeros (the first in scan order wins, with its own sign): the
+    # kernel's per-column rule must give the reference loop's cell for every window
+    rng = np.random.default_rng(7)
+    x = rng.choice(np.array([0.0, -0.0, 1.0, 1.0, 2.0, np.nan, -np.inf, np.inf]),
+                   size=(40, 3, 9, 10)).astype(dtype)
+    x[:5] = -np.inf                                          # windows of only -inf
+    x[5:10] = rng.choice(np.array([0.0, -0.0]), size=(5, 3, 9, 10))
+    for outs in [(2, 4, 3), (1, 5, 4), (3, 12, 13), (1, 1, 1)]:
+        axes = tuple(K.adaptive_windows(L, o) for L, o in zip(x.shape[1:], outs))
+        out, idx = K.max_pool_forward(x, axes)
+        ref_out, ref_idx = R.max_pool_forward(x, axes)
+        np.testing.assert_array_equal(idx, ref_idx)
+        np.testing.assert_array_equal(out, ref_out)          # (NaN == NaN here)
+        np.testing.assert_array_equal(np.signbit(out), np.signbit(ref_out))

@@ -543,6 +543,62 @@ def _adaptive_avg_backward_range(grad_out, grad_in, H, W, lo_d, hi_d, lo_h, hi_h
                 k += OW
 
 
+# Adaptive max pooling, columns first too. Per output row the kernel keeps, for every
+# input column, the column's maximum over the window's rows and its flat position (same
+# rule as the reference: greater, or NaN; vectorised over the whole width). A window's
+# result follows from its columns: the first maximum in scan order is the smallest position
+# among its columns holding the maximum; with a NaN, the reference ends on the last NaN in
+# scan order, the largest position among its NaN columns.
+@njit(cache=True)
+def _max_col_row(xs, at, best, best_at):
+    """One input row into the columns' maxima: for every column i, xs[i] (flat position
+    at + i) replaces best[i] if greater or NaN, in registers, each array read once."""
+    for i in range(best.shape[0]):
+        b = best[i]
+        v = xs[i]
+        t = (v > b) | (v != v)
+        best[i] = v if t else b
+        best_at[i] = at + i if t else best_at[i]
+
+
+@njit(cache=True, nogil=True)
+def _adaptive_max_range(planes, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w, lowest,
+                        start, stop):
+    """Adaptive max forward, planes (P, D*H*W) -> out, idx (P, OD*OH*OW) for planes
+    [start, stop), the reference's values and indices (windows are never empty)."""
+    OW = lo_w.shape[0]
+    col = np.empty(W, dtype=planes.dtype)
+    col_at = np.empty(W, dtype=np.int64)
+    for p in range(start, stop):
+        x = planes[p]
+        k = 0
+        for od in range(lo_d.shape[0]):
+            for oh in range(lo_h.shape[0]):
+                first = (lo_d[od] * H + lo_h[oh]) * W
+                for w in range(W):                  # the window's first row as it is
+                    col[w] = x[first + w]
+                    col_at[w] = first + w
+                for d in range(lo_d[od], hi_d[od]):
+                    for h in range(lo_h[oh], hi_h[oh]):
+                        at = (d * H + h) * W
+                        if at != first:
+                            _max_col_row(x[at:], at, col, col_at)
+                for ow in range(OW):
+                    best = lowest
+                    pos = x.shape[0]                # past every cell of the plane
+                    for w in range(lo_w[ow], hi_w[ow]):
+                        v = col[w]
+                        a = col_at[w]
+                        # greater; or equal and earlier; or NaN and (the first NaN or later)
+                        take = (v > best) | ((v == best) & (a < pos)) | \
+                            ((v != v) & ((best == best) | (a > pos)))
+                        best = v if take else best
+                        pos = a if take else pos
+                    out[p, k + ow] = x[pos]
+                    idx[p, k + ow] = pos
+                k += OW
+
+
 # Below this many array elements one thread is faster than handing out pieces (learners'
 # examples are small).
 PARALLEL_MIN_ELEMENTS = 1 << 18
@@ -677,6 +733,10 @@ def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     out_spatial = tuple(a.out_size for a in axes)
     out = np.empty((P, int(np.prod(out_spatial))), dtype=x.dtype)
     idx = np.empty(out.shape, dtype=np.int64)
+    if _adaptive(axes):
+        _run_split(_adaptive_max_range, (x.reshape(P, D * H * W), out, idx, H, W, *ranges,
+                                         lowest), P, x.size)
+        return out.reshape((P,) + out_spatial), idx.reshape((P,) + out_spatial)
     _run_split(_max_pool_range, (x.reshape(P, D * H * W), out, idx, H, W, *ranges,
                                  axes[0].step, axes[1].step, axes[2].step, lowest,
                                  *_interior(axes[2])),
