@@ -518,6 +518,8 @@ def test_adaptive_max_columns_first_ties_nans_infs_and_signed_zeros(dtype):
     x[5:10] = rng.choice(np.array([0.0, -0.0]), size=(5, 3, 9, 10))
     for outs in [(2, 4, 3), (1, 5, 4), (3, 12, 13), (1, 1, 1)]:
         axes = tuple(K.adaptive_windows(L, o) for L, o in zip(x.shape[1:], outs))
+        # windows of 1-2 rows (3 from 3, 12 from 9) keep the general loop; all others not
+        assert (K._window_rows(axes) > 2) == (outs != (3, 12, 13))
         out, idx = K.max_pool_forward(x, axes)
         ref_out, ref_idx = R.max_pool_forward(x, axes)
         np.testing.assert_array_equal(idx, ref_idx)

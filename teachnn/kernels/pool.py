@@ -543,22 +543,20 @@ def _adaptive_avg_backward_range(grad_out, grad_in, H, W, lo_d, hi_d, lo_h, hi_h
                 k += OW
 
 
-# Adaptive max pooling, columns first too. Per output row the kernel keeps, for every
-# input column, the column's maximum over the window's rows and its flat position (same
-# rule as the reference: greater, or NaN; vectorised over the whole width). A window's
-# result follows from its columns: the first maximum in scan order is the smallest position
-# among its columns holding the maximum; with a NaN, the reference ends on the last NaN in
-# scan order, the largest position among its NaN columns.
+# Adaptive max pooling, columns first too. Per output row the kernel keeps every input
+# column's maximum over the window's rows (the reference's rule: greater, or NaN;
+# vectorised over the whole width), and a window's maximum is the maximum of its columns.
+# The cell the reference reports is then found by scanning the window in its scan order:
+# the first cell equal to the maximum (the first maximum wins ties, with its own sign for
+# zeros), or with a NaN the last NaN (the reference's rule lets a later NaN replace an
+# earlier one). Tracking positions in the column pass instead vectorised badly on AVX2.
 @njit(cache=True)
-def _max_col_row(xs, at, best, best_at):
-    """One input row into the columns' maxima: for every column i, xs[i] (flat position
-    at + i) replaces best[i] if greater or NaN, in registers, each array read once."""
+def _max_col_row(xs, best):
+    """One input row into the columns' maxima: best[i] = xs[i] if greater or NaN."""
     for i in range(best.shape[0]):
         b = best[i]
         v = xs[i]
-        t = (v > b) | (v != v)
-        best[i] = v if t else b
-        best_at[i] = at + i if t else best_at[i]
+        best[i] = v if (v > b) | (v != v) else b
 
 
 @njit(cache=True, nogil=True)
@@ -568,32 +566,45 @@ def _adaptive_max_range(planes, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi
     [start, stop), the reference's values and indices (windows are never empty)."""
     OW = lo_w.shape[0]
     col = np.empty(W, dtype=planes.dtype)
-    col_at = np.empty(W, dtype=np.int64)
     for p in range(start, stop):
         x = planes[p]
         k = 0
         for od in range(lo_d.shape[0]):
             for oh in range(lo_h.shape[0]):
                 first = (lo_d[od] * H + lo_h[oh]) * W
-                for w in range(W):                  # the window's first row as it is
-                    col[w] = x[first + w]
-                    col_at[w] = first + w
+                col[:] = x[first:first + W]         # the window's first row as it is
                 for d in range(lo_d[od], hi_d[od]):
                     for h in range(lo_h[oh], hi_h[oh]):
                         at = (d * H + h) * W
                         if at != first:
-                            _max_col_row(x[at:], at, col, col_at)
+                            _max_col_row(x[at:], col)
                 for ow in range(OW):
                     best = lowest
-                    pos = x.shape[0]                # past every cell of the plane
                     for w in range(lo_w[ow], hi_w[ow]):
                         v = col[w]
-                        a = col_at[w]
-                        # greater; or equal and earlier; or NaN and (the first NaN or later)
-                        take = (v > best) | ((v == best) & (a < pos)) | \
-                            ((v != v) & ((best == best) | (a > pos)))
-                        best = v if take else best
-                        pos = a if take else pos
+                        best = v if (v > best) | (v != v) else best
+                    pos = first + lo_w[ow]
+                    if best == best:                # the first cell equal to the maximum
+                        found = False
+                        for d in range(lo_d[od], hi_d[od]):
+                            for h in range(lo_h[oh], hi_h[oh]):
+                                row = (d * H + h) * W
+                                for w in range(lo_w[ow], hi_w[ow]):
+                                    if x[row + w] == best:
+                                        pos = row + w
+                                        found = True
+                                        break
+                                if found:
+                                    break
+                            if found:
+                                break
+                    else:                           # the last NaN in scan order
+                        for d in range(lo_d[od], hi_d[od]):
+                            for h in range(lo_h[oh], hi_h[oh]):
+                                row = (d * H + h) * W
+                                for w in range(lo_w[ow], hi_w[ow]):
+                                    if x[row + w] != x[row + w]:
+                                        pos = row + w
                     out[p, k + ow] = x[pos]
                     idx[p, k + ow] = pos
                 k += OW
@@ -723,6 +734,13 @@ def _adaptive(axes) -> bool:
                for a in axes)
 
 
+def _window_rows(axes) -> int:
+    """Most input rows (d, h) in one window: the columns-first max pays only when its
+    column pass covers more than two rows (on 2-row windows the old loop was faster)."""
+    return int((axes[0].hi - axes[0].lo).max(initial=0) *
+               (axes[1].hi - axes[1].lo).max(initial=0))
+
+
 def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     """Max over each window. x (P, D, H, W) -> (out, idx), both (P, OD, OH, OW)."""
     _check_float("x", x, 4)
@@ -733,7 +751,7 @@ def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     out_spatial = tuple(a.out_size for a in axes)
     out = np.empty((P, int(np.prod(out_spatial))), dtype=x.dtype)
     idx = np.empty(out.shape, dtype=np.int64)
-    if _adaptive(axes):
+    if _adaptive(axes) and _window_rows(axes) > 2:
         _run_split(_adaptive_max_range, (x.reshape(P, D * H * W), out, idx, H, W, *ranges,
                                          lowest), P, x.size)
         return out.reshape((P,) + out_spatial), idx.reshape((P,) + out_spatial)
