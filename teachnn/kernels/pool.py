@@ -51,8 +51,7 @@ and adding (``_avg_tiled_backward_range``). When one window covers the whole pla
 backward a fill (``_global_avg_range``). :func:`_tiled_kernel` decides; the results equal the
 general kernels' (tests compare them). Adaptive pooling with uneven windows sums (or takes
 the maximum of) each output row's input rows column by column first, then each window's
-columns (``_adaptive_avg_range``, ``_adaptive_max_range``; see "Adaptive pooling, columns
-first" below).
+columns (``_adaptive_avg_range``, ``_adaptive_max_range``; see the comments above them).
 
 Numba does no bounds checks: every public function here validates shapes, dtypes,
 contiguity and table ranges in Python before the jitted call. For debugging a kernel in
