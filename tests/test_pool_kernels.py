@@ -424,3 +424,104 @@ def test_long_rows_through_the_vector_loops_match_reference(kernel, stride, pad,
                 np.testing.assert_allclose(K.avg_pool_backward(g, axes, include_pad, override),
                                            R.avg_pool_backward(g, axes, include_pad, override),
                                            **tol)
+
+
+# -------------------------------------------- adaptive average: the columns-first kernels
+# (spatial in, output size): uneven overlapping windows (5 from 14, 5 from 13), in < out
+# (windows repeat cells), out = 1 on one axis only, size-1 axes, an exact halving
+ADAPTIVE_CASES = [((14, 14), (5, 5)), ((13,), (5,)), ((3, 7), (5, 9)), ((1, 6), (4, 1)),
+                  ((1, 1), (3, 2)), ((6, 5, 7), (4, 2, 3)), ((2, 9, 4), (1, 4, 6)),
+                  ((15, 16), (7, 8))]
+
+
+@pytest.mark.parametrize("spatial, outs", ADAPTIVE_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adaptive_avg_columns_first_matches_reference_and_torch(spatial, outs, dtype):
+    from tests.parity import torch
+    n = len(spatial)
+    rng = np.random.default_rng(len(spatial) * 100 + sum(outs))
+    x = rng.standard_normal((3, *spatial)).astype(dtype)
+    axes = tuple([K.adaptive_windows(1, 1)] * (3 - n) +
+                 [K.adaptive_windows(L, o) for L, o in zip(spatial, outs)])
+    # the new kernels, not a fast path taken before them
+    assert K._adaptive(axes) and K._tiled_kernel(axes, [a.count for a in axes]) is None
+    tol = dict(rtol=1e-6, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-14)
+    out = K.avg_pool_forward(as3(x, n), axes, False, None)
+    ref = R.avg_pool_forward(as3(x, n), axes, False, None)
+    np.testing.assert_allclose(out, ref, **tol)
+    g = rng.standard_normal(out.shape).astype(dtype)
+    grad = K.avg_pool_backward(g, axes, False, None)
+    np.testing.assert_allclose(grad, R.avg_pool_backward(g, axes, False, None), **tol)
+    # the adjoint: <avg(x), g> == <x, avg^T(g)>
+    np.testing.assert_allclose(np.vdot(out.astype(np.float64), g),
+                               np.vdot(as3(x, n).astype(np.float64), grad), rtol=1e-5)
+    if torch is not None:
+        f = getattr(torch.nn.functional, f"adaptive_avg_pool{n}d")
+        tx = torch.tensor(x[None], requires_grad=True)         # (1, C=3, *spatial)
+        ty = f(tx, outs)
+        ty.backward(torch.tensor(g.reshape(ty.shape)))
+        np.testing.assert_allclose(out.reshape(ty.shape), ty.detach().numpy(), **tol)
+        np.testing.assert_allclose(grad.reshape(tx.shape), tx.grad.numpy(), **tol)
+
+
+def test_adaptive_avg_columns_first_only_for_adaptive_tables():
+    # pooling windows with the same shape as adaptive ones keep the general kernel, and
+    # divisor_override (never set by adaptive pooling) too: both give the reference's numbers
+    pooled = (K.adaptive_windows(1, 1), K.adaptive_windows(1, 1), K.pool_windows(9, 3, 3))
+    assert not K._adaptive(pooled)
+    adaptive = (K.adaptive_windows(1, 1), K.adaptive_windows(6, 4), K.adaptive_windows(9, 4))
+    assert K._adaptive(adaptive)
+    x = np.arange(2 * 6 * 9, dtype=np.float64).reshape(2, 1, 6, 9)
+    np.testing.assert_allclose(K.avg_pool_forward(x, adaptive, False, 5),
+                               R.avg_pool_forward(x, adaptive, False, 5), rtol=1e-12)
+    # by hand: 4 from 9 along W reads columns [0,3) [2,5) [4,7) [6,9); 4 from 6 along H
+    # reads rows [0,2) [1,3) [3,5) [4,6); row h, column w holds 9h + w
+    out = K.avg_pool_forward(x, adaptive, False, None)
+    rows = [(0, 2), (1, 3), (3, 5), (4, 6)]
+    cols = [(0, 3), (2, 5), (4, 7), (6, 9)]
+    want = [[np.mean([9 * h + w for h in range(*r) for w in range(*c)]) for c in cols]
+            for r in rows]
+    np.testing.assert_allclose(out[0, 0], want, rtol=1e-12)
+    np.testing.assert_allclose(out[1, 0], np.array(want) + 54, rtol=1e-12)
+
+
+# ------------------------------------------------ adaptive max: the columns-first kernel
+@pytest.mark.parametrize("spatial, outs", ADAPTIVE_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adaptive_max_columns_first_matches_reference_and_torch(spatial, outs, dtype):
+    from tests.parity import torch
+    n = len(spatial)
+    rng = np.random.default_rng(len(spatial) * 100 + sum(outs))
+    x = rng.standard_normal((3, *spatial)).astype(dtype)
+    axes = tuple([K.adaptive_windows(1, 1)] * (3 - n) +
+                 [K.adaptive_windows(L, o) for L, o in zip(spatial, outs)])
+    out, idx = K.max_pool_forward(as3(x, n), axes)
+    ref, ref_idx = R.max_pool_forward(as3(x, n), axes)
+    np.testing.assert_array_equal(out, ref)
+    np.testing.assert_array_equal(idx, ref_idx)
+    if torch is not None:
+        f = getattr(torch.nn.functional, f"adaptive_max_pool{n}d")
+        t_out, t_idx = f(torch.tensor(x[None]), outs, return_indices=True)
+        np.testing.assert_array_equal(out.reshape(t_out.shape), t_out.numpy())
+        np.testing.assert_array_equal(idx.reshape(t_idx.shape), t_idx.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adaptive_max_columns_first_ties_nans_infs_and_signed_zeros(dtype):
+    # data full of ties across rows and columns, NaNs (the last one in scan order wins),
+    # infinities and both zeros (the first in scan order wins, with its own sign): the
+    # kernel's per-column rule must give the reference loop's cell for every window
+    rng = np.random.default_rng(7)
+    x = rng.choice(np.array([0.0, -0.0, 1.0, 1.0, 2.0, np.nan, -np.inf, np.inf]),
+                   size=(40, 3, 9, 10)).astype(dtype)
+    x[:5] = -np.inf                                          # windows of only -inf
+    x[5:10] = rng.choice(np.array([0.0, -0.0]), size=(5, 3, 9, 10))
+    for outs in [(2, 4, 3), (1, 5, 4), (3, 12, 13), (1, 1, 1)]:
+        axes = tuple(K.adaptive_windows(L, o) for L, o in zip(x.shape[1:], outs))
+        # windows of 1-2 rows (3 from 3, 12 from 9) keep the general loop; all others not
+        assert (K._window_rows(axes) > 2) == (outs != (3, 12, 13))
+        out, idx = K.max_pool_forward(x, axes)
+        ref_out, ref_idx = R.max_pool_forward(x, axes)
+        np.testing.assert_array_equal(idx, ref_idx)
+        np.testing.assert_array_equal(out, ref_out)          # (NaN == NaN here)
+        np.testing.assert_array_equal(np.signbit(out), np.signbit(ref_out))

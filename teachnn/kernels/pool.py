@@ -49,7 +49,9 @@ most one window, so the average backward writes each cell once instead of zeroin
 and adding (``_avg_tiled_backward_range``). When one window covers the whole plane
 (``AdaptiveAvgPool2d(1)``, global average pooling) forward is a contiguous sum per plane and
 backward a fill (``_global_avg_range``). :func:`_tiled_kernel` decides; the results equal the
-general kernels' (tests compare them).
+general kernels' (tests compare them). Adaptive pooling with uneven windows sums (or takes
+the maximum of) each output row's input rows column by column first, then each window's
+columns (``_adaptive_avg_range``, ``_adaptive_max_range``; see the comments above them).
 
 Numba does no bounds checks: every public function here validates shapes, dtypes,
 contiguity and table ranges in Python before the jitted call. For debugging a kernel in
@@ -476,6 +478,140 @@ def _gather_range(source, idx, out, start, stop):
             out[p, m] = source[p, idx[p, m]]
 
 
+# Adaptive average pooling, columns first. Uneven adaptive windows (5 from 14: widths 3
+# and 4, overlapping) give the row loops above nothing to vectorise. Averages are
+# separable, so for each output row (od, oh) the fast kernel first adds the window's input
+# rows element by element over the whole width (a contiguous loop LLVM vectorises on any
+# target), then sums each window's few columns of that one row of column sums; backward
+# does the same in reverse order (spread each share over its columns, then add that row to
+# every input row of the window). Same sums as the window-at-a-time loop in another order.
+@njit(cache=True)
+def _add_row(acc, xs):
+    """acc[i] += xs[i] over acc's length: one row added into another."""
+    for i in range(acc.shape[0]):
+        acc[i] += xs[i]
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})   # may reorder: SIMD adds
+def _adaptive_avg_range(planes, out, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w, start, stop):
+    """Adaptive average forward, planes (P, D*H*W) -> out (P, OD*OH*OW) for planes
+    [start, stop): column sums of each output row's input rows, then each window's
+    columns. Windows are never empty; sums in float64, rounded once when stored."""
+    OW = lo_w.shape[0]
+    col = np.empty(W, dtype=np.float64)
+    for p in range(start, stop):
+        x = planes[p]
+        o = out[p]
+        k = 0
+        for od in range(lo_d.shape[0]):
+            for oh in range(lo_h.shape[0]):
+                col[:] = 0.0
+                for d in range(lo_d[od], hi_d[od]):
+                    for h in range(lo_h[oh], hi_h[oh]):
+                        _add_row(col, x[(d * H + h) * W:])
+                rows = (hi_d[od] - lo_d[od]) * (hi_h[oh] - lo_h[oh])
+                for ow in range(OW):
+                    total = 0.0
+                    for w in range(lo_w[ow], hi_w[ow]):
+                        total += col[w]
+                    o[k + ow] = total / (rows * (hi_w[ow] - lo_w[ow]))
+                k += OW
+
+
+@njit(cache=True, nogil=True)
+def _adaptive_avg_backward_range(grad_out, grad_in, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w,
+                                 start, stop):
+    """Backward of :func:`_adaptive_avg_range`, grad_out (P, OD*OH*OW) -> grad_in
+    (P, D*H*W): for each output row, the shares of its windows spread over one row of
+    columns (float64), then that row added to every input row of the window."""
+    OW = lo_w.shape[0]
+    spread = np.empty(W, dtype=np.float64)
+    for p in range(start, stop):
+        g = grad_out[p]
+        gi = grad_in[p]
+        gi[:] = 0.0                    # zeroed by the thread that fills it (cache-warm)
+        k = 0
+        for od in range(lo_d.shape[0]):
+            for oh in range(lo_h.shape[0]):
+                spread[:] = 0.0
+                rows = (hi_d[od] - lo_d[od]) * (hi_h[oh] - lo_h[oh])
+                for ow in range(OW):
+                    share = g[k + ow] / (rows * (hi_w[ow] - lo_w[ow]))
+                    for w in range(lo_w[ow], hi_w[ow]):
+                        spread[w] += share
+                for d in range(lo_d[od], hi_d[od]):
+                    for h in range(lo_h[oh], hi_h[oh]):
+                        _add_row(gi[(d * H + h) * W:(d * H + h + 1) * W], spread)
+                k += OW
+
+
+# Adaptive max pooling, columns first too. Per output row the kernel keeps every input
+# column's maximum over the window's rows (the reference's rule: greater, or NaN;
+# vectorised over the whole width), and a window's maximum is the maximum of its columns.
+# The cell the reference reports is then found by scanning the window in its scan order:
+# the first cell equal to the maximum (the first maximum wins ties, with its own sign for
+# zeros), or with a NaN the last NaN (the reference's rule lets a later NaN replace an
+# earlier one). Tracking positions in the column pass instead vectorised badly on AVX2.
+@njit(cache=True)
+def _max_col_row(xs, best):
+    """One input row into the columns' maxima: best[i] = xs[i] if greater or NaN."""
+    for i in range(best.shape[0]):
+        b = best[i]
+        v = xs[i]
+        best[i] = v if (v > b) | (v != v) else b
+
+
+@njit(cache=True, nogil=True)
+def _adaptive_max_range(planes, out, idx, H, W, lo_d, hi_d, lo_h, hi_h, lo_w, hi_w, lowest,
+                        start, stop):
+    """Adaptive max forward, planes (P, D*H*W) -> out, idx (P, OD*OH*OW) for planes
+    [start, stop), the reference's values and indices (windows are never empty)."""
+    OW = lo_w.shape[0]
+    col = np.empty(W, dtype=planes.dtype)
+    for p in range(start, stop):
+        x = planes[p]
+        k = 0
+        for od in range(lo_d.shape[0]):
+            for oh in range(lo_h.shape[0]):
+                first = (lo_d[od] * H + lo_h[oh]) * W
+                col[:] = x[first:first + W]         # the window's first row as it is
+                for d in range(lo_d[od], hi_d[od]):
+                    for h in range(lo_h[oh], hi_h[oh]):
+                        at = (d * H + h) * W
+                        if at != first:
+                            _max_col_row(x[at:], col)
+                for ow in range(OW):
+                    best = lowest
+                    for w in range(lo_w[ow], hi_w[ow]):
+                        v = col[w]
+                        best = v if (v > best) | (v != v) else best
+                    pos = first + lo_w[ow]
+                    if best == best:                # the first cell equal to the maximum
+                        found = False
+                        for d in range(lo_d[od], hi_d[od]):
+                            for h in range(lo_h[oh], hi_h[oh]):
+                                row = (d * H + h) * W
+                                for w in range(lo_w[ow], hi_w[ow]):
+                                    if x[row + w] == best:
+                                        pos = row + w
+                                        found = True
+                                        break
+                                if found:
+                                    break
+                            if found:
+                                break
+                    else:                           # the last NaN in scan order
+                        for d in range(lo_d[od], hi_d[od]):
+                            for h in range(lo_h[oh], hi_h[oh]):
+                                row = (d * H + h) * W
+                                for w in range(lo_w[ow], hi_w[ow]):
+                                    if x[row + w] != x[row + w]:
+                                        pos = row + w
+                    out[p, k + ow] = x[pos]
+                    idx[p, k + ow] = pos
+                k += OW
+
+
 # Below this many array elements one thread is faster than handing out pieces (learners'
 # examples are small).
 PARALLEL_MIN_ELEMENTS = 1 << 18
@@ -605,6 +741,20 @@ def _interior(a: AxisWindows):
     return ow0, ow1, int(a.lo[ow0]) - 2 * ow0
 
 
+def _adaptive(axes) -> bool:
+    """True if every axis has adaptive pooling's windows (the tables ``adaptive_windows``
+    returns, never empty): the columns-first average kernels need nothing else."""
+    return all(a is adaptive_windows(a.in_size, a.out_size) and bool((a.count > 0).all())
+               for a in axes)
+
+
+def _window_rows(axes) -> int:
+    """Most input rows (d, h) in one window: the columns-first max pays only when its
+    column pass covers more than two rows (on 2-row windows the old loop was faster)."""
+    return int((axes[0].hi - axes[0].lo).max(initial=0) *
+               (axes[1].hi - axes[1].lo).max(initial=0))
+
+
 def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     """Max over each window. x (P, D, H, W) -> (out, idx), both (P, OD, OH, OW)."""
     _check_float("x", x, 4)
@@ -615,6 +765,10 @@ def max_pool_forward(x: np.ndarray, axes) -> tuple[np.ndarray, np.ndarray]:
     out_spatial = tuple(a.out_size for a in axes)
     out = np.empty((P, int(np.prod(out_spatial))), dtype=x.dtype)
     idx = np.empty(out.shape, dtype=np.int64)
+    if _adaptive(axes) and _window_rows(axes) > 2:
+        _run_split(_adaptive_max_range, (x.reshape(P, D * H * W), out, idx, H, W, *ranges,
+                                         lowest), P, x.size)
+        return out.reshape((P,) + out_spatial), idx.reshape((P,) + out_spatial)
     _run_split(_max_pool_range, (x.reshape(P, D * H * W), out, idx, H, W, *ranges,
                                  axes[0].step, axes[1].step, axes[2].step, lowest,
                                  *_interior(axes[2])),
@@ -656,6 +810,10 @@ def avg_pool_forward(x: np.ndarray, axes, count_include_pad: bool = True,
         _run_split(_global_avg_range, (x.reshape(P, D * H * W), out.reshape(P), divisor),
                    P, x.size)
         return out.reshape((P,) + out_spatial)
+    if override == 0 and _adaptive(axes):
+        _run_split(_adaptive_avg_range, (x.reshape(P, D * H * W), out, H, W, *ranges),
+                   P, x.size)
+        return out.reshape((P,) + out_spatial)
     _run_split(_avg_pool_range, (x.reshape(P, D * H * W), out, H, W, *ranges, *counts,
                                  override, *_interior(axes[2])), P, x.size)
     return out.reshape((P,) + out_spatial)
@@ -693,6 +851,10 @@ def avg_pool_backward(grad_out: np.ndarray, axes, count_include_pad: bool = True
                    P, grad_in.size)
         return grad_in.reshape(P, D, H, W)
     M = int(np.prod(grad_out.shape[1:]))      # explicit: an empty batch has no -1 to infer
+    if override == 0 and _adaptive(axes):
+        _run_split(_adaptive_avg_backward_range, (grad_out.reshape(P, M), grad_in, H, W,
+                                                  *ranges), P, grad_in.size)
+        return grad_in.reshape(P, D, H, W)
     _run_split(_avg_pool_backward_range, (grad_out.reshape(P, M), grad_in, H, W, *ranges,
                                           *counts, override), P, grad_in.size)
     return grad_in.reshape(P, D, H, W)
