@@ -288,3 +288,23 @@ def test_grad_fn_names_dtype_and_noncontiguous_input():
     xt = x.detach().transpose(2, 3)
     np.testing.assert_array_equal(F.max_pool2d(xt, 2)._data,
                                   F.max_pool2d(teachnn.tensor(np.ascontiguousarray(xt._data)), 2)._data)
+
+
+@pytest.mark.parametrize("pool", [
+    lambda F, x: F.max_pool2d(x, 2), lambda F, x: F.avg_pool2d(x, 2),
+    lambda F, x: F.adaptive_avg_pool2d(x, 3), lambda F, x: F.adaptive_max_pool2d(x, 3),
+    lambda F, x: F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2)])
+def test_pooling_gradients_taken_without_a_copy_accumulate_as_pytorch(pool):
+    """The pooling Functions hand their fresh gradient arrays to the leaf (no copy): a second
+    backward must still add into .grad, and the first .grad must not change afterwards."""
+    import torch
+    a = np.random.default_rng(3).standard_normal((2, 3, 6, 6)).astype(np.float32)
+    grads = []
+    for lib in (torch, teachnn):
+        x = lib.tensor(a, requires_grad=True)
+        pool(lib.nn.functional, x).pow(2).sum().backward()
+        first = x.grad.clone()
+        pool(lib.nn.functional, x).sum().backward()
+        grads.append((first.numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(grads[1][0], grads[0][0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-6, atol=1e-6)

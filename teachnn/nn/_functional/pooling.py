@@ -353,6 +353,8 @@ class _MaxPool(Function):
     backward: each output's gradient goes to the one input cell that won its window.
     """
 
+    _fresh_grads = True      # the kernels return new arrays (see Function._fresh_grads)
+
     @staticmethod
     def forward(ctx, input, axes, n):
         x = _to_planes(input._data, n)                       # (N, C, *S) -> (P, D, H, W)
@@ -383,6 +385,8 @@ class _AvgPool(Function):
     backward: each output's gradient is shared equally (g / divisor) by its window.
     """
 
+    _fresh_grads = True      # the kernels return new arrays (see Function._fresh_grads)
+
     @staticmethod
     def forward(ctx, input, axes, n, count_include_pad, divisor_override):
         x = _to_planes(input._data, n)                       # (P, D, H, W)
@@ -406,6 +410,8 @@ class _MaxUnpool(Function):
 
     backward: each input cell reads the gradient of the output cell it was put in.
     """
+
+    _fresh_grads = True      # the kernels return new arrays (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, input, indices, out_spatial, n):
