@@ -49,6 +49,7 @@ def svdvals(A):
     A = _float_input(A, "svdvals", None)
     if A._data.ndim < 2:
         raise RuntimeError(f"linalg.svdvals: The input tensor A must have at least 2 dimensions, got {A._data.ndim}")
+    _refuse_half(A)
     return _math_ops.Svdvals.apply(A)
 
 
@@ -76,7 +77,14 @@ def _svd_input(A, name):
     if A._data.ndim < 2:
         raise RuntimeError(f"linalg.svd: The input tensor A must have at least 2 dimensions, got "
                            f"{A._data.ndim}; an SVD factors matrices (..., m, n)")
+    _refuse_half(A)
     return A
+
+
+def _refuse_half(A):
+    # LAPACK has no half-precision SVD; PyTorch's CPU kernel is not built for it either
+    if A._data.dtype == np.float16:
+        raise NotImplementedError("\"linalg_svd_cpu\" not implemented for 'Half'; convert first with A.float()")
 
 
 @refuses_ndarrays

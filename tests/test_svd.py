@@ -167,6 +167,12 @@ def test_errors_like_torch(fn):
             torch.linalg.svd(bad)
     with pytest.raises(TypeError):
         teachnn.linalg.svd(np.ones((3, 3)))
+    with pytest.raises(NotImplementedError, match="Half"):
+        fn(teachnn.ones(2, 2, dtype=teachnn.float16))
+    with pytest.raises(NotImplementedError, match="Half"):
+        torch.linalg.svd(torch.ones(2, 2, dtype=torch.float16))
+    with pytest.raises(NotImplementedError, match="Half"):
+        teachnn.linalg.svdvals(teachnn.ones(2, 2, dtype=teachnn.float16))
 
 
 def test_driver_keyword_refused_on_cpu():
