@@ -522,20 +522,19 @@ class LinalgSvd(Function):
             raise RuntimeError("linalg.svd: The algorithm failed to converge because the input matrix "
                                "contained non-finite values.")
         u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
-        k = s.shape[-1]
-        # backward only needs the reduced factors: PyTorch ignores the extra columns of a full U / Vh
-        ctx.u, ctx.s, ctx.vh = u[..., :, :k], s, vh[..., :k, :]
-        dtype = a.dtype
-        return (Tensor(u.astype(dtype, copy=False)), Tensor(s.astype(dtype, copy=False)),
-                Tensor(vh.astype(dtype, copy=False)))
+        out = tuple(Tensor(f.astype(a.dtype, copy=False)) for f in (u, s, vh))
+        ctx.save_for_backward(*out)                        # changing U, S or Vh in place is refused
+        return out
 
     @staticmethod
     def backward(ctx, grad_u, grad_s, grad_vh):
-        k = ctx.s.shape[-1]
+        U, S, Vh = (t._data for t in ctx.saved_tensors)
+        k = S.shape[-1]
         # teachnn hands zeros for outputs the loss did not use: treat them as absent, as PyTorch does
         gU = grad_u._data[..., :, :k] if np.any(grad_u._data) else None
         gVh = grad_vh._data[..., :k, :] if np.any(grad_vh._data) else None
-        return _svd_backward(gU, grad_s._data, gVh, ctx.u, ctx.s, ctx.vh), None
+        # only the reduced factors matter: PyTorch ignores the extra columns of a full U / Vh
+        return _svd_backward(gU, grad_s._data, gVh, U[..., :, :k], S, Vh[..., :k, :]), None
 
 
 # ----------------------------------------------------------------------------------------

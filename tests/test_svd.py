@@ -154,6 +154,16 @@ def test_repeated_singular_values_like_torch():
     assert np.isnan(t.grad.numpy()).all() and np.isnan(x.grad.numpy()).all()
 
 
+def test_inplace_change_of_a_factor_is_refused_like_torch():
+    for lib in (teachnn, torch):
+        x = lib.ones(3, 2, dtype=lib.float64).cumsum(0).requires_grad_()
+        U, S, Vh = lib.linalg.svd(x, full_matrices=False)
+        loss = (U @ U.mT).pow(2).sum()
+        U.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loss.backward()
+
+
 @pytest.mark.parametrize("fn", [lambda a: teachnn.linalg.svd(a), lambda a: teachnn.svd(a), lambda a: a.svd()])
 def test_errors_like_torch(fn):
     with pytest.raises(RuntimeError, match="Expected a floating point"):
