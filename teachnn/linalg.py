@@ -1,5 +1,6 @@
 """``teachnn.linalg``: the norms of ``torch.linalg`` (``vector_norm``, ``matrix_norm``, ``norm``),
-``svd`` and ``svdvals``, differentiable. ``teachnn.svd`` (the older API returning V) lives here too. ``Tensor.norm`` and ``teachnn.norm`` / ``teachnn.dist`` use them.
+``svd`` and ``svdvals``, differentiable. ``teachnn.svd`` (the older API returning V) lives here
+too. ``Tensor.norm`` and ``teachnn.norm`` / ``teachnn.dist`` use them.
 """
 import math
 from collections import namedtuple
