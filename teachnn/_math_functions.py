@@ -16,7 +16,7 @@ __all__ = [
     "addcmul", "addcdiv", "std_mean", "var_mean", "median", "nansum", "nanmean", "diff", "diagonal", "trace",
     "logcumsumexp", "mv", "addmm", "inner", "tensordot", "cummax", "cummin", "nan_to_num", "xlogy",
     "logit", "isposinf", "isneginf", "vdot", "aminmax", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "bitwise_not", "cross",
+    "bitwise_not", "cross", "svd",
 ]
 
 
@@ -526,6 +526,13 @@ def bitwise_not(input):
 def cross(input, other, dim=None):
     _check_input(input, "cross")
     return input.cross(other, dim)
+
+
+@refuses_ndarrays
+def svd(input, some=True, compute_uv=True):
+    """``torch.svd`` -> (U, S, V) with input = U diag(S) V^T (``teachnn.linalg.svd`` returns Vh)."""
+    from .linalg import _svd_deprecated
+    return _svd_deprecated(input, some, compute_uv)
 
 
 # ``torch.sin_(x)`` is ``x.sin_()``: PyTorch's in-place functions also live at the top level, and

@@ -472,6 +472,71 @@ class Svdvals(Function):
         return (ctx.u * grad_out._data[..., None, :]) @ ctx.vt
 
 
+def _mT(a):
+    return None if a is None else np.swapaxes(a, -1, -2)
+
+
+def _svd_backward(gU, gS, gVh, U, S, Vh):
+    """PyTorch's svd_backward (real case) for the reduced SVD A = U diag(S) Vh, (..., m, k) (k) (k, n).
+
+    gU / gVh are None when U / Vh did not reach the loss. With E_jk = S_k^2 - S_j^2:
+    gA = U [(skew(U^T gU) S + S skew(V^T gV)) / E + diag(gS)] Vh + (I - U U^T) gU S^-1 Vh.
+    Repeated singular values make E zero off the diagonal: the gradient is then inf/nan, as in PyTorch.
+    """
+    if gU is None and gVh is None:                         # only S was used: U diag(gS) Vh
+        return (U * gS[..., None, :]) @ Vh
+    m, n = U.shape[-2], Vh.shape[-1]
+    if m < n:                                              # wide: differentiate A^T = V S U^T
+        return _mT(_svd_backward(_mT(gVh), gS, _mT(gU), _mT(Vh), S, _mT(U)))
+    V, gV = _mT(Vh), _mT(gVh)
+
+    def skew(x):
+        return x - _mT(x)
+
+    S2 = S * S
+    E = S2[..., None, :] - S2[..., :, None]                # (..., k, k)
+    k = S.shape[-1]
+    E[..., range(k), range(k)] = 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if gU is not None and gV is not None:
+            gA = (skew(_mT(U) @ gU) * S[..., None, :] + S[..., :, None] * skew(_mT(V) @ gV)) / E
+        elif gU is not None:
+            gA = skew(_mT(U) @ gU) * (S[..., None, :] / E)
+        else:
+            gA = S[..., :, None] * (skew(_mT(V) @ gV) / E)
+        gA[..., range(k), range(k)] += gS
+        if m > n and gU is not None:                       # tall: gU's part outside span(U)
+            gUSinv = gU / S[..., None, :]                  # (..., m, k)
+            return (U @ gA + gUSinv - U @ (_mT(U) @ gUSinv)) @ Vh
+        return U @ gA @ Vh
+
+
+class LinalgSvd(Function):
+    """``linalg.svd``: A = U diag(S) Vh, singular values largest first (LAPACK via NumPy)."""
+    _backward_name = "LinalgSvdBackward0"
+
+    @staticmethod
+    def forward(ctx, x, full_matrices):
+        a = x._data
+        if not np.all(np.isfinite(a)):
+            raise RuntimeError("linalg.svd: The algorithm failed to converge because the input matrix "
+                               "contained non-finite values.")
+        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        out = tuple(Tensor(f.astype(a.dtype, copy=False)) for f in (u, s, vh))
+        ctx.save_for_backward(*out)                        # changing U, S or Vh in place is refused
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_u, grad_s, grad_vh):
+        U, S, Vh = (t._data for t in ctx.saved_tensors)
+        k = S.shape[-1]
+        # teachnn hands zeros for outputs the loss did not use: treat them as absent, as PyTorch does
+        gU = grad_u._data[..., :, :k] if np.any(grad_u._data) else None
+        gVh = grad_vh._data[..., :k, :] if np.any(grad_vh._data) else None
+        # only the reduced factors matter: PyTorch ignores the extra columns of a full U / Vh
+        return _svd_backward(gU, grad_s._data, gVh, U[..., :, :k], S, Vh[..., :k, :]), None
+
+
 # ----------------------------------------------------------------------------------------
 # einsum
 # ----------------------------------------------------------------------------------------

@@ -414,6 +414,9 @@ class TensorMath:
             dim = sizes[0]
         return _linalg_cross(self, other, dim)
 
+    def svd(self, some=True, compute_uv=True):
+        return teachnn.linalg._svd_deprecated(self, some, compute_uv)
+
     def addcmul(self, tensor1, tensor2, *, value=1):
         return self + value * tensor1 * tensor2
 

@@ -1,7 +1,9 @@
-"""``teachnn.linalg``: the norms of ``torch.linalg`` (``vector_norm``, ``matrix_norm``, ``norm``)
-and ``svdvals``, differentiable. ``Tensor.norm`` and ``teachnn.norm`` / ``teachnn.dist`` use them.
+"""``teachnn.linalg``: the norms of ``torch.linalg`` (``vector_norm``, ``matrix_norm``, ``norm``),
+``svd`` and ``svdvals``, differentiable. ``teachnn.svd`` (the older API returning V) lives here
+too. ``Tensor.norm`` and ``teachnn.norm`` / ``teachnn.dist`` use them.
 """
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -12,7 +14,7 @@ from ._promotion import _is_float_array
 from ._shapes import _norm_dim, _norm_dims
 from .tensor import Tensor
 
-__all__ = ["vector_norm", "matrix_norm", "norm", "svdvals", "cross"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "svd", "svdvals", "cross"]
 
 _C_TYPE = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
@@ -48,7 +50,70 @@ def svdvals(A):
     A = _float_input(A, "svdvals", None)
     if A._data.ndim < 2:
         raise RuntimeError(f"linalg.svdvals: The input tensor A must have at least 2 dimensions, got {A._data.ndim}")
+    _refuse_half(A)
     return _math_ops.Svdvals.apply(A)
+
+
+def _result_type(name, fields):
+    """A named tuple that prints like torch.return_types.<name>."""
+    base = namedtuple(name, fields)
+
+    def __repr__(self):
+        inner = ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields)
+        return f"teachnn.return_types.{name}(\n{inner})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__})
+
+
+_LinalgSvdResult = _result_type("linalg_svd", ["U", "S", "Vh"])
+_SvdResult = _result_type("svd", ["U", "S", "V"])
+
+
+def _svd_input(A, name):
+    if not isinstance(A, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(A).__name__}")
+    if not _is_float_array(A._data):
+        raise RuntimeError(f"linalg.svd: Expected a floating point or complex tensor as input. Got "
+                           f"{_C_TYPE.get(A._data.dtype.name, A._data.dtype.name)}; convert first with A.float()")
+    if A._data.ndim < 2:
+        raise RuntimeError(f"linalg.svd: The input tensor A must have at least 2 dimensions, got "
+                           f"{A._data.ndim}; an SVD factors matrices (..., m, n)")
+    _refuse_half(A)
+    return A
+
+
+def _refuse_half(A):
+    # LAPACK has no half-precision SVD; PyTorch's CPU kernel is not built for it either
+    if A._data.dtype == np.float16:
+        raise NotImplementedError("\"linalg_svd_cpu\" not implemented for 'Half'; convert first with A.float()")
+
+
+@refuses_ndarrays
+def svd(A, full_matrices=True, *, driver=None):
+    """A = U diag(S) Vh for (a stack of) matrices (..., m, n), singular values largest first.
+
+    With full_matrices=True U is (..., m, m) and Vh (..., n, n); with False they are (..., m, k)
+    and (..., k, n), k = min(m, n). Each singular vector is fixed only up to its sign.
+    """
+    A = _svd_input(A, "linalg_svd")
+    if driver is not None:
+        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs "
+                           "with cuSOLVER backend.")
+    return _LinalgSvdResult(*_math_ops.LinalgSvd.apply(A, bool(full_matrices)))
+
+
+def _svd_deprecated(input, some=True, compute_uv=True):
+    """``torch.svd``: (U, S, V) with A = U diag(S) V^T (V, not Vh); ``some=False`` gives full U and V.
+    With compute_uv=False only S is computed and U, V are zero matrices (m, m) and (n, n)."""
+    A = _svd_input(input, "svd")
+    if not compute_uv:
+        m, n = A._data.shape[-2:]
+        batch = A._data.shape[:-2]
+        zeros = np.zeros
+        return _SvdResult(Tensor(zeros(batch + (m, m), A._data.dtype)), svdvals(A),
+                          Tensor(zeros(batch + (n, n), A._data.dtype)))
+    U, S, Vh = _math_ops.LinalgSvd.apply(A, not some)
+    return _SvdResult(U, S, Vh.mT)
 
 
 @refuses_ndarrays
