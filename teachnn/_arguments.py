@@ -113,3 +113,48 @@ def accepts_out(fn):
         return _write_out(out, fn(*args, **kwargs), name)
 
     return wrapper
+
+
+# Tensor methods that take a tensor (or a number) where PyTorch's argument parser refuses an
+# ndarray with TypeError; the operators are handled in tensor.py, since ``t + a`` works in torch.
+_REFUSING_METHODS = (
+    "add", "add_", "sub", "sub_", "subtract", "mul", "mul_", "multiply", "div", "div_", "divide",
+    "true_divide", "true_divide_", "floor_divide", "floor_divide_", "remainder", "remainder_",
+    "fmod", "fmod_", "pow", "pow_", "atan2", "atan2_", "arctan2", "hypot", "hypot_", "logaddexp",
+    "xlogy", "xlogy_", "fmax", "fmin", "maximum", "minimum", "dist", "isclose", "allclose", "equal",
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
+    "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "clamp", "clamp_", "clip", "clip_", "clamp_min", "clamp_min_", "clamp_max", "clamp_max_",
+    "copy_", "fill_", "expand_as", "view_as", "reshape_as", "type_as", "masked_fill", "masked_fill_",
+    "where", "index_select", "gather", "scatter", "scatter_", "scatter_add", "scatter_add_",
+    "addcmul", "addcmul_", "addcdiv", "addcdiv_", "lerp", "lerp_", "matmul", "mm", "bmm", "mv", "dot",
+    "cross", "inner", "outer", "kron", "masked_select", "take", "index_add", "index_add_",
+    "index_copy", "index_fill", "index_fill_", "put_", "copysign", "heaviside", "float_power",
+    "ldexp", "nextafter", "addmm", "addmv", "masked_scatter", "logit", "logit_", "kthvalue",
+    "nan_to_num", "nan_to_num_", "uniform_", "normal_", "bernoulli_", "random_", "exponential_",
+    "unique", "amax", "amin", "diagonal", "roll", "norm", "requires_grad_", "backward",
+)
+
+
+def _refusing_method(method, name):
+    params = [p.name for p in list(inspect.signature(method).parameters.values())[1:]
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)] or ["other"]
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        for i, a in enumerate(args):
+            if isinstance(a, np.ndarray):
+                raise _ndarray_error(name, params[min(i, len(params) - 1)], i + 1, TypeError)
+        if kwargs:
+            for key, value in kwargs.items():
+                if isinstance(value, np.ndarray):
+                    raise _ndarray_error(name, key, None, TypeError)
+        return method(self, *args, **kwargs)
+
+    wrapper._refuses_ndarrays = True
+    return wrapper
+
+
+for _name in _REFUSING_METHODS:
+    if _name in vars(Tensor) or hasattr(Tensor, _name):
+        setattr(Tensor, _name, _refusing_method(getattr(Tensor, _name), _name))

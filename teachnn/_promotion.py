@@ -123,6 +123,34 @@ def _as_tensor_operand(other):
     raise TypeError(f"unsupported operand type: expected a Tensor or a number, got {type(other).__name__}")
 
 
+_WRAP_HINT = ("wrap it with teachnn.from_numpy(a) (shares memory) or teachnn.tensor(a) (copies); "
+              "PyTorch does not convert NumPy arrays for you either")
+
+
+def _numpy_operator(t, other, ufunc, symbol):
+    """``t (op) ndarray``: PyTorch hands the operator to NumPy (through ``__array__`` and
+    ``__array_wrap__``), so the result follows NumPy's dtype rules and is outside autograd."""
+    if t._requires_grad:
+        raise RuntimeError(
+            f"Can't call numpy() on Tensor that requires grad: PyTorch computes 'Tensor {symbol} "
+            f"numpy.ndarray' in NumPy, outside autograd. To keep the gradient, {_WRAP_HINT}")
+    x = t._data
+    out = np.asarray(ufunc(x, other))
+    # torch's __array_wrap__ turns NumPy's bool results into uint8
+    return teachnn.Tensor(out.astype(np.uint8) if out.dtype == np.bool_ else out)
+
+
+def _reflected_ndarray_error(symbol):
+    """``ndarray (op) Tensor`` is PyTorch's TypeError (except ``/`` and ``==``)."""
+    return TypeError(f"unsupported operand type(s) for {symbol}: 'numpy.ndarray' and 'Tensor' — "
+                     f"put the tensor first or {_WRAP_HINT}")
+
+
+def _comparison_ndarray_error():
+    return TypeError("order comparisons (<, <=, >, >=) between a Tensor and a numpy.ndarray are "
+                     f"not supported (PyTorch refuses them too) — {_WRAP_HINT}")
+
+
 def _binary_operands(a, b, name, true_divide=False):
     """Return (a, b) as Tensors of the common dtype, checking that the shapes broadcast."""
     Tensor = teachnn.Tensor

@@ -17,6 +17,7 @@ import numpy as np
 
 import teachnn
 from ._errors import numpy_keywords
+from ._promotion import _WRAP_HINT
 from ._shapes import _norm_dim, _norm_dims, _shape_args
 from .autograd import grad_mode
 
@@ -36,6 +37,9 @@ class TensorIndexing:
         return cls.apply(self, index, advanced)
 
     def __setitem__(self, index, value):
+        if isinstance(value, np.ndarray):
+            raise TypeError(f"can't assign a numpy.ndarray to a teachnn tensor (PyTorch refuses it too) — "
+                            f"{_WRAP_HINT}")
         index, advanced, kind = _convert_index(index, self._data.ndim)
         _check_index_bounds(self._data, index)
         value_t = value if isinstance(value, teachnn.Tensor) else None

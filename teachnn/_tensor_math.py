@@ -16,7 +16,8 @@ import numpy as np
 import teachnn
 from . import _dtype
 from ._errors import numpy_keywords
-from ._promotion import _binary_operands, _is_float_array
+from ._promotion import (_as_tensor_operand, _binary_operands, _check_not_bool_sub, _is_float_array,
+                         _numpy_operator, _reflected_ndarray_error, _result_dtype)
 from ._shapes import _norm_dim, _return_type
 
 __all__ = ["TensorMath", "FLOAT_UNARY", "ROUNDING_UNARY", "SIGN_UNARY"]
@@ -110,6 +111,81 @@ class TensorMath:
     """Elementwise math, rounding and a few reductions of ``Tensor`` (a base class of it)."""
 
     __slots__ = ()
+
+    # ------------------------------------------------------------------------------------
+    # reflected operators (``2 + t``, ``[1, 2] * t``); as in torch, an ndarray on the left is a
+    # TypeError except for ``/`` (computed by NumPy) and the comparisons (handled in tensor.py)
+    # ------------------------------------------------------------------------------------
+    def __radd__(self, other):
+        if isinstance(other, np.ndarray):
+            raise _reflected_ndarray_error("+")
+        y, x = _binary_operands(self, other, "add")
+        return teachnn._ops.Add.apply(x, y)
+
+    def __rsub__(self, other):
+        if isinstance(other, np.ndarray):
+            raise _reflected_ndarray_error("-")
+        _check_not_bool_sub(self, other)
+        if isinstance(other, numbers.Number):
+            x = self
+            dtype = _result_dtype([self], [other])
+            if dtype != self._data.dtype:
+                x = self.to(_dtype.from_numpy_dtype(dtype))
+            return teachnn._ops.RSub.apply(x, other)
+        y, x = _binary_operands(self, other, "sub")
+        return teachnn._ops.Sub.apply(x, y)
+
+    def __rmul__(self, other):
+        if isinstance(other, np.ndarray):
+            raise _reflected_ndarray_error("*")
+        y, x = _binary_operands(self, other, "mul")
+        return teachnn._ops.Mul.apply(x, y)
+
+    def __rtruediv__(self, other):
+        if isinstance(other, np.ndarray):
+            # torch computes a / t as t.reciprocal() * a, the product in NumPy
+            return _numpy_operator(self.reciprocal(), other, np.multiply, "/")
+        y, x = _binary_operands(self, other, "div", true_divide=True)
+        if isinstance(other, numbers.Number):   # c / x = c * (1/x), as torch records it
+            return teachnn._ops.Mul.apply(teachnn._ops.Reciprocal.apply(y), x)
+        return teachnn._ops.Div.apply(x, y)
+
+    def __rfloordiv__(self, other):
+        if isinstance(other, np.ndarray):
+            raise _reflected_ndarray_error("//")
+        o = other._data if isinstance(other, teachnn.Tensor) else other
+        return teachnn.Tensor(np.asarray(np.floor_divide(o, self._data)))
+
+    def __rpow__(self, base):
+        if isinstance(base, np.ndarray):
+            raise _reflected_ndarray_error("**")
+        if isinstance(base, numbers.Number):
+            x = self
+            if self._data.dtype.kind in "iub" and isinstance(base, builtins.float):
+                x = self.to(_dtype.get_default_dtype())
+            return teachnn._ops.RPow.apply(x, base)
+        y, x = _binary_operands(self, base, "pow")
+        return teachnn._ops.PowTensor.apply(x, y)
+
+    def __rmatmul__(self, other):
+        if isinstance(other, np.ndarray):
+            raise _reflected_ndarray_error("@")
+        return teachnn.matmul(_as_tensor_operand(other), self)
+
+    def __rand__(self, other):
+        if isinstance(other, np.ndarray):
+            raise _reflected_ndarray_error("&")
+        return self.__and__(other)
+
+    def __ror__(self, other):
+        if isinstance(other, np.ndarray):
+            raise _reflected_ndarray_error("|")
+        return self.__or__(other)
+
+    def __rxor__(self, other):
+        if isinstance(other, np.ndarray):
+            raise _reflected_ndarray_error("^")
+        return self.__xor__(other)
 
     def round(self, decimals=0):
         """Round half to even; ``decimals`` digits after the point (negative: before it)."""

@@ -41,8 +41,9 @@ import teachnn
 from . import _dtype
 from ._dtype import _TYPE_NAMES
 from ._errors import numpy_keywords
-from ._promotion import (_as_tensor_operand, _binary_operands, _cast, _check_inplace_cast, _check_not_bool_sub,
-                         _comparison_operand, _is_float_array, _result_dtype)
+from ._promotion import (_binary_operands, _cast, _check_inplace_cast, _check_not_bool_sub,
+                         _comparison_ndarray_error, _comparison_operand, _is_float_array, _numpy_operator,
+                         _result_dtype)
 from ._shapes import (Size, _MaxResult, _MinResult, _check_device, _Device, _infer_shape,  # noqa: F401
                       _legacy_shape, _norm_dim, _norm_dims, _shape_args, device)
 from ._tensor_conversions import TensorConversions, _rebuild_tensor  # noqa: F401  (old pickles)
@@ -346,12 +347,11 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     # ------------------------------------------------------------------------------------
     # arithmetic (broadcasting; gradients are summed back to each input's shape)
     # ------------------------------------------------------------------------------------
+    # ``t (op) ndarray`` is computed by NumPy, as in torch; ``ndarray (op) t`` is in _tensor_math.py
     def __add__(self, other):
+        if type(other) is np.ndarray:
+            return _numpy_operator(self, other, np.add, "+")
         x, y = _binary_operands(self, other, "add")
-        return teachnn._ops.Add.apply(x, y)
-
-    def __radd__(self, other):
-        y, x = _binary_operands(self, other, "add")
         return teachnn._ops.Add.apply(x, y)
 
     @numpy_keywords
@@ -360,19 +360,10 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         return teachnn._ops.Add.apply(x, y, alpha)
 
     def __sub__(self, other):
+        if type(other) is np.ndarray:
+            return _numpy_operator(self, other, np.subtract, "-")
         _check_not_bool_sub(self, other)
         x, y = _binary_operands(self, other, "sub")
-        return teachnn._ops.Sub.apply(x, y)
-
-    def __rsub__(self, other):
-        _check_not_bool_sub(self, other)
-        if isinstance(other, numbers.Number):
-            x = self
-            dtype = _result_dtype([self], [other])
-            if dtype != self._data.dtype:
-                x = self.to(_dtype.from_numpy_dtype(dtype))
-            return teachnn._ops.RSub.apply(x, other)
-        y, x = _binary_operands(self, other, "sub")
         return teachnn._ops.Sub.apply(x, y)
 
     @numpy_keywords
@@ -384,11 +375,9 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     subtract = sub
 
     def __mul__(self, other):
+        if type(other) is np.ndarray:
+            return _numpy_operator(self, other, np.multiply, "*")
         x, y = _binary_operands(self, other, "mul")
-        return teachnn._ops.Mul.apply(x, y)
-
-    def __rmul__(self, other):
-        y, x = _binary_operands(self, other, "mul")
         return teachnn._ops.Mul.apply(x, y)
 
     def mul(self, other):
@@ -397,13 +386,9 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     multiply = mul
 
     def __truediv__(self, other):
+        if type(other) is np.ndarray:
+            return _numpy_operator(self, other, np.true_divide, "/")
         x, y = _binary_operands(self, other, "div", true_divide=True)
-        return teachnn._ops.Div.apply(x, y)
-
-    def __rtruediv__(self, other):
-        y, x = _binary_operands(self, other, "div", true_divide=True)
-        if isinstance(other, numbers.Number):   # c / x = c * (1/x), as torch records it
-            return teachnn._ops.Mul.apply(teachnn._ops.Reciprocal.apply(y), x)
         return teachnn._ops.Div.apply(x, y)
 
     @numpy_keywords
@@ -423,14 +408,14 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     true_divide = __truediv__
 
     def __floordiv__(self, other):
+        if type(other) is np.ndarray:
+            return _numpy_operator(self, other, np.floor_divide, "//")
         o = other._data if isinstance(other, Tensor) else other
         return Tensor(np.asarray(np.floor_divide(self._data, o)))
 
-    def __rfloordiv__(self, other):
-        o = other._data if isinstance(other, Tensor) else other
-        return Tensor(np.asarray(np.floor_divide(o, self._data)))
-
     def __mod__(self, other):
+        if type(other) is np.ndarray:
+            return _numpy_operator(self, other, np.mod, "%")
         o = other._data if isinstance(other, Tensor) else other
         return Tensor(np.asarray(np.mod(self._data, o)))
 
@@ -449,6 +434,8 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         return self
 
     def __pow__(self, exponent):
+        if type(exponent) is np.ndarray:
+            return _numpy_operator(self, exponent, np.power, "**")
         if isinstance(exponent, numbers.Number):
             x = self
             if self._data.dtype.kind in "iub" and isinstance(exponent, builtins.float):
@@ -457,15 +444,6 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
                 x = self.to(_dtype.int64)           # PyTorch: bool ** int is int64
             return teachnn._ops.PowScalar.apply(x, exponent)
         x, y = _binary_operands(self, exponent, "pow")
-        return teachnn._ops.PowTensor.apply(x, y)
-
-    def __rpow__(self, base):
-        if isinstance(base, numbers.Number):
-            x = self
-            if self._data.dtype.kind in "iub" and isinstance(base, builtins.float):
-                x = self.to(_dtype.get_default_dtype())
-            return teachnn._ops.RPow.apply(x, base)
-        y, x = _binary_operands(self, base, "pow")
         return teachnn._ops.PowTensor.apply(x, y)
 
     def pow(self, exponent):
@@ -479,13 +457,10 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         return teachnn._ops.Reciprocal.apply(x)
 
     def __matmul__(self, other):
-        # as torch: ``t @ ndarray`` converts the array, while ``t.matmul(ndarray)`` refuses it
+        # as torch: ``t @ ndarray`` is NumPy's matmul, while ``t.matmul(ndarray)`` refuses it
         if isinstance(other, np.ndarray):
-            other = _as_tensor_operand(other)
+            return _numpy_operator(self, other, np.matmul, "@")
         return teachnn.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return teachnn.matmul(_as_tensor_operand(other), self)
 
     def matmul(self, other):
         return teachnn.matmul(self, other)
@@ -567,6 +542,8 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
         Outside the graph this is a plain NumPy in-place update. Inside the graph the result
         becomes a new node and ``self`` takes it over as its ``grad_fn`` (the old value keeps
         its place in the graph through a snapshot)."""
+        if type(other) is np.ndarray:    # torch: ``t += a`` falls back to ``t = t + a`` (a new tensor)
+            return NotImplemented
         self._check_inplace_allowed()
         tracking = grad_mode._grad_enabled and (
             self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
@@ -641,6 +618,10 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
     # comparisons and logic (results are bool tensors, never part of the graph)
     # ------------------------------------------------------------------------------------
     def _compare(self, other, ufunc):
+        if isinstance(other, np.ndarray) and ufunc is not np.equal:   # torch: t == a compares
+            if ufunc is np.not_equal:          # ... but t != a is Python's identity test
+                return NotImplemented
+            raise _comparison_ndarray_error()
         o = _comparison_operand(self, other)
         return Tensor(np.asarray(ufunc(self._data, o)))
 
@@ -674,15 +655,20 @@ class Tensor(TensorConversions, TensorIndexing, TensorMath):
                         "for a float tensor use logical_not()")
 
     def __and__(self, other):
+        if type(other) is np.ndarray:
+            return _numpy_operator(self, other, np.bitwise_and, "&")
         return Tensor(np.asarray(self._data & _comparison_operand(self, other)))
 
     def __or__(self, other):
+        if type(other) is np.ndarray:
+            return _numpy_operator(self, other, np.bitwise_or, "|")
         return Tensor(np.asarray(self._data | _comparison_operand(self, other)))
 
     def __xor__(self, other):
+        if type(other) is np.ndarray:
+            return _numpy_operator(self, other, np.bitwise_xor, "^")
         return Tensor(np.asarray(self._data ^ _comparison_operand(self, other)))
 
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def logical_not(self):
         return Tensor(np.logical_not(self._data))

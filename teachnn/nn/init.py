@@ -55,7 +55,7 @@ def _check_tensor(tensor, fn_name):
 def _fill(tensor, values):
     """Write ``values`` into the tensor in place, keeping its dtype, without autograd."""
     with no_grad():
-        tensor.copy_(np.asarray(values))
+        tensor.copy_(Tensor(np.asarray(values)))
     return tensor
 
 
