@@ -132,7 +132,7 @@ _REFUSING_METHODS = (
     "index_copy", "index_fill", "index_fill_", "put_", "copysign", "heaviside", "float_power",
     "ldexp", "nextafter", "addmm", "addmv", "masked_scatter", "logit", "logit_", "kthvalue",
     "nan_to_num", "nan_to_num_", "uniform_", "normal_", "bernoulli_", "random_", "exponential_",
-    "unique", "amax", "amin", "diagonal", "roll", "norm", "requires_grad_", "backward",
+    "unique", "amax", "amin", "diagonal", "roll", "norm", "requires_grad_", "backward", "svd",
 )
 
 
