@@ -109,6 +109,11 @@ def _mlp_step(lib):
     model = nn.Sequential(nn.Linear(100, 32), nn.ReLU(), nn.Linear(32, 10))
     x = lib.tensor(_data(32, 100))
     t = lib.tensor(np.arange(32) % 10)
+    return _sgd_step(lib, model, x, t)
+
+
+def _sgd_step(lib, model, x, t):
+    """A call that runs one SGD step (zero_grad, cross_entropy, backward, step) of ``model``."""
     opt = lib.optim.SGD(model.parameters(), lr=0.01)
     loss_fn = lib.nn.functional.cross_entropy
 
@@ -131,14 +136,7 @@ def _train_step(model_name, batch):
         model = make(lib)
         x = lib.tensor(_data(batch, 1, size, size))
         t = lib.tensor(np.arange(batch) % 10)
-        opt = lib.optim.SGD(model.parameters(), lr=0.01)
-        loss_fn = lib.nn.functional.cross_entropy
-
-        def call():
-            opt.zero_grad()
-            loss_fn(model(x), t).backward()
-            opt.step()
-        return call
+        return _sgd_step(lib, model, x, t)
     return build
 
 

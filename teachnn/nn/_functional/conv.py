@@ -109,6 +109,16 @@ def _check_float_pair(x, weight, who, n):
             f"match. Use input.to(weight.dtype) or convert the layer with .double()/.float()")
 
 
+def _integer_conv(who, loop, input, weight, bias, batched, out_channels, out_spatial, *args):
+    """Run an integer convolution ``loop`` (conv_int.py; no gradient) on a batched or
+    unbatched input: ``args`` are the loop's geometry after x, weight and bias."""
+    x = input._data if batched else input._data[None]
+    out = _allocating(who, (x.shape[0], out_channels) + out_spatial, loop, _native(x),
+                      _native(weight._data), None if bias is None else _native(bias._data),
+                      *args)
+    return Tensor(out if batched else out[0])
+
+
 def _check_integer_conv(x, weight, bias, who, dilation, transposed, out_shape):
     """PyTorch's integer convolution loops (picked by the input's dtype after every shape
     check): int8 ... int64 and uint8 for an ordinary convolution, int64 only with dilation
@@ -446,12 +456,8 @@ def _convolution(n, input, weight, bias, stride, padding, dilation, groups, who,
                            batched)
     if _check_integer_conv(input, weight, bias, who, dilation, False, (x_shape[0], out_channels) +
                            out_spatial):    # no gradient
-        x = input._data if batched else input._data[None]
-        out = _allocating(who, (x.shape[0], out_channels) + out_spatial, int_conv,
-                          _native(x), _native(weight._data),
-                          None if bias is None else _native(bias._data), stride, pad_lr,
-                          dilation, groups)
-        return Tensor(out if batched else out[0])
+        return _integer_conv(who, int_conv, input, weight, bias, batched, out_channels,
+                             out_spatial, stride, pad_lr, dilation, groups)
     stride3 = _to3(stride, 1)
     dilation3 = _to3(dilation, 1)
     pad3 = _to3(pad_lr, (0, 0))
@@ -646,12 +652,9 @@ def _conv_transpose(n, input, weight, bias, stride, padding, output_padding, gro
                            weight, bias, (0, out_channels) + out_spatial, True)
     if _check_integer_conv(input, weight, bias, who, dilation, True, (x_shape[0], out_channels) +
                            out_spatial):     # no gradient
-        x = input._data if batched else input._data[None]
-        out = _allocating(who, (x.shape[0], out_channels) + out_spatial, int_conv_transpose,
-                          _native(x), _native(weight._data),
-                          None if bias is None else _native(bias._data), stride, padding,
-                          dilation, groups, out_spatial)
-        return Tensor(out if batched else out[0])
+        return _integer_conv(who, int_conv_transpose, input, weight, bias, batched,
+                             out_channels, out_spatial, stride, padding, dilation, groups,
+                             out_spatial)
     args = (weight, bias, _to3(stride, 1), _to3(padding, 0), _to3(dilation, 1), groups,
             _to3(out_spatial, 1))
     out_shape = (x_shape[0], out_channels) + out_spatial
